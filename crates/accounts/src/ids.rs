@@ -1,0 +1,37 @@
+use std::fmt;
+
+use uuid::Uuid;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub fn random() -> Self {
+                Self(Uuid::new_v4())
+            }
+
+            /// Parses an id read back from the database or a URL.
+            pub fn parse(text: &str) -> Option<Self> {
+                Uuid::try_parse(text).ok().map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// An organization (tenant): every row of tenant data carries one.
+    OrgId
+);
+id_type!(
+    /// A person who can sign in.
+    UserId
+);

@@ -1,0 +1,8 @@
+use leadvault_store::Migration;
+
+/// The accounts crate's tables, in the order they must be applied.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    id: "accounts/0001_accounts",
+    sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
+    postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
+}];

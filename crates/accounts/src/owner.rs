@@ -1,0 +1,123 @@
+//! Creating an organization together with its first owner.
+
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, Timestamp, Tx};
+
+use crate::email::Email;
+use crate::error::AccountsError;
+use crate::ids::{OrgId, UserId};
+use crate::org_name::OrgName;
+use crate::password::{Password, PasswordHasher};
+
+/// What a member may do. The accounts issue grows this into the full role set; the
+/// stored text is the contract with the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+        }
+    }
+}
+
+/// Everything needed to found an organization.
+#[derive(Debug)]
+pub struct NewOwner {
+    pub org_name: OrgName,
+    pub email: Email,
+    pub password: Password,
+}
+
+/// The organization and person that were created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+}
+
+/// Whether any organization has an owner yet; until one does, first-run setup is open.
+pub async fn owner_exists(db: &Db) -> Result<bool, AccountsError> {
+    Ok(owner_count(db.pool()).await? > 0)
+}
+
+pub(crate) async fn owner_count<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+) -> Result<i64, AccountsError> {
+    let row = sqlx::query("SELECT count(*) FROM memberships WHERE role = $1")
+        .bind(Role::Owner.as_str())
+        .fetch_one(executor)
+        .await?;
+    Ok(row.try_get::<i64, _>(0)?)
+}
+
+/// Creates an organization and its owner, for the operator's command line. Any open setup
+/// links stop working, because an owner now exists.
+pub async fn create_owner(
+    db: &Db,
+    hasher: &PasswordHasher,
+    new: NewOwner,
+    now: Timestamp,
+) -> Result<Owner, AccountsError> {
+    let NewOwner {
+        org_name,
+        email,
+        password,
+    } = new;
+    // Hash before the transaction: it is slow, and must not hold a write lock meanwhile.
+    let password_hash = hasher.hash(password).await?;
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM setup_tokens")
+        .execute(&mut *tx)
+        .await?;
+    let owner = insert_owner(&mut tx, &org_name, &email, &password_hash, now).await?;
+    tx.commit().await?;
+    Ok(owner)
+}
+
+/// Inserts organization, user and owner membership inside the caller's transaction.
+pub(crate) async fn insert_owner(
+    tx: &mut Tx,
+    org_name: &OrgName,
+    email: &Email,
+    password_hash: &str,
+    now: Timestamp,
+) -> Result<Owner, AccountsError> {
+    let owner = Owner {
+        org_id: OrgId::random(),
+        user_id: UserId::random(),
+    };
+    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(owner.org_id.to_string())
+        .bind(org_name.as_str())
+        .bind(now.as_unix_micros())
+        .execute(&mut **tx)
+        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(owner.user_id.to_string())
+    .bind(email.as_str())
+    .bind(password_hash)
+    .bind(now.as_unix_micros())
+    .execute(&mut **tx)
+    .await
+    .map_err(leadvault_store::StoreError::from);
+    match inserted {
+        Err(e) if e.is_unique_violation() => return Err(AccountsError::EmailTaken),
+        other => other?,
+    };
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(owner.org_id.to_string())
+    .bind(owner.user_id.to_string())
+    .bind(Role::Owner.as_str())
+    .bind(now.as_unix_micros())
+    .execute(&mut **tx)
+    .await?;
+    Ok(owner)
+}

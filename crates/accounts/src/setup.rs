@@ -1,0 +1,88 @@
+//! First-run setup: while no owner exists, a one-time link lets whoever holds it found the
+//! first organization. Several `serve` processes may each print a link; using any one of
+//! them closes all of them.
+
+use std::time::Duration;
+
+use leadvault_crypto::SecretToken;
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, Timestamp};
+
+use crate::error::AccountsError;
+use crate::owner::{NewOwner, Owner, insert_owner, owner_count};
+use crate::password::PasswordHasher;
+
+pub const SETUP_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Issues a new setup link token. Only its hash is stored.
+pub async fn issue_setup_token(db: &Db, now: Timestamp) -> Result<SecretToken, AccountsError> {
+    let token = SecretToken::generate()?;
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM setup_tokens WHERE expires_at <= $1")
+        .bind(now.as_unix_micros())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
+        .bind(token.hash().as_bytes().to_vec())
+        .bind(now.as_unix_micros())
+        .bind(now.saturating_add(SETUP_TOKEN_LIFETIME).as_unix_micros())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Whether the token would be accepted now (to decide whether to show the setup form).
+pub async fn setup_token_is_valid(
+    db: &Db,
+    token: &SecretToken,
+    now: Timestamp,
+) -> Result<bool, AccountsError> {
+    let row = sqlx::query("SELECT count(*) FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+        .bind(token.hash().as_bytes().to_vec())
+        .bind(now.as_unix_micros())
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
+/// Founds the first organization with the holder of a valid setup token as its owner, and
+/// closes every setup link. Of two concurrent attempts, exactly one succeeds.
+pub async fn complete_setup(
+    db: &Db,
+    hasher: &PasswordHasher,
+    token: &SecretToken,
+    new: NewOwner,
+    now: Timestamp,
+) -> Result<Owner, AccountsError> {
+    if !setup_token_is_valid(db, token, now).await? {
+        return Err(AccountsError::SetupTokenInvalid);
+    }
+    let NewOwner {
+        org_name,
+        email,
+        password,
+    } = new;
+    let password_hash = hasher.hash(password).await?;
+
+    let mut tx = db.begin().await?;
+    // Deleting every token both closes all links and serializes concurrent attempts: the
+    // second one waits for the first to commit, then finds its own token already gone.
+    let deleted = sqlx::query("DELETE FROM setup_tokens RETURNING token_hash, expires_at")
+        .fetch_all(&mut *tx)
+        .await?;
+    let ours = deleted.iter().any(|row| {
+        let hash: Result<Vec<u8>, _> = row.try_get(0);
+        let expires: Result<i64, _> = row.try_get(1);
+        matches!((hash, expires), (Ok(h), Ok(e)) if h == token.hash().as_bytes() && e > now.as_unix_micros())
+    });
+    if !ours {
+        return Err(AccountsError::SetupTokenInvalid);
+    }
+    if owner_count(&mut *tx).await? > 0 {
+        return Err(AccountsError::SetupAlreadyDone);
+    }
+    let owner = insert_owner(&mut tx, &org_name, &email, &password_hash, now).await?;
+    tx.commit().await?;
+    Ok(owner)
+}

@@ -1,0 +1,187 @@
+//! One layer of configuration as written by a person: every key optional, unknown keys refused.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::resolve::ConfigError;
+
+pub const ENV_PREFIX: &str = "LEADVAULT_";
+
+/// A partial configuration from one source. Later layers override earlier ones key by key.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub data_dir: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub database_url: Option<String>,
+    pub database_max_connections: Option<u32>,
+    pub behind_tls_proxy: Option<bool>,
+    pub key_file: Option<PathBuf>,
+    pub log_format: Option<String>,
+    pub log_level: Option<String>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub tls: Option<TlsLayer>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TlsLayer {
+    pub cert_file: Option<PathBuf>,
+    pub key_file: Option<PathBuf>,
+}
+
+impl Layer {
+    pub fn from_toml(text: &str, origin: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::File {
+            path: origin.to_owned(),
+            reason: e.message().to_owned(),
+        })
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Reads `LEADVAULT_*` variables. A misspelt one is an error, not silently ignored: an
+    /// operator who set `LEADVAULT_LISTN` must learn that it did nothing.
+    pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut layer = Self::default();
+        for (name, value) in vars {
+            let Some(key) = name.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let path = || PathBuf::from(&value);
+            match key {
+                // Read by the command line itself, not a configuration key.
+                "CONFIG" => {}
+                "DATA_DIR" => layer.data_dir = Some(path()),
+                "LISTEN" => layer.listen = Some(value.clone()),
+                "DATABASE_URL" => layer.database_url = Some(value.clone()),
+                "DATABASE_MAX_CONNECTIONS" => {
+                    layer.database_max_connections = Some(parse_number(&name, &value)?);
+                }
+                "BEHIND_TLS_PROXY" => layer.behind_tls_proxy = Some(parse_bool(&name, &value)?),
+                "KEY_FILE" => layer.key_file = Some(path()),
+                "LOG_FORMAT" => layer.log_format = Some(value.clone()),
+                "LOG_LEVEL" => layer.log_level = Some(value.clone()),
+                "SHUTDOWN_GRACE_SECS" => {
+                    layer.shutdown_grace_secs = Some(parse_number(&name, &value)?);
+                }
+                "TLS_CERT_FILE" => layer.tls.get_or_insert_default().cert_file = Some(path()),
+                "TLS_KEY_FILE" => layer.tls.get_or_insert_default().key_file = Some(path()),
+                _ => return Err(ConfigError::UnknownEnv(name)),
+            }
+        }
+        Ok(layer)
+    }
+
+    /// This layer with every key that `over` sets replaced by `over`'s value.
+    #[must_use]
+    pub fn overridden_by(self, over: Self) -> Self {
+        let tls = match (self.tls, over.tls) {
+            (Some(base), Some(top)) => Some(TlsLayer {
+                cert_file: top.cert_file.or(base.cert_file),
+                key_file: top.key_file.or(base.key_file),
+            }),
+            (base, top) => top.or(base),
+        };
+        Self {
+            data_dir: over.data_dir.or(self.data_dir),
+            listen: over.listen.or(self.listen),
+            database_url: over.database_url.or(self.database_url),
+            database_max_connections: over
+                .database_max_connections
+                .or(self.database_max_connections),
+            behind_tls_proxy: over.behind_tls_proxy.or(self.behind_tls_proxy),
+            key_file: over.key_file.or(self.key_file),
+            log_format: over.log_format.or(self.log_format),
+            log_level: over.log_level.or(self.log_level),
+            shutdown_grace_secs: over.shutdown_grace_secs.or(self.shutdown_grace_secs),
+            tls,
+        }
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            key: name.to_owned(),
+            reason: "expected true or false".to_owned(),
+        }),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(name: &str, value: &str) -> Result<T, ConfigError> {
+    value.trim().parse().map_err(|_| ConfigError::Invalid {
+        key: name.to_owned(),
+        reason: "expected a whole number".to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused_by_name() {
+        let err = Layer::from_toml("listen = \"127.0.0.1:1\"\nlisten_port = 3\n", Path::new("lv.toml"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("lv.toml") && err.contains("listen_port"), "{err}");
+    }
+
+    #[test]
+    fn unknown_environment_variables_are_refused_by_name() {
+        let err = Layer::from_env(env(&[("LEADVAULT_LISTN", "x")])).err();
+        assert!(matches!(err, Some(ConfigError::UnknownEnv(ref n)) if n == "LEADVAULT_LISTN"));
+        assert!(Layer::from_env(env(&[("PATH", "/bin"), ("LEADVAULT_CONFIG", "x")])).is_ok());
+    }
+
+    #[test]
+    fn environment_values_are_typed() -> Result<(), ConfigError> {
+        let layer = Layer::from_env(env(&[
+            ("LEADVAULT_BEHIND_TLS_PROXY", "yes"),
+            ("LEADVAULT_SHUTDOWN_GRACE_SECS", "7"),
+            ("LEADVAULT_TLS_CERT_FILE", "/c.pem"),
+        ]))?;
+        assert_eq!(layer.behind_tls_proxy, Some(true));
+        assert_eq!(layer.shutdown_grace_secs, Some(7));
+        assert_eq!(layer.tls.and_then(|t| t.cert_file), Some(PathBuf::from("/c.pem")));
+        assert!(Layer::from_env(env(&[("LEADVAULT_BEHIND_TLS_PROXY", "perhaps")])).is_err());
+        assert!(Layer::from_env(env(&[("LEADVAULT_SHUTDOWN_GRACE_SECS", "-1")])).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn later_layers_win_key_by_key() {
+        let file = Layer {
+            listen: Some("file".into()),
+            log_level: Some("file".into()),
+            tls: Some(TlsLayer { cert_file: Some("file.pem".into()), key_file: Some("file.key".into()) }),
+            ..Layer::default()
+        };
+        let env = Layer {
+            listen: Some("env".into()),
+            tls: Some(TlsLayer { cert_file: Some("env.pem".into()), key_file: None }),
+            ..Layer::default()
+        };
+        let merged = file.overridden_by(env);
+        assert_eq!(merged.listen.as_deref(), Some("env"));
+        assert_eq!(merged.log_level.as_deref(), Some("file"));
+        let tls = merged.tls.unwrap_or_default();
+        assert_eq!(tls.cert_file, Some("env.pem".into()));
+        assert_eq!(tls.key_file, Some("file.key".into()));
+    }
+}

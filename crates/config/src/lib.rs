@@ -1,0 +1,10 @@
+//! Leadvault's configuration: built-in defaults, then `leadvault.toml` (or `--config FILE`),
+//! then `LEADVAULT_*` environment variables, then command-line flags; each layer overrides
+//! the one before. Everything is validated once, here, into a [`Config`] whose fields can be
+//! trusted; `Display` of a config redacts every secret.
+
+mod layer;
+mod resolve;
+
+pub use layer::{ENV_PREFIX, Layer, TlsLayer};
+pub use resolve::{Config, ConfigError, LogFormat, TlsFiles, Transport, UnsafeExposure};

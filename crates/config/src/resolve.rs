@@ -1,0 +1,337 @@
+//! Turning layers into one validated configuration.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use leadvault_store::{DatabaseUrl, DbOptions};
+
+use crate::layer::Layer;
+
+const DEFAULT_DATA_DIR: &str = "./data";
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_SHUTDOWN_GRACE: u64 = 10;
+const MAX_SHUTDOWN_GRACE: u64 = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("unknown environment variable {0}; see `leadvault config check --help` for the known ones")]
+    UnknownEnv(String),
+    #[error("{key}: {reason}")]
+    Invalid { key: String, reason: String },
+}
+
+fn invalid(key: &str, reason: impl fmt::Display) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert_file: PathBuf,
+    pub key_file: PathBuf,
+}
+
+/// How the server may be reached, decided from the listen address and TLS settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain HTTP, only ever on a loopback address (evaluation, or a proxy on the same host).
+    PlainLoopback,
+    /// Plain HTTP to a reverse proxy that terminates TLS; cookies are marked Secure and HSTS
+    /// is sent, because every browser sees HTTPS.
+    BehindTlsProxy,
+    /// TLS terminated by Leadvault itself.
+    Tls(TlsFiles),
+}
+
+impl Transport {
+    /// Whether browsers reach this server over HTTPS.
+    pub fn is_https(&self) -> bool {
+        !matches!(self, Self::PlainLoopback)
+    }
+}
+
+/// Plain HTTP was asked for on an address other machines can reach.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error(
+    "refusing to serve plain HTTP on {listen}, which is not a loopback address: personal data must never cross a network unencrypted. Either configure TLS ([tls] cert_file and key_file in leadvault.toml, or LEADVAULT_TLS_CERT_FILE and LEADVAULT_TLS_KEY_FILE), or, if a reverse proxy in front of Leadvault terminates TLS, pass --behind-tls-proxy"
+)]
+pub struct UnsafeExposure {
+    pub listen: SocketAddr,
+}
+
+/// The effective, validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub database_url: DatabaseUrl,
+    pub database_max_connections: u32,
+    pub behind_tls_proxy: bool,
+    pub tls: Option<TlsFiles>,
+    pub key_file: PathBuf,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// Merges the layers in order (later wins) over the built-in defaults and validates.
+    pub fn resolve(layers: impl IntoIterator<Item = Layer>) -> Result<Self, ConfigError> {
+        let merged = layers
+            .into_iter()
+            .fold(Layer::default(), Layer::overridden_by);
+
+        let data_dir = merged
+            .data_dir
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        if data_dir.as_os_str().is_empty() {
+            return Err(invalid("data_dir", "must not be empty"));
+        }
+        let listen_text = merged.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
+            invalid(
+                "listen",
+                format!("`{listen_text}` is not an address like 127.0.0.1:8080 or [::1]:8080"),
+            )
+        })?;
+        let database_url = match merged.database_url.as_deref() {
+            Some(url) => DatabaseUrl::parse(url).map_err(|e| invalid("database_url", e))?,
+            None => DatabaseUrl::sqlite_file(&data_dir.join("leadvault.db")),
+        };
+        let database_max_connections = merged
+            .database_max_connections
+            .unwrap_or(DbOptions::default().max_connections);
+        if !(1..=1000).contains(&database_max_connections) {
+            return Err(invalid("database_max_connections", "must be from 1 to 1000"));
+        }
+        let tls = match merged.tls {
+            None => None,
+            Some(tls) => match (tls.cert_file, tls.key_file) {
+                (Some(cert_file), Some(key_file)) => Some(TlsFiles {
+                    cert_file,
+                    key_file,
+                }),
+                (None, None) => None,
+                _ => return Err(invalid("tls", "set both cert_file and key_file, or neither")),
+            },
+        };
+        let log_format = match merged.log_format.as_deref().unwrap_or("human") {
+            "human" => LogFormat::Human,
+            "json" => LogFormat::Json,
+            other => return Err(invalid("log_format", format!("`{other}` is not human or json"))),
+        };
+        let shutdown_grace_secs = merged.shutdown_grace_secs.unwrap_or(DEFAULT_SHUTDOWN_GRACE);
+        if shutdown_grace_secs > MAX_SHUTDOWN_GRACE {
+            return Err(invalid(
+                "shutdown_grace_secs",
+                format!("at most {MAX_SHUTDOWN_GRACE} seconds"),
+            ));
+        }
+        Ok(Self {
+            key_file: merged.key_file.unwrap_or_else(|| data_dir.join("root.key")),
+            data_dir,
+            listen,
+            database_url,
+            database_max_connections,
+            behind_tls_proxy: merged.behind_tls_proxy.unwrap_or(false),
+            tls,
+            log_format,
+            log_level: merged.log_level.unwrap_or_else(|| "info".to_owned()),
+            shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+        })
+    }
+
+    /// Decides how the server is reached, refusing plain HTTP beyond loopback.
+    pub fn transport(&self) -> Result<Transport, UnsafeExposure> {
+        if let Some(tls) = &self.tls {
+            return Ok(Transport::Tls(tls.clone()));
+        }
+        if self.behind_tls_proxy {
+            return Ok(Transport::BehindTlsProxy);
+        }
+        if self.listen.ip().is_loopback() {
+            Ok(Transport::PlainLoopback)
+        } else {
+            Err(UnsafeExposure {
+                listen: self.listen,
+            })
+        }
+    }
+
+    pub fn db_options(&self) -> DbOptions {
+        DbOptions {
+            max_connections: self.database_max_connections,
+            ..DbOptions::default()
+        }
+    }
+
+    pub fn uses_default_database(&self) -> bool {
+        self.database_url.sqlite_path().as_deref() == Some(&self.data_dir.join("leadvault.db"))
+    }
+
+    pub fn key_file(&self) -> &Path {
+        &self.key_file
+    }
+}
+
+/// The effective configuration as TOML, every secret redacted, for `leadvault config check`.
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |s: &str| toml_string(s);
+        writeln!(f, "data_dir = {}", quoted(&self.data_dir.display().to_string()))?;
+        writeln!(f, "listen = {}", quoted(&self.listen.to_string()))?;
+        writeln!(f, "database_url = {}", quoted(&self.database_url.to_string()))?;
+        writeln!(f, "database_max_connections = {}", self.database_max_connections)?;
+        writeln!(f, "behind_tls_proxy = {}", self.behind_tls_proxy)?;
+        writeln!(f, "key_file = {}", quoted(&self.key_file.display().to_string()))?;
+        let format = match self.log_format {
+            LogFormat::Human => "human",
+            LogFormat::Json => "json",
+        };
+        writeln!(f, "log_format = {}", quoted(format))?;
+        writeln!(f, "log_level = {}", quoted(&self.log_level))?;
+        writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
+        if let Some(tls) = &self.tls {
+            writeln!(f, "\n[tls]")?;
+            writeln!(f, "cert_file = {}", quoted(&tls.cert_file.display().to_string()))?;
+            writeln!(f, "key_file = {}", quoted(&tls.key_file.display().to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::TlsLayer;
+
+    fn layer_listening_on(addr: &str) -> Layer {
+        Layer {
+            listen: Some(addr.to_owned()),
+            ..Layer::default()
+        }
+    }
+
+    #[test]
+    fn defaults_run_a_complete_local_system() -> Result<(), ConfigError> {
+        let config = Config::resolve([])?;
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert_eq!(config.key_file, PathBuf::from("./data/root.key"));
+        assert_eq!(
+            config.database_url.sqlite_path(),
+            Some(PathBuf::from("./data/leadvault.db"))
+        );
+        assert!(config.uses_default_database());
+        assert_eq!(config.transport(), Ok(Transport::PlainLoopback));
+        Ok(())
+    }
+
+    #[test]
+    fn defaults_then_file_then_env_then_flags() -> Result<(), ConfigError> {
+        let file = Layer {
+            listen: Some("127.0.0.1:1001".into()),
+            log_level: Some("debug".into()),
+            data_dir: Some("/srv/file".into()),
+            ..Layer::default()
+        };
+        let env = Layer {
+            listen: Some("127.0.0.1:1002".into()),
+            data_dir: Some("/srv/env".into()),
+            ..Layer::default()
+        };
+        let flags = layer_listening_on("127.0.0.1:1003");
+        let config = Config::resolve([file, env, flags])?;
+        assert_eq!(config.listen.port(), 1003);
+        assert_eq!(config.data_dir, PathBuf::from("/srv/env"));
+        assert_eq!(config.log_level, "debug");
+        assert_eq!(config.key_file, PathBuf::from("/srv/env/root.key"));
+        Ok(())
+    }
+
+    #[test]
+    fn plain_http_beyond_loopback_is_refused_naming_both_ways_forward() -> Result<(), ConfigError> {
+        for addr in ["0.0.0.0:8080", "192.0.2.10:443", "[::]:8080"] {
+            let err = Config::resolve([layer_listening_on(addr)])?
+                .transport()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(err.contains("TLS") && err.contains("--behind-tls-proxy"), "{err}");
+        }
+        assert_eq!(
+            Config::resolve([layer_listening_on("[::1]:8080")])?.transport(),
+            Ok(Transport::PlainLoopback)
+        );
+        let proxied = Layer {
+            behind_tls_proxy: Some(true),
+            ..layer_listening_on("0.0.0.0:8080")
+        };
+        assert_eq!(Config::resolve([proxied])?.transport(), Ok(Transport::BehindTlsProxy));
+        Ok(())
+    }
+
+    #[test]
+    fn invalid_values_name_their_key() {
+        let cases = [
+            (layer_listening_on("localhost"), "listen"),
+            (Layer { database_url: Some("mysql://x".into()), ..Layer::default() }, "database_url"),
+            (Layer { log_format: Some("xml".into()), ..Layer::default() }, "log_format"),
+            (Layer { shutdown_grace_secs: Some(301), ..Layer::default() }, "shutdown_grace_secs"),
+            (Layer { database_max_connections: Some(0), ..Layer::default() }, "database_max_connections"),
+            (
+                Layer {
+                    tls: Some(TlsLayer { cert_file: Some("c".into()), key_file: None }),
+                    ..Layer::default()
+                },
+                "tls",
+            ),
+        ];
+        for (layer, key) in cases {
+            match Config::resolve([layer]) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{key}: expected an error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn display_redacts_the_database_password() -> Result<(), ConfigError> {
+        let config = Config::resolve([Layer {
+            database_url: Some("postgres://lv:pa55word-xyz@db:5432/lv".into()),
+            ..Layer::default()
+        }])?;
+        let shown = config.to_string();
+        assert!(!shown.contains("pa55word-xyz"), "{shown}");
+        assert!(shown.contains("database_url = \"postgres://lv:REDACTED@db:5432/lv\""), "{shown}");
+        assert!(toml::from_str::<toml::Table>(&shown).is_ok(), "output is valid TOML");
+        Ok(())
+    }
+}

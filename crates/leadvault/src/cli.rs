@@ -1,0 +1,120 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use leadvault_config::Layer;
+
+/// Leadvault: secure intake, work orders and privacy-first analytics for law firms.
+///
+/// Start with `leadvault serve`: with no configuration it keeps everything in ./data and
+/// listens on http://127.0.0.1:8080. Settings come from built-in defaults, then
+/// leadvault.toml (or --config FILE), then LEADVAULT_* environment variables, then flags;
+/// each overrides the one before. `leadvault config check` shows the result.
+#[derive(Debug, Parser)]
+#[command(name = "leadvault", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending database migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(ConfigArgs),
+    /// Inspect the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Administrative tasks that need no browser.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted) and check it; exits non-zero
+    /// with the reason when it is invalid.
+    ///
+    /// Environment variables: LEADVAULT_CONFIG, LEADVAULT_DATA_DIR, LEADVAULT_LISTEN,
+    /// LEADVAULT_DATABASE_URL, LEADVAULT_DATABASE_MAX_CONNECTIONS, LEADVAULT_BEHIND_TLS_PROXY,
+    /// LEADVAULT_KEY_FILE, LEADVAULT_LOG_FORMAT, LEADVAULT_LOG_LEVEL,
+    /// LEADVAULT_SHUTDOWN_GRACE_SECS, LEADVAULT_TLS_CERT_FILE, LEADVAULT_TLS_KEY_FILE.
+    Check(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an organization and its owner account (what the first-run setup page does).
+    CreateOwner(CreateOwnerArgs),
+}
+
+/// Settings every command that touches the database shares.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// Configuration file [default: ./leadvault.toml if it exists]
+    #[arg(long, env = "LEADVAULT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the SQLite database and the local key file live [default: ./data]
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://USER@HOST:PORT/DB to share one database between several servers
+    /// [default: SQLite in the data directory]. Prefer LEADVAULT_DATABASE_URL for URLs with
+    /// a password: command lines are visible to other users of the machine.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Log format: human or json [default: human]
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Address to listen on [default: 127.0.0.1:8080]. Plain HTTP is refused on any
+    /// non-loopback address unless TLS is configured or --behind-tls-proxy is given.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// A reverse proxy in front of Leadvault terminates TLS, so browsers only ever use
+    /// HTTPS; allows plain HTTP on a non-loopback address.
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CreateOwnerArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The new organization's name
+    #[arg(long, value_name = "NAME")]
+    pub org: String,
+    /// The owner's e-mail address
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Read the owner's password from standard input (one line). Passwords are never
+    /// accepted as arguments.
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+}
+
+impl ConfigArgs {
+    /// The flags as the topmost configuration layer.
+    pub fn layer(&self) -> Layer {
+        Layer {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            log_format: self.log_format.clone(),
+            ..Layer::default()
+        }
+    }
+}
+
+impl ServeArgs {
+    pub fn layer(&self) -> Layer {
+        Layer {
+            listen: self.listen.clone(),
+            behind_tls_proxy: self.behind_tls_proxy.then_some(true),
+            ..self.common.layer()
+        }
+    }
+}

@@ -1,0 +1,4 @@
+pub mod config_check;
+pub mod create_owner;
+pub mod migrate;
+pub mod serve;

@@ -1,0 +1,42 @@
+//! `leadvault`: parses the command line and runs one command. All behaviour lives in the
+//! library crates; this file only decides which of them to call and how to exit.
+
+mod cli;
+mod commands;
+mod error;
+mod logging;
+mod setup;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command, ConfigCommand, AdminCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => commands::serve::run(args).await,
+            Command::Migrate(args) => commands::migrate::run(args).await,
+            Command::Config(ConfigCommand::Check(args)) => commands::config_check::run(args),
+            Command::Admin(AdminCommand::CreateOwner(args)) => {
+                commands::create_owner::run(args).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! What every command does first: resolve the configuration, prepare the data directory,
+//! open and migrate the database.
+
+use std::fs::DirBuilder;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::Path;
+
+use leadvault_config::{Config, Layer};
+use leadvault_store::{Db, Timestamp, migrate};
+
+use crate::error::CliError;
+use crate::logging;
+
+const DEFAULT_CONFIG_FILE: &str = "leadvault.toml";
+
+/// Defaults < config file < environment < flags.
+pub fn load_config(config_file: Option<&Path>, flags: Layer) -> Result<Config, CliError> {
+    let file = match config_file {
+        Some(path) => Layer::from_file(path)?,
+        None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+            Layer::from_file(Path::new(DEFAULT_CONFIG_FILE))?
+        }
+        None => Layer::default(),
+    };
+    let env = Layer::from_env(std::env::vars())?;
+    let config = Config::resolve([file, env, flags])?;
+    logging::filter(&config)?;
+    Ok(config)
+}
+
+/// Creates the data directory readable by its owner only. An existing directory open to
+/// others is reported, not changed: it may be shared on purpose.
+pub fn prepare_data_dir(config: &Config) -> Result<(), CliError> {
+    let dir = &config.data_dir;
+    if !dir.exists() {
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(CliError::io(format!(
+                "cannot create the data directory {}",
+                dir.display()
+            )))?;
+        return Ok(());
+    }
+    let meta = std::fs::metadata(dir).map_err(CliError::io(format!(
+        "cannot read the data directory {}",
+        dir.display()
+    )))?;
+    if !meta.is_dir() {
+        return Err(CliError::Invalid(format!(
+            "data directory {} exists but is not a directory",
+            dir.display()
+        )));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(
+            data_dir = %dir.display(),
+            "the data directory can be read by other users; consider chmod 700"
+        );
+    }
+    Ok(())
+}
+
+/// Connects and applies pending migrations, reporting what was applied.
+pub async fn open_database(config: &Config) -> Result<Db, CliError> {
+    if config.uses_default_database() {
+        prepare_data_dir(config)?;
+    }
+    let db = Db::connect(&config.database_url, &config.db_options()).await?;
+    let applied = migrate(&db, &leadvault_server::migrations(), Timestamp::now()).await?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), migrations = ?applied, "applied database migrations");
+    }
+    Ok(db)
+}

@@ -1,0 +1,142 @@
+//! CSRF protection for forms shown to people who are not signed in (first-run setup; later
+//! the public intake forms).
+//!
+//! Double submit with a server-issued random token: the token is set in an HttpOnly,
+//! SameSite=Strict cookie and repeated in a hidden field; a submission must carry both,
+//! equal (compared in constant time), and must not come from another site according to the
+//! `Origin` and `Sec-Fetch-Site` headers browsers send.
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use leadvault_crypto::SecretToken;
+use subtle::ConstantTimeEq;
+
+use crate::error::AppError;
+use crate::state::WebOptions;
+
+/// A token to embed in a form, and the cookie that must come back with it.
+#[derive(Debug)]
+pub struct CsrfGrant {
+    pub token: String,
+    pub set_cookie: HeaderValue,
+}
+
+fn cookie_name(options: WebOptions) -> &'static str {
+    // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
+    // Path=/, so it needs HTTPS; on plain loopback HTTP the unprefixed name is used.
+    if options.https {
+        "__Host-lv_csrf"
+    } else {
+        "lv_csrf"
+    }
+}
+
+/// Issues a fresh token, or reuses the one the browser already holds so that two open tabs
+/// do not invalidate each other.
+pub fn grant(headers: &HeaderMap, options: WebOptions) -> Result<CsrfGrant, AppError> {
+    let token = match cookie_value(headers, cookie_name(options)) {
+        Some(existing) if SecretToken::parse(existing).is_ok() => existing.to_owned(),
+        _ => SecretToken::generate()
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .expose()
+            .to_owned(),
+    };
+    let secure = if options.https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        cookie_name(options)
+    );
+    let set_cookie =
+        HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(CsrfGrant { token, set_cookie })
+}
+
+/// Accepts a state-changing request only if it passes every check.
+pub fn verify(headers: &HeaderMap, submitted: &str, options: WebOptions) -> Result<(), AppError> {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
+            return Err(AppError::CsrfRejected);
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+        let origin_host = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.split_once("://"))
+            .map(|(_, host)| host.as_bytes());
+        if origin_host.is_none() || origin_host != host {
+            return Err(AppError::CsrfRejected);
+        }
+    }
+    let Some(cookie) = cookie_value(headers, cookie_name(options)) else {
+        return Err(AppError::CsrfRejected);
+    };
+    let same = cookie.len() == submitted.len()
+        && bool::from(cookie.as_bytes().ct_eq(submitted.as_bytes()));
+    if same && SecretToken::parse(cookie).is_ok() {
+        Ok(())
+    } else {
+        Err(AppError::CsrfRejected)
+    }
+}
+
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: WebOptions = WebOptions { https: false };
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.append(*k, HeaderValue::from_str(v).expect("test header"));
+        }
+        map
+    }
+
+    #[test]
+    fn matching_cookie_and_field_pass() {
+        let grant = grant(&HeaderMap::new(), PLAIN).expect("grant");
+        let cookie = format!("lv_csrf={}", grant.token);
+        let h = headers(&[("cookie", &cookie), ("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "same-origin")]);
+        assert!(verify(&h, &grant.token, PLAIN).is_ok());
+    }
+
+    #[test]
+    fn every_missing_or_foreign_part_is_rejected() {
+        let token = grant(&HeaderMap::new(), PLAIN).expect("grant").token;
+        let other = grant(&HeaderMap::new(), PLAIN).expect("grant").token;
+        let cookie = format!("lv_csrf={token}");
+        let cases: Vec<(HeaderMap, &str)> = vec![
+            (headers(&[]), &token),
+            (headers(&[("cookie", &cookie)]), ""),
+            (headers(&[("cookie", &cookie)]), &other),
+            (headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]), &token),
+            (headers(&[("cookie", &cookie), ("host", "a.test"), ("origin", "https://evil.test")]), &token),
+            (headers(&[("cookie", &cookie), ("host", "a.test"), ("origin", "null")]), &token),
+            (headers(&[("cookie", "lv_csrf=abc")]), "abc"),
+        ];
+        for (i, (h, submitted)) in cases.iter().enumerate() {
+            assert!(verify(h, submitted, PLAIN).is_err(), "case {i} passed");
+        }
+    }
+
+    #[test]
+    fn https_cookies_are_host_prefixed_and_secure() {
+        let grant = grant(&HeaderMap::new(), WebOptions { https: true }).expect("grant");
+        let cookie = grant.set_cookie.to_str().expect("ascii");
+        assert!(cookie.starts_with("__Host-lv_csrf="), "{cookie}");
+        assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    }
+}

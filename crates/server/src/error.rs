@@ -1,0 +1,85 @@
+//! The one place where failures become HTTP responses.
+//!
+//! A client never sees an internal error's detail (it may hold data); it sees a status, a
+//! plain sentence and the request id to quote to the operator, whose log has the rest.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use leadvault_accounts::AccountsError;
+use leadvault_store::StoreError;
+
+use crate::pages::{ErrorPage, render};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("the form's security token was missing or wrong")]
+    CsrfRejected,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        if err.is_unavailable() {
+            Self::Unavailable
+        } else {
+            Self::Internal(err.to_string())
+        }
+    }
+}
+
+impl From<AccountsError> for AppError {
+    fn from(err: AccountsError) -> Self {
+        match err {
+            AccountsError::Store(store) => store.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn explanation(&self) -> &'static str {
+        match self {
+            Self::NotFound => "There is nothing at this address.",
+            Self::CsrfRejected => {
+                "This form could not be accepted because its security token was missing or out of date. Go back, reload the page and try again."
+            }
+            Self::Unavailable => {
+                "Leadvault cannot reach its database right now. Nothing was changed; please try again in a moment."
+            }
+            Self::Internal(_) => {
+                "Something went wrong on our side. Nothing was changed; please try again, and tell the operator the request id below if it happens again."
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
+            Self::Unavailable => tracing::warn!("database unavailable"),
+            Self::CsrfRejected => tracing::warn!("CSRF check failed"),
+            Self::NotFound => {}
+        }
+        let status = self.status();
+        let page = ErrorPage {
+            title: status.canonical_reason().unwrap_or("Error"),
+            explanation: self.explanation(),
+        };
+        (status, render(&page)).into_response()
+    }
+}

@@ -1,0 +1,21 @@
+//! The Leadvault web application: an axum router over the domain crates.
+//!
+//! Handlers are thin: they parse input into domain types, call one domain function, and
+//! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
+//! applies to every response (request ids, logging, security headers) is middleware.
+
+mod csrf;
+mod error;
+mod headers;
+mod migrations;
+mod observe;
+mod pages;
+mod routes;
+mod shutdown;
+mod state;
+
+pub use error::AppError;
+pub use migrations::migrations;
+pub use routes::router;
+pub use shutdown::serve;
+pub use state::{AppState, WebOptions};

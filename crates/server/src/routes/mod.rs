@@ -1,0 +1,38 @@
+mod assets;
+mod health;
+mod setup;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::get;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{headers, observe};
+
+/// Forms are small; uploads will get their own, streaming, limit.
+const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// The whole application. Middleware order, outermost first: request id and logging, then
+/// security headers, then the body limit, then the route.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(assets::home))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/setup", get(setup::show).post(setup::submit))
+        .route("/static/app.css", get(assets::stylesheet))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .layer(middleware::from_fn(observe::observe))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound
+}

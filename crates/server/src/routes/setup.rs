@@ -1,0 +1,126 @@
+//! First-run setup pages: `GET /setup?token=…` shows the form, `POST /setup` founds the first
+//! organization and its owner.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use leadvault_accounts::{
+    AccountsError, Email, NewOwner, OrgName, Password, complete_setup, owner_exists,
+    setup_token_is_valid,
+};
+use leadvault_crypto::SecretToken;
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::csrf;
+use crate::error::AppError;
+use crate::pages::{SetupDonePage, SetupErrors, SetupPage, render};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct SetupQuery {
+    #[serde(default)]
+    token: String,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<SetupQuery>,
+) -> Result<Response, AppError> {
+    let token = usable_token(&state, &query.token).await?;
+    let grant = csrf::grant(&headers, state.options())?;
+    let page = SetupPage {
+        csrf: grant.token,
+        token: token.expose().to_owned(),
+        ..SetupPage::default()
+    };
+    Ok(([(header::SET_COOKIE, grant.set_cookie)], render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    org_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: Zeroizing<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    csrf::verify(&headers, &form.csrf, state.options())?;
+    let token = usable_token(&state, &form.token).await?;
+
+    let org_name = OrgName::parse(&form.org_name);
+    let email = Email::parse(&form.email);
+    let password = Password::new(form.password.to_string());
+    let mut errors = SetupErrors {
+        org_name: org_name.as_ref().err().map(ToString::to_string),
+        email: email.as_ref().err().map(ToString::to_string),
+        password: password.as_ref().err().map(ToString::to_string),
+        form: None,
+    };
+    if let (Ok(org_name), Ok(email), Ok(password)) = (org_name, email, password) {
+        let shown_name = org_name.as_str().to_owned();
+        let new = NewOwner {
+            org_name,
+            email,
+            password,
+        };
+        match complete_setup(state.db(), state.hasher(), &token, new, Timestamp::now()).await {
+            Ok(owner) => {
+                tracing::info!(org_id = %owner.org_id, user_id = %owner.user_id, "first organization and owner created");
+                return Ok(render(&SetupDonePage {
+                    org_name: shown_name,
+                })
+                .into_response());
+            }
+            Err(AccountsError::EmailTaken) => {
+                errors.email = Some(AccountsError::EmailTaken.to_string());
+            }
+            Err(AccountsError::SetupTokenInvalid | AccountsError::SetupAlreadyDone) => {
+                return Err(AppError::NotFound);
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    errors.form = Some("Please correct the fields marked below.".to_owned());
+    let grant = csrf::grant(&headers, state.options())?;
+    let page = SetupPage {
+        csrf: grant.token,
+        token: token.expose().to_owned(),
+        org_name: form.org_name,
+        email: form.email,
+        errors,
+    };
+    Ok((
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [(header::SET_COOKIE, grant.set_cookie)],
+        render(&page),
+    )
+        .into_response())
+}
+
+/// The setup token, if setup is still open and the token is one we issued and still honour.
+/// Every other case is a plain 404: the page does not say which part was wrong.
+async fn usable_token(state: &AppState, candidate: &str) -> Result<SecretToken, AppError> {
+    let token = SecretToken::parse(candidate).map_err(|_| AppError::NotFound)?;
+    if owner_exists(state.db()).await? {
+        return Err(AppError::NotFound);
+    }
+    if !setup_token_is_valid(state.db(), &token, Timestamp::now()).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(token)
+}

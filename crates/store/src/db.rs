@@ -1,0 +1,169 @@
+use std::path::Path;
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
+
+use crate::error::StoreError;
+use crate::url::DatabaseUrl;
+
+/// The two database engines Leadvault runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// A transaction on either engine.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// Pool sizing and patience. The acquire timeout is short on purpose: when the database is
+/// gone, a request should get a quick 503, not hang.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// A connection pool to one database, SQLite or PostgreSQL. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+// SQLite settings for every connection: WAL so readers never block the writer, a busy
+// timeout so concurrent writers queue instead of failing, and enforced foreign keys.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+impl Db {
+    /// Opens a pool and proves the database answers, turning the usual failures (server
+    /// down, wrong credentials, damaged file) into one-line messages an operator can act on.
+    pub async fn connect(url: &DatabaseUrl, options: &DbOptions) -> Result<Self, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+
+        let engine = url.engine();
+        if let Some(path) = url.sqlite_path() {
+            check_sqlite_file(&path)?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn: &mut AnyConnection, _meta| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        conn.execute(SQLITE_PRAGMAS).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url.expose())
+            .await
+            .map_err(|e| open_error(url, e))?;
+        let db = Self { pool, engine };
+        db.ping().await.map_err(|e| match e {
+            StoreError::Unavailable(e) | StoreError::Query(e) => open_error(url, e),
+            other => other,
+        })?;
+        Ok(db)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The pool, for domain crates to run their queries on.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Proves a connection can be had and a statement runs.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        conn.ping().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    /// Closes every connection; on SQLite this checkpoints the WAL into the main file.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Fails early, with a clear message, on paths SQLite would reject with a cryptic one.
+fn check_sqlite_file(path: &Path) -> Result<(), StoreError> {
+    let cannot_open = |reason: &str| StoreError::CannotOpenSqlite {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => Err(cannot_open("it is a directory, not a file")),
+        Ok(_) => std::fs::File::open(path)
+            .map(drop)
+            .map_err(|e| cannot_open(&e.to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(cannot_open(
+                "its directory does not exist; create it or choose another data directory",
+            )),
+            _ => Ok(()),
+        },
+        Err(e) => Err(cannot_open(&e.to_string())),
+    }
+}
+
+fn open_error(url: &DatabaseUrl, err: sqlx::Error) -> StoreError {
+    if let Some(path) = url.sqlite_path() {
+        let code = match &err {
+            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
+        };
+        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26).
+        if matches!(code.as_deref(), Some("11" | "26")) {
+            return StoreError::CorruptSqlite { path };
+        }
+        return StoreError::CannotOpenSqlite {
+            path,
+            reason: err.to_string(),
+        };
+    }
+    let reason = match &err {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::PoolTimedOut => "timed out waiting for a connection".to_owned(),
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            Some("28P01" | "28000") => "authentication failed".to_owned(),
+            Some("3D000") => "the database does not exist".to_owned(),
+            _ => db.message().to_owned(),
+        },
+        other => other.to_string(),
+    };
+    StoreError::CannotConnect {
+        server: url.server(),
+        reason,
+    }
+}

@@ -1,0 +1,23 @@
+//! Storage for Leadvault on two engines through one API.
+//!
+//! SQLite is the embedded default; PostgreSQL serves several `serve` processes sharing one
+//! database. Both run behind sqlx's runtime-selected `Any` driver, so every domain crate
+//! writes its SQL once, in the portable subset both engines share (`$1` placeholders,
+//! `BIGINT` timestamps, `TEXT` ids, binary blobs), and keeps engine-specific DDL in its
+//! per-engine migrations. `docs/ARCHITECTURE.md` explains why this was chosen over a
+//! storage trait with one implementation per engine.
+
+mod db;
+mod error;
+mod migrate;
+mod time;
+mod url;
+
+pub use db::{Db, DbOptions, Engine, Tx};
+pub use error::StoreError;
+pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
+pub use time::Timestamp;
+pub use url::{DatabaseUrl, DatabaseUrlError};
+
+/// Re-exported so domain crates write queries against the same sqlx the pool was built with.
+pub use sqlx;
