@@ -31,7 +31,10 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..");
-        let clean = |s: &str| !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@');
+        let clean = |s: &str| {
+            !s.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '@')
+        };
         if local.is_empty() || local.len() > 64 || !domain_ok || !clean(local) || !clean(domain) {
             return Err(EmailError::Malformed);
         }
@@ -57,15 +60,27 @@ mod tests {
 
     #[test]
     fn addresses_are_trimmed_and_lower_cased() -> Result<(), EmailError> {
-        assert_eq!(Email::parse("  Ana.Lima@Example.COM ")?.as_str(), "ana.lima@example.com");
+        assert_eq!(
+            Email::parse("  Ana.Lima@Example.COM ")?.as_str(),
+            "ana.lima@example.com"
+        );
         Ok(())
     }
 
     #[test]
     fn impossible_addresses_are_refused() {
         assert_eq!(Email::parse("   "), Err(EmailError::Empty));
-        for bad in ["plain", "@example.com", "a@", "a@b", "a b@example.com", "a@exa mple.com",
-            "a@.example.com", "a@example..com", "a@b@example.com"] {
+        for bad in [
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b",
+            "a b@example.com",
+            "a@exa mple.com",
+            "a@.example.com",
+            "a@example..com",
+            "a@b@example.com",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Malformed), "{bad}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
@@ -74,7 +89,10 @@ mod tests {
 
     #[test]
     fn debug_output_hides_the_mailbox() -> Result<(), EmailError> {
-        assert_eq!(format!("{:?}", Email::parse("ana@firm.law")?), "Email(***@firm.law)");
+        assert_eq!(
+            format!("{:?}", Email::parse("ana@firm.law")?),
+            "Email(***@firm.law)"
+        );
         Ok(())
     }
 }

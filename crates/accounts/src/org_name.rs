@@ -38,9 +38,15 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(OrgName::parse("  Lima & Partners ").map(|n| n.0), Ok("Lima & Partners".into()));
+        assert_eq!(
+            OrgName::parse("  Lima & Partners ").map(|n| n.0),
+            Ok("Lima & Partners".into())
+        );
         assert_eq!(OrgName::parse(" "), Err(OrgNameError::Empty));
         assert_eq!(OrgName::parse(&"x".repeat(201)), Err(OrgNameError::TooLong));
-        assert_eq!(OrgName::parse("a\u{0}b"), Err(OrgNameError::ControlCharacters));
+        assert_eq!(
+            OrgName::parse("a\u{0}b"),
+            Err(OrgNameError::ControlCharacters)
+        );
     }
 }

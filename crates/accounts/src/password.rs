@@ -132,8 +132,16 @@ mod tests {
         let hasher = PasswordHasher::new(2);
         let phc = hasher.hash(pw("correct horse battery")?).await?;
         assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
-        assert!(hasher.verify(pw("correct horse battery")?, phc.clone()).await?);
-        assert!(!hasher.verify(pw("correct horse battery!")?, phc.clone()).await?);
+        assert!(
+            hasher
+                .verify(pw("correct horse battery")?, phc.clone())
+                .await?
+        );
+        assert!(
+            !hasher
+                .verify(pw("correct horse battery!")?, phc.clone())
+                .await?
+        );
         let again = hasher.hash(pw("correct horse battery")?).await?;
         assert_ne!(phc, again, "each hash has its own salt");
         Ok(())
@@ -141,7 +149,10 @@ mod tests {
 
     #[test]
     fn debug_output_reveals_nothing() -> Result<(), PasswordError> {
-        assert_eq!(format!("{:?}", pw("hunter2hunter2")?), "Password(<redacted>)");
+        assert_eq!(
+            format!("{:?}", pw("hunter2hunter2")?),
+            "Password(<redacted>)"
+        );
         Ok(())
     }
 }

@@ -22,12 +22,14 @@ pub async fn issue_setup_token(db: &Db, now: Timestamp) -> Result<SecretToken, A
         .bind(now.as_unix_micros())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)")
-        .bind(token.hash().as_bytes().to_vec())
-        .bind(now.as_unix_micros())
-        .bind(now.saturating_add(SETUP_TOKEN_LIFETIME).as_unix_micros())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO setup_tokens (token_hash, created_at, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(token.hash().as_bytes().to_vec())
+    .bind(now.as_unix_micros())
+    .bind(now.saturating_add(SETUP_TOKEN_LIFETIME).as_unix_micros())
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -38,11 +40,12 @@ pub async fn setup_token_is_valid(
     token: &SecretToken,
     now: Timestamp,
 ) -> Result<bool, AccountsError> {
-    let row = sqlx::query("SELECT count(*) FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
-        .bind(token.hash().as_bytes().to_vec())
-        .bind(now.as_unix_micros())
-        .fetch_one(db.pool())
-        .await?;
+    let row =
+        sqlx::query("SELECT count(*) FROM setup_tokens WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token.hash().as_bytes().to_vec())
+            .bind(now.as_unix_micros())
+            .fetch_one(db.pool())
+            .await?;
     Ok(row.try_get::<i64, _>(0)? > 0)
 }
 

@@ -130,16 +130,25 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
     fn unknown_file_keys_are_refused_by_name() {
-        let err = Layer::from_toml("listen = \"127.0.0.1:1\"\nlisten_port = 3\n", Path::new("lv.toml"))
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.contains("lv.toml") && err.contains("listen_port"), "{err}");
+        let err = Layer::from_toml(
+            "listen = \"127.0.0.1:1\"\nlisten_port = 3\n",
+            Path::new("lv.toml"),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            err.contains("lv.toml") && err.contains("listen_port"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -158,7 +167,10 @@ mod tests {
         ]))?;
         assert_eq!(layer.behind_tls_proxy, Some(true));
         assert_eq!(layer.shutdown_grace_secs, Some(7));
-        assert_eq!(layer.tls.and_then(|t| t.cert_file), Some(PathBuf::from("/c.pem")));
+        assert_eq!(
+            layer.tls.and_then(|t| t.cert_file),
+            Some(PathBuf::from("/c.pem"))
+        );
         assert!(Layer::from_env(env(&[("LEADVAULT_BEHIND_TLS_PROXY", "perhaps")])).is_err());
         assert!(Layer::from_env(env(&[("LEADVAULT_SHUTDOWN_GRACE_SECS", "-1")])).is_err());
         Ok(())
@@ -169,12 +181,18 @@ mod tests {
         let file = Layer {
             listen: Some("file".into()),
             log_level: Some("file".into()),
-            tls: Some(TlsLayer { cert_file: Some("file.pem".into()), key_file: Some("file.key".into()) }),
+            tls: Some(TlsLayer {
+                cert_file: Some("file.pem".into()),
+                key_file: Some("file.key".into()),
+            }),
             ..Layer::default()
         };
         let env = Layer {
             listen: Some("env".into()),
-            tls: Some(TlsLayer { cert_file: Some("env.pem".into()), key_file: None }),
+            tls: Some(TlsLayer {
+                cert_file: Some("env.pem".into()),
+                key_file: None,
+            }),
             ..Layer::default()
         };
         let merged = file.overridden_by(env);

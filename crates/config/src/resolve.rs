@@ -18,7 +18,9 @@ const MAX_SHUTDOWN_GRACE: u64 = 300;
 pub enum ConfigError {
     #[error("configuration file {path}: {reason}")]
     File { path: PathBuf, reason: String },
-    #[error("unknown environment variable {0}; see `leadvault config check --help` for the known ones")]
+    #[error(
+        "unknown environment variable {0}; see `leadvault config check --help` for the known ones"
+    )]
     UnknownEnv(String),
     #[error("{key}: {reason}")]
     Invalid { key: String, reason: String },
@@ -114,7 +116,10 @@ impl Config {
             .database_max_connections
             .unwrap_or(DbOptions::default().max_connections);
         if !(1..=1000).contains(&database_max_connections) {
-            return Err(invalid("database_max_connections", "must be from 1 to 1000"));
+            return Err(invalid(
+                "database_max_connections",
+                "must be from 1 to 1000",
+            ));
         }
         let tls = match merged.tls {
             None => None,
@@ -124,13 +129,23 @@ impl Config {
                     key_file,
                 }),
                 (None, None) => None,
-                _ => return Err(invalid("tls", "set both cert_file and key_file, or neither")),
+                _ => {
+                    return Err(invalid(
+                        "tls",
+                        "set both cert_file and key_file, or neither",
+                    ));
+                }
             },
         };
         let log_format = match merged.log_format.as_deref().unwrap_or("human") {
             "human" => LogFormat::Human,
             "json" => LogFormat::Json,
-            other => return Err(invalid("log_format", format!("`{other}` is not human or json"))),
+            other => {
+                return Err(invalid(
+                    "log_format",
+                    format!("`{other}` is not human or json"),
+                ));
+            }
         };
         let shutdown_grace_secs = merged.shutdown_grace_secs.unwrap_or(DEFAULT_SHUTDOWN_GRACE);
         if shutdown_grace_secs > MAX_SHUTDOWN_GRACE {
@@ -190,12 +205,28 @@ impl Config {
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let quoted = |s: &str| toml_string(s);
-        writeln!(f, "data_dir = {}", quoted(&self.data_dir.display().to_string()))?;
+        writeln!(
+            f,
+            "data_dir = {}",
+            quoted(&self.data_dir.display().to_string())
+        )?;
         writeln!(f, "listen = {}", quoted(&self.listen.to_string()))?;
-        writeln!(f, "database_url = {}", quoted(&self.database_url.to_string()))?;
-        writeln!(f, "database_max_connections = {}", self.database_max_connections)?;
+        writeln!(
+            f,
+            "database_url = {}",
+            quoted(&self.database_url.to_string())
+        )?;
+        writeln!(
+            f,
+            "database_max_connections = {}",
+            self.database_max_connections
+        )?;
         writeln!(f, "behind_tls_proxy = {}", self.behind_tls_proxy)?;
-        writeln!(f, "key_file = {}", quoted(&self.key_file.display().to_string()))?;
+        writeln!(
+            f,
+            "key_file = {}",
+            quoted(&self.key_file.display().to_string())
+        )?;
         let format = match self.log_format {
             LogFormat::Human => "human",
             LogFormat::Json => "json",
@@ -205,8 +236,16 @@ impl fmt::Display for Config {
         writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
         if let Some(tls) = &self.tls {
             writeln!(f, "\n[tls]")?;
-            writeln!(f, "cert_file = {}", quoted(&tls.cert_file.display().to_string()))?;
-            writeln!(f, "key_file = {}", quoted(&tls.key_file.display().to_string()))?;
+            writeln!(
+                f,
+                "cert_file = {}",
+                quoted(&tls.cert_file.display().to_string())
+            )?;
+            writeln!(
+                f,
+                "key_file = {}",
+                quoted(&tls.key_file.display().to_string())
+            )?;
         }
         Ok(())
     }
@@ -284,7 +323,10 @@ mod tests {
                 .err()
                 .map(|e| e.to_string())
                 .unwrap_or_default();
-            assert!(err.contains("TLS") && err.contains("--behind-tls-proxy"), "{err}");
+            assert!(
+                err.contains("TLS") && err.contains("--behind-tls-proxy"),
+                "{err}"
+            );
         }
         assert_eq!(
             Config::resolve([layer_listening_on("[::1]:8080")])?.transport(),
@@ -294,7 +336,10 @@ mod tests {
             behind_tls_proxy: Some(true),
             ..layer_listening_on("0.0.0.0:8080")
         };
-        assert_eq!(Config::resolve([proxied])?.transport(), Ok(Transport::BehindTlsProxy));
+        assert_eq!(
+            Config::resolve([proxied])?.transport(),
+            Ok(Transport::BehindTlsProxy)
+        );
         Ok(())
     }
 
@@ -302,13 +347,40 @@ mod tests {
     fn invalid_values_name_their_key() {
         let cases = [
             (layer_listening_on("localhost"), "listen"),
-            (Layer { database_url: Some("mysql://x".into()), ..Layer::default() }, "database_url"),
-            (Layer { log_format: Some("xml".into()), ..Layer::default() }, "log_format"),
-            (Layer { shutdown_grace_secs: Some(301), ..Layer::default() }, "shutdown_grace_secs"),
-            (Layer { database_max_connections: Some(0), ..Layer::default() }, "database_max_connections"),
             (
                 Layer {
-                    tls: Some(TlsLayer { cert_file: Some("c".into()), key_file: None }),
+                    database_url: Some("mysql://x".into()),
+                    ..Layer::default()
+                },
+                "database_url",
+            ),
+            (
+                Layer {
+                    log_format: Some("xml".into()),
+                    ..Layer::default()
+                },
+                "log_format",
+            ),
+            (
+                Layer {
+                    shutdown_grace_secs: Some(301),
+                    ..Layer::default()
+                },
+                "shutdown_grace_secs",
+            ),
+            (
+                Layer {
+                    database_max_connections: Some(0),
+                    ..Layer::default()
+                },
+                "database_max_connections",
+            ),
+            (
+                Layer {
+                    tls: Some(TlsLayer {
+                        cert_file: Some("c".into()),
+                        key_file: None,
+                    }),
                     ..Layer::default()
                 },
                 "tls",
@@ -330,8 +402,14 @@ mod tests {
         }])?;
         let shown = config.to_string();
         assert!(!shown.contains("pa55word-xyz"), "{shown}");
-        assert!(shown.contains("database_url = \"postgres://lv:REDACTED@db:5432/lv\""), "{shown}");
-        assert!(toml::from_str::<toml::Table>(&shown).is_ok(), "output is valid TOML");
+        assert!(
+            shown.contains("database_url = \"postgres://lv:REDACTED@db:5432/lv\""),
+            "{shown}"
+        );
+        assert!(
+            toml::from_str::<toml::Table>(&shown).is_ok(),
+            "output is valid TOML"
+        );
         Ok(())
     }
 }

@@ -42,7 +42,9 @@ pub enum KeyFileError {
         "key file {path} has mode {mode:04o}, so other users can read it; run `chmod 600 {path}`"
     )]
     TooOpen { path: PathBuf, mode: u32 },
-    #[error("key file {path} holds {len} bytes, expected {ROOT_KEY_LEN}; it is not a Leadvault root key")]
+    #[error(
+        "key file {path} holds {len} bytes, expected {ROOT_KEY_LEN}; it is not a Leadvault root key"
+    )]
     WrongLength { path: PathBuf, len: usize },
     #[error(transparent)]
     Random(#[from] RandomError),
@@ -178,8 +180,14 @@ mod tests {
         for len in [0usize, 31, 33, 4096] {
             fs::write(&path, vec![7u8; len])?;
             fs::set_permissions(&path, fs::Permissions::from_mode(0o600))?;
-            let err = LocalKeyFile::new(&path).load().err().ok_or("loaded a bad key")?;
-            assert!(matches!(err, KeyFileError::WrongLength { .. }), "{len}: {err}");
+            let err = LocalKeyFile::new(&path)
+                .load()
+                .err()
+                .ok_or("loaded a bad key")?;
+            assert!(
+                matches!(err, KeyFileError::WrongLength { .. }),
+                "{len}: {err}"
+            );
         }
         Ok(())
     }

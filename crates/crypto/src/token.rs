@@ -84,7 +84,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_tokens_parse_back_and_hash_identically() -> Result<(), Box<dyn std::error::Error>> {
+    fn generated_tokens_parse_back_and_hash_identically() -> Result<(), Box<dyn std::error::Error>>
+    {
         let token = SecretToken::generate()?;
         let again = SecretToken::parse(token.expose())?;
         assert_eq!(token.hash(), again.hash());
@@ -94,14 +95,21 @@ mod tests {
 
     #[test]
     fn two_tokens_differ() -> Result<(), Box<dyn std::error::Error>> {
-        assert_ne!(SecretToken::generate()?.hash(), SecretToken::generate()?.hash());
+        assert_ne!(
+            SecretToken::generate()?.hash(),
+            SecretToken::generate()?.hash()
+        );
         Ok(())
     }
 
     #[test]
     fn malformed_tokens_are_refused() {
         for bad in ["", "short", "!!!!", &"A".repeat(44), &"A".repeat(42)] {
-            assert_eq!(SecretToken::parse(bad).err(), Some(TokenParseError), "{bad:?}");
+            assert_eq!(
+                SecretToken::parse(bad).err(),
+                Some(TokenParseError),
+                "{bad:?}"
+            );
         }
     }
 

@@ -52,10 +52,10 @@ pub fn grant(headers: &HeaderMap, options: WebOptions) -> Result<CsrfGrant, AppE
 
 /// Accepts a state-changing request only if it passes every check.
 pub fn verify(headers: &HeaderMap, submitted: &str, options: WebOptions) -> Result<(), AppError> {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return Err(AppError::CsrfRejected);
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return Err(AppError::CsrfRejected);
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
@@ -109,7 +109,12 @@ mod tests {
     fn matching_cookie_and_field_pass() {
         let grant = grant(&HeaderMap::new(), PLAIN).expect("grant");
         let cookie = format!("lv_csrf={}", grant.token);
-        let h = headers(&[("cookie", &cookie), ("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "same-origin")]);
+        let h = headers(&[
+            ("cookie", &cookie),
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
         assert!(verify(&h, &grant.token, PLAIN).is_ok());
     }
 
@@ -122,9 +127,22 @@ mod tests {
             (headers(&[]), &token),
             (headers(&[("cookie", &cookie)]), ""),
             (headers(&[("cookie", &cookie)]), &other),
-            (headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]), &token),
-            (headers(&[("cookie", &cookie), ("host", "a.test"), ("origin", "https://evil.test")]), &token),
-            (headers(&[("cookie", &cookie), ("host", "a.test"), ("origin", "null")]), &token),
+            (
+                headers(&[("cookie", &cookie), ("sec-fetch-site", "cross-site")]),
+                &token,
+            ),
+            (
+                headers(&[
+                    ("cookie", &cookie),
+                    ("host", "a.test"),
+                    ("origin", "https://evil.test"),
+                ]),
+                &token,
+            ),
+            (
+                headers(&[("cookie", &cookie), ("host", "a.test"), ("origin", "null")]),
+                &token,
+            ),
             (headers(&[("cookie", "lv_csrf=abc")]), "abc"),
         ];
         for (i, (h, submitted)) in cases.iter().enumerate() {
@@ -137,6 +155,10 @@ mod tests {
         let grant = grant(&HeaderMap::new(), WebOptions { https: true }).expect("grant");
         let cookie = grant.set_cookie.to_str().expect("ascii");
         assert!(cookie.starts_with("__Host-lv_csrf="), "{cookie}");
-        assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        assert!(
+            cookie.contains("; Secure")
+                && cookie.contains("HttpOnly")
+                && cookie.contains("SameSite=Strict")
+        );
     }
 }

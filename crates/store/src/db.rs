@@ -67,6 +67,19 @@ impl Db {
         if let Some(path) = url.sqlite_path() {
             check_sqlite_file(&path)?;
         }
+        // One direct connection first: its error names the real cause (refused, bad
+        // password, damaged file) where a pool would retry and report only a timeout.
+        let mut probe = AnyConnection::connect(url.expose())
+            .await
+            .map_err(|e| open_error(url, e))?;
+        if engine == Engine::Sqlite {
+            probe
+                .execute(SQLITE_PRAGMAS)
+                .await
+                .map_err(|e| open_error(url, e))?;
+        }
+        probe.close().await.map_err(|e| open_error(url, e))?;
+
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
@@ -78,15 +91,9 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect(url.expose())
-            .await
+            .connect_lazy(url.expose())
             .map_err(|e| open_error(url, e))?;
-        let db = Self { pool, engine };
-        db.ping().await.map_err(|e| match e {
-            StoreError::Unavailable(e) | StoreError::Query(e) => open_error(url, e),
-            other => other,
-        })?;
-        Ok(db)
+        Ok(Self { pool, engine })
     }
 
     pub fn engine(&self) -> Engine {

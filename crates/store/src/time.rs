@@ -38,7 +38,10 @@ mod tests {
     #[test]
     fn adding_a_duration_moves_forward_in_microseconds() {
         let t = Timestamp::from_unix_micros(1_000);
-        assert_eq!(t.saturating_add(Duration::from_millis(2)).as_unix_micros(), 3_000);
+        assert_eq!(
+            t.saturating_add(Duration::from_millis(2)).as_unix_micros(),
+            3_000
+        );
         assert_eq!(
             Timestamp::from_unix_micros(i64::MAX).saturating_add(Duration::from_secs(1)),
             Timestamp::from_unix_micros(i64::MAX)

@@ -88,13 +88,15 @@ impl DatabaseUrl {
 
     /// Host and port of a PostgreSQL URL, for error messages.
     pub(crate) fn server(&self) -> String {
-        ::url::Url::parse(&self.raw).ok().map_or_else(String::new, |u| {
-            let host = u.host_str().unwrap_or_default().to_owned();
-            match u.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => format!("{host}:5432"),
-            }
-        })
+        ::url::Url::parse(&self.raw)
+            .ok()
+            .map_or_else(String::new, |u| {
+                let host = u.host_str().unwrap_or_default().to_owned();
+                match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => format!("{host}:5432"),
+                }
+            })
     }
 }
 
@@ -140,7 +142,10 @@ mod tests {
     #[test]
     fn sqlite_urls_name_their_file() -> Result<(), DatabaseUrlError> {
         let url = DatabaseUrl::parse("sqlite:///var/lib/lv/db.sqlite?mode=rwc")?;
-        assert_eq!(url.sqlite_path(), Some(PathBuf::from("/var/lib/lv/db.sqlite")));
+        assert_eq!(
+            url.sqlite_path(),
+            Some(PathBuf::from("/var/lib/lv/db.sqlite"))
+        );
         let url = DatabaseUrl::parse("sqlite:data/lv.db")?;
         assert_eq!(url.sqlite_path(), Some(PathBuf::from("data/lv.db")));
         let made = DatabaseUrl::sqlite_file(Path::new("/tmp/x.db"));
@@ -154,9 +159,21 @@ mod tests {
             DatabaseUrl::parse("mysql://root@localhost/x"),
             Err(DatabaseUrlError::UnsupportedScheme("mysql".into()))
         );
-        assert_eq!(DatabaseUrl::parse("just words"), Err(DatabaseUrlError::Malformed));
-        assert_eq!(DatabaseUrl::parse("postgres://"), Err(DatabaseUrlError::MissingHost));
-        assert_eq!(DatabaseUrl::parse("sqlite:"), Err(DatabaseUrlError::MissingPath));
-        assert_eq!(DatabaseUrl::parse("sqlite://?mode=rwc"), Err(DatabaseUrlError::MissingPath));
+        assert_eq!(
+            DatabaseUrl::parse("just words"),
+            Err(DatabaseUrlError::Malformed)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://"),
+            Err(DatabaseUrlError::MissingHost)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:"),
+            Err(DatabaseUrlError::MissingPath)
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://?mode=rwc"),
+            Err(DatabaseUrlError::MissingPath)
+        );
     }
 }

@@ -1,1 +1,51 @@
+//! Shared fixtures for Leadvault's integration tests.
+//!
+//! - [`TestDb`]: a fresh database per test on either engine (a temporary SQLite file, or a
+//!   new PostgreSQL database, dropped afterwards), so tests run in parallel without sharing
+//!   state.
+//! - [`TestApp`]: the real router, served on a random loopback port over a [`TestDb`].
+//! - [`on_both_engines!`]: writes one test body once and runs it on SQLite and PostgreSQL.
+//! - [`TcpProxy`]: a link to the database that a test can cut and restore.
+//! - [`LeadvaultProcess`]: the real binary, run as an operator would.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod app;
+mod db;
+mod postgres;
+mod process;
+mod proxy;
+
+pub use app::{TestApp, TestAppBuilder};
+pub use db::TestDb;
+pub use leadvault_store::Engine;
+pub use postgres::postgres_available;
+pub use process::{Finished, LeadvaultProcess, run_leadvault};
+pub use proxy::TcpProxy;
+
+/// Runs a test body on both engines: it expands to a module with a `sqlite` and a
+/// `postgres` test. Where PostgreSQL is missing outside CI the `postgres` test says so
+/// loudly and returns; in CI (`CI=true`) it fails.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(#[$meta:meta])* async fn $name:ident($engine:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn body($engine: $crate::Engine) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                body($crate::Engine::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if $crate::postgres_available().await {
+                    body($crate::Engine::Postgres).await;
+                }
+            }
+        }
+    };
+}

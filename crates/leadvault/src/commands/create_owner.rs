@@ -11,10 +11,10 @@ use crate::{logging, setup};
 pub async fn run(args: CreateOwnerArgs) -> Result<(), CliError> {
     let config = setup::load_config(args.common.config.as_deref(), args.common.layer())?;
     logging::init(&config)?;
-    let org_name = OrgName::parse(&args.org)
-        .map_err(|e| CliError::Invalid(format!("--org: {e}")))?;
-    let email = Email::parse(&args.email)
-        .map_err(|e| CliError::Invalid(format!("--email: {e}")))?;
+    let org_name =
+        OrgName::parse(&args.org).map_err(|e| CliError::Invalid(format!("--org: {e}")))?;
+    let email =
+        Email::parse(&args.email).map_err(|e| CliError::Invalid(format!("--email: {e}")))?;
     let password = Password::new(read_password_line()?.to_string())
         .map_err(|e| CliError::Invalid(format!("password: {e}")))?;
 

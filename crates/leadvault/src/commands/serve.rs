@@ -55,9 +55,14 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             https: transport.is_https(),
         },
     );
-    serve(listener, router(state), shutdown_signal(), config.shutdown_grace)
-        .await
-        .map_err(CliError::io("the server failed"))?;
+    serve(
+        listener,
+        router(state),
+        shutdown_signal(),
+        config.shutdown_grace,
+    )
+    .await
+    .map_err(CliError::io("the server failed"))?;
     close(db).await;
     tracing::info!("stopped");
     Ok(())

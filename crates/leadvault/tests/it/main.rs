@@ -1,1 +1,19 @@
+//! Leadvault's integration tests: one binary, every test driving real parts (the router
+//! over HTTP, the binary as a process, SQLite and PostgreSQL).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli_admin;
+mod cli_config;
+mod cli_serve;
+mod health;
+mod logs;
+mod outage;
+mod setup_page;
+mod storage;
+
+use std::path::Path;
+
+/// The binary under test.
+pub fn leadvault_bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_leadvault"))
+}

@@ -1,10 +1,10 @@
 //! First-run setup pages: `GET /setup?token=…` shows the form, `POST /setup` founds the first
 //! organization and its owner.
 
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use leadvault_accounts::{
     AccountsError, Email, NewOwner, OrgName, Password, complete_setup, owner_exists,
     setup_token_is_valid,

@@ -1,0 +1,82 @@
+//! Probes, security headers and error pages, over HTTP on both engines.
+
+use leadvault_test_support::{TestApp, on_both_engines};
+
+on_both_engines! {
+    async fn healthz_and_readyz_answer_200_when_all_is_well(engine) {
+        let app = TestApp::start(engine).await;
+        let health = app.get("/healthz").await;
+        assert_eq!(health.status(), 200);
+        assert_eq!(health.text().await.unwrap(), "ok");
+
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 200);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["migrations"], "current");
+    }
+}
+
+on_both_engines! {
+    async fn readyz_answers_503_until_migrations_are_applied(engine) {
+        let app = TestApp::builder(engine).without_migrations().build().await;
+        assert_eq!(app.get("/healthz").await.status(), 200, "alive all the same");
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 503);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        assert_eq!(body["migrations"], "pending");
+
+        leadvault_store::migrate(&app.db, &leadvault_server::migrations(), leadvault_store::Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!(app.get("/readyz").await.status(), 200);
+    }
+}
+
+on_both_engines! {
+    async fn every_response_carries_the_security_headers_and_a_request_id(engine) {
+        let app = TestApp::start(engine).await;
+        for path in ["/healthz", "/", "/no/such/page", "/static/app.css"] {
+            let response = app.get(path).await;
+            let h = response.headers();
+            let csp = h["content-security-policy"].to_str().unwrap();
+            assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert!(!csp.contains("unsafe-inline"), "{path}");
+            assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+            assert_eq!(h["x-frame-options"], "DENY", "{path}");
+            assert_eq!(h["referrer-policy"], "no-referrer", "{path}");
+            assert!(h.contains_key("permissions-policy"), "{path}");
+            assert_eq!(h["cross-origin-opener-policy"], "same-origin", "{path}");
+            assert!(uuid_like(h["x-request-id"].to_str().unwrap()), "{path}");
+            assert!(!h.contains_key("strict-transport-security"), "no HSTS over plain loopback HTTP");
+        }
+        assert_eq!(app.get("/").await.headers()["cache-control"], "no-store");
+        assert_eq!(app.get("/static/app.css").await.headers()["cache-control"], "public, max-age=3600");
+    }
+}
+
+on_both_engines! {
+    async fn https_deployments_send_hsts(engine) {
+        let app = TestApp::builder(engine).https().build().await;
+        let response = app.get("/healthz").await;
+        let hsts = response.headers()["strict-transport-security"].to_str().unwrap();
+        assert!(hsts.starts_with("max-age=63072000"), "{hsts}");
+    }
+}
+
+on_both_engines! {
+    async fn unknown_addresses_get_a_404_page_not_a_crash(engine) {
+        let app = TestApp::start(engine).await;
+        let response = app.get("/admin/../../etc/passwd").await;
+        assert_eq!(response.status(), 404);
+        let response = app.client.post(app.url("/healthz")).body("x").send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        let response = app.get("/no-such-page").await;
+        assert_eq!(response.status(), 404);
+        assert!(response.text().await.unwrap().contains("There is nothing at this address."));
+    }
+}
+
+fn uuid_like(s: &str) -> bool {
+    s.len() == 36 && s.chars().filter(|c| *c == '-').count() == 4
+}

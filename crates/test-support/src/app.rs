@@ -1,0 +1,152 @@
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use leadvault_accounts::{PasswordHasher, issue_setup_token};
+use leadvault_crypto::SecretToken;
+use leadvault_server::{AppState, WebOptions, router, serve};
+use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::db::TestDb;
+
+/// The real application, served over real HTTP on a random loopback port.
+#[derive(Debug)]
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+    pub client: reqwest::Client,
+    pub engine: Engine,
+    test_db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+/// Options for a [`TestApp`]; `TestApp::builder(engine).build()` gives the everyday one.
+#[derive(Debug)]
+pub struct TestAppBuilder {
+    engine: Engine,
+    migrate: bool,
+    https: bool,
+    database_url: Option<DatabaseUrl>,
+}
+
+impl TestAppBuilder {
+    /// Leave the schema unmigrated, as a process that lost a race with `migrate` would see it.
+    pub fn without_migrations(mut self) -> Self {
+        self.migrate = false;
+        self
+    }
+
+    /// Behave as when browsers reach the server over HTTPS.
+    pub fn https(mut self) -> Self {
+        self.https = true;
+        self
+    }
+
+    /// Connect through this URL instead of directly (for example through a [`crate::TcpProxy`]).
+    pub fn database_url(mut self, url: DatabaseUrl) -> Self {
+        self.database_url = Some(url);
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let test_db = TestDb::new(self.engine).await;
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| test_db.url().clone());
+        self.build_on(test_db, &url).await
+    }
+
+    /// Builds over an existing database (whose URL a proxy may need to know first).
+    pub async fn build_with(self, test_db: TestDb) -> TestApp {
+        let url = self
+            .database_url
+            .clone()
+            .unwrap_or_else(|| test_db.url().clone());
+        self.build_on(test_db, &url).await
+    }
+
+    async fn build_on(self, test_db: TestDb, url: &DatabaseUrl) -> TestApp {
+        let options = DbOptions {
+            max_connections: 5,
+            acquire_timeout: Duration::from_secs(2),
+        };
+        let db = Db::connect(url, &options).await.expect("connect");
+        if self.migrate {
+            migrate(&db, &leadvault_server::migrations(), Timestamp::now())
+                .await
+                .expect("migrate");
+        }
+        let state = AppState::new(
+            db.clone(),
+            PasswordHasher::new(2),
+            WebOptions { https: self.https },
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(serve(
+            listener,
+            router(state),
+            async move {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(1),
+        ));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        TestApp {
+            addr,
+            db,
+            client,
+            engine: self.engine,
+            test_db,
+            stop: Some(stop),
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder(engine: Engine) -> TestAppBuilder {
+        TestAppBuilder {
+            engine,
+            migrate: true,
+            https: false,
+            database_url: None,
+        }
+    }
+
+    pub async fn start(engine: Engine) -> Self {
+        Self::builder(engine).build().await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub fn test_db(&self) -> &TestDb {
+        &self.test_db
+    }
+
+    /// A setup link token, as `serve` prints on first start.
+    pub async fn setup_token(&self) -> SecretToken {
+        issue_setup_token(&self.db, Timestamp::now())
+            .await
+            .expect("setup token")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
