@@ -14,6 +14,7 @@ mod db;
 mod postgres;
 mod process;
 mod proxy;
+mod throwaway;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use db::TestDb;

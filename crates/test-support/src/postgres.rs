@@ -1,9 +1,10 @@
 //! Finding a PostgreSQL server for the tests.
 //!
 //! In order: `LV_TEST_POSTGRES_URL` (an admin URL that can create databases), else the
-//! local default `postgres://postgres@127.0.0.1:5432/postgres`. Where neither answers,
-//! outside CI the PostgreSQL tests are skipped with a loud message on the terminal; in CI
-//! (`CI=true`) a missing PostgreSQL fails the run.
+//! local default `postgres://postgres@127.0.0.1:5432/postgres`, else a throwaway cluster
+//! started from the PostgreSQL programs on this machine (`LV_TEST_POSTGRES_THROWAWAY=1`
+//! goes straight there). Where none of these works, outside CI the PostgreSQL tests are
+//! skipped with a loud message on the terminal; in CI (`CI=true`) the run fails.
 
 use std::io::Write as _;
 use std::sync::Once;
@@ -13,6 +14,7 @@ use sqlx::Connection as _;
 use tokio::sync::OnceCell;
 
 pub const ENV_URL: &str = "LV_TEST_POSTGRES_URL";
+pub const ENV_THROWAWAY: &str = "LV_TEST_POSTGRES_THROWAWAY";
 const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 static SERVER: OnceCell<Result<String, String>> = OnceCell::const_new();
@@ -22,27 +24,38 @@ pub(crate) async fn admin_url() -> Result<String, String> {
     SERVER
         .get_or_init(|| async {
             sqlx::any::install_default_drivers();
-            let (url, from_env) = match std::env::var(ENV_URL) {
-                Ok(url) => (url, true),
-                Err(_) => (DEFAULT_URL.to_owned(), false),
+            if let Ok(url) = std::env::var(ENV_URL) {
+                return connects(&url)
+                    .await
+                    .map(|()| url)
+                    .map_err(|e| format!("{ENV_URL} is set but unusable: {e}"));
+            }
+            let forced = std::env::var(ENV_THROWAWAY).is_ok_and(|v| v == "1");
+            let default = if forced {
+                Err(format!("{ENV_THROWAWAY}=1"))
+            } else {
+                connects(DEFAULT_URL).await.map(|()| DEFAULT_URL.to_owned())
             };
-            let attempt =
-                tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(&url))
-                    .await;
-            match attempt {
-                Ok(Ok(conn)) => {
-                    let _ = conn.close().await;
-                    Ok(url)
-                }
-                Ok(Err(e)) if from_env => Err(format!("{ENV_URL} is set but unusable: {e}")),
-                Ok(Err(e)) => Err(format!("no PostgreSQL at {DEFAULT_URL}: {e}")),
-                Err(_) => Err(format!(
-                    "PostgreSQL at {url} did not answer within 5 seconds"
-                )),
+            match default {
+                Ok(url) => Ok(url),
+                Err(first) => crate::throwaway::start().await.map_err(|second| {
+                    format!("no PostgreSQL at {DEFAULT_URL} ({first}), and no throwaway cluster ({second})")
+                }),
             }
         })
         .await
         .clone()
+}
+
+async fn connects(url: &str) -> Result<(), String> {
+    match tokio::time::timeout(Duration::from_secs(5), sqlx::AnyConnection::connect(url)).await {
+        Ok(Ok(conn)) => {
+            let _ = conn.close().await;
+            Ok(())
+        }
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no answer within 5 seconds".to_owned()),
+    }
 }
 
 /// Whether PostgreSQL tests can run. Fails (panics) in CI when they cannot.
