@@ -7,6 +7,8 @@ mod blind_index;
 mod field;
 mod key;
 mod local_key;
+mod pkcs11;
+mod provider;
 mod random;
 mod stream;
 mod token;
@@ -18,6 +20,8 @@ pub use blind_index::{
 pub use field::{FieldContext, FieldError, decrypt_field, encrypt_field, field_key_ref};
 pub use key::{KEY_LEN, KeyBytes, KeyRef};
 pub use local_key::{KeyFileError, LocalKeyFile, ROOT_KEY_LEN, RootKey};
+pub use pkcs11::{Pkcs11Pin, Pkcs11Provider, Pkcs11Settings};
+pub use provider::{KeyProvider, LocalProvider, ProviderError};
 pub use random::{RandomError, random_bytes};
 pub use stream::{
     DEFAULT_CHUNK_SIZE, STREAM_HEADER_LEN, StreamError, decrypt_stream, encrypt_stream,

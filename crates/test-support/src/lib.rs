@@ -7,6 +7,7 @@
 //! - [`on_both_engines!`]: writes one test body once and runs it on SQLite and PostgreSQL.
 //! - [`TcpProxy`]: a link to the database that a test can cut and restore.
 //! - [`LeadvaultProcess`]: the real binary, run as an operator would.
+//! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app;
@@ -14,6 +15,7 @@ mod db;
 mod postgres;
 mod process;
 mod proxy;
+mod softhsm;
 mod throwaway;
 
 pub use app::{TestApp, TestAppBuilder};
@@ -22,6 +24,7 @@ pub use leadvault_store::Engine;
 pub use postgres::postgres_available;
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;
+pub use softhsm::{SoftHsmToken, softhsm_token};
 
 /// Runs a test body on both engines: it expands to a module with a `sqlite` and a
 /// `postgres` test. Where PostgreSQL is missing outside CI the `postgres` test says so
