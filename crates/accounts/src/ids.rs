@@ -28,10 +28,6 @@ macro_rules! id_type {
 }
 
 id_type!(
-    /// An organization (tenant): every row of tenant data carries one.
-    OrgId
-);
-id_type!(
     /// A person who can sign in.
     UserId
 );

@@ -13,7 +13,8 @@ mod setup;
 
 pub use email::{Email, EmailError};
 pub use error::AccountsError;
-pub use ids::{OrgId, UserId};
+pub use ids::UserId;
+pub use leadvault_store::OrgId;
 pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, Role, create_owner, owner_exists};

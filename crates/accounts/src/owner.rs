@@ -5,9 +5,10 @@ use leadvault_store::{Db, Timestamp, Tx};
 
 use crate::email::Email;
 use crate::error::AccountsError;
-use crate::ids::{OrgId, UserId};
+use crate::ids::UserId;
 use crate::org_name::OrgName;
 use crate::password::{Password, PasswordHasher};
+use leadvault_store::OrgId;
 
 /// What a member may do. The accounts issue grows this into the full role set; the
 /// stored text is the contract with the database.

@@ -21,7 +21,7 @@ pub use field::{FieldContext, FieldError, decrypt_field, encrypt_field, field_ke
 pub use key::{KEY_LEN, KeyBytes, KeyRef};
 pub use local_key::{KeyFileError, LocalKeyFile, ROOT_KEY_LEN, RootKey};
 pub use pkcs11::{Pkcs11Pin, Pkcs11Provider, Pkcs11Settings};
-pub use provider::{KeyProvider, LocalProvider, ProviderError};
+pub use provider::{KeyProvider, LocalProvider, ProviderError, unwrap_key, wrap_key};
 pub use random::{RandomError, random_bytes};
 pub use stream::{
     DEFAULT_CHUNK_SIZE, STREAM_HEADER_LEN, StreamError, decrypt_stream, encrypt_stream,

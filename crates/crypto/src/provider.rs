@@ -106,36 +106,55 @@ impl KeyProvider for LocalProvider {
     }
 
     fn wrap(&self, key: &KeyBytes, context: &[&[u8]]) -> Result<Vec<u8>, ProviderError> {
-        let nonce = random_bytes::<NONCE_LEN>().map_err(|_| ProviderError::Random)?;
-        let mut sealed = key.expose().to_vec();
-        aead_key(&self.root)
-            .map_err(|_| ProviderError::Unwrap)?
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(wrap_aad(context).as_slice()),
-                &mut sealed,
-            )
-            .map_err(|_| ProviderError::Unwrap)?;
-        let mut out = Vec::with_capacity(WRAPPED_LEN);
-        out.push(WRAP_VERSION);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        wrap_key(&self.root, key, context)
     }
 
     fn unwrap(&self, wrapped: &[u8], context: &[&[u8]]) -> Result<KeyBytes, ProviderError> {
-        let (nonce, sealed) = parse_wrapped(wrapped)?;
-        let mut buffer = zeroize::Zeroizing::new(sealed.to_vec());
-        let plain = aead_key(&self.root)
-            .map_err(|_| ProviderError::Unwrap)?
-            .open_in_place(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(wrap_aad(context).as_slice()),
-                &mut buffer,
-            )
-            .map_err(|_| ProviderError::Unwrap)?;
-        KeyBytes::from_slice(plain).ok_or(ProviderError::Unwrap)
+        unwrap_key(&self.root, wrapped, context)
     }
+}
+
+/// Wraps `key` under a key-encryption key held in memory (the local root key, or a tenant
+/// key wrapping its data keys), in the wrapped-key format above.
+pub fn wrap_key(
+    kek: &KeyBytes,
+    key: &KeyBytes,
+    context: &[&[u8]],
+) -> Result<Vec<u8>, ProviderError> {
+    let nonce = random_bytes::<NONCE_LEN>().map_err(|_| ProviderError::Random)?;
+    let mut sealed = key.expose().to_vec();
+    aead_key(kek)
+        .map_err(|_| ProviderError::Unwrap)?
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(wrap_aad(context).as_slice()),
+            &mut sealed,
+        )
+        .map_err(|_| ProviderError::Unwrap)?;
+    let mut out = Vec::with_capacity(WRAPPED_LEN);
+    out.push(WRAP_VERSION);
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Reverses [`wrap_key`]; fails on any change to the bytes, the context or the key.
+pub fn unwrap_key(
+    kek: &KeyBytes,
+    wrapped: &[u8],
+    context: &[&[u8]],
+) -> Result<KeyBytes, ProviderError> {
+    let (nonce, sealed) = parse_wrapped(wrapped)?;
+    let mut buffer = zeroize::Zeroizing::new(sealed.to_vec());
+    let plain = aead_key(kek)
+        .map_err(|_| ProviderError::Unwrap)?
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(wrap_aad(context).as_slice()),
+            &mut buffer,
+        )
+        .map_err(|_| ProviderError::Unwrap)?;
+    KeyBytes::from_slice(plain).ok_or(ProviderError::Unwrap)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

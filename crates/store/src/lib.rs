@@ -10,12 +10,14 @@
 mod db;
 mod error;
 mod migrate;
+mod tenant;
 mod time;
 mod url;
 
 pub use db::{Db, DbOptions, Engine, Tx};
 pub use error::StoreError;
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
+pub use tenant::OrgId;
 pub use time::Timestamp;
 pub use url::{DatabaseUrl, DatabaseUrlError};
 

@@ -341,8 +341,11 @@ async fn migrate_applies_pending_migrations_then_reports_up_to_date() {
     let out = run_leadvault(leadvault_bin(), cwd.path(), &["migrate"], &[], None).await;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
-        out.stdout.contains("Applied 1 migration(s)")
-            && out.stdout.contains("accounts/0001_accounts"),
+        out.stdout.contains(&format!(
+            "Applied {} migration(s)",
+            leadvault_server::migrations().len()
+        )) && out.stdout.contains("accounts/0001_accounts")
+            && out.stdout.contains("keys/0001_keys"),
         "{}",
         out.stdout
     );

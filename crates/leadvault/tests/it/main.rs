@@ -6,6 +6,7 @@ mod cli_admin;
 mod cli_config;
 mod cli_serve;
 mod health;
+mod keyring;
 mod keys_pkcs11;
 mod logs;
 mod outage;

@@ -1,0 +1,497 @@
+use std::sync::{Arc, Mutex};
+
+use leadvault_crypto::{KeyBytes, KeyProvider, KeyRef, unwrap_key, wrap_key};
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, Timestamp};
+use uuid::Uuid;
+
+use crate::cache::{CacheSettings, KeyCache};
+use crate::error::KeyError;
+
+/// What a data key is for. Separate keys per purpose, so that a blind index key can never
+/// decrypt, and a field key never indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyPurpose {
+    Field,
+    BlindIndex,
+    File,
+}
+
+impl KeyPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Field => "field",
+            Self::BlindIndex => "blind_index",
+            Self::File => "file",
+        }
+    }
+}
+
+/// A data key ready to use, and the reference to write beside what it encrypts.
+#[derive(Debug)]
+pub struct DataKey {
+    pub key_ref: KeyRef,
+    pub key: KeyBytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShredReport {
+    pub tenant_keys: u64,
+    pub data_keys: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RootRotation {
+    pub rewrapped: u64,
+}
+
+/// Counts for `leadvault keys status`; never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStatus {
+    /// (root key id, tenant key versions it wraps)
+    pub by_root: Vec<(String, i64)>,
+    pub organizations: i64,
+    pub data_keys: i64,
+    pub retired_data_keys: i64,
+}
+
+type DataCacheKey = (OrgId, [u8; 16], u32);
+type TenantCacheKey = (OrgId, i64);
+
+/// Creates, finds, unwraps, rotates and shreds keys for every organization.
+#[derive(Debug)]
+pub struct Keyring {
+    db: Db,
+    provider: Arc<dyn KeyProvider>,
+    data_cache: Mutex<KeyCache<DataCacheKey>>,
+    tenant_cache: Mutex<KeyCache<TenantCacheKey>>,
+}
+
+fn tenant_context(org: OrgId, version: i64) -> [Vec<u8>; 3] {
+    [
+        org.to_string().into_bytes(),
+        b"tenant".to_vec(),
+        version.to_string().into_bytes(),
+    ]
+}
+
+fn data_context(
+    org: OrgId,
+    purpose: KeyPurpose,
+    id: &Uuid,
+    version: u32,
+    tenant_version: i64,
+) -> [Vec<u8>; 5] {
+    [
+        org.to_string().into_bytes(),
+        purpose.as_str().as_bytes().to_vec(),
+        id.as_bytes().to_vec(),
+        version.to_string().into_bytes(),
+        tenant_version.to_string().into_bytes(),
+    ]
+}
+
+fn parts(context: &[Vec<u8>]) -> Vec<&[u8]> {
+    context.iter().map(Vec::as_slice).collect()
+}
+
+impl Keyring {
+    pub fn new(db: Db, provider: Arc<dyn KeyProvider>, cache: CacheSettings) -> Self {
+        Self {
+            db,
+            provider,
+            data_cache: Mutex::new(KeyCache::new(cache)),
+            tenant_cache: Mutex::new(KeyCache::new(cache)),
+        }
+    }
+
+    pub fn root_key_id(&self) -> &str {
+        self.provider.root_key_id()
+    }
+
+    /// The key to encrypt new data with, creating the organization's tenant key and this
+    /// purpose's data key on first use. Safe when several processes race to create them.
+    pub async fn current(
+        &self,
+        org: OrgId,
+        purpose: KeyPurpose,
+        now: Timestamp,
+    ) -> Result<DataKey, KeyError> {
+        for _ in 0..3 {
+            if let Some((key_ref, tenant_version, wrapped)) = self.current_row(org, purpose).await?
+            {
+                let key = self
+                    .unwrap_data(org, purpose, key_ref, tenant_version, &wrapped, now)
+                    .await?;
+                return Ok(DataKey { key_ref, key });
+            }
+            self.create_data_key(org, purpose, now).await?;
+        }
+        Err(KeyError::Interrupted)
+    }
+
+    /// The data key a ciphertext names, if, and only if, it belongs to `org`.
+    pub async fn by_ref(
+        &self,
+        org: OrgId,
+        key_ref: KeyRef,
+        now: Timestamp,
+    ) -> Result<KeyBytes, KeyError> {
+        let cache_key = (org, key_ref.id, key_ref.version);
+        if let Some(key) = self
+            .data_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .get(&cache_key, now)
+        {
+            return Ok(key);
+        }
+        let id = Uuid::from_bytes(key_ref.id);
+        let row = sqlx::query(
+            "SELECT purpose, tenant_version, wrapped FROM data_keys WHERE id = $1 AND org_id = $2 AND version = $3",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(i64::from(key_ref.version))
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or_else(|| KeyError::UnknownKey(format!("{id} v{}", key_ref.version)))?;
+        let purpose = match row.try_get::<String, _>(0)?.as_str() {
+            "field" => KeyPurpose::Field,
+            "blind_index" => KeyPurpose::BlindIndex,
+            "file" => KeyPurpose::File,
+            other => return Err(KeyError::UnknownKey(format!("purpose {other}"))),
+        };
+        let wrapped: Vec<u8> = row.try_get(2)?;
+        self.unwrap_data(org, purpose, key_ref, row.try_get(1)?, &wrapped, now)
+            .await
+    }
+
+    async fn current_row(
+        &self,
+        org: OrgId,
+        purpose: KeyPurpose,
+    ) -> Result<Option<(KeyRef, i64, Vec<u8>)>, KeyError> {
+        let row = sqlx::query(
+            "SELECT id, version, tenant_version, wrapped FROM data_keys \
+             WHERE org_id = $1 AND purpose = $2 AND retired_at IS NULL ORDER BY version DESC LIMIT 1",
+        )
+        .bind(org.to_string())
+        .bind(purpose.as_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id = Uuid::try_parse(&row.try_get::<String, _>(0)?)
+            .map_err(|_| KeyError::UnknownKey("malformed id".into()))?;
+        let version = u32::try_from(row.try_get::<i64, _>(1)?)
+            .map_err(|_| KeyError::UnknownKey("version".into()))?;
+        Ok(Some((
+            KeyRef {
+                id: *id.as_bytes(),
+                version,
+            },
+            row.try_get(2)?,
+            row.try_get(3)?,
+        )))
+    }
+
+    async fn unwrap_data(
+        &self,
+        org: OrgId,
+        purpose: KeyPurpose,
+        key_ref: KeyRef,
+        tenant_version: i64,
+        wrapped: &[u8],
+        now: Timestamp,
+    ) -> Result<KeyBytes, KeyError> {
+        let cache_key = (org, key_ref.id, key_ref.version);
+        if let Some(key) = self
+            .data_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .get(&cache_key, now)
+        {
+            return Ok(key);
+        }
+        let tenant = self.tenant_key(org, tenant_version, now).await?;
+        let context = data_context(
+            org,
+            purpose,
+            &Uuid::from_bytes(key_ref.id),
+            key_ref.version,
+            tenant_version,
+        );
+        let key = unwrap_key(&tenant, wrapped, &parts(&context))?;
+        self.data_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .insert(cache_key, key.clone(), now);
+        Ok(key)
+    }
+
+    async fn tenant_key(
+        &self,
+        org: OrgId,
+        version: i64,
+        now: Timestamp,
+    ) -> Result<KeyBytes, KeyError> {
+        if let Some(key) = self
+            .tenant_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .get(&(org, version), now)
+        {
+            return Ok(key);
+        }
+        let row = sqlx::query(
+            "SELECT root_key_id, wrapped FROM tenant_keys WHERE org_id = $1 AND version = $2",
+        )
+        .bind(org.to_string())
+        .bind(version)
+        .fetch_optional(self.db.pool())
+        .await?
+        .ok_or_else(|| KeyError::UnknownKey(format!("tenant key v{version}")))?;
+        let root_key_id: String = row.try_get(0)?;
+        if root_key_id != self.provider.root_key_id() {
+            return Err(KeyError::ForeignRoot {
+                version,
+                root_key_id,
+            });
+        }
+        let wrapped: Vec<u8> = row.try_get(1)?;
+        let key = self
+            .unwrap_with_provider(wrapped, tenant_context(org, version))
+            .await?;
+        self.tenant_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .insert((org, version), key.clone(), now);
+        Ok(key)
+    }
+
+    /// Provider calls may block on an HSM, so they run off the async threads.
+    async fn unwrap_with_provider(
+        &self,
+        wrapped: Vec<u8>,
+        context: [Vec<u8>; 3],
+    ) -> Result<KeyBytes, KeyError> {
+        let provider = self.provider.clone();
+        Ok(
+            tokio::task::spawn_blocking(move || provider.unwrap(&wrapped, &parts(&context)))
+                .await
+                .map_err(|_| KeyError::Interrupted)??,
+        )
+    }
+
+    async fn wrap_with_provider(
+        &self,
+        key: KeyBytes,
+        context: [Vec<u8>; 3],
+    ) -> Result<Vec<u8>, KeyError> {
+        let provider = self.provider.clone();
+        Ok(
+            tokio::task::spawn_blocking(move || provider.wrap(&key, &parts(&context)))
+                .await
+                .map_err(|_| KeyError::Interrupted)??,
+        )
+    }
+
+    /// The organization's active tenant key version, created (version 1) if it has none.
+    async fn current_tenant_version(&self, org: OrgId, now: Timestamp) -> Result<i64, KeyError> {
+        let existing = sqlx::query(
+            "SELECT version FROM tenant_keys WHERE org_id = $1 AND retired_at IS NULL ORDER BY version DESC LIMIT 1",
+        )
+        .bind(org.to_string())
+        .fetch_optional(self.db.pool())
+        .await?;
+        if let Some(row) = existing {
+            return Ok(row.try_get(0)?);
+        }
+        self.insert_tenant_key(org, 1, now).await?;
+        Ok(1)
+    }
+
+    /// Inserts a tenant key version unless another process already did.
+    async fn insert_tenant_key(
+        &self,
+        org: OrgId,
+        version: i64,
+        now: Timestamp,
+    ) -> Result<(), KeyError> {
+        let key = KeyBytes::generate().map_err(|_| KeyError::Random)?;
+        let wrapped = self
+            .wrap_with_provider(key, tenant_context(org, version))
+            .await?;
+        sqlx::query(
+            "INSERT INTO tenant_keys (org_id, version, root_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (org_id, version) DO NOTHING",
+        )
+        .bind(org.to_string())
+        .bind(version)
+        .bind(self.provider.root_key_id())
+        .bind(wrapped)
+        .bind(now.as_unix_micros())
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    async fn create_data_key(
+        &self,
+        org: OrgId,
+        purpose: KeyPurpose,
+        now: Timestamp,
+    ) -> Result<(), KeyError> {
+        let tenant_version = self.current_tenant_version(org, now).await?;
+        let tenant = self.tenant_key(org, tenant_version, now).await?;
+        let next: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) + 1 FROM data_keys WHERE org_id = $1 AND purpose = $2")
+            .bind(org.to_string())
+            .bind(purpose.as_str())
+            .fetch_one(self.db.pool())
+            .await?
+            .try_get(0)?;
+        let version =
+            u32::try_from(next).map_err(|_| KeyError::UnknownKey("version overflow".into()))?;
+        let id = Uuid::new_v4();
+        let key = KeyBytes::generate().map_err(|_| KeyError::Random)?;
+        let wrapped = wrap_key(
+            &tenant,
+            &key,
+            &parts(&data_context(org, purpose, &id, version, tenant_version)),
+        )?;
+        // A racing process may have made an active key first: then nothing is inserted and
+        // its key is the one everybody uses. Reading MAX before it committed gives the same
+        // version (the conflict clause); reading after gives an active row (NOT EXISTS).
+        sqlx::query(
+            "INSERT INTO data_keys (id, org_id, purpose, version, tenant_version, wrapped, created_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+               (SELECT 1 FROM data_keys WHERE org_id = $2 AND purpose = $3 AND retired_at IS NULL) \
+             ON CONFLICT (org_id, purpose, version) DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(org.to_string())
+        .bind(purpose.as_str())
+        .bind(next)
+        .bind(tenant_version)
+        .bind(wrapped)
+        .bind(now.as_unix_micros())
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Starts a new tenant key version: new data keys are made under it from now on, and
+    /// every earlier key stays available to read what it encrypted. Returns the new version.
+    pub async fn rotate_tenant(&self, org: OrgId, now: Timestamp) -> Result<i64, KeyError> {
+        let current = self.current_tenant_version(org, now).await?;
+        let next = current + 1;
+        self.insert_tenant_key(org, next, now).await?;
+        let mut tx = self.db.begin().await?;
+        sqlx::query("UPDATE tenant_keys SET retired_at = $1 WHERE org_id = $2 AND version < $3 AND retired_at IS NULL")
+            .bind(now.as_unix_micros())
+            .bind(org.to_string())
+            .bind(next)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE data_keys SET retired_at = $1 WHERE org_id = $2 AND retired_at IS NULL",
+        )
+        .bind(now.as_unix_micros())
+        .bind(org.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// Re-wraps every tenant key wrapped by this keyring's root key under `to`'s root key.
+    /// Data is untouched. Each key is re-wrapped in its own statement, so an interrupted run
+    /// leaves every key readable by the root it names, and running again finishes the job.
+    pub async fn rotate_root(&self, to: Arc<dyn KeyProvider>) -> Result<RootRotation, KeyError> {
+        let rows =
+            sqlx::query("SELECT org_id, version, wrapped FROM tenant_keys WHERE root_key_id = $1")
+                .bind(self.provider.root_key_id())
+                .fetch_all(self.db.pool())
+                .await?;
+        let mut rewrapped = 0;
+        for row in rows {
+            let org_text: String = row.try_get(0)?;
+            let org = OrgId::parse(&org_text)
+                .ok_or_else(|| KeyError::UnknownKey("malformed organization id".into()))?;
+            let version: i64 = row.try_get(1)?;
+            let wrapped: Vec<u8> = row.try_get(2)?;
+            let key = self
+                .unwrap_with_provider(wrapped, tenant_context(org, version))
+                .await?;
+            let target = to.clone();
+            let context = tenant_context(org, version);
+            let new_wrapped =
+                tokio::task::spawn_blocking(move || target.wrap(&key, &parts(&context)))
+                    .await
+                    .map_err(|_| KeyError::Interrupted)??;
+            sqlx::query("UPDATE tenant_keys SET wrapped = $1, root_key_id = $2 WHERE org_id = $3 AND version = $4 AND root_key_id = $5")
+                .bind(new_wrapped)
+                .bind(to.root_key_id())
+                .bind(org_text)
+                .bind(version)
+                .bind(self.provider.root_key_id())
+                .execute(self.db.pool())
+                .await?;
+            rewrapped += 1;
+        }
+        self.tenant_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .retain(|_| false);
+        Ok(RootRotation { rewrapped })
+    }
+
+    /// Destroys every key of the organization. Its encrypted data can never be read again.
+    pub async fn shred_tenant(&self, org: OrgId) -> Result<ShredReport, KeyError> {
+        let mut tx = self.db.begin().await?;
+        let data_keys = sqlx::query("DELETE FROM data_keys WHERE org_id = $1")
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let tenant_keys = sqlx::query("DELETE FROM tenant_keys WHERE org_id = $1")
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        self.data_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .retain(|(o, _, _)| *o != org);
+        self.tenant_cache
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .retain(|(o, _)| *o != org);
+        Ok(ShredReport {
+            tenant_keys,
+            data_keys,
+        })
+    }
+
+    pub async fn status(&self) -> Result<KeyStatus, KeyError> {
+        let by_root = sqlx::query("SELECT root_key_id, count(*) FROM tenant_keys GROUP BY root_key_id ORDER BY root_key_id")
+            .fetch_all(self.db.pool())
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let counts = sqlx::query(
+            "SELECT (SELECT count(DISTINCT org_id) FROM tenant_keys), (SELECT count(*) FROM data_keys), \
+             (SELECT count(*) FROM data_keys WHERE retired_at IS NOT NULL)",
+        )
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(KeyStatus {
+            by_root,
+            organizations: counts.try_get(0)?,
+            data_keys: counts.try_get(1)?,
+            retired_data_keys: counts.try_get(2)?,
+        })
+    }
+}

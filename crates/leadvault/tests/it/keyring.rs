@@ -1,0 +1,187 @@
+//! The key hierarchy in the database, on both engines, with the local key provider.
+
+use std::sync::Arc;
+
+use leadvault_crypto::{
+    FieldContext, KeyProvider, LocalKeyFile, LocalProvider, decrypt_field, encrypt_field,
+    field_key_ref,
+};
+use leadvault_keys::{CacheSettings, KeyError, KeyPurpose, Keyring};
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, Timestamp, migrate};
+use leadvault_test_support::{TestDb, on_both_engines};
+
+struct Fixture {
+    _test_db: TestDb,
+    _dir: tempfile::TempDir,
+    db: Db,
+    root: Arc<dyn KeyProvider>,
+    keyring: Keyring,
+}
+
+async fn fixture(engine: leadvault_store::Engine) -> Fixture {
+    let test_db = TestDb::new(engine).await;
+    let db = test_db.connect().await;
+    migrate(&db, &leadvault_server::migrations(), Timestamp::now())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = local_root(&dir, "root.key");
+    let keyring = Keyring::new(db.clone(), root.clone(), CacheSettings::default());
+    Fixture {
+        _test_db: test_db,
+        _dir: dir,
+        db,
+        root,
+        keyring,
+    }
+}
+
+fn local_root(dir: &tempfile::TempDir, name: &str) -> Arc<dyn KeyProvider> {
+    let file = LocalKeyFile::new(dir.path().join(name));
+    file.load_or_create().unwrap();
+    Arc::new(LocalProvider::open(&file).unwrap())
+}
+
+const CTX: FieldContext<'static> = FieldContext {
+    org_id: "o",
+    table: "leads",
+    record_id: "r1",
+    field: "case_history",
+};
+
+on_both_engines! {
+    async fn the_first_use_creates_keys_and_later_uses_find_the_same_ones(engine) {
+        let f = fixture(engine).await;
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let first = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        let again = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        assert_eq!(first.key_ref, again.key_ref);
+        let sealed = encrypt_field(&first.key, first.key_ref, CTX, b"urgent: hearing on Monday").unwrap();
+
+        // A fresh keyring (another process, an empty cache) reads it through the hierarchy.
+        let other_process = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings { capacity: 0, ..CacheSettings::default() });
+        let key = other_process.by_ref(org, field_key_ref(&sealed).unwrap(), now).await.unwrap();
+        assert_eq!(decrypt_field(&key, CTX, &sealed).unwrap().as_slice(), b"urgent: hearing on Monday");
+
+        // Purposes get separate keys.
+        let index = f.keyring.current(org, KeyPurpose::BlindIndex, now).await.unwrap();
+        assert_ne!(index.key_ref.id, first.key_ref.id);
+        assert!(decrypt_field(&index.key, CTX, &sealed).is_err());
+
+        // What the database holds is wrapped, never the key itself.
+        let rows = sqlx::query("SELECT wrapped FROM data_keys").fetch_all(f.db.pool()).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        for row in rows {
+            let wrapped: Vec<u8> = row.get(0);
+            assert_eq!(wrapped.len(), 61);
+        }
+    }
+}
+
+on_both_engines! {
+    async fn another_organization_cannot_reach_a_key(engine) {
+        let f = fixture(engine).await;
+        let (a, b) = (OrgId::random(), OrgId::random());
+        let now = Timestamp::now();
+        let key_a = f.keyring.current(a, KeyPurpose::Field, now).await.unwrap();
+        let err = f.keyring.by_ref(b, key_a.key_ref, now).await.unwrap_err();
+        assert!(matches!(err, KeyError::UnknownKey(_)), "{err}");
+        let key_b = f.keyring.current(b, KeyPurpose::Field, now).await.unwrap();
+        assert_ne!(key_a.key_ref.id, key_b.key_ref.id);
+    }
+}
+
+on_both_engines! {
+    async fn rotating_a_tenant_key_keeps_old_data_readable_and_new_data_on_new_keys(engine) {
+        let f = fixture(engine).await;
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let old = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        let sealed = encrypt_field(&old.key, old.key_ref, CTX, b"before rotation").unwrap();
+
+        assert_eq!(f.keyring.rotate_tenant(org, now).await.unwrap(), 2);
+        let new = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        assert_ne!(new.key_ref, old.key_ref);
+        assert_eq!(new.key_ref.version, old.key_ref.version + 1);
+        let cold = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings { capacity: 0, ..CacheSettings::default() });
+        let key = cold.by_ref(org, old.key_ref, now).await.unwrap();
+        assert_eq!(decrypt_field(&key, CTX, &sealed).unwrap().as_slice(), b"before rotation");
+        let tenant_version: i64 = sqlx::query("SELECT tenant_version FROM data_keys WHERE retired_at IS NULL")
+            .fetch_one(f.db.pool()).await.unwrap().get(0);
+        assert_eq!(tenant_version, 2);
+    }
+}
+
+on_both_engines! {
+    async fn rotating_the_root_rewraps_tenant_keys_without_touching_data(engine) {
+        let f = fixture(engine).await;
+        let dir = tempfile::tempdir().unwrap();
+        let new_root = local_root(&dir, "new.key");
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let data_key = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        let sealed = encrypt_field(&data_key.key, data_key.key_ref, CTX, b"survives root rotation").unwrap();
+        let data_keys_before: Vec<Vec<u8>> = sqlx::query("SELECT wrapped FROM data_keys").fetch_all(f.db.pool()).await.unwrap().iter().map(|r| r.get(0)).collect();
+
+        let report = f.keyring.rotate_root(new_root.clone()).await.unwrap();
+        assert_eq!(report.rewrapped, 1);
+        let status = Keyring::new(f.db.clone(), new_root.clone(), CacheSettings::default()).status().await.unwrap();
+        assert_eq!(status.by_root, vec![(new_root.root_key_id().to_owned(), 1)]);
+        let data_keys_after: Vec<Vec<u8>> = sqlx::query("SELECT wrapped FROM data_keys").fetch_all(f.db.pool()).await.unwrap().iter().map(|r| r.get(0)).collect();
+        assert_eq!(data_keys_before, data_keys_after, "data keys are untouched");
+
+        let under_new = Keyring::new(f.db.clone(), new_root, CacheSettings { capacity: 0, ..CacheSettings::default() });
+        let key = under_new.by_ref(org, data_key.key_ref, now).await.unwrap();
+        assert_eq!(decrypt_field(&key, CTX, &sealed).unwrap().as_slice(), b"survives root rotation");
+        let under_old = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings { capacity: 0, ..CacheSettings::default() });
+        assert!(matches!(under_old.by_ref(org, data_key.key_ref, now).await, Err(KeyError::ForeignRoot { .. })));
+    }
+}
+
+on_both_engines! {
+    async fn shredding_makes_one_tenants_data_unreadable_and_no_one_elses(engine) {
+        let f = fixture(engine).await;
+        let (doomed, kept) = (OrgId::random(), OrgId::random());
+        let now = Timestamp::now();
+        let d = f.keyring.current(doomed, KeyPurpose::Field, now).await.unwrap();
+        let k = f.keyring.current(kept, KeyPurpose::Field, now).await.unwrap();
+        let report = f.keyring.shred_tenant(doomed).await.unwrap();
+        assert_eq!((report.tenant_keys, report.data_keys), (1, 1));
+        assert!(matches!(f.keyring.by_ref(doomed, d.key_ref, now).await, Err(KeyError::UnknownKey(_))), "not even from the cache");
+        assert!(f.keyring.by_ref(kept, k.key_ref, now).await.is_ok());
+    }
+}
+
+on_both_engines! {
+    async fn a_tampered_wrapped_key_is_refused_not_used(engine) {
+        let f = fixture(engine).await;
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let key = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
+        let wrapped: Vec<u8> = sqlx::query("SELECT wrapped FROM tenant_keys").fetch_one(f.db.pool()).await.unwrap().get(0);
+        let mut bent = wrapped.clone();
+        bent[30] ^= 0x04;
+        sqlx::query("UPDATE tenant_keys SET wrapped = $1").bind(bent).execute(f.db.pool()).await.unwrap();
+        let cold = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings { capacity: 0, ..CacheSettings::default() });
+        let err = cold.by_ref(org, key.key_ref, now).await.unwrap_err();
+        assert!(matches!(err, KeyError::Provider(leadvault_crypto::ProviderError::Unwrap)), "{err}");
+    }
+}
+
+on_both_engines! {
+    async fn two_processes_creating_the_first_key_at_once_agree_on_one(engine) {
+        let f = fixture(engine).await;
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let other = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings::default());
+        let (a, b) = tokio::join!(f.keyring.current(org, KeyPurpose::Field, now), other.current(org, KeyPurpose::Field, now));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_eq!(a.key_ref, b.key_ref);
+        let sealed = encrypt_field(&a.key, a.key_ref, CTX, b"x").unwrap();
+        assert!(decrypt_field(&b.key, CTX, &sealed).is_ok());
+        let tenant_keys: i64 = sqlx::query("SELECT count(*) FROM tenant_keys").fetch_one(f.db.pool()).await.unwrap().get(0);
+        assert_eq!(tenant_keys, 1);
+    }
+}
