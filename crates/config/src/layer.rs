@@ -22,6 +22,20 @@ pub struct Layer {
     pub log_level: Option<String>,
     pub shutdown_grace_secs: Option<u64>,
     pub tls: Option<TlsLayer>,
+    pub keys: Option<KeysLayer>,
+}
+
+/// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KeysLayer {
+    pub provider: Option<String>,
+    pub pkcs11_module: Option<PathBuf>,
+    pub pkcs11_token_label: Option<String>,
+    pub pkcs11_key_label: Option<String>,
+    /// The name of the environment variable that holds the PIN (never the PIN itself).
+    pub pkcs11_pin_env: Option<String>,
+    pub pkcs11_pin_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
@@ -57,8 +71,9 @@ impl Layer {
             };
             let path = || PathBuf::from(&value);
             match key {
-                // Read by the command line itself, not a configuration key.
-                "CONFIG" => {}
+                // Read by the command line itself, and the default home of the HSM PIN: not
+                // configuration keys.
+                "CONFIG" | "PKCS11_PIN" => {}
                 "DATA_DIR" => layer.data_dir = Some(path()),
                 "LISTEN" => layer.listen = Some(value.clone()),
                 "DATABASE_URL" => layer.database_url = Some(value.clone()),
@@ -74,6 +89,24 @@ impl Layer {
                 }
                 "TLS_CERT_FILE" => layer.tls.get_or_insert_default().cert_file = Some(path()),
                 "TLS_KEY_FILE" => layer.tls.get_or_insert_default().key_file = Some(path()),
+                "KEYS_PROVIDER" => {
+                    layer.keys.get_or_insert_default().provider = Some(value.clone())
+                }
+                "KEYS_PKCS11_MODULE" => {
+                    layer.keys.get_or_insert_default().pkcs11_module = Some(path())
+                }
+                "KEYS_PKCS11_TOKEN_LABEL" => {
+                    layer.keys.get_or_insert_default().pkcs11_token_label = Some(value.clone());
+                }
+                "KEYS_PKCS11_KEY_LABEL" => {
+                    layer.keys.get_or_insert_default().pkcs11_key_label = Some(value.clone());
+                }
+                "KEYS_PKCS11_PIN_ENV" => {
+                    layer.keys.get_or_insert_default().pkcs11_pin_env = Some(value.clone())
+                }
+                "KEYS_PKCS11_PIN_FILE" => {
+                    layer.keys.get_or_insert_default().pkcs11_pin_file = Some(path())
+                }
                 _ => return Err(ConfigError::UnknownEnv(name)),
             }
         }
@@ -103,6 +136,17 @@ impl Layer {
             log_level: over.log_level.or(self.log_level),
             shutdown_grace_secs: over.shutdown_grace_secs.or(self.shutdown_grace_secs),
             tls,
+            keys: match (self.keys, over.keys) {
+                (Some(base), Some(top)) => Some(KeysLayer {
+                    provider: top.provider.or(base.provider),
+                    pkcs11_module: top.pkcs11_module.or(base.pkcs11_module),
+                    pkcs11_token_label: top.pkcs11_token_label.or(base.pkcs11_token_label),
+                    pkcs11_key_label: top.pkcs11_key_label.or(base.pkcs11_key_label),
+                    pkcs11_pin_env: top.pkcs11_pin_env.or(base.pkcs11_pin_env),
+                    pkcs11_pin_file: top.pkcs11_pin_file.or(base.pkcs11_pin_file),
+                }),
+                (base, top) => top.or(base),
+            },
         }
     }
 }

@@ -6,5 +6,8 @@
 mod layer;
 mod resolve;
 
-pub use layer::{ENV_PREFIX, Layer, TlsLayer};
-pub use resolve::{Config, ConfigError, LogFormat, TlsFiles, Transport, UnsafeExposure};
+pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};
+pub use resolve::{
+    Config, ConfigError, DEFAULT_PIN_ENV, KeySource, LogFormat, PinSource, TlsFiles, Transport,
+    UnsafeExposure,
+};

@@ -45,6 +45,30 @@ pub struct TlsFiles {
     pub key_file: PathBuf,
 }
 
+/// Where the PIN of a PKCS#11 token comes from. The PIN itself is never configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PinSource {
+    Env(String),
+    File(PathBuf),
+}
+
+/// Where the root key lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// The evaluation key file (`key_file`).
+    Local,
+    /// A PKCS#11 token: an HSM in production, SoftHSM2 in tests.
+    Pkcs11 {
+        module: PathBuf,
+        token_label: String,
+        key_label: String,
+        pin: PinSource,
+    },
+}
+
+pub const DEFAULT_PIN_ENV: &str = "LEADVAULT_PKCS11_PIN";
+const DEFAULT_KEY_LABEL: &str = "leadvault-root";
+
 /// How the server may be reached, decided from the listen address and TLS settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -83,6 +107,7 @@ pub struct Config {
     pub behind_tls_proxy: bool,
     pub tls: Option<TlsFiles>,
     pub key_file: PathBuf,
+    pub keys: KeySource,
     pub log_format: LogFormat,
     pub log_level: String,
     pub shutdown_grace: Duration,
@@ -154,7 +179,9 @@ impl Config {
                 format!("at most {MAX_SHUTDOWN_GRACE} seconds"),
             ));
         }
+        let keys = resolve_keys(merged.keys.unwrap_or_default())?;
         Ok(Self {
+            keys,
             key_file: merged.key_file.unwrap_or_else(|| data_dir.join("root.key")),
             data_dir,
             listen,
@@ -201,6 +228,52 @@ impl Config {
     }
 }
 
+fn resolve_keys(layer: crate::layer::KeysLayer) -> Result<KeySource, ConfigError> {
+    match layer.provider.as_deref().unwrap_or("local") {
+        "local" => Ok(KeySource::Local),
+        "pkcs11" => {
+            let module = layer.pkcs11_module.ok_or_else(|| {
+                invalid(
+                    "keys.pkcs11_module",
+                    "required with provider = \"pkcs11\": the path of the token's PKCS#11 library",
+                )
+            })?;
+            let token_label = layer
+                .pkcs11_token_label
+                .filter(|l| !l.trim().is_empty())
+                .ok_or_else(|| {
+                    invalid(
+                        "keys.pkcs11_token_label",
+                        "required with provider = \"pkcs11\"",
+                    )
+                })?;
+            let pin = match (layer.pkcs11_pin_env, layer.pkcs11_pin_file) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(
+                        "keys",
+                        "set pkcs11_pin_env or pkcs11_pin_file, not both",
+                    ));
+                }
+                (Some(name), None) => PinSource::Env(name),
+                (None, Some(path)) => PinSource::File(path),
+                (None, None) => PinSource::Env(DEFAULT_PIN_ENV.to_owned()),
+            };
+            Ok(KeySource::Pkcs11 {
+                module,
+                token_label,
+                key_label: layer
+                    .pkcs11_key_label
+                    .unwrap_or_else(|| DEFAULT_KEY_LABEL.to_owned()),
+                pin,
+            })
+        }
+        other => Err(invalid(
+            "keys.provider",
+            format!("`{other}` is not local or pkcs11"),
+        )),
+    }
+}
+
 /// The effective configuration as TOML, every secret redacted, for `leadvault config check`.
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -234,6 +307,34 @@ impl fmt::Display for Config {
         writeln!(f, "log_format = {}", quoted(format))?;
         writeln!(f, "log_level = {}", quoted(&self.log_level))?;
         writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
+        match &self.keys {
+            KeySource::Local => writeln!(f, "\n[keys]\nprovider = \"local\"")?,
+            KeySource::Pkcs11 {
+                module,
+                token_label,
+                key_label,
+                pin,
+            } => {
+                writeln!(f, "\n[keys]\nprovider = \"pkcs11\"")?;
+                writeln!(
+                    f,
+                    "pkcs11_module = {}",
+                    quoted(&module.display().to_string())
+                )?;
+                writeln!(f, "pkcs11_token_label = {}", quoted(token_label))?;
+                writeln!(f, "pkcs11_key_label = {}", quoted(key_label))?;
+                match pin {
+                    PinSource::Env(name) => writeln!(f, "pkcs11_pin_env = {}", quoted(name))?,
+                    PinSource::File(path) => {
+                        writeln!(
+                            f,
+                            "pkcs11_pin_file = {}",
+                            quoted(&path.display().to_string())
+                        )?;
+                    }
+                }
+            }
+        }
         if let Some(tls) = &self.tls {
             writeln!(f, "\n[tls]")?;
             writeln!(
@@ -395,6 +496,75 @@ mod tests {
     }
 
     #[test]
+    fn the_hsm_provider_needs_its_module_and_token_and_never_takes_a_pin() -> Result<(), ConfigError>
+    {
+        use crate::layer::KeysLayer;
+        let hsm = |keys: KeysLayer| Layer {
+            keys: Some(keys),
+            ..Layer::default()
+        };
+        let base = KeysLayer {
+            provider: Some("pkcs11".into()),
+            pkcs11_module: Some("/usr/lib/softhsm/libsofthsm2.so".into()),
+            pkcs11_token_label: Some("prod".into()),
+            ..KeysLayer::default()
+        };
+        let config = Config::resolve([hsm(base.clone())])?;
+        assert_eq!(
+            config.keys,
+            KeySource::Pkcs11 {
+                module: "/usr/lib/softhsm/libsofthsm2.so".into(),
+                token_label: "prod".into(),
+                key_label: "leadvault-root".into(),
+                pin: PinSource::Env("LEADVAULT_PKCS11_PIN".into()),
+            }
+        );
+        assert!(
+            config
+                .to_string()
+                .contains("pkcs11_pin_env = \"LEADVAULT_PKCS11_PIN\"")
+        );
+        for (broken, key) in [
+            (
+                KeysLayer {
+                    pkcs11_module: None,
+                    ..base.clone()
+                },
+                "keys.pkcs11_module",
+            ),
+            (
+                KeysLayer {
+                    pkcs11_token_label: None,
+                    ..base.clone()
+                },
+                "keys.pkcs11_token_label",
+            ),
+            (
+                KeysLayer {
+                    pkcs11_pin_env: Some("A".into()),
+                    pkcs11_pin_file: Some("/b".into()),
+                    ..base.clone()
+                },
+                "keys",
+            ),
+            (
+                KeysLayer {
+                    provider: Some("vault".into()),
+                    ..base.clone()
+                },
+                "keys.provider",
+            ),
+        ] {
+            match Config::resolve([hsm(broken)]) {
+                Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key),
+                other => panic!("{key}: {other:?}"),
+            }
+        }
+        assert_eq!(Config::resolve([])?.keys, KeySource::Local);
+        Ok(())
+    }
+
+    #[test]
     fn display_redacts_the_database_password() -> Result<(), ConfigError> {
         let config = Config::resolve([Layer {
             database_url: Some("postgres://lv:pa55word-xyz@db:5432/lv".into()),
@@ -406,10 +576,9 @@ mod tests {
             shown.contains("database_url = \"postgres://lv:REDACTED@db:5432/lv\""),
             "{shown}"
         );
-        assert!(
-            toml::from_str::<toml::Table>(&shown).is_ok(),
-            "output is valid TOML"
-        );
+        if let Err(e) = toml::from_str::<toml::Table>(&shown) {
+            panic!("output is not valid TOML: {e}\n{shown}");
+        }
         Ok(())
     }
 }

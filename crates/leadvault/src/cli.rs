@@ -28,6 +28,64 @@ pub enum Command {
     /// Administrative tasks that need no browser.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The key hierarchy: root key, tenant keys, rotation, crypto-shredding.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the root key if there is none (on an HSM: generated inside it, non-extractable)
+    /// and check that it works.
+    Init(ConfigArgs),
+    /// Show the configured root key, which root key wraps how many tenant keys, and how many
+    /// data keys exist. Never prints a secret.
+    Status(ConfigArgs),
+    /// Re-wrap every tenant key under a new root key (local file or PKCS#11). Data is not
+    /// touched. This is how an evaluation install moves its root key into an HSM.
+    RotateRoot(RotateRootArgs),
+    /// Start a new tenant key version for new writes; data written earlier stays readable.
+    RotateTenant(OrgArgs),
+    /// Destroy an organization's keys, after typing its id to confirm: all of its encrypted
+    /// data becomes unreadable, for good.
+    ShredTenant(OrgArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OrgArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization's id
+    #[arg(long, value_name = "ID")]
+    pub org: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RotateRootArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Where the new root key lives: local or pkcs11
+    #[arg(long, value_name = "PROVIDER")]
+    pub to: String,
+    /// With --to local: the new key file (created if missing)
+    #[arg(long, value_name = "PATH")]
+    pub to_key_file: Option<PathBuf>,
+    /// With --to pkcs11: the token's PKCS#11 library
+    #[arg(long, value_name = "PATH")]
+    pub to_pkcs11_module: Option<PathBuf>,
+    /// With --to pkcs11: the token's label
+    #[arg(long, value_name = "LABEL")]
+    pub to_pkcs11_token_label: Option<String>,
+    /// With --to pkcs11: the root key's label (generated on the token if missing)
+    /// [default: leadvault-root]
+    #[arg(long, value_name = "LABEL")]
+    pub to_pkcs11_key_label: Option<String>,
+    /// With --to pkcs11: the environment variable holding the PIN [default: LEADVAULT_PKCS11_PIN]
+    #[arg(long, value_name = "VAR")]
+    pub to_pkcs11_pin_env: Option<String>,
+    /// With --to pkcs11: a file (mode 0600) holding the PIN, instead of a variable
+    #[arg(long, value_name = "PATH")]
+    pub to_pkcs11_pin_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod error;
 mod logging;
+mod provider;
 mod setup;
 
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::CreateOwner(args)) => {
                 commands::create_owner::run(args).await
             }
+            Command::Keys(command) => commands::keys::run(command).await,
         }
     });
     match result {

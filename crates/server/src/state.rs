@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use leadvault_accounts::PasswordHasher;
+use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
 /// Facts about how browsers reach us that change what we send them.
@@ -21,16 +22,18 @@ pub struct AppState {
 struct Inner {
     db: Db,
     hasher: PasswordHasher,
+    keyring: Arc<Keyring>,
     options: WebOptions,
     migrations: Vec<Migration>,
 }
 
 impl AppState {
-    pub fn new(db: Db, hasher: PasswordHasher, options: WebOptions) -> Self {
+    pub fn new(db: Db, hasher: PasswordHasher, keyring: Arc<Keyring>, options: WebOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
                 hasher,
+                keyring,
                 options,
                 migrations: crate::migrations(),
             }),
@@ -43,6 +46,11 @@ impl AppState {
 
     pub fn hasher(&self) -> &PasswordHasher {
         &self.inner.hasher
+    }
+
+    /// The organization's data keys, for handlers that encrypt or decrypt personal data.
+    pub fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
     }
 
     pub fn options(&self) -> WebOptions {

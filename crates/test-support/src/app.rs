@@ -1,8 +1,10 @@
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
-use leadvault_crypto::SecretToken;
+use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
+use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_server::{AppState, WebOptions, router, serve};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use tokio::net::TcpListener;
@@ -18,6 +20,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub engine: Engine,
     test_db: TestDb,
+    _key_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -78,9 +81,19 @@ impl TestAppBuilder {
                 .await
                 .expect("migrate");
         }
+        let key_dir = tempfile::tempdir().expect("key directory");
+        let key_file = LocalKeyFile::new(key_dir.path().join("root.key"));
+        key_file.load_or_create().expect("root key");
+        let root = LocalProvider::open(&key_file).expect("local provider");
+        let keyring = Arc::new(Keyring::new(
+            db.clone(),
+            Arc::new(root),
+            CacheSettings::default(),
+        ));
         let state = AppState::new(
             db.clone(),
             PasswordHasher::new(2),
+            keyring,
             WebOptions { https: self.https },
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -104,6 +117,7 @@ impl TestAppBuilder {
             client,
             engine: self.engine,
             test_db,
+            _key_dir: key_dir,
             stop: Some(stop),
         }
     }

@@ -1,4 +1,5 @@
 pub mod config_check;
 pub mod create_owner;
+pub mod keys;
 pub mod migrate;
 pub mod serve;

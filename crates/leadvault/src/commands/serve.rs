@@ -2,7 +2,9 @@ use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
-use leadvault_crypto::LocalKeyFile;
+use std::sync::Arc;
+
+use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_server::{AppState, WebOptions, router, serve};
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
@@ -10,6 +12,7 @@ use tokio::net::TcpListener;
 use crate::cli::ServeArgs;
 use crate::commands::config_check::tls_unavailable;
 use crate::error::CliError;
+use crate::provider::{self, Create};
 use crate::{logging, setup};
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -20,12 +23,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     }
     logging::init(&config)?;
     setup::prepare_data_dir(&config)?;
-    let key_file = LocalKeyFile::new(config.key_file());
-    let (_root_key, created) = key_file.load_or_create()?;
-    if created {
-        tracing::info!(path = %key_file.path().display(), "created a new local root key");
-    }
-    println!("{}", where_data_lives(&config));
+    let (root, key_place) = provider::open(&config, Create::IfMissing)?;
+    println!("{}", where_data_lives(&config, &key_place));
 
     let db = setup::open_database(&config).await?;
     let listener = TcpListener::bind(config.listen)
@@ -48,9 +47,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     println!("Leadvault is listening on {base_url} ({local})");
 
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let keyring = Keyring::new(db.clone(), root, CacheSettings::default());
     let state = AppState::new(
         db.clone(),
         PasswordHasher::new(parallelism),
+        Arc::new(keyring),
         WebOptions {
             https: transport.is_https(),
         },
@@ -68,15 +69,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn where_data_lives(config: &Config) -> String {
+fn where_data_lives(config: &Config, key_place: &str) -> String {
     let database = match config.database_url.sqlite_path() {
         Some(path) => format!("SQLite database {} (WAL mode)", path.display()),
         None => format!("PostgreSQL database {}", config.database_url),
     };
-    format!(
-        "Data: {database}; root key in the local key file {}. The local key file is for evaluation only: in production, keep the root key in an HSM through the PKCS#11 key provider.",
-        config.key_file().display()
-    )
+    format!("Data: {database}; {key_place}.")
 }
 
 /// Closing the pool checkpoints SQLite's WAL; bounded so a dead database cannot hang exit.
