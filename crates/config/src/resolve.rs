@@ -223,6 +223,12 @@ impl Config {
         self.database_url.sqlite_path().as_deref() == Some(&self.data_dir.join("leadvault.db"))
     }
 
+    /// Whether the key file is the default one in the data directory, which may be created
+    /// on first start; a path set explicitly must already exist.
+    pub fn key_file_is_default(&self) -> bool {
+        self.key_file == self.data_dir.join("root.key")
+    }
+
     pub fn key_file(&self) -> &Path {
         &self.key_file
     }

@@ -25,6 +25,14 @@ pub fn open(config: &Config, create: Create) -> Result<(Arc<dyn KeyProvider>, St
     match &config.keys {
         KeySource::Local => {
             let file = LocalKeyFile::new(config.key_file());
+            if !file.exists() && !config.key_file_is_default() {
+                // A mistyped path must not quietly start a new key: data written under it
+                // would be unreadable once the right path is configured again.
+                return Err(CliError::Invalid(format!(
+                    "the configured key file {} does not exist; only the default key file in the data directory is created automatically",
+                    file.path().display()
+                )));
+            }
             if create == Create::IfMissing {
                 let (_, created) = file.load_or_create()?;
                 if created {

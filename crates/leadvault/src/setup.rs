@@ -5,7 +5,7 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
-use leadvault_config::{Config, Layer};
+use leadvault_config::{Config, KeySource, Layer};
 use leadvault_store::{Db, Timestamp, migrate};
 
 use crate::error::CliError;
@@ -22,16 +22,37 @@ pub fn load_config(config_file: Option<&Path>, flags: Layer) -> Result<Config, C
         }
         None => Layer::default(),
     };
-    let env = Layer::from_env(std::env::vars())?;
+    // A variable whose value is not UTF-8 cannot be a Leadvault setting; only ours are
+    // refused, by name, and nothing panics over someone else's.
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str().map(str::to_owned) else {
+            continue;
+        };
+        if !name.starts_with(leadvault_config::ENV_PREFIX) {
+            continue;
+        }
+        let value = value
+            .into_string()
+            .map_err(|_| CliError::Invalid(format!("{name} is not valid UTF-8")))?;
+        vars.push((name, value));
+    }
+    let env = Layer::from_env(vars)?;
     let config = Config::resolve([file, env, flags])?;
     logging::filter(&config)?;
     Ok(config)
 }
 
-/// Creates the data directory readable by its owner only. An existing directory open to
-/// others is reported, not changed: it may be shared on purpose.
+/// Creates the data directory, readable by its owner only, when anything is kept there (the
+/// default SQLite database or the default key file). An existing directory open to others
+/// is reported, not changed: it may be shared on purpose.
 pub fn prepare_data_dir(config: &Config) -> Result<(), CliError> {
     let dir = &config.data_dir;
+    let used = config.uses_default_database()
+        || (config.keys == KeySource::Local && config.key_file_is_default());
+    if !used {
+        return Ok(());
+    }
     if !dir.exists() {
         DirBuilder::new()
             .recursive(true)
@@ -62,15 +83,13 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Connects and applies pending migrations, reporting what was applied.
-pub async fn open_database(config: &Config) -> Result<Db, CliError> {
-    if config.uses_default_database() {
-        prepare_data_dir(config)?;
-    }
+/// Connects and applies pending migrations; returns the database and the migrations this
+/// call applied. Call [`prepare_data_dir`] first.
+pub async fn open_database(config: &Config) -> Result<(Db, Vec<&'static str>), CliError> {
     let db = Db::connect(&config.database_url, &config.db_options()).await?;
     let applied = migrate(&db, &leadvault_server::migrations(), Timestamp::now()).await?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), migrations = ?applied, "applied database migrations");
     }
-    Ok(db)
+    Ok((db, applied))
 }

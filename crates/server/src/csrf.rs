@@ -52,21 +52,28 @@ pub fn grant(headers: &HeaderMap, options: WebOptions) -> Result<CsrfGrant, AppE
 
 /// Accepts a state-changing request only if it passes every check.
 pub fn verify(headers: &HeaderMap, submitted: &str, options: WebOptions) -> Result<(), AppError> {
-    if let Some(site) = headers.get("sec-fetch-site")
-        && !matches!(site.as_bytes(), b"same-origin" | b"none")
-    {
-        return Err(AppError::CsrfRejected);
-    }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
-        let origin_host = origin
-            .to_str()
-            .ok()
-            .and_then(|o| o.split_once("://"))
-            .map(|(_, host)| host.as_bytes());
-        if origin_host.is_none() || origin_host != host {
-            return Err(AppError::CsrfRejected);
+    // Browsers that send Sec-Fetch-Site say themselves whether the request is same-origin;
+    // that is authoritative, and survives a proxy that rewrites Host. Only without it is the
+    // Origin compared with Host.
+    match (headers.get("sec-fetch-site"), headers.get(header::ORIGIN)) {
+        (Some(site), _) => {
+            if !matches!(site.as_bytes(), b"same-origin" | b"none") {
+                return Err(AppError::CsrfRejected);
+            }
         }
+        (None, Some(origin)) => {
+            let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, host)| host.as_bytes());
+            if origin_host.is_none() || origin_host != host {
+                return Err(AppError::CsrfRejected);
+            }
+        }
+        // Not a browser, or a very old one: the double submit below still applies.
+        (None, None) => {}
     }
     let Some(cookie) = cookie_value(headers, cookie_name(options)) else {
         return Err(AppError::CsrfRejected);
@@ -148,6 +155,19 @@ mod tests {
         for (i, (h, submitted)) in cases.iter().enumerate() {
             assert!(verify(h, submitted, PLAIN).is_err(), "case {i} passed");
         }
+    }
+
+    #[test]
+    fn behind_a_proxy_that_rewrites_host_the_browsers_own_verdict_counts() {
+        let grant = grant(&HeaderMap::new(), PLAIN).expect("grant");
+        let cookie = format!("lv_csrf={}", grant.token);
+        let h = headers(&[
+            ("cookie", &cookie),
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://intake.firm.example"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
+        assert!(verify(&h, &grant.token, PLAIN).is_ok());
     }
 
     #[test]

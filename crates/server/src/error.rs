@@ -79,6 +79,7 @@ impl IntoResponse for AppError {
         let page = ErrorPage {
             title: status.canonical_reason().unwrap_or("Error"),
             explanation: self.explanation(),
+            request_id: crate::observe::current_request_id().map(|id| id.0.to_string()),
         };
         (status, render(&page)).into_response()
     }

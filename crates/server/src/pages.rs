@@ -17,6 +17,7 @@ pub fn render(page: &impl Template) -> Html<String> {
 pub struct ErrorPage<'a> {
     pub title: &'a str,
     pub explanation: &'a str,
+    pub request_id: Option<String>,
 }
 
 #[derive(Template)]

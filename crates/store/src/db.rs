@@ -69,9 +69,14 @@ impl Db {
         }
         // One direct connection first: its error names the real cause (refused, bad
         // password, damaged file) where a pool would retry and report only a timeout.
-        let mut probe = AnyConnection::connect(url.expose())
-            .await
-            .map_err(|e| open_error(url, e))?;
+        // Bounded, so a host that silently drops packets gives an error, not a long hang.
+        let mut probe = tokio::time::timeout(
+            options.acquire_timeout,
+            AnyConnection::connect(url.expose()),
+        )
+        .await
+        .map_err(|_| open_error(url, sqlx::Error::PoolTimedOut))?
+        .map_err(|e| open_error(url, e))?;
         if engine == Engine::Sqlite {
             probe
                 .execute(SQLITE_PRAGMAS)
@@ -150,8 +155,10 @@ fn open_error(url: &DatabaseUrl, err: sqlx::Error) -> StoreError {
             sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
             _ => None,
         };
-        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26).
-        if matches!(code.as_deref(), Some("11" | "26")) {
+        // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), and their extended codes, whose low
+        // byte is the primary code.
+        let primary = code.and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+        if matches!(primary, Some(11 | 26)) {
             return StoreError::CorruptSqlite { path };
         }
         return StoreError::CannotOpenSqlite {
@@ -161,7 +168,7 @@ fn open_error(url: &DatabaseUrl, err: sqlx::Error) -> StoreError {
     }
     let reason = match &err {
         sqlx::Error::Io(io) => io.to_string(),
-        sqlx::Error::PoolTimedOut => "timed out waiting for a connection".to_owned(),
+        sqlx::Error::PoolTimedOut => "no answer in time".to_owned(),
         sqlx::Error::Database(db) => match db.code().as_deref() {
             Some("28P01" | "28000") => "authentication failed".to_owned(),
             Some("3D000") => "the database does not exist".to_owned(),

@@ -58,8 +58,12 @@ pub(crate) fn is_connection_failure(err: &sqlx::Error) -> bool {
         | sqlx::Error::Protocol(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|code| {
             // PostgreSQL class 08 is "connection exception"; 57P01-57P03 are shutdowns and
-            // "cannot connect now" while the server starts.
-            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+            // "cannot connect now" while the server starts. SQLite's BUSY (5) and LOCKED (6),
+            // extended codes included, mean another writer held on past the busy timeout.
+            code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+                // (SQLSTATEs are always five characters; SQLite's numeric codes are shorter.)
+                || (code.len() < 5 && code.parse::<i64>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)))
         }),
         _ => false,
     }

@@ -58,8 +58,20 @@ impl DatabaseUrl {
 
     /// The embedded default: a SQLite file, created if missing.
     pub fn sqlite_file(path: &Path) -> Self {
+        // The driver percent-decodes the path and stops it at `?` or `#`: encode those.
+        let encoded: String = path
+            .display()
+            .to_string()
+            .chars()
+            .map(|c| match c {
+                '%' => "%25".to_owned(),
+                '?' => "%3F".to_owned(),
+                '#' => "%23".to_owned(),
+                c => c.to_string(),
+            })
+            .collect();
         Self {
-            raw: format!("sqlite://{}?mode=rwc", path.display()),
+            raw: format!("sqlite://{encoded}?mode=rwc"),
             engine: Engine::Sqlite,
         }
     }
@@ -78,7 +90,11 @@ impl DatabaseUrl {
             .strip_prefix("sqlite://")
             .or_else(|| self.raw.strip_prefix("sqlite:"))?;
         let path = rest.split_once('?').map_or(rest, |(path, _)| path);
-        Some(PathBuf::from(path))
+        let decoded = path
+            .replace("%3F", "?")
+            .replace("%23", "#")
+            .replace("%25", "%");
+        Some(PathBuf::from(decoded))
     }
 
     /// The URL with credentials, for the driver only.
@@ -110,6 +126,25 @@ impl fmt::Display for DatabaseUrl {
                         // Only fails for URLs that cannot carry a password at all.
                         let _ = url.set_password(Some("REDACTED"));
                     }
+                    // Drivers also take secrets as query parameters.
+                    let query: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let secret =
+                                matches!(k.as_ref(), "password" | "sslpassword" | "passfile");
+                            (
+                                k.into_owned(),
+                                if secret {
+                                    "REDACTED".to_owned()
+                                } else {
+                                    v.into_owned()
+                                },
+                            )
+                        })
+                        .collect();
+                    if !query.is_empty() {
+                        url.query_pairs_mut().clear().extend_pairs(query);
+                    }
                     f.write_str(url.as_str())
                 }
                 Err(_) => f.write_str("postgres://REDACTED"),
@@ -136,6 +171,13 @@ mod tests {
         assert!(!shown.contains("s3cret-pw"), "{shown}");
         assert!(shown.contains("REDACTED"));
         assert_eq!(url.server(), "db.internal:6432");
+
+        let url = DatabaseUrl::parse(
+            "postgres://app@db/lv?sslmode=require&password=qs-secret-1&sslpassword=qs-secret-2",
+        )?;
+        let shown = url.to_string();
+        assert!(!shown.contains("qs-secret"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
         Ok(())
     }
 
@@ -150,6 +192,11 @@ mod tests {
         assert_eq!(url.sqlite_path(), Some(PathBuf::from("data/lv.db")));
         let made = DatabaseUrl::sqlite_file(Path::new("/tmp/x.db"));
         assert_eq!(made.sqlite_path(), Some(PathBuf::from("/tmp/x.db")));
+        let odd = Path::new("/tmp/100% done?#1/lv.db");
+        assert_eq!(
+            DatabaseUrl::sqlite_file(odd).sqlite_path().as_deref(),
+            Some(odd)
+        );
         Ok(())
     }
 

@@ -21,7 +21,7 @@ mod throwaway;
 pub use app::{TestApp, TestAppBuilder};
 pub use db::TestDb;
 pub use leadvault_store::Engine;
-pub use postgres::postgres_available;
+pub use postgres::{admin_url as postgres_admin_url, postgres_available};
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;
 pub use softhsm::{SoftHsmToken, softhsm_token};

@@ -20,7 +20,7 @@ const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 static SERVER: OnceCell<Result<String, String>> = OnceCell::const_new();
 
 /// The admin URL of a reachable PostgreSQL server, or why there is none.
-pub(crate) async fn admin_url() -> Result<String, String> {
+pub async fn admin_url() -> Result<String, String> {
     SERVER
         .get_or_init(|| async {
             sqlx::any::install_default_drivers();

@@ -18,7 +18,8 @@ pub async fn run(args: CreateOwnerArgs) -> Result<(), CliError> {
     let password = Password::new(read_password_line()?.to_string())
         .map_err(|e| CliError::Invalid(format!("password: {e}")))?;
 
-    let db = setup::open_database(&config).await?;
+    setup::prepare_data_dir(&config)?;
+    let (db, _) = setup::open_database(&config).await?;
     let new = NewOwner {
         org_name: org_name.clone(),
         email: email.clone(),

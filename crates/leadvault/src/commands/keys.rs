@@ -17,6 +17,7 @@ pub async fn run(command: KeysCommand) -> Result<(), CliError> {
     let common = command.common().clone();
     let config = setup::load_config(common.config.as_deref(), common.layer())?;
     logging::init(&config)?;
+    setup::prepare_data_dir(&config)?;
     let create = if matches!(command, KeysCommand::Init(_)) {
         Create::IfMissing
     } else {
@@ -27,7 +28,7 @@ pub async fn run(command: KeysCommand) -> Result<(), CliError> {
         println!("Root key ready: {} ({place}).", root.root_key_id());
         return Ok(());
     }
-    let db = setup::open_database(&config).await?;
+    let (db, _) = setup::open_database(&config).await?;
     let keyring = Keyring::new(db.clone(), root.clone(), CacheSettings::default());
     let result = match command {
         KeysCommand::Init(_) => Ok(()),

@@ -1,13 +1,13 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
-use std::sync::Arc;
-
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_server::{AppState, WebOptions, router, serve};
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::cli::ServeArgs;
 use crate::commands::config_check::tls_unavailable;
@@ -16,17 +16,43 @@ use crate::provider::{self, Create};
 use crate::{logging, setup};
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+    // Watched from the first moment, so that a stop during start-up is orderly too.
+    let mut signals = StopSignals::install()?;
     let config = setup::load_config(args.common.config.as_deref(), args.layer())?;
     let transport = config.transport()?;
     if let Transport::Tls(_) = transport {
         return Err(CliError::Invalid(tls_unavailable()));
     }
     logging::init(&config)?;
-    setup::prepare_data_dir(&config)?;
-    let (root, key_place) = provider::open(&config, Create::IfMissing)?;
-    println!("{}", where_data_lives(&config, &key_place));
+    let (db, listener, state) = tokio::select! {
+        started = start(&config, &transport) => started?,
+        () = signals.recv() => {
+            tracing::info!("stopped during start-up");
+            return Ok(());
+        }
+    };
+    serve(
+        listener,
+        router(state),
+        async move { signals.recv().await },
+        config.shutdown_grace,
+    )
+    .await
+    .map_err(CliError::io("the server failed"))?;
+    close(db).await;
+    tracing::info!("stopped");
+    Ok(())
+}
 
-    let db = setup::open_database(&config).await?;
+/// Everything before the first request: data directory, root key, database, listener.
+async fn start(
+    config: &Config,
+    transport: &Transport,
+) -> Result<(Db, TcpListener, AppState), CliError> {
+    setup::prepare_data_dir(config)?;
+    let (root, key_place) = provider::open(config, Create::IfMissing)?;
+    let (db, _) = setup::open_database(config).await?;
+    println!("{}", where_data_lives(config, &key_place));
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(CliError::io(format!("cannot listen on {}", config.listen)))?;
@@ -56,17 +82,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             https: transport.is_https(),
         },
     );
-    serve(
-        listener,
-        router(state),
-        shutdown_signal(),
-        config.shutdown_grace,
-    )
-    .await
-    .map_err(CliError::io("the server failed"))?;
-    close(db).await;
-    tracing::info!("stopped");
-    Ok(())
+    Ok((db, listener, state))
 }
 
 fn where_data_lives(config: &Config, key_place: &str) -> String {
@@ -87,23 +103,26 @@ async fn close(db: Db) {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch for SIGTERM; stop with Ctrl-C");
-                std::future::pending::<()>().await;
-            }
+/// SIGTERM (service managers, orchestrators) and SIGINT (Ctrl-C) both mean "stop gracefully".
+struct StopSignals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<Self, CliError> {
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())
+                .map_err(CliError::io("cannot watch for SIGTERM"))?,
+            interrupt: signal(SignalKind::interrupt())
+                .map_err(CliError::io("cannot watch for SIGINT"))?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {},
+            _ = self.interrupt.recv() => {},
         }
-    };
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
     }
 }

@@ -65,6 +65,42 @@ async fn create_owner_reads_the_password_from_stdin_and_closes_setup() {
 }
 
 #[tokio::test]
+async fn create_owner_closes_a_setup_link_that_is_already_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    serve.listening().await;
+    let link = serve
+        .stdout()
+        .split_whitespace()
+        .find(|w| w.contains("setup?token="))
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
+    let out = run_leadvault(
+        leadvault_bin(),
+        dir.path(),
+        &ARGS,
+        &[],
+        Some("a very long passphrase indeed\n"),
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert_eq!(
+        client.get(&link).send().await.unwrap().status(),
+        404,
+        "the open link is closed"
+    );
+    serve.signal("TERM");
+    assert!(serve.wait().await.success());
+}
+
+#[tokio::test]
 async fn create_owner_refuses_bad_input_before_touching_anything() {
     let dir = tempfile::tempdir().unwrap();
     let out = run_leadvault(leadvault_bin(), dir.path(), &ARGS, &[], Some("short\n")).await;

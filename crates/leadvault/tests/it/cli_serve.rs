@@ -5,7 +5,9 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use leadvault_test_support::{LeadvaultProcess, postgres_available, run_leadvault};
+use leadvault_test_support::{
+    LeadvaultProcess, TestDb, postgres_admin_url, postgres_available, run_leadvault,
+};
 
 use crate::leadvault_bin;
 
@@ -17,6 +19,10 @@ fn is_free(addr: &str) -> bool {
 async fn serve_with_no_flags_creates_its_data_and_listens_on_8080() {
     let cwd = tempfile::tempdir().unwrap();
     if !is_free("127.0.0.1:8080") {
+        assert!(
+            std::env::var("CI").is_err(),
+            "port 8080 is taken on the CI machine, so serve's default cannot be tested"
+        );
         // Someone else holds the default port: then serve must say exactly that.
         let out = run_leadvault(leadvault_bin(), cwd.path(), &["serve"], &[], None).await;
         assert!(!out.status.success());
@@ -70,6 +76,12 @@ async fn serve_with_no_flags_creates_its_data_and_listens_on_8080() {
     }
     serve.signal("TERM");
     assert!(serve.wait().await.success());
+    // Stopping closed the database: the WAL was checkpointed into the database file.
+    let wal = data.join("leadvault.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL left behind"
+    );
 }
 
 #[tokio::test]
@@ -314,14 +326,12 @@ async fn an_unreachable_or_misnamed_database_is_a_clear_error() {
     );
 
     if postgres_available().await {
+        let mut missing = url::Url::parse(&postgres_admin_url().await.unwrap()).unwrap();
+        missing.set_path("lv_no_such_database");
         let out = run_leadvault(
             leadvault_bin(),
             cwd.path(),
-            &[
-                "migrate",
-                "--database-url",
-                "postgres://postgres@127.0.0.1:5432/lv_no_such_database",
-            ],
+            &["migrate", "--database-url", missing.as_str()],
             &[],
             None,
         )
@@ -375,4 +385,82 @@ async fn help_explains_the_commands_to_a_newcomer() {
     }
     let out = run_leadvault(leadvault_bin(), cwd.path(), &["serve", "--help"], &[], None).await;
     assert!(out.stdout.contains("--behind-tls-proxy") && out.stdout.contains("--database-url"));
+}
+
+#[tokio::test]
+async fn two_servers_share_one_postgres_database() {
+    if !postgres_available().await {
+        return;
+    }
+    let db = TestDb::new(leadvault_store::Engine::Postgres).await;
+    let env = [("LEADVAULT_DATABASE_URL", db.raw_url())];
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // Both keep their root key in the same file, as servers sharing a database must.
+    let key = dir_a.path().join("shared-root.key");
+    let key_arg = key.to_str().unwrap().to_owned();
+    let mut a = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir_a.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &[env[0], ("LEADVAULT_KEY_FILE", "/nonexistent/not-yet")],
+    );
+    assert!(
+        !a.wait().await.success(),
+        "an explicit key file that does not exist is refused"
+    );
+    assert!(
+        a.stderr().contains("only the default key file"),
+        "{}",
+        a.stderr()
+    );
+
+    leadvault_crypto::LocalKeyFile::new(&key).create().unwrap();
+    let env = [env[0], ("LEADVAULT_KEY_FILE", key_arg.as_str())];
+    let mut a = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir_a.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &env,
+    );
+    let mut b = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir_b.path(),
+        &["serve", "--listen", "127.0.0.1:0"],
+        &env,
+    );
+    let (addr_a, addr_b) = (a.listening().await, b.listening().await);
+    assert!(
+        a.stdout().contains("Data: PostgreSQL database"),
+        "{}",
+        a.stdout()
+    );
+    let client = reqwest::Client::new();
+    for addr in [addr_a, addr_b] {
+        assert_eq!(
+            client
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    // A setup link printed by one server is honoured by the other: the state is shared.
+    let link_a = a
+        .stdout()
+        .split_whitespace()
+        .find(|w| w.contains("setup?token="))
+        .unwrap()
+        .to_owned();
+    let via_b = link_a.replace(&addr_a.to_string(), &addr_b.to_string());
+    assert_eq!(client.get(&via_b).send().await.unwrap().status(), 200);
+    for mut server in [a, b] {
+        server.signal("TERM");
+        assert!(server.wait().await.success());
+    }
+    assert!(
+        !dir_a.path().join("data").exists() && !dir_b.path().join("data").exists(),
+        "nothing local was needed"
+    );
 }

@@ -197,3 +197,43 @@ on_both_engines! {
         assert!(cookie.starts_with("__Host-lv_csrf=") && cookie.contains("; Secure") && cookie.contains("Path=/"), "{cookie}");
     }
 }
+
+on_both_engines! {
+    async fn of_two_simultaneous_setups_exactly_one_founds_the_organization(engine) {
+        let app = TestApp::start(engine).await;
+        let hasher = leadvault_accounts::PasswordHasher::new(2);
+        let (first, second) = (app.setup_token().await, app.setup_token().await);
+        let owner = |org: &str, email: &str| leadvault_accounts::NewOwner {
+            org_name: leadvault_accounts::OrgName::parse(org).unwrap(),
+            email: leadvault_accounts::Email::parse(email).unwrap(),
+            password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
+        };
+        let now = leadvault_store::Timestamp::now();
+        let (a, b) = tokio::join!(
+            leadvault_accounts::complete_setup(&app.db, &hasher, &first, owner("A", "a@a.example"), now),
+            leadvault_accounts::complete_setup(&app.db, &hasher, &second, owner("B", "b@b.example"), now),
+        );
+        assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} {b:?}");
+        let orgs: i64 = sqlx::query("SELECT count(*) FROM organizations").fetch_one(app.db.pool()).await.unwrap().get(0);
+        assert_eq!(orgs, 1);
+    }
+}
+
+on_both_engines! {
+    async fn a_setup_link_expires_after_a_day(engine) {
+        let app = TestApp::start(engine).await;
+        let issued = leadvault_store::Timestamp::now();
+        let token = leadvault_accounts::issue_setup_token(&app.db, issued).await.unwrap();
+        let almost = issued.saturating_add(leadvault_accounts::SETUP_TOKEN_LIFETIME - std::time::Duration::from_secs(1));
+        assert!(leadvault_accounts::setup_token_is_valid(&app.db, &token, almost).await.unwrap());
+        let expired = issued.saturating_add(leadvault_accounts::SETUP_TOKEN_LIFETIME);
+        assert!(!leadvault_accounts::setup_token_is_valid(&app.db, &token, expired).await.unwrap());
+        let new_owner = leadvault_accounts::NewOwner {
+            org_name: leadvault_accounts::OrgName::parse("Late").unwrap(),
+            email: leadvault_accounts::Email::parse("late@x.example").unwrap(),
+            password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
+        };
+        let err = leadvault_accounts::complete_setup(&app.db, &leadvault_accounts::PasswordHasher::new(1), &token, new_owner, expired).await.unwrap_err();
+        assert!(matches!(err, leadvault_accounts::AccountsError::SetupTokenInvalid), "{err}");
+    }
+}

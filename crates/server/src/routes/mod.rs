@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/setup", get(setup::show).post(setup::submit))
         .route("/static/app.css", get(assets::stylesheet))
+        .route_layer(middleware::from_fn(observe::record_route))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(middleware::from_fn_with_state(
