@@ -19,4 +19,6 @@ pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, Role, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
-pub use setup::{SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_token_is_valid};
+pub use setup::{
+    SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,
+};

@@ -34,6 +34,16 @@ pub async fn issue_setup_token(db: &Db, now: Timestamp) -> Result<SecretToken, A
     Ok(token)
 }
 
+/// Whether setup is still open (no owner exists) and this token would be accepted now: the
+/// one question the setup pages ask before showing or accepting the form.
+pub async fn setup_is_open(
+    db: &Db,
+    token: &SecretToken,
+    now: Timestamp,
+) -> Result<bool, AccountsError> {
+    Ok(owner_count(db.pool()).await? == 0 && setup_token_is_valid(db, token, now).await?)
+}
+
 /// Whether the token would be accepted now (to decide whether to show the setup form).
 pub async fn setup_token_is_valid(
     db: &Db,
@@ -58,9 +68,6 @@ pub async fn complete_setup(
     new: NewOwner,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
-    if !setup_token_is_valid(db, token, now).await? {
-        return Err(AccountsError::SetupTokenInvalid);
-    }
     let NewOwner {
         org_name,
         email,

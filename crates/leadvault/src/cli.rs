@@ -102,7 +102,9 @@ pub enum ConfigCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    /// Create an organization and its owner account (what the first-run setup page does).
+    /// Create an organization and its owner account: on a new installation, what the
+    /// first-run setup page does (and any open setup link stops working); later, how an
+    /// operator founds a further organization (tenant).
     CreateOwner(CreateOwnerArgs),
 }
 

@@ -6,8 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{
-    AccountsError, Email, NewOwner, OrgName, Password, complete_setup, owner_exists,
-    setup_token_is_valid,
+    AccountsError, Email, NewOwner, OrgName, Password, complete_setup, setup_is_open,
 };
 use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
@@ -116,11 +115,9 @@ pub async fn submit(
 /// Every other case is a plain 404: the page does not say which part was wrong.
 async fn usable_token(state: &AppState, candidate: &str) -> Result<SecretToken, AppError> {
     let token = SecretToken::parse(candidate).map_err(|_| AppError::NotFound)?;
-    if owner_exists(state.db()).await? {
-        return Err(AppError::NotFound);
+    if setup_is_open(state.db(), &token, Timestamp::now()).await? {
+        Ok(token)
+    } else {
+        Err(AppError::NotFound)
     }
-    if !setup_token_is_valid(state.db(), &token, Timestamp::now()).await? {
-        return Err(AppError::NotFound);
-    }
-    Ok(token)
 }
