@@ -4,6 +4,7 @@
 
 mod cli_admin;
 mod cli_config;
+mod cli_keys;
 mod cli_serve;
 mod health;
 mod keyring;
