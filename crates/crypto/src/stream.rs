@@ -103,26 +103,28 @@ pub fn encrypt_stream(
     let size = chunk_size as usize;
     // Two buffers: the chunk being sealed and the one after it, read ahead so we know
     // whether the current chunk is the last.
-    let mut current = vec![0u8; size + TAG_LEN];
-    let mut next = vec![0u8; size + TAG_LEN];
-    let mut current_len = fill(reader, &mut current[..size])?;
+    let mut current = vec![0u8; size];
+    let mut next = vec![0u8; size];
+    let mut current_len = fill(reader, &mut current)?;
     let mut counter: u32 = 0;
     let mut total: u64 = 0;
     loop {
         let next_len = if current_len == size {
-            fill(reader, &mut next[..size])?
+            fill(reader, &mut next)?
         } else {
             0
         };
         let last = next_len == 0;
-        let mut chunk = current[..current_len].to_vec();
-        aead.seal_in_place_append_tag(
-            nonce(&prefix, counter, last),
-            Aad::from(aad.as_slice()),
-            &mut chunk,
-        )
-        .map_err(|_| StreamError::Authentication)?;
-        writer.write_all(&chunk)?;
+        // Sealed in place with the tag apart: no copy of the chunk on the hot path.
+        let tag = aead
+            .seal_in_place_separate_tag(
+                nonce(&prefix, counter, last),
+                Aad::from(aad.as_slice()),
+                &mut current[..current_len],
+            )
+            .map_err(|_| StreamError::Authentication)?;
+        writer.write_all(&current[..current_len])?;
+        writer.write_all(tag.as_ref())?;
         total += current_len as u64;
         if last {
             writer.flush()?;

@@ -91,6 +91,12 @@ fn data_context(
     ]
 }
 
+/// A stored key that does not unwrap was altered, moved, or wrapped by another root: worth
+/// an operator's attention. Names the key, never its bytes.
+fn security_event(org: OrgId, kind: &str, version: i64) {
+    tracing::warn!(target: "security", org_id = %org, kind, version, "a stored key failed to unwrap");
+}
+
 fn parts(context: &[Vec<u8>]) -> Vec<&[u8]> {
     context.iter().map(Vec::as_slice).collect()
 }
@@ -221,7 +227,9 @@ impl Keyring {
             key_ref.version,
             tenant_version,
         );
-        let key = unwrap_key(&tenant, wrapped, &parts(&context))?;
+        let key = unwrap_key(&tenant, wrapped, &parts(&context)).inspect_err(|_| {
+            security_event(org, "data key", i64::from(key_ref.version));
+        })?;
         self.data_cache
             .lock()
             .map_err(|_| KeyError::Interrupted)?
