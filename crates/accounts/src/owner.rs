@@ -33,6 +33,27 @@ pub struct NewOwner {
     pub password: Password,
 }
 
+/// A [`NewOwner`] whose password has been hashed: ready to insert. Hashing is slow, so it
+/// happens before any transaction begins and holds no lock meanwhile.
+pub(crate) struct HashedOwner {
+    org_name: OrgName,
+    email: Email,
+    password_hash: String,
+}
+
+impl NewOwner {
+    pub(crate) async fn hashed(
+        self,
+        hasher: &PasswordHasher,
+    ) -> Result<HashedOwner, AccountsError> {
+        Ok(HashedOwner {
+            password_hash: hasher.hash(self.password).await?,
+            org_name: self.org_name,
+            email: self.email,
+        })
+    }
+}
+
 /// The organization and person that were created.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
@@ -63,18 +84,12 @@ pub async fn create_owner(
     new: NewOwner,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
-    let NewOwner {
-        org_name,
-        email,
-        password,
-    } = new;
-    // Hash before the transaction: it is slow, and must not hold a write lock meanwhile.
-    let password_hash = hasher.hash(password).await?;
+    let new = new.hashed(hasher).await?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM setup_tokens")
         .execute(&mut *tx)
         .await?;
-    let owner = insert_owner(&mut tx, &org_name, &email, &password_hash, now).await?;
+    let owner = insert_owner(&mut tx, &new, now).await?;
     tx.commit().await?;
     Ok(owner)
 }
@@ -82,11 +97,14 @@ pub async fn create_owner(
 /// Inserts organization, user and owner membership inside the caller's transaction.
 pub(crate) async fn insert_owner(
     tx: &mut Tx,
-    org_name: &OrgName,
-    email: &Email,
-    password_hash: &str,
+    new: &HashedOwner,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
+    let HashedOwner {
+        org_name,
+        email,
+        password_hash,
+    } = new;
     let owner = Owner {
         org_id: OrgId::random(),
         user_id: UserId::random(),

@@ -68,12 +68,7 @@ pub async fn complete_setup(
     new: NewOwner,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
-    let NewOwner {
-        org_name,
-        email,
-        password,
-    } = new;
-    let password_hash = hasher.hash(password).await?;
+    let new = new.hashed(hasher).await?;
 
     let mut tx = db.begin().await?;
     // Deleting every token both closes all links and serializes concurrent attempts: the
@@ -92,7 +87,7 @@ pub async fn complete_setup(
     if owner_count(&mut *tx).await? > 0 {
         return Err(AccountsError::SetupAlreadyDone);
     }
-    let owner = insert_owner(&mut tx, &org_name, &email, &password_hash, now).await?;
+    let owner = insert_owner(&mut tx, &new, now).await?;
     tx.commit().await?;
     Ok(owner)
 }

@@ -55,6 +55,10 @@ pub struct KeyStatus {
     pub retired_data_keys: i64,
 }
 
+/// How keys are wrapped and what data keys encrypt with; stored with every key, so that a
+/// future algorithm can be told apart from this one row by row.
+const ALGORITHM: &str = "AES-256-GCM";
+
 type DataCacheKey = (OrgId, [u8; 16], u32);
 type TenantCacheKey = (OrgId, i64);
 
@@ -89,6 +93,17 @@ fn data_context(
         version.to_string().into_bytes(),
         tenant_version.to_string().into_bytes(),
     ]
+}
+
+fn cached<K: std::hash::Hash + Eq + Clone>(
+    cache: &Mutex<KeyCache<K>>,
+    key: &K,
+    now: Timestamp,
+) -> Result<Option<KeyBytes>, KeyError> {
+    Ok(cache
+        .lock()
+        .map_err(|_| KeyError::Interrupted)?
+        .get(key, now))
 }
 
 /// A stored key that does not unwrap was altered, moved, or wrapped by another root: worth
@@ -144,12 +159,7 @@ impl Keyring {
         now: Timestamp,
     ) -> Result<KeyBytes, KeyError> {
         let cache_key = (org, key_ref.id, key_ref.version);
-        if let Some(key) = self
-            .data_cache
-            .lock()
-            .map_err(|_| KeyError::Interrupted)?
-            .get(&cache_key, now)
-        {
+        if let Some(key) = cached(&self.data_cache, &cache_key, now)? {
             return Ok(key);
         }
         let id = Uuid::from_bytes(key_ref.id);
@@ -211,12 +221,7 @@ impl Keyring {
         now: Timestamp,
     ) -> Result<KeyBytes, KeyError> {
         let cache_key = (org, key_ref.id, key_ref.version);
-        if let Some(key) = self
-            .data_cache
-            .lock()
-            .map_err(|_| KeyError::Interrupted)?
-            .get(&cache_key, now)
-        {
+        if let Some(key) = cached(&self.data_cache, &cache_key, now)? {
             return Ok(key);
         }
         let tenant = self.tenant_key(org, tenant_version, now).await?;
@@ -243,12 +248,7 @@ impl Keyring {
         version: i64,
         now: Timestamp,
     ) -> Result<KeyBytes, KeyError> {
-        if let Some(key) = self
-            .tenant_cache
-            .lock()
-            .map_err(|_| KeyError::Interrupted)?
-            .get(&(org, version), now)
-        {
+        if let Some(key) = cached(&self.tenant_cache, &(org, version), now)? {
             return Ok(key);
         }
         let row = sqlx::query(
@@ -331,12 +331,13 @@ impl Keyring {
             .wrap_with_provider(key, tenant_context(org, version))
             .await?;
         sqlx::query(
-            "INSERT INTO tenant_keys (org_id, version, root_key_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (org_id, version) DO NOTHING",
+            "INSERT INTO tenant_keys (org_id, version, root_key_id, algorithm, wrapped, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (org_id, version) DO NOTHING",
         )
         .bind(org.to_string())
         .bind(version)
         .bind(self.provider.root_key_id())
+        .bind(ALGORITHM)
         .bind(wrapped)
         .bind(now.as_unix_micros())
         .execute(self.db.pool())
@@ -371,8 +372,8 @@ impl Keyring {
         // its key is the one everybody uses. Reading MAX before it committed gives the same
         // version (the conflict clause); reading after gives an active row (NOT EXISTS).
         sqlx::query(
-            "INSERT INTO data_keys (id, org_id, purpose, version, tenant_version, wrapped, created_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7 WHERE NOT EXISTS \
+            "INSERT INTO data_keys (id, org_id, purpose, version, tenant_version, wrapped, created_at, algorithm) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE NOT EXISTS \
                (SELECT 1 FROM data_keys WHERE org_id = $2 AND purpose = $3 AND retired_at IS NULL) \
              ON CONFLICT (org_id, purpose, version) DO NOTHING",
         )
@@ -383,6 +384,7 @@ impl Keyring {
         .bind(tenant_version)
         .bind(wrapped)
         .bind(now.as_unix_micros())
+        .bind(ALGORITHM)
         .execute(self.db.pool())
         .await?;
         Ok(())

@@ -143,6 +143,26 @@ impl LeadvaultProcess {
         inner.parse().expect("socket address")
     }
 
+    /// The one-time setup link `serve` printed on first start.
+    pub fn setup_link(&self) -> String {
+        let out = self.stdout();
+        out.split_whitespace()
+            .find(|w| w.contains("/setup?token="))
+            .unwrap_or_else(|| panic!("no setup link in:\n{out}"))
+            .to_owned()
+    }
+
+    /// Stops the server with SIGTERM and asserts that it exits cleanly (status 0).
+    pub async fn stop(&mut self) {
+        self.signal("TERM");
+        let status = self.wait().await;
+        assert!(
+            status.success(),
+            "unclean exit {status}:\n{}",
+            self.stderr()
+        );
+    }
+
     /// Sends a signal by name (`TERM`, `INT`).
     pub fn signal(&self, name: &str) {
         let pid = self.child.id().expect("process still running");

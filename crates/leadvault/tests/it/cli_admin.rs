@@ -60,8 +60,7 @@ async fn create_owner_reads_the_password_from_stdin_and_closes_setup() {
         "{}",
         serve.stdout()
     );
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
 }
 
 #[tokio::test]
@@ -74,12 +73,7 @@ async fn create_owner_closes_a_setup_link_that_is_already_open() {
         &[],
     );
     serve.listening().await;
-    let link = serve
-        .stdout()
-        .split_whitespace()
-        .find(|w| w.contains("setup?token="))
-        .unwrap()
-        .to_owned();
+    let link = serve.setup_link();
     let client = reqwest::Client::new();
     assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
     let out = run_leadvault(
@@ -96,8 +90,7 @@ async fn create_owner_closes_a_setup_link_that_is_already_open() {
         404,
         "the open link is closed"
     );
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
 }
 
 #[tokio::test]

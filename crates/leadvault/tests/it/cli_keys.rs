@@ -316,6 +316,5 @@ async fn an_evaluation_install_moves_its_root_key_into_an_hsm() {
             .status(),
         200
     );
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
 }

@@ -74,8 +74,7 @@ async fn serve_with_no_flags_creates_its_data_and_listens_on_8080() {
             .status();
         assert_eq!(status, 200, "{probe}");
     }
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
     // Stopping closed the database: the WAL was checkpointed into the database file.
     let wal = data.join("leadvault.db-wal");
     assert!(
@@ -90,12 +89,7 @@ async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization()
     let args = ["serve", "--listen", "127.0.0.1:0"];
     let mut serve = LeadvaultProcess::spawn(leadvault_bin(), cwd.path(), &args, &[]);
     let addr = serve.listening().await;
-    let stdout = serve.stdout();
-    let link = stdout
-        .split_whitespace()
-        .find(|w| w.contains("/setup?token="))
-        .unwrap_or_else(|| panic!("no setup link in {stdout}"))
-        .to_owned();
+    let link = serve.setup_link();
     assert!(
         link.starts_with(&format!("http://{addr}/setup?token=")),
         "{link}"
@@ -147,8 +141,7 @@ async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization()
         "{}",
         again.stdout()
     );
-    again.signal("TERM");
-    assert!(again.wait().await.success());
+    again.stop().await;
 }
 
 #[tokio::test]
@@ -239,8 +232,7 @@ async fn plain_http_on_a_public_address_is_refused_with_both_ways_forward() {
     );
     serve.listening().await;
     assert!(serve.stdout().contains("https://"), "{}", serve.stdout());
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
 }
 
 #[tokio::test]
@@ -447,17 +439,11 @@ async fn two_servers_share_one_postgres_database() {
         );
     }
     // A setup link printed by one server is honoured by the other: the state is shared.
-    let link_a = a
-        .stdout()
-        .split_whitespace()
-        .find(|w| w.contains("setup?token="))
-        .unwrap()
-        .to_owned();
+    let link_a = a.setup_link();
     let via_b = link_a.replace(&addr_a.to_string(), &addr_b.to_string());
     assert_eq!(client.get(&via_b).send().await.unwrap().status(), 200);
     for mut server in [a, b] {
-        server.signal("TERM");
-        assert!(server.wait().await.success());
+        server.stop().await;
     }
     assert!(
         !dir_a.path().join("data").exists() && !dir_b.path().join("data").exists(),

@@ -22,12 +22,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
         &[("LEADVAULT_LOG_LEVEL", "debug")],
     );
     let addr = serve.listening().await;
-    let link = serve
-        .stdout()
-        .split_whitespace()
-        .find(|w| w.contains("setup?token="))
-        .unwrap()
-        .to_owned();
+    let link = serve.setup_link();
     let setup_token = link.split("token=").nth(1).unwrap().to_owned();
 
     let client = reqwest::Client::new();
@@ -68,8 +63,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
             .unwrap();
         assert!(response.status().is_success() || response.status() == 403);
     }
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
 
     let logs = serve.stderr();
     assert!(
@@ -131,8 +125,7 @@ async fn the_human_log_format_is_the_default() {
         &[],
     );
     serve.listening().await;
-    serve.signal("TERM");
-    assert!(serve.wait().await.success());
+    serve.stop().await;
     let logs = serve.stderr();
     let line = logs
         .lines()
