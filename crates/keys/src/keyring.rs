@@ -45,6 +45,16 @@ pub struct RootRotation {
     pub rewrapped: u64,
 }
 
+/// A data key's description, for `leadvault keys status`; no key material.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataKeyInfo {
+    pub id: Uuid,
+    pub org: OrgId,
+    pub purpose: String,
+    pub key_ref: KeyRef,
+    pub retired: bool,
+}
+
 /// Counts for `leadvault keys status`; never a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyStatus {
@@ -124,6 +134,10 @@ impl Keyring {
             data_cache: Mutex::new(KeyCache::new(cache)),
             tenant_cache: Mutex::new(KeyCache::new(cache)),
         }
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
     }
 
     pub fn root_key_id(&self) -> &str {
@@ -482,6 +496,35 @@ impl Keyring {
             tenant_keys,
             data_keys,
         })
+    }
+
+    /// Every data key, oldest first within each organization and purpose.
+    pub async fn data_keys(&self) -> Result<Vec<DataKeyInfo>, KeyError> {
+        let rows = sqlx::query(
+            // An integer, not a boolean: SQLite has no boolean type to decode.
+            "SELECT id, org_id, purpose, version, CASE WHEN retired_at IS NULL THEN 0 ELSE 1 END \
+             FROM data_keys ORDER BY org_id, purpose, version",
+        )
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let malformed = || KeyError::UnknownKey("malformed data key row".into());
+                let id = Uuid::try_parse(&row.try_get::<String, _>(0)?).map_err(|_| malformed())?;
+                let org = OrgId::parse(&row.try_get::<String, _>(1)?).ok_or_else(malformed)?;
+                let version = u32::try_from(row.try_get::<i64, _>(3)?).map_err(|_| malformed())?;
+                Ok(DataKeyInfo {
+                    id,
+                    org,
+                    purpose: row.try_get(2)?,
+                    key_ref: KeyRef {
+                        id: *id.as_bytes(),
+                        version,
+                    },
+                    retired: row.try_get::<i64, _>(4)? != 0,
+                })
+            })
+            .collect()
     }
 
     pub async fn status(&self) -> Result<KeyStatus, KeyError> {

@@ -14,8 +14,12 @@ mod cache;
 mod error;
 mod keyring;
 mod migrations;
+mod reencrypt;
 
 pub use cache::CacheSettings;
 pub use error::KeyError;
-pub use keyring::{DataKey, KeyPurpose, KeyStatus, Keyring, RootRotation, ShredReport};
+pub use keyring::{
+    DataKey, DataKeyInfo, KeyPurpose, KeyStatus, Keyring, RootRotation, ShredReport,
+};
 pub use migrations::MIGRATIONS;
+pub use reencrypt::{EncryptedColumn, Progress};

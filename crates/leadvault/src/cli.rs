@@ -45,7 +45,8 @@ pub enum KeysCommand {
     /// touched. This is how an evaluation install moves its root key into an HSM.
     RotateRoot(RotateRootArgs),
     /// Start a new tenant key version for new writes; data written earlier stays readable.
-    RotateTenant(OrgArgs),
+    /// With --reencrypt, also re-encrypt the organization's stored values under it.
+    RotateTenant(RotateTenantArgs),
     /// Destroy an organization's keys, after typing its id to confirm: all of its encrypted
     /// data becomes unreadable, for good.
     ShredTenant(OrgArgs),
@@ -58,6 +59,27 @@ pub struct OrgArgs {
     /// The organization's id
     #[arg(long, value_name = "ID")]
     pub org: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RotateTenantArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization's id
+    #[arg(long, value_name = "ID")]
+    pub org: String,
+    /// Re-encrypt every stored value of the organization under the new version, in
+    /// batches. Safe to interrupt (Ctrl-C) and run again: values already re-encrypted are
+    /// skipped, nothing is lost or encrypted twice. With --resume, no new version is made:
+    /// an interrupted re-encryption just continues.
+    #[arg(long)]
+    pub reencrypt: bool,
+    /// With --reencrypt: continue under the current version instead of rotating again
+    #[arg(long, requires = "reencrypt")]
+    pub resume: bool,
+    /// Values per batch
+    #[arg(long, default_value_t = 500, value_name = "N")]
+    pub batch_size: u32,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -7,15 +7,15 @@
 mod csrf;
 mod error;
 mod headers;
-mod migrations;
 mod observe;
 mod pages;
+mod registry;
 mod routes;
 mod shutdown;
 mod state;
 
 pub use error::AppError;
-pub use migrations::migrations;
+pub use registry::{encrypted_columns, migrations};
 pub use routes::router;
 pub use shutdown::serve;
 pub use state::{AppState, WebOptions};

@@ -5,10 +5,13 @@ use std::sync::Arc;
 
 use leadvault_config::PinSource;
 use leadvault_crypto::{KeyProvider, LocalKeyFile, LocalProvider, Pkcs11Provider, Pkcs11Settings};
-use leadvault_keys::{CacheSettings, Keyring};
+use leadvault_keys::{CacheSettings, Keyring, Progress};
 use leadvault_store::{OrgId, Timestamp};
 
-use crate::cli::{KeysCommand, RotateRootArgs};
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
 use crate::error::CliError;
 use crate::provider::{self, Create};
 use crate::{logging, setup};
@@ -34,17 +37,7 @@ pub async fn run(command: KeysCommand) -> Result<(), CliError> {
         KeysCommand::Init(_) => Ok(()),
         KeysCommand::Status(_) => status(&keyring, &place).await,
         KeysCommand::RotateRoot(args) => rotate_root(&keyring, &args).await,
-        KeysCommand::RotateTenant(args) => {
-            let org = parse_org(&args.org)?;
-            let version = keyring
-                .rotate_tenant(org, Timestamp::now())
-                .await
-                .map_err(key_error)?;
-            println!(
-                "Organization {org} now writes with tenant key version {version}; earlier versions stay readable."
-            );
-            Ok(())
-        }
+        KeysCommand::RotateTenant(args) => rotate_tenant(&keyring, &args).await,
         KeysCommand::ShredTenant(args) => shred(&keyring, &args.org).await,
     };
     db.close().await;
@@ -68,6 +61,18 @@ async fn status(keyring: &Keyring, place: &str) -> Result<(), CliError> {
         "Data keys: {} ({} retired, still readable)",
         status.data_keys, status.retired_data_keys
     );
+    let protected = keyring
+        .protected_values(&leadvault_server::encrypted_columns())
+        .await
+        .map_err(key_error)?;
+    for key in keyring.data_keys().await.map_err(key_error)? {
+        let count = protected.get(&key.key_ref).copied().unwrap_or(0);
+        let retired = if key.retired { ", retired" } else { "" };
+        println!(
+            "Data key {} ({}, version {}{retired}) of organization {}: protects {count} stored value(s)",
+            key.id, key.purpose, key.key_ref.version, key.org
+        );
+    }
     if status.by_root.is_empty() {
         println!(
             "No tenant keys yet: they are made when an organization first stores encrypted data."
@@ -161,6 +166,74 @@ async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), Cli
     Ok(())
 }
 
+async fn rotate_tenant(keyring: &Keyring, args: &RotateTenantArgs) -> Result<(), CliError> {
+    let org = parse_org(&args.org)?;
+    if !args.resume {
+        let version = keyring
+            .rotate_tenant(org, Timestamp::now())
+            .await
+            .map_err(key_error)?;
+        println!(
+            "Organization {org} now writes with tenant key version {version}; earlier versions stay readable."
+        );
+    }
+    if !args.reencrypt {
+        return Ok(());
+    }
+    // Ctrl-C stops between batches, leaving every value readable; --resume continues.
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.store(true, Ordering::SeqCst);
+            }
+        }
+    });
+    let columns = leadvault_server::encrypted_columns();
+    let report = keyring
+        .reencrypt(org, &columns, args.batch_size, Timestamp::now(), |p| {
+            show_progress(p);
+            if stop.load(Ordering::SeqCst) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })
+        .await
+        .map_err(key_error)?;
+    watcher.abort();
+    eprintln!();
+    if report.examined < report.total {
+        println!(
+            "Interrupted after {} of {} values ({} re-encrypted). Run again with --reencrypt --resume to finish.",
+            report.examined, report.total, report.reencrypted
+        );
+    } else {
+        println!(
+            "Re-encrypted {} of {} stored values under the current key.",
+            report.reencrypted, report.total
+        );
+    }
+    Ok(())
+}
+
+/// A one-line progress bar on standard error.
+fn show_progress(p: Progress) {
+    const WIDTH: u64 = 30;
+    let filled = (p.examined * WIDTH)
+        .checked_div(p.total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    let bar: String = (0..WIDTH)
+        .map(|i| if i < filled { '#' } else { '.' })
+        .collect();
+    eprint!(
+        "\r[{bar}] {}/{} values, {} re-encrypted",
+        p.examined, p.total, p.reencrypted
+    );
+}
+
 async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
     let org = parse_org(org_text)?;
     println!(
@@ -191,7 +264,8 @@ impl KeysCommand {
         match self {
             Self::Init(a) | Self::Status(a) => a,
             Self::RotateRoot(a) => &a.common,
-            Self::RotateTenant(a) | Self::ShredTenant(a) => &a.common,
+            Self::RotateTenant(a) => &a.common,
+            Self::ShredTenant(a) => &a.common,
         }
     }
 }

@@ -70,6 +70,29 @@ async fn status_rotation_and_shredding_from_the_command_line() {
         "{}",
         out.stdout
     );
+    let out = run_leadvault(
+        leadvault_bin(),
+        d,
+        &["keys", "rotate-tenant", "--org", &org_text, "--reencrypt"],
+        &[],
+        None,
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("tenant key version 3")
+            && out.stdout.contains("Re-encrypted 0 of 0 stored values"),
+        "{}",
+        out.stdout
+    );
+    let out = run_leadvault(leadvault_bin(), d, &["keys", "status"], &[], None).await;
+    assert!(
+        out.stdout
+            .contains("(field, version 1, retired) of organization")
+            && out.stdout.contains("protects 0 stored value(s)"),
+        "{}",
+        out.stdout
+    );
 
     // Shredding wants the id typed back; anything else destroys nothing.
     let out = run_leadvault(
@@ -103,7 +126,7 @@ async fn status_rotation_and_shredding_from_the_command_line() {
     .await;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
-        out.stdout.contains("Destroyed 2 tenant key version(s)"),
+        out.stdout.contains("Destroyed 3 tenant key version(s)"),
         "{}",
         out.stdout
     );

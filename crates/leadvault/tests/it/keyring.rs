@@ -185,3 +185,64 @@ on_both_engines! {
         assert_eq!(tenant_keys, 1);
     }
 }
+
+on_both_engines! {
+    async fn reencryption_moves_every_value_to_the_new_key_survives_interruption_and_never_repeats(engine) {
+        use std::ops::ControlFlow;
+        use leadvault_keys::EncryptedColumn;
+
+        let f = fixture(engine).await;
+        let blob = match engine { leadvault_store::Engine::Sqlite => "BLOB", leadvault_store::Engine::Postgres => "BYTEA" };
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TABLE case_notes (id TEXT PRIMARY KEY, org_id TEXT NOT NULL, note {blob})")))
+            .execute(f.db.pool()).await.unwrap();
+        let columns = [EncryptedColumn { table: "case_notes", id_column: "id", column: "note" }];
+        let (org, other) = (OrgId::random(), OrgId::random());
+        let now = Timestamp::now();
+        let org_text = org.to_string();
+        let other_text = other.to_string();
+        let mut originals = Vec::new();
+        for (owner, owner_text, n) in [(org, &org_text, 25), (other, &other_text, 3)] {
+            let key = f.keyring.current(owner, KeyPurpose::Field, now).await.unwrap();
+            for i in 0..n {
+                let id = format!("{owner_text}-{i:03}");
+                let plain = format!("note {i} of {owner_text}");
+                let ctx = FieldContext { org_id: owner_text, table: "case_notes", record_id: &id, field: "note" };
+                let sealed = encrypt_field(&key.key, key.key_ref, ctx, plain.as_bytes()).unwrap();
+                sqlx::query("INSERT INTO case_notes (id, org_id, note) VALUES ($1, $2, $3)")
+                    .bind(&id).bind(owner_text.as_str()).bind(sealed).execute(f.db.pool()).await.unwrap();
+                originals.push((owner, id, plain));
+            }
+        }
+        let old = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
+        f.keyring.rotate_tenant(org, now).await.unwrap();
+        let new = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
+
+        // Interrupted after the first batch.
+        let first = f.keyring.reencrypt(org, &columns, 10, now, |_| ControlFlow::Break(())).await.unwrap();
+        assert_eq!((first.examined, first.total, first.reencrypted), (10, 25, 10));
+        let counts = f.keyring.protected_values(&columns).await.unwrap();
+        assert_eq!((counts.get(&old), counts.get(&new)), (Some(&15), Some(&10)));
+
+        // Resumed: the rest, and only the rest.
+        let rest = f.keyring.reencrypt(org, &columns, 10, now, |_| ControlFlow::Continue(())).await.unwrap();
+        assert_eq!((rest.examined, rest.reencrypted), (25, 15));
+        let again = f.keyring.reencrypt(org, &columns, 10, now, |_| ControlFlow::Continue(())).await.unwrap();
+        assert_eq!(again.reencrypted, 0, "nothing is encrypted twice");
+        let counts = f.keyring.protected_values(&columns).await.unwrap();
+        assert_eq!((counts.get(&old), counts.get(&new)), (None, Some(&25)));
+        assert_eq!(counts.values().sum::<u64>(), 28, "the other organization's 3 values are untouched");
+
+        // Every value still reads back as written, under whichever key now protects it.
+        for (owner, id, plain) in originals {
+            let owner_text = owner.to_string();
+            let sealed: Vec<u8> = sqlx::query("SELECT note FROM case_notes WHERE id = $1").bind(&id).fetch_one(f.db.pool()).await.unwrap().get(0);
+            let key_ref = field_key_ref(&sealed).unwrap();
+            if owner == org {
+                assert_eq!(key_ref, new);
+            }
+            let key = f.keyring.by_ref(owner, key_ref, now).await.unwrap();
+            let ctx = FieldContext { org_id: &owner_text, table: "case_notes", record_id: &id, field: "note" };
+            assert_eq!(decrypt_field(&key, ctx, &sealed).unwrap().as_slice(), plain.as_bytes());
+        }
+    }
+}
