@@ -127,6 +127,9 @@ impl Keyring {
                     };
                     let old_key = self.by_ref(org, key_ref, now).await?;
                     let plain = decrypt_field(&old_key, context, &sealed).map_err(|_| {
+                        // Altered or moved: an operator must look. The record is named, its
+                        // bytes are not.
+                        tracing::warn!(target: "security", org_id = %org, table, column = col, record = %id, "a stored value failed to decrypt");
                         KeyError::UnknownKey(format!("{table}.{col} of {id} does not decrypt"))
                     })?;
                     let fresh = encrypt_field(&current.key, current.key_ref, context, &plain)
