@@ -43,6 +43,8 @@ pub struct KeysLayer {
 pub struct TlsLayer {
     pub cert_file: Option<PathBuf>,
     pub key_file: Option<PathBuf>,
+    /// A plain-HTTP address that only redirects to HTTPS (for example 0.0.0.0:80).
+    pub redirect_listen: Option<String>,
 }
 
 impl Layer {
@@ -89,6 +91,9 @@ impl Layer {
                 }
                 "TLS_CERT_FILE" => layer.tls.get_or_insert_default().cert_file = Some(path()),
                 "TLS_KEY_FILE" => layer.tls.get_or_insert_default().key_file = Some(path()),
+                "TLS_REDIRECT_LISTEN" => {
+                    layer.tls.get_or_insert_default().redirect_listen = Some(value.clone());
+                }
                 "KEYS_PROVIDER" => {
                     layer.keys.get_or_insert_default().provider = Some(value.clone())
                 }
@@ -120,6 +125,7 @@ impl Layer {
             (Some(base), Some(top)) => Some(TlsLayer {
                 cert_file: top.cert_file.or(base.cert_file),
                 key_file: top.key_file.or(base.key_file),
+                redirect_listen: top.redirect_listen.or(base.redirect_listen),
             }),
             (base, top) => top.or(base),
         };
@@ -228,6 +234,7 @@ mod tests {
             tls: Some(TlsLayer {
                 cert_file: Some("file.pem".into()),
                 key_file: Some("file.key".into()),
+                redirect_listen: None,
             }),
             ..Layer::default()
         };
@@ -236,6 +243,7 @@ mod tests {
             tls: Some(TlsLayer {
                 cert_file: Some("env.pem".into()),
                 key_file: None,
+                redirect_listen: None,
             }),
             ..Layer::default()
         };

@@ -43,6 +43,7 @@ pub enum LogFormat {
 pub struct TlsFiles {
     pub cert_file: PathBuf,
     pub key_file: PathBuf,
+    pub redirect_listen: Option<SocketAddr>,
 }
 
 /// Where the PIN of a PKCS#11 token comes from. The PIN itself is never configuration.
@@ -91,7 +92,7 @@ impl Transport {
 /// Plain HTTP was asked for on an address other machines can reach.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error(
-    "refusing to serve plain HTTP on {listen}, which is not a loopback address: personal data must never cross a network unencrypted. Either configure TLS ([tls] cert_file and key_file in leadvault.toml, or LEADVAULT_TLS_CERT_FILE and LEADVAULT_TLS_KEY_FILE), or, if a reverse proxy in front of Leadvault terminates TLS, pass --behind-tls-proxy"
+    "refusing to serve plain HTTP on {listen}, which is not a loopback address: personal data must never cross a network unencrypted. Either configure TLS (--tls-cert and --tls-key, or [tls] cert_file and key_file in leadvault.toml, or LEADVAULT_TLS_CERT_FILE and LEADVAULT_TLS_KEY_FILE), or, if a reverse proxy in front of Leadvault terminates TLS, pass --behind-tls-proxy"
 )]
 pub struct UnsafeExposure {
     pub listen: SocketAddr,
@@ -148,19 +149,31 @@ impl Config {
         }
         let tls = match merged.tls {
             None => None,
-            Some(tls) => match (tls.cert_file, tls.key_file) {
-                (Some(cert_file), Some(key_file)) => Some(TlsFiles {
-                    cert_file,
-                    key_file,
-                }),
-                (None, None) => None,
-                _ => {
-                    return Err(invalid(
-                        "tls",
-                        "set both cert_file and key_file, or neither",
-                    ));
+            Some(tls) => {
+                let redirect_listen = match tls.redirect_listen.as_deref() {
+                    None => None,
+                    Some(text) => Some(text.trim().parse::<SocketAddr>().map_err(|_| {
+                        invalid(
+                            "tls.redirect_listen",
+                            format!("`{text}` is not an address like 0.0.0.0:80"),
+                        )
+                    })?),
+                };
+                match (tls.cert_file, tls.key_file) {
+                    (Some(cert_file), Some(key_file)) => Some(TlsFiles {
+                        cert_file,
+                        key_file,
+                        redirect_listen,
+                    }),
+                    (None, None) if redirect_listen.is_none() => None,
+                    _ => {
+                        return Err(invalid(
+                            "tls",
+                            "set both cert_file and key_file (redirect_listen needs them too)",
+                        ));
+                    }
                 }
-            },
+            }
         };
         let log_format = match merged.log_format.as_deref().unwrap_or("human") {
             "human" => LogFormat::Human,
@@ -353,6 +366,9 @@ impl fmt::Display for Config {
                 "key_file = {}",
                 quoted(&tls.key_file.display().to_string())
             )?;
+            if let Some(redirect) = tls.redirect_listen {
+                writeln!(f, "redirect_listen = {}", quoted(&redirect.to_string()))?;
+            }
         }
         Ok(())
     }
@@ -487,6 +503,7 @@ mod tests {
                     tls: Some(TlsLayer {
                         cert_file: Some("c".into()),
                         key_file: None,
+                        redirect_listen: None,
                     }),
                     ..Layer::default()
                 },

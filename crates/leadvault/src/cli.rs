@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use leadvault_config::Layer;
+use leadvault_config::{Layer, TlsLayer};
 
 /// Leadvault: secure intake, work orders and privacy-first analytics for law firms.
 ///
@@ -161,6 +161,16 @@ pub struct ServeArgs {
     /// HTTPS; allows plain HTTP on a non-loopback address.
     #[arg(long)]
     pub behind_tls_proxy: bool,
+    /// Serve HTTPS with this certificate chain (PEM). TLS 1.2 and 1.3 only; SIGHUP reloads
+    /// the files without dropping connections.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Also listen for plain HTTP here, only to redirect to HTTPS (e.g. 0.0.0.0:80)
+    #[arg(long, value_name = "ADDR", requires = "tls_cert")]
+    pub tls_redirect_listen: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -193,9 +203,16 @@ impl ConfigArgs {
 
 impl ServeArgs {
     pub fn layer(&self) -> Layer {
+        let tls_given =
+            self.tls_cert.is_some() || self.tls_key.is_some() || self.tls_redirect_listen.is_some();
         Layer {
             listen: self.listen.clone(),
             behind_tls_proxy: self.behind_tls_proxy.then_some(true),
+            tls: tls_given.then(|| TlsLayer {
+                cert_file: self.tls_cert.clone(),
+                key_file: self.tls_key.clone(),
+                redirect_listen: self.tls_redirect_listen.clone(),
+            }),
             ..self.common.layer()
         }
     }

@@ -9,13 +9,17 @@ mod error;
 mod headers;
 mod observe;
 mod pages;
+mod redirect;
 mod registry;
 mod routes;
 mod shutdown;
 mod state;
+mod tls;
 
 pub use error::AppError;
+pub use redirect::redirect_router;
 pub use registry::{encrypted_columns, migrations};
 pub use routes::router;
 pub use shutdown::serve;
 pub use state::{AppState, WebOptions};
+pub use tls::{ReloadableCert, TlsError, acceptor as tls_acceptor, serve_tls};

@@ -11,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app;
+mod certs;
 mod db;
 mod postgres;
 mod process;
@@ -19,6 +20,7 @@ mod softhsm;
 mod throwaway;
 
 pub use app::{TestApp, TestAppBuilder};
+pub use certs::TestCert;
 pub use db::TestDb;
 pub use leadvault_store::Engine;
 pub use postgres::{admin_url as postgres_admin_url, postgres_available};

@@ -24,13 +24,11 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
             println!("# root key {} ({place})", root.root_key_id());
         }
     }
-    if let Ok(Transport::Tls(_)) = config.transport() {
-        return Err(CliError::Invalid(tls_unavailable()));
+    if let Ok(Transport::Tls(files)) = config.transport() {
+        leadvault_server::ReloadableCert::load(&files.cert_file, &files.key_file)
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
+        println!("# TLS certificate and key load and belong together");
     }
     println!("# configuration OK");
     Ok(())
-}
-
-pub fn tls_unavailable() -> String {
-    "built-in TLS is not available in this version yet; terminate TLS in a reverse proxy and pass --behind-tls-proxy".to_owned()
 }

@@ -4,13 +4,15 @@ use std::time::Duration;
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
 use leadvault_keys::{CacheSettings, Keyring};
-use leadvault_server::{AppState, WebOptions, router, serve};
+use leadvault_server::{
+    AppState, ReloadableCert, WebOptions, redirect_router, router, serve, serve_tls, tls_acceptor,
+};
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::watch;
 
 use crate::cli::ServeArgs;
-use crate::commands::config_check::tls_unavailable;
 use crate::error::CliError;
 use crate::provider::{self, Create};
 use crate::{logging, setup};
@@ -20,36 +22,110 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let mut signals = StopSignals::install()?;
     let config = setup::load_config(args.common.config.as_deref(), args.layer())?;
     let transport = config.transport()?;
-    if let Transport::Tls(_) = transport {
-        return Err(CliError::Invalid(tls_unavailable()));
-    }
     logging::init(&config)?;
-    let (db, listener, state) = tokio::select! {
+    let started = tokio::select! {
         started = start(&config, &transport) => started?,
         () = signals.recv() => {
             tracing::info!("stopped during start-up");
             return Ok(());
         }
     };
-    serve(
-        listener,
-        router(state),
-        async move { signals.recv().await },
-        config.shutdown_grace,
-    )
-    .await
-    .map_err(CliError::io("the server failed"))?;
-    close(db).await;
+    // One stop signal, fanned out to every listener.
+    let (stop, stopping) = watch::channel(false);
+    tokio::spawn(async move {
+        signals.recv().await;
+        let _ = stop.send(true);
+    });
+    let app = router(started.state);
+    let grace = config.shutdown_grace;
+    let served = match started.tls {
+        None => serve(started.listener, app, stopped(stopping), grace).await,
+        Some(tls) => {
+            reload_on_sighup(tls.cert.clone())?;
+            if let Some(redirect) = tls.redirect {
+                let https_port = started.local.port();
+                tokio::spawn(serve(
+                    redirect,
+                    redirect_router(https_port),
+                    stopped(stopping.clone()),
+                    grace,
+                ));
+            }
+            serve_tls(
+                started.listener,
+                tls.acceptor,
+                app,
+                stopped(stopping),
+                grace,
+            )
+            .await
+        }
+    };
+    served.map_err(CliError::io("the server failed"))?;
+    close(started.db).await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Everything before the first request: data directory, root key, database, listener.
-async fn start(
-    config: &Config,
-    transport: &Transport,
-) -> Result<(Db, TcpListener, AppState), CliError> {
+async fn stopped(mut stopping: watch::Receiver<bool>) {
+    let _ = stopping.wait_for(|stop| *stop).await;
+}
+
+/// Certificates are renewed without a restart: SIGHUP re-reads them; new handshakes get the
+/// new one, established connections carry on. A bad new file keeps the old certificate.
+fn reload_on_sighup(cert: Arc<ReloadableCert>) -> Result<(), CliError> {
+    let mut hangup =
+        signal(SignalKind::hangup()).map_err(CliError::io("cannot watch for SIGHUP"))?;
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match cert.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS certificate not reloaded; the previous one stays in use")
+                }
+            }
+        }
+    });
+    Ok(())
+}
+
+struct Started {
+    db: Db,
+    listener: TcpListener,
+    local: std::net::SocketAddr,
+    state: AppState,
+    tls: Option<TlsRuntime>,
+}
+
+struct TlsRuntime {
+    cert: Arc<ReloadableCert>,
+    acceptor: tokio_rustls::TlsAcceptor,
+    redirect: Option<TcpListener>,
+}
+
+/// Everything before the first request: data directory, root key, database, TLS, listeners.
+async fn start(config: &Config, transport: &Transport) -> Result<Started, CliError> {
     setup::prepare_data_dir(config)?;
+    let tls = match transport {
+        Transport::Tls(files) => {
+            let cert = ReloadableCert::load(&files.cert_file, &files.key_file)
+                .map_err(|e| CliError::Invalid(e.to_string()))?;
+            let acceptor =
+                tls_acceptor(cert.clone()).map_err(|e| CliError::Invalid(e.to_string()))?;
+            let redirect = match files.redirect_listen {
+                Some(addr) => Some(TcpListener::bind(addr).await.map_err(CliError::io(
+                    format!("cannot listen on {addr} (tls.redirect_listen)"),
+                ))?),
+                None => None,
+            };
+            Some(TlsRuntime {
+                cert,
+                acceptor,
+                redirect,
+            })
+        }
+        _ => None,
+    };
     let (root, key_place) = provider::open(config, Create::IfMissing)?;
     let (db, _) = setup::open_database(config).await?;
     println!("{}", where_data_lives(config, &key_place));
@@ -61,7 +137,8 @@ async fn start(
         .map_err(CliError::io("cannot read the listening address"))?;
     let base_url = match transport {
         Transport::PlainLoopback => format!("http://{local}"),
-        _ => "https://<this server's public name>".to_owned(),
+        Transport::Tls(_) => format!("https://{local}"),
+        Transport::BehindTlsProxy => "https://<this server's public name>".to_owned(),
     };
     if !owner_exists(&db).await? {
         let token = issue_setup_token(&db, Timestamp::now()).await?;
@@ -71,6 +148,13 @@ async fn start(
         );
     }
     println!("Leadvault is listening on {base_url} ({local})");
+    if let Some(redirect) = tls
+        .as_ref()
+        .and_then(|t| t.redirect.as_ref())
+        .and_then(|l| l.local_addr().ok())
+    {
+        println!("Plain HTTP on {redirect} redirects to HTTPS.");
+    }
 
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
     let keyring = Keyring::new(db.clone(), root, CacheSettings::default());
@@ -82,7 +166,13 @@ async fn start(
             https: transport.is_https(),
         },
     );
-    Ok((db, listener, state))
+    Ok(Started {
+        db,
+        listener,
+        local,
+        state,
+        tls,
+    })
 }
 
 fn where_data_lives(config: &Config, key_place: &str) -> String {

@@ -13,6 +13,7 @@ mod logs;
 mod outage;
 mod setup_page;
 mod storage;
+mod tls;
 
 use std::path::Path;
 
