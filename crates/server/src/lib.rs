@@ -20,6 +20,6 @@ pub use error::AppError;
 pub use redirect::redirect_router;
 pub use registry::{encrypted_columns, migrations};
 pub use routes::router;
-pub use shutdown::serve;
+pub use shutdown::{ConnectionLimits, serve};
 pub use state::{AppState, WebOptions};
-pub use tls::{ReloadableCert, TlsError, acceptor as tls_acceptor, serve_tls};
+pub use tls::{ReloadableCert, TlsError, acceptor as tls_acceptor};

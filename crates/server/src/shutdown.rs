@@ -1,37 +1,107 @@
+//! The one accept loop, for plain HTTP and TLS alike: bounded handshakes and header reads
+//! (slow clients are cut off), and on shutdown no new connections while the requests in
+//! flight finish, for at most the grace period.
+
 use std::future::Future;
 use std::io;
 use std::time::Duration;
 
 use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
-/// Serves until `shutdown` resolves, then stops accepting connections and lets in-flight
-/// requests finish, for at most `grace`; whatever is still running then is dropped.
+/// How long a connection may take to finish its TLS handshake, and a request its headers.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub handshake: Duration,
+    pub headers: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            handshake: Duration::from_secs(10),
+            headers: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Serves `app` on `listener` (over TLS when an acceptor is given) until `shutdown`
+/// resolves; then stops accepting and lets in-flight requests finish for at most `grace`.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
     grace: Duration,
+    limits: ConnectionLimits,
 ) -> io::Result<()> {
-    let (stopping_tx, mut stopping_rx) = watch::channel(false);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: no new connections; finishing requests in flight");
-        let _ = stopping_tx.send(true);
-    });
-    tokio::select! {
-        result = server => result,
-        () = async {
-            // Only once shutdown has begun does the grace period start counting.
-            if stopping_rx.wait_for(|stopping| *stopping).await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
+    let graceful = GracefulShutdown::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.headers);
+    let builder = builder.http1_only();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let tcp = match accepted {
+                    Ok((tcp, _peer)) => tcp,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause rather than spin.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let service = TowerToHyperService::new(app.clone());
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                let tls = tls.clone();
+                tokio::spawn(async move {
+                    let served = match tls {
+                        None => {
+                            let connection = builder.serve_connection(TokioIo::new(tcp), service);
+                            watcher.watch(connection.into_owned()).await
+                        }
+                        Some(acceptor) => {
+                            let stream = match tokio::time::timeout(limits.handshake, acceptor.accept(tcp)).await {
+                                Ok(Ok(stream)) => stream,
+                                // A refused protocol version, a scanner, a timeout: nothing to serve.
+                                Ok(Err(e)) => {
+                                    tracing::debug!(error = %e, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => return,
+                            };
+                            let connection = builder.serve_connection(TokioIo::new(stream), service);
+                            watcher.watch(connection.into_owned()).await
+                        }
+                    };
+                    if let Err(e) = served {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
             }
-        } => {
-            tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period were cut off");
-            Ok(())
+            () = &mut shutdown => break,
         }
     }
+    drop(listener);
+    tracing::info!("shutting down: no new connections; finishing requests in flight");
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "requests still in flight after the grace period were cut off"
+        );
+    }
+    Ok(())
 }

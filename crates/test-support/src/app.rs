@@ -5,7 +5,7 @@ use std::time::Duration;
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
 use leadvault_keys::{CacheSettings, Keyring};
-use leadvault_server::{AppState, WebOptions, router, serve};
+use leadvault_server::{AppState, ConnectionLimits, WebOptions, router, serve};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -31,12 +31,19 @@ pub struct TestAppBuilder {
     migrate: bool,
     https: bool,
     database_url: Option<DatabaseUrl>,
+    limits: ConnectionLimits,
 }
 
 impl TestAppBuilder {
     /// Leave the schema unmigrated, as a process that lost a race with `migrate` would see it.
     pub fn without_migrations(mut self) -> Self {
         self.migrate = false;
+        self
+    }
+
+    /// Cut off clients that take longer than this to send their request headers.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.headers = timeout;
         self
     }
 
@@ -101,11 +108,13 @@ impl TestAppBuilder {
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(
             listener,
+            None,
             router(state),
             async move {
                 let _ = stopped.await;
             },
             Duration::from_secs(1),
+            self.limits,
         ));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -130,6 +139,7 @@ impl TestApp {
             migrate: true,
             https: false,
             database_url: None,
+            limits: ConnectionLimits::default(),
         }
     }
 

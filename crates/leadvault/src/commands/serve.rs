@@ -5,7 +5,8 @@ use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_server::{
-    AppState, ReloadableCert, WebOptions, redirect_router, router, serve, serve_tls, tls_acceptor,
+    AppState, ConnectionLimits, ReloadableCert, WebOptions, redirect_router, router, serve,
+    tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
@@ -38,29 +39,35 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     });
     let app = router(started.state);
     let grace = config.shutdown_grace;
-    let served = match started.tls {
-        None => serve(started.listener, app, stopped(stopping), grace).await,
+    let limits = ConnectionLimits::default();
+    let acceptor = match started.tls {
+        None => None,
         Some(tls) => {
             reload_on_sighup(tls.cert.clone())?;
             if let Some(redirect) = tls.redirect {
                 let https_port = started.local.port();
+                let redirects = redirect_router(https_port);
                 tokio::spawn(serve(
                     redirect,
-                    redirect_router(https_port),
+                    None,
+                    redirects,
                     stopped(stopping.clone()),
                     grace,
+                    limits,
                 ));
             }
-            serve_tls(
-                started.listener,
-                tls.acceptor,
-                app,
-                stopped(stopping),
-                grace,
-            )
-            .await
+            Some(tls.acceptor)
         }
     };
+    let served = serve(
+        started.listener,
+        acceptor,
+        app,
+        stopped(stopping),
+        grace,
+        limits,
+    )
+    .await;
     served.map_err(CliError::io("the server failed"))?;
     close(started.db).await;
     tracing::info!("stopped");

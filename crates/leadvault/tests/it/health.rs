@@ -96,3 +96,18 @@ async fn raw_request(app: &TestApp, request: &str) -> String {
     stream.read_to_end(&mut response).await.unwrap();
     String::from_utf8_lossy(&response).into_owned()
 }
+
+on_both_engines! {
+    async fn a_client_too_slow_to_send_its_headers_is_cut_off(engine) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let app = TestApp::builder(engine).header_timeout(std::time::Duration::from_millis(500)).build().await;
+        let mut slow = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        let mut buf = Vec::new();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(10), slow.read_to_end(&mut buf)).await;
+        assert!(ended.is_ok(), "the connection was held open");
+        assert!(!String::from_utf8_lossy(&buf).contains("200 OK"), "nothing was served");
+        // A prompt client on a fresh connection is served as usual.
+        assert_eq!(app.get("/healthz").await.status(), 200);
+    }
+}
