@@ -98,6 +98,13 @@ impl LeadvaultProcess {
         }
     }
 
+    /// `leadvault serve` on a random loopback port, once it is listening; with the address.
+    pub async fn serving(bin: &Path, cwd: &Path, env: &[(&str, &str)]) -> (Self, SocketAddr) {
+        let mut process = Self::spawn(bin, cwd, &["serve", "--listen", "127.0.0.1:0"], env);
+        let addr = process.listening().await;
+        (process, addr)
+    }
+
     pub fn stdout(&self) -> String {
         self.stdout.lock().expect("output lock").clone()
     }

@@ -48,13 +48,7 @@ async fn create_owner_reads_the_password_from_stdin_and_closes_setup() {
     assert!(out.stderr.contains("already exists"), "{}", out.stderr);
 
     // An owner exists, so serve prints no setup link.
-    let mut serve = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    serve.listening().await;
+    let (mut serve, _) = LeadvaultProcess::serving(leadvault_bin(), dir.path(), &[]).await;
     assert!(
         !serve.stdout().contains("setup?token="),
         "{}",
@@ -66,13 +60,7 @@ async fn create_owner_reads_the_password_from_stdin_and_closes_setup() {
 #[tokio::test]
 async fn create_owner_closes_a_setup_link_that_is_already_open() {
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    serve.listening().await;
+    let (mut serve, _) = LeadvaultProcess::serving(leadvault_bin(), dir.path(), &[]).await;
     let link = serve.setup_link();
     let client = reqwest::Client::new();
     assert_eq!(client.get(&link).send().await.unwrap().status(), 200);

@@ -317,13 +317,7 @@ async fn an_evaluation_install_moves_its_root_key_into_an_hsm() {
     // The server runs from the HSM.
     let env = hsm_config(&token.pin);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut serve = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        d,
-        &["serve", "--listen", "127.0.0.1:0"],
-        &env,
-    );
-    let addr = serve.listening().await;
+    let (mut serve, addr) = LeadvaultProcess::serving(leadvault_bin(), d, &env).await;
     assert!(
         serve
             .stdout()

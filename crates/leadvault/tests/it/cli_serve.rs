@@ -86,9 +86,7 @@ async fn serve_with_no_flags_creates_its_data_and_listens_on_8080() {
 #[tokio::test]
 async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization() {
     let cwd = tempfile::tempdir().unwrap();
-    let args = ["serve", "--listen", "127.0.0.1:0"];
-    let mut serve = LeadvaultProcess::spawn(leadvault_bin(), cwd.path(), &args, &[]);
-    let addr = serve.listening().await;
+    let (mut serve, addr) = LeadvaultProcess::serving(leadvault_bin(), cwd.path(), &[]).await;
     let link = serve.setup_link();
     assert!(
         link.starts_with(&format!("http://{addr}/setup?token=")),
@@ -134,8 +132,7 @@ async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization()
     assert!(serve.wait().await.success(), "SIGINT stops it cleanly too");
 
     // With an owner in place, a restart prints no setup link.
-    let mut again = LeadvaultProcess::spawn(leadvault_bin(), cwd.path(), &args, &[]);
-    again.listening().await;
+    let (mut again, _) = LeadvaultProcess::serving(leadvault_bin(), cwd.path(), &[]).await;
     assert!(
         !again.stdout().contains("/setup?token="),
         "{}",
@@ -147,13 +144,7 @@ async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization()
 #[tokio::test]
 async fn sigterm_stops_accepting_but_finishes_the_request_in_flight() {
     let cwd = tempfile::tempdir().unwrap();
-    let mut serve = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        cwd.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    let addr = serve.listening().await;
+    let (mut serve, addr) = LeadvaultProcess::serving(leadvault_bin(), cwd.path(), &[]).await;
 
     // A request whose body is still arriving when the signal comes.
     let body = "csrf=x&token=y&org_name=z&email=a%40b.co&password=aaaaaaaaaaaaaaaa";
@@ -408,19 +399,8 @@ async fn two_servers_share_one_postgres_database() {
 
     leadvault_crypto::LocalKeyFile::new(&key).create().unwrap();
     let env = [env[0], ("LEADVAULT_KEY_FILE", key_arg.as_str())];
-    let mut a = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir_a.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &env,
-    );
-    let mut b = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir_b.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &env,
-    );
-    let (addr_a, addr_b) = (a.listening().await, b.listening().await);
+    let (a, addr_a) = LeadvaultProcess::serving(leadvault_bin(), dir_a.path(), &env).await;
+    let (b, addr_b) = LeadvaultProcess::serving(leadvault_bin(), dir_b.path(), &env).await;
     assert!(
         a.stdout().contains("Data: PostgreSQL database"),
         "{}",

@@ -118,13 +118,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
 #[tokio::test]
 async fn the_human_log_format_is_the_default() {
     let dir = tempfile::tempdir().unwrap();
-    let mut serve = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir.path(),
-        &["serve", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    serve.listening().await;
+    let (mut serve, _) = LeadvaultProcess::serving(leadvault_bin(), dir.path(), &[]).await;
     serve.stop().await;
     let logs = serve.stderr();
     let line = logs
