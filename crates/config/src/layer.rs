@@ -17,6 +17,8 @@ pub struct Layer {
     pub database_url: Option<String>,
     pub database_max_connections: Option<u32>,
     pub behind_tls_proxy: Option<bool>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed; nobody else's is.
+    pub trusted_proxies: Option<Vec<String>>,
     pub key_file: Option<PathBuf>,
     pub log_format: Option<String>,
     pub log_level: Option<String>,
@@ -84,6 +86,16 @@ impl Layer {
                 }
                 "BEHIND_TLS_PROXY" => layer.behind_tls_proxy = Some(parse_bool(&name, &value)?),
                 "KEY_FILE" => layer.key_file = Some(path()),
+                "TRUSTED_PROXIES" => {
+                    layer.trusted_proxies = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
                 "LOG_LEVEL" => layer.log_level = Some(value.clone()),
                 "SHUTDOWN_GRACE_SECS" => {
@@ -137,6 +149,7 @@ impl Layer {
                 .database_max_connections
                 .or(self.database_max_connections),
             behind_tls_proxy: over.behind_tls_proxy.or(self.behind_tls_proxy),
+            trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),
             log_level: over.log_level.or(self.log_level),

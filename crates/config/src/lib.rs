@@ -3,9 +3,11 @@
 //! the one before. Everything is validated once, here, into a [`Config`] whose fields can be
 //! trusted; `Display` of a config redacts every secret.
 
+mod ip_range;
 mod layer;
 mod resolve;
 
+pub use ip_range::IpRange;
 pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};
 pub use resolve::{
     Config, ConfigError, DEFAULT_PIN_ENV, KeySource, LogFormat, PinSource, TlsFiles, Transport,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use leadvault_store::{DatabaseUrl, DbOptions};
 
+use crate::ip_range::IpRange;
 use crate::layer::Layer;
 
 const DEFAULT_DATA_DIR: &str = "./data";
@@ -106,6 +107,7 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     pub database_max_connections: u32,
     pub behind_tls_proxy: bool,
+    pub trusted_proxies: Vec<IpRange>,
     pub tls: Option<TlsFiles>,
     pub key_file: PathBuf,
     pub keys: KeySource,
@@ -193,6 +195,15 @@ impl Config {
             ));
         }
         let keys = resolve_keys(merged.keys.unwrap_or_default())?;
+        let trusted_proxies = merged
+            .trusted_proxies
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                r.parse::<IpRange>()
+                    .map_err(|e| invalid("trusted_proxies", e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             keys,
             key_file: merged.key_file.unwrap_or_else(|| data_dir.join("root.key")),
@@ -201,6 +212,7 @@ impl Config {
             database_url,
             database_max_connections,
             behind_tls_proxy: merged.behind_tls_proxy.unwrap_or(false),
+            trusted_proxies,
             tls,
             log_format,
             log_level: merged.log_level.unwrap_or_else(|| "info".to_owned()),
@@ -314,6 +326,12 @@ impl fmt::Display for Config {
             self.database_max_connections
         )?;
         writeln!(f, "behind_tls_proxy = {}", self.behind_tls_proxy)?;
+        let proxies: Vec<String> = self
+            .trusted_proxies
+            .iter()
+            .map(|r| quoted(&r.to_string()))
+            .collect();
+        writeln!(f, "trusted_proxies = [{}]", proxies.join(", "))?;
         writeln!(
             f,
             "key_file = {}",

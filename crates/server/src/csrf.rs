@@ -20,7 +20,7 @@ pub struct CsrfGrant {
     pub set_cookie: HeaderValue,
 }
 
-fn cookie_name(options: WebOptions) -> &'static str {
+fn cookie_name(options: &WebOptions) -> &'static str {
     // `__Host-` makes the browser refuse the cookie unless it is Secure, host-only and
     // Path=/, so it needs HTTPS; on plain loopback HTTP the unprefixed name is used.
     if options.https {
@@ -32,7 +32,7 @@ fn cookie_name(options: WebOptions) -> &'static str {
 
 /// Issues a fresh token, or reuses the one the browser already holds so that two open tabs
 /// do not invalidate each other.
-pub fn grant(headers: &HeaderMap, options: WebOptions) -> Result<CsrfGrant, AppError> {
+pub fn grant(headers: &HeaderMap, options: &WebOptions) -> Result<CsrfGrant, AppError> {
     let token = match cookie_value(headers, cookie_name(options)) {
         Some(existing) if SecretToken::parse(existing).is_ok() => existing.to_owned(),
         _ => SecretToken::generate()
@@ -51,7 +51,7 @@ pub fn grant(headers: &HeaderMap, options: WebOptions) -> Result<CsrfGrant, AppE
 }
 
 /// Accepts a state-changing request only if it passes every check.
-pub fn verify(headers: &HeaderMap, submitted: &str, options: WebOptions) -> Result<(), AppError> {
+pub fn verify(headers: &HeaderMap, submitted: &str, options: &WebOptions) -> Result<(), AppError> {
     // Browsers that send Sec-Fetch-Site say themselves whether the request is same-origin;
     // that is authoritative, and survives a proxy that rewrites Host. Only without it is the
     // Origin compared with Host.
@@ -102,7 +102,9 @@ fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 mod tests {
     use super::*;
 
-    const PLAIN: WebOptions = WebOptions { https: false };
+    fn plain() -> WebOptions {
+        WebOptions::default()
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -114,7 +116,7 @@ mod tests {
 
     #[test]
     fn matching_cookie_and_field_pass() {
-        let grant = grant(&HeaderMap::new(), PLAIN).expect("grant");
+        let grant = grant(&HeaderMap::new(), &plain()).expect("grant");
         let cookie = format!("lv_csrf={}", grant.token);
         let h = headers(&[
             ("cookie", &cookie),
@@ -122,13 +124,13 @@ mod tests {
             ("origin", "http://127.0.0.1:8080"),
             ("sec-fetch-site", "same-origin"),
         ]);
-        assert!(verify(&h, &grant.token, PLAIN).is_ok());
+        assert!(verify(&h, &grant.token, &plain()).is_ok());
     }
 
     #[test]
     fn every_missing_or_foreign_part_is_rejected() {
-        let token = grant(&HeaderMap::new(), PLAIN).expect("grant").token;
-        let other = grant(&HeaderMap::new(), PLAIN).expect("grant").token;
+        let token = grant(&HeaderMap::new(), &plain()).expect("grant").token;
+        let other = grant(&HeaderMap::new(), &plain()).expect("grant").token;
         let cookie = format!("lv_csrf={token}");
         let cases: Vec<(HeaderMap, &str)> = vec![
             (headers(&[]), &token),
@@ -153,13 +155,13 @@ mod tests {
             (headers(&[("cookie", "lv_csrf=abc")]), "abc"),
         ];
         for (i, (h, submitted)) in cases.iter().enumerate() {
-            assert!(verify(h, submitted, PLAIN).is_err(), "case {i} passed");
+            assert!(verify(h, submitted, &plain()).is_err(), "case {i} passed");
         }
     }
 
     #[test]
     fn behind_a_proxy_that_rewrites_host_the_browsers_own_verdict_counts() {
-        let grant = grant(&HeaderMap::new(), PLAIN).expect("grant");
+        let grant = grant(&HeaderMap::new(), &plain()).expect("grant");
         let cookie = format!("lv_csrf={}", grant.token);
         let h = headers(&[
             ("cookie", &cookie),
@@ -167,12 +169,19 @@ mod tests {
             ("origin", "https://intake.firm.example"),
             ("sec-fetch-site", "same-origin"),
         ]);
-        assert!(verify(&h, &grant.token, PLAIN).is_ok());
+        assert!(verify(&h, &grant.token, &plain()).is_ok());
     }
 
     #[test]
     fn https_cookies_are_host_prefixed_and_secure() {
-        let grant = grant(&HeaderMap::new(), WebOptions { https: true }).expect("grant");
+        let grant = grant(
+            &HeaderMap::new(),
+            &WebOptions {
+                https: true,
+                ..WebOptions::default()
+            },
+        )
+        .expect("grant");
         let cookie = grant.set_cookie.to_str().expect("ascii");
         assert!(cookie.starts_with("__Host-lv_csrf="), "{cookie}");
         assert!(

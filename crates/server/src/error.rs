@@ -18,6 +18,8 @@ pub enum AppError {
     CsrfRejected,
     #[error("the database is unavailable")]
     Unavailable,
+    #[error("too many requests; retry after {0:?}")]
+    RateLimited(std::time::Duration),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -47,6 +49,7 @@ impl AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -59,6 +62,9 @@ impl AppError {
             }
             Self::Unavailable => {
                 "Leadvault cannot reach its database right now. Nothing was changed; please try again in a moment."
+            }
+            Self::RateLimited(_) => {
+                "Too many attempts from your address. Nothing was changed; please wait a little and try again."
             }
             Self::Internal(_) => {
                 "Something went wrong on our side. Nothing was changed; please try again, and tell the operator the request id below if it happens again."
@@ -73,6 +79,7 @@ impl IntoResponse for AppError {
             Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
             Self::Unavailable => tracing::warn!("database unavailable"),
             Self::CsrfRejected => tracing::warn!("CSRF check failed"),
+            Self::RateLimited(_) => tracing::info!("rate limited"),
             Self::NotFound => {}
         }
         let status = self.status();
@@ -81,6 +88,16 @@ impl IntoResponse for AppError {
             explanation: self.explanation(),
             request_id: crate::observe::current_request_id().map(|id| id.0.to_string()),
         };
-        (status, render(&page)).into_response()
+        let mut response = (status, render(&page)).into_response();
+        if let Self::RateLimited(wait) = self {
+            // Whole seconds, rounded up, and never 0: "retry now" would defeat the limit.
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            if let Ok(value) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, value);
+            }
+        }
+        response
     }
 }

@@ -4,11 +4,13 @@
 //! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
 //! applies to every response (request ids, logging, security headers) is middleware.
 
+mod client_ip;
 mod csrf;
 mod error;
 mod headers;
 mod observe;
 mod pages;
+mod rate_limit;
 mod redirect;
 mod registry;
 mod routes;
@@ -16,7 +18,9 @@ mod shutdown;
 mod state;
 mod tls;
 
+pub use client_ip::{ClientIp, Peer};
 pub use error::AppError;
+pub use rate_limit::{Limit, RateLimits};
 pub use redirect::redirect_router;
 pub use registry::{encrypted_columns, migrations};
 pub use routes::router;

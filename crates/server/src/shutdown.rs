@@ -7,6 +7,11 @@ use std::io;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::Request;
+use hyper::body::Incoming;
+use tower::ServiceExt;
+
+use crate::client_ip::Peer;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -51,8 +56,8 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let tcp = match accepted {
-                    Ok((tcp, _peer)) => tcp,
+                let (tcp, peer) = match accepted {
+                    Ok(pair) => pair,
                     Err(e) => {
                         // Out of file descriptors and the like: pause rather than spin.
                         tracing::warn!(error = %e, "accept failed");
@@ -60,7 +65,11 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let service = TowerToHyperService::new(app.clone());
+                // Every request knows its connection's peer (for rate limits, never for logs).
+                let service = TowerToHyperService::new(app.clone().map_request(move |mut request: Request<Incoming>| {
+                    request.extensions_mut().insert(Peer(peer));
+                    request
+                }));
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
                 let tls = tls.clone();

@@ -1,15 +1,20 @@
 use std::sync::Arc;
 
 use leadvault_accounts::PasswordHasher;
+use leadvault_config::IpRange;
 use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
+use crate::rate_limit::RateLimits;
+
 /// Facts about how browsers reach us that change what we send them.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebOptions {
     /// Browsers reach this server over HTTPS (built-in TLS or a TLS proxy): cookies get the
     /// `__Host-` prefix and `Secure`, and HSTS is sent.
     pub https: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<IpRange>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -24,6 +29,7 @@ struct Inner {
     hasher: PasswordHasher,
     keyring: Arc<Keyring>,
     options: WebOptions,
+    limits: RateLimits,
     migrations: Vec<Migration>,
 }
 
@@ -35,6 +41,7 @@ impl AppState {
                 hasher,
                 keyring,
                 options,
+                limits: RateLimits::default(),
                 migrations: crate::migrations(),
             }),
         }
@@ -53,8 +60,12 @@ impl AppState {
         &self.inner.keyring
     }
 
-    pub fn options(&self) -> WebOptions {
-        self.inner.options
+    pub fn options(&self) -> &WebOptions {
+        &self.inner.options
+    }
+
+    pub fn limits(&self) -> &RateLimits {
+        &self.inner.limits
     }
 
     pub fn migrations(&self) -> &[Migration] {

@@ -32,6 +32,7 @@ pub struct TestAppBuilder {
     https: bool,
     database_url: Option<DatabaseUrl>,
     limits: ConnectionLimits,
+    trusted_proxies: Vec<leadvault_config::IpRange>,
 }
 
 impl TestAppBuilder {
@@ -44,6 +45,15 @@ impl TestAppBuilder {
     /// Cut off clients that take longer than this to send their request headers.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.limits.headers = timeout;
+        self
+    }
+
+    /// Believe `X-Forwarded-For` from these proxies (e.g. "127.0.0.1").
+    pub fn trusted_proxies(mut self, ranges: &[&str]) -> Self {
+        self.trusted_proxies = ranges
+            .iter()
+            .map(|r| r.parse().expect("test range"))
+            .collect();
         self
     }
 
@@ -101,7 +111,10 @@ impl TestAppBuilder {
             db.clone(),
             PasswordHasher::new(2),
             keyring,
-            WebOptions { https: self.https },
+            WebOptions {
+                https: self.https,
+                trusted_proxies: self.trusted_proxies.clone(),
+            },
         );
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local address");
@@ -140,6 +153,7 @@ impl TestApp {
             https: false,
             database_url: None,
             limits: ConnectionLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 

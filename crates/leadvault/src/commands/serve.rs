@@ -171,6 +171,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         Arc::new(keyring),
         WebOptions {
             https: transport.is_https(),
+            trusted_proxies: config.trusted_proxies.clone(),
         },
     );
     Ok(Started {

@@ -79,6 +79,24 @@ async fn defaults_file_environment_and_flags_override_in_that_order() {
 }
 
 #[tokio::test]
+async fn trusted_proxies_come_from_the_environment_as_a_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = check(
+        dir.path(),
+        &[],
+        &[("LEADVAULT_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")],
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7/32\"]"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[tokio::test]
 async fn secrets_are_redacted_in_the_printed_configuration() {
     let dir = tempfile::tempdir().unwrap();
     let out = check(
@@ -159,6 +177,12 @@ async fn invalid_configurations_exit_non_zero_naming_the_problem() {
             env: &[],
             file: None,
             expected: "--behind-tls-proxy",
+        },
+        Case {
+            args: &[],
+            env: &[("LEADVAULT_TRUSTED_PROXIES", "10.0.0.0/8, 10.0.0.0/99")],
+            file: None,
+            expected: "trusted_proxies",
         },
         Case {
             args: &["--config", "missing.toml"],

@@ -237,3 +237,43 @@ on_both_engines! {
         assert!(matches!(err, leadvault_accounts::AccountsError::SetupTokenInvalid), "{err}");
     }
 }
+
+/// GET /setup with a wrong token, from `forwarded_for` if given; returns the status.
+async fn probe(app: &TestApp, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(app.url("/setup?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    if let Some(ip) = forwarded_for {
+        request = request.header("x-forwarded-for", ip);
+    }
+    request.send().await.unwrap()
+}
+
+on_both_engines! {
+    async fn setup_attempts_are_rate_limited_per_client_and_forged_addresses_do_not_help(engine) {
+        let app = TestApp::start(engine).await;
+        for i in 0..10 {
+            assert_eq!(probe(&app, Some(&format!("198.51.100.{i}"))).await.status(), 404, "attempt {i}");
+        }
+        // The eleventh is refused, whatever address the client claims to forward for.
+        let refused = probe(&app, Some("203.0.113.250")).await;
+        assert_eq!(refused.status(), 429);
+        let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=6).contains(&retry), "{retry}");
+        assert!(refused.text().await.unwrap().contains("Too many attempts"));
+        // Posting is limited by the same allowance.
+        let post = app.client.post(app.url("/setup")).form(&[("csrf", "x")]).send().await.unwrap();
+        assert_eq!(post.status(), 429);
+    }
+}
+
+on_both_engines! {
+    async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1"]).build().await;
+        for _ in 0..10 {
+            assert_eq!(probe(&app, Some("198.51.100.1")).await.status(), 404);
+        }
+        assert_eq!(probe(&app, Some("198.51.100.1")).await.status(), 429, "the same client, limited");
+        assert_eq!(probe(&app, Some("198.51.100.2")).await.status(), 404, "another client, not limited");
+    }
+}

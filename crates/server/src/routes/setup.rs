@@ -13,6 +13,7 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
+use crate::client_ip::ClientIp;
 use crate::csrf;
 use crate::error::AppError;
 use crate::pages::{SetupDonePage, SetupErrors, SetupPage, render};
@@ -26,9 +27,11 @@ pub struct SetupQuery {
 
 pub async fn show(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Query(query): Query<SetupQuery>,
 ) -> Result<Response, AppError> {
+    state.limits().setup.check(&ip)?;
     let token = usable_token(&state, &query.token).await?;
     let grant = csrf::grant(&headers, state.options())?;
     let page = SetupPage {
@@ -55,9 +58,11 @@ pub struct SetupForm {
 
 pub async fn submit(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> Result<Response, AppError> {
+    state.limits().setup.check(&ip)?;
     csrf::verify(&headers, &form.csrf, state.options())?;
     let token = usable_token(&state, &form.token).await?;
 

@@ -1,0 +1,88 @@
+//! Rate limits (GCRA, via `governor`), keyed per client IP or per account, in memory only.
+//! Every limit answers 429 with `Retry-After` when exhausted.
+
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::AppError;
+
+/// A keyed limiter that forgets idle keys now and then, so memory stays bounded.
+#[derive(Debug)]
+pub struct Limit<K: Hash + Eq + Clone> {
+    limiter: DefaultKeyedRateLimiter<K>,
+    checks: AtomicU32,
+}
+
+const PRUNE_EVERY: u32 = 4096;
+
+impl<K: Hash + Eq + Clone> Limit<K> {
+    /// `burst` requests at once, then one more every `period`.
+    pub fn new(burst: u32, period: Duration) -> Self {
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::with_period(period.max(Duration::from_millis(1)))
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        Self {
+            limiter: RateLimiter::keyed(quota),
+            checks: AtomicU32::new(0),
+        }
+    }
+
+    /// Takes one request's worth from `key`'s allowance, or says how long to wait.
+    pub fn check(&self, key: &K) -> Result<(), AppError> {
+        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
+            self.limiter.retain_recent();
+        }
+        self.limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            AppError::RateLimited(wait)
+        })
+    }
+}
+
+/// Every limit the application enforces. Endpoints added by later features (login, 2FA,
+/// password reset, invitations, tracking codes, public forms, analytics) add theirs here.
+#[derive(Debug)]
+pub struct RateLimits {
+    /// First-run setup pages, per client IP: a setup attempt costs an Argon2 hash.
+    pub setup: Limit<IpAddr>,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            setup: Limit::new(10, Duration::from_secs(6)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_gets_its_burst_then_a_wait_and_other_keys_are_unaffected() {
+        let limit = Limit::new(3, Duration::from_secs(60));
+        let (a, b): (IpAddr, IpAddr) = (
+            "192.0.2.1".parse().expect("ip"),
+            "192.0.2.2".parse().expect("ip"),
+        );
+        for _ in 0..3 {
+            assert!(limit.check(&a).is_ok());
+        }
+        match limit.check(&a) {
+            Err(AppError::RateLimited(wait)) => assert!(
+                wait > Duration::from_secs(50) && wait <= Duration::from_secs(60),
+                "{wait:?}"
+            ),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+        assert!(limit.check(&b).is_ok());
+    }
+}
