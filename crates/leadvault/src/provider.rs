@@ -20,19 +20,31 @@ pub enum Create {
     Never,
 }
 
-/// The provider and a sentence saying where its root key is, for the operator.
+/// The configured provider and a sentence saying where its root key is, for the operator.
 pub fn open(config: &Config, create: Create) -> Result<(Arc<dyn KeyProvider>, String), CliError> {
-    match &config.keys {
+    if config.keys == KeySource::Local
+        && !config.key_file().exists()
+        && !config.key_file_is_default()
+    {
+        // A mistyped path must not quietly start a new key: data written under it would be
+        // unreadable once the right path is configured again.
+        return Err(CliError::Invalid(format!(
+            "the configured key file {} does not exist; only the default key file in the data directory is created automatically",
+            config.key_file().display()
+        )));
+    }
+    open_source(&config.keys, config.key_file(), create)
+}
+
+/// Any provider: the configured one, or the target of a root key rotation.
+pub fn open_source(
+    source: &KeySource,
+    key_file: &Path,
+    create: Create,
+) -> Result<(Arc<dyn KeyProvider>, String), CliError> {
+    match source {
         KeySource::Local => {
-            let file = LocalKeyFile::new(config.key_file());
-            if !file.exists() && !config.key_file_is_default() {
-                // A mistyped path must not quietly start a new key: data written under it
-                // would be unreadable once the right path is configured again.
-                return Err(CliError::Invalid(format!(
-                    "the configured key file {} does not exist; only the default key file in the data directory is created automatically",
-                    file.path().display()
-                )));
-            }
+            let file = LocalKeyFile::new(key_file);
             if create == Create::IfMissing {
                 let (_, created) = file.load_or_create()?;
                 if created {

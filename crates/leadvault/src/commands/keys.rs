@@ -1,15 +1,14 @@
 //! `leadvault keys …`: the key hierarchy from the command line. Nothing here ever prints a key.
 
 use std::io::BufRead;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use leadvault_config::PinSource;
-use leadvault_crypto::{KeyProvider, LocalKeyFile, LocalProvider, Pkcs11Provider, Pkcs11Settings};
+use leadvault_config::{KeySource, PinSource};
 use leadvault_keys::{CacheSettings, Keyring, Progress};
 use leadvault_store::{OrgId, Timestamp};
-
-use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
 use crate::error::CliError;
@@ -90,25 +89,17 @@ async fn status(keyring: &Keyring, place: &str) -> Result<(), CliError> {
 }
 
 async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), CliError> {
-    let (target, description): (Arc<dyn KeyProvider>, String) = match args.to.as_str() {
+    let missing = |flag: &str| CliError::Invalid(format!("--to {} needs {flag}", args.to));
+    let (source, key_file) = match args.to.as_str() {
         "local" => {
             let path = args
                 .to_key_file
                 .clone()
-                .ok_or_else(|| CliError::Invalid("--to local needs --to-key-file PATH".into()))?;
-            let file = LocalKeyFile::new(&path);
-            file.load_or_create()?;
-            (
-                Arc::new(LocalProvider::open(&file)?),
-                format!(
-                    "[keys] provider = \"local\" and key_file = \"{}\"",
-                    path.display()
-                ),
-            )
+                .ok_or_else(|| missing("--to-key-file PATH"))?;
+            (KeySource::Local, path)
         }
         "pkcs11" => {
-            let missing = |flag: &str| CliError::Invalid(format!("--to pkcs11 needs {flag}"));
-            let settings = Pkcs11Settings {
+            let source = KeySource::Pkcs11 {
                 module: args
                     .to_pkcs11_module
                     .clone()
@@ -121,24 +112,16 @@ async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), Cli
                     .to_pkcs11_key_label
                     .clone()
                     .unwrap_or_else(|| "leadvault-root".into()),
+                pin: match &args.to_pkcs11_pin_file {
+                    Some(path) => PinSource::File(path.clone()),
+                    None => PinSource::Env(
+                        args.to_pkcs11_pin_env
+                            .clone()
+                            .unwrap_or_else(|| leadvault_config::DEFAULT_PIN_ENV.to_owned()),
+                    ),
+                },
             };
-            let pin_source = match &args.to_pkcs11_pin_file {
-                Some(path) => PinSource::File(path.clone()),
-                None => PinSource::Env(
-                    args.to_pkcs11_pin_env
-                        .clone()
-                        .unwrap_or_else(|| leadvault_config::DEFAULT_PIN_ENV.to_owned()),
-                ),
-            };
-            let pin = provider::read_pin(&pin_source)?;
-            let (hsm, _) = Pkcs11Provider::create_or_open(&settings, &pin)?;
-            let hint = format!(
-                "[keys] provider = \"pkcs11\", pkcs11_module = \"{}\", pkcs11_token_label = \"{}\", pkcs11_key_label = \"{}\"",
-                settings.module.display(),
-                settings.token_label,
-                settings.key_label
-            );
-            (Arc::new(hsm), hint)
+            (source, PathBuf::new())
         }
         other => {
             return Err(CliError::Invalid(format!(
@@ -146,6 +129,8 @@ async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), Cli
             )));
         }
     };
+    // The new root key is made if it does not exist yet: on an HSM, inside the token.
+    let (target, description) = provider::open_source(&source, &key_file, Create::IfMissing)?;
     if target.root_key_id() == keyring.root_key_id() {
         return Err(CliError::Invalid(
             "the new root key is the one already in use".into(),
