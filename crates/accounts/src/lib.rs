@@ -10,6 +10,7 @@ mod org_name;
 mod owner;
 mod password;
 mod setup;
+mod totp;
 
 pub use email::{Email, EmailError};
 pub use error::AccountsError;
@@ -22,3 +23,4 @@ pub use password::{Password, PasswordError, PasswordHasher};
 pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,
 };
+pub use totp::{TotpError, TotpSecret};
