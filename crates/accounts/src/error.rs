@@ -1,5 +1,8 @@
 use leadvault_crypto::RandomError;
+use leadvault_keys::KeyError;
 use leadvault_store::StoreError;
+
+use crate::totp::TotpError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountsError {
@@ -9,8 +12,20 @@ pub enum AccountsError {
     SetupTokenInvalid,
     #[error("setup is already complete: an owner exists")]
     SetupAlreadyDone,
+    #[error("two-factor authentication is already set up")]
+    AlreadyEnrolled,
+    #[error("two-factor authentication is not set up")]
+    NotEnrolled,
+    /// A code that was wrong, malformed or replayed; its message is fit to show.
+    #[error(transparent)]
+    Totp(#[from] TotpError),
     #[error("password hashing failed")]
     Hashing,
+    /// Stored data that this code could not have written: named, never shown.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(&'static str),
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error(transparent)]
     Random(#[from] RandomError),
     #[error(transparent)]

@@ -1,25 +1,46 @@
-//! Organizations, people and their memberships; passwords; first-run setup.
+//! Organizations, people and their memberships; passwords, sign-in, sessions and the second
+//! factor; first-run setup.
 //!
 //! Knows nothing of HTTP. Every function that depends on the time takes it as a parameter.
 
+mod backoff;
+mod common_passwords;
 mod email;
 mod error;
 mod ids;
+mod login;
+mod member;
 mod migrations;
 mod org_name;
 mod owner;
 mod password;
+mod role;
+mod second_factor;
+mod session;
 mod setup;
 mod totp;
 
+pub use backoff::{Backoff, BackoffPolicy};
 pub use email::{Email, EmailError};
 pub use error::AccountsError;
 pub use ids::UserId;
 pub use leadvault_store::OrgId;
+pub use login::{PasswordAccepted, check_password, sign_in_key};
+pub use member::{Member, find_member};
 pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
-pub use owner::{NewOwner, Owner, Role, create_owner, owner_exists};
+pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
+pub use role::{Role, UnknownRole};
+pub use second_factor::{
+    RECOVERY_CODES, RecoveryCodes, TOTP_SECRET_COLUMN, confirm_enrolment, has_second_factor,
+    pending_enrolment, recovery_codes_left, verify_second_factor,
+};
+pub use session::{
+    ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Session, SessionStage, SessionSummary, SessionToken,
+    advance_session, end_all_sessions, end_other_sessions, end_session, end_session_by_id,
+    find_session, list_sessions, purge_expired_sessions, start_session,
+};
 pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,
 };

@@ -1,8 +1,15 @@
 use leadvault_store::Migration;
 
 /// The accounts crate's tables, in the order they must be applied.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "accounts/0001_accounts",
-    sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
-    postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "accounts/0001_accounts",
+        sqlite: include_str!("../migrations/sqlite/0001_accounts.sql"),
+        postgres: include_str!("../migrations/postgres/0001_accounts.sql"),
+    },
+    Migration {
+        id: "accounts/0002_sign_in",
+        sqlite: include_str!("../migrations/sqlite/0002_sign_in.sql"),
+        postgres: include_str!("../migrations/postgres/0002_sign_in.sql"),
+    },
+];

@@ -8,22 +8,8 @@ use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::org_name::OrgName;
 use crate::password::{Password, PasswordHasher};
+use crate::role::Role;
 use leadvault_store::OrgId;
-
-/// What a member may do. The accounts issue grows this into the full role set; the
-/// stored text is the contract with the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Owner => "owner",
-        }
-    }
-}
 
 /// Everything needed to found an organization.
 #[derive(Debug)]

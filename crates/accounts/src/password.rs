@@ -6,9 +6,10 @@ use std::sync::Arc;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use leadvault_crypto::random_bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
 
+use crate::common_passwords::is_common;
 use crate::error::AccountsError;
 
 const MIN_CHARS: usize = 12;
@@ -24,6 +25,8 @@ pub enum PasswordError {
     TooShort,
     #[error("a password has at most {MAX_BYTES} bytes")]
     TooLong,
+    #[error("this password appears in lists of breached passwords; choose another")]
+    Common,
 }
 
 impl Password {
@@ -36,6 +39,19 @@ impl Password {
         }
         if input.chars().count() < MIN_CHARS {
             return Err(PasswordError::TooShort);
+        }
+        if is_common(&input) {
+            return Err(PasswordError::Common);
+        }
+        Ok(Self(input))
+    }
+
+    /// A password typed to sign in or to confirm an action: only the size is bounded (so
+    /// hashing stays cheap); whether it is right is for [`PasswordHasher::verify`] to say.
+    pub fn offered(input: String) -> Result<Self, PasswordError> {
+        let input = Zeroizing::new(input);
+        if input.len() > MAX_BYTES {
+            return Err(PasswordError::TooLong);
         }
         Ok(Self(input))
     }
@@ -62,12 +78,16 @@ fn argon2() -> Result<Argon2<'static>, AccountsError> {
 #[derive(Debug, Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// A hash of a random password, verified against when the account does not exist, so
+    /// that an unknown e-mail address takes as long to refuse as a wrong password.
+    dummy: Arc<OnceCell<String>>,
 }
 
 impl PasswordHasher {
     pub fn new(parallelism: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(parallelism.max(1))),
+            dummy: Arc::new(OnceCell::new()),
         }
     }
 
@@ -93,6 +113,21 @@ impl PasswordHasher {
                 .is_ok())
         })
         .await
+    }
+
+    /// Spends the same work as [`Self::verify`] and always answers `false`.
+    pub async fn verify_nobody(&self, candidate: Password) -> Result<bool, AccountsError> {
+        let dummy = self
+            .dummy
+            .get_or_try_init(|| async {
+                let random = random_bytes::<32>()?;
+                let filler: String = random.iter().map(|b| format!("{b:02x}")).collect();
+                self.hash(Password(Zeroizing::new(filler))).await
+            })
+            .await?
+            .clone();
+        self.verify(candidate, dummy).await?;
+        Ok(false)
     }
 
     async fn run<T: Send + 'static>(
@@ -125,6 +160,23 @@ mod tests {
         // Characters, not bytes: twelve accented letters pass.
         assert!(pw("éééééééééééé").is_ok());
         assert_eq!(pw(&"a".repeat(1025)).err(), Some(PasswordError::TooLong));
+    }
+
+    #[test]
+    fn breached_passwords_are_refused_whatever_their_length() {
+        assert_eq!(pw("1qaz2wsx3edc").err(), Some(PasswordError::Common));
+        assert_eq!(pw("QWERTY123456").err(), Some(PasswordError::Common));
+        // Signing in with one is still possible: the list only guards new passwords.
+        assert!(Password::offered("1qaz2wsx3edc".to_owned()).is_ok());
+        assert!(Password::offered(String::new()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn nobody_never_matches() -> Result<(), Box<dyn std::error::Error>> {
+        let hasher = PasswordHasher::new(1);
+        assert!(!hasher.verify_nobody(pw("correct horse battery")?).await?);
+        assert!(!hasher.verify_nobody(pw("correct horse battery")?).await?);
+        Ok(())
     }
 
     #[tokio::test]

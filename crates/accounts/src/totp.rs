@@ -40,6 +40,27 @@ impl TotpSecret {
         )))
     }
 
+    /// A secret as typed or shown for typing ([`Self::for_typing`]): base32, spaces and case
+    /// ignored. `None` unless it is whole base32.
+    pub fn from_base32(text: &str) -> Option<Self> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(text.len() * 5 / 8));
+        let (mut buffer, mut bits) = (0u32, 0u32);
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            let value = match c.to_ascii_uppercase() {
+                c @ 'A'..='Z' => u32::from(c) - u32::from('A'),
+                c @ '2'..='7' => u32::from(c) - u32::from('2') + 26,
+                _ => return None,
+            };
+            buffer = (buffer << 5) | value;
+            bits += 5;
+            if bits >= 8 {
+                bits -= 8;
+                bytes.push(((buffer >> bits) & 0xff) as u8);
+            }
+        }
+        (!bytes.is_empty()).then(|| Self(bytes))
+    }
+
     /// A secret read back (decrypted) from storage.
     pub fn from_bytes(bytes: &[u8]) -> Self {
         Self(Zeroizing::new(bytes.to_vec()))
@@ -49,14 +70,33 @@ impl TotpSecret {
         &self.0
     }
 
+    /// The secret as people type it into an app that cannot scan: base32 in groups of four.
+    pub fn for_typing(&self) -> Zeroizing<String> {
+        let plain = Zeroizing::new(base32(&self.0));
+        let mut out = Zeroizing::new(String::with_capacity(plain.len() + plain.len() / 4));
+        for (i, c) in plain.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push(' ');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// The code an authenticator app shows at `now` (what a person would type).
+    pub fn code_at(&self, now: Timestamp) -> String {
+        hotp(&self.0, step_of(now), DIGITS)
+    }
+
     /// The enrolment URI an authenticator app reads from a QR code.
-    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> String {
+    pub fn otpauth_uri(&self, issuer: &str, account: &str) -> Zeroizing<String> {
         let label = format!("{}:{}", percent(issuer), percent(account));
-        format!(
+        let secret = Zeroizing::new(base32(&self.0));
+        Zeroizing::new(format!(
             "otpauth://totp/{label}?secret={}&issuer={}&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}",
-            base32(&self.0),
+            secret.as_str(),
             percent(issuer)
-        )
+        ))
     }
 
     /// Checks `code` at time `now`. Returns the time step it matched, which the caller must
@@ -71,10 +111,7 @@ impl TotpSecret {
         if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(TotpError::Malformed);
         }
-        let current = now
-            .as_unix_micros()
-            .div_euclid(1_000_000)
-            .div_euclid(STEP_SECONDS);
+        let current = step_of(now);
         let mut matched = None;
         // Every candidate is computed and compared, so timing does not tell which matched.
         for step in [current - 1, current, current + 1] {
@@ -97,6 +134,12 @@ impl fmt::Debug for TotpSecret {
     }
 }
 
+fn step_of(now: Timestamp) -> i64 {
+    now.as_unix_micros()
+        .div_euclid(1_000_000)
+        .div_euclid(STEP_SECONDS)
+}
+
 /// RFC 4226 HOTP with dynamic truncation.
 fn hotp(secret: &[u8], counter: i64, digits: u32) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, secret);
@@ -112,7 +155,7 @@ fn hotp(secret: &[u8], counter: i64, digits: u32) -> String {
 }
 
 /// RFC 4648 base32, no padding: what authenticator apps expect in the URI.
-fn base32(bytes: &[u8]) -> String {
+pub(crate) fn base32(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
     let (mut buffer, mut bits) = (0u32, 0u32);
@@ -232,10 +275,19 @@ mod tests {
         assert_eq!(base32(b"f"), "MY");
         let secret = TotpSecret::from_bytes(b"12345678901234567890");
         assert_eq!(
-            secret.otpauth_uri("Leadvault", "ana@lima.law"),
+            secret.otpauth_uri("Leadvault", "ana@lima.law").as_str(),
             "otpauth://totp/Leadvault:ana@lima.law?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Leadvault&algorithm=SHA1&digits=6&period=30"
         );
         assert_eq!(TotpSecret::generate()?.expose().len(), 20);
+        assert_eq!(
+            TotpSecret::from_base32(&secret.for_typing()).map(|s| s.expose().to_vec()),
+            Some(b"12345678901234567890".to_vec())
+        );
+        assert!(TotpSecret::from_base32("GEZD 1").is_none());
+        assert_eq!(
+            secret.for_typing().as_str(),
+            "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ"
+        );
         assert_eq!(
             format!("{:?}", TotpSecret::generate()?),
             "TotpSecret(<redacted>)"

@@ -1,12 +1,13 @@
-//! CSRF protection for forms shown to people who are not signed in (first-run setup; later
-//! the public intake forms).
+//! CSRF protection. Every state-changing request must not come from another site according
+//! to the `Origin` and `Sec-Fetch-Site` headers browsers send, and must carry a token:
 //!
-//! Double submit with a server-issued random token: the token is set in an HttpOnly,
-//! SameSite=Strict cookie and repeated in a hidden field; a submission must carry both,
-//! equal (compared in constant time), and must not come from another site according to the
-//! `Origin` and `Sec-Fetch-Site` headers browsers send.
+//! - signed in: the synchronizer token derived from the session ([`verify_for_session`]);
+//! - not signed in (first-run setup, sign-in, later the public forms): double submit of a
+//!   server-issued random token, set in an HttpOnly, SameSite=Strict cookie and repeated in a
+//!   hidden field, equal, compared in constant time ([`verify`]).
 
 use axum::http::{HeaderMap, HeaderValue, header};
+use leadvault_accounts::SessionToken;
 use leadvault_crypto::SecretToken;
 use subtle::ConstantTimeEq;
 
@@ -50,8 +51,8 @@ pub fn grant(headers: &HeaderMap, options: &WebOptions) -> Result<CsrfGrant, App
     Ok(CsrfGrant { token, set_cookie })
 }
 
-/// Accepts a state-changing request only if it passes every check.
-pub fn verify(headers: &HeaderMap, submitted: &str, options: &WebOptions) -> Result<(), AppError> {
+/// Refuses a request that a browser says, or whose Origin shows, came from another site.
+pub fn check_origin(headers: &HeaderMap) -> Result<(), AppError> {
     // Browsers that send Sec-Fetch-Site say themselves whether the request is same-origin;
     // that is authoritative, and survives a proxy that rewrites Host. Only without it is the
     // Origin compared with Host.
@@ -72,9 +73,15 @@ pub fn verify(headers: &HeaderMap, submitted: &str, options: &WebOptions) -> Res
                 return Err(AppError::CsrfRejected);
             }
         }
-        // Not a browser, or a very old one: the double submit below still applies.
+        // Not a browser, or a very old one: the token check still applies.
         (None, None) => {}
     }
+    Ok(())
+}
+
+/// Accepts an anonymous state-changing request only if it passes every check.
+pub fn verify(headers: &HeaderMap, submitted: &str, options: &WebOptions) -> Result<(), AppError> {
+    check_origin(headers)?;
     let Some(cookie) = cookie_value(headers, cookie_name(options)) else {
         return Err(AppError::CsrfRejected);
     };
@@ -87,7 +94,7 @@ pub fn verify(headers: &HeaderMap, submitted: &str, options: &WebOptions) -> Res
     }
 }
 
-fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -96,6 +103,21 @@ fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value)
+}
+
+/// Accepts a signed-in person's state-changing request only if it comes from our own pages
+/// and carries the token derived from their session (the synchronizer token).
+pub fn verify_for_session(
+    headers: &HeaderMap,
+    submitted: &str,
+    session: &SessionToken,
+) -> Result<(), AppError> {
+    check_origin(headers)?;
+    if session.csrf_matches(submitted) {
+        Ok(())
+    } else {
+        Err(AppError::CsrfRejected)
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,15 @@ pub enum AppError {
     NotFound,
     #[error("the form's security token was missing or wrong")]
     CsrfRejected,
+    /// No live session: the browser is sent to the sign-in page.
+    #[error("sign-in required")]
+    SignInRequired,
+    /// The password was accepted; the second factor has not been given yet.
+    #[error("second factor required")]
+    SecondFactorPending,
+    /// This person must set up a second factor before doing anything else.
+    #[error("second factor enrolment required")]
+    EnrolmentRequired,
     #[error("the database is unavailable")]
     Unavailable,
     #[error("too many requests; retry after {0:?}")]
@@ -38,6 +47,7 @@ impl From<AccountsError> for AppError {
     fn from(err: AccountsError) -> Self {
         match err {
             AccountsError::Store(store) => store.into(),
+            AccountsError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -48,6 +58,9 @@ impl AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::SignInRequired | Self::SecondFactorPending | Self::EnrolmentRequired => {
+                StatusCode::SEE_OTHER
+            }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -59,6 +72,9 @@ impl AppError {
             Self::NotFound => "There is nothing at this address.",
             Self::CsrfRejected => {
                 "This form could not be accepted because its security token was missing or out of date. Go back, reload the page and try again."
+            }
+            Self::SignInRequired | Self::SecondFactorPending | Self::EnrolmentRequired => {
+                "Please sign in to continue."
             }
             Self::Unavailable => {
                 "Leadvault cannot reach its database right now. Nothing was changed; please try again in a moment."
@@ -80,7 +96,23 @@ impl IntoResponse for AppError {
             Self::Unavailable => tracing::warn!("database unavailable"),
             Self::CsrfRejected => tracing::warn!("CSRF check failed"),
             Self::RateLimited(_) => tracing::info!("rate limited"),
-            Self::NotFound => {}
+            Self::NotFound
+            | Self::SignInRequired
+            | Self::SecondFactorPending
+            | Self::EnrolmentRequired => {}
+        }
+        let redirect = match self {
+            Self::SignInRequired => Some("/login"),
+            Self::SecondFactorPending => Some("/login/two-factor"),
+            Self::EnrolmentRequired => Some("/account/two-factor"),
+            _ => None,
+        };
+        if let Some(location) = redirect {
+            return (
+                StatusCode::SEE_OTHER,
+                [(axum::http::header::LOCATION, location)],
+            )
+                .into_response();
         }
         let status = self.status();
         let page = ErrorPage {

@@ -4,8 +4,10 @@
 //! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
 //! applies to every response (request ids, logging, security headers) is middleware.
 
+mod auth;
 mod client_ip;
 mod csrf;
+mod device;
 mod error;
 mod headers;
 mod observe;

@@ -24,6 +24,7 @@ pub struct ErrorPage<'a> {
 #[template(path = "home.html")]
 pub struct HomePage {
     pub needs_setup: bool,
+    pub member: Option<MemberSummary>,
 }
 
 /// The first-run form. Values typed by the person are shown back after an error, except
@@ -50,4 +51,100 @@ pub struct SetupErrors {
 #[template(path = "setup_done.html")]
 pub struct SetupDonePage {
     pub org_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+pub struct SignInPage {
+    pub csrf: String,
+    /// The address typed, shown back after a failure; the password never is.
+    pub email: String,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+pub struct SecondFactorPage {
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enrol.html")]
+pub struct EnrolPage {
+    pub csrf: String,
+    /// The secret in groups of four, for typing.
+    pub secret: String,
+    /// Whether the person's role requires this before anything else.
+    pub required: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub codes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub csrf: String,
+    pub email: String,
+    pub role: String,
+    pub org_name: String,
+    pub two_factor: bool,
+    pub recovery_codes_left: i64,
+    pub sessions: Vec<SessionRow>,
+}
+
+#[derive(Debug)]
+pub struct SessionRow {
+    pub id: String,
+    pub device: String,
+    pub created: String,
+    pub last_seen: String,
+    pub current: bool,
+}
+
+/// What the home page knows about a signed-in member.
+#[derive(Debug)]
+pub struct MemberSummary {
+    pub org_name: String,
+    pub email: String,
+    pub role: String,
+}
+
+/// A timestamp as people read it: `2026-11-23 14:05 UTC`.
+pub fn utc(at: leadvault_store::Timestamp) -> String {
+    let seconds = at.as_unix_micros().div_euclid(1_000_000);
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        of_day / 3600,
+        of_day % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_utc_dates() {
+        let at = |s: i64| leadvault_store::Timestamp::from_unix_micros(s * 1_000_000);
+        assert_eq!(utc(at(0)), "1970-01-01 00:00 UTC");
+        assert_eq!(utc(at(951_782_400)), "2000-02-29 00:00 UTC");
+        assert_eq!(utc(at(1_795_446_300)), "2026-11-23 15:05 UTC");
+    }
 }

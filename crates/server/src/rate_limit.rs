@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use leadvault_accounts::{Backoff, BackoffPolicy, UserId};
+use leadvault_store::Timestamp;
 
 use crate::error::AppError;
 
@@ -46,20 +48,43 @@ impl<K: Hash + Eq + Clone> Limit<K> {
     }
 }
 
-/// Every limit the application enforces. Endpoints added by later features (login, 2FA,
-/// password reset, invitations, tracking codes, public forms, analytics) add theirs here.
+/// Every limit the application enforces. Endpoints added by later features (password
+/// reset, invitations, tracking codes, public forms, analytics) add theirs here; the table in
+/// `docs/SECURITY.md` lists them all.
 #[derive(Debug)]
 pub struct RateLimits {
     /// First-run setup pages, per client IP: a setup attempt costs an Argon2 hash.
     pub setup: Limit<IpAddr>,
+    /// Password sign-in attempts, per client IP.
+    pub sign_in: Limit<IpAddr>,
+    /// Second-factor attempts, per client IP.
+    pub second_factor: Limit<IpAddr>,
+    /// Failed sign-ins per address typed (SHA-256 of it, so no address is held), whether or
+    /// not an account has that address.
+    pub sign_in_failures: Backoff<[u8; 32]>,
+    /// Failed second-factor codes per person.
+    pub second_factor_failures: Backoff<UserId>,
 }
 
 impl Default for RateLimits {
     fn default() -> Self {
         Self {
             setup: Limit::new(10, Duration::from_secs(6)),
+            sign_in: Limit::new(20, Duration::from_secs(3)),
+            second_factor: Limit::new(20, Duration::from_secs(3)),
+            sign_in_failures: Backoff::new(BackoffPolicy::default()),
+            second_factor_failures: Backoff::new(BackoffPolicy::default()),
         }
     }
+}
+
+/// Turns a back-off verdict into the same 429 as every other limit.
+pub fn backoff_check<K: Hash + Eq + Clone>(
+    backoff: &Backoff<K>,
+    key: &K,
+    now: Timestamp,
+) -> Result<(), AppError> {
+    backoff.check(key, now).map_err(AppError::RateLimited)
 }
 
 #[cfg(test)]

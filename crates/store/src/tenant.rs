@@ -9,6 +9,11 @@ use uuid::Uuid;
 pub struct OrgId(Uuid);
 
 impl OrgId {
+    /// The installation itself, as owner of keys for secrets that belong to no single
+    /// organization (a person's TOTP secret: people may belong to several). No organization
+    /// row has this id; random ids are version 4 and never nil.
+    pub const INSTANCE: OrgId = OrgId(Uuid::nil());
+
     pub fn random() -> Self {
         Self(Uuid::new_v4())
     }

@@ -5,14 +5,17 @@
 //!   state.
 //! - [`TestApp`]: the real router, served on a random loopback port over a [`TestDb`].
 //! - [`on_both_engines!`]: writes one test body once and runs it on SQLite and PostgreSQL.
+//! - [`Browser`] and [`TestPerson`]: signing in as a browser does, with people to sign in as.
 //! - [`TcpProxy`]: a link to the database that a test can cut and restore.
 //! - [`LeadvaultProcess`]: the real binary, run as an operator would.
 //! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app;
+mod browser;
 mod certs;
 mod db;
+mod people;
 mod postgres;
 mod process;
 mod proxy;
@@ -20,9 +23,11 @@ mod softhsm;
 mod throwaway;
 
 pub use app::{TestApp, TestAppBuilder};
+pub use browser::{Browser, Page};
 pub use certs::TestCert;
 pub use db::TestDb;
 pub use leadvault_store::Engine;
+pub use people::{Enrolled, TEST_PASSWORD, TestPerson, next_code};
 pub use postgres::{admin_url as postgres_admin_url, postgres_available};
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;

@@ -11,7 +11,9 @@ mod keyring;
 mod keys_pkcs11;
 mod logs;
 mod outage;
+mod sessions;
 mod setup_page;
+mod sign_in;
 mod storage;
 mod tls;
 

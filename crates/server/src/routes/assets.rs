@@ -3,13 +3,25 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use leadvault_accounts::owner_exists;
 
+use crate::auth::SignedIn;
 use crate::error::AppError;
-use crate::pages::{HomePage, render};
+use crate::pages::{HomePage, MemberSummary, render};
 use crate::state::AppState;
 
-pub async fn home(State(state): State<AppState>) -> Result<Html<String>, AppError> {
-    let needs_setup = !owner_exists(state.db()).await?;
-    Ok(render(&HomePage { needs_setup }))
+pub async fn home(
+    State(state): State<AppState>,
+    signed_in: Option<SignedIn>,
+) -> Result<Html<String>, AppError> {
+    let member = signed_in.map(|s| MemberSummary {
+        org_name: s.member.org_name,
+        email: s.member.email,
+        role: s.member.role.to_string(),
+    });
+    let needs_setup = member.is_none() && !owner_exists(state.db()).await?;
+    Ok(render(&HomePage {
+        needs_setup,
+        member,
+    }))
 }
 
 pub async fn stylesheet() -> impl IntoResponse {

@@ -1,11 +1,14 @@
+mod account;
 mod assets;
+mod forms;
 mod health;
 mod setup;
+mod sign_in;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,6 +25,20 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/setup", get(setup::show).post(setup::submit))
+        .route("/login", get(sign_in::show).post(sign_in::submit))
+        .route(
+            "/login/two-factor",
+            get(sign_in::show_second_factor).post(sign_in::submit_second_factor),
+        )
+        .route("/logout", post(sign_in::sign_out))
+        .route("/account", get(account::show))
+        .route(
+            "/account/two-factor",
+            get(account::show_enrolment).post(account::confirm),
+        )
+        .route("/account/two-factor/qr.svg", get(account::enrolment_qr))
+        .route("/account/sessions/end-others", post(account::end_other))
+        .route("/account/sessions/{id}/end", post(account::end_one_session))
         .route("/static/app.css", get(assets::stylesheet))
         .route_layer(middleware::from_fn(observe::record_route))
         .fallback(not_found)

@@ -1,0 +1,179 @@
+//! Signing in: password, mandatory second factor, recovery codes, back-off, and the
+//! messages that must not tell an attacker which part was wrong.
+
+use leadvault_test_support::{TestApp, next_code, on_both_engines};
+
+on_both_engines! {
+    async fn an_owner_must_set_up_a_second_factor_before_anything_else(engine) {
+        let app = TestApp::start(engine).await;
+        let person = app.owner("ana@lima.law").await;
+        let mut browser = app.browser();
+
+        let signed = browser.sign_in_with_password(&person).await;
+        assert_eq!(signed.status, 303);
+        assert_eq!(signed.location(), Some("/account/two-factor"));
+        let before_enrolment = browser.cookie("lv_session").unwrap().to_owned();
+
+        // Nothing else is reachable yet.
+        let account = browser.get("/account").await;
+        assert_eq!((account.status.as_u16(), account.location()), (303, Some("/account/two-factor")));
+        let home = browser.get("/").await;
+        assert!(!home.html.contains("Firm of ana@lima.law"), "{}", home.html);
+
+        let page = browser.get("/account/two-factor").await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("a second factor is required"), "{}", page.html);
+        let qr = browser.get("/account/two-factor/qr.svg").await;
+        assert_eq!(qr.status, 200);
+        assert_eq!(qr.headers["content-type"], "image/svg+xml");
+        assert_eq!(qr.headers["cache-control"], "no-store");
+        assert!(qr.html.starts_with("<?xml") && qr.html.contains("<svg"), "{}", qr.html);
+        // Reloading shows the same key, so a QR code already scanned stays good.
+        let again = browser.get("/account/two-factor").await;
+        assert_eq!(again.code_with_class("secret"), page.code_with_class("secret"));
+
+        let wrong = browser.submit(&page, "/account/two-factor", &[("code", "000000")]).await;
+        assert_eq!(wrong.status, 422);
+        assert!(wrong.html.contains("not valid"), "{}", wrong.html);
+
+        let enrolled = browser.enrol().await;
+        assert_eq!(enrolled.recovery_codes.len(), 10);
+        let after = browser.cookie("lv_session").unwrap();
+        assert_ne!(after, before_enrolment, "the session id changes with the privilege");
+
+        let account = browser.get("/account").await;
+        assert_eq!(account.status, 200);
+        assert!(account.html.contains("On. 10 of 10 recovery codes left."), "{}", account.html);
+        assert_eq!(account.headers["cache-control"], "no-store");
+
+        // The secret is stored encrypted: its bytes appear nowhere in the row.
+        let stored: Vec<u8> = leadvault_store::sqlx::query_scalar("SELECT secret FROM totp_credentials")
+            .fetch_one(app.db.pool()).await.unwrap();
+        let raw = enrolled.secret.expose();
+        assert!(!stored.windows(raw.len()).any(|w| w == raw));
+    }
+}
+
+on_both_engines! {
+    async fn the_next_sign_in_asks_for_a_code_and_refuses_a_used_one(engine) {
+        let app = TestApp::start(engine).await;
+        let (person, mut first, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        drop(first.get("/").await);
+
+        let mut browser = app.browser();
+        let signed = browser.sign_in_with_password(&person).await;
+        assert_eq!(signed.location(), Some("/login/two-factor"));
+        assert_eq!(browser.get("/account").await.location(), Some("/login/two-factor"));
+        assert_eq!(browser.get("/account/two-factor").await.location(), Some("/login/two-factor"));
+
+        // The code used at enrolment has been seen: it cannot be used again.
+        let replay = browser.second_factor(&enrolled.secret.code_at(enrolled.confirmed_with)).await;
+        assert_eq!(replay.status, 422, "{}", replay.html);
+        assert!(replay.html.contains("already used") || replay.html.contains("not valid"), "{}", replay.html);
+
+        let password_stage = browser.cookie("lv_session").unwrap().to_owned();
+        let code = next_code(&enrolled.secret);
+        let done = browser.second_factor(&code).await;
+        assert_eq!((done.status.as_u16(), done.location()), (303, Some("/")));
+        assert_ne!(browser.cookie("lv_session").unwrap(), password_stage);
+        let home = browser.get("/").await;
+        assert!(home.html.contains("Firm of ana@lima.law"), "{}", home.html);
+
+        // A third browser cannot reuse the code just accepted.
+        let mut other = app.browser();
+        other.sign_in_with_password(&person).await;
+        let replay = other.second_factor(&code).await;
+        assert_eq!(replay.status, 422);
+        assert!(replay.html.contains("already used"), "{}", replay.html);
+    }
+}
+
+on_both_engines! {
+    async fn a_recovery_code_stands_in_for_the_app_once(engine) {
+        let app = TestApp::start(engine).await;
+        let (person, _first, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        let code = enrolled.recovery_codes[3].clone();
+
+        let mut browser = app.browser();
+        browser.sign_in_with_password(&person).await;
+        let done = browser.second_factor(&code.to_uppercase()).await;
+        assert_eq!(done.location(), Some("/"), "{}", done.html);
+        let account = browser.get("/account").await;
+        assert!(account.html.contains("9 of 10 recovery codes left"), "{}", account.html);
+
+        let mut again = app.browser();
+        again.sign_in_with_password(&person).await;
+        let refused = again.second_factor(&code).await;
+        assert_eq!(refused.status, 422);
+
+        let stored: Vec<Vec<u8>> = leadvault_store::sqlx::query_scalar("SELECT code_hash FROM recovery_codes")
+            .fetch_all(app.db.pool()).await.unwrap();
+        assert_eq!(stored.len(), 10);
+        let plain = code.replace('-', "");
+        assert!(stored.iter().all(|h| h.len() == 32 && !h.windows(plain.len()).any(|w| w == plain.as_bytes())));
+    }
+}
+
+on_both_engines! {
+    async fn a_wrong_password_and_an_unknown_address_get_the_same_answer(engine) {
+        let app = TestApp::start(engine).await;
+        let person = app.owner("ana@lima.law").await;
+        let mut browser = app.browser();
+        let form = browser.get("/login").await;
+
+        let wrong = browser.submit(&form, "/login", &[("email", &person.email), ("password", "not the password at all")]).await;
+        let unknown = browser.submit(&form, "/login", &[("email", "nobody@lima.law"), ("password", "not the password at all")]).await;
+        let malformed = browser.submit(&form, "/login", &[("email", "no address"), ("password", "x")]).await;
+        let huge = browser.submit(&form, "/login", &[("email", &person.email), ("password", &"p".repeat(5000))]).await;
+        for page in [&wrong, &unknown, &malformed, &huge] {
+            assert_eq!(page.status, 422, "{}", page.html);
+            assert!(page.html.contains("do not match an account"), "{}", page.html);
+            assert!(page.headers.get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().contains("lv_session")));
+        }
+        assert!(browser.cookie("lv_session").is_none());
+        let sessions: i64 = leadvault_store::sqlx::query_scalar("SELECT count(*) FROM sessions")
+            .fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!(sessions, 0);
+    }
+}
+
+on_both_engines! {
+    async fn repeated_failures_back_off_per_address_whether_or_not_it_exists(engine) {
+        let app = TestApp::start(engine).await;
+        let person = app.owner("ana@lima.law").await;
+        let mut browser = app.browser();
+        let form = browser.get("/login").await;
+        for address in [person.email.as_str(), "nobody@lima.law"] {
+            for _ in 0..5 {
+                let page = browser.submit(&form, "/login", &[("email", address), ("password", "wrong wrong wrong")]).await;
+                assert_eq!(page.status, 422);
+            }
+            let page = browser.submit(&form, "/login", &[("email", address), ("password", "wrong wrong wrong")]).await;
+            assert_eq!(page.status, 422, "the sixth failure is still checked");
+            let blocked = browser.submit(&form, "/login", &[("email", address), ("password", &person.password)]).await;
+            assert_eq!(blocked.status, 429, "{address}");
+            let wait: u64 = blocked.headers["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=2).contains(&wait), "{wait}");
+        }
+        // Another account is not held back.
+        let other = app.owner("bo@lima.law").await;
+        let page = browser.sign_in_with_password(&other).await;
+        assert_eq!(page.status, 303);
+    }
+}
+
+on_both_engines! {
+    async fn sign_in_is_limited_per_client_address(engine) {
+        let app = TestApp::start(engine).await;
+        let mut browser = app.browser();
+        let form = browser.get("/login").await;
+        let mut statuses = Vec::new();
+        for i in 0..22 {
+            let address = format!("person{i}@lima.law");
+            let page = browser.submit(&form, "/login", &[("email", &address), ("password", "x")]).await;
+            statuses.push(page.status.as_u16());
+        }
+        assert_eq!(&statuses[..20], &[422; 20]);
+        assert_eq!(&statuses[20..], &[429, 429]);
+    }
+}

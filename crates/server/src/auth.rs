@@ -1,0 +1,146 @@
+//! Who is signed in: the session cookie, and the extractors that every non-public handler
+//! takes as an argument, so that a handler without one cannot see anyone's data.
+//!
+//! - [`SignedIn`]: fully signed in (password and, where required, second factor), and still
+//!   a member of the session's organization.
+//! - [`SigningIn`]: a session at any stage, for the sign-in and enrolment pages themselves.
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use leadvault_accounts::{Member, Session, SessionStage, SessionToken, find_member, find_session};
+use leadvault_store::Timestamp;
+
+use crate::csrf;
+use crate::error::AppError;
+use crate::state::{AppState, WebOptions};
+
+fn cookie_name(options: &WebOptions) -> &'static str {
+    // See csrf::cookie_name: `__Host-` needs HTTPS.
+    if options.https {
+        "__Host-lv_session"
+    } else {
+        "lv_session"
+    }
+}
+
+/// The `Set-Cookie` value that hands the browser a session. No expiry: the browser forgets it
+/// when it closes, and the server ends it after the idle and absolute timeouts regardless.
+pub fn session_cookie(options: &WebOptions, token: &SessionToken) -> Result<HeaderValue, AppError> {
+    let secure = if options.https { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(options),
+        token.expose()
+    ))
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn cleared_cookie(options: &WebOptions) -> HeaderValue {
+    let value = if options.https {
+        "__Host-lv_session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0"
+    } else {
+        "lv_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
+    };
+    HeaderValue::from_static(value)
+}
+
+/// The session token the browser sent, if it has the shape of one.
+pub fn presented_token(headers: &HeaderMap, options: &WebOptions) -> Option<SessionToken> {
+    csrf::cookie_value(headers, cookie_name(options)).and_then(SessionToken::parse)
+}
+
+/// A session at any stage of sign-in.
+#[derive(Debug)]
+pub struct SigningIn {
+    pub session: Session,
+    pub token: SessionToken,
+}
+
+impl SigningIn {
+    /// Checks a state-changing request's anti-CSRF token against this session.
+    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
+        csrf::verify_for_session(headers, submitted, &self.token)
+    }
+
+    /// The token to embed in this page's forms.
+    pub fn csrf_token(&self) -> String {
+        self.token.csrf_token().to_string()
+    }
+}
+
+impl FromRequestParts<AppState> for SigningIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token =
+            presented_token(&parts.headers, state.options()).ok_or(AppError::SignInRequired)?;
+        let session = find_session(state.db(), &token, Timestamp::now())
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        Ok(Self { session, token })
+    }
+}
+
+/// A fully signed-in member of an organization.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub member: Member,
+    pub token: SessionToken,
+}
+
+impl SignedIn {
+    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
+        csrf::verify_for_session(headers, submitted, &self.token)
+    }
+
+    /// The token to embed in this page's forms.
+    pub fn csrf_token(&self) -> String {
+        self.token.csrf_token().to_string()
+    }
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SigningIn { session, token } = SigningIn::from_request_parts(parts, state).await?;
+        match session.stage {
+            SessionStage::Full => {}
+            SessionStage::SecondFactor => return Err(AppError::SecondFactorPending),
+            SessionStage::Enrol => return Err(AppError::EnrolmentRequired),
+        }
+        // Removed from the organization since signing in: the session is worthless.
+        let member = find_member(state.db(), session.user_id, session.org_id)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        Ok(Self { member, token })
+    }
+}
+
+/// Optional sign-in, for pages that look different to members (the home page).
+impl OptionalFromRequestParts<AppState> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(signed_in) => Ok(Some(signed_in)),
+            Err(
+                AppError::SignInRequired
+                | AppError::SecondFactorPending
+                | AppError::EnrolmentRequired,
+            ) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}

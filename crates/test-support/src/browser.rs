@@ -1,0 +1,156 @@
+//! A minimal browser for page tests: it keeps cookies, sends the headers a real browser
+//! sends with a same-origin form (`Origin`, `Sec-Fetch-Site`), and reads hidden fields.
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+
+use crate::TestApp;
+
+/// One response, read whole.
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    /// The `Location` of a redirect.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    /// The value of the first hidden field named `name`.
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} field in {}", self.html))
+            + marker.len();
+        self.html[start..].split('"').next().unwrap().to_owned()
+    }
+
+    /// The page's anti-CSRF token.
+    pub fn csrf(&self) -> String {
+        self.hidden("csrf")
+    }
+
+    /// The text of the first `<code class="…">` element with that class.
+    pub fn code_with_class(&self, class: &str) -> String {
+        let marker = format!("<code class=\"{class}\">");
+        let start = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {class} code in {}", self.html))
+            + marker.len();
+        self.html[start..].split('<').next().unwrap().to_owned()
+    }
+
+    /// Every `<li><code>…</code></li>` item (lists of codes).
+    pub fn listed_codes(&self) -> Vec<String> {
+        self.html
+            .split("<li><code>")
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// A browser session against a [`TestApp`].
+#[derive(Debug)]
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+    user_agent: String,
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            cookies: BTreeMap::new(),
+            user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+                .to_owned(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies.get(name).map(String::as_str)
+    }
+
+    /// Plants or replaces a cookie, as an attacker or a stale browser might hold one.
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_owned(), value.to_owned());
+    }
+
+    pub fn forget_cookies(&mut self) {
+        self.cookies.clear();
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() || attributes.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page {
+            status: response.status(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .app
+            .client
+            .get(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header("user-agent", &self.user_agent)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// Posts a form from one of the app's own pages.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .app
+            .client
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header("user-agent", &self.user_agent)
+            .header("origin", format!("http://{}", self.app.addr))
+            .header("sec-fetch-site", "same-origin")
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
+    /// Posts `fields` plus the CSRF token of `from`, the page the form is on.
+    pub async fn submit(&mut self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = from.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+}
