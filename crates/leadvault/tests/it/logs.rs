@@ -63,9 +63,53 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
             .unwrap();
         assert!(response.status().is_success() || response.status() == 403);
     }
+    // Sign in, once with a wrong and once with the right password: the session cookie the
+    // server hands out must not be logged either.
+    let form = client
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .unwrap();
+    let sign_in_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let sign_in_csrf = sign_in_cookie.split_once('=').unwrap().1.to_owned();
+    let mut session = String::new();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for password in ["Planted-Wrong-Password-6610", PASSWORD] {
+        let response = no_redirects
+            .post(format!("http://{addr}/login"))
+            .header("cookie", &sign_in_cookie)
+            .form(&[
+                ("csrf", sign_in_csrf.as_str()),
+                ("email", EMAIL),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .unwrap();
+        if let Some(cookie) = response.headers().get("set-cookie") {
+            let cookie = cookie.to_str().unwrap();
+            if let Some(rest) = cookie.strip_prefix("lv_session=") {
+                session = rest.split(';').next().unwrap().to_owned();
+            }
+        }
+    }
+    assert!(!session.is_empty(), "the right password opened a session");
     serve.stop().await;
 
     let logs = serve.stderr();
+    assert!(
+        logs.contains("password accepted") && logs.contains("sign-in refused"),
+        "the test exercised sign-in:\n{logs}"
+    );
     assert!(
         logs.contains("first organization and owner created"),
         "the test exercised the path:\n{logs}"
@@ -79,6 +123,8 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
         EMAIL,
         &setup_token,
         &csrf,
+        &session,
+        "Planted-Wrong-Password-6610",
         "203.0.113",
     ] {
         assert!(!logs.contains(planted), "log contains {planted}:\n{logs}");
@@ -100,8 +146,9 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
             assert_eq!(id.len(), 36, "no request id: {line}");
         }
         if event["fields"]["message"] == "handled" {
-            assert_eq!(
-                event["fields"]["route"], "/setup",
+            let route = event["fields"]["route"].as_str().unwrap_or_default();
+            assert!(
+                ["/setup", "/login"].contains(&route),
                 "the route template, not the path sent: {line}"
             );
         }
