@@ -12,6 +12,22 @@ pub enum AccountsError {
     SetupTokenInvalid,
     #[error("setup is already complete: an owner exists")]
     SetupAlreadyDone,
+    #[error("this organization already has a site with that domain")]
+    SiteExists,
+    #[error("no such site in this organization")]
+    UnknownSite,
+    #[error("no such member in this organization")]
+    UnknownMember,
+    #[error("an organization must keep at least one owner")]
+    LastOwner,
+    #[error("that person is already a member of this organization")]
+    AlreadyMember,
+    #[error(
+        "this invitation is not valid: it was already used, withdrawn, has expired, or was mistyped"
+    )]
+    InvitationInvalid,
+    #[error("that password is not right")]
+    WrongPassword,
     #[error("two-factor authentication is already set up")]
     AlreadyEnrolled,
     #[error("two-factor authentication is not set up")]

@@ -31,3 +31,13 @@ id_type!(
     /// A person who can sign in.
     UserId
 );
+
+id_type!(
+    /// A site (a domain an organization runs).
+    SiteId
+);
+
+id_type!(
+    /// An invitation, as listed to the people who manage members (not its secret token).
+    InvitationId
+);

@@ -8,29 +8,40 @@ mod common_passwords;
 mod email;
 mod error;
 mod ids;
+mod invitation;
 mod login;
 mod member;
 mod migrations;
 mod org_name;
 mod owner;
 mod password;
+mod policy;
 mod role;
 mod second_factor;
 mod session;
 mod setup;
+mod site;
 mod totp;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use email::{Email, EmailError};
 pub use error::AccountsError;
-pub use ids::UserId;
+pub use ids::{InvitationId, SiteId, UserId};
+pub use invitation::{
+    INVITATION_LIFETIME, Invitation, InvitationView, accept_invitation, invite,
+    pending_invitations, revoke_invitation, view_invitation,
+};
 pub use leadvault_store::OrgId;
 pub use login::{PasswordAccepted, check_password, sign_in_key};
-pub use member::{Member, find_member};
+pub use member::{
+    Grant, GrantError, Member, MemberSummary, change_grant, find_member, list_members,
+    remove_member,
+};
 pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
+pub use policy::{Capability, Scope, may_assign};
 pub use role::{Role, UnknownRole};
 pub use second_factor::{
     RECOVERY_CODES, RecoveryCodes, TOTP_SECRET_COLUMN, confirm_enrolment, has_second_factor,
@@ -44,4 +55,5 @@ pub use session::{
 pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,
 };
+pub use site::{Site, SiteDomain, SiteDomainError, add_site, list_sites, remove_site};
 pub use totp::{TotpError, TotpSecret};

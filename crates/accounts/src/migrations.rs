@@ -12,4 +12,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_sign_in.sql"),
         postgres: include_str!("../migrations/postgres/0002_sign_in.sql"),
     },
+    Migration {
+        id: "accounts/0003_sites_and_invitations",
+        sqlite: include_str!("../migrations/sqlite/0003_sites_and_invitations.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sites_and_invitations.sql"),
+    },
 ];

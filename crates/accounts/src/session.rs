@@ -246,9 +246,18 @@ pub async fn end_session(db: &Db, token: &SessionToken) -> Result<(), AccountsEr
 /// Signs a person out everywhere: after a password, role or membership change, or at
 /// their own request. Returns how many sessions ended.
 pub async fn end_all_sessions(db: &Db, user: UserId) -> Result<u64, AccountsError> {
+    end_all_sessions_in(db.pool(), user).await
+}
+
+/// [`end_all_sessions`] inside a caller's transaction, so that a change and the sign-out it
+/// requires commit together.
+pub(crate) async fn end_all_sessions_in<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user: UserId,
+) -> Result<u64, AccountsError> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.to_string())
-        .execute(db.pool())
+        .execute(executor)
         .await?
         .rows_affected())
 }

@@ -8,7 +8,9 @@
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue};
-use leadvault_accounts::{Member, Session, SessionStage, SessionToken, find_member, find_session};
+use leadvault_accounts::{
+    Capability, Member, Session, SessionStage, SessionToken, find_member, find_session,
+};
 use leadvault_store::Timestamp;
 
 use crate::csrf;
@@ -101,6 +103,16 @@ impl SignedIn {
     /// The token to embed in this page's forms.
     pub fn csrf_token(&self) -> String {
         self.token.csrf_token().to_string()
+    }
+
+    /// Refuses (403) unless the member's role grants `capability`: the check every
+    /// handler of a protected page makes first.
+    pub fn require(&self, capability: Capability) -> Result<(), AppError> {
+        if self.member.may(capability) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 

@@ -16,6 +16,9 @@ pub enum AppError {
     NotFound,
     #[error("the form's security token was missing or wrong")]
     CsrfRejected,
+    /// Signed in, but the role does not grant this.
+    #[error("forbidden")]
+    Forbidden,
     /// No live session: the browser is sent to the sign-in page.
     #[error("sign-in required")]
     SignInRequired,
@@ -47,6 +50,10 @@ impl From<AccountsError> for AppError {
     fn from(err: AccountsError) -> Self {
         match err {
             AccountsError::Store(store) => store.into(),
+            // Another organization's (or no) object: indistinguishable from nothing.
+            AccountsError::UnknownMember
+            | AccountsError::UnknownSite
+            | AccountsError::InvitationInvalid => Self::NotFound,
             AccountsError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }
@@ -57,7 +64,7 @@ impl AppError {
     fn status(&self) -> StatusCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
-            Self::CsrfRejected => StatusCode::FORBIDDEN,
+            Self::CsrfRejected | Self::Forbidden => StatusCode::FORBIDDEN,
             Self::SignInRequired | Self::SecondFactorPending | Self::EnrolmentRequired => {
                 StatusCode::SEE_OTHER
             }
@@ -75,6 +82,9 @@ impl AppError {
             }
             Self::SignInRequired | Self::SecondFactorPending | Self::EnrolmentRequired => {
                 "Please sign in to continue."
+            }
+            Self::Forbidden => {
+                "Your role in this organization does not allow this. Nothing was changed; an owner or admin can change your role."
             }
             Self::Unavailable => {
                 "Leadvault cannot reach its database right now. Nothing was changed; please try again in a moment."
@@ -95,6 +105,9 @@ impl IntoResponse for AppError {
             Self::Internal(detail) => tracing::error!(error = %detail, "request failed"),
             Self::Unavailable => tracing::warn!("database unavailable"),
             Self::CsrfRejected => tracing::warn!("CSRF check failed"),
+            Self::Forbidden => {
+                tracing::info!(target: "security", "refused by the capability policy")
+            }
             Self::RateLimited(_) => tracing::info!("rate limited"),
             Self::NotFound
             | Self::SignInRequired

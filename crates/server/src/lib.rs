@@ -25,7 +25,7 @@ pub use error::AppError;
 pub use rate_limit::{Limit, RateLimits};
 pub use redirect::redirect_router;
 pub use registry::{encrypted_columns, migrations};
-pub use routes::router;
+pub use routes::{router, routes};
 pub use shutdown::{ConnectionLimits, serve};
 pub use state::{AppState, WebOptions};
 pub use tls::{ReloadableCert, TlsError, acceptor as tls_acceptor};

@@ -113,6 +113,8 @@ pub struct MemberSummary {
     pub org_name: String,
     pub email: String,
     pub role: String,
+    pub manages_members: bool,
+    pub sees_sites: bool,
 }
 
 /// A timestamp as people read it: `2026-11-23 14:05 UTC`.
@@ -147,4 +149,90 @@ mod tests {
         assert_eq!(utc(at(951_782_400)), "2000-02-29 00:00 UTC");
         assert_eq!(utc(at(1_795_446_300)), "2026-11-23 15:05 UTC");
     }
+}
+
+/// A role as offered in a form.
+#[derive(Debug)]
+pub struct RoleOption {
+    pub value: &'static str,
+    pub selected: bool,
+}
+
+/// A site as offered in a form (checkbox).
+#[derive(Debug)]
+pub struct SiteOption {
+    pub id: String,
+    pub domain: String,
+    pub checked: bool,
+}
+
+#[derive(Debug)]
+pub struct MemberRow {
+    pub user_id: String,
+    pub email: String,
+    pub role: String,
+    /// "Whole organization", or the domains it is limited to.
+    pub reach: String,
+    pub since: String,
+    pub is_me: bool,
+    /// The organization's sites, ticked where this member's reach is limited to them.
+    pub sites: Vec<SiteOption>,
+}
+
+#[derive(Debug)]
+pub struct InvitationRow {
+    pub id: String,
+    pub email: String,
+    pub role: String,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+pub struct MembersPage {
+    pub csrf: String,
+    pub members: Vec<MemberRow>,
+    pub invitations: Vec<InvitationRow>,
+    pub roles: Vec<RoleOption>,
+    pub sites: Vec<SiteOption>,
+    /// The address typed into the invitation form, shown back after an error.
+    pub invite_email: String,
+    pub error: Option<String>,
+    /// After an invitation was made: whom it is for and the link to send them.
+    pub invited: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "invitation.html")]
+pub struct InvitationPage {
+    pub csrf: String,
+    pub token: String,
+    pub org_name: String,
+    pub email: String,
+    pub role: String,
+    pub account_exists: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "invitation_done.html")]
+pub struct InvitationDonePage {
+    pub org_name: String,
+}
+
+#[derive(Debug)]
+pub struct SiteRow {
+    pub id: String,
+    pub domain: String,
+    pub added: String,
+}
+
+#[derive(Template)]
+#[template(path = "sites.html")]
+pub struct SitesPage {
+    pub csrf: String,
+    pub sites: Vec<SiteRow>,
+    pub may_manage: bool,
+    pub domain: String,
+    pub error: Option<String>,
 }

@@ -55,6 +55,8 @@ impl<K: Hash + Eq + Clone> Limit<K> {
 pub struct RateLimits {
     /// First-run setup pages, per client IP: a setup attempt costs an Argon2 hash.
     pub setup: Limit<IpAddr>,
+    /// Invitation links opened or accepted, per client IP: acceptance costs an Argon2 hash.
+    pub invitation: Limit<IpAddr>,
     /// Password sign-in attempts, per client IP.
     pub sign_in: Limit<IpAddr>,
     /// Second-factor attempts, per client IP.
@@ -70,6 +72,7 @@ impl Default for RateLimits {
     fn default() -> Self {
         Self {
             setup: Limit::new(10, Duration::from_secs(6)),
+            invitation: Limit::new(10, Duration::from_secs(6)),
             sign_in: Limit::new(20, Duration::from_secs(3)),
             second_factor: Limit::new(20, Duration::from_secs(3)),
             sign_in_failures: Backoff::new(BackoffPolicy::default()),

@@ -1,7 +1,8 @@
 //! People to sign in as, and the steps of signing in that many tests share.
 
 use leadvault_accounts::{
-    Email, NewOwner, OrgId, OrgName, Password, PasswordHasher, TotpSecret, UserId, create_owner,
+    Email, Grant, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope, TotpSecret,
+    UserId, accept_invitation, create_owner, invite,
 };
 use leadvault_store::Timestamp;
 
@@ -49,6 +50,57 @@ impl TestApp {
             password: TEST_PASSWORD.to_owned(),
             user_id: owner.user_id,
             org_id: owner.org_id,
+        }
+    }
+
+    /// Someone invited into `owner`'s organization with `role` over `scope`, who has
+    /// accepted (choosing [`TEST_PASSWORD`]) but not yet signed in.
+    pub async fn member(
+        &self,
+        owner: &TestPerson,
+        email: &str,
+        role: Role,
+        scope: Scope,
+    ) -> TestPerson {
+        let (_, token) = invite(
+            &self.db,
+            owner.org_id,
+            owner.user_id,
+            &Email::parse(email).unwrap(),
+            &Grant::new(role, scope).unwrap(),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let (org_id, user_id) = accept_invitation(
+            &self.db,
+            &PasswordHasher::new(1),
+            &token,
+            Password::new(TEST_PASSWORD.to_owned()).unwrap(),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        TestPerson {
+            email: email.to_owned(),
+            password: TEST_PASSWORD.to_owned(),
+            user_id,
+            org_id,
+        }
+    }
+
+    /// A browser in which `person` is fully signed in, enrolling a second factor on the way
+    /// if their role requires one (then returned).
+    pub async fn signed_in(&self, person: &TestPerson) -> (Browser<'_>, Option<Enrolled>) {
+        let mut browser = self.browser();
+        let page = browser.sign_in_with_password(person).await;
+        match page.location() {
+            Some("/") => (browser, None),
+            Some("/account/two-factor") => {
+                let enrolled = browser.enrol().await;
+                (browser, Some(enrolled))
+            }
+            other => panic!("unexpected sign-in answer {other:?}: {page:?}"),
         }
     }
 

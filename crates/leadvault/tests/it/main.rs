@@ -10,6 +10,7 @@ mod health;
 mod keyring;
 mod keys_pkcs11;
 mod logs;
+mod members;
 mod outage;
 mod sessions;
 mod setup_page;

@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
-use leadvault_accounts::owner_exists;
+use leadvault_accounts::{Capability, owner_exists};
 
 use crate::auth::SignedIn;
 use crate::error::AppError;
@@ -13,6 +13,8 @@ pub async fn home(
     signed_in: Option<SignedIn>,
 ) -> Result<Html<String>, AppError> {
     let member = signed_in.map(|s| MemberSummary {
+        manages_members: s.member.may(Capability::ManageMembers),
+        sees_sites: s.member.may(Capability::ViewSites),
         org_name: s.member.org_name,
         email: s.member.email,
         role: s.member.role.to_string(),

@@ -1,0 +1,282 @@
+//! Invitations: a member who manages members invites an e-mail address to a role; the link
+//! sent there works once, within [`INVITATION_LIFETIME`].
+//!
+//! The invitation is made the same way whether or not the address already has an account
+//! (in this or any other organization), so inviting reveals nothing. Whoever opens the link
+//! either chooses a password (a new person) or proves they own the existing account by
+//! typing its password.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use leadvault_crypto::SecretToken;
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, Timestamp};
+
+use crate::email::Email;
+use crate::error::AccountsError;
+use crate::ids::{InvitationId, SiteId, UserId};
+use crate::member::{Grant, write_grant};
+use crate::password::{Password, PasswordHasher};
+use crate::policy::Scope;
+use crate::role::Role;
+
+pub const INVITATION_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// A pending invitation, as listed to those who manage members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: Timestamp,
+}
+
+/// What the holder of an invitation link is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationView {
+    pub org_name: String,
+    pub email: String,
+    pub role: Role,
+    /// Whether the address already has an account, whose password must then be typed.
+    pub account_exists: bool,
+}
+
+/// Invites `email` to `org` with `grant`. Returns the link's secret token, which is stored
+/// only as a hash.
+pub async fn invite(
+    db: &Db,
+    org: OrgId,
+    invited_by: UserId,
+    email: &Email,
+    grant: &Grant,
+    now: Timestamp,
+) -> Result<(InvitationId, SecretToken), AccountsError> {
+    let already = sqlx::query(
+        "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.org_id = $1 AND u.email = $2",
+    )
+    .bind(org.to_string())
+    .bind(email.as_str())
+    .fetch_one(db.pool())
+    .await?
+    .try_get::<i64, _>(0)?;
+    if already > 0 {
+        return Err(AccountsError::AlreadyMember);
+    }
+    let id = InvitationId::random();
+    let token = SecretToken::generate()?;
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO invitations (id, org_id, email, role, scope, token_hash, invited_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(email.as_str())
+    .bind(grant.role().as_str())
+    .bind(grant.scope().kind())
+    .bind(token.hash().as_bytes().to_vec())
+    .bind(invited_by.to_string())
+    .bind(now.as_unix_micros())
+    .bind(now.saturating_add(INVITATION_LIFETIME).as_unix_micros())
+    .execute(&mut *tx)
+    .await?;
+    if let Scope::Sites(sites) = grant.scope() {
+        for site in sites {
+            let inserted = sqlx::query(
+                "INSERT INTO invitation_sites (invitation_id, site_id) \
+                 SELECT $1, id FROM sites WHERE id = $2 AND org_id = $3",
+            )
+            .bind(id.to_string())
+            .bind(site.to_string())
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted != 1 {
+                return Err(AccountsError::UnknownSite);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok((id, token))
+}
+
+/// The organization's invitations that can still be accepted.
+pub async fn pending_invitations(
+    db: &Db,
+    org: OrgId,
+    now: Timestamp,
+) -> Result<Vec<Invitation>, AccountsError> {
+    let rows = sqlx::query(
+        "SELECT id, email, role, expires_at FROM invitations \
+         WHERE org_id = $1 AND expires_at > $2 ORDER BY created_at",
+    )
+    .bind(org.to_string())
+    .bind(now.as_unix_micros())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Invitation {
+                id: InvitationId::parse(&row.try_get::<String, _>(0)?)
+                    .ok_or(AccountsError::Corrupt("an invitation id"))?,
+                email: row.try_get(1)?,
+                role: row
+                    .try_get::<String, _>(2)?
+                    .parse()
+                    .map_err(|_| AccountsError::Corrupt("a role"))?,
+                expires_at: Timestamp::from_unix_micros(row.try_get(3)?),
+            })
+        })
+        .collect()
+}
+
+/// Withdraws an invitation of `org`; `false` if `org` has no such invitation.
+pub async fn revoke_invitation(
+    db: &Db,
+    org: OrgId,
+    id: InvitationId,
+) -> Result<bool, AccountsError> {
+    Ok(
+        sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(id.to_string())
+            .execute(db.pool())
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+/// What the link shows, if the token is a live invitation.
+pub async fn view_invitation(
+    db: &Db,
+    token: &SecretToken,
+    now: Timestamp,
+) -> Result<Option<InvitationView>, AccountsError> {
+    let row = sqlx::query(
+        "SELECT o.name, i.email, i.role, (SELECT count(*) FROM users u WHERE u.email = i.email) \
+         FROM invitations i JOIN organizations o ON o.id = i.org_id \
+         WHERE i.token_hash = $1 AND i.expires_at > $2",
+    )
+    .bind(token.hash().as_bytes().to_vec())
+    .bind(now.as_unix_micros())
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(Some(InvitationView {
+        org_name: row.try_get(0)?,
+        email: row.try_get(1)?,
+        role: row
+            .try_get::<String, _>(2)?
+            .parse()
+            .map_err(|_| AccountsError::Corrupt("a role"))?,
+        account_exists: row.try_get::<i64, _>(3)? > 0,
+    }))
+}
+
+/// Accepts an invitation. `password` is the new account's password (already checked
+/// against the password policy by the caller) or, for an existing account, its password.
+/// Returns the member who joined.
+pub async fn accept_invitation(
+    db: &Db,
+    hasher: &PasswordHasher,
+    token: &SecretToken,
+    password: Password,
+    now: Timestamp,
+) -> Result<(OrgId, UserId), AccountsError> {
+    let view = view_invitation(db, token, now)
+        .await?
+        .ok_or(AccountsError::InvitationInvalid)?;
+    let existing = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
+        .bind(&view.email)
+        .fetch_optional(db.pool())
+        .await?;
+    // Slow work first, outside the transaction.
+    let (user, new_hash) = match existing {
+        Some(row) => {
+            if !hasher.verify(password, row.try_get(1)?).await? {
+                return Err(AccountsError::WrongPassword);
+            }
+            let id = UserId::parse(&row.try_get::<String, _>(0)?)
+                .ok_or(AccountsError::Corrupt("a user id"))?;
+            (id, None)
+        }
+        None => (UserId::random(), Some(hasher.hash(password).await?)),
+    };
+
+    let mut tx = db.begin().await?;
+    let row = sqlx::query(
+        "SELECT id, org_id, role, scope FROM invitations WHERE token_hash = $1 AND expires_at > $2",
+    )
+    .bind(token.hash().as_bytes().to_vec())
+    .bind(now.as_unix_micros())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AccountsError::InvitationInvalid)?;
+    let invitation: String = row.try_get(0)?;
+    let org = OrgId::parse(&row.try_get::<String, _>(1)?)
+        .ok_or(AccountsError::Corrupt("an organization id"))?;
+    let role: Role = row
+        .try_get::<String, _>(2)?
+        .parse()
+        .map_err(|_| AccountsError::Corrupt("a role"))?;
+    let scope = if row.try_get::<String, _>(3)? == "sites" {
+        let sites = sqlx::query("SELECT site_id FROM invitation_sites WHERE invitation_id = $1")
+            .bind(&invitation)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| {
+                SiteId::parse(&r.try_get::<String, _>(0)?)
+                    .ok_or(AccountsError::Corrupt("a site id"))
+            })
+            .collect::<Result<BTreeSet<_>, _>>()?;
+        Scope::Sites(sites)
+    } else {
+        Scope::Organization
+    };
+    let grant = Grant::new(role, scope).map_err(|_| AccountsError::Corrupt("an invitation"))?;
+    // Deleting it is what makes the link single-use: of two racing acceptances, the second
+    // finds nothing to delete.
+    let deleted = sqlx::query("DELETE FROM invitations WHERE id = $1")
+        .bind(&invitation)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted != 1 {
+        return Err(AccountsError::InvitationInvalid);
+    }
+    if let Some(hash) = new_hash {
+        sqlx::query(
+            "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user.to_string())
+        .bind(&view.email)
+        .bind(hash)
+        .bind(now.as_unix_micros())
+        .execute(&mut *tx)
+        .await?;
+    }
+    let joined = sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org.to_string())
+    .bind(user.to_string())
+    .bind(role.as_str())
+    .bind(now.as_unix_micros())
+    .execute(&mut *tx)
+    .await
+    .map_err(leadvault_store::StoreError::from);
+    match joined {
+        Err(e) if e.is_unique_violation() => return Err(AccountsError::AlreadyMember),
+        other => other?,
+    };
+    write_grant(&mut tx, org, user, &grant).await?;
+    tx.commit().await?;
+    Ok((org, user))
+}

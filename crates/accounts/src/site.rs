@@ -1,0 +1,184 @@
+//! Sites: the domains an organization runs. Forms embed there (and only there: the form
+//! pages' `frame-ancestors` lists them) and analytics counts there.
+
+use std::fmt;
+
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, Timestamp};
+
+use crate::error::AccountsError;
+use crate::ids::SiteId;
+
+/// A host name, lower-cased, of valid shape: `firm.example`, `www.firm.example`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SiteDomain(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SiteDomainError {
+    #[error("enter the site's domain, like www.example.com")]
+    Malformed,
+    #[error("a domain has at most 253 characters")]
+    TooLong,
+}
+
+impl SiteDomain {
+    /// Accepts a bare domain, or a URL from which the host is taken.
+    pub fn parse(input: &str) -> Result<Self, SiteDomainError> {
+        let trimmed = input.trim();
+        if trimmed.len() > 2048 {
+            return Err(SiteDomainError::TooLong);
+        }
+        let without_scheme = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .unwrap_or(trimmed);
+        let host = without_scheme
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        if host.len() > 253 {
+            return Err(SiteDomainError::TooLong);
+        }
+        let label_ok = |label: &str| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        let labels: Vec<&str> = host.split('.').collect();
+        let top_ok = labels
+            .last()
+            .is_some_and(|top| top.bytes().any(|b| b.is_ascii_lowercase()));
+        if labels.len() < 2 || !labels.iter().all(|l| label_ok(l)) || !top_ok {
+            return Err(SiteDomainError::Malformed);
+        }
+        Ok(Self(host))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SiteDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SiteDomain({})", self.0)
+    }
+}
+
+impl fmt::Display for SiteDomain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub id: SiteId,
+    pub domain: SiteDomain,
+    pub created_at: Timestamp,
+}
+
+pub async fn add_site(
+    db: &Db,
+    org: OrgId,
+    domain: &SiteDomain,
+    now: Timestamp,
+) -> Result<Site, AccountsError> {
+    let id = SiteId::random();
+    let inserted =
+        sqlx::query("INSERT INTO sites (id, org_id, domain, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(org.to_string())
+            .bind(domain.as_str())
+            .bind(now.as_unix_micros())
+            .execute(db.pool())
+            .await
+            .map_err(leadvault_store::StoreError::from);
+    match inserted {
+        Err(e) if e.is_unique_violation() => Err(AccountsError::SiteExists),
+        Err(e) => Err(e.into()),
+        Ok(_) => Ok(Site {
+            id,
+            domain: domain.clone(),
+            created_at: now,
+        }),
+    }
+}
+
+/// The organization's sites, by domain.
+pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError> {
+    let rows =
+        sqlx::query("SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain")
+            .bind(org.to_string())
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Site {
+                id: SiteId::parse(&row.try_get::<String, _>(0)?)
+                    .ok_or(AccountsError::Corrupt("a site id"))?,
+                domain: SiteDomain::parse(&row.try_get::<String, _>(1)?)
+                    .map_err(|_| AccountsError::Corrupt("a site domain"))?,
+                created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+            })
+        })
+        .collect()
+}
+
+/// Removes a site of `org`. `false` if `org` has no such site (another organization's
+/// site is never touched).
+pub async fn remove_site(db: &Db, org: OrgId, site: SiteId) -> Result<bool, AccountsError> {
+    Ok(
+        sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
+            .bind(org.to_string())
+            .bind(site.to_string())
+            .execute(db.pool())
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn domains_are_taken_from_urls_and_lower_cased() {
+        let parse = |s: &str| SiteDomain::parse(s).map(|d| d.as_str().to_owned());
+        assert_eq!(parse("Lima.LAW"), Ok("lima.law".into()));
+        assert_eq!(
+            parse(" https://www.lima.law/contact?x=1 "),
+            Ok("www.lima.law".into())
+        );
+        assert_eq!(parse("intake.lima.law."), Ok("intake.lima.law".into()));
+    }
+
+    #[test]
+    fn impossible_domains_are_refused() {
+        for bad in [
+            "",
+            "lima",
+            "lima..law",
+            "-lima.law",
+            "lima-.law",
+            "li ma.law",
+            "lima.law:8080",
+            "<script>.law",
+            "192.168.0.1",
+            "ftp://lima.law",
+            "lima.123",
+        ] {
+            assert!(SiteDomain::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            SiteDomain::parse(&format!("{}.law", "a".repeat(250))),
+            Err(SiteDomainError::TooLong)
+        );
+    }
+}

@@ -1,0 +1,324 @@
+//! Managing members: `GET /members`, inviting, changing a role and its reach, removing, and
+//! withdrawing invitations. Every handler requires [`Capability::ManageMembers`]; changes
+//! that touch owners also require being one ([`may_assign`]).
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{
+    AccountsError, Capability, Email, Grant, InvitationId, Role, Scope, Site, SiteId, UserId,
+    change_grant, find_member, invite, list_members, list_sites, may_assign, pending_invitations,
+    remove_member, revoke_invitation,
+};
+use leadvault_store::Timestamp;
+
+use crate::auth::{SignedIn, cleared_cookie};
+use crate::error::AppError;
+use crate::pages::{InvitationRow, MemberRow, MembersPage, RoleOption, SiteOption, render, utc};
+use crate::routes::forms::Fields;
+use crate::state::AppState;
+
+/// What the form said about the page beyond the stored data.
+#[derive(Default)]
+struct Extras {
+    invite_email: String,
+    invite_role: Option<Role>,
+    error: Option<String>,
+    invited: Option<(String, String)>,
+}
+
+async fn members_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    extras: Extras,
+) -> Result<MembersPage, AppError> {
+    let org = signed_in.member.org_id;
+    let sites = list_sites(state.db(), org).await?;
+    let domains: HashMap<SiteId, &str> = sites.iter().map(|s| (s.id, s.domain.as_str())).collect();
+    let options = |scope: &Scope| -> Vec<SiteOption> {
+        sites
+            .iter()
+            .map(|s| SiteOption {
+                id: s.id.to_string(),
+                domain: s.domain.to_string(),
+                checked: matches!(scope, Scope::Sites(set) if set.contains(&s.id)),
+            })
+            .collect()
+    };
+    let members = list_members(state.db(), org)
+        .await?
+        .into_iter()
+        .map(|m| MemberRow {
+            user_id: m.user_id.to_string(),
+            reach: match &m.scope {
+                Scope::Organization => "Whole organization".to_owned(),
+                Scope::Sites(set) if set.is_empty() => "No sites".to_owned(),
+                Scope::Sites(set) => set
+                    .iter()
+                    .filter_map(|id| domains.get(id).copied())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+            sites: options(&m.scope),
+            email: m.email,
+            role: m.role.to_string(),
+            since: utc(m.since),
+            is_me: m.user_id == signed_in.member.user_id,
+        })
+        .collect();
+    let invitations = pending_invitations(state.db(), org, Timestamp::now())
+        .await?
+        .into_iter()
+        .map(|i| InvitationRow {
+            id: i.id.to_string(),
+            email: i.email,
+            role: i.role.to_string(),
+            expires: utc(i.expires_at),
+        })
+        .collect();
+    let chosen = extras.invite_role.unwrap_or(Role::Intake);
+    Ok(MembersPage {
+        csrf: signed_in.csrf_token(),
+        members,
+        invitations,
+        roles: Role::ALL
+            .into_iter()
+            .map(|r| RoleOption {
+                value: r.as_str(),
+                selected: r == chosen,
+            })
+            .collect(),
+        sites: options(&Scope::Sites(BTreeSet::new())),
+        invite_email: extras.invite_email,
+        error: extras.error,
+        invited: extras.invited,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    signed_in.require(Capability::ManageMembers)?;
+    Ok(render(&members_page(&state, &signed_in, Extras::default()).await?).into_response())
+}
+
+/// The page again, with a message, as 422: the request changed nothing.
+async fn refused(
+    state: &AppState,
+    signed_in: &SignedIn,
+    extras: Extras,
+) -> Result<Response, AppError> {
+    let page = members_page(state, signed_in, extras).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+/// The role and reach a form asks for. No site ticked means the whole organization.
+fn requested_grant(fields: &Fields, sites: &[Site]) -> Result<Grant, String> {
+    let role: Role = fields.one("role").parse().map_err(|e| format!("{e}"))?;
+    let mut chosen = BTreeSet::new();
+    for text in fields.all("site") {
+        let id = SiteId::parse(text)
+            .filter(|id| sites.iter().any(|s| s.id == *id))
+            .ok_or_else(|| AccountsError::UnknownSite.to_string())?;
+        chosen.insert(id);
+    }
+    let scope = if chosen.is_empty() {
+        Scope::Organization
+    } else {
+        Scope::Sites(chosen)
+    };
+    Grant::new(role, scope).map_err(|e| e.to_string())
+}
+
+pub async fn invite_someone(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(Capability::ManageMembers)?;
+    let org = signed_in.member.org_id;
+    let mut extras = Extras {
+        invite_email: fields.one("email").chars().take(254).collect(),
+        invite_role: fields.one("role").parse().ok(),
+        ..Extras::default()
+    };
+    let email = match Email::parse(fields.one("email")) {
+        Ok(email) => email,
+        Err(e) => {
+            extras.error = Some(e.to_string());
+            return refused(&state, &signed_in, extras).await;
+        }
+    };
+    let sites = list_sites(state.db(), org).await?;
+    let grant = match requested_grant(&fields, &sites) {
+        Ok(grant) => grant,
+        Err(message) => {
+            extras.error = Some(message);
+            return refused(&state, &signed_in, extras).await;
+        }
+    };
+    if !may_assign(signed_in.member.role, None, Some(grant.role())) {
+        return Err(AppError::Forbidden);
+    }
+    let made = invite(
+        state.db(),
+        org,
+        signed_in.member.user_id,
+        &email,
+        &grant,
+        Timestamp::now(),
+    )
+    .await;
+    let (id, token) = match made {
+        Ok(made) => made,
+        Err(e @ (AccountsError::AlreadyMember | AccountsError::UnknownSite)) => {
+            extras.error = Some(e.to_string());
+            return refused(&state, &signed_in, extras).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    tracing::info!(target: "security", org_id = %org, invitation = %id, role = %grant.role(), "invitation made");
+    let link = format!(
+        "{}/invitation?token={}",
+        origin(&headers, state.options().https),
+        token.expose()
+    );
+    let extras = Extras {
+        invited: Some((email.as_str().to_owned(), link)),
+        ..Extras::default()
+    };
+    Ok(render(&members_page(&state, &signed_in, extras).await?).into_response())
+}
+
+/// The address this person reached us at, for a link they will pass on. Only ever shown
+/// back to the same requester, so a forged `Host` only misleads whoever forged it.
+fn origin(headers: &HeaderMap, https: bool) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// A member of the signed-in person's organization, by the id in the path; anything else
+/// (malformed, another organization's, nobody's) is 404.
+async fn target(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: &str,
+) -> Result<leadvault_accounts::Member, AppError> {
+    let user = UserId::parse(id).ok_or(AppError::NotFound)?;
+    find_member(state.db(), user, signed_in.member.org_id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// After a change to oneself, the session is gone: back to sign-in.
+fn after_change(state: &AppState, signed_in: &SignedIn, user: UserId) -> Response {
+    if user == signed_in.member.user_id {
+        (
+            [(header::SET_COOKIE, cleared_cookie(state.options()))],
+            Redirect::to("/login"),
+        )
+            .into_response()
+    } else {
+        Redirect::to("/members").into_response()
+    }
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(Capability::ManageMembers)?;
+    let target = target(&state, &signed_in, &id).await?;
+    let sites = list_sites(state.db(), signed_in.member.org_id).await?;
+    let grant = match requested_grant(&fields, &sites) {
+        Ok(grant) => grant,
+        Err(message) => {
+            let extras = Extras {
+                error: Some(message),
+                ..Extras::default()
+            };
+            return refused(&state, &signed_in, extras).await;
+        }
+    };
+    if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
+        return Err(AppError::Forbidden);
+    }
+    match change_grant(state.db(), target.org_id, target.user_id, &grant).await {
+        Ok(()) => {}
+        Err(AccountsError::LastOwner) => {
+            let extras = Extras {
+                error: Some(AccountsError::LastOwner.to_string()),
+                ..Extras::default()
+            };
+            return refused(&state, &signed_in, extras).await;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, role = %grant.role(), "role changed; sessions ended");
+    Ok(after_change(&state, &signed_in, target.user_id))
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(Capability::ManageMembers)?;
+    let target = target(&state, &signed_in, &id).await?;
+    if !may_assign(signed_in.member.role, Some(target.role), None) {
+        return Err(AppError::Forbidden);
+    }
+    match remove_member(state.db(), target.org_id, target.user_id).await {
+        Ok(()) => {}
+        Err(AccountsError::LastOwner) => {
+            let extras = Extras {
+                error: Some(AccountsError::LastOwner.to_string()),
+                ..Extras::default()
+            };
+            return refused(&state, &signed_in, extras).await;
+        }
+        Err(other) => return Err(other.into()),
+    }
+    tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, "member removed; sessions ended");
+    Ok(after_change(&state, &signed_in, target.user_id))
+}
+
+pub async fn withdraw_invitation(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(Capability::ManageMembers)?;
+    let id = InvitationId::parse(&id).ok_or(AppError::NotFound)?;
+    if !revoke_invitation(state.db(), signed_in.member.org_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/members").into_response())
+}

@@ -1,0 +1,104 @@
+//! The organization's sites: `GET /sites` lists them to anyone who works with sites;
+//! adding and removing need [`Capability::ManageSites`].
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{
+    AccountsError, Capability, SiteDomain, SiteId, add_site, list_sites, remove_site,
+};
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::pages::{SiteRow, SitesPage, render, utc};
+use crate::routes::forms::CsrfOnly;
+use crate::state::AppState;
+
+async fn sites_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    domain: String,
+    error: Option<String>,
+) -> Result<SitesPage, AppError> {
+    let sites = list_sites(state.db(), signed_in.member.org_id)
+        .await?
+        .into_iter()
+        .map(|s| SiteRow {
+            id: s.id.to_string(),
+            domain: s.domain.to_string(),
+            added: utc(s.created_at),
+        })
+        .collect();
+    Ok(SitesPage {
+        csrf: signed_in.csrf_token(),
+        sites,
+        may_manage: signed_in.member.may(Capability::ManageSites),
+        domain,
+        error,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    signed_in.require(Capability::ViewSites)?;
+    Ok(render(&sites_page(&state, &signed_in, String::new(), None).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SiteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    domain: String,
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Form(form): Form<SiteForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    signed_in.require(Capability::ManageSites)?;
+    let typed: String = form.domain.chars().take(253).collect();
+    let error = match SiteDomain::parse(&typed) {
+        Err(e) => e.to_string(),
+        Ok(domain) => {
+            match add_site(
+                state.db(),
+                signed_in.member.org_id,
+                &domain,
+                Timestamp::now(),
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to("/sites").into_response()),
+                Err(e @ AccountsError::SiteExists) => e.to_string(),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    let page = sites_page(&state, &signed_in, typed, Some(error)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    signed_in.require(Capability::ManageSites)?;
+    let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
+    if !remove_site(state.db(), signed_in.member.org_id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/sites").into_response())
+}
