@@ -65,6 +65,8 @@ pub struct Browser<'a> {
     app: &'a TestApp,
     cookies: BTreeMap<String, String>,
     user_agent: String,
+    /// Sent as `X-Forwarded-For`, for an app that trusts loopback as its proxy.
+    client_address: Option<String>,
 }
 
 impl<'a> Browser<'a> {
@@ -74,6 +76,26 @@ impl<'a> Browser<'a> {
             cookies: BTreeMap::new(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
                 .to_owned(),
+            client_address: None,
+        }
+    }
+
+    /// From now on, appear to come from `address` (through a trusted proxy on loopback), so
+    /// that per-address rate limits count this browser on its own.
+    pub fn set_client_address(&mut self, address: &str) {
+        self.client_address = Some(address.to_owned());
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .header("user-agent", &self.user_agent);
+        match &self.client_address {
+            Some(address) => request.header("x-forwarded-for", address),
+            None => request,
         }
     }
 
@@ -118,11 +140,7 @@ impl<'a> Browser<'a> {
 
     pub async fn get(&mut self, path: &str) -> Page {
         let response = self
-            .app
-            .client
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("user-agent", &self.user_agent)
+            .request(reqwest::Method::GET, path)
             .send()
             .await
             .unwrap();
@@ -132,11 +150,7 @@ impl<'a> Browser<'a> {
     /// Posts a form from one of the app's own pages.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let response = self
-            .app
-            .client
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .header("user-agent", &self.user_agent)
+            .request(reqwest::Method::POST, path)
             .header("origin", format!("http://{}", self.app.addr))
             .header("sec-fetch-site", "same-origin")
             .form(fields)

@@ -2,6 +2,7 @@
 //! over HTTP, the binary as a process, SQLite and PostgreSQL).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access_matrix;
 mod cli_admin;
 mod cli_config;
 mod cli_keys;

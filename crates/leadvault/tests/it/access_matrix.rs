@@ -1,0 +1,397 @@
+//! The access matrix: every route the router has × every role (and anonymous) × an object
+//! of one's own organization or of another, against the expected answer. The list of
+//! routes comes from the server itself, so a route added without an entry here fails.
+
+use leadvault_accounts::{Email, Grant, OrgId, Role, Scope, SiteDomain, UserId, add_site, invite};
+use leadvault_crypto::SecretToken;
+use leadvault_server::routes;
+use leadvault_store::{Timestamp, sqlx};
+use leadvault_test_support::{Browser, TestApp, TestPerson, on_both_engines};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Actor {
+    Anonymous,
+    Member(Role),
+}
+
+/// What a request should get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Status(u16),
+    /// 303 to this location.
+    Redirect(&'static str),
+}
+
+const SIGN_IN: Expect = Expect::Redirect("/login");
+
+/// Which object an `{id}` in the path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Whose {
+    Own,
+    Other,
+}
+
+/// How a route treats each actor.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// The same answer for everyone, signed in or not.
+    Public(Expect),
+    /// Anonymous: sign in. Every member: this.
+    SignedIn(Expect),
+    /// Anonymous: sign in. Members in these roles: this; others 403. Written out here, not
+    /// read from the policy, so that a change to the policy shows up as a failure.
+    Roles(&'static [Role], Expect),
+    /// Anything else, spelled out.
+    Custom(fn(Actor) -> Expect),
+}
+
+/// How the request is made: which anti-CSRF token a form carries, and the fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    None,
+    /// An anonymous form: double-submit cookie and field.
+    AnonymousForm(&'static [(&'static str, &'static str)]),
+    /// A signed-in form: the session's token.
+    SessionForm(&'static [(&'static str, &'static str)]),
+}
+
+struct Entry {
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+    rule: Rule,
+}
+
+fn enrolled(role: Role) -> bool {
+    role.requires_second_factor()
+}
+
+/// The expected answer of every route. Request bodies are chosen so that an allowed
+/// request is accepted up to validation (422) or succeeds harmlessly.
+fn table() -> Vec<Entry> {
+    use Body::*;
+    use Expect::*;
+    const MANAGERS: &[Role] = &[Role::Owner, Role::Admin];
+    const SITE_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Analyst];
+    use Rule::*;
+    let e = |method, path, body, rule| Entry {
+        method,
+        path,
+        body,
+        rule,
+    };
+    vec![
+        e("GET", "/", None, Public(Status(200))),
+        e("GET", "/healthz", None, Public(Status(200))),
+        e("GET", "/readyz", None, Public(Status(200))),
+        e("GET", "/static/app.css", None, Public(Status(200))),
+        e("GET", "/setup", None, Public(Status(404))),
+        e("POST", "/setup", AnonymousForm(&[]), Public(Status(404))),
+        e(
+            "GET",
+            "/login",
+            None,
+            Custom(|a| match a {
+                Actor::Anonymous => Status(200),
+                Actor::Member(_) => Redirect("/"),
+            }),
+        ),
+        e(
+            "POST",
+            "/login",
+            AnonymousForm(&[("password", "x")]),
+            Public(Status(422)),
+        ),
+        e("GET", "/login/two-factor", None, SignedIn(Redirect("/"))),
+        e(
+            "POST",
+            "/login/two-factor",
+            SessionForm(&[("code", "x")]),
+            SignedIn(Redirect("/")),
+        ),
+        e("GET", "/account", None, SignedIn(Status(200))),
+        e(
+            "GET",
+            "/account/two-factor",
+            None,
+            Custom(|a| match a {
+                Actor::Anonymous => SIGN_IN,
+                Actor::Member(r) if enrolled(r) => Redirect("/account"),
+                Actor::Member(_) => Status(200),
+            }),
+        ),
+        e(
+            "POST",
+            "/account/two-factor",
+            SessionForm(&[("code", "x")]),
+            Custom(|a| match a {
+                Actor::Anonymous => SIGN_IN,
+                Actor::Member(r) if enrolled(r) => Redirect("/account"),
+                Actor::Member(_) => Status(422),
+            }),
+        ),
+        e(
+            "GET",
+            "/account/two-factor/qr.svg",
+            None,
+            Custom(|a| match a {
+                Actor::Anonymous => SIGN_IN,
+                Actor::Member(r) if enrolled(r) => Status(404),
+                Actor::Member(_) => Status(200),
+            }),
+        ),
+        e(
+            "POST",
+            "/account/sessions/end-others",
+            SessionForm(&[]),
+            SignedIn(Redirect("/account")),
+        ),
+        e(
+            "POST",
+            "/account/sessions/{id}/end",
+            SessionForm(&[]),
+            SignedIn(Status(404)),
+        ),
+        e("GET", "/members", None, Roles(MANAGERS, Status(200))),
+        e(
+            "POST",
+            "/members/invite",
+            SessionForm(&[("email", "x"), ("role", "intake")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/members/{id}/role",
+            SessionForm(&[("role", "superuser")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/members/{id}/remove",
+            SessionForm(&[]),
+            Roles(MANAGERS, Redirect("/members")),
+        ),
+        e(
+            "POST",
+            "/invitations/{id}/revoke",
+            SessionForm(&[]),
+            Roles(MANAGERS, Redirect("/members")),
+        ),
+        e("GET", "/invitation", None, Public(Status(404))),
+        e(
+            "POST",
+            "/invitation",
+            AnonymousForm(&[]),
+            Public(Status(404)),
+        ),
+        e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
+        e(
+            "POST",
+            "/sites",
+            SessionForm(&[("domain", "not a domain")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/remove",
+            SessionForm(&[]),
+            Roles(MANAGERS, Redirect("/sites")),
+        ),
+        // Last, because it ends the session the rows above use.
+        e("POST", "/logout", SessionForm(&[]), Custom(|_| SIGN_IN)),
+    ]
+}
+
+fn expected(rule: Rule, actor: Actor, whose: Whose) -> Expect {
+    let member_answer = |allowed: bool, answer: Expect| match (allowed, whose) {
+        (false, _) => Expect::Status(403),
+        // Another organization's object is indistinguishable from no object.
+        (true, Whose::Other) => Expect::Status(404),
+        (true, Whose::Own) => answer,
+    };
+    match (rule, actor) {
+        (Rule::Public(answer), _) => answer,
+        (Rule::Custom(f), actor) => f(actor),
+        (Rule::SignedIn(_) | Rule::Roles(..), Actor::Anonymous) => SIGN_IN,
+        (Rule::SignedIn(answer), Actor::Member(_)) => member_answer(true, answer),
+        (Rule::Roles(roles, answer), Actor::Member(role)) => {
+            member_answer(roles.contains(&role), answer)
+        }
+    }
+}
+
+/// Inserts a member directly (no password hashing): a fresh target for removal.
+async fn bystander(app: &TestApp, org: OrgId) -> UserId {
+    let user = UserId::random();
+    let now = Timestamp::now().as_unix_micros();
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at) VALUES ($1, $2, 'x', $3)",
+    )
+    .bind(user.to_string())
+    .bind(format!("{user}@bystanders.test"))
+    .bind(now)
+    .execute(app.db.pool())
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, 'analyst', $3)")
+        .bind(org.to_string())
+        .bind(user.to_string())
+        .bind(now)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    user
+}
+
+/// The id an `{id}` route gets: a fresh object, so a request that succeeds leaves the next
+/// actor an object of its own.
+async fn object_id(
+    app: &TestApp,
+    path: &str,
+    whose: Whose,
+    org: OrgId,
+    owner: &TestPerson,
+) -> String {
+    let now = Timestamp::now();
+    if path.starts_with("/members/") {
+        bystander(app, org).await.to_string()
+    } else if path.starts_with("/sites/") {
+        let domain = SiteDomain::parse(&format!("s{}.example", UserId::random())).unwrap();
+        add_site(&app.db, org, &domain, now)
+            .await
+            .unwrap()
+            .id
+            .to_string()
+    } else if path.starts_with("/invitations/") {
+        let email = Email::parse(&format!("{}@invitees.test", UserId::random())).unwrap();
+        let grant = Grant::new(Role::Analyst, Scope::Organization).unwrap();
+        let (id, _) = invite(&app.db, org, owner.user_id, &email, &grant, now)
+            .await
+            .unwrap();
+        id.to_string()
+    } else if path.starts_with("/account/sessions/") {
+        // Someone else's live session (the other organization's owner's) or, for one's own
+        // organization, none at all: ending one's own current session is signing out.
+        let id: Option<Vec<u8>> = match whose {
+            Whose::Other => sqlx::query_scalar("SELECT id_hash FROM sessions WHERE user_id = $1")
+                .bind(owner.user_id.to_string())
+                .fetch_optional(app.db.pool())
+                .await
+                .unwrap(),
+            Whose::Own => None,
+        };
+        id.unwrap_or_else(|| vec![0xab; 32])
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    } else {
+        panic!("no object for {path}")
+    }
+}
+
+async fn answer(
+    browser: &mut Browser<'_>,
+    method: &str,
+    path: &str,
+    body: Body,
+    session_csrf: &str,
+    actor: Actor,
+) -> Expect {
+    let page = match (method, body) {
+        ("GET", Body::None) => browser.get(path).await,
+        ("POST", Body::None | Body::SessionForm(_)) => {
+            let fields = match body {
+                Body::SessionForm(fields) => fields,
+                _ => &[],
+            };
+            let mut all = vec![("csrf", session_csrf)];
+            all.extend_from_slice(fields);
+            browser.post(path, &all).await
+        }
+        ("POST", Body::AnonymousForm(fields)) => {
+            let token = SecretToken::generate().unwrap();
+            browser.set_cookie("lv_csrf", token.expose());
+            let email = format!("matrix-{actor:?}@nowhere.test").replace(['(', ')'], "");
+            let mut all = vec![("csrf", token.expose()), ("email", email.as_str())];
+            all.extend_from_slice(fields);
+            browser.post(path, &all).await
+        }
+        other => panic!("cannot make {other:?}"),
+    };
+    match (page.status.as_u16(), page.location()) {
+        (303, Some(location)) => match location {
+            "/" => Expect::Redirect("/"),
+            "/login" => SIGN_IN,
+            "/account" => Expect::Redirect("/account"),
+            "/members" => Expect::Redirect("/members"),
+            "/sites" => Expect::Redirect("/sites"),
+            other => panic!("{method} {path}: unexpected redirect to {other}"),
+        },
+        (status, _) => Expect::Status(status),
+    }
+}
+
+on_both_engines! {
+    async fn every_route_answers_every_role_as_the_policy_says(engine) {
+        // Each actor comes from its own address, so per-address rate limits stay out of the
+        // way of what this test is about.
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1"]).build().await;
+        let table = table();
+
+        // Every route of the router is in the table, and nothing else is.
+        let served: Vec<(String, &str)> = routes().into_iter().map(|(m, p)| (m.to_string(), p)).collect();
+        for (method, path) in &served {
+            assert!(
+                table.iter().any(|e| e.method == method && e.path == *path),
+                "{method} {path} is served but missing from the access matrix"
+            );
+        }
+        for entry in &table {
+            assert!(
+                served.iter().any(|(m, p)| m == entry.method && *p == entry.path),
+                "{} {} is in the matrix but not served", entry.method, entry.path
+            );
+        }
+
+        let (owner, owner_browser, _) = app.signed_in_owner("owner@a.test").await;
+        let (other_owner, _other_browser, _) = app.signed_in_owner("owner@b.test").await;
+        let mut actors: Vec<(Actor, Browser<'_>)> = vec![
+            (Actor::Anonymous, app.browser()),
+            (Actor::Member(Role::Owner), owner_browser),
+        ];
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Owner) {
+            let person = app.member(&owner, &format!("{role}@a.test"), role, Scope::Organization).await;
+            let (browser, _) = app.signed_in(&person).await;
+            actors.push((Actor::Member(role), browser));
+        }
+
+        let mut failures = Vec::new();
+        for (n, (actor, browser)) in actors.iter_mut().enumerate() {
+            browser.set_client_address(&format!("192.0.2.{}", n + 1));
+            let csrf = match actor {
+                Actor::Anonymous => String::new(),
+                Actor::Member(_) => browser.get("/account").await.csrf(),
+            };
+            for entry in &table {
+                let sides: &[Whose] = if entry.path.contains("{id}") { &[Whose::Own, Whose::Other] } else { &[Whose::Own] };
+                for whose in sides {
+                    let path = if entry.path.contains("{id}") {
+                        let (org, holder) = match whose {
+                            Whose::Own => (owner.org_id, &owner),
+                            Whose::Other => (other_owner.org_id, &other_owner),
+                        };
+                        entry.path.replace("{id}", &object_id(&app, entry.path, *whose, org, holder).await)
+                    } else {
+                        entry.path.to_owned()
+                    };
+                    let want = expected(entry.rule, *actor, *whose);
+                    let got = answer(browser, entry.method, &path, entry.body, &csrf, *actor).await;
+                    if got != want {
+                        failures.push(format!("{actor:?} {whose:?} {} {}: expected {want:?}, got {got:?}", entry.method, entry.path));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "access matrix violations:\n{}", failures.join("\n"));
+    }
+}
