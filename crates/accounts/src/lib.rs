@@ -15,6 +15,7 @@ mod migrations;
 mod org_name;
 mod owner;
 mod password;
+mod password_change;
 mod policy;
 mod role;
 mod second_factor;
@@ -41,6 +42,7 @@ pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
+pub use password_change::change_password;
 pub use policy::{Capability, Scope, may_assign};
 pub use role::{Role, UnknownRole};
 pub use second_factor::{

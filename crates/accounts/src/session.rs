@@ -77,6 +77,11 @@ impl SessionToken {
         self.0.hash()
     }
 
+    /// The stored form of this token, for queries in other modules of this crate.
+    pub(crate) fn hash_bytes(&self) -> Vec<u8> {
+        self.hash().as_bytes().to_vec()
+    }
+
     /// The anti-CSRF token for this session's forms: an HMAC of a fixed label under the
     /// session token. Only the holder of the session cookie can know it, it changes when the
     /// session id does, and the server needs to store nothing more to check it.

@@ -236,3 +236,10 @@ pub struct SitesPage {
     pub domain: String,
     pub error: Option<String>,
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    pub csrf: String,
+    pub error: Option<String>,
+}

@@ -152,6 +152,13 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             SignedIn(Status(404)),
         ),
+        e("GET", "/account/password", None, SignedIn(Status(200))),
+        e(
+            "POST",
+            "/account/password",
+            SessionForm(&[("current", "x"), ("new", "short")]),
+            SignedIn(Status(422)),
+        ),
         e("GET", "/members", None, Roles(MANAGERS, Status(200))),
         e(
             "POST",

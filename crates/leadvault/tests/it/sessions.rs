@@ -169,3 +169,40 @@ on_both_engines! {
         assert_eq!(sessions_in_db(&app).await, 2);
     }
 }
+
+on_both_engines! {
+    async fn a_new_password_needs_the_current_one_and_ends_every_other_session(engine) {
+        let app = TestApp::start(engine).await;
+        let (mut person, mut laptop, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        let mut phone = Browser::new(&app);
+        phone.sign_in_with_password(&person).await;
+        phone.second_factor(&leadvault_test_support::next_code(&enrolled.secret)).await;
+        assert_eq!(phone.get("/account").await.status, 200);
+
+        let page = laptop.get("/account/password").await;
+        let before = laptop.cookie("lv_session").unwrap().to_owned();
+        let new_password = "marble kettle orbit nineteen";
+        for (current, new, message) in [
+            ("not my password", new_password, "current password is not right"),
+            (person.password.as_str(), "too short", "at least 12"),
+            (person.password.as_str(), "1qaz2wsx3edc", "breached"),
+        ] {
+            let refused = laptop.submit(&page, "/account/password", &[("current", current), ("new", new)]).await;
+            assert_eq!(refused.status, 422, "{current} {new}");
+            assert!(refused.html.contains(message), "{}", refused.html);
+        }
+        assert_eq!(phone.get("/account").await.status, 200, "nothing changed yet");
+
+        let done = laptop.submit(&page, "/account/password", &[("current", &person.password), ("new", new_password)]).await;
+        assert_eq!(done.location(), Some("/account"), "{}", done.html);
+        assert_ne!(laptop.cookie("lv_session").unwrap(), before, "this session gets a new id");
+        assert_eq!(laptop.get("/account").await.status, 200, "and stays signed in");
+        assert_eq!(phone.get("/account").await.location(), Some("/login"), "every other session ended");
+
+        let old = app.browser().sign_in_with_password(&person).await;
+        assert_eq!(old.status, 422, "the old password no longer works");
+        person.password = new_password.to_owned();
+        let new = app.browser().sign_in_with_password(&person).await;
+        assert_eq!(new.location(), Some("/login/two-factor"));
+    }
+}

@@ -4,6 +4,7 @@ mod forms;
 mod health;
 mod invitation;
 mod members;
+mod password;
 mod setup;
 mod sign_in;
 mod sites;
@@ -51,6 +52,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(account::show_enrolment),
         ),
         (Method::POST, "/account/two-factor", post(account::confirm)),
+        (Method::GET, "/account/password", get(password::show)),
+        (Method::POST, "/account/password", post(password::change)),
         (
             Method::GET,
             "/account/two-factor/qr.svg",

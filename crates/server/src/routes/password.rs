@@ -1,0 +1,100 @@
+//! Changing one's password: `GET/POST /account/password`. The current password is asked for
+//! again (re-authentication); failures count towards the same back-off as sign-in.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{AccountsError, Password, change_password, sign_in_key};
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::auth::{SignedIn, session_cookie};
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use crate::pages::{PasswordPage, render};
+use crate::rate_limit::backoff_check;
+use crate::state::AppState;
+
+pub async fn show(signed_in: SignedIn) -> Result<Response, AppError> {
+    Ok(render(&PasswordPage {
+        csrf: signed_in.csrf_token(),
+        error: None,
+    })
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: Zeroizing<String>,
+    #[serde(default)]
+    new: Zeroizing<String>,
+}
+
+fn refused(signed_in: &SignedIn, message: String) -> Response {
+    let page = PasswordPage {
+        csrf: signed_in.csrf_token(),
+        error: Some(message),
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    state.limits().sign_in.check(&ip)?;
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    let now = Timestamp::now();
+    let key = sign_in_key(&signed_in.member.email);
+    let failures = &state.limits().sign_in_failures;
+    backoff_check(failures, &key, now)?;
+
+    let new = match Password::new(form.new.to_string()) {
+        Ok(new) => new,
+        Err(e) => return Ok(refused(&signed_in, format!("New password: {e}"))),
+    };
+    let Ok(current) = Password::offered(form.current.to_string()) else {
+        return Ok(refused(
+            &signed_in,
+            AccountsError::WrongPassword.to_string(),
+        ));
+    };
+    let user = signed_in.member.user_id;
+    let changed = change_password(
+        state.db(),
+        state.hasher(),
+        user,
+        current,
+        new,
+        &signed_in.token,
+        now,
+    )
+    .await;
+    match changed {
+        Ok(fresh) => {
+            failures.record_success(&key);
+            tracing::info!(target: "security", user_id = %user, "password changed; other sessions ended");
+            Ok((
+                [(header::SET_COOKIE, session_cookie(state.options(), &fresh)?)],
+                Redirect::to("/account"),
+            )
+                .into_response())
+        }
+        Err(AccountsError::WrongPassword) => {
+            failures.record_failure(&key, now);
+            Ok(refused(
+                &signed_in,
+                "Your current password is not right.".to_owned(),
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
