@@ -7,7 +7,8 @@
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     Capability, Member, Session, SessionStage, SessionToken, find_member, find_session,
 };
@@ -39,13 +40,35 @@ pub fn session_cookie(options: &WebOptions, token: &SessionToken) -> Result<Head
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub fn cleared_cookie(options: &WebOptions) -> HeaderValue {
+fn cleared_cookie(options: &WebOptions) -> HeaderValue {
     let value = if options.https {
         "__Host-lv_session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0"
     } else {
         "lv_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
     };
     HeaderValue::from_static(value)
+}
+
+/// A redirect that hands the browser a (new) session.
+pub fn redirect_with_session(
+    options: &WebOptions,
+    token: &SessionToken,
+    to: &str,
+) -> Result<Response, AppError> {
+    Ok((
+        [(header::SET_COOKIE, session_cookie(options, token)?)],
+        Redirect::to(to),
+    )
+        .into_response())
+}
+
+/// A redirect to the sign-in page that also removes the (ended) session cookie.
+pub fn signed_out(options: &WebOptions) -> Response {
+    (
+        [(header::SET_COOKIE, cleared_cookie(options))],
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 /// The session token the browser sent, if it has the shape of one.

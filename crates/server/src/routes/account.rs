@@ -15,7 +15,7 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, SigningIn, cleared_cookie, session_cookie};
+use crate::auth::{SignedIn, SigningIn, session_cookie, signed_out};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{AccountPage, EnrolPage, RecoveryCodesPage, SessionRow, render, utc};
@@ -76,11 +76,7 @@ pub async fn end_one_session(
     if still_here {
         Ok(Redirect::to("/account").into_response())
     } else {
-        Ok((
-            [(header::SET_COOKIE, cleared_cookie(state.options()))],
-            Redirect::to("/login"),
-        )
-            .into_response())
+        Ok(signed_out(state.options()))
     }
 }
 

@@ -14,7 +14,7 @@ use leadvault_accounts::{
 };
 use leadvault_store::Timestamp;
 
-use crate::auth::{SignedIn, cleared_cookie};
+use crate::auth::{SignedIn, signed_out};
 use crate::error::AppError;
 use crate::pages::{InvitationRow, MemberRow, MembersPage, RoleOption, SiteOption, render, utc};
 use crate::routes::forms::Fields;
@@ -27,6 +27,15 @@ struct Extras {
     invite_role: Option<Role>,
     error: Option<String>,
     invited: Option<(String, String)>,
+}
+
+impl Extras {
+    fn error(message: String) -> Self {
+        Self {
+            error: Some(message),
+            ..Self::default()
+        }
+    }
 }
 
 async fn members_page(
@@ -227,11 +236,7 @@ async fn target(
 /// After a change to oneself, the session is gone: back to sign-in.
 fn after_change(state: &AppState, signed_in: &SignedIn, user: UserId) -> Response {
     if user == signed_in.member.user_id {
-        (
-            [(header::SET_COOKIE, cleared_cookie(state.options()))],
-            Redirect::to("/login"),
-        )
-            .into_response()
+        signed_out(state.options())
     } else {
         Redirect::to("/members").into_response()
     }
@@ -251,25 +256,15 @@ pub async fn change_role(
     let sites = list_sites(state.db(), signed_in.member.org_id).await?;
     let grant = match requested_grant(&fields, &sites) {
         Ok(grant) => grant,
-        Err(message) => {
-            let extras = Extras {
-                error: Some(message),
-                ..Extras::default()
-            };
-            return refused(&state, &signed_in, extras).await;
-        }
+        Err(message) => return refused(&state, &signed_in, Extras::error(message)).await,
     };
     if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
         return Err(AppError::Forbidden);
     }
     match change_grant(state.db(), target.org_id, target.user_id, &grant).await {
         Ok(()) => {}
-        Err(AccountsError::LastOwner) => {
-            let extras = Extras {
-                error: Some(AccountsError::LastOwner.to_string()),
-                ..Extras::default()
-            };
-            return refused(&state, &signed_in, extras).await;
+        Err(e @ AccountsError::LastOwner) => {
+            return refused(&state, &signed_in, Extras::error(e.to_string())).await;
         }
         Err(other) => return Err(other.into()),
     }
@@ -293,12 +288,8 @@ pub async fn remove(
     }
     match remove_member(state.db(), target.org_id, target.user_id).await {
         Ok(()) => {}
-        Err(AccountsError::LastOwner) => {
-            let extras = Extras {
-                error: Some(AccountsError::LastOwner.to_string()),
-                ..Extras::default()
-            };
-            return refused(&state, &signed_in, extras).await;
+        Err(e @ AccountsError::LastOwner) => {
+            return refused(&state, &signed_in, Extras::error(e.to_string())).await;
         }
         Err(other) => return Err(other.into()),
     }

@@ -3,14 +3,14 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Password, change_password, sign_in_key};
 use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, session_cookie};
+use crate::auth::{SignedIn, redirect_with_session};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{PasswordPage, render};
@@ -82,11 +82,7 @@ pub async fn change(
         Ok(fresh) => {
             failures.record_success(&key);
             tracing::info!(target: "security", user_id = %user, "password changed; other sessions ended");
-            Ok((
-                [(header::SET_COOKIE, session_cookie(state.options(), &fresh)?)],
-                Redirect::to("/account"),
-            )
-                .into_response())
+            redirect_with_session(state.options(), &fresh, "/account")
         }
         Err(AccountsError::WrongPassword) => {
             failures.record_failure(&key, now);

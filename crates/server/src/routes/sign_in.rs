@@ -13,7 +13,7 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, SigningIn, cleared_cookie, presented_token, session_cookie};
+use crate::auth::{SignedIn, SigningIn, presented_token, redirect_with_session, signed_out};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{SecondFactorPage, SignInPage, render};
@@ -127,11 +127,7 @@ pub async fn submit(
     )
     .await?;
     tracing::info!(target: "security", user_id = %accepted.user_id, stage = ?accepted.stage, "password accepted");
-    Ok((
-        [(header::SET_COOKIE, session_cookie(state.options(), &token)?)],
-        Redirect::to(next_page(accepted.stage)),
-    )
-        .into_response())
+    redirect_with_session(state.options(), &token, next_page(accepted.stage))
 }
 
 pub async fn show_second_factor(signing_in: SigningIn) -> Result<Response, AppError> {
@@ -181,11 +177,7 @@ pub async fn submit_second_factor(
         .await?
         .ok_or(AppError::SignInRequired)?;
     tracing::info!(target: "security", user_id = %session.user_id, "signed in");
-    Ok((
-        [(header::SET_COOKIE, session_cookie(state.options(), &fresh)?)],
-        Redirect::to("/"),
-    )
-        .into_response())
+    redirect_with_session(state.options(), &fresh, "/")
 }
 
 pub async fn sign_out(
@@ -197,9 +189,5 @@ pub async fn sign_out(
     signing_in.verify_csrf(&headers, &form.csrf)?;
     end_session(state.db(), &signing_in.token).await?;
     tracing::info!(target: "security", user_id = %signing_in.session.user_id, "signed out");
-    Ok((
-        [(header::SET_COOKIE, cleared_cookie(state.options()))],
-        Redirect::to("/login"),
-    )
-        .into_response())
+    Ok(signed_out(state.options()))
 }
