@@ -10,8 +10,8 @@ pub fn migrations() -> Vec<Migration> {
 }
 
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
-/// and for `keys status`. The domain crates that store personal data (intake) add theirs
-/// here; accounts and keys store none.
+/// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
+/// `OrgId::INSTANCE`); intake will add the columns of personal data.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
-    Vec::new()
+    vec![leadvault_accounts::TOTP_SECRET_COLUMN]
 }

@@ -19,6 +19,8 @@ pub struct TestApp {
     pub db: Db,
     pub client: reqwest::Client,
     pub engine: Engine,
+    /// The server's own keyring (shared, caches included).
+    pub keyring: Arc<Keyring>,
     test_db: TestDb,
     _key_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
@@ -110,7 +112,7 @@ impl TestAppBuilder {
         let state = AppState::new(
             db.clone(),
             PasswordHasher::new(2),
-            keyring,
+            keyring.clone(),
             WebOptions {
                 https: self.https,
                 trusted_proxies: self.trusted_proxies.clone(),
@@ -138,6 +140,7 @@ impl TestAppBuilder {
             db,
             client,
             engine: self.engine,
+            keyring,
             test_db,
             _key_dir: key_dir,
             stop: Some(stop),

@@ -221,6 +221,12 @@ fn show_progress(p: Progress) {
 
 async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
     let org = parse_org(org_text)?;
+    if org == OrgId::INSTANCE {
+        // Not a tenant: its keys protect every person's second factor.
+        return Err(CliError::Invalid(format!(
+            "{org} is the installation's own key owner (people's TOTP secrets), not an organization; nothing was destroyed"
+        )));
+    }
     println!(
         "This destroys every key of organization {org}. Its encrypted data can never be read again, by anyone."
     );

@@ -109,6 +109,23 @@ async fn status_rotation_and_shredding_from_the_command_line() {
         "{}",
         out.stderr
     );
+    // The installation's own keys (people's TOTP secrets) are not a tenant's to shred.
+    let instance = "00000000-0000-0000-0000-000000000000";
+    let out = run_leadvault(
+        leadvault_bin(),
+        d,
+        &["keys", "shred-tenant", "--org", instance],
+        &[],
+        Some(&format!("{instance}\n")),
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        out.stderr
+            .contains("not an organization; nothing was destroyed"),
+        "{}",
+        out.stderr
+    );
     let out = run_leadvault(leadvault_bin(), d, &["keys", "status"], &[], None).await;
     assert!(
         out.stdout.contains("Organizations with keys: 1"),

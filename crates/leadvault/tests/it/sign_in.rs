@@ -177,3 +177,33 @@ on_both_engines! {
         assert_eq!(&statuses[20..], &[429, 429]);
     }
 }
+
+on_both_engines! {
+    async fn totp_secrets_follow_a_rotation_of_the_installation_key(engine) {
+        use std::ops::ControlFlow;
+        use leadvault_accounts::OrgId;
+        use leadvault_store::{Timestamp, sqlx};
+
+        let app = TestApp::start(engine).await;
+        let (person, _first, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        let sealed = || async {
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT secret FROM totp_credentials")
+                .fetch_one(app.db.pool()).await.unwrap()
+        };
+        let before = sealed().await;
+
+        let now = Timestamp::now();
+        app.keyring.rotate_tenant(OrgId::INSTANCE, now).await.unwrap();
+        let report = app.keyring
+            .reencrypt(OrgId::INSTANCE, &leadvault_server::encrypted_columns(), 100, now, |_| ControlFlow::Continue(()))
+            .await
+            .unwrap();
+        assert_eq!((report.total, report.reencrypted), (1, 1));
+        assert_ne!(sealed().await, before, "re-encrypted under the new key");
+
+        let mut browser = app.browser();
+        browser.sign_in_with_password(&person).await;
+        let done = browser.second_factor(&next_code(&enrolled.secret)).await;
+        assert_eq!(done.location(), Some("/"), "the secret still decrypts: {}", done.html);
+    }
+}
