@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
 
 use crate::email::Email;
 use crate::error::AccountsError;
@@ -52,13 +52,14 @@ pub async fn invite(
     grant: &Grant,
     now: Timestamp,
 ) -> Result<(InvitationId, SecretToken), AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let already = sqlx::query(
         "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.org_id = $1 AND u.email = $2",
     )
     .bind(org.to_string())
     .bind(email.as_str())
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await?
     .try_get::<i64, _>(0)?;
     if already > 0 {
@@ -66,7 +67,6 @@ pub async fn invite(
     }
     let id = InvitationId::random();
     let token = SecretToken::generate()?;
-    let mut tx = db.begin().await?;
     sqlx::query(
         "INSERT INTO invitations (id, org_id, email, role, scope, token_hash, invited_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -109,14 +109,16 @@ pub async fn pending_invitations(
     org: OrgId,
     now: Timestamp,
 ) -> Result<Vec<Invitation>, AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query(
         "SELECT id, email, role, expires_at FROM invitations \
          WHERE org_id = $1 AND expires_at > $2 ORDER BY created_at",
     )
     .bind(org.to_string())
     .bind(now.as_unix_micros())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     rows.iter()
         .map(|row| {
             Ok(Invitation {
@@ -139,15 +141,15 @@ pub async fn revoke_invitation(
     org: OrgId,
     id: InvitationId,
 ) -> Result<bool, AccountsError> {
-    Ok(
-        sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND id = $2")
-            .bind(org.to_string())
-            .bind(id.to_string())
-            .execute(db.pool())
-            .await?
-            .rows_affected()
-            == 1,
-    )
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let removed = sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed == 1)
 }
 
 /// What the link shows, if the token is a live invitation.
@@ -156,6 +158,8 @@ pub async fn view_invitation(
     token: &SecretToken,
     now: Timestamp,
 ) -> Result<Option<InvitationView>, AccountsError> {
+    // The token says which organization: the lookup has to cross them all.
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     let row = sqlx::query(
         "SELECT o.name, i.email, i.role, (SELECT count(*) FROM users u WHERE u.email = i.email) \
          FROM invitations i JOIN organizations o ON o.id = i.org_id \
@@ -163,8 +167,9 @@ pub async fn view_invitation(
     )
     .bind(token.hash().as_bytes().to_vec())
     .bind(now.as_unix_micros())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await?;
+    tx.commit().await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -209,7 +214,7 @@ pub async fn accept_invitation(
         None => (UserId::random(), Some(hasher.hash(password).await?)),
     };
 
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     let row = sqlx::query(
         "SELECT id, org_id, role, scope FROM invitations WHERE token_hash = $1 AND expires_at > $2",
     )
@@ -221,6 +226,8 @@ pub async fn accept_invitation(
     let invitation: String = row.try_get(0)?;
     let org = OrgId::parse(&row.try_get::<String, _>(1)?)
         .ok_or(AccountsError::Corrupt("an organization id"))?;
+    // From here on, only that organization's rows.
+    set_tenant_scope(&mut tx, TenantScope::Org(org)).await?;
     let role: Role = row
         .try_get::<String, _>(2)?
         .parse()

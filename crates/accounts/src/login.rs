@@ -5,7 +5,7 @@
 //! answer `None`. Which one it was is never told to the client.
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId};
+use leadvault_store::{Db, OrgId, TenantScope};
 
 use crate::email::Email;
 use crate::error::AccountsError;
@@ -57,12 +57,16 @@ pub async fn check_password(
         return Ok(None);
     }
 
+    // A person's memberships, in whichever organizations: the one lookup sign-in makes
+    // across organizations.
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     let memberships = sqlx::query(
         "SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id",
     )
     .bind(&user_text)
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let Some(first) = memberships.first() else {
         // Removed from every organization: nothing to sign in to.
         return Ok(None);

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp, Tx};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::error::AccountsError;
 use crate::ids::{SiteId, UserId};
@@ -31,6 +31,7 @@ pub async fn find_member(
     user: UserId,
     org: OrgId,
 ) -> Result<Option<Member>, AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let row = sqlx::query(
         "SELECT m.role, m.scope, u.email, o.name FROM memberships m \
          JOIN users u ON u.id = m.user_id JOIN organizations o ON o.id = m.org_id \
@@ -38,12 +39,13 @@ pub async fn find_member(
     )
     .bind(user.to_string())
     .bind(org.to_string())
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = row else {
         return Ok(None);
     };
-    let scope = load_scope(db, org, user, &row.try_get::<String, _>(1)?).await?;
+    let scope = load_scope(&mut tx, org, user, &row.try_get::<String, _>(1)?).await?;
+    tx.commit().await?;
     Ok(Some(Member {
         user_id: user,
         org_id: org,
@@ -58,7 +60,12 @@ fn parse_role(text: &str) -> Result<Role, AccountsError> {
     text.parse().map_err(|_| AccountsError::Corrupt("a role"))
 }
 
-async fn load_scope(db: &Db, org: OrgId, user: UserId, kind: &str) -> Result<Scope, AccountsError> {
+async fn load_scope(
+    tx: &mut Tx,
+    org: OrgId,
+    user: UserId,
+    kind: &str,
+) -> Result<Scope, AccountsError> {
     match kind {
         "organization" => Ok(Scope::Organization),
         "sites" => {
@@ -67,7 +74,7 @@ async fn load_scope(db: &Db, org: OrgId, user: UserId, kind: &str) -> Result<Sco
             )
             .bind(org.to_string())
             .bind(user.to_string())
-            .fetch_all(db.pool())
+            .fetch_all(&mut **tx)
             .await?;
             let sites = rows
                 .iter()
@@ -111,7 +118,8 @@ impl Grant {
     }
 }
 
-/// Writes the grant of `user` in `org`, inside the caller's transaction. The sites must
+/// Writes the grant of `user` in `org`, inside the caller's transaction (scoped to `org`).
+/// The sites must
 /// belong to `org`; any that do not are refused as unknown.
 pub(crate) async fn write_grant(
     tx: &mut Tx,
@@ -162,12 +170,13 @@ pub struct MemberSummary {
 }
 
 pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query(
         "SELECT m.user_id, u.email, m.role, m.scope, m.created_at FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
     )
     .bind(org.to_string())
-    .fetch_all(db.pool())
+    .fetch_all(&mut *tx)
     .await?;
     let mut members = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -177,10 +186,11 @@ pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, Acc
             user_id: user,
             email: row.try_get(1)?,
             role: parse_role(&row.try_get::<String, _>(2)?)?,
-            scope: load_scope(db, org, user, &row.try_get::<String, _>(3)?).await?,
+            scope: load_scope(&mut tx, org, user, &row.try_get::<String, _>(3)?).await?,
             since: Timestamp::from_unix_micros(row.try_get(4)?),
         });
     }
+    tx.commit().await?;
     Ok(members)
 }
 
@@ -203,7 +213,7 @@ pub async fn change_grant(
     user: UserId,
     grant: &Grant,
 ) -> Result<(), AccountsError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let exists = sqlx::query("SELECT count(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())
         .bind(user.to_string())
@@ -226,7 +236,7 @@ pub async fn change_grant(
 /// Removes a member from `org` and signs them out everywhere. The person's account stays
 /// (they may belong to other organizations).
 pub async fn remove_member(db: &Db, org: OrgId, user: UserId) -> Result<(), AccountsError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())
         .bind(user.to_string())

@@ -17,4 +17,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_sites_and_invitations.sql"),
         postgres: include_str!("../migrations/postgres/0003_sites_and_invitations.sql"),
     },
+    Migration {
+        id: "accounts/0004_tenant_walls",
+        sqlite: include_str!("../migrations/sqlite/0004_tenant_walls.sql"),
+        postgres: include_str!("../migrations/postgres/0004_tenant_walls.sql"),
+    },
 ];

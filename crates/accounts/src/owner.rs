@@ -1,7 +1,7 @@
 //! Creating an organization together with its first owner.
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Timestamp, Tx};
+use leadvault_store::{Db, TenantScope, Timestamp, Tx, set_tenant_scope};
 
 use crate::email::Email;
 use crate::error::AccountsError;
@@ -49,7 +49,10 @@ pub struct Owner {
 
 /// Whether any organization has an owner yet; until one does, first-run setup is open.
 pub async fn owner_exists(db: &Db) -> Result<bool, AccountsError> {
-    Ok(owner_count(db.pool()).await? > 0)
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+    let count = owner_count(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(count > 0)
 }
 
 pub(crate) async fn owner_count<'e>(
@@ -80,7 +83,8 @@ pub async fn create_owner(
     Ok(owner)
 }
 
-/// Inserts organization, user and owner membership inside the caller's transaction.
+/// Inserts organization, user and owner membership inside the caller's transaction, which
+/// from here on is scoped to the new organization.
 pub(crate) async fn insert_owner(
     tx: &mut Tx,
     new: &HashedOwner,
@@ -95,6 +99,7 @@ pub(crate) async fn insert_owner(
         org_id: OrgId::random(),
         user_id: UserId::random(),
     };
+    set_tenant_scope(tx, TenantScope::Org(owner.org_id)).await?;
     sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
         .bind(owner.org_id.to_string())
         .bind(org_name.as_str())

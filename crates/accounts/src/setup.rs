@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Timestamp};
+use leadvault_store::{Db, TenantScope, Timestamp};
 
 use crate::error::AccountsError;
 use crate::owner::{NewOwner, Owner, insert_owner, owner_count};
@@ -41,7 +41,10 @@ pub async fn setup_is_open(
     token: &SecretToken,
     now: Timestamp,
 ) -> Result<bool, AccountsError> {
-    Ok(owner_count(db.pool()).await? == 0 && setup_token_is_valid(db, token, now).await?)
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+    let owners = owner_count(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(owners == 0 && setup_token_is_valid(db, token, now).await?)
 }
 
 /// Whether the token would be accepted now (to decide whether to show the setup form).
@@ -70,7 +73,8 @@ pub async fn complete_setup(
 ) -> Result<Owner, AccountsError> {
     let new = new.hashed(hasher).await?;
 
-    let mut tx = db.begin().await?;
+    // Whether any organization has an owner is a question across organizations.
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     // Deleting every token both closes all links and serializes concurrent attempts: the
     // second one waits for the first to commit, then finds its own token already gone.
     let deleted = sqlx::query("DELETE FROM setup_tokens RETURNING token_hash, expires_at")

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 
 use crate::error::AccountsError;
 use crate::ids::SiteId;
@@ -90,33 +90,38 @@ pub async fn add_site(
     now: Timestamp,
 ) -> Result<Site, AccountsError> {
     let id = SiteId::random();
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let inserted =
         sqlx::query("INSERT INTO sites (id, org_id, domain, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id.to_string())
             .bind(org.to_string())
             .bind(domain.as_str())
             .bind(now.as_unix_micros())
-            .execute(db.pool())
+            .execute(&mut *tx)
             .await
             .map_err(leadvault_store::StoreError::from);
     match inserted {
-        Err(e) if e.is_unique_violation() => Err(AccountsError::SiteExists),
-        Err(e) => Err(e.into()),
-        Ok(_) => Ok(Site {
-            id,
-            domain: domain.clone(),
-            created_at: now,
-        }),
+        Err(e) if e.is_unique_violation() => return Err(AccountsError::SiteExists),
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
     }
+    tx.commit().await?;
+    Ok(Site {
+        id,
+        domain: domain.clone(),
+        created_at: now,
+    })
 }
 
 /// The organization's sites, by domain.
 pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let rows =
         sqlx::query("SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain")
             .bind(org.to_string())
-            .fetch_all(db.pool())
+            .fetch_all(&mut *tx)
             .await?;
+    tx.commit().await?;
     rows.iter()
         .map(|row| {
             Ok(Site {
@@ -133,15 +138,15 @@ pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError>
 /// Removes a site of `org`. `false` if `org` has no such site (another organization's
 /// site is never touched).
 pub async fn remove_site(db: &Db, org: OrgId, site: SiteId) -> Result<bool, AccountsError> {
-    Ok(
-        sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
-            .bind(org.to_string())
-            .bind(site.to_string())
-            .execute(db.pool())
-            .await?
-            .rows_affected()
-            == 1,
-    )
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let removed = sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
+        .bind(org.to_string())
+        .bind(site.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(removed == 1)
 }
 
 #[cfg(test)]

@@ -87,6 +87,12 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), CliError> {
 /// call applied. Call [`prepare_data_dir`] first.
 pub async fn open_database(config: &Config) -> Result<(Db, Vec<&'static str>), CliError> {
     let db = Db::connect(&config.database_url, &config.db_options()).await?;
+    if db.bypasses_row_security().await? {
+        tracing::warn!(
+            target: "security",
+            "the database role is a superuser or has BYPASSRLS, so row-level security does not separate organizations; connect as an ordinary role (see docs/SECURITY.md)"
+        );
+    }
     let applied = migrate(&db, &leadvault_server::migrations(), Timestamp::now()).await?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), migrations = ?applied, "applied database migrations");

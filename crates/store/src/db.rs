@@ -6,6 +6,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 
 use crate::error::StoreError;
+use crate::tenant::{TenantScope, set_tenant_scope};
 use crate::url::DatabaseUrl;
 
 /// The two database engines Leadvault runs on.
@@ -112,6 +113,29 @@ impl Db {
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// A transaction that sees the rows of `scope` only (see [`TenantScope`]). Every query
+    /// of tenant tables runs in one.
+    pub async fn begin_in(&self, scope: TenantScope) -> Result<Tx, StoreError> {
+        let mut tx = self.begin().await?;
+        set_tenant_scope(&mut tx, scope).await?;
+        Ok(tx)
+    }
+
+    /// Whether the role we connect as is exempt from row-level security (a PostgreSQL
+    /// superuser, or a role with BYPASSRLS): then the second wall between tenants is down.
+    /// Always `false` on SQLite, which has no such wall.
+    pub async fn bypasses_row_security(&self) -> Result<bool, StoreError> {
+        if self.engine != Engine::Postgres {
+            return Ok(false);
+        }
+        let exempt: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN rolsuper OR rolbypassrls THEN 1 ELSE 0 END FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(exempt == 1)
     }
 
     /// Proves a connection can be had and a statement runs.

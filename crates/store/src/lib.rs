@@ -17,7 +17,7 @@ mod url;
 pub use db::{Db, DbOptions, Engine, Tx};
 pub use error::StoreError;
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
-pub use tenant::OrgId;
+pub use tenant::{OrgId, TenantScope, set_tenant_scope};
 pub use time::Timestamp;
 pub use url::{DatabaseUrl, DatabaseUrlError};
 

@@ -16,6 +16,8 @@ use crate::db::TestDb;
 #[derive(Debug)]
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// For the test's own queries and fixtures: every organization in scope (the server
+    /// itself connects separately, bound by row security on PostgreSQL).
     pub db: Db,
     pub client: reqwest::Client,
     pub engine: Engine,
@@ -94,7 +96,12 @@ impl TestAppBuilder {
             max_connections: 5,
             acquire_timeout: Duration::from_secs(2),
         };
-        let db = Db::connect(url, &options).await.expect("connect");
+        // The application's pool, as an ordinary role; the test's own pool sees every
+        // organization (on SQLite they are the same file).
+        let app_db = Db::connect(url, &options).await.expect("connect");
+        let db = Db::connect(test_db.inspect_url(), &options)
+            .await
+            .expect("connect for inspection");
         if self.migrate {
             migrate(&db, &leadvault_server::migrations(), Timestamp::now())
                 .await
@@ -105,12 +112,12 @@ impl TestAppBuilder {
         key_file.load_or_create().expect("root key");
         let root = LocalProvider::open(&key_file).expect("local provider");
         let keyring = Arc::new(Keyring::new(
-            db.clone(),
+            app_db.clone(),
             Arc::new(root),
             CacheSettings::default(),
         ));
         let state = AppState::new(
-            db.clone(),
+            app_db,
             PasswordHasher::new(2),
             keyring.clone(),
             WebOptions {

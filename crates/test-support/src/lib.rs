@@ -28,7 +28,9 @@ pub use certs::TestCert;
 pub use db::TestDb;
 pub use leadvault_store::Engine;
 pub use people::{Enrolled, TEST_PASSWORD, TestPerson, next_code};
-pub use postgres::{admin_url as postgres_admin_url, postgres_available};
+pub use postgres::{
+    admin_url as postgres_admin_url, app_role as postgres_app_role, postgres_available,
+};
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;
 pub use softhsm::{SoftHsmToken, softhsm_token};

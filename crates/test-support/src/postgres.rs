@@ -80,3 +80,47 @@ pub async fn postgres_available() -> bool {
         }
     }
 }
+
+/// The role the application connects as in tests. Superusers and roles with BYPASSRLS are
+/// exempt from row-level security, so the application must never run as one, in tests
+/// least of all: the admin role itself when it is an ordinary role (as CI's is), else the
+/// ordinary role `leadvault_app`, created once.
+pub async fn app_role() -> Result<Option<String>, String> {
+    static ROLE: OnceCell<Result<Option<String>, String>> = OnceCell::const_new();
+    ROLE.get_or_init(|| async {
+        let admin = admin_url().await?;
+        let mut conn = sqlx::AnyConnection::connect(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let privileged: i64 = sqlx::query_scalar(
+            "SELECT CASE WHEN rolsuper OR rolbypassrls THEN 1 ELSE 0 END FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+        if privileged == 0 {
+            let _ = conn.close().await;
+            return Ok(None);
+        }
+        // Tests start in parallel: a concurrent creation is as good as our own.
+        let _ = sqlx::raw_sql(
+            "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'leadvault_app') \
+             THEN CREATE ROLE leadvault_app LOGIN NOSUPERUSER NOBYPASSRLS; END IF; END$$",
+        )
+        .execute(&mut conn)
+        .await;
+        let exists: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM pg_roles WHERE rolname = 'leadvault_app'")
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| e.to_string())?;
+        let _ = conn.close().await;
+        if exists == 1 {
+            Ok(Some("leadvault_app".to_owned()))
+        } else {
+            Err("could not create the role leadvault_app".to_owned())
+        }
+    })
+    .await
+    .clone()
+}

@@ -17,6 +17,7 @@ mod sessions;
 mod setup_page;
 mod sign_in;
 mod storage;
+mod tenant_walls;
 mod tls;
 
 use std::path::Path;
