@@ -28,6 +28,10 @@ pub enum AccountsError {
     InvitationInvalid,
     #[error("that password is not right")]
     WrongPassword,
+    #[error("this reset link is not valid: it was already used, has expired, or was mistyped")]
+    ResetInvalid,
+    #[error("enter a code from your authenticator app, or a recovery code")]
+    SecondFactorRequired,
     #[error("two-factor authentication is already set up")]
     AlreadyEnrolled,
     #[error("two-factor authentication is not set up")]

@@ -16,6 +16,7 @@ mod org_name;
 mod owner;
 mod password;
 mod password_change;
+mod password_reset;
 mod policy;
 mod role;
 mod second_factor;
@@ -43,6 +44,9 @@ pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
 pub use password_change::change_password;
+pub use password_reset::{
+    RESET_LIFETIME, ResetView, complete_password_reset, request_password_reset, view_password_reset,
+};
 pub use policy::{Capability, Scope, may_assign};
 pub use role::{Role, UnknownRole};
 pub use second_factor::{

@@ -22,4 +22,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_tenant_walls.sql"),
         postgres: include_str!("../migrations/postgres/0004_tenant_walls.sql"),
     },
+    Migration {
+        id: "accounts/0005_password_resets",
+        sqlite: include_str!("../migrations/sqlite/0005_password_resets.sql"),
+        postgres: include_str!("../migrations/postgres/0005_password_resets.sql"),
+    },
 ];

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::mail::MailLayer;
 use crate::resolve::ConfigError;
 
 pub const ENV_PREFIX: &str = "LEADVAULT_";
@@ -25,6 +26,9 @@ pub struct Layer {
     pub shutdown_grace_secs: Option<u64>,
     pub tls: Option<TlsLayer>,
     pub keys: Option<KeysLayer>,
+    /// The origin people open Leadvault at; links in e-mail point there.
+    pub public_url: Option<String>,
+    pub mail: Option<MailLayer>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -124,6 +128,11 @@ impl Layer {
                 "KEYS_PKCS11_PIN_FILE" => {
                     layer.keys.get_or_insert_default().pkcs11_pin_file = Some(path())
                 }
+                "PUBLIC_URL" => layer.public_url = Some(value.clone()),
+                "MAIL_SMTP_URL" => {
+                    layer.mail.get_or_insert_default().smtp_url = Some(value.clone());
+                }
+                "MAIL_FROM" => layer.mail.get_or_insert_default().from = Some(value.clone()),
                 _ => return Err(ConfigError::UnknownEnv(name)),
             }
         }
@@ -164,6 +173,11 @@ impl Layer {
                     pkcs11_pin_env: top.pkcs11_pin_env.or(base.pkcs11_pin_env),
                     pkcs11_pin_file: top.pkcs11_pin_file.or(base.pkcs11_pin_file),
                 }),
+                (base, top) => top.or(base),
+            },
+            public_url: over.public_url.or(self.public_url),
+            mail: match (self.mail, over.mail) {
+                (Some(base), Some(top)) => Some(base.overridden_by(top)),
                 (base, top) => top.or(base),
             },
         }

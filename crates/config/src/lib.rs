@@ -5,10 +5,12 @@
 
 mod ip_range;
 mod layer;
+mod mail;
 mod resolve;
 
 pub use ip_range::IpRange;
 pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};
+pub use mail::{MailLayer, MailSettings, PublicUrl};
 pub use resolve::{
     Config, ConfigError, DEFAULT_PIN_ENV, KeySource, LogFormat, PinSource, TlsFiles, Transport,
     UnsafeExposure,

@@ -9,6 +9,7 @@ use leadvault_store::{DatabaseUrl, DbOptions};
 
 use crate::ip_range::IpRange;
 use crate::layer::Layer;
+use crate::mail::{MailSettings, PublicUrl};
 
 const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -27,7 +28,7 @@ pub enum ConfigError {
     Invalid { key: String, reason: String },
 }
 
-fn invalid(key: &str, reason: impl fmt::Display) -> ConfigError {
+pub(crate) fn invalid(key: &str, reason: impl fmt::Display) -> ConfigError {
     ConfigError::Invalid {
         key: key.to_owned(),
         reason: reason.to_string(),
@@ -114,6 +115,10 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub shutdown_grace: Duration,
+    pub public_url: Option<PublicUrl>,
+    /// Where e-mail goes; without it, invitation links are shown to the inviter instead
+    /// and password reset by e-mail is unavailable.
+    pub mail: Option<MailSettings>,
 }
 
 impl Config {
@@ -204,7 +209,10 @@ impl Config {
                     .map_err(|e| invalid("trusted_proxies", e))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let (public_url, mail) = crate::mail::resolve(merged.public_url.as_deref(), merged.mail)?;
         Ok(Self {
+            public_url,
+            mail,
             keys,
             key_file: merged.key_file.unwrap_or_else(|| data_dir.join("root.key")),
             data_dir,
@@ -344,6 +352,9 @@ impl fmt::Display for Config {
         writeln!(f, "log_format = {}", quoted(format))?;
         writeln!(f, "log_level = {}", quoted(&self.log_level))?;
         writeln!(f, "shutdown_grace_secs = {}", self.shutdown_grace.as_secs())?;
+        if let Some(url) = &self.public_url {
+            writeln!(f, "public_url = {}", quoted(url.as_str()))?;
+        }
         match &self.keys {
             KeySource::Local => writeln!(f, "\n[keys]\nprovider = \"local\"")?,
             KeySource::Pkcs11 {
@@ -371,6 +382,11 @@ impl fmt::Display for Config {
                     }
                 }
             }
+        }
+        if let Some(mail) = &self.mail {
+            writeln!(f, "\n[mail]")?;
+            writeln!(f, "smtp_url = {}", quoted(&mail.smtp_url.to_string()))?;
+            writeln!(f, "from = {}", quoted(&mail.from))?;
         }
         if let Some(tls) = &self.tls {
             writeln!(f, "\n[tls]")?;

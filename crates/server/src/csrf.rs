@@ -6,12 +6,14 @@
 //!   server-issued random token, set in an HttpOnly, SameSite=Strict cookie and repeated in a
 //!   hidden field, equal, compared in constant time ([`verify`]).
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use leadvault_accounts::SessionToken;
 use leadvault_crypto::SecretToken;
 use subtle::ConstantTimeEq;
 
 use crate::error::AppError;
+use crate::pages::render;
 use crate::state::WebOptions;
 
 /// A token to embed in a form, and the cookie that must come back with it.
@@ -49,6 +51,24 @@ pub fn grant(headers: &HeaderMap, options: &WebOptions) -> Result<CsrfGrant, App
     let set_cookie =
         HeaderValue::from_str(&cookie).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(CsrfGrant { token, set_cookie })
+}
+
+/// An anonymous form page: a (reused or fresh) token goes into the page that `page` builds,
+/// and the matching cookie onto the response.
+pub fn form_page<T: askama::Template>(
+    headers: &HeaderMap,
+    options: &WebOptions,
+    status: StatusCode,
+    page: impl FnOnce(String) -> T,
+) -> Result<Response, AppError> {
+    let grant = grant(headers, options)?;
+    let page = page(grant.token);
+    Ok((
+        status,
+        [(header::SET_COOKIE, grant.set_cookie)],
+        render(&page),
+    )
+        .into_response())
 }
 
 /// Refuses a request that a browser says, or whose Origin shows, came from another site.

@@ -53,7 +53,8 @@ impl From<AccountsError> for AppError {
             // Another organization's (or no) object: indistinguishable from nothing.
             AccountsError::UnknownMember
             | AccountsError::UnknownSite
-            | AccountsError::InvitationInvalid => Self::NotFound,
+            | AccountsError::InvitationInvalid
+            | AccountsError::ResetInvalid => Self::NotFound,
             AccountsError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }

@@ -10,6 +10,7 @@ mod csrf;
 mod device;
 mod error;
 mod headers;
+mod mails;
 mod observe;
 mod pages;
 mod rate_limit;

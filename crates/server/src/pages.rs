@@ -198,8 +198,10 @@ pub struct MembersPage {
     /// The address typed into the invitation form, shown back after an error.
     pub invite_email: String,
     pub error: Option<String>,
-    /// After an invitation was made: whom it is for and the link to send them.
-    pub invited: Option<(String, String)>,
+    /// After an invitation was made: whom it is for.
+    pub invited: Option<String>,
+    /// The link to pass on, when no e-mail could carry it (e-mail is not configured).
+    pub invited_link: Option<String>,
 }
 
 #[derive(Template)]
@@ -243,3 +245,26 @@ pub struct PasswordPage {
     pub csrf: String,
     pub error: Option<String>,
 }
+
+#[derive(Template)]
+#[template(path = "password_reset_request.html")]
+pub struct PasswordResetRequestPage {
+    pub csrf: String,
+    /// Whether e-mail is configured at all.
+    pub available: bool,
+    /// After a request: the address typed, which may or may not have an account.
+    pub sent_to: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+pub struct PasswordResetPage {
+    pub csrf: String,
+    pub token: String,
+    pub needs_code: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "password_reset_done.html")]
+pub struct PasswordResetDonePage;

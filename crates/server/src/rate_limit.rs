@@ -57,6 +57,10 @@ pub struct RateLimits {
     pub setup: Limit<IpAddr>,
     /// Invitation links opened or accepted, per client IP: acceptance costs an Argon2 hash.
     pub invitation: Limit<IpAddr>,
+    /// Password reset pages, per client IP.
+    pub password_reset: Limit<IpAddr>,
+    /// Reset links asked for, per address typed (its SHA-256): nobody can flood a mailbox.
+    pub reset_requests: Limit<[u8; 32]>,
     /// Password sign-in attempts, per client IP.
     pub sign_in: Limit<IpAddr>,
     /// Second-factor attempts, per client IP.
@@ -73,6 +77,8 @@ impl Default for RateLimits {
         Self {
             setup: Limit::new(10, Duration::from_secs(6)),
             invitation: Limit::new(10, Duration::from_secs(6)),
+            password_reset: Limit::new(10, Duration::from_secs(6)),
+            reset_requests: Limit::new(3, Duration::from_secs(20 * 60)),
             sign_in: Limit::new(20, Duration::from_secs(3)),
             second_factor: Limit::new(20, Duration::from_secs(3)),
             sign_in_failures: Backoff::new(BackoffPolicy::default()),

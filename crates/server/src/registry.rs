@@ -6,12 +6,21 @@ use leadvault_store::Migration;
 
 /// Every domain crate's migrations, in dependency order.
 pub fn migrations() -> Vec<Migration> {
-    [leadvault_accounts::MIGRATIONS, leadvault_keys::MIGRATIONS].concat()
+    [
+        leadvault_accounts::MIGRATIONS,
+        leadvault_keys::MIGRATIONS,
+        leadvault_mail::MIGRATIONS,
+    ]
+    .concat()
 }
 
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
-/// `OrgId::INSTANCE`); intake will add the columns of personal data.
+/// `OrgId::INSTANCE`), mail its queued messages (the same key owner); intake will add the
+/// columns of personal data.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
-    vec![leadvault_accounts::TOTP_SECRET_COLUMN]
+    vec![
+        leadvault_accounts::TOTP_SECRET_COLUMN,
+        leadvault_mail::OUTBOX_COLUMN,
+    ]
 }

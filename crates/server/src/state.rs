@@ -1,7 +1,12 @@
 use std::sync::Arc;
 
 use leadvault_accounts::PasswordHasher;
-use leadvault_config::IpRange;
+use leadvault_config::{IpRange, PublicUrl};
+use leadvault_mail::{Mail, MailError, enqueue};
+use leadvault_store::Timestamp;
+use tokio::sync::Notify;
+
+use crate::error::AppError;
 use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
@@ -15,6 +20,8 @@ pub struct WebOptions {
     pub https: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<IpRange>,
+    /// The origin people open Leadvault at: links in e-mail point there.
+    pub public_url: Option<PublicUrl>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -31,10 +38,20 @@ struct Inner {
     options: WebOptions,
     limits: RateLimits,
     migrations: Vec<Migration>,
+    /// Set when e-mail is configured: wakes the delivery worker after queueing.
+    mail: Option<Arc<Notify>>,
 }
 
 impl AppState {
-    pub fn new(db: Db, hasher: PasswordHasher, keyring: Arc<Keyring>, options: WebOptions) -> Self {
+    /// `mail` is the delivery worker's wake-up, when e-mail is configured (then
+    /// `options.public_url` is set too).
+    pub fn new(
+        db: Db,
+        hasher: PasswordHasher,
+        keyring: Arc<Keyring>,
+        options: WebOptions,
+        mail: Option<Arc<Notify>>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -43,6 +60,7 @@ impl AppState {
                 options,
                 limits: RateLimits::default(),
                 migrations: crate::migrations(),
+                mail,
             }),
         }
     }
@@ -66,6 +84,31 @@ impl AppState {
 
     pub fn limits(&self) -> &RateLimits {
         &self.inner.limits
+    }
+
+    /// Where links in e-mail point, if e-mail can be sent at all.
+    pub fn mail_links(&self) -> Option<&PublicUrl> {
+        self.inner
+            .mail
+            .as_ref()
+            .and(self.inner.options.public_url.as_ref())
+    }
+
+    /// Queues `mail` for delivery (encrypted, durable) and wakes the worker.
+    pub async fn send_mail(&self, mail: &Mail) -> Result<(), AppError> {
+        let wake = self
+            .inner
+            .mail
+            .as_ref()
+            .ok_or(AppError::Internal("e-mail is not configured".to_owned()))?;
+        enqueue(self.db(), self.keyring(), mail, Timestamp::now())
+            .await
+            .map_err(|e| match e {
+                MailError::Store(store) => AppError::from(store),
+                other => AppError::Internal(other.to_string()),
+            })?;
+        wake.notify_one();
+        Ok(())
     }
 
     pub fn migrations(&self) -> &[Migration] {

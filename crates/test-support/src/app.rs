@@ -3,12 +3,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
+use leadvault_config::PublicUrl;
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
 use leadvault_keys::{CacheSettings, Keyring};
+use leadvault_mail::{SmtpSender, SmtpUrl, deliver_until};
 use leadvault_server::{AppState, ConnectionLimits, WebOptions, router, serve};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 use crate::db::TestDb;
 
@@ -26,6 +28,7 @@ pub struct TestApp {
     test_db: TestDb,
     _key_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
+    mail_worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Options for a [`TestApp`]; `TestApp::builder(engine).build()` gives the everyday one.
@@ -37,6 +40,7 @@ pub struct TestAppBuilder {
     database_url: Option<DatabaseUrl>,
     limits: ConnectionLimits,
     trusted_proxies: Vec<leadvault_config::IpRange>,
+    smtp_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -58,6 +62,12 @@ impl TestAppBuilder {
             .iter()
             .map(|r| r.parse().expect("test range"))
             .collect();
+        self
+    }
+
+    /// Send e-mail through this SMTP server (see [`crate::SmtpSink`]).
+    pub fn mail(mut self, smtp_url: String) -> Self {
+        self.smtp_url = Some(smtp_url);
         self
     }
 
@@ -116,6 +126,29 @@ impl TestAppBuilder {
             Arc::new(root),
             CacheSettings::default(),
         ));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local address");
+        // With mail: links point at this very server, and a worker delivers as `serve`'s does.
+        let (public_url, wake, mail_worker) = match &self.smtp_url {
+            None => (None, None, None),
+            Some(smtp) => {
+                let sender = SmtpSender::new(
+                    &SmtpUrl::parse(smtp).expect("SMTP URL"),
+                    "Leadvault <noreply@leadvault.test>",
+                )
+                .expect("SMTP sender");
+                let wake = Arc::new(Notify::new());
+                let worker = tokio::spawn(deliver_until(
+                    app_db.clone(),
+                    keyring.clone(),
+                    sender,
+                    wake.clone(),
+                    std::future::pending(),
+                ));
+                let public = PublicUrl::parse(&format!("http://{addr}")).expect("public URL");
+                (Some(public), Some(wake), Some(worker))
+            }
+        };
         let state = AppState::new(
             app_db,
             PasswordHasher::new(2),
@@ -123,10 +156,10 @@ impl TestAppBuilder {
             WebOptions {
                 https: self.https,
                 trusted_proxies: self.trusted_proxies.clone(),
+                public_url,
             },
+            wake,
         );
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(
             listener,
@@ -151,6 +184,7 @@ impl TestAppBuilder {
             test_db,
             _key_dir: key_dir,
             stop: Some(stop),
+            mail_worker,
         }
     }
 }
@@ -164,6 +198,7 @@ impl TestApp {
             database_url: None,
             limits: ConnectionLimits::default(),
             trusted_proxies: Vec::new(),
+            smtp_url: None,
         }
     }
 
@@ -195,6 +230,9 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+        if let Some(worker) = self.mail_worker.take() {
+            worker.abort();
         }
     }
 }

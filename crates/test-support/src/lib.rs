@@ -19,6 +19,7 @@ mod people;
 mod postgres;
 mod process;
 mod proxy;
+mod smtp;
 mod softhsm;
 mod throwaway;
 
@@ -33,6 +34,7 @@ pub use postgres::{
 };
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;
+pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
 
 /// Runs a test body on both engines: it expands to a module with a `sqlite` and a

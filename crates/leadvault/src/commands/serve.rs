@@ -4,6 +4,7 @@ use std::time::Duration;
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
 use leadvault_keys::{CacheSettings, Keyring};
+use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
     AppState, ConnectionLimits, ReloadableCert, WebOptions, redirect_router, router, serve,
     tls_acceptor,
@@ -11,7 +12,7 @@ use leadvault_server::{
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::cli::ServeArgs;
 use crate::error::CliError;
@@ -37,6 +38,15 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         signals.recv().await;
         let _ = stop.send(true);
     });
+    if let Some(mail) = started.mail {
+        tokio::spawn(deliver_until(
+            started.db.clone(),
+            mail.keyring,
+            mail.sender,
+            mail.wake,
+            stopped(stopping.clone()),
+        ));
+    }
     let app = router(started.state);
     let grace = config.shutdown_grace;
     let limits = ConnectionLimits::default();
@@ -98,10 +108,18 @@ fn reload_on_sighup(cert: Arc<ReloadableCert>) -> Result<(), CliError> {
 
 struct Started {
     db: Db,
+    mail: Option<MailRuntime>,
     listener: TcpListener,
     local: std::net::SocketAddr,
     state: AppState,
     tls: Option<TlsRuntime>,
+}
+
+/// The e-mail delivery worker's parts.
+struct MailRuntime {
+    keyring: Arc<Keyring>,
+    sender: SmtpSender,
+    wake: Arc<Notify>,
 }
 
 struct TlsRuntime {
@@ -164,18 +182,33 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
     }
 
     let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let keyring = Keyring::new(db.clone(), root, CacheSettings::default());
+    let keyring = Arc::new(Keyring::new(db.clone(), root, CacheSettings::default()));
+    let mail = match &config.mail {
+        None => None,
+        Some(settings) => Some(MailRuntime {
+            keyring: keyring.clone(),
+            sender: SmtpSender::new(&settings.smtp_url, &settings.from)
+                .map_err(|e| CliError::Invalid(e.to_string()))?,
+            wake: Arc::new(Notify::new()),
+        }),
+    };
+    if let Some(settings) = &config.mail {
+        println!("E-mail goes through {}.", settings.smtp_url);
+    }
     let state = AppState::new(
         db.clone(),
         PasswordHasher::new(parallelism),
-        Arc::new(keyring),
+        keyring,
         WebOptions {
             https: transport.is_https(),
             trusted_proxies: config.trusted_proxies.clone(),
+            public_url: config.public_url.clone(),
         },
+        mail.as_ref().map(|m| m.wake.clone()),
     );
     Ok(Started {
         db,
+        mail,
         listener,
         local,
         state,

@@ -102,6 +102,20 @@ fn table() -> Vec<Entry> {
             AnonymousForm(&[("password", "x")]),
             Public(Status(422)),
         ),
+        e("GET", "/password-reset", None, Public(Status(200))),
+        e(
+            "POST",
+            "/password-reset",
+            AnonymousForm(&[]),
+            Public(Status(200)),
+        ),
+        e("GET", "/password-reset/confirm", None, Public(Status(404))),
+        e(
+            "POST",
+            "/password-reset/confirm",
+            AnonymousForm(&[("password", "a long enough password")]),
+            Public(Status(404)),
+        ),
         e("GET", "/login/two-factor", None, SignedIn(Redirect("/"))),
         e(
             "POST",

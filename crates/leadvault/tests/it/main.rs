@@ -11,6 +11,7 @@ mod health;
 mod keyring;
 mod keys_pkcs11;
 mod logs;
+mod mail;
 mod members;
 mod outage;
 mod sessions;

@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Password, accept_invitation, view_invitation};
 use leadvault_crypto::SecretToken;
@@ -42,27 +42,20 @@ fn page(
     view: leadvault_accounts::InvitationView,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let grant = csrf::grant(headers, state.options())?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let page = InvitationPage {
-        csrf: grant.token,
+    csrf::form_page(headers, state.options(), status, |csrf| InvitationPage {
+        csrf,
         token: token.expose().to_owned(),
         org_name: view.org_name,
         email: view.email,
         role: view.role.to_string(),
         account_exists: view.account_exists,
         error,
-    };
-    Ok((
-        status,
-        [(header::SET_COOKIE, grant.set_cookie)],
-        render(&page),
-    )
-        .into_response())
+    })
 }
 
 pub async fn show(

@@ -16,6 +16,7 @@ use leadvault_store::Timestamp;
 
 use crate::auth::{SignedIn, signed_out};
 use crate::error::AppError;
+use crate::mails;
 use crate::pages::{InvitationRow, MemberRow, MembersPage, RoleOption, SiteOption, render, utc};
 use crate::routes::forms::Fields;
 use crate::state::AppState;
@@ -26,7 +27,8 @@ struct Extras {
     invite_email: String,
     invite_role: Option<Role>,
     error: Option<String>,
-    invited: Option<(String, String)>,
+    invited: Option<String>,
+    invited_link: Option<String>,
 }
 
 impl Extras {
@@ -103,6 +105,7 @@ async fn members_page(
         invite_email: extras.invite_email,
         error: extras.error,
         invited: extras.invited,
+        invited_link: extras.invited_link,
     })
 }
 
@@ -193,13 +196,20 @@ pub async fn invite_someone(
         Err(other) => return Err(other.into()),
     };
     tracing::info!(target: "security", org_id = %org, invitation = %id, role = %grant.role(), "invitation made");
-    let link = format!(
-        "{}/invitation?token={}",
-        origin(&headers, state.options().https),
-        token.expose()
-    );
+    let path = format!("/invitation?token={}", token.expose());
+    let invited_link = match state.mail_links() {
+        Some(public) => {
+            let link = format!("{public}{path}");
+            let role = grant.role().to_string();
+            let mail = mails::invitation(email.as_str(), &signed_in.member.org_name, &role, &link)?;
+            state.send_mail(&mail).await?;
+            None
+        }
+        None => Some(format!("{}{path}", origin(&headers, state.options().https))),
+    };
     let extras = Extras {
-        invited: Some((email.as_str().to_owned(), link)),
+        invited: Some(email.as_str().to_owned()),
+        invited_link,
         ..Extras::default()
     };
     Ok(render(&members_page(&state, &signed_in, extras).await?).into_response())

@@ -5,6 +5,7 @@ mod health;
 mod invitation;
 mod members;
 mod password;
+mod password_reset;
 mod setup;
 mod sign_in;
 mod sites;
@@ -45,6 +46,26 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(sign_in::submit_second_factor),
         ),
         (Method::POST, "/logout", post(sign_in::sign_out)),
+        (
+            Method::GET,
+            "/password-reset",
+            get(password_reset::show_request),
+        ),
+        (
+            Method::POST,
+            "/password-reset",
+            post(password_reset::request),
+        ),
+        (
+            Method::GET,
+            "/password-reset/confirm",
+            get(password_reset::show_reset),
+        ),
+        (
+            Method::POST,
+            "/password-reset/confirm",
+            post(password_reset::reset),
+        ),
         (Method::GET, "/account", get(account::show)),
         (
             Method::GET,

@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{
     AccountsError, Email, NewOwner, OrgName, Password, complete_setup, setup_is_open,
@@ -33,13 +33,13 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     state.limits().setup.check(&ip)?;
     let token = usable_token(&state, &query.token).await?;
-    let grant = csrf::grant(&headers, state.options())?;
-    let page = SetupPage {
-        csrf: grant.token,
-        token: token.expose().to_owned(),
-        ..SetupPage::default()
-    };
-    Ok(([(header::SET_COOKIE, grant.set_cookie)], render(&page)).into_response())
+    csrf::form_page(&headers, state.options(), StatusCode::OK, |csrf| {
+        SetupPage {
+            csrf,
+            token: token.expose().to_owned(),
+            ..SetupPage::default()
+        }
+    })
 }
 
 #[derive(Deserialize)]
@@ -100,20 +100,18 @@ pub async fn submit(
         }
     }
     errors.form = Some("Please correct the fields marked below.".to_owned());
-    let grant = csrf::grant(&headers, state.options())?;
-    let page = SetupPage {
-        csrf: grant.token,
-        token: token.expose().to_owned(),
-        org_name: form.org_name,
-        email: form.email,
-        errors,
-    };
-    Ok((
+    csrf::form_page(
+        &headers,
+        state.options(),
         StatusCode::UNPROCESSABLE_ENTITY,
-        [(header::SET_COOKIE, grant.set_cookie)],
-        render(&page),
+        |csrf| SetupPage {
+            csrf,
+            token: token.expose().to_owned(),
+            org_name: form.org_name,
+            email: form.email,
+            errors,
+        },
     )
-        .into_response())
 }
 
 /// The setup token, if setup is still open and the token is one we issued and still honour.

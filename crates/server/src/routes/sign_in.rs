@@ -52,18 +52,11 @@ fn sign_in_form(
     error: Option<&'static str>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let grant = csrf::grant(headers, state.options())?;
-    let page = SignInPage {
-        csrf: grant.token,
+    csrf::form_page(headers, state.options(), status, |csrf| SignInPage {
+        csrf,
         email,
         error,
-    };
-    Ok((
-        status,
-        [(header::SET_COOKIE, grant.set_cookie)],
-        render(&page),
-    )
-        .into_response())
+    })
 }
 
 #[derive(Deserialize)]

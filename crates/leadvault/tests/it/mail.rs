@@ -1,0 +1,165 @@
+//! E-mail through a real SMTP server on loopback (aiosmtpd): invitations, password reset,
+//! and the outbox that keeps mail through an SMTP outage.
+
+use std::time::Duration;
+
+use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due, queued};
+use leadvault_store::{Timestamp, sqlx};
+use leadvault_test_support::{Browser, Page, SmtpSink, TestApp, next_code, on_both_engines};
+
+/// The path (with query) of the first link to this app in `body`.
+fn link_path(app: &TestApp, body: &str) -> String {
+    let origin = format!("http://{}", app.addr);
+    let start = body
+        .find(&origin)
+        .unwrap_or_else(|| panic!("no link in {body}"))
+        + origin.len();
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+async fn invite(browser: &mut Browser<'_>, email: &str) -> Page {
+    let page = browser.get("/members").await;
+    browser
+        .submit(
+            &page,
+            "/members/invite",
+            &[("email", email), ("role", "analyst")],
+        )
+        .await
+}
+
+on_both_engines! {
+    async fn an_invitation_is_e_mailed_and_its_link_works(engine) {
+        let Some(sink) = SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (_ana, mut ana, _) = app.signed_in_owner("ana@lima.law").await;
+
+        let made = invite(&mut ana, "cy@lima.law").await;
+        assert_eq!(made.status, 200, "{}", made.html);
+        assert!(made.html.contains("has been e-mailed to <strong>cy@lima.law</strong>"), "{}", made.html);
+        assert!(!made.html.contains("token="), "the inviter is not shown the secret link");
+
+        let mail = sink.wait_for(1).await.remove(0);
+        assert_eq!(mail.to, "cy@lima.law");
+        assert!(mail.subject.contains("Firm of ana@lima.law"), "{}", mail.subject);
+        let path = link_path(&app, &mail.body);
+        assert!(path.starts_with("/invitation?token="), "{path}");
+        let page = app.browser().get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("Join Firm of ana@lima.law"));
+        assert_eq!(queued(&app.db).await.unwrap(), 0, "delivered mail leaves the outbox");
+    }
+}
+
+on_both_engines! {
+    async fn mail_queued_during_an_smtp_outage_is_kept_encrypted_and_delivered_later(engine) {
+        let Some(mut sink) = SmtpSink::start().await else { return };
+        let port = sink.port();
+        sink.stop().await;
+        let app = TestApp::builder(engine).mail(format!("smtp://127.0.0.1:{port}")).build().await;
+        let (_ana, mut ana, _) = app.signed_in_owner("ana@lima.law").await;
+        let made = invite(&mut ana, "cy@lima.law").await;
+        assert_eq!(made.status, 200, "queued, even though SMTP is down: {}", made.html);
+
+        // The worker has tried and failed; the message waits, encrypted.
+        for _ in 0..50 {
+            let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(app.db.pool()).await.unwrap();
+            if attempts > 0 { break; }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (sealed, error): (Vec<u8>, Option<String>) = sqlx::query_as("SELECT sealed, last_error FROM outbox")
+            .fetch_one(app.db.pool()).await.unwrap();
+        assert!(error.is_some_and(|e| !e.contains("cy@")), "the failure is recorded without the address");
+        let stored = String::from_utf8_lossy(&sealed);
+        assert!(!stored.contains("cy@lima.law"), "the address is not stored in clear");
+        assert!(!stored.contains("invitation?token="), "nor the link");
+
+        // The server comes back; the next attempt (its retry is due in 30 s) delivers it.
+        let sink = SmtpSink::start_on(port).await.expect("the SMTP server again");
+        let sender = SmtpSender::new(&SmtpUrl::parse(&sink.url()).unwrap(), "Leadvault <noreply@leadvault.test>").unwrap();
+        let later = Timestamp::now().saturating_add(Duration::from_secs(31));
+        let done = deliver_due(&app.db, &app.keyring, &sender, later, 10).await.unwrap();
+        assert_eq!((done.sent, done.failed), (1, 0));
+        let mail = sink.wait_for(1).await.remove(0);
+        assert_eq!(mail.to, "cy@lima.law");
+        assert_eq!(queued(&app.db).await.unwrap(), 0);
+    }
+}
+
+on_both_engines! {
+    async fn a_password_reset_needs_the_mailbox_and_the_second_factor(engine) {
+        let Some(sink) = SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (person, mut old_session, enrolled) = app.signed_in_owner("ana@lima.law").await;
+
+        // Known and unknown addresses get the same answer; only the known one gets mail.
+        let mut browser = app.browser();
+        let form = browser.get("/password-reset").await;
+        let unknown = browser.submit(&form, "/password-reset", &[("email", "nobody@lima.law")]).await;
+        let known = browser.submit(&form, "/password-reset", &[("email", "ana@lima.law")]).await;
+        assert_eq!((unknown.status.as_u16(), known.status.as_u16()), (200, 200));
+        assert_eq!(
+            unknown.html.replace("nobody@lima.law", "X"),
+            known.html.replace("ana@lima.law", "X"),
+        );
+        let mail = sink.wait_for(1).await.remove(0);
+        assert_eq!(mail.to, "ana@lima.law");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(sink.messages().len(), 1, "nothing for the unknown address");
+
+        let path = link_path(&app, &mail.body);
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("name=\"code\""), "the second factor is asked for");
+        let token = page.hidden("token");
+        let new_password = "walnut harbour signal forty";
+        for (password, code, message) in [
+            (new_password, "", "enter a code"),
+            (new_password, "000000", "not valid"),
+            ("short", "", "at least 12"),
+        ] {
+            let refused = browser.submit(&page, "/password-reset/confirm", &[("token", &token), ("password", password), ("code", code)]).await;
+            assert_eq!(refused.status, 422, "{password} {code}");
+            assert!(refused.html.contains(message), "{message}: {}", refused.html);
+        }
+        let done = browser.submit(&page, "/password-reset/confirm", &[("token", &token), ("password", new_password), ("code", &next_code(&enrolled.secret))]).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        assert!(done.html.contains("has been changed"));
+
+        assert_eq!(old_session.get("/account").await.location(), Some("/login"), "every session ended");
+        assert_eq!(browser.get(&path).await.status, 404, "the link works once");
+        let mut with_new = person.clone();
+        with_new.password = new_password.to_owned();
+        assert_eq!(app.browser().sign_in_with_password(&with_new).await.location(), Some("/login/two-factor"));
+        assert_eq!(app.browser().sign_in_with_password(&person).await.status, 422);
+    }
+}
+
+on_both_engines! {
+    async fn an_expired_reset_link_or_invitation_is_not_found(engine) {
+        let Some(sink) = SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (_ana, mut ana, _) = app.signed_in_owner("ana@lima.law").await;
+        invite(&mut ana, "cy@lima.law").await;
+        let mut browser = app.browser();
+        let form = browser.get("/password-reset").await;
+        browser.submit(&form, "/password-reset", &[("email", "ana@lima.law")]).await;
+        let mails = sink.wait_for(2).await;
+        sqlx::query("UPDATE invitations SET expires_at = $1").bind(Timestamp::now().as_unix_micros()).execute(app.db.pool()).await.unwrap();
+        sqlx::query("UPDATE password_resets SET expires_at = $1").bind(Timestamp::now().as_unix_micros()).execute(app.db.pool()).await.unwrap();
+        for mail in mails {
+            let path = link_path(&app, &mail.body);
+            assert_eq!(browser.get(&path).await.status, 404, "{path}");
+        }
+    }
+}
+
+on_both_engines! {
+    async fn without_e_mail_a_reset_is_not_offered(engine) {
+        let app = TestApp::start(engine).await;
+        let mut browser = app.browser();
+        let page = browser.get("/password-reset").await;
+        assert!(page.html.contains("E-mail is not set up"), "{}", page.html);
+        assert!(!page.html.contains("name=\"email\""));
+    }
+}

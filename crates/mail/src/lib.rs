@@ -1,0 +1,16 @@
+//! Outgoing e-mail: a durable, encrypted outbox in the database, delivered over SMTP by a
+//! background worker. Knows nothing of HTTP or of what the messages are about.
+
+mod error;
+mod message;
+mod migrations;
+mod outbox;
+mod smtp;
+mod worker;
+
+pub use error::MailError;
+pub use message::{Mail, Recipient};
+pub use migrations::MIGRATIONS;
+pub use outbox::{Delivery, OUTBOX_COLUMN, deliver_due, enqueue, queued};
+pub use smtp::{SmtpSender, SmtpUrl};
+pub use worker::deliver_until;

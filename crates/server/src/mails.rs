@@ -1,0 +1,53 @@
+//! The e-mails Leadvault sends. Each says what happened and carries a link; nothing
+//! personal beyond the recipient's own address, which is where it goes.
+
+use askama::Template;
+use leadvault_mail::{Mail, Recipient};
+use zeroize::Zeroizing;
+
+use crate::error::AppError;
+
+#[derive(Template)]
+#[template(path = "mail/invitation.txt")]
+struct InvitationText<'a> {
+    org_name: &'a str,
+    role: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/password_reset.txt")]
+struct PasswordResetText<'a> {
+    link: &'a str,
+}
+
+fn mail(to: &str, subject: String, body: &impl Template) -> Result<Mail, AppError> {
+    Ok(Mail {
+        to: Recipient::parse(to).map_err(|e| AppError::Internal(e.to_string()))?,
+        subject,
+        body: Zeroizing::new(
+            body.render()
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        ),
+    })
+}
+
+pub fn invitation(to: &str, org_name: &str, role: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        format!("Invitation to join {org_name} on Leadvault"),
+        &InvitationText {
+            org_name,
+            role,
+            link,
+        },
+    )
+}
+
+pub fn password_reset(to: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        "Reset your Leadvault password".to_owned(),
+        &PasswordResetText { link },
+    )
+}
