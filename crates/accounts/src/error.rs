@@ -20,7 +20,7 @@ pub enum AccountsError {
     UnknownMember,
     #[error("an organization must keep at least one owner")]
     LastOwner,
-    #[error("that person is already a member of this organization")]
+    #[error("that person already belongs to this organization")]
     AlreadyMember,
     #[error(
         "this invitation is not valid: it was already used, withdrawn, has expired, or was mistyped"

@@ -13,6 +13,7 @@ use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
 
+use crate::customer::insert_customer;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::{InvitationId, SiteId, UserId};
@@ -23,12 +24,68 @@ use crate::role::Role;
 
 pub const INVITATION_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
+/// What an invitation makes of the person who accepts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joining {
+    /// Staff, with a role and its reach.
+    Member(Grant),
+    /// A client of the organization, for the client portal.
+    Customer,
+}
+
+/// The stored role text of a client invitation; no [`Role`] is spelt like it.
+const CUSTOMER: &str = "customer";
+
+impl Joining {
+    fn stored_role(&self) -> &'static str {
+        match self {
+            Self::Member(grant) => grant.role().as_str(),
+            Self::Customer => CUSTOMER,
+        }
+    }
+
+    fn scope(&self) -> &Scope {
+        match self {
+            Self::Member(grant) => grant.scope(),
+            Self::Customer => &Scope::Organization,
+        }
+    }
+}
+
+/// What an invitation is for, as listed and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvitedAs {
+    Member(Role),
+    Customer,
+}
+
+impl InvitedAs {
+    fn parse(stored: &str) -> Result<Self, AccountsError> {
+        if stored == CUSTOMER {
+            return Ok(Self::Customer);
+        }
+        stored
+            .parse()
+            .map(Self::Member)
+            .map_err(|_| AccountsError::Corrupt("a role"))
+    }
+}
+
+impl std::fmt::Display for InvitedAs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Member(role) => role.fmt(f),
+            Self::Customer => f.write_str("client"),
+        }
+    }
+}
+
 /// A pending invitation, as listed to those who manage members.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
     pub id: InvitationId,
     pub email: String,
-    pub role: Role,
+    pub invited_as: InvitedAs,
     pub expires_at: Timestamp,
 }
 
@@ -37,25 +94,27 @@ pub struct Invitation {
 pub struct InvitationView {
     pub org_name: String,
     pub email: String,
-    pub role: Role,
+    pub invited_as: InvitedAs,
     /// Whether the address already has an account, whose password must then be typed.
     pub account_exists: bool,
 }
 
-/// Invites `email` to `org` with `grant`. Returns the link's secret token, which is stored
-/// only as a hash.
+/// Invites `email` to `org` as staff with a grant, or as a client. Returns the link's
+/// secret token, which is stored only as a hash.
 pub async fn invite(
     db: &Db,
     org: OrgId,
     invited_by: UserId,
     email: &Email,
-    grant: &Grant,
+    joining: &Joining,
     now: Timestamp,
 ) -> Result<(InvitationId, SecretToken), AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let already = sqlx::query(
-        "SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.org_id = $1 AND u.email = $2",
+        "SELECT (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+                 WHERE m.org_id = $1 AND u.email = $2) \
+              + (SELECT count(*) FROM customers c JOIN users u ON u.id = c.user_id \
+                 WHERE c.org_id = $1 AND u.email = $2)",
     )
     .bind(org.to_string())
     .bind(email.as_str())
@@ -74,15 +133,15 @@ pub async fn invite(
     .bind(id.to_string())
     .bind(org.to_string())
     .bind(email.as_str())
-    .bind(grant.role().as_str())
-    .bind(grant.scope().kind())
+    .bind(joining.stored_role())
+    .bind(joining.scope().kind())
     .bind(token.hash().as_bytes().to_vec())
     .bind(invited_by.to_string())
     .bind(now.as_unix_micros())
     .bind(now.saturating_add(INVITATION_LIFETIME).as_unix_micros())
     .execute(&mut *tx)
     .await?;
-    if let Scope::Sites(sites) = grant.scope() {
+    if let Scope::Sites(sites) = joining.scope() {
         for site in sites {
             let inserted = sqlx::query(
                 "INSERT INTO invitation_sites (invitation_id, site_id) \
@@ -125,10 +184,7 @@ pub async fn pending_invitations(
                 id: InvitationId::parse(&row.try_get::<String, _>(0)?)
                     .ok_or(AccountsError::Corrupt("an invitation id"))?,
                 email: row.try_get(1)?,
-                role: row
-                    .try_get::<String, _>(2)?
-                    .parse()
-                    .map_err(|_| AccountsError::Corrupt("a role"))?,
+                invited_as: InvitedAs::parse(&row.try_get::<String, _>(2)?)?,
                 expires_at: Timestamp::from_unix_micros(row.try_get(3)?),
             })
         })
@@ -176,10 +232,7 @@ pub async fn view_invitation(
     Ok(Some(InvitationView {
         org_name: row.try_get(0)?,
         email: row.try_get(1)?,
-        role: row
-            .try_get::<String, _>(2)?
-            .parse()
-            .map_err(|_| AccountsError::Corrupt("a role"))?,
+        invited_as: InvitedAs::parse(&row.try_get::<String, _>(2)?)?,
         account_exists: row.try_get::<i64, _>(3)? > 0,
     }))
 }
@@ -228,10 +281,7 @@ pub async fn accept_invitation(
         .ok_or(AccountsError::Corrupt("an organization id"))?;
     // From here on, only that organization's rows.
     set_tenant_scope(&mut tx, TenantScope::Org(org)).await?;
-    let role: Role = row
-        .try_get::<String, _>(2)?
-        .parse()
-        .map_err(|_| AccountsError::Corrupt("a role"))?;
+    let invited_as = InvitedAs::parse(&row.try_get::<String, _>(2)?)?;
     let scope = if row.try_get::<String, _>(3)? == "sites" {
         let sites = sqlx::query("SELECT site_id FROM invitation_sites WHERE invitation_id = $1")
             .bind(&invitation)
@@ -247,7 +297,12 @@ pub async fn accept_invitation(
     } else {
         Scope::Organization
     };
-    let grant = Grant::new(role, scope).map_err(|_| AccountsError::Corrupt("an invitation"))?;
+    let joining = match invited_as {
+        InvitedAs::Customer => Joining::Customer,
+        InvitedAs::Member(role) => Joining::Member(
+            Grant::new(role, scope).map_err(|_| AccountsError::Corrupt("an invitation"))?,
+        ),
+    };
     // Deleting it is what makes the link single-use: of two racing acceptances, the second
     // finds nothing to delete.
     let deleted = sqlx::query("DELETE FROM invitations WHERE id = $1")
@@ -269,21 +324,26 @@ pub async fn accept_invitation(
         .execute(&mut *tx)
         .await?;
     }
-    let joined = sqlx::query(
-        "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(org.to_string())
-    .bind(user.to_string())
-    .bind(role.as_str())
-    .bind(now.as_unix_micros())
-    .execute(&mut *tx)
-    .await
-    .map_err(leadvault_store::StoreError::from);
-    match joined {
-        Err(e) if e.is_unique_violation() => return Err(AccountsError::AlreadyMember),
-        other => other?,
-    };
-    write_grant(&mut tx, org, user, &grant).await?;
+    match &joining {
+        Joining::Customer => insert_customer(&mut tx, org, user, now).await?,
+        Joining::Member(grant) => {
+            let joined = sqlx::query(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(org.to_string())
+            .bind(user.to_string())
+            .bind(grant.role().as_str())
+            .bind(now.as_unix_micros())
+            .execute(&mut *tx)
+            .await
+            .map_err(leadvault_store::StoreError::from);
+            match joined {
+                Err(e) if e.is_unique_violation() => return Err(AccountsError::AlreadyMember),
+                other => other?,
+            };
+            write_grant(&mut tx, org, user, grant).await?;
+        }
+    }
     tx.commit().await?;
     Ok((org, user))
 }

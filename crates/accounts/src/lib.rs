@@ -5,6 +5,7 @@
 
 mod backoff;
 mod common_passwords;
+mod customer;
 mod email;
 mod error;
 mod ids;
@@ -26,15 +27,16 @@ mod site;
 mod totp;
 
 pub use backoff::{Backoff, BackoffPolicy};
+pub use customer::{Customer, find_customer};
 pub use email::{Email, EmailError};
 pub use error::AccountsError;
 pub use ids::{InvitationId, SiteId, UserId};
 pub use invitation::{
-    INVITATION_LIFETIME, Invitation, InvitationView, accept_invitation, invite,
+    INVITATION_LIFETIME, Invitation, InvitationView, InvitedAs, Joining, accept_invitation, invite,
     pending_invitations, revoke_invitation, view_invitation,
 };
 pub use leadvault_store::OrgId;
-pub use login::{PasswordAccepted, check_password, sign_in_key};
+pub use login::{PasswordAccepted, check_password, sign_in_key, user_email};
 pub use member::{
     Grant, GrantError, Member, MemberSummary, change_grant, find_member, list_members,
     remove_member,

@@ -7,11 +7,13 @@
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope};
 
+use crate::customer::first_customer_org;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
 use crate::role::Role;
+use crate::second_factor::has_second_factor;
 use crate::session::SessionStage;
 
 /// A person whose password was right, and where their session starts.
@@ -66,11 +68,26 @@ pub async fn check_password(
     .bind(&user_text)
     .fetch_all(&mut *tx)
     .await?;
-    tx.commit().await?;
     let Some(first) = memberships.first() else {
-        // Removed from every organization: nothing to sign in to.
-        return Ok(None);
+        // Not staff anywhere: perhaps a client of some organization (the client portal).
+        let customer_of = first_customer_org(&mut tx, &user_text).await?;
+        tx.commit().await?;
+        let Some(org_id) = customer_of else {
+            // Removed from every organization: nothing to sign in to.
+            return Ok(None);
+        };
+        let stage = if has_second_factor(db, user_id).await? {
+            SessionStage::SecondFactor
+        } else {
+            SessionStage::Full
+        };
+        return Ok(Some(PasswordAccepted {
+            user_id,
+            org_id,
+            stage,
+        }));
     };
+    tx.commit().await?;
     let org_id = OrgId::parse(&first.try_get::<String, _>(0)?)
         .ok_or(AccountsError::Corrupt("an organization id"))?;
     let mut needs_second_factor = false;
@@ -82,14 +99,7 @@ pub async fn check_password(
         needs_second_factor |= role.requires_second_factor();
     }
 
-    let enrolled = sqlx::query(
-        "SELECT count(*) FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL",
-    )
-    .bind(&user_text)
-    .fetch_one(db.pool())
-    .await?
-    .try_get::<i64, _>(0)?
-        > 0;
+    let enrolled = has_second_factor(db, user_id).await?;
     let stage = match (enrolled, needs_second_factor) {
         (true, _) => SessionStage::SecondFactor,
         (false, true) => SessionStage::Enrol,
@@ -100,4 +110,14 @@ pub async fn check_password(
         org_id,
         stage,
     }))
+}
+
+/// A person's e-mail address (the account name an authenticator app shows), whatever
+/// organizations they belong to.
+pub async fn user_email(db: &Db, user: UserId) -> Result<Option<String>, AccountsError> {
+    let row = sqlx::query("SELECT email FROM users WHERE id = $1")
+        .bind(user.to_string())
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| r.try_get(0)).transpose().map_err(Into::into)
 }

@@ -27,4 +27,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_password_resets.sql"),
         postgres: include_str!("../migrations/postgres/0005_password_resets.sql"),
     },
+    Migration {
+        id: "accounts/0006_customers",
+        sqlite: include_str!("../migrations/sqlite/0006_customers.sql"),
+        postgres: include_str!("../migrations/postgres/0006_customers.sql"),
+    },
 ];

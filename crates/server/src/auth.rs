@@ -5,12 +5,13 @@
 //!   a member of the session's organization.
 //! - [`SigningIn`]: a session at any stage, for the sign-in and enrolment pages themselves.
 
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
-    Capability, Member, Session, SessionStage, SessionToken, find_member, find_session,
+    Capability, Member, Session, SessionStage, SessionToken, find_customer, find_member,
+    find_session,
 };
 use leadvault_store::Timestamp;
 
@@ -111,7 +112,20 @@ impl FromRequestParts<AppState> for SigningIn {
     }
 }
 
-/// A fully signed-in member of an organization.
+/// A session that has completed sign-in (password and, where required, second factor).
+pub(crate) async fn full_session(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<SigningIn, AppError> {
+    let signing_in = SigningIn::from_request_parts(parts, state).await?;
+    match signing_in.session.stage {
+        SessionStage::Full => Ok(signing_in),
+        SessionStage::SecondFactor => Err(AppError::SecondFactorPending),
+        SessionStage::Enrol => Err(AppError::EnrolmentRequired),
+    }
+}
+
+/// A fully signed-in member of an organization (staff).
 #[derive(Debug)]
 pub struct SignedIn {
     pub member: Member,
@@ -146,36 +160,18 @@ impl FromRequestParts<AppState> for SignedIn {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let SigningIn { session, token } = SigningIn::from_request_parts(parts, state).await?;
-        match session.stage {
-            SessionStage::Full => {}
-            SessionStage::SecondFactor => return Err(AppError::SecondFactorPending),
-            SessionStage::Enrol => return Err(AppError::EnrolmentRequired),
-        }
-        // Removed from the organization since signing in: the session is worthless.
-        let member = find_member(state.db(), session.user_id, session.org_id)
-            .await?
-            .ok_or(AppError::SignInRequired)?;
-        Ok(Self { member, token })
-    }
-}
-
-/// Optional sign-in, for pages that look different to members (the home page).
-impl OptionalFromRequestParts<AppState> for SignedIn {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Option<Self>, Self::Rejection> {
-        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
-            Ok(signed_in) => Ok(Some(signed_in)),
-            Err(
-                AppError::SignInRequired
-                | AppError::SecondFactorPending
-                | AppError::EnrolmentRequired,
-            ) => Ok(None),
-            Err(other) => Err(other),
+        let SigningIn { session, token } = full_session(parts, state).await?;
+        match find_member(state.db(), session.user_id, session.org_id).await? {
+            Some(member) => Ok(Self { member, token }),
+            // A client, on a staff page.
+            None if find_customer(state.db(), session.user_id, session.org_id)
+                .await?
+                .is_some() =>
+            {
+                Err(AppError::Forbidden)
+            }
+            // Removed from the organization since signing in: the session is worthless.
+            None => Err(AppError::SignInRequired),
         }
     }
 }

@@ -13,6 +13,7 @@ mod headers;
 mod mails;
 mod observe;
 mod pages;
+mod person;
 mod rate_limit;
 mod redirect;
 mod registry;

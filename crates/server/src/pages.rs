@@ -115,6 +115,15 @@ pub struct MemberSummary {
     pub role: String,
     pub manages_members: bool,
     pub sees_sites: bool,
+    /// A client: the portal is their page.
+    pub is_client: bool,
+}
+
+#[derive(Template)]
+#[template(path = "portal.html")]
+pub struct PortalPage {
+    pub org_name: String,
+    pub email: String,
 }
 
 /// A timestamp as people read it: `2026-11-23 14:05 UTC`.
@@ -155,6 +164,7 @@ mod tests {
 #[derive(Debug)]
 pub struct RoleOption {
     pub value: &'static str,
+    pub label: &'static str,
     pub selected: bool,
 }
 
@@ -194,6 +204,8 @@ pub struct MembersPage {
     pub members: Vec<MemberRow>,
     pub invitations: Vec<InvitationRow>,
     pub roles: Vec<RoleOption>,
+    /// Offered in the invitation form only: clients are invited, never made by a role change.
+    pub client_option: RoleOption,
     pub sites: Vec<SiteOption>,
     /// The address typed into the invitation form, shown back after an error.
     pub invite_email: String,

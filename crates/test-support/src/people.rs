@@ -1,8 +1,8 @@
 //! People to sign in as, and the steps of signing in that many tests share.
 
 use leadvault_accounts::{
-    Email, Grant, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope, TotpSecret,
-    UserId, accept_invitation, create_owner, invite,
+    Email, Grant, Joining, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope,
+    TotpSecret, UserId, accept_invitation, create_owner, invite,
 };
 use leadvault_store::Timestamp;
 
@@ -67,7 +67,36 @@ impl TestApp {
             owner.org_id,
             owner.user_id,
             &Email::parse(email).unwrap(),
-            &Grant::new(role, scope).unwrap(),
+            &Joining::Member(Grant::new(role, scope).unwrap()),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        let (org_id, user_id) = accept_invitation(
+            &self.db,
+            &PasswordHasher::new(1),
+            &token,
+            Password::new(TEST_PASSWORD.to_owned()).unwrap(),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap();
+        TestPerson {
+            email: email.to_owned(),
+            password: TEST_PASSWORD.to_owned(),
+            user_id,
+            org_id,
+        }
+    }
+
+    /// A client of `owner`'s organization (client portal), who has accepted the invitation.
+    pub async fn customer(&self, owner: &TestPerson, email: &str) -> TestPerson {
+        let (_, token) = invite(
+            &self.db,
+            owner.org_id,
+            owner.user_id,
+            &Email::parse(email).unwrap(),
+            &Joining::Customer,
             Timestamp::now(),
         )
         .await

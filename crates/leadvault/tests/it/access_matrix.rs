@@ -2,7 +2,9 @@
 //! of one's own organization or of another, against the expected answer. The list of
 //! routes comes from the server itself, so a route added without an entry here fails.
 
-use leadvault_accounts::{Email, Grant, OrgId, Role, Scope, SiteDomain, UserId, add_site, invite};
+use leadvault_accounts::{
+    Email, Grant, Joining, OrgId, Role, Scope, SiteDomain, UserId, add_site, invite,
+};
 use leadvault_crypto::SecretToken;
 use leadvault_server::routes;
 use leadvault_store::{Timestamp, sqlx};
@@ -12,6 +14,8 @@ use leadvault_test_support::{Browser, TestApp, TestPerson, on_both_engines};
 enum Actor {
     Anonymous,
     Member(Role),
+    /// A client (client portal): no role, no staff page.
+    Customer,
 }
 
 /// What a request should get.
@@ -93,7 +97,7 @@ fn table() -> Vec<Entry> {
             None,
             Custom(|a| match a {
                 Actor::Anonymous => Status(200),
-                Actor::Member(_) => Redirect("/"),
+                Actor::Member(_) | Actor::Customer => Redirect("/"),
             }),
         ),
         e(
@@ -131,7 +135,7 @@ fn table() -> Vec<Entry> {
             Custom(|a| match a {
                 Actor::Anonymous => SIGN_IN,
                 Actor::Member(r) if enrolled(r) => Redirect("/account"),
-                Actor::Member(_) => Status(200),
+                Actor::Member(_) | Actor::Customer => Status(200),
             }),
         ),
         e(
@@ -141,7 +145,7 @@ fn table() -> Vec<Entry> {
             Custom(|a| match a {
                 Actor::Anonymous => SIGN_IN,
                 Actor::Member(r) if enrolled(r) => Redirect("/account"),
-                Actor::Member(_) => Status(422),
+                Actor::Member(_) | Actor::Customer => Status(422),
             }),
         ),
         e(
@@ -151,7 +155,7 @@ fn table() -> Vec<Entry> {
             Custom(|a| match a {
                 Actor::Anonymous => SIGN_IN,
                 Actor::Member(r) if enrolled(r) => Status(404),
-                Actor::Member(_) => Status(200),
+                Actor::Member(_) | Actor::Customer => Status(200),
             }),
         ),
         e(
@@ -205,6 +209,16 @@ fn table() -> Vec<Entry> {
             AnonymousForm(&[]),
             Public(Status(404)),
         ),
+        e(
+            "GET",
+            "/portal",
+            None,
+            Custom(|a| match a {
+                Actor::Anonymous => SIGN_IN,
+                Actor::Customer => Status(200),
+                Actor::Member(_) => Status(403),
+            }),
+        ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
         e(
             "POST",
@@ -234,7 +248,8 @@ fn expected(rule: Rule, actor: Actor, whose: Whose) -> Expect {
         (Rule::Public(answer), _) => answer,
         (Rule::Custom(f), actor) => f(actor),
         (Rule::SignedIn(_) | Rule::Roles(..), Actor::Anonymous) => SIGN_IN,
-        (Rule::SignedIn(answer), Actor::Member(_)) => member_answer(true, answer),
+        (Rule::SignedIn(answer), Actor::Member(_) | Actor::Customer) => member_answer(true, answer),
+        (Rule::Roles(..), Actor::Customer) => member_answer(false, Expect::Status(403)),
         (Rule::Roles(roles, answer), Actor::Member(role)) => {
             member_answer(roles.contains(&role), answer)
         }
@@ -285,8 +300,8 @@ async fn object_id(
             .to_string()
     } else if path.starts_with("/invitations/") {
         let email = Email::parse(&format!("{}@invitees.test", UserId::random())).unwrap();
-        let grant = Grant::new(Role::Analyst, Scope::Organization).unwrap();
-        let (id, _) = invite(&app.db, org, owner.user_id, &email, &grant, now)
+        let joining = Joining::Member(Grant::new(Role::Analyst, Scope::Organization).unwrap());
+        let (id, _) = invite(&app.db, org, owner.user_id, &email, &joining, now)
             .await
             .unwrap();
         id.to_string()
@@ -385,13 +400,17 @@ on_both_engines! {
             let (browser, _) = app.signed_in(&person).await;
             actors.push((Actor::Member(role), browser));
         }
+        let client = app.customer(&owner, "client@a.test").await;
+        let (browser, enrolled) = app.signed_in(&client).await;
+        assert!(enrolled.is_none(), "clients need no second factor");
+        actors.push((Actor::Customer, browser));
 
         let mut failures = Vec::new();
         for (n, (actor, browser)) in actors.iter_mut().enumerate() {
             browser.set_client_address(&format!("192.0.2.{}", n + 1));
             let csrf = match actor {
                 Actor::Anonymous => String::new(),
-                Actor::Member(_) => browser.get("/account").await.csrf(),
+                Actor::Member(_) | Actor::Customer => browser.get("/account").await.csrf(),
             };
             for entry in &table {
                 let sides: &[Whose] = if entry.path.contains("{id}") { &[Whose::Own, Whose::Other] } else { &[Whose::Own] };

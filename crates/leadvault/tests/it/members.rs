@@ -118,7 +118,7 @@ on_both_engines! {
         // A current member is another matter: the members list shows them anyway.
         let member = invite(&mut ana, "ana@lima.law", "analyst", &[]).await;
         assert_eq!(member.status, 422);
-        assert!(member.html.contains("already a member"));
+        assert!(member.html.contains("already belongs"));
     }
 }
 
@@ -252,5 +252,49 @@ on_both_engines! {
             .bind(bo.org_id.to_string()).fetch_one(app.db.pool()).await.unwrap();
         assert_eq!(still, (1, 1, 2));
         let _ = ana;
+    }
+}
+
+on_both_engines! {
+    async fn a_client_joins_the_portal_and_reaches_no_staff_page(engine) {
+        let app = TestApp::start(engine).await;
+        let (_ana, mut ana, _) = app.signed_in_owner("ana@lima.law").await;
+        let site = add_site(&mut ana, "lima.law").await;
+        let refused = invite(&mut ana, "client@acme.test", "customer", &[&site]).await;
+        assert_eq!(refused.status, 422, "clients are not given sites");
+        let made = invite(&mut ana, "client@acme.test", "customer", &[]).await;
+        assert_eq!(made.status, 200, "{}", made.html);
+        let path = invitation_path(&made);
+        let token = path.split("token=").nth(1).unwrap().to_owned();
+
+        let mut client = app.browser();
+        let page = client.get(&path).await;
+        assert!(page.html.contains("as <strong>client</strong>"), "{}", page.html);
+        let joined = client.submit(&page, "/invitation", &[("token", &token), ("password", TEST_PASSWORD)]).await;
+        assert_eq!(joined.status, 200, "{}", joined.html);
+
+        let person = leadvault_test_support::TestPerson {
+            email: "client@acme.test".into(),
+            password: TEST_PASSWORD.into(),
+            user_id: leadvault_accounts::UserId::random(),
+            org_id: leadvault_accounts::OrgId::random(),
+        };
+        let signed = client.sign_in_with_password(&person).await;
+        assert_eq!(signed.location(), Some("/"), "no second factor is forced on a client");
+        let home = client.get("/").await;
+        assert!(home.html.contains("href=\"/portal\""), "{}", home.html);
+        let portal = client.get("/portal").await;
+        assert_eq!(portal.status, 200);
+        assert!(portal.html.contains("no work orders yet"), "{}", portal.html);
+        for staff_page in ["/members", "/sites"] {
+            assert_eq!(client.get(staff_page).await.status, 403, "{staff_page}");
+        }
+        assert_eq!(client.get("/account").await.status, 200, "their own account they may see");
+        assert_eq!(ana.get("/portal").await.status, 403, "staff have no portal");
+        let (customers, members): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM memberships)",
+        )
+        .fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!((customers, members), (1, 1));
     }
 }

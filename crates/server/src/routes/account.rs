@@ -7,18 +7,19 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, SessionStage, TotpSecret, advance_session, confirm_enrolment,
-    end_other_sessions, end_session_by_id, find_member, has_second_factor, list_sessions,
-    pending_enrolment, recovery_codes_left,
+    end_other_sessions, end_session_by_id, has_second_factor, list_sessions, pending_enrolment,
+    recovery_codes_left, user_email,
 };
 use leadvault_store::Timestamp;
 use qrcode::QrCode;
 use qrcode::render::svg;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, SigningIn, session_cookie, signed_out};
+use crate::auth::{SigningIn, session_cookie, signed_out};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{AccountPage, EnrolPage, RecoveryCodesPage, SessionRow, render, utc};
+use crate::person::Person;
 use crate::rate_limit::backoff_check;
 use crate::routes::forms::{CodeForm, CsrfOnly};
 use crate::state::AppState;
@@ -26,13 +27,10 @@ use crate::state::AppState;
 /// The name authenticator apps show above the code.
 const ISSUER: &str = "Leadvault";
 
-pub async fn show(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-) -> Result<Response, AppError> {
-    let user = signed_in.member.user_id;
+pub async fn show(State(state): State<AppState>, person: Person) -> Result<Response, AppError> {
+    let user = person.user_id;
     let now = Timestamp::now();
-    let sessions = list_sessions(state.db(), user, &signed_in.token, now)
+    let sessions = list_sessions(state.db(), user, &person.token, now)
         .await?
         .into_iter()
         .map(|s| SessionRow {
@@ -44,10 +42,10 @@ pub async fn show(
         })
         .collect();
     let page = AccountPage {
-        csrf: signed_in.csrf_token(),
-        email: signed_in.member.email.clone(),
-        role: signed_in.member.role.to_string(),
-        org_name: signed_in.member.org_name.clone(),
+        csrf: person.csrf_token(),
+        email: person.email.clone(),
+        role: person.relation.to_string(),
+        org_name: person.org_name.clone(),
         two_factor: has_second_factor(state.db(), user).await?,
         recovery_codes_left: recovery_codes_left(state.db(), user).await?,
         sessions,
@@ -58,21 +56,20 @@ pub async fn show(
 pub async fn end_one_session(
     State(state): State<AppState>,
     headers: HeaderMap,
-    signed_in: SignedIn,
+    person: Person,
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
-    let user = signed_in.member.user_id;
+    person.verify_csrf(&headers, &form.csrf)?;
+    let user = person.user_id;
     if !end_session_by_id(state.db(), user, &id).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(target: "security", user_id = %user, "session ended by its owner");
     // Still signed in unless it was this very session.
-    let still_here =
-        leadvault_accounts::find_session(state.db(), &signed_in.token, Timestamp::now())
-            .await?
-            .is_some();
+    let still_here = leadvault_accounts::find_session(state.db(), &person.token, Timestamp::now())
+        .await?
+        .is_some();
     if still_here {
         Ok(Redirect::to("/account").into_response())
     } else {
@@ -83,12 +80,12 @@ pub async fn end_one_session(
 pub async fn end_other(
     State(state): State<AppState>,
     headers: HeaderMap,
-    signed_in: SignedIn,
+    person: Person,
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
-    let user = signed_in.member.user_id;
-    let ended = end_other_sessions(state.db(), user, &signed_in.token).await?;
+    person.verify_csrf(&headers, &form.csrf)?;
+    let user = person.user_id;
+    let ended = end_other_sessions(state.db(), user, &person.token).await?;
     tracing::info!(target: "security", user_id = %user, ended, "signed out everywhere else");
     Ok(Redirect::to("/account").into_response())
 }
@@ -133,7 +130,7 @@ pub async fn enrolment_qr(
 ) -> Result<Response, AppError> {
     may_enrol(&signing_in)?;
     let user = signing_in.session.user_id;
-    let member = find_member(state.db(), user, signing_in.session.org_id)
+    let email = user_email(state.db(), user)
         .await?
         .ok_or(AppError::SignInRequired)?;
     let secret = match pending_enrolment(state.db(), state.keyring(), user, Timestamp::now()).await
@@ -142,7 +139,7 @@ pub async fn enrolment_qr(
         Err(AccountsError::AlreadyEnrolled) => return Err(AppError::NotFound),
         Err(other) => return Err(other.into()),
     };
-    let uri = secret.otpauth_uri(ISSUER, &member.email);
+    let uri = secret.otpauth_uri(ISSUER, &email);
     let code = QrCode::new(uri.as_bytes()).map_err(|e| AppError::Internal(e.to_string()))?;
     let image = Zeroizing::new(
         code.render::<svg::Color<'_>>()

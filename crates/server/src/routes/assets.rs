@@ -3,21 +3,22 @@ use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use leadvault_accounts::{Capability, owner_exists};
 
-use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{HomePage, MemberSummary, render};
+use crate::person::{Person, Relation};
 use crate::state::AppState;
 
 pub async fn home(
     State(state): State<AppState>,
-    signed_in: Option<SignedIn>,
+    person: Option<Person>,
 ) -> Result<Html<String>, AppError> {
-    let member = signed_in.map(|s| MemberSummary {
-        manages_members: s.member.may(Capability::ManageMembers),
-        sees_sites: s.member.may(Capability::ViewSites),
-        org_name: s.member.org_name,
-        email: s.member.email,
-        role: s.member.role.to_string(),
+    let member = person.map(|p| MemberSummary {
+        manages_members: p.may(Capability::ManageMembers),
+        sees_sites: p.may(Capability::ViewSites),
+        is_client: p.relation == Relation::Customer,
+        role: p.relation.to_string(),
+        org_name: p.org_name,
+        email: p.email,
     });
     let needs_setup = member.is_none() && !owner_exists(state.db()).await?;
     Ok(render(&HomePage {

@@ -52,7 +52,7 @@ fn page(
         token: token.expose().to_owned(),
         org_name: view.org_name,
         email: view.email,
-        role: view.role.to_string(),
+        role: view.invited_as.to_string(),
         account_exists: view.account_exists,
         error,
     })

@@ -8,9 +8,9 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
-    AccountsError, Capability, Email, Grant, InvitationId, Role, Scope, Site, SiteId, UserId,
-    change_grant, find_member, invite, list_members, list_sites, may_assign, pending_invitations,
-    remove_member, revoke_invitation,
+    AccountsError, Capability, Email, Grant, InvitationId, Joining, Role, Scope, Site, SiteId,
+    UserId, change_grant, find_member, invite, list_members, list_sites, may_assign,
+    pending_invitations, remove_member, revoke_invitation,
 };
 use leadvault_store::Timestamp;
 
@@ -20,6 +20,9 @@ use crate::mails;
 use crate::pages::{InvitationRow, MemberRow, MembersPage, RoleOption, SiteOption, render, utc};
 use crate::routes::forms::Fields;
 use crate::state::AppState;
+
+/// The role field's value that invites a client instead of staff.
+const CLIENT: &str = "customer";
 
 /// What the form said about the page beyond the stored data.
 #[derive(Default)]
@@ -85,7 +88,7 @@ async fn members_page(
         .map(|i| InvitationRow {
             id: i.id.to_string(),
             email: i.email,
-            role: i.role.to_string(),
+            role: i.invited_as.to_string(),
             expires: utc(i.expires_at),
         })
         .collect();
@@ -98,9 +101,15 @@ async fn members_page(
             .into_iter()
             .map(|r| RoleOption {
                 value: r.as_str(),
+                label: r.as_str(),
                 selected: r == chosen,
             })
             .collect(),
+        client_option: RoleOption {
+            value: CLIENT,
+            label: "client (client portal only)",
+            selected: false,
+        },
         sites: options(&Scope::Sites(BTreeSet::new())),
         invite_email: extras.invite_email,
         error: extras.error,
@@ -168,14 +177,24 @@ pub async fn invite_someone(
         }
     };
     let sites = list_sites(state.db(), org).await?;
-    let grant = match requested_grant(&fields, &sites) {
-        Ok(grant) => grant,
-        Err(message) => {
-            extras.error = Some(message);
+    let joining = if fields.one("role") == CLIENT {
+        if fields.all("site").next().is_some() {
+            extras.error = Some("a client sees only their own work orders; choose no sites".into());
             return refused(&state, &signed_in, extras).await;
         }
+        Joining::Customer
+    } else {
+        match requested_grant(&fields, &sites) {
+            Ok(grant) => Joining::Member(grant),
+            Err(message) => {
+                extras.error = Some(message);
+                return refused(&state, &signed_in, extras).await;
+            }
+        }
     };
-    if !may_assign(signed_in.member.role, None, Some(grant.role())) {
+    if let Joining::Member(grant) = &joining
+        && !may_assign(signed_in.member.role, None, Some(grant.role()))
+    {
         return Err(AppError::Forbidden);
     }
     let made = invite(
@@ -183,7 +202,7 @@ pub async fn invite_someone(
         org,
         signed_in.member.user_id,
         &email,
-        &grant,
+        &joining,
         Timestamp::now(),
     )
     .await;
@@ -195,13 +214,21 @@ pub async fn invite_someone(
         }
         Err(other) => return Err(other.into()),
     };
-    tracing::info!(target: "security", org_id = %org, invitation = %id, role = %grant.role(), "invitation made");
+    let invited_as = match &joining {
+        Joining::Member(grant) => grant.role().to_string(),
+        Joining::Customer => "client".to_owned(),
+    };
+    tracing::info!(target: "security", org_id = %org, invitation = %id, invited_as, "invitation made");
     let path = format!("/invitation?token={}", token.expose());
     let invited_link = match state.mail_links() {
         Some(public) => {
             let link = format!("{public}{path}");
-            let role = grant.role().to_string();
-            let mail = mails::invitation(email.as_str(), &signed_in.member.org_name, &role, &link)?;
+            let mail = mails::invitation(
+                email.as_str(),
+                &signed_in.member.org_name,
+                &invited_as,
+                &link,
+            )?;
             state.send_mail(&mail).await?;
             None
         }

@@ -6,6 +6,7 @@ mod invitation;
 mod members;
 mod password;
 mod password_reset;
+mod portal;
 mod setup;
 mod sign_in;
 mod sites;
@@ -109,6 +110,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::GET, "/invitation", get(invitation::show)),
         (Method::POST, "/invitation", post(invitation::accept)),
+        (Method::GET, "/portal", get(portal::show)),
         (Method::GET, "/sites", get(sites::show)),
         (Method::POST, "/sites", post(sites::add)),
         (Method::POST, "/sites/{id}/remove", post(sites::remove)),

@@ -10,16 +10,17 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, redirect_with_session};
+use crate::auth::redirect_with_session;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{PasswordPage, render};
+use crate::person::Person;
 use crate::rate_limit::backoff_check;
 use crate::state::AppState;
 
-pub async fn show(signed_in: SignedIn) -> Result<Response, AppError> {
+pub async fn show(person: Person) -> Result<Response, AppError> {
     Ok(render(&PasswordPage {
-        csrf: signed_in.csrf_token(),
+        csrf: person.csrf_token(),
         error: None,
     })
     .into_response())
@@ -35,9 +36,9 @@ pub struct PasswordForm {
     new: Zeroizing<String>,
 }
 
-fn refused(signed_in: &SignedIn, message: String) -> Response {
+fn refused(person: &Person, message: String) -> Response {
     let page = PasswordPage {
-        csrf: signed_in.csrf_token(),
+        csrf: person.csrf_token(),
         error: Some(message),
     };
     (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
@@ -47,34 +48,31 @@ pub async fn change(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    signed_in: SignedIn,
+    person: Person,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     state.limits().sign_in.check(&ip)?;
-    signed_in.verify_csrf(&headers, &form.csrf)?;
+    person.verify_csrf(&headers, &form.csrf)?;
     let now = Timestamp::now();
-    let key = sign_in_key(&signed_in.member.email);
+    let key = sign_in_key(&person.email);
     let failures = &state.limits().sign_in_failures;
     backoff_check(failures, &key, now)?;
 
     let new = match Password::new(form.new.to_string()) {
         Ok(new) => new,
-        Err(e) => return Ok(refused(&signed_in, format!("New password: {e}"))),
+        Err(e) => return Ok(refused(&person, format!("New password: {e}"))),
     };
     let Ok(current) = Password::offered(form.current.to_string()) else {
-        return Ok(refused(
-            &signed_in,
-            AccountsError::WrongPassword.to_string(),
-        ));
+        return Ok(refused(&person, AccountsError::WrongPassword.to_string()));
     };
-    let user = signed_in.member.user_id;
+    let user = person.user_id;
     let changed = change_password(
         state.db(),
         state.hasher(),
         user,
         current,
         new,
-        &signed_in.token,
+        &person.token,
         now,
     )
     .await;
@@ -87,7 +85,7 @@ pub async fn change(
         Err(AccountsError::WrongPassword) => {
             failures.record_failure(&key, now);
             Ok(refused(
-                &signed_in,
+                &person,
                 "Your current password is not right.".to_owned(),
             ))
         }

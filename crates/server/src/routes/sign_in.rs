@@ -13,10 +13,11 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::auth::{SignedIn, SigningIn, presented_token, redirect_with_session, signed_out};
+use crate::auth::{SigningIn, presented_token, redirect_with_session, signed_out};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{SecondFactorPage, SignInPage, render};
+use crate::person::Person;
 use crate::rate_limit::backoff_check;
 use crate::routes::forms::{CodeForm, CsrfOnly};
 use crate::state::AppState;
@@ -37,9 +38,9 @@ fn next_page(stage: SessionStage) -> &'static str {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    signed_in: Option<SignedIn>,
+    person: Option<Person>,
 ) -> Result<Response, AppError> {
-    if signed_in.is_some() {
+    if person.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
     sign_in_form(&state, &headers, String::new(), None, StatusCode::OK)

@@ -1,0 +1,116 @@
+//! Anyone fully signed in, staff or client: for the pages every person has (their own
+//! account) and for the client portal.
+
+use std::fmt;
+
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use leadvault_accounts::{Capability, Role, SessionToken, UserId, find_customer, find_member};
+
+use crate::auth::{SigningIn, full_session};
+use crate::csrf;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How a signed-in person relates to the session's organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    Member(Role),
+    /// A client (legal-support customer), who uses the client portal only.
+    Customer,
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Member(role) => role.fmt(f),
+            Self::Customer => f.write_str("client"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Person {
+    pub user_id: UserId,
+    /// Shown to the person themself; never logged.
+    pub email: String,
+    pub org_name: String,
+    pub relation: Relation,
+    pub token: SessionToken,
+}
+
+impl Person {
+    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
+        csrf::verify_for_session(headers, submitted, &self.token)
+    }
+
+    pub fn csrf_token(&self) -> String {
+        self.token.csrf_token().to_string()
+    }
+
+    /// Whether this person's role grants `capability` (a client's never does).
+    pub fn may(&self, capability: Capability) -> bool {
+        matches!(self.relation, Relation::Member(role) if role.grants(capability))
+    }
+
+    /// Refuses (403) anyone but a client: the check of every client-portal page.
+    pub fn require_customer(&self) -> Result<(), AppError> {
+        if self.relation == Relation::Customer {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Person {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let SigningIn { session, token } = full_session(parts, state).await?;
+        let (user, org) = (session.user_id, session.org_id);
+        if let Some(member) = find_member(state.db(), user, org).await? {
+            return Ok(Self {
+                user_id: user,
+                email: member.email,
+                org_name: member.org_name,
+                relation: Relation::Member(member.role),
+                token,
+            });
+        }
+        let customer = find_customer(state.db(), user, org)
+            .await?
+            .ok_or(AppError::SignInRequired)?;
+        Ok(Self {
+            user_id: user,
+            email: customer.email,
+            org_name: customer.org_name,
+            relation: Relation::Customer,
+            token,
+        })
+    }
+}
+
+/// Optional sign-in, for pages that look different to signed-in people (the home page).
+impl OptionalFromRequestParts<AppState> for Person {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        match <Self as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(person) => Ok(Some(person)),
+            Err(
+                AppError::SignInRequired
+                | AppError::SecondFactorPending
+                | AppError::EnrolmentRequired,
+            ) => Ok(None),
+            Err(other) => Err(other),
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The client portal: `GET /portal`, a client's own work orders. Staff are refused.
+
+use axum::response::{IntoResponse, Response};
+
+use crate::error::AppError;
+use crate::pages::{PortalPage, render};
+use crate::person::Person;
+
+pub async fn show(person: Person) -> Result<Response, AppError> {
+    person.require_customer()?;
+    Ok(render(&PortalPage {
+        org_name: person.org_name,
+        email: person.email,
+    })
+    .into_response())
+}
