@@ -30,8 +30,14 @@ pub enum AccountsError {
     WrongPassword,
     #[error("this reset link is not valid: it was already used, has expired, or was mistyped")]
     ResetInvalid,
+    #[error(
+        "this confirmation link is not valid: it was already used, has expired, or was mistyped"
+    )]
+    EmailChangeInvalid,
     #[error("enter a code from your authenticator app, or a recovery code")]
     SecondFactorRequired,
+    #[error("a role of yours requires two-factor authentication, so it cannot be turned off")]
+    SecondFactorMandatory,
     #[error("two-factor authentication is already set up")]
     AlreadyEnrolled,
     #[error("two-factor authentication is not set up")]

@@ -7,6 +7,7 @@ mod backoff;
 mod common_passwords;
 mod customer;
 mod email;
+mod email_change;
 mod error;
 mod ids;
 mod invitation;
@@ -19,6 +20,7 @@ mod password;
 mod password_change;
 mod password_reset;
 mod policy;
+mod reauth;
 mod role;
 mod second_factor;
 mod session;
@@ -29,6 +31,9 @@ mod totp;
 pub use backoff::{Backoff, BackoffPolicy};
 pub use customer::{Customer, find_customer};
 pub use email::{Email, EmailError};
+pub use email_change::{
+    EMAIL_CHANGE_LIFETIME, EmailChanged, confirm_email_change, request_email_change,
+};
 pub use error::AccountsError;
 pub use ids::{InvitationId, SiteId, UserId};
 pub use invitation::{
@@ -50,10 +55,12 @@ pub use password_reset::{
     RESET_LIFETIME, ResetView, complete_password_reset, request_password_reset, view_password_reset,
 };
 pub use policy::{Capability, Scope, may_assign};
+pub use reauth::{reauthenticate, second_factor_required};
 pub use role::{Role, UnknownRole};
 pub use second_factor::{
     RECOVERY_CODES, RecoveryCodes, TOTP_SECRET_COLUMN, confirm_enrolment, has_second_factor,
-    pending_enrolment, recovery_codes_left, verify_second_factor,
+    pending_enrolment, recovery_codes_left, regenerate_recovery_codes, remove_second_factor,
+    verify_second_factor,
 };
 pub use session::{
     ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Session, SessionStage, SessionSummary, SessionToken,

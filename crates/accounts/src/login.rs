@@ -12,7 +12,7 @@ use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
-use crate::role::Role;
+use crate::reauth::second_factor_required;
 use crate::second_factor::has_second_factor;
 use crate::session::SessionStage;
 
@@ -63,7 +63,7 @@ pub async fn check_password(
     // across organizations.
     let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     let memberships = sqlx::query(
-        "SELECT org_id, role FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id",
+        "SELECT org_id FROM memberships WHERE user_id = $1 ORDER BY created_at, org_id",
     )
     .bind(&user_text)
     .fetch_all(&mut *tx)
@@ -90,14 +90,7 @@ pub async fn check_password(
     tx.commit().await?;
     let org_id = OrgId::parse(&first.try_get::<String, _>(0)?)
         .ok_or(AccountsError::Corrupt("an organization id"))?;
-    let mut needs_second_factor = false;
-    for row in &memberships {
-        let role: Role = row
-            .try_get::<String, _>(1)?
-            .parse()
-            .map_err(|_| AccountsError::Corrupt("a role"))?;
-        needs_second_factor |= role.requires_second_factor();
-    }
+    let needs_second_factor = second_factor_required(db, user_id).await?;
 
     let enrolled = has_second_factor(db, user_id).await?;
     let stage = match (enrolled, needs_second_factor) {

@@ -32,4 +32,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_customers.sql"),
         postgres: include_str!("../migrations/postgres/0006_customers.sql"),
     },
+    Migration {
+        id: "accounts/0007_email_changes",
+        sqlite: include_str!("../migrations/sqlite/0007_email_changes.sql"),
+        postgres: include_str!("../migrations/postgres/0007_email_changes.sql"),
+    },
 ];

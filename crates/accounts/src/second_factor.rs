@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::error::AccountsError;
 use crate::ids::UserId;
+use crate::reauth::second_factor_required;
 use crate::totp::{TotpError, TotpSecret, base32};
 
 /// How many recovery codes a person gets at enrolment.
@@ -215,6 +216,40 @@ pub async fn verify_second_factor(
         // A concurrent request accepted this step (or a later one) first.
         Err(TotpError::Replayed.into())
     }
+}
+
+/// Replaces the person's recovery codes with ten new ones (after re-authentication).
+pub async fn regenerate_recovery_codes(
+    db: &Db,
+    user: UserId,
+) -> Result<RecoveryCodes, AccountsError> {
+    if !has_second_factor(db, user).await? {
+        return Err(AccountsError::NotEnrolled);
+    }
+    let codes = generate_recovery_codes()?;
+    let mut tx = db.begin().await?;
+    store_recovery_codes(&mut tx, user, &codes).await?;
+    tx.commit().await?;
+    Ok(codes)
+}
+
+/// Removes the person's second factor (after re-authentication), unless a role of theirs
+/// requires one.
+pub async fn remove_second_factor(db: &Db, user: UserId) -> Result<(), AccountsError> {
+    if second_factor_required(db, user).await? {
+        return Err(AccountsError::SecondFactorMandatory);
+    }
+    let mut tx = db.begin().await?;
+    for table in ["totp_credentials", "recovery_codes"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE user_id = $1"
+        )))
+        .bind(user.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How many unused recovery codes the person has left.

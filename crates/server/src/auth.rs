@@ -41,7 +41,7 @@ pub fn session_cookie(options: &WebOptions, token: &SessionToken) -> Result<Head
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-fn cleared_cookie(options: &WebOptions) -> HeaderValue {
+pub(crate) fn cleared_cookie(options: &WebOptions) -> HeaderValue {
     let value = if options.https {
         "__Host-lv_session=; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age=0"
     } else {

@@ -21,6 +21,16 @@ struct PasswordResetText<'a> {
     link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "mail/email_change.txt")]
+struct EmailChangeText<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/email_changed.txt")]
+struct EmailChangedText;
+
 fn mail(to: &str, subject: String, body: &impl Template) -> Result<Mail, AppError> {
     Ok(Mail {
         to: Recipient::parse(to).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -49,5 +59,21 @@ pub fn password_reset(to: &str, link: &str) -> Result<Mail, AppError> {
         to,
         "Reset your Leadvault password".to_owned(),
         &PasswordResetText { link },
+    )
+}
+
+pub fn email_change(to: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        "Confirm your new Leadvault address".to_owned(),
+        &EmailChangeText { link },
+    )
+}
+
+pub fn email_changed(to: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        "Your Leadvault address was changed".to_owned(),
+        &EmailChangedText,
     )
 }

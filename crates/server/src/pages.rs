@@ -94,8 +94,29 @@ pub struct AccountPage {
     pub role: String,
     pub org_name: String,
     pub two_factor: bool,
+    /// A role of this person requires the second factor: it cannot be turned off.
+    pub two_factor_required: bool,
     pub recovery_codes_left: i64,
     pub sessions: Vec<SessionRow>,
+    /// Why a form on the page was refused.
+    pub error: Option<String>,
+    /// What a form on the page did.
+    pub notice: Option<String>,
+    /// Whether e-mail is set up (changing the address needs it).
+    pub mail: bool,
+}
+
+#[derive(Template)]
+#[template(path = "email_confirm.html")]
+pub struct EmailConfirmPage {
+    pub csrf: String,
+    pub token: String,
+}
+
+#[derive(Template)]
+#[template(path = "email_changed.html")]
+pub struct EmailChangedPage {
+    pub email: String,
 }
 
 #[derive(Debug)]

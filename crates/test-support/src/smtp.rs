@@ -124,6 +124,21 @@ impl SmtpSink {
             .collect()
     }
 
+    /// Waits (up to 15 s) for a message to `to`, and returns it (the first found, should there
+    /// be several: Maildir names do not order messages that arrive within the same second).
+    pub async fn wait_for_recipient(&self, to: &str) -> ReceivedMail {
+        for _ in 0..150 {
+            if let Some(mail) = self.messages().into_iter().find(|m| m.to == to) {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "no message to {to}; received {:?}",
+            self.messages().iter().map(|m| &m.to).collect::<Vec<_>>()
+        );
+    }
+
     /// Waits (up to 15 s) until at least `count` messages have arrived, and returns them.
     pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
         for _ in 0..150 {

@@ -170,6 +170,31 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             SignedIn(Status(404)),
         ),
+        e(
+            "POST",
+            "/account/two-factor/recovery-codes",
+            SessionForm(&[("password", "not the password")]),
+            SignedIn(Status(422)),
+        ),
+        e(
+            "POST",
+            "/account/two-factor/disable",
+            SessionForm(&[("password", "not the password")]),
+            SignedIn(Status(422)),
+        ),
+        e(
+            "POST",
+            "/account/email",
+            SessionForm(&[("password", "not the password"), ("email", "new@x.test")]),
+            SignedIn(Status(422)),
+        ),
+        e("GET", "/account/email/confirm", None, Public(Status(404))),
+        e(
+            "POST",
+            "/account/email/confirm",
+            AnonymousForm(&[]),
+            Public(Status(404)),
+        ),
         e("GET", "/account/password", None, SignedIn(Status(200))),
         e(
             "POST",

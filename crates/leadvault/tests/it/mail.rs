@@ -163,3 +163,52 @@ on_both_engines! {
         assert!(!page.html.contains("name=\"email\""));
     }
 }
+
+on_both_engines! {
+    async fn a_new_e_mail_address_is_confirmed_from_its_own_mailbox(engine) {
+        let Some(sink) = SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (person, mut browser, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        app.owner("taken@lima.law").await;
+
+        let account = browser.get("/account").await;
+        let wrong = browser.submit(&account, "/account/email", &[("email", "ana@new.law"), ("password", "not my password"), ("code", "")]).await;
+        assert_eq!(wrong.status, 422);
+        let no_code = browser.submit(&account, "/account/email", &[("email", "ana@new.law"), ("password", &person.password), ("code", "")]).await;
+        assert_eq!(no_code.status, 422, "the second factor is asked for too");
+        let asked = browser.submit(&account, "/account/email", &[("email", "Ana@New.law"), ("password", &person.password), ("code", &next_code(&enrolled.secret))]).await;
+        assert_eq!(asked.status, 200, "{}", asked.html);
+        assert!(asked.html.contains("A link to confirm ana@new.law"), "{}", asked.html);
+        assert_eq!(app.browser().sign_in_with_password(&person).await.status, 303, "nothing changes before confirmation");
+
+        let mail = sink.wait_for_recipient("ana@new.law").await;
+        let path = link_path(&app, &mail.body);
+        let mut mailbox = app.browser();
+        let page = mailbox.get(&path).await;
+        assert_eq!(page.status, 200);
+        let token = page.hidden("token");
+        let done = mailbox.submit(&page, "/account/email/confirm", &[("token", &token)]).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        assert!(done.html.contains("Your address is now ana@new.law"));
+        assert_eq!(browser.get("/account").await.location(), Some("/login"), "every session ended");
+        let again = mailbox.submit(&page, "/account/email/confirm", &[("token", &token)]).await;
+        assert_eq!(again.status, 404, "the link works once");
+
+        let notice = sink.wait_for_recipient("ana@lima.law").await;
+        assert!(notice.subject.contains("was changed"), "the old address is told");
+        assert!(!notice.body.contains("ana@new.law"), "without naming the new one");
+        assert_eq!(app.browser().sign_in_with_password(&person).await.status, 422, "the old address no longer signs in");
+        let mut moved = person.clone();
+        moved.email = "ana@new.law".into();
+        assert_eq!(app.browser().sign_in_with_password(&moved).await.location(), Some("/login/two-factor"));
+
+        // An address that belongs to someone else is not taken over, even from its mailbox.
+        let (other, mut other_browser, other_enrolled) = app.signed_in_owner("cy@lima.law").await;
+        let account = other_browser.get("/account").await;
+        other_browser.submit(&account, "/account/email", &[("email", "taken@lima.law"), ("password", &other.password), ("code", &next_code(&other_enrolled.secret))]).await;
+        let mail = sink.wait_for_recipient("taken@lima.law").await;
+        let page = mailbox.get(&link_path(&app, &mail.body)).await;
+        let clash = mailbox.submit(&page, "/account/email/confirm", &[("token", &page.hidden("token"))]).await;
+        assert_eq!(clash.status, 409, "{}", clash.html);
+    }
+}

@@ -207,3 +207,58 @@ on_both_engines! {
         assert_eq!(done.location(), Some("/"), "the secret still decrypts: {}", done.html);
     }
 }
+
+on_both_engines! {
+    async fn new_recovery_codes_need_the_password_and_a_code_and_replace_the_old(engine) {
+        let app = TestApp::start(engine).await;
+        let (person, mut browser, enrolled) = app.signed_in_owner("ana@lima.law").await;
+        let account = browser.get("/account").await;
+        assert!(account.html.contains("Make new recovery codes"));
+        assert!(!account.html.contains("Turn off two-factor"), "an owner cannot turn it off");
+
+        let code = next_code(&enrolled.secret);
+        for (password, code, message) in [
+            ("not my password", code.as_str(), "password is not right"),
+            (person.password.as_str(), "", "enter a code"),
+            (person.password.as_str(), "000000", "not valid"),
+        ] {
+            let refused = browser.submit(&account, "/account/two-factor/recovery-codes", &[("password", password), ("code", code)]).await;
+            assert_eq!(refused.status, 422, "{password} {code}");
+            assert!(refused.html.contains(message), "{message}: {}", refused.html);
+        }
+        let fresh = browser.submit(&account, "/account/two-factor/recovery-codes", &[("password", &person.password), ("code", &code)]).await;
+        assert_eq!(fresh.status, 200, "{}", fresh.html);
+        let new_codes = fresh.listed_codes();
+        assert_eq!(new_codes.len(), 10);
+        assert!(new_codes.iter().all(|c| !enrolled.recovery_codes.contains(c)));
+
+        let mut signing_in = app.browser();
+        signing_in.sign_in_with_password(&person).await;
+        let old = signing_in.second_factor(&enrolled.recovery_codes[0]).await;
+        assert_eq!(old.status, 422, "the old recovery codes are gone");
+
+        let off = browser.submit(&account, "/account/two-factor/disable", &[("password", &person.password), ("code", &new_codes[0])]).await;
+        assert_eq!(off.status, 422);
+        assert!(off.html.contains("cannot be turned off"), "{}", off.html);
+        assert!(leadvault_accounts::has_second_factor(&app.db, person.user_id).await.unwrap());
+        assert_eq!(leadvault_accounts::recovery_codes_left(&app.db, person.user_id).await.unwrap(), 10, "no code was spent on a refusal");
+    }
+}
+
+on_both_engines! {
+    async fn an_analyst_may_turn_a_voluntary_second_factor_off_again(engine) {
+        use leadvault_accounts::{Role, Scope};
+        let app = TestApp::start(engine).await;
+        let owner = app.owner("ana@lima.law").await;
+        let analyst = app.member(&owner, "cy@lima.law", Role::Analyst, Scope::Organization).await;
+        let (mut browser, none) = app.signed_in(&analyst).await;
+        assert!(none.is_none());
+        let enrolled = browser.enrol().await;
+        let account = browser.get("/account").await;
+        assert!(account.html.contains("Turn off two-factor"), "{}", account.html);
+        let off = browser.submit(&account, "/account/two-factor/disable", &[("password", &analyst.password), ("code", &next_code(&enrolled.secret))]).await;
+        assert_eq!(off.location(), Some("/account"), "{}", off.html);
+        let again = app.browser().sign_in_with_password(&analyst).await;
+        assert_eq!(again.location(), Some("/"), "no code asked any more");
+    }
+}

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, SessionStage, TotpSecret, advance_session, confirm_enrolment,
     end_other_sessions, end_session_by_id, has_second_factor, list_sessions, pending_enrolment,
-    recovery_codes_left, user_email,
+    recovery_codes_left, second_factor_required, user_email,
 };
 use leadvault_store::Timestamp;
 use qrcode::QrCode;
@@ -28,6 +28,15 @@ use crate::state::AppState;
 const ISSUER: &str = "Leadvault";
 
 pub async fn show(State(state): State<AppState>, person: Person) -> Result<Response, AppError> {
+    Ok(render(&account_page(&state, &person, None).await?).into_response())
+}
+
+/// The account page, with `error` about a form on it that was refused.
+pub(crate) async fn account_page(
+    state: &AppState,
+    person: &Person,
+    error: Option<String>,
+) -> Result<AccountPage, AppError> {
     let user = person.user_id;
     let now = Timestamp::now();
     let sessions = list_sessions(state.db(), user, &person.token, now)
@@ -41,16 +50,19 @@ pub async fn show(State(state): State<AppState>, person: Person) -> Result<Respo
             current: s.current,
         })
         .collect();
-    let page = AccountPage {
+    Ok(AccountPage {
         csrf: person.csrf_token(),
         email: person.email.clone(),
         role: person.relation.to_string(),
         org_name: person.org_name.clone(),
         two_factor: has_second_factor(state.db(), user).await?,
+        two_factor_required: second_factor_required(state.db(), user).await?,
         recovery_codes_left: recovery_codes_left(state.db(), user).await?,
         sessions,
-    };
-    Ok(render(&page).into_response())
+        error,
+        notice: None,
+        mail: state.mail_links().is_some(),
+    })
 }
 
 pub async fn end_one_session(

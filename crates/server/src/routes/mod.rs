@@ -1,5 +1,6 @@
 mod account;
 mod assets;
+mod email;
 mod forms;
 mod health;
 mod invitation;
@@ -7,9 +8,11 @@ mod members;
 mod password;
 mod password_reset;
 mod portal;
+mod reauth;
 mod setup;
 mod sign_in;
 mod sites;
+mod two_factor;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -74,6 +77,23 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(account::show_enrolment),
         ),
         (Method::POST, "/account/two-factor", post(account::confirm)),
+        (
+            Method::POST,
+            "/account/two-factor/recovery-codes",
+            post(two_factor::new_recovery_codes),
+        ),
+        (
+            Method::POST,
+            "/account/two-factor/disable",
+            post(two_factor::turn_off),
+        ),
+        (Method::POST, "/account/email", post(email::request)),
+        (
+            Method::GET,
+            "/account/email/confirm",
+            get(email::show_confirm),
+        ),
+        (Method::POST, "/account/email/confirm", post(email::confirm)),
         (Method::GET, "/account/password", get(password::show)),
         (Method::POST, "/account/password", post(password::change)),
         (

@@ -1,0 +1,95 @@
+//! Re-authentication in a form: the password and, for a person with a second factor, a
+//! code. Failures count towards the person's second-factor back-off.
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leadvault_accounts::{AccountsError, Password, reauthenticate};
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use crate::error::AppError;
+use crate::pages::render;
+use crate::person::Person;
+use crate::rate_limit::backoff_check;
+use crate::routes::account::account_page;
+use crate::state::AppState;
+
+/// A form whose only fields are the re-authentication.
+#[derive(Deserialize)]
+pub struct ReauthForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: Zeroizing<String>,
+    #[serde(default)]
+    code: Zeroizing<String>,
+}
+
+impl ReauthForm {
+    pub fn answers(&self) -> Answers<'_> {
+        Answers {
+            csrf: &self.csrf,
+            password: &self.password,
+            code: &self.code,
+        }
+    }
+}
+
+/// The re-authentication fields of any form.
+#[derive(Debug, Clone, Copy)]
+pub struct Answers<'a> {
+    pub csrf: &'a str,
+    pub password: &'a str,
+    pub code: &'a str,
+}
+
+/// Checks CSRF, limits, password and code. `Ok(Err(page))`: refused, show `page` (422).
+pub async fn reauthenticated(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+    person: &Person,
+    answers: &Answers<'_>,
+) -> Result<Result<(), Response>, AppError> {
+    state.limits().second_factor.check(&ip)?;
+    person.verify_csrf(headers, answers.csrf)?;
+    let now = Timestamp::now();
+    let failures = &state.limits().second_factor_failures;
+    backoff_check(failures, &person.user_id, now)?;
+    // Too long to be anyone's password: refused like a wrong one.
+    let outcome = match Password::offered(answers.password.to_owned()) {
+        Ok(password) => {
+            let code: String = answers.code.chars().take(64).collect();
+            reauthenticate(
+                state.db(),
+                state.hasher(),
+                state.keyring(),
+                person.user_id,
+                password,
+                &code,
+                now,
+            )
+            .await
+        }
+        Err(_) => Err(AccountsError::WrongPassword),
+    };
+    match outcome {
+        Ok(()) => {
+            failures.record_success(&person.user_id);
+            Ok(Ok(()))
+        }
+        Err(
+            e @ (AccountsError::WrongPassword
+            | AccountsError::Totp(_)
+            | AccountsError::SecondFactorRequired),
+        ) => {
+            failures.record_failure(&person.user_id, now);
+            let page = account_page(state, person, Some(e.to_string())).await?;
+            Ok(Err(
+                (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
