@@ -1,14 +1,44 @@
 //! Security headers on every response.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use leadvault_accounts::Site;
 
 use crate::state::AppState;
 
 /// No inline script or style anywhere, no framing, no third-party anything.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Set by a handler of an embeddable page (a public form) on its response: the page may be
+/// framed by these origins, the organization's own sites, and by nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameAncestors(Vec<String>);
+
+impl FrameAncestors {
+    /// The HTTPS origins of an organization's sites.
+    pub fn sites(sites: &[Site]) -> Self {
+        Self(
+            sites
+                .iter()
+                .map(|site| format!("https://{}", site.domain))
+                .collect(),
+        )
+    }
+
+    fn policy(&self) -> String {
+        let ancestors = if self.0.is_empty() {
+            "'none'".to_owned()
+        } else {
+            self.0.join(" ")
+        };
+        CONTENT_SECURITY_POLICY.replace(
+            "frame-ancestors 'none'",
+            &format!("frame-ancestors {ancestors}"),
+        )
+    }
+}
 
 fn always() -> [(HeaderName, HeaderValue); 7] {
     [
@@ -48,11 +78,29 @@ pub async fn security_headers(
     next: Next,
 ) -> Response {
     let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+    let frame = response.extensions_mut().remove::<FrameAncestors>();
+    apply(
+        response.headers_mut(),
+        state.options().https,
+        frame.as_ref(),
+    );
+    response
+}
+
+/// Sets every security header: the fixed ones, HSTS over HTTPS, `no-store` unless the
+/// handler chose a cache policy, and framing as `frame` allows (by default, none).
+fn apply(headers: &mut HeaderMap, https: bool, frame: Option<&FrameAncestors>) {
     for (name, value) in always() {
         headers.insert(name, value);
     }
-    if state.options().https {
+    if let Some(frame) = frame {
+        // X-Frame-Options cannot name several origins; the CSP says it all.
+        headers.remove(header::X_FRAME_OPTIONS);
+        if let Ok(policy) = HeaderValue::from_str(&frame.policy()) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
+    if https {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
@@ -62,5 +110,57 @@ pub async fn security_headers(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadvault_accounts::{SiteDomain, SiteId};
+    use leadvault_store::Timestamp;
+
+    fn site(domain: &str) -> Site {
+        Site {
+            id: SiteId::random(),
+            domain: SiteDomain::parse(domain).expect("domain"),
+            created_at: Timestamp::from_unix_micros(0),
+        }
+    }
+
+    fn csp(headers: &HeaderMap) -> &str {
+        headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("ascii")
+    }
+
+    #[test]
+    fn pages_cannot_be_framed_by_default() {
+        let mut headers = HeaderMap::new();
+        apply(&mut headers, false, None);
+        assert!(csp(&headers).contains("frame-ancestors 'none'"));
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+        assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+    }
+
+    #[test]
+    fn an_embeddable_page_may_be_framed_by_the_organizations_sites_only() {
+        let mut headers = HeaderMap::new();
+        let frame = FrameAncestors::sites(&[site("lima.law"), site("www.lima.law")]);
+        apply(&mut headers, true, Some(&frame));
+        let policy = csp(&headers);
+        assert!(
+            policy.contains("frame-ancestors https://lima.law https://www.lima.law;"),
+            "{policy}"
+        );
+        assert!(
+            policy.contains("script-src 'self'") && !policy.contains("unsafe"),
+            "{policy}"
+        );
+        assert!(!headers.contains_key(header::X_FRAME_OPTIONS));
+        assert!(headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
+
+        // An organization without sites: an embeddable page still frames nowhere.
+        let mut headers = HeaderMap::new();
+        apply(&mut headers, false, Some(&FrameAncestors::sites(&[])));
+        assert!(csp(&headers).contains("frame-ancestors 'none'"));
+    }
 }

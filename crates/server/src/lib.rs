@@ -24,6 +24,7 @@ mod tls;
 
 pub use client_ip::{ClientIp, Peer};
 pub use error::AppError;
+pub use headers::FrameAncestors;
 pub use rate_limit::{Limit, RateLimits};
 pub use redirect::redirect_router;
 pub use registry::{encrypted_columns, migrations};
