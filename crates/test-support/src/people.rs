@@ -62,41 +62,23 @@ impl TestApp {
         role: Role,
         scope: Scope,
     ) -> TestPerson {
-        let (_, token) = invite(
-            &self.db,
-            owner.org_id,
-            owner.user_id,
-            &Email::parse(email).unwrap(),
-            &Joining::Member(Grant::new(role, scope).unwrap()),
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        let (org_id, user_id) = accept_invitation(
-            &self.db,
-            &PasswordHasher::new(1),
-            &token,
-            Password::new(TEST_PASSWORD.to_owned()).unwrap(),
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        TestPerson {
-            email: email.to_owned(),
-            password: TEST_PASSWORD.to_owned(),
-            user_id,
-            org_id,
-        }
+        let joining = Joining::Member(Grant::new(role, scope).unwrap());
+        self.joined(owner, email, &joining).await
     }
 
     /// A client of `owner`'s organization (client portal), who has accepted the invitation.
     pub async fn customer(&self, owner: &TestPerson, email: &str) -> TestPerson {
+        self.joined(owner, email, &Joining::Customer).await
+    }
+
+    /// Invites `email` into `owner`'s organization and accepts with [`TEST_PASSWORD`].
+    async fn joined(&self, owner: &TestPerson, email: &str, joining: &Joining) -> TestPerson {
         let (_, token) = invite(
             &self.db,
             owner.org_id,
             owner.user_id,
             &Email::parse(email).unwrap(),
-            &Joining::Customer,
+            joining,
             Timestamp::now(),
         )
         .await

@@ -160,9 +160,7 @@ pub async fn invite_someone(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(Capability::ManageMembers)?;
+    let fields = managing(&headers, &signed_in, &body)?;
     let org = signed_in.member.org_id;
     let mut extras = Extras {
         invite_email: fields.one("email").chars().take(254).collect(),
@@ -270,12 +268,34 @@ async fn target(
         .ok_or(AppError::NotFound)
 }
 
-/// After a change to oneself, the session is gone: back to sign-in.
-fn after_change(state: &AppState, signed_in: &SignedIn, user: UserId) -> Response {
+/// The checks every form of this page starts with: its anti-CSRF token, then the capability.
+fn managing(headers: &HeaderMap, signed_in: &SignedIn, body: &[u8]) -> Result<Fields, AppError> {
+    let fields = Fields::parse(body);
+    signed_in.verify_csrf(headers, fields.one("csrf"))?;
+    signed_in.require(Capability::ManageMembers)?;
+    Ok(fields)
+}
+
+/// The answer to a change of a member: the page with the refusal when it would leave the
+/// organization without an owner; else back to the list, or to sign-in when the change was
+/// to oneself (whose sessions it ended).
+async fn after_change(
+    state: &AppState,
+    signed_in: &SignedIn,
+    user: UserId,
+    outcome: Result<(), AccountsError>,
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(()) => {}
+        Err(e @ AccountsError::LastOwner) => {
+            return refused(state, signed_in, Extras::error(e.to_string())).await;
+        }
+        Err(other) => return Err(other.into()),
+    }
     if user == signed_in.member.user_id {
-        signed_out(state.options())
+        Ok(signed_out(state.options()))
     } else {
-        Redirect::to("/members").into_response()
+        Ok(Redirect::to("/members").into_response())
     }
 }
 
@@ -286,9 +306,7 @@ pub async fn change_role(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(Capability::ManageMembers)?;
+    let fields = managing(&headers, &signed_in, &body)?;
     let target = target(&state, &signed_in, &id).await?;
     let sites = list_sites(state.db(), signed_in.member.org_id).await?;
     let grant = match requested_grant(&fields, &sites) {
@@ -298,15 +316,11 @@ pub async fn change_role(
     if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
         return Err(AppError::Forbidden);
     }
-    match change_grant(state.db(), target.org_id, target.user_id, &grant).await {
-        Ok(()) => {}
-        Err(e @ AccountsError::LastOwner) => {
-            return refused(&state, &signed_in, Extras::error(e.to_string())).await;
-        }
-        Err(other) => return Err(other.into()),
+    let outcome = change_grant(state.db(), target.org_id, target.user_id, &grant).await;
+    if outcome.is_ok() {
+        tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, role = %grant.role(), "role changed; sessions ended");
     }
-    tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, role = %grant.role(), "role changed; sessions ended");
-    Ok(after_change(&state, &signed_in, target.user_id))
+    after_change(&state, &signed_in, target.user_id, outcome).await
 }
 
 pub async fn remove(
@@ -316,22 +330,16 @@ pub async fn remove(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(Capability::ManageMembers)?;
+    managing(&headers, &signed_in, &body)?;
     let target = target(&state, &signed_in, &id).await?;
     if !may_assign(signed_in.member.role, Some(target.role), None) {
         return Err(AppError::Forbidden);
     }
-    match remove_member(state.db(), target.org_id, target.user_id).await {
-        Ok(()) => {}
-        Err(e @ AccountsError::LastOwner) => {
-            return refused(&state, &signed_in, Extras::error(e.to_string())).await;
-        }
-        Err(other) => return Err(other.into()),
+    let outcome = remove_member(state.db(), target.org_id, target.user_id).await;
+    if outcome.is_ok() {
+        tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, "member removed; sessions ended");
     }
-    tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, "member removed; sessions ended");
-    Ok(after_change(&state, &signed_in, target.user_id))
+    after_change(&state, &signed_in, target.user_id, outcome).await
 }
 
 pub async fn withdraw_invitation(
@@ -341,9 +349,7 @@ pub async fn withdraw_invitation(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(Capability::ManageMembers)?;
+    managing(&headers, &signed_in, &body)?;
     let id = InvitationId::parse(&id).ok_or(AppError::NotFound)?;
     if !revoke_invitation(state.db(), signed_in.member.org_id, id).await? {
         return Err(AppError::NotFound);
