@@ -10,6 +10,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_accounts::MIGRATIONS,
         leadvault_keys::MIGRATIONS,
         leadvault_mail::MIGRATIONS,
+        leadvault_audit::MIGRATIONS,
     ]
     .concat()
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access_matrix;
+mod audit;
 mod cli_admin;
 mod cli_config;
 mod cli_keys;

@@ -1,0 +1,274 @@
+//! The hash chain: the canonical encoding of a record, appending in the caller's transaction,
+//! and verification.
+//!
+//! Encoding, version 1 (documented in `docs/SECURITY.md` so it can be checked independently):
+//! the bytes `leadvault-audit-v1`, then each of these as a 4-byte big-endian length and its
+//! UTF-8 bytes: chain, seq (decimal), at (microseconds since the Unix epoch, decimal),
+//! actor kind, actor id, action, target kind, target id, field names (sorted, comma-joined),
+//! request id, outcome, and the previous record's hash in lower-case hex (64 zeros for the
+//! first). A record's hash is the SHA-256 of that encoding.
+
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, Timestamp, Tx};
+
+use crate::error::AuditError;
+use crate::record::{Chain, Event};
+
+const DOMAIN: &[u8] = b"leadvault-audit-v1";
+const GENESIS: [u8; 32] = [0; 32];
+
+/// A record as stored: the encoded parts, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stored {
+    chain: String,
+    seq: i64,
+    at: i64,
+    actor_kind: String,
+    actor_id: String,
+    action: String,
+    target_kind: String,
+    target_id: String,
+    fields: String,
+    request_id: String,
+    outcome: String,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn hash_of(record: &Stored, prev: &[u8]) -> Vec<u8> {
+    let parts: [&str; 12] = [
+        &record.chain,
+        &record.seq.to_string(),
+        &record.at.to_string(),
+        &record.actor_kind,
+        &record.actor_id,
+        &record.action,
+        &record.target_kind,
+        &record.target_id,
+        &record.fields,
+        &record.request_id,
+        &record.outcome,
+        &hex(prev),
+    ];
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(DOMAIN);
+    for part in parts {
+        let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+        ctx.update(&len.to_be_bytes());
+        ctx.update(part.as_bytes());
+    }
+    ctx.finish().as_ref().to_vec()
+}
+
+/// Where a record landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appended {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+/// Appends `event` to `chain` inside the caller's transaction: if the transaction does not
+/// commit, neither does the record, and an operation whose record cannot be written fails
+/// with it. Appends to one chain are serialized by the lock on its head row.
+pub async fn append(
+    tx: &mut Tx,
+    chain: Chain,
+    event: &Event,
+    now: Timestamp,
+) -> Result<Appended, AuditError> {
+    let name = chain.name();
+    sqlx::query("INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
+        .bind(&name)
+        .bind(GENESIS.to_vec())
+        .execute(&mut **tx)
+        .await?;
+    // Taking the head's row lock first: a concurrent append to the same chain waits here.
+    let head =
+        sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
+            .bind(&name)
+            .fetch_one(&mut **tx)
+            .await?;
+    let seq: i64 = head.try_get(0)?;
+    let prev: Vec<u8> = head.try_get(1)?;
+    let (actor_kind, actor_id) = event.actor.parts();
+    let (target_kind, target_id) = event
+        .target
+        .clone()
+        .map_or((String::new(), String::new()), |(k, id)| (k.to_owned(), id));
+    let mut fields = event.fields.clone();
+    fields.sort_unstable();
+    fields.dedup();
+    let record = Stored {
+        chain: name,
+        seq,
+        at: now.as_unix_micros(),
+        actor_kind: actor_kind.to_owned(),
+        actor_id,
+        action: event.action.to_owned(),
+        target_kind,
+        target_id,
+        fields: fields.join(","),
+        request_id: event
+            .request_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        outcome: event.outcome.as_str().to_owned(),
+    };
+    let hash = hash_of(&record, &prev);
+    sqlx::query(
+        "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, \
+         target_id, fields, request_id, outcome, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&record.chain)
+    .bind(record.seq)
+    .bind(record.at)
+    .bind(&record.actor_kind)
+    .bind(&record.actor_id)
+    .bind(&record.action)
+    .bind(&record.target_kind)
+    .bind(&record.target_id)
+    .bind(&record.fields)
+    .bind(&record.request_id)
+    .bind(&record.outcome)
+    .bind(prev)
+    .bind(hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE chain = $2")
+        .bind(hash.clone())
+        .bind(&record.chain)
+        .execute(&mut **tx)
+        .await?;
+    Ok(Appended { seq, hash })
+}
+
+/// A chain that checked out: how many records, and its head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub records: i64,
+    pub head: Vec<u8>,
+}
+
+/// The first thing wrong with a chain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Broken {
+    #[error("record {expected} is missing (the next one found is {found})")]
+    Missing { expected: i64, found: i64 },
+    #[error("record {seq} was altered: its content does not match its hash")]
+    Altered { seq: i64 },
+    #[error("record {seq} does not follow record {}: the chain was cut or reordered there", seq - 1)]
+    Unlinked { seq: i64 },
+    #[error(
+        "the chain ends at record {last}, but its head says {head}: records were removed from the end"
+    )]
+    Truncated { last: i64, head: i64 },
+    #[error("the chain's head does not match its last record {last}")]
+    HeadMismatch { last: i64 },
+}
+
+/// Checks every record of `chain` in order against its hash and its predecessor, and the
+/// end against the stored head.
+pub async fn verify(db: &Db, chain: Chain) -> Result<Result<Verified, Broken>, AuditError> {
+    let name = chain.name();
+    let rows = sqlx::query(
+        "SELECT seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, \
+         request_id, outcome, prev_hash, hash FROM audit_records WHERE chain = $1 ORDER BY seq",
+    )
+    .bind(&name)
+    .fetch_all(db.pool())
+    .await?;
+    let mut prev = GENESIS.to_vec();
+    let mut expected = 1_i64;
+    for row in &rows {
+        let record = Stored {
+            chain: name.clone(),
+            seq: row.try_get(0)?,
+            at: row.try_get(1)?,
+            actor_kind: row.try_get(2)?,
+            actor_id: row.try_get(3)?,
+            action: row.try_get(4)?,
+            target_kind: row.try_get(5)?,
+            target_id: row.try_get(6)?,
+            fields: row.try_get(7)?,
+            request_id: row.try_get(8)?,
+            outcome: row.try_get(9)?,
+        };
+        let stored_prev: Vec<u8> = row.try_get(10)?;
+        let stored_hash: Vec<u8> = row.try_get(11)?;
+        if record.seq != expected {
+            return Ok(Err(Broken::Missing {
+                expected,
+                found: record.seq,
+            }));
+        }
+        if hash_of(&record, &stored_prev) != stored_hash {
+            return Ok(Err(Broken::Altered { seq: record.seq }));
+        }
+        if stored_prev != prev {
+            return Ok(Err(Broken::Unlinked { seq: record.seq }));
+        }
+        prev = stored_hash;
+        expected += 1;
+    }
+    let last = expected - 1;
+    let head = sqlx::query("SELECT seq, hash FROM audit_heads WHERE chain = $1")
+        .bind(&name)
+        .fetch_optional(db.pool())
+        .await?;
+    match head {
+        None if last == 0 => {}
+        None => return Ok(Err(Broken::HeadMismatch { last })),
+        Some(head) => {
+            let (seq, hash): (i64, Vec<u8>) = (head.try_get(0)?, head.try_get(1)?);
+            if seq > last {
+                return Ok(Err(Broken::Truncated { last, head: seq }));
+            }
+            if seq != last || hash != prev {
+                return Ok(Err(Broken::HeadMismatch { last }));
+            }
+        }
+    }
+    Ok(Ok(Verified {
+        records: last,
+        head: prev,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Stored {
+        Stored {
+            chain: "org:x".into(),
+            seq: 1,
+            at: 5,
+            actor_kind: "member".into(),
+            actor_id: "u".into(),
+            action: "lead.read".into(),
+            target_kind: "lead".into(),
+            target_id: "l".into(),
+            fields: "email,name".into(),
+            request_id: String::new(),
+            outcome: "allowed".into(),
+        }
+    }
+
+    #[test]
+    fn every_part_and_the_predecessor_change_the_hash() {
+        let base = hash_of(&record(), &GENESIS);
+        assert_eq!(base.len(), 32);
+        let mut other = record();
+        other.fields = "email".into();
+        assert_ne!(hash_of(&other, &GENESIS), base);
+        let mut shifted = record();
+        // Moving a byte between parts must not keep the hash (the lengths are encoded).
+        shifted.actor_kind = "memberu".into();
+        shifted.actor_id = String::new();
+        assert_ne!(hash_of(&shifted, &GENESIS), base);
+        assert_ne!(hash_of(&record(), &[1; 32]), base);
+    }
+}

@@ -1,0 +1,8 @@
+use leadvault_store::Migration;
+
+/// The audit crate's tables.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    id: "audit/0001_audit",
+    sqlite: include_str!("../migrations/sqlite/0001_audit.sql"),
+    postgres: include_str!("../migrations/postgres/0001_audit.sql"),
+}];

@@ -1,0 +1,76 @@
+//! What one audit record says. Ids and names only, never the values of personal data.
+
+use leadvault_store::OrgId;
+use uuid::Uuid;
+
+/// Which chain a record belongs to: its organization's, or the installation's own (for
+/// events that belong to no organization, like a root key rotation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chain {
+    Org(OrgId),
+    Instance,
+}
+
+impl Chain {
+    pub fn name(self) -> String {
+        match self {
+            Self::Org(org) => format!("org:{org}"),
+            Self::Instance => "instance".to_owned(),
+        }
+    }
+}
+
+/// Who did it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// A member of staff (user id).
+    Member(Uuid),
+    /// A client using the portal (user id).
+    Client(Uuid),
+    /// A job of Leadvault's own, or the operator's command line, by name.
+    System(&'static str),
+    /// Somebody not signed in (a public form, a failed sign-in).
+    Anonymous,
+}
+
+impl Actor {
+    pub(crate) fn parts(self) -> (&'static str, String) {
+        match self {
+            Self::Member(id) => ("member", id.to_string()),
+            Self::Client(id) => ("client", id.to_string()),
+            Self::System(name) => ("system", name.to_owned()),
+            Self::Anonymous => ("anonymous", String::new()),
+        }
+    }
+}
+
+/// Whether the operation happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Allowed,
+    Denied,
+}
+
+impl Outcome {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Denied => "denied",
+        }
+    }
+}
+
+/// One operation to record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub actor: Actor,
+    /// What was done, as a stable dotted name: `lead.read`, `member.role_changed`, `key.shredded`.
+    pub action: &'static str,
+    /// The kind and id of what it was done to (`lead`, its id), if anything.
+    pub target: Option<(&'static str, String)>,
+    /// The names of the fields touched (never their values).
+    pub fields: Vec<&'static str>,
+    /// The request that did it, to find its log lines.
+    pub request_id: Option<Uuid>,
+    pub outcome: Outcome,
+}

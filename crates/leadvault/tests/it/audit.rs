@@ -1,0 +1,148 @@
+//! The audit chain: appended in the operation's own transaction, append-only, and every kind
+//! of tampering by someone with database access (triggers dropped) is found and named.
+
+use leadvault_audit::{Actor, Broken, Chain, Event, Outcome, append, verify};
+use leadvault_store::{Engine, OrgId, Timestamp, sqlx};
+use leadvault_test_support::{TestApp, on_both_engines};
+use uuid::Uuid;
+
+fn event(n: usize) -> Event {
+    Event {
+        actor: Actor::Member(Uuid::new_v4()),
+        action: "lead.read",
+        target: Some(("lead", format!("lead-{n}"))),
+        fields: vec!["name", "email"],
+        request_id: Some(Uuid::new_v4()),
+        outcome: if n.is_multiple_of(2) {
+            Outcome::Allowed
+        } else {
+            Outcome::Denied
+        },
+    }
+}
+
+async fn chain_of(app: &TestApp, records: usize) -> Chain {
+    let chain = Chain::Org(OrgId::random());
+    for n in 0..records {
+        let mut tx = app.db.begin().await.unwrap();
+        append(&mut tx, chain, &event(n), Timestamp::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    chain
+}
+
+/// What an attacker with database access does first.
+async fn drop_guards(app: &TestApp) {
+    let sql = match app.engine {
+        Engine::Sqlite => {
+            "DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete;"
+        }
+        Engine::Postgres => {
+            "GRANT UPDATE, DELETE ON audit_records TO CURRENT_USER; DROP TRIGGER audit_records_no_change ON audit_records;"
+        }
+    };
+    sqlx::raw_sql(sql).execute(app.db.pool()).await.unwrap();
+}
+
+async fn run(app: &TestApp, sql: &str, chain: Chain) {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(chain.name())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
+on_both_engines! {
+    async fn records_are_appended_with_their_operation_or_not_at_all(engine) {
+        let app = TestApp::start(engine).await;
+        let chain = chain_of(&app, 3).await;
+
+        let mut tx = app.db.begin().await.unwrap();
+        append(&mut tx, chain, &event(9), Timestamp::now()).await.unwrap();
+        tx.rollback().await.unwrap();
+        let verified = verify(&app.db, chain).await.unwrap().unwrap();
+        assert_eq!(verified.records, 3, "a rolled-back operation leaves no record");
+
+        // Appends racing on one chain queue up; none is lost or duplicated.
+        let mut tasks = Vec::new();
+        for n in 0..12 {
+            let db = app.db.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = db.begin().await.unwrap();
+                append(&mut tx, chain, &event(n), Timestamp::now()).await.unwrap();
+                tx.commit().await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 15);
+        let other = chain_of(&app, 2).await;
+        assert_eq!(verify(&app.db, other).await.unwrap().unwrap().records, 2, "chains are separate");
+        assert_eq!(verify(&app.db, Chain::Instance).await.unwrap().unwrap().records, 0);
+    }
+}
+
+on_both_engines! {
+    async fn records_cannot_be_changed_or_deleted(engine) {
+        let app = TestApp::start(engine).await;
+        let chain = chain_of(&app, 2).await;
+        for sql in [
+            "UPDATE audit_records SET action = 'nothing' WHERE chain = $1",
+            "DELETE FROM audit_records WHERE chain = $1",
+        ] {
+            let refused = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .bind(chain.name())
+                .execute(app.db.pool())
+                .await;
+            assert!(refused.is_err(), "{sql}");
+        }
+        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 2);
+    }
+}
+
+on_both_engines! {
+    async fn every_kind_of_tampering_is_found_and_named(engine) {
+        let app = TestApp::start(engine).await;
+        let chains: Vec<Chain> = {
+            let mut chains = Vec::new();
+            for _ in 0..5 {
+                chains.push(chain_of(&app, 5).await);
+            }
+            chains
+        };
+        drop_guards(&app).await;
+
+        // Altered: a field list edited.
+        run(&app, "UPDATE audit_records SET fields = '' WHERE chain = $1 AND seq = 3", chains[0]).await;
+        assert_eq!(verify(&app.db, chains[0]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
+
+        // Removed from the middle.
+        run(&app, "DELETE FROM audit_records WHERE chain = $1 AND seq = 3", chains[1]).await;
+        assert_eq!(verify(&app.db, chains[1]).await.unwrap(), Err(Broken::Missing { expected: 3, found: 4 }));
+
+        // Inserted: the later records renumbered to make room for a forged one.
+        run(&app, "UPDATE audit_records SET seq = seq + 10 WHERE chain = $1 AND seq >= 3", chains[2]).await;
+        run(&app, "UPDATE audit_records SET seq = seq - 9 WHERE chain = $1 AND seq >= 13", chains[2]).await;
+        run(
+            &app,
+            "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, request_id, outcome, prev_hash, hash) \
+             SELECT chain, 3, at, actor_kind, actor_id, 'lead.deleted', target_kind, target_id, fields, request_id, outcome, hash, hash \
+             FROM audit_records WHERE chain = $1 AND seq = 2",
+            chains[2],
+        ).await;
+        assert_eq!(verify(&app.db, chains[2]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
+
+        // Reordered: two records swap places.
+        run(&app, "UPDATE audit_records SET seq = 100 WHERE chain = $1 AND seq = 2", chains[3]).await;
+        run(&app, "UPDATE audit_records SET seq = 2 WHERE chain = $1 AND seq = 3", chains[3]).await;
+        run(&app, "UPDATE audit_records SET seq = 3 WHERE chain = $1 AND seq = 100", chains[3]).await;
+        assert_eq!(verify(&app.db, chains[3]).await.unwrap(), Err(Broken::Altered { seq: 2 }));
+
+        // Truncated: the last records removed.
+        run(&app, "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4", chains[4]).await;
+        assert_eq!(verify(&app.db, chains[4]).await.unwrap(), Err(Broken::Truncated { last: 3, head: 5 }));
+    }
+}
