@@ -5,6 +5,10 @@ use leadvault_store::StoreError;
 pub enum KeyError {
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The audit record of a key operation could not be written, so the operation did not
+    /// happen.
+    #[error(transparent)]
+    Audit(#[from] leadvault_audit::AuditError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("no key {0} for this organization: it was shredded, or the data belongs elsewhere")]

@@ -1,5 +1,6 @@
 use std::sync::{Arc, Mutex};
 
+use leadvault_audit::{Actor, Chain, Event, Outcome, append};
 use leadvault_crypto::{KeyBytes, KeyProvider, KeyRef, unwrap_key, wrap_key};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -122,6 +123,26 @@ fn security_event(org: OrgId, kind: &str, version: i64) {
     tracing::warn!(target: "security", org_id = %org, kind, version, "a stored key failed to unwrap");
 }
 
+/// The audit chain a key event of `org` belongs to.
+fn chain_of(org: OrgId) -> Chain {
+    if org == OrgId::INSTANCE {
+        Chain::Instance
+    } else {
+        Chain::Org(org)
+    }
+}
+
+fn key_event(actor: Actor, action: &'static str, kind: &'static str, id: String) -> Event {
+    Event {
+        actor,
+        action,
+        target: Some((kind, id)),
+        fields: Vec::new(),
+        request_id: None,
+        outcome: Outcome::Allowed,
+    }
+}
+
 fn parts(context: &[Vec<u8>]) -> Vec<&[u8]> {
     context.iter().map(Vec::as_slice).collect()
 }
@@ -137,6 +158,11 @@ impl Keyring {
     }
 
     pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The database the keys live in, for a caller that records a refused key operation.
+    pub fn db_for_audit(&self) -> &Db {
         &self.db
     }
 
@@ -406,7 +432,13 @@ impl Keyring {
 
     /// Starts a new tenant key version: new data keys are made under it from now on, and
     /// every earlier key stays available to read what it encrypted. Returns the new version.
-    pub async fn rotate_tenant(&self, org: OrgId, now: Timestamp) -> Result<i64, KeyError> {
+    /// The rotation is recorded in the organization's audit chain, in the same transaction.
+    pub async fn rotate_tenant(
+        &self,
+        org: OrgId,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<i64, KeyError> {
         let current = self.current_tenant_version(org, now).await?;
         let next = current + 1;
         self.insert_tenant_key(org, next, now).await?;
@@ -424,6 +456,8 @@ impl Keyring {
         .bind(org.to_string())
         .execute(&mut *tx)
         .await?;
+        let event = key_event(actor, "key.tenant_rotated", "tenant_key", next.to_string());
+        append(&mut tx, chain_of(org), &event, now).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -431,7 +465,13 @@ impl Keyring {
     /// Re-wraps every tenant key wrapped by this keyring's root key under `to`'s root key.
     /// Data is untouched. Each key is re-wrapped in its own statement, so an interrupted run
     /// leaves every key readable by the root it names, and running again finishes the job.
-    pub async fn rotate_root(&self, to: Arc<dyn KeyProvider>) -> Result<RootRotation, KeyError> {
+    /// A completed rotation is recorded in the installation's audit chain.
+    pub async fn rotate_root(
+        &self,
+        to: Arc<dyn KeyProvider>,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<RootRotation, KeyError> {
         let rows =
             sqlx::query("SELECT org_id, version, wrapped FROM tenant_keys WHERE root_key_id = $1")
                 .bind(self.provider.root_key_id())
@@ -467,11 +507,27 @@ impl Keyring {
             .lock()
             .map_err(|_| KeyError::Interrupted)?
             .retain(|_| false);
+        let mut tx = self.db.begin().await?;
+        let event = key_event(
+            actor,
+            "key.root_rotated",
+            "root_key",
+            to.root_key_id().to_owned(),
+        );
+        append(&mut tx, Chain::Instance, &event, now).await?;
+        tx.commit().await?;
         Ok(RootRotation { rewrapped })
     }
 
     /// Destroys every key of the organization. Its encrypted data can never be read again.
-    pub async fn shred_tenant(&self, org: OrgId) -> Result<ShredReport, KeyError> {
+    /// The shredding is recorded in the organization's audit chain, which outlives it (audit
+    /// records hold no values).
+    pub async fn shred_tenant(
+        &self,
+        org: OrgId,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<ShredReport, KeyError> {
         let mut tx = self.db.begin().await?;
         let data_keys = sqlx::query("DELETE FROM data_keys WHERE org_id = $1")
             .bind(org.to_string())
@@ -483,6 +539,8 @@ impl Keyring {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        let event = key_event(actor, "key.shredded", "organization", org.to_string());
+        append(&mut tx, chain_of(org), &event, now).await?;
         tx.commit().await?;
         self.data_cache
             .lock()

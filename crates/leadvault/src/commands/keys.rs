@@ -6,14 +6,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use leadvault_audit::{Actor, Chain, Event, Outcome, append};
 use leadvault_config::{KeySource, PinSource};
 use leadvault_keys::{CacheSettings, Keyring, Progress};
-use leadvault_store::{OrgId, Timestamp};
+use leadvault_store::{OrgId, StoreError, Timestamp};
 
 use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
 use crate::error::CliError;
 use crate::provider::{self, Create};
 use crate::{logging, setup};
+
+/// Who the audit log names for `leadvault keys …`: the operator at the command line.
+const OPERATOR: Actor = Actor::System("cli:keys");
 
 pub async fn run(command: KeysCommand) -> Result<(), CliError> {
     let common = command.common().clone();
@@ -137,7 +141,7 @@ async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), Cli
         ));
     }
     let report = keyring
-        .rotate_root(target.clone())
+        .rotate_root(target.clone(), OPERATOR, Timestamp::now())
         .await
         .map_err(key_error)?;
     println!(
@@ -155,7 +159,7 @@ async fn rotate_tenant(keyring: &Keyring, args: &RotateTenantArgs) -> Result<(),
     let org = parse_org(&args.org)?;
     if !args.resume {
         let version = keyring
-            .rotate_tenant(org, Timestamp::now())
+            .rotate_tenant(org, OPERATOR, Timestamp::now())
             .await
             .map_err(key_error)?;
         println!(
@@ -237,11 +241,28 @@ async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
         .read_line(&mut line)
         .map_err(CliError::io("cannot read the confirmation"))?;
     if line.trim() != org.to_string() {
+        // A refused attempt at destroying keys is worth an investigator's attention too.
+        let mut tx = keyring.db_for_audit().begin().await?;
+        let event = Event {
+            actor: OPERATOR,
+            action: "key.shredded",
+            target: Some(("organization", org.to_string())),
+            fields: Vec::new(),
+            request_id: None,
+            outcome: Outcome::Denied,
+        };
+        append(&mut tx, Chain::Org(org), &event, Timestamp::now())
+            .await
+            .map_err(|e| CliError::Invalid(format!("the audit log could not be written: {e}")))?;
+        tx.commit().await.map_err(StoreError::from)?;
         return Err(CliError::Invalid(
             "confirmation did not match; nothing was destroyed".into(),
         ));
     }
-    let report = keyring.shred_tenant(org).await.map_err(key_error)?;
+    let report = keyring
+        .shred_tenant(org, OPERATOR, Timestamp::now())
+        .await
+        .map_err(key_error)?;
     tracing::warn!(org_id = %org, tenant_keys = report.tenant_keys, data_keys = report.data_keys, "tenant keys shredded");
     println!(
         "Destroyed {} tenant key version(s) and {} data key(s) of organization {org}.",

@@ -154,6 +154,37 @@ async fn status_rotation_and_shredding_from_the_command_line() {
         out.stdout
     );
 
+    // Every key operation, the refused shredding included, is in the organization's audit
+    // chain, and the chain verifies.
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_file(&d.join("data/leadvault.db")),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let chain = leadvault_audit::Chain::Org(org);
+    let recorded: Vec<(String, String, String)> = leadvault_store::sqlx::query_as(
+        "SELECT action, actor_id, outcome FROM audit_records WHERE chain = $1 ORDER BY seq",
+    )
+    .bind(chain.name())
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let row = |action: &str, outcome: &str| {
+        (action.to_owned(), "cli:keys".to_owned(), outcome.to_owned())
+    };
+    assert_eq!(
+        recorded,
+        vec![
+            row("key.tenant_rotated", "allowed"),
+            row("key.tenant_rotated", "allowed"),
+            row("key.shredded", "denied"),
+            row("key.shredded", "allowed"),
+        ]
+    );
+    assert!(leadvault_audit::verify(&db, chain).await.unwrap().is_ok());
+    db.close().await;
+
     let out = run_leadvault(
         leadvault_bin(),
         d,

@@ -11,6 +11,9 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp, migrate};
 use leadvault_test_support::{TestDb, on_both_engines};
 
+/// Who the audit log names for the key operations of these tests.
+const TEST: leadvault_audit::Actor = leadvault_audit::Actor::System("test");
+
 struct Fixture {
     _test_db: TestDb,
     _dir: tempfile::TempDir,
@@ -101,7 +104,7 @@ on_both_engines! {
         let old = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
         let sealed = encrypt_field(&old.key, old.key_ref, CTX, b"before rotation").unwrap();
 
-        assert_eq!(f.keyring.rotate_tenant(org, now).await.unwrap(), 2);
+        assert_eq!(f.keyring.rotate_tenant(org, TEST, now).await.unwrap(), 2);
         let new = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap();
         assert_ne!(new.key_ref, old.key_ref);
         assert_eq!(new.key_ref.version, old.key_ref.version + 1);
@@ -125,7 +128,7 @@ on_both_engines! {
         let sealed = encrypt_field(&data_key.key, data_key.key_ref, CTX, b"survives root rotation").unwrap();
         let data_keys_before: Vec<Vec<u8>> = sqlx::query("SELECT wrapped FROM data_keys").fetch_all(f.db.pool()).await.unwrap().iter().map(|r| r.get(0)).collect();
 
-        let report = f.keyring.rotate_root(new_root.clone()).await.unwrap();
+        let report = f.keyring.rotate_root(new_root.clone(), TEST, now).await.unwrap();
         assert_eq!(report.rewrapped, 1);
         let status = Keyring::new(f.db.clone(), new_root.clone(), CacheSettings::default()).status().await.unwrap();
         assert_eq!(status.by_root, vec![(new_root.root_key_id().to_owned(), 1)]);
@@ -147,10 +150,23 @@ on_both_engines! {
         let now = Timestamp::now();
         let d = f.keyring.current(doomed, KeyPurpose::Field, now).await.unwrap();
         let k = f.keyring.current(kept, KeyPurpose::Field, now).await.unwrap();
-        let report = f.keyring.shred_tenant(doomed).await.unwrap();
+        let report = f.keyring.shred_tenant(doomed, TEST, now).await.unwrap();
         assert_eq!((report.tenant_keys, report.data_keys), (1, 1));
         assert!(matches!(f.keyring.by_ref(doomed, d.key_ref, now).await, Err(KeyError::UnknownKey(_))), "not even from the cache");
         assert!(f.keyring.by_ref(kept, k.key_ref, now).await.is_ok());
+
+        // The shredding is in the organization's audit chain, which outlives the keys.
+        let actions: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT action, actor_id, outcome FROM audit_records WHERE chain = $1 ORDER BY seq",
+        )
+        .bind(leadvault_audit::Chain::Org(doomed).name())
+        .fetch_all(&f.db.pool().clone())
+        .await
+        .unwrap();
+        assert_eq!(actions, vec![("key.shredded".to_owned(), "test".to_owned(), "allowed".to_owned())]);
+        let verified = leadvault_audit::verify(&f.db, leadvault_audit::Chain::Org(doomed)).await.unwrap().unwrap();
+        assert_eq!(verified.records, 1);
+        assert_eq!(leadvault_audit::verify(&f.db, leadvault_audit::Chain::Org(kept)).await.unwrap().unwrap().records, 0);
     }
 }
 
@@ -214,7 +230,7 @@ on_both_engines! {
             }
         }
         let old = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
-        f.keyring.rotate_tenant(org, now).await.unwrap();
+        f.keyring.rotate_tenant(org, TEST, now).await.unwrap();
         let new = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
 
         // Interrupted after the first batch.

@@ -193,7 +193,7 @@ on_both_engines! {
         let before = sealed().await;
 
         let now = Timestamp::now();
-        app.keyring.rotate_tenant(OrgId::INSTANCE, now).await.unwrap();
+        app.keyring.rotate_tenant(OrgId::INSTANCE, leadvault_audit::Actor::System("test"), now).await.unwrap();
         let report = app.keyring
             .reencrypt(OrgId::INSTANCE, &leadvault_server::encrypted_columns(), 100, now, |_| ControlFlow::Continue(()))
             .await
