@@ -145,6 +145,26 @@ pub async fn append(
     Ok(Appended { seq, hash })
 }
 
+/// Every chain with records or a head, instance first, then organizations by id.
+pub async fn chains(db: &Db) -> Result<Vec<Chain>, AuditError> {
+    let rows = sqlx::query(
+        "SELECT chain FROM audit_heads UNION SELECT DISTINCT chain FROM audit_records ORDER BY 1",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let mut found: Vec<Chain> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let name: String = row.try_get(0)?;
+        // A name this code could not have written is itself a sign of tampering.
+        found.push(Chain::parse(&name).ok_or(AuditError::UnknownChain(name))?);
+    }
+    found.sort_by_key(|chain| match chain {
+        Chain::Instance => (0, String::new()),
+        Chain::Org(org) => (1, org.to_string()),
+    });
+    Ok(found)
+}
+
 /// A chain that checked out: how many records, and its head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verified {

@@ -11,7 +11,7 @@ mod error;
 mod migrations;
 mod record;
 
-pub use chain::{Appended, Broken, Verified, append, verify};
+pub use chain::{Appended, Broken, Verified, append, chains, verify};
 pub use error::AuditError;
 pub use migrations::MIGRATIONS;
 pub use record::{Actor, Chain, Event, Outcome};

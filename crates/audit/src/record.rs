@@ -12,6 +12,17 @@ pub enum Chain {
 }
 
 impl Chain {
+    /// The chain a stored name denotes.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "instance" => Some(Self::Instance),
+            other => other
+                .strip_prefix("org:")
+                .and_then(OrgId::parse)
+                .map(Self::Org),
+        }
+    }
+
     pub fn name(self) -> String {
         match self {
             Self::Org(org) => format!("org:{org}"),

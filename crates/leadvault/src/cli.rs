@@ -31,6 +31,26 @@ pub enum Command {
     /// The key hierarchy: root key, tenant keys, rotation, crypto-shredding.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every record of the audit chains (or one organization's) against its hash, its
+    /// predecessor and the chain's head, and name the first bad record. Exits 1 if any chain
+    /// is broken.
+    Verify(AuditVerifyArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditVerifyArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Only this organization's chain
+    #[arg(long, value_name = "ID")]
+    pub org: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
                 commands::create_owner::run(args).await
             }
             Command::Keys(command) => commands::keys::run(command).await,
+            Command::Audit(command) => commands::audit::run(command).await,
         }
     });
     match result {

@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod config_check;
 pub mod create_owner;
 pub mod keys;

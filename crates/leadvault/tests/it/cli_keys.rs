@@ -183,6 +183,36 @@ async fn status_rotation_and_shredding_from_the_command_line() {
         ]
     );
     assert!(leadvault_audit::verify(&db, chain).await.unwrap().is_ok());
+
+    let out = run_leadvault(leadvault_bin(), d, &["audit", "verify"], &[], None).await;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("org:{org_text}: intact, 4 record(s)")),
+        "{}",
+        out.stdout
+    );
+    // Someone with the database file rewrites who did it: the check names the record.
+    leadvault_store::sqlx::raw_sql(
+        "DROP TRIGGER audit_records_no_update; UPDATE audit_records SET actor_id = 'someone else' WHERE seq = 3",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let out = run_leadvault(
+        leadvault_bin(),
+        d,
+        &["audit", "verify", "--org", &org_text],
+        &[],
+        None,
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.contains("BROKEN: record 3 was altered"),
+        "{}",
+        out.stdout
+    );
     db.close().await;
 
     let out = run_leadvault(
