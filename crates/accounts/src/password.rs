@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use leadvault_crypto::random_bytes;
+use leadvault_crypto::{random_bytes, to_hex};
 use tokio::sync::{OnceCell, Semaphore};
 use zeroize::Zeroizing;
 
@@ -121,7 +121,7 @@ impl PasswordHasher {
             .dummy
             .get_or_try_init(|| async {
                 let random = random_bytes::<32>()?;
-                let filler: String = random.iter().map(|b| format!("{b:02x}")).collect();
+                let filler = to_hex(&random);
                 self.hash(Password(Zeroizing::new(filler))).await
             })
             .await?

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use leadvault_crypto::{SecretToken, TokenHash};
+use leadvault_crypto::{SecretToken, TokenHash, from_hex, to_hex};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
 use ring::hmac;
@@ -88,7 +88,7 @@ impl SessionToken {
     pub fn csrf_token(&self) -> Zeroizing<String> {
         let key = hmac::Key::new(hmac::HMAC_SHA256, self.0.expose().as_bytes());
         let tag = hmac::sign(&key, b"leadvault/csrf/v1");
-        Zeroizing::new(tag.as_ref().iter().map(|b| format!("{b:02x}")).collect())
+        Zeroizing::new(to_hex(tag.as_ref()))
     }
 
     /// Whether `submitted` is this session's anti-CSRF token, compared in constant time.
@@ -101,14 +101,12 @@ impl SessionToken {
     }
 }
 
+/// The bytes of a CSRF token or session id as submitted: hex of exactly 32 bytes.
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     if text.len() != 64 {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    from_hex(text)
 }
 
 impl fmt::Debug for SessionToken {
@@ -321,7 +319,7 @@ pub async fn list_sessions(
         .map(|row| {
             let hash: Vec<u8> = row.try_get(0)?;
             Ok(SessionSummary {
-                id: hash.iter().map(|b| format!("{b:02x}")).collect(),
+                id: to_hex(&hash),
                 current: hash.as_slice() == current.as_bytes(),
                 device: row.try_get(1)?,
                 created_at: Timestamp::from_unix_micros(row.try_get(2)?),

@@ -8,6 +8,7 @@
 //! request id, outcome, and the previous record's hash in lower-case hex (64 zeros for the
 //! first). A record's hash is the SHA-256 of that encoding.
 
+use leadvault_crypto::to_hex;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp, Tx};
 
@@ -33,10 +34,6 @@ struct Stored {
     outcome: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn hash_of(record: &Stored, prev: &[u8]) -> Vec<u8> {
     let parts: [&str; 12] = [
         &record.chain,
@@ -50,7 +47,7 @@ fn hash_of(record: &Stored, prev: &[u8]) -> Vec<u8> {
         &record.fields,
         &record.request_id,
         &record.outcome,
-        &hex(prev),
+        &to_hex(prev),
     ];
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(DOMAIN);

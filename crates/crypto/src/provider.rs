@@ -12,6 +12,7 @@ use std::fmt;
 use ring::aead::{Aad, NONCE_LEN, Nonce};
 
 use crate::field::{aead_key, length_prefixed};
+use crate::hex::to_hex;
 use crate::key::{KEY_LEN, KeyBytes};
 use crate::local_key::{KeyFileError, LocalKeyFile};
 use crate::random::random_bytes;
@@ -87,7 +88,7 @@ impl LocalProvider {
             &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, root.expose()),
             b"leadvault root key id",
         );
-        let id = format!("local:{}", hex(&check.as_ref()[..8]));
+        let id = format!("local:{}", to_hex(&check.as_ref()[..8]));
         Ok(Self { root, id })
     }
 }
@@ -157,10 +158,6 @@ pub fn unwrap_key(
     KeyBytes::from_slice(plain).ok_or(ProviderError::Unwrap)
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,8 +207,8 @@ mod tests {
         assert_eq!(a.root_key_id(), again.root_key_id());
         assert!(a.root_key_id().starts_with("local:") && a.root_key_id().len() == 22);
         let key = std::fs::read(dir.path().join("a.key"))?;
-        assert!(!a.root_key_id().contains(&hex(&key[..4])));
-        assert!(!format!("{a:?}").contains(&hex(&key)));
+        assert!(!a.root_key_id().contains(&to_hex(&key[..4])));
+        assert!(!format!("{a:?}").contains(&to_hex(&key)));
         Ok(())
     }
 }

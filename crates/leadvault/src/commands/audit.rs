@@ -1,6 +1,7 @@
 //! `leadvault audit …`: checking the audit chains.
 
 use leadvault_audit::{Chain, chains, verify};
+use leadvault_crypto::to_hex;
 use leadvault_store::OrgId;
 
 use crate::cli::{AuditCommand, AuditVerifyArgs};
@@ -27,7 +28,7 @@ async fn verify_chains(args: AuditVerifyArgs) -> Result<(), CliError> {
     for chain in &selected {
         match verify(&db, *chain).await.map_err(audit_error)? {
             Ok(verified) => {
-                let head: String = verified.head.iter().map(|b| format!("{b:02x}")).collect();
+                let head = to_hex(&verified.head);
                 println!(
                     "{}: intact, {} record(s), head {head}",
                     chain.name(),
