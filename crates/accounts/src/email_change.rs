@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use leadvault_audit::By;
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
@@ -12,6 +13,7 @@ use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::session::end_all_sessions_in;
+use crate::trail::record_about;
 
 pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
@@ -20,6 +22,7 @@ pub async fn request_email_change(
     db: &Db,
     user: UserId,
     new: &Email,
+    by: &By,
     now: Timestamp,
 ) -> Result<SecretToken, AccountsError> {
     let token = SecretToken::generate()?;
@@ -41,6 +44,8 @@ pub async fn request_email_change(
     .bind(now.saturating_add(EMAIL_CHANGE_LIFETIME).as_unix_micros())
     .execute(&mut *tx)
     .await?;
+    let event = by.event("email.change_requested").touching(&["email"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -54,9 +59,11 @@ pub struct EmailChanged {
 }
 
 /// Applies the change a live token names, once, and ends every session of the person.
+/// `by` is whoever holds the link.
 pub async fn confirm_email_change(
     db: &Db,
     token: &SecretToken,
+    by: &By,
     now: Timestamp,
 ) -> Result<EmailChanged, AccountsError> {
     let mut tx = db.begin().await?;
@@ -88,6 +95,8 @@ pub async fn confirm_email_change(
         other => other?,
     };
     end_all_sessions_in(&mut *tx, user).await?;
+    let event = by.event("email.changed").touching(&["email", "sessions"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(EmailChanged {
         user_id: user,

@@ -1,3 +1,4 @@
+use leadvault_audit::AuditError;
 use leadvault_crypto::RandomError;
 use leadvault_keys::KeyError;
 use leadvault_store::StoreError;
@@ -52,6 +53,9 @@ pub enum AccountsError {
     Corrupt(&'static str),
     #[error(transparent)]
     Key(#[from] KeyError),
+    /// The audit record could not be written, so the operation did not happen.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
     #[error(transparent)]
     Random(#[from] RandomError),
     #[error(transparent)]

@@ -13,6 +13,10 @@ macro_rules! id_type {
                 Self(Uuid::new_v4())
             }
 
+            pub fn as_uuid(self) -> Uuid {
+                self.0
+            }
+
             /// Parses an id read back from the database or a URL.
             pub fn parse(text: &str) -> Option<Self> {
                 Uuid::try_parse(text).ok().map(Self)

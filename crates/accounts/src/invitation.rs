@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use leadvault_audit::{Actor, By, Event};
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
@@ -21,6 +22,7 @@ use crate::member::{Grant, write_grant};
 use crate::password::{Password, PasswordHasher};
 use crate::policy::Scope;
 use crate::role::Role;
+use crate::trail::{record, record_refusal};
 
 pub const INVITATION_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
@@ -107,6 +109,7 @@ pub async fn invite(
     invited_by: UserId,
     email: &Email,
     joining: &Joining,
+    by: &By,
     now: Timestamp,
 ) -> Result<(InvitationId, SecretToken), AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
@@ -158,6 +161,11 @@ pub async fn invite(
             }
         }
     }
+    let event = by
+        .event("invitation.created")
+        .on("invitation", id)
+        .touching(&["email", "role", "scope"]);
+    record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok((id, token))
 }
@@ -196,6 +204,8 @@ pub async fn revoke_invitation(
     db: &Db,
     org: OrgId,
     id: InvitationId,
+    by: &By,
+    now: Timestamp,
 ) -> Result<bool, AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND id = $2")
@@ -204,6 +214,10 @@ pub async fn revoke_invitation(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    if removed == 1 {
+        let event = by.event("invitation.revoked").on("invitation", id);
+        record(&mut tx, org, &event, now).await?;
+    }
     tx.commit().await?;
     Ok(removed == 1)
 }
@@ -239,12 +253,14 @@ pub async fn view_invitation(
 
 /// Accepts an invitation. `password` is the new account's password (already checked
 /// against the password policy by the caller) or, for an existing account, its password.
-/// Returns the member who joined.
+/// Returns the member who joined. `by` is whoever holds the link; the record of the
+/// acceptance names the person who joined.
 pub async fn accept_invitation(
     db: &Db,
     hasher: &PasswordHasher,
     token: &SecretToken,
     password: Password,
+    by: &By,
     now: Timestamp,
 ) -> Result<(OrgId, UserId), AccountsError> {
     let view = view_invitation(db, token, now)
@@ -257,11 +273,13 @@ pub async fn accept_invitation(
     // Slow work first, outside the transaction.
     let (user, new_hash) = match existing {
         Some(row) => {
-            if !hasher.verify(password, row.try_get(1)?).await? {
-                return Err(AccountsError::WrongPassword);
-            }
             let id = UserId::parse(&row.try_get::<String, _>(0)?)
                 .ok_or(AccountsError::Corrupt("a user id"))?;
+            if !hasher.verify(password, row.try_get(1)?).await? {
+                let event = by.event("invitation.accepted");
+                record_refusal(db, id, by, event, now).await?;
+                return Err(AccountsError::WrongPassword);
+            }
             (id, None)
         }
         None => (UserId::random(), Some(hasher.hash(password).await?)),
@@ -344,6 +362,14 @@ pub async fn accept_invitation(
             write_grant(&mut tx, org, user, grant).await?;
         }
     }
+    let joiner = match joining {
+        Joining::Customer => Actor::Client(user.as_uuid()),
+        Joining::Member(_) => Actor::Member(user.as_uuid()),
+    };
+    let event = Event::new(joiner, "invitation.accepted")
+        .on("invitation", invitation)
+        .in_request(by.request_id);
+    record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok((org, user))
 }

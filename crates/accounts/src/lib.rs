@@ -27,6 +27,7 @@ mod session;
 mod setup;
 mod site;
 mod totp;
+mod trail;
 
 pub use backoff::{Backoff, BackoffPolicy};
 pub use customer::{Customer, find_customer};
@@ -50,12 +51,12 @@ pub use migrations::MIGRATIONS;
 pub use org_name::{OrgName, OrgNameError};
 pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
-pub use password_change::change_password;
+pub use password_change::{PasswordChange, change_password};
 pub use password_reset::{
     RESET_LIFETIME, ResetView, complete_password_reset, request_password_reset, view_password_reset,
 };
 pub use policy::{Capability, Scope, may_assign};
-pub use reauth::{reauthenticate, second_factor_required};
+pub use reauth::{Proof, reauthenticate, second_factor_required};
 pub use role::{Role, UnknownRole};
 pub use second_factor::{
     RECOVERY_CODES, RecoveryCodes, TOTP_SECRET_COLUMN, confirm_enrolment, has_second_factor,

@@ -4,8 +4,10 @@
 //! person with no organization and a wrong password all cost one Argon2 verification and
 //! answer `None`. Which one it was is never told to the client.
 
+use leadvault_audit::{Actor, By, Chain, Event, append};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use uuid::Uuid;
 
 use crate::customer::first_customer_org;
 use crate::email::Email;
@@ -15,6 +17,7 @@ use crate::password::{Password, PasswordHasher};
 use crate::reauth::second_factor_required;
 use crate::second_factor::has_second_factor;
 use crate::session::SessionStage;
+use crate::trail::record_about;
 
 /// A person whose password was right, and where their session starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,26 +39,63 @@ pub fn sign_in_key(typed_email: &str) -> [u8; 32] {
     key
 }
 
-/// Checks a password. `email` is the text as typed.
+/// The audit action of a password check, allowed or denied.
+const ACTION: &str = "sign_in.password";
+
+/// Records a refused sign-in about nobody known, in the installation's chain.
+async fn record_unknown(
+    db: &Db,
+    request_id: Option<Uuid>,
+    now: Timestamp,
+) -> Result<(), AccountsError> {
+    let mut tx = db.begin().await?;
+    let event = Event::new(Actor::Anonymous, ACTION)
+        .in_request(request_id)
+        .denied();
+    append(&mut tx, Chain::Instance, &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Checks a password. `email` is the text as typed. Every attempt is audited: a refusal
+/// as the anonymous actor's (in the chains of the account's organizations, or the
+/// installation's for an unknown address), an acceptance as the person's own.
 pub async fn check_password(
     db: &Db,
     hasher: &PasswordHasher,
     email: &str,
     password: Password,
+    request_id: Option<Uuid>,
+    now: Timestamp,
 ) -> Result<Option<PasswordAccepted>, AccountsError> {
     let Ok(email) = Email::parse(email) else {
-        return hasher.verify_nobody(password).await.map(|_| None);
+        hasher.verify_nobody(password).await?;
+        record_unknown(db, request_id, now).await?;
+        return Ok(None);
     };
     let Some(row) = sqlx::query("SELECT id, password_hash FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(db.pool())
         .await?
     else {
-        return hasher.verify_nobody(password).await.map(|_| None);
+        hasher.verify_nobody(password).await?;
+        record_unknown(db, request_id, now).await?;
+        return Ok(None);
     };
     let user_text: String = row.try_get(0)?;
     let user_id = UserId::parse(&user_text).ok_or(AccountsError::Corrupt("a user id"))?;
-    if !hasher.verify(password, row.try_get(1)?).await? {
+    let right = hasher.verify(password, row.try_get(1)?).await?;
+    let mut tx = db.begin().await?;
+    let (by, event) = if right {
+        let by = By::new(Actor::Member(user_id.as_uuid()), request_id);
+        (by, by.event(ACTION))
+    } else {
+        let by = By::new(Actor::Anonymous, request_id);
+        (by, by.event(ACTION).denied())
+    };
+    record_about(&mut tx, user_id, &by, event, now).await?;
+    tx.commit().await?;
+    if !right {
         return Ok(None);
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
@@ -12,6 +13,7 @@ use crate::ids::{SiteId, UserId};
 use crate::policy::Scope;
 use crate::role::Role;
 use crate::session::end_all_sessions_in;
+use crate::trail::record;
 
 /// Who is signed in, where, in which role and over which sites.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +214,8 @@ pub async fn change_grant(
     org: OrgId,
     user: UserId,
     grant: &Grant,
+    by: &By,
+    now: Timestamp,
 ) -> Result<(), AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let exists = sqlx::query("SELECT count(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
@@ -229,13 +233,24 @@ pub async fn change_grant(
         return Err(AccountsError::LastOwner);
     }
     end_all_sessions_in(&mut *tx, user).await?;
+    let event = by
+        .event("member.grant_changed")
+        .on("user", user)
+        .touching(&["role", "scope", "sessions"]);
+    record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a member from `org` and signs them out everywhere. The person's account stays
 /// (they may belong to other organizations).
-pub async fn remove_member(db: &Db, org: OrgId, user: UserId) -> Result<(), AccountsError> {
+pub async fn remove_member(
+    db: &Db,
+    org: OrgId,
+    user: UserId,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())
@@ -250,6 +265,11 @@ pub async fn remove_member(db: &Db, org: OrgId, user: UserId) -> Result<(), Acco
         return Err(AccountsError::LastOwner);
     }
     end_all_sessions_in(&mut *tx, user).await?;
+    let event = by
+        .event("member.removed")
+        .on("user", user)
+        .touching(&["role", "scope", "sessions"]);
+    record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok(())
 }

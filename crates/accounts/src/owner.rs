@@ -1,5 +1,6 @@
 //! Creating an organization together with its first owner.
 
+use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, TenantScope, Timestamp, Tx, set_tenant_scope};
 
@@ -9,6 +10,7 @@ use crate::ids::UserId;
 use crate::org_name::OrgName;
 use crate::password::{Password, PasswordHasher};
 use crate::role::Role;
+use crate::trail::record;
 use leadvault_store::OrgId;
 
 /// Everything needed to found an organization.
@@ -71,6 +73,7 @@ pub async fn create_owner(
     db: &Db,
     hasher: &PasswordHasher,
     new: NewOwner,
+    by: &By,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
     let new = new.hashed(hasher).await?;
@@ -78,7 +81,7 @@ pub async fn create_owner(
     sqlx::query("DELETE FROM setup_tokens")
         .execute(&mut *tx)
         .await?;
-    let owner = insert_owner(&mut tx, &new, now).await?;
+    let owner = insert_owner(&mut tx, &new, by, now).await?;
     tx.commit().await?;
     Ok(owner)
 }
@@ -88,6 +91,7 @@ pub async fn create_owner(
 pub(crate) async fn insert_owner(
     tx: &mut Tx,
     new: &HashedOwner,
+    by: &By,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
     let HashedOwner {
@@ -129,5 +133,10 @@ pub(crate) async fn insert_owner(
     .bind(now.as_unix_micros())
     .execute(&mut **tx)
     .await?;
+    let event = by
+        .event("organization.created")
+        .on("organization", owner.org_id)
+        .touching(&["name", "owner"]);
+    record(tx, owner.org_id, &event, now).await?;
     Ok(owner)
 }

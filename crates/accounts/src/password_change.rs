@@ -2,6 +2,7 @@
 //! and every other session of the person ends with the change, so a thief's session does
 //! not outlive the victim's new password.
 
+use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
 
@@ -9,6 +10,14 @@ use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
 use crate::session::{SessionStage, SessionToken, advance_session};
+use crate::trail::{record_about, record_refusal};
+
+/// A change of password as asked for: the current one (proof) and the new one.
+#[derive(Debug)]
+pub struct PasswordChange {
+    pub current: Password,
+    pub new: Password,
+}
 
 /// Changes `user`'s password from `current` to `new`, ends their other sessions, and gives
 /// the session `keep` a new id. Returns that new session token.
@@ -16,11 +25,12 @@ pub async fn change_password(
     db: &Db,
     hasher: &PasswordHasher,
     user: UserId,
-    current: Password,
-    new: Password,
+    change: PasswordChange,
     keep: &SessionToken,
+    by: &By,
     now: Timestamp,
 ) -> Result<SessionToken, AccountsError> {
+    let PasswordChange { current, new } = change;
     let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(user.to_string())
         .fetch_optional(db.pool())
@@ -28,6 +38,8 @@ pub async fn change_password(
         .ok_or(AccountsError::UnknownMember)?
         .try_get(0)?;
     if !hasher.verify(current, stored.clone()).await? {
+        let event = by.event("password.changed");
+        record_refusal(db, user, by, event, now).await?;
         return Err(AccountsError::WrongPassword);
     }
     let fresh_hash = hasher.hash(new).await?;
@@ -51,6 +63,10 @@ pub async fn change_password(
         .bind(keep.hash_bytes())
         .execute(&mut *tx)
         .await?;
+    let event = by
+        .event("password.changed")
+        .touching(&["password", "sessions"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     advance_session(db, keep, SessionStage::Full, now)
         .await?

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use leadvault_audit::By;
 use leadvault_crypto::SecretToken;
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
@@ -16,13 +17,16 @@ use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
 use crate::second_factor::{has_second_factor, verify_second_factor};
 use crate::session::end_all_sessions_in;
+use crate::trail::record_about;
 
 pub const RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// A reset link for `email`'s account, or `None` when no account has that address.
+/// `by` is whoever asked (anybody can): the request is recorded about the account.
 pub async fn request_password_reset(
     db: &Db,
     email: &Email,
+    by: &By,
     now: Timestamp,
 ) -> Result<Option<SecretToken>, AccountsError> {
     let Some(row) = sqlx::query("SELECT id FROM users WHERE email = $1")
@@ -33,6 +37,7 @@ pub async fn request_password_reset(
         return Ok(None);
     };
     let user: String = row.try_get(0)?;
+    let user_id = UserId::parse(&user).ok_or(AccountsError::Corrupt("a user id"))?;
     let token = SecretToken::generate()?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
@@ -48,6 +53,8 @@ pub async fn request_password_reset(
     .bind(now.saturating_add(RESET_LIFETIME).as_unix_micros())
     .execute(&mut *tx)
     .await?;
+    let event = by.event("password.reset_requested");
+    record_about(&mut tx, user_id, by, event, now).await?;
     tx.commit().await?;
     Ok(Some(token))
 }
@@ -84,7 +91,8 @@ pub async fn view_password_reset(
 
 /// Sets a new password through a reset link. `code` is required when the person has a
 /// second factor. The link is used up, every other reset link of the person too, and every
-/// session ends.
+/// session ends. `by` is whoever holds the link: Leadvault cannot know more.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete_password_reset(
     db: &Db,
     hasher: &PasswordHasher,
@@ -92,6 +100,7 @@ pub async fn complete_password_reset(
     token: &SecretToken,
     new: Password,
     code: Option<&str>,
+    by: &By,
     now: Timestamp,
 ) -> Result<UserId, AccountsError> {
     let view = view_password_reset(db, token, now)
@@ -101,7 +110,7 @@ pub async fn complete_password_reset(
         let code = code
             .filter(|c| !c.trim().is_empty())
             .ok_or(AccountsError::SecondFactorRequired)?;
-        verify_second_factor(db, keyring, view.user_id, code, now).await?;
+        verify_second_factor(db, keyring, view.user_id, code, by, now).await?;
     }
     let hash = hasher.hash(new).await?;
     let mut tx = db.begin().await?;
@@ -126,6 +135,10 @@ pub async fn complete_password_reset(
         .execute(&mut *tx)
         .await?;
     end_all_sessions_in(&mut *tx, view.user_id).await?;
+    let event = by
+        .event("password.reset")
+        .touching(&["password", "sessions"]);
+    record_about(&mut tx, view.user_id, by, event, now).await?;
     tx.commit().await?;
     Ok(view.user_id)
 }

@@ -39,6 +39,19 @@ impl Capability {
         Self::Billing,
     ];
 
+    /// A stable name, for the audit log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ManageMembers => "manage_members",
+            Self::ManageSites => "manage_sites",
+            Self::ViewSites => "view_sites",
+            Self::WorkAllLeads => "work_all_leads",
+            Self::WorkAssignedLeads => "work_assigned_leads",
+            Self::Analytics => "analytics",
+            Self::Billing => "billing",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Self::ManageMembers => "invite, change and remove members",

@@ -2,6 +2,9 @@
 //! e-mail address): the password again, and a code when the person has a second factor. A
 //! stolen session alone cannot lock its owner out.
 
+use std::fmt;
+
+use leadvault_audit::By;
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, TenantScope, Timestamp};
@@ -11,16 +14,31 @@ use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
 use crate::role::Role;
 use crate::second_factor::{has_second_factor, verify_second_factor};
+use crate::trail::record_refusal;
+
+/// What a person types to prove, again, that they are who the session says.
+pub struct Proof<'a> {
+    pub password: Password,
+    /// A TOTP or recovery code; empty for a person without a second factor.
+    pub code: &'a str,
+}
+
+impl fmt::Debug for Proof<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Proof(<redacted>)")
+    }
+}
 
 pub async fn reauthenticate(
     db: &Db,
     hasher: &PasswordHasher,
     keyring: &Keyring,
     user: UserId,
-    password: Password,
-    code: &str,
+    proof: Proof<'_>,
+    by: &By,
     now: Timestamp,
 ) -> Result<(), AccountsError> {
+    let Proof { password, code } = proof;
     let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(user.to_string())
         .fetch_optional(db.pool())
@@ -28,13 +46,15 @@ pub async fn reauthenticate(
         .ok_or(AccountsError::UnknownMember)?
         .try_get(0)?;
     if !hasher.verify(password, stored).await? {
+        let event = by.event("reauth.password");
+        record_refusal(db, user, by, event, now).await?;
         return Err(AccountsError::WrongPassword);
     }
     if has_second_factor(db, user).await? {
         if code.trim().is_empty() {
             return Err(AccountsError::SecondFactorRequired);
         }
-        verify_second_factor(db, keyring, user, code, now).await?;
+        verify_second_factor(db, keyring, user, code, by, now).await?;
     }
     Ok(())
 }

@@ -7,16 +7,18 @@
 
 use std::fmt;
 
+use leadvault_audit::By;
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref, random_bytes};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp};
+use leadvault_store::{Db, OrgId, Timestamp, Tx};
 use zeroize::Zeroizing;
 
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::reauth::second_factor_required;
 use crate::totp::{TotpError, TotpSecret, base32};
+use crate::trail::record_about;
 
 /// How many recovery codes a person gets at enrolment.
 pub const RECOVERY_CODES: usize = 10;
@@ -147,6 +149,7 @@ pub async fn confirm_enrolment(
     keyring: &Keyring,
     user: UserId,
     code: &str,
+    by: &By,
     now: Timestamp,
 ) -> Result<RecoveryCodes, AccountsError> {
     let row = sqlx::query("SELECT secret, confirmed_at FROM totp_credentials WHERE user_id = $1")
@@ -176,21 +179,56 @@ pub async fn confirm_enrolment(
         return Err(AccountsError::AlreadyEnrolled);
     }
     store_recovery_codes(&mut tx, user, &codes).await?;
+    let event = by
+        .event("second_factor.enrolled")
+        .touching(&["totp_secret", "recovery_codes"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
 /// Checks a TOTP code or a recovery code. A TOTP code is good once; a recovery code too.
+/// Every check is audited, refused ones as denied.
 pub async fn verify_second_factor(
     db: &Db,
     keyring: &Keyring,
     user: UserId,
     code: &str,
+    by: &By,
     now: Timestamp,
 ) -> Result<(), AccountsError> {
-    if let Some(recovery) = normalize_recovery_code(code) {
-        return use_recovery_code(db, user, &recovery, now).await;
-    }
+    let recovery = normalize_recovery_code(code);
+    let mut tx = db.begin().await?;
+    let checked = match &recovery {
+        Some(normalized) => use_recovery_code(&mut tx, user, normalized, now).await,
+        None => use_totp_code(db, &mut tx, keyring, user, code, now).await,
+    };
+    let kind = if recovery.is_some() {
+        "recovery_code"
+    } else {
+        "totp_code"
+    };
+    let event = by.event("sign_in.second_factor").touching(&[kind]);
+    let event = match &checked {
+        Ok(()) => event,
+        Err(AccountsError::Totp(_) | AccountsError::NotEnrolled) => event.denied(),
+        // Nothing was decided: the transaction rolls back, and the caller sees the failure.
+        Err(_) => return checked,
+    };
+    record_about(&mut tx, user, by, event, now).await?;
+    tx.commit().await?;
+    checked
+}
+
+/// Accepts a TOTP code once: the step it matched becomes the last one used, inside `tx`.
+async fn use_totp_code(
+    db: &Db,
+    tx: &mut Tx,
+    keyring: &Keyring,
+    user: UserId,
+    code: &str,
+    now: Timestamp,
+) -> Result<(), AccountsError> {
     let row = sqlx::query(
         "SELECT secret, last_step FROM totp_credentials WHERE user_id = $1 AND confirmed_at IS NOT NULL",
     )
@@ -207,7 +245,7 @@ pub async fn verify_second_factor(
     )
     .bind(step)
     .bind(user.to_string())
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if advanced == 1 {
@@ -222,6 +260,8 @@ pub async fn verify_second_factor(
 pub async fn regenerate_recovery_codes(
     db: &Db,
     user: UserId,
+    by: &By,
+    now: Timestamp,
 ) -> Result<RecoveryCodes, AccountsError> {
     if !has_second_factor(db, user).await? {
         return Err(AccountsError::NotEnrolled);
@@ -229,13 +269,22 @@ pub async fn regenerate_recovery_codes(
     let codes = generate_recovery_codes()?;
     let mut tx = db.begin().await?;
     store_recovery_codes(&mut tx, user, &codes).await?;
+    let event = by
+        .event("second_factor.recovery_codes_replaced")
+        .touching(&["recovery_codes"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(codes)
 }
 
 /// Removes the person's second factor (after re-authentication), unless a role of theirs
 /// requires one.
-pub async fn remove_second_factor(db: &Db, user: UserId) -> Result<(), AccountsError> {
+pub async fn remove_second_factor(
+    db: &Db,
+    user: UserId,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), AccountsError> {
     if second_factor_required(db, user).await? {
         return Err(AccountsError::SecondFactorMandatory);
     }
@@ -248,6 +297,10 @@ pub async fn remove_second_factor(db: &Db, user: UserId) -> Result<(), AccountsE
         .execute(&mut *tx)
         .await?;
     }
+    let event = by
+        .event("second_factor.removed")
+        .touching(&["totp_secret", "recovery_codes"]);
+    record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -302,7 +355,7 @@ fn recovery_hash(normalized: &str) -> Vec<u8> {
 }
 
 async fn store_recovery_codes(
-    tx: &mut leadvault_store::Tx,
+    tx: &mut Tx,
     user: UserId,
     codes: &RecoveryCodes,
 ) -> Result<(), AccountsError> {
@@ -323,7 +376,7 @@ async fn store_recovery_codes(
 }
 
 async fn use_recovery_code(
-    db: &Db,
+    tx: &mut Tx,
     user: UserId,
     normalized: &str,
     now: Timestamp,
@@ -335,7 +388,7 @@ async fn use_recovery_code(
     .bind(now.as_unix_micros())
     .bind(user.to_string())
     .bind(recovery_hash(normalized))
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if used == 1 {

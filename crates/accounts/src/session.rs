@@ -9,6 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use leadvault_audit::By;
 use leadvault_crypto::{SecretToken, TokenHash, from_hex, to_hex};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -17,6 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::error::AccountsError;
 use crate::ids::UserId;
+use crate::trail::record_about;
 
 /// OWASP ASVS 5.0 (7.3.1): re-authentication after inactivity.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -238,18 +240,39 @@ pub async fn advance_session(
 }
 
 /// Signs this one session out.
-pub async fn end_session(db: &Db, token: &SessionToken) -> Result<(), AccountsError> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+pub async fn end_session(
+    db: &Db,
+    token: &SessionToken,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), AccountsError> {
+    let mut tx = db.begin().await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
         .bind(token.hash().as_bytes().to_vec())
-        .execute(db.pool())
+        .fetch_optional(&mut *tx)
         .await?;
+    if let Some(row) = ended {
+        let user = UserId::parse(&row.try_get::<String, _>(0)?)
+            .ok_or(AccountsError::Corrupt("a user id"))?;
+        record_about(&mut tx, user, by, by.event("session.signed_out"), now).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
-/// Signs a person out everywhere: after a password, role or membership change, or at
-/// their own request. Returns how many sessions ended.
-pub async fn end_all_sessions(db: &Db, user: UserId) -> Result<u64, AccountsError> {
-    end_all_sessions_in(db.pool(), user).await
+/// Signs a person out everywhere (an operator's or their own decision). Returns how many
+/// sessions ended.
+pub async fn end_all_sessions(
+    db: &Db,
+    user: UserId,
+    by: &By,
+    now: Timestamp,
+) -> Result<u64, AccountsError> {
+    let mut tx = db.begin().await?;
+    let ended = end_all_sessions_in(&mut *tx, user).await?;
+    record_about(&mut tx, user, by, by.event("session.revoked_all"), now).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// [`end_all_sessions`] inside a caller's transaction, so that a change and the sign-out it
@@ -270,32 +293,46 @@ pub async fn end_other_sessions(
     db: &Db,
     user: UserId,
     keep: &SessionToken,
+    by: &By,
+    now: Timestamp,
 ) -> Result<u64, AccountsError> {
-    Ok(
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-            .bind(user.to_string())
-            .bind(keep.hash().as_bytes().to_vec())
-            .execute(db.pool())
-            .await?
-            .rows_affected(),
-    )
+    let mut tx = db.begin().await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user.to_string())
+        .bind(keep.hash().as_bytes().to_vec())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    record_about(&mut tx, user, by, by.event("session.revoked_others"), now).await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// Ends one of a person's own sessions, named as in [`SessionSummary::id`]. Another
 /// person's session is never touched: `false`, as if it did not exist.
-pub async fn end_session_by_id(db: &Db, user: UserId, id: &str) -> Result<bool, AccountsError> {
+pub async fn end_session_by_id(
+    db: &Db,
+    user: UserId,
+    id: &str,
+    by: &By,
+    now: Timestamp,
+) -> Result<bool, AccountsError> {
     let Some(hash) = decode_hex(id) else {
         return Ok(false);
     };
-    Ok(
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
-            .bind(user.to_string())
-            .bind(hash)
-            .execute(db.pool())
-            .await?
-            .rows_affected()
-            == 1,
-    )
+    let mut tx = db.begin().await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+        .bind(user.to_string())
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if ended {
+        record_about(&mut tx, user, by, by.event("session.revoked"), now).await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// A person's live sessions, most recently used first.

@@ -2,6 +2,7 @@
 //! first organization. Several `serve` processes may each print a link; using any one of
 //! them closes all of them.
 
+use leadvault_audit::By;
 use std::time::Duration;
 
 use leadvault_crypto::SecretToken;
@@ -69,6 +70,7 @@ pub async fn complete_setup(
     hasher: &PasswordHasher,
     token: &SecretToken,
     new: NewOwner,
+    by: &By,
     now: Timestamp,
 ) -> Result<Owner, AccountsError> {
     let new = new.hashed(hasher).await?;
@@ -91,7 +93,7 @@ pub async fn complete_setup(
     if owner_count(&mut *tx).await? > 0 {
         return Err(AccountsError::SetupAlreadyDone);
     }
-    let owner = insert_owner(&mut tx, &new, now).await?;
+    let owner = insert_owner(&mut tx, &new, by, now).await?;
     tx.commit().await?;
     Ok(owner)
 }

@@ -3,11 +3,13 @@
 
 use std::fmt;
 
+use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 
 use crate::error::AccountsError;
 use crate::ids::SiteId;
+use crate::trail::record;
 
 /// A host name, lower-cased, of valid shape: `firm.example`, `www.firm.example`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -87,6 +89,7 @@ pub async fn add_site(
     db: &Db,
     org: OrgId,
     domain: &SiteDomain,
+    by: &By,
     now: Timestamp,
 ) -> Result<Site, AccountsError> {
     let id = SiteId::random();
@@ -105,6 +108,8 @@ pub async fn add_site(
         Err(e) => return Err(e.into()),
         Ok(_) => {}
     }
+    let event = by.event("site.added").on("site", id).touching(&["domain"]);
+    record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok(Site {
         id,
@@ -137,7 +142,13 @@ pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError>
 
 /// Removes a site of `org`. `false` if `org` has no such site (another organization's
 /// site is never touched).
-pub async fn remove_site(db: &Db, org: OrgId, site: SiteId) -> Result<bool, AccountsError> {
+pub async fn remove_site(
+    db: &Db,
+    org: OrgId,
+    site: SiteId,
+    by: &By,
+    now: Timestamp,
+) -> Result<bool, AccountsError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
         .bind(org.to_string())
@@ -145,6 +156,10 @@ pub async fn remove_site(db: &Db, org: OrgId, site: SiteId) -> Result<bool, Acco
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    if removed == 1 {
+        let event = by.event("site.removed").on("site", site);
+        record(&mut tx, org, &event, now).await?;
+    }
     tx.commit().await?;
     Ok(removed == 1)
 }

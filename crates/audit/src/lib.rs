@@ -14,4 +14,4 @@ mod record;
 pub use chain::{Appended, Broken, Verified, append, chains, verify};
 pub use error::AuditError;
 pub use migrations::MIGRATIONS;
-pub use record::{Actor, Chain, Event, Outcome};
+pub use record::{Actor, By, Chain, Event, Outcome};

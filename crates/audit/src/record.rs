@@ -23,6 +23,16 @@ impl Chain {
         }
     }
 
+    /// The chain of events about `org`'s data: the installation's own for
+    /// [`OrgId::INSTANCE`], which owns installation-wide secrets.
+    pub fn of(org: OrgId) -> Self {
+        if org == OrgId::INSTANCE {
+            Self::Instance
+        } else {
+            Self::Org(org)
+        }
+    }
+
     pub fn name(self) -> String {
         match self {
             Self::Org(org) => format!("org:{org}"),
@@ -84,4 +94,70 @@ pub struct Event {
     /// The request that did it, to find its log lines.
     pub request_id: Option<Uuid>,
     pub outcome: Outcome,
+}
+
+impl Event {
+    /// `actor` did `action`, and was allowed to; to nothing in particular, touching no fields.
+    pub fn new(actor: Actor, action: &'static str) -> Self {
+        Self {
+            actor,
+            action,
+            target: None,
+            fields: Vec::new(),
+            request_id: None,
+            outcome: Outcome::Allowed,
+        }
+    }
+
+    /// What it was done to.
+    #[must_use]
+    pub fn on(mut self, kind: &'static str, id: impl ToString) -> Self {
+        self.target = Some((kind, id.to_string()));
+        self
+    }
+
+    /// The names of the fields it touched.
+    #[must_use]
+    pub fn touching(mut self, fields: &[&'static str]) -> Self {
+        self.fields = fields.to_vec();
+        self
+    }
+
+    #[must_use]
+    pub fn in_request(mut self, request_id: Option<Uuid>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
+    /// It was refused (or failed a check, like a wrong password).
+    #[must_use]
+    pub fn denied(mut self) -> Self {
+        self.outcome = Outcome::Denied;
+        self
+    }
+
+    #[must_use]
+    pub fn with_outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+}
+
+/// Who is doing something, and in which request: what every audited operation is handed
+/// by its caller (the web handler, the command line, a job).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct By {
+    pub actor: Actor,
+    pub request_id: Option<Uuid>,
+}
+
+impl By {
+    pub fn new(actor: Actor, request_id: Option<Uuid>) -> Self {
+        Self { actor, request_id }
+    }
+
+    /// An event of this actor in this request.
+    pub fn event(&self, action: &'static str) -> Event {
+        Event::new(self.actor, action).in_request(self.request_id)
+    }
 }

@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use leadvault_audit::{Actor, Chain, Event, Outcome, append};
+use leadvault_audit::{Actor, Chain, Event, append};
 use leadvault_crypto::{KeyBytes, KeyProvider, KeyRef, unwrap_key, wrap_key};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -123,24 +123,8 @@ fn security_event(org: OrgId, kind: &str, version: i64) {
     tracing::warn!(target: "security", org_id = %org, kind, version, "a stored key failed to unwrap");
 }
 
-/// The audit chain a key event of `org` belongs to.
-fn chain_of(org: OrgId) -> Chain {
-    if org == OrgId::INSTANCE {
-        Chain::Instance
-    } else {
-        Chain::Org(org)
-    }
-}
-
 fn key_event(actor: Actor, action: &'static str, kind: &'static str, id: String) -> Event {
-    Event {
-        actor,
-        action,
-        target: Some((kind, id)),
-        fields: Vec::new(),
-        request_id: None,
-        outcome: Outcome::Allowed,
-    }
+    Event::new(actor, action).on(kind, id)
 }
 
 fn parts(context: &[Vec<u8>]) -> Vec<&[u8]> {
@@ -457,7 +441,7 @@ impl Keyring {
         .execute(&mut *tx)
         .await?;
         let event = key_event(actor, "key.tenant_rotated", "tenant_key", next.to_string());
-        append(&mut tx, chain_of(org), &event, now).await?;
+        append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
         Ok(next)
     }
@@ -540,7 +524,7 @@ impl Keyring {
             .await?
             .rows_affected();
         let event = key_event(actor, "key.shredded", "organization", org.to_string());
-        append(&mut tx, chain_of(org), &event, now).await?;
+        append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
         self.data_cache
             .lock()

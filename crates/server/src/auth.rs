@@ -13,10 +13,13 @@ use leadvault_accounts::{
     Capability, Member, Session, SessionStage, SessionToken, find_customer, find_member,
     find_session,
 };
+use leadvault_audit::{Actor, By};
 use leadvault_store::Timestamp;
 
 use crate::csrf;
+use crate::denial;
 use crate::error::AppError;
+use crate::observe;
 use crate::state::{AppState, WebOptions};
 
 fn cookie_name(options: &WebOptions) -> &'static str {
@@ -85,6 +88,11 @@ pub struct SigningIn {
 }
 
 impl SigningIn {
+    /// This person, acting in this request.
+    pub fn by(&self) -> By {
+        observe::by(Actor::Member(self.session.user_id.as_uuid()))
+    }
+
     /// Checks a state-changing request's anti-CSRF token against this session.
     pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
         csrf::verify_for_session(headers, submitted, &self.token)
@@ -133,6 +141,11 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// This member, acting in this request.
+    pub fn by(&self) -> By {
+        observe::by(Actor::Member(self.member.user_id.as_uuid()))
+    }
+
     pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
         csrf::verify_for_session(headers, submitted, &self.token)
     }
@@ -143,13 +156,18 @@ impl SignedIn {
     }
 
     /// Refuses (403) unless the member's role grants `capability`: the check every
-    /// handler of a protected page makes first.
-    pub fn require(&self, capability: Capability) -> Result<(), AppError> {
+    /// handler of a protected page makes first. A refusal is audited.
+    pub async fn require(&self, state: &AppState, capability: Capability) -> Result<(), AppError> {
         if self.member.may(capability) {
             Ok(())
         } else {
-            Err(AppError::Forbidden)
+            Err(self.refuse(state, capability.name()).await)
         }
+    }
+
+    /// The audited refusal of something that needs `needed`.
+    pub async fn refuse(&self, state: &AppState, needed: &'static str) -> AppError {
+        denial::forbidden(state, self.member.org_id, self.by(), needed).await
     }
 }
 
@@ -168,7 +186,8 @@ impl FromRequestParts<AppState> for SignedIn {
                 .await?
                 .is_some() =>
             {
-                Err(AppError::Forbidden)
+                let by = observe::by(Actor::Client(session.user_id.as_uuid()));
+                Err(denial::forbidden(state, session.org_id, by, "staff_pages").await)
             }
             // Removed from the organization since signing in: the session is worthless.
             None => Err(AppError::SignInRequired),

@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::AccountsError;
+use leadvault_audit::AuditError;
 use leadvault_store::StoreError;
 
 use crate::pages::{ErrorPage, render};
@@ -46,6 +47,15 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<AuditError> for AppError {
+    fn from(err: AuditError) -> Self {
+        match err {
+            AuditError::Store(store) => store.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<AccountsError> for AppError {
     fn from(err: AccountsError) -> Self {
         match err {
@@ -56,6 +66,7 @@ impl From<AccountsError> for AppError {
             | AccountsError::InvitationInvalid
             | AccountsError::ResetInvalid => Self::NotFound,
             AccountsError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
+            AccountsError::Audit(audit) => audit.into(),
             other => Self::Internal(other.to_string()),
         }
     }

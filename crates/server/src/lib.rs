@@ -7,6 +7,7 @@
 mod auth;
 mod client_ip;
 mod csrf;
+mod denial;
 mod device;
 mod error;
 mod headers;

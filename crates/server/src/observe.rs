@@ -12,6 +12,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
+use leadvault_audit::{Actor, By};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -26,6 +27,16 @@ tokio::task_local! {
 /// The id of the request being handled, for error pages.
 pub fn current_request_id() -> Option<RequestId> {
     CURRENT.try_with(|id| *id).ok()
+}
+
+/// `actor`, acting in the request being handled: what an audited operation is handed.
+pub fn by(actor: Actor) -> By {
+    By::new(actor, current_request_id().map(|id| id.0))
+}
+
+/// Somebody not signed in (or not yet), acting in the request being handled.
+pub fn anonymous() -> By {
+    by(Actor::Anonymous)
 }
 
 /// Where the inner route layer leaves the matched route for the outer logging layer.

@@ -6,11 +6,16 @@ use std::fmt;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
-use leadvault_accounts::{Capability, Role, SessionToken, UserId, find_customer, find_member};
+use leadvault_accounts::{
+    Capability, OrgId, Role, SessionToken, UserId, find_customer, find_member,
+};
+use leadvault_audit::{Actor, By};
 
 use crate::auth::{SigningIn, full_session};
 use crate::csrf;
+use crate::denial;
 use crate::error::AppError;
+use crate::observe;
 use crate::state::AppState;
 
 /// How a signed-in person relates to the session's organization.
@@ -33,6 +38,8 @@ impl fmt::Display for Relation {
 #[derive(Debug)]
 pub struct Person {
     pub user_id: UserId,
+    /// The organization the session is in.
+    pub org_id: OrgId,
     /// Shown to the person themself; never logged.
     pub email: String,
     pub org_name: String,
@@ -41,6 +48,15 @@ pub struct Person {
 }
 
 impl Person {
+    /// This person, acting in this request: a member, or a client.
+    pub fn by(&self) -> By {
+        let id = self.user_id.as_uuid();
+        observe::by(match self.relation {
+            Relation::Member(_) => Actor::Member(id),
+            Relation::Customer => Actor::Client(id),
+        })
+    }
+
     pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
         csrf::verify_for_session(headers, submitted, &self.token)
     }
@@ -54,12 +70,13 @@ impl Person {
         matches!(self.relation, Relation::Member(role) if role.grants(capability))
     }
 
-    /// Refuses (403) anyone but a client: the check of every client-portal page.
-    pub fn require_customer(&self) -> Result<(), AppError> {
+    /// Refuses (403) anyone but a client: the check of every client-portal page. A refusal
+    /// is audited.
+    pub async fn require_customer(&self, state: &AppState) -> Result<(), AppError> {
         if self.relation == Relation::Customer {
             Ok(())
         } else {
-            Err(AppError::Forbidden)
+            Err(denial::forbidden(state, self.org_id, self.by(), "client_portal").await)
         }
     }
 }
@@ -76,6 +93,7 @@ impl FromRequestParts<AppState> for Person {
         if let Some(member) = find_member(state.db(), user, org).await? {
             return Ok(Self {
                 user_id: user,
+                org_id: org,
                 email: member.email,
                 org_name: member.org_name,
                 relation: Relation::Member(member.role),
@@ -87,6 +105,7 @@ impl FromRequestParts<AppState> for Person {
             .ok_or(AppError::SignInRequired)?;
         Ok(Self {
             user_id: user,
+            org_id: org,
             email: customer.email,
             org_name: customer.org_name,
             relation: Relation::Customer,

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod app;
+mod audit;
 mod browser;
 mod certs;
 mod db;
@@ -24,11 +25,12 @@ mod softhsm;
 mod throwaway;
 
 pub use app::{TestApp, TestAppBuilder};
+pub use audit::AuditRow;
 pub use browser::{Browser, Page};
 pub use certs::TestCert;
 pub use db::TestDb;
 pub use leadvault_store::Engine;
-pub use people::{Enrolled, TEST_PASSWORD, TestPerson, next_code};
+pub use people::{Enrolled, TEST_PASSWORD, TestPerson, fixture, next_code};
 pub use postgres::{
     admin_url as postgres_admin_url, app_role as postgres_app_role, postgres_available,
 };

@@ -4,10 +4,16 @@ use leadvault_accounts::{
     Email, Grant, Joining, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope,
     TotpSecret, UserId, accept_invitation, create_owner, invite,
 };
+use leadvault_audit::{Actor, By};
 use leadvault_store::Timestamp;
 
 use crate::TestApp;
 use crate::browser::{Browser, Page};
+
+/// Who a test's own setup acts as, in the audit log.
+pub fn fixture() -> By {
+    By::new(Actor::System("test fixture"), None)
+}
 
 /// A password no list contains, for every test person.
 pub const TEST_PASSWORD: &str = "orchid lantern gravel seventy";
@@ -41,6 +47,7 @@ impl TestApp {
                 email: Email::parse(email).unwrap(),
                 password: Password::new(TEST_PASSWORD.to_owned()).unwrap(),
             },
+            &fixture(),
             Timestamp::now(),
         )
         .await
@@ -79,6 +86,7 @@ impl TestApp {
             owner.user_id,
             &Email::parse(email).unwrap(),
             joining,
+            &By::new(Actor::Member(owner.user_id.as_uuid()), None),
             Timestamp::now(),
         )
         .await
@@ -88,6 +96,7 @@ impl TestApp {
             &PasswordHasher::new(1),
             &token,
             Password::new(TEST_PASSWORD.to_owned()).unwrap(),
+            &By::new(Actor::Anonymous, None),
             Timestamp::now(),
         )
         .await

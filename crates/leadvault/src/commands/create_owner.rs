@@ -1,6 +1,7 @@
 use std::io::BufRead;
 
 use leadvault_accounts::{Email, NewOwner, OrgName, Password, PasswordHasher, create_owner};
+use leadvault_audit::{Actor, By};
 use leadvault_store::Timestamp;
 use zeroize::Zeroizing;
 
@@ -25,7 +26,8 @@ pub async fn run(args: CreateOwnerArgs) -> Result<(), CliError> {
         email: email.clone(),
         password,
     };
-    let result = create_owner(&db, &PasswordHasher::new(1), new, Timestamp::now()).await;
+    let by = By::new(Actor::System("cli:admin"), None);
+    let result = create_owner(&db, &PasswordHasher::new(1), new, &by, Timestamp::now()).await;
     db.close().await;
     let owner = result?;
     println!(

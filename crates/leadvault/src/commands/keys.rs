@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use leadvault_audit::{Actor, Chain, Event, Outcome, append};
+use leadvault_audit::{Actor, Chain, Event, append};
 use leadvault_config::{KeySource, PinSource};
 use leadvault_keys::{CacheSettings, Keyring, Progress};
 use leadvault_store::{OrgId, StoreError, Timestamp};
@@ -243,14 +243,9 @@ async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
     if line.trim() != org.to_string() {
         // A refused attempt at destroying keys is worth an investigator's attention too.
         let mut tx = keyring.db_for_audit().begin().await?;
-        let event = Event {
-            actor: OPERATOR,
-            action: "key.shredded",
-            target: Some(("organization", org.to_string())),
-            fields: Vec::new(),
-            request_id: None,
-            outcome: Outcome::Denied,
-        };
+        let event = Event::new(OPERATOR, "key.shredded")
+            .on("organization", org)
+            .denied();
         append(&mut tx, Chain::Org(org), &event, Timestamp::now())
             .await
             .map_err(|e| CliError::Invalid(format!("the audit log could not be written: {e}")))?;

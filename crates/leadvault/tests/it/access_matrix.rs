@@ -8,7 +8,7 @@ use leadvault_accounts::{
 use leadvault_crypto::SecretToken;
 use leadvault_server::routes;
 use leadvault_store::{Timestamp, sqlx};
-use leadvault_test_support::{Browser, TestApp, TestPerson, on_both_engines};
+use leadvault_test_support::{Browser, TestApp, TestPerson, fixture, on_both_engines};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -318,7 +318,7 @@ async fn object_id(
         bystander(app, org).await.to_string()
     } else if path.starts_with("/sites/") {
         let domain = SiteDomain::parse(&format!("s{}.example", UserId::random())).unwrap();
-        add_site(&app.db, org, &domain, now)
+        add_site(&app.db, org, &domain, &fixture(), now)
             .await
             .unwrap()
             .id
@@ -326,9 +326,17 @@ async fn object_id(
     } else if path.starts_with("/invitations/") {
         let email = Email::parse(&format!("{}@invitees.test", UserId::random())).unwrap();
         let joining = Joining::Member(Grant::new(Role::Analyst, Scope::Organization).unwrap());
-        let (id, _) = invite(&app.db, org, owner.user_id, &email, &joining, now)
-            .await
-            .unwrap();
+        let (id, _) = invite(
+            &app.db,
+            org,
+            owner.user_id,
+            &email,
+            &joining,
+            &fixture(),
+            now,
+        )
+        .await
+        .unwrap();
         id.to_string()
     } else if path.starts_with("/account/sessions/") {
         // Someone else's live session (the other organization's owner's) or, for one's own

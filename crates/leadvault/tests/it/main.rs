@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod audit;
+mod audit_trail;
 mod cli_admin;
 mod cli_config;
 mod cli_keys;

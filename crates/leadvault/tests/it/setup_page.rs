@@ -2,7 +2,7 @@
 
 use leadvault_accounts::owner_exists;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_test_support::{TestApp, on_both_engines};
+use leadvault_test_support::{TestApp, fixture, on_both_engines};
 use reqwest::Response;
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -180,6 +180,7 @@ on_both_engines! {
                 email: leadvault_accounts::Email::parse("ana@lima.law").unwrap(),
                 password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
             },
+            &fixture(),
             leadvault_store::Timestamp::now(),
         ).await.unwrap();
         // With an owner in place, setup is closed whatever token is offered.
@@ -209,9 +210,10 @@ on_both_engines! {
             password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
         };
         let now = leadvault_store::Timestamp::now();
+        let by = fixture();
         let (a, b) = tokio::join!(
-            leadvault_accounts::complete_setup(&app.db, &hasher, &first, owner("A", "a@a.example"), now),
-            leadvault_accounts::complete_setup(&app.db, &hasher, &second, owner("B", "b@b.example"), now),
+            leadvault_accounts::complete_setup(&app.db, &hasher, &first, owner("A", "a@a.example"), &by, now),
+            leadvault_accounts::complete_setup(&app.db, &hasher, &second, owner("B", "b@b.example"), &by, now),
         );
         assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} {b:?}");
         let orgs: i64 = sqlx::query("SELECT count(*) FROM organizations").fetch_one(app.db.pool()).await.unwrap().get(0);
@@ -233,7 +235,7 @@ on_both_engines! {
             email: leadvault_accounts::Email::parse("late@x.example").unwrap(),
             password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
         };
-        let err = leadvault_accounts::complete_setup(&app.db, &leadvault_accounts::PasswordHasher::new(1), &token, new_owner, expired).await.unwrap_err();
+        let err = leadvault_accounts::complete_setup(&app.db, &leadvault_accounts::PasswordHasher::new(1), &token, new_owner, &fixture(), expired).await.unwrap_err();
         assert!(matches!(err, leadvault_accounts::AccountsError::SetupTokenInvalid), "{err}");
     }
 }

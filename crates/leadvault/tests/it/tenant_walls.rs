@@ -5,7 +5,8 @@
 use leadvault_accounts::{Role, Scope, SiteDomain, add_site};
 use leadvault_store::{Engine, OrgId, TenantScope, Timestamp, sqlx};
 use leadvault_test_support::{
-    TestApp, TestDb, postgres_admin_url, postgres_app_role, postgres_available, run_leadvault,
+    TestApp, TestDb, fixture, postgres_admin_url, postgres_app_role, postgres_available,
+    run_leadvault,
 };
 
 const TENANT_TABLES: [&str; 6] = [
@@ -34,9 +35,15 @@ async fn without_an_organization_in_scope_no_tenant_row_is_visible_or_writable()
     let bo = app.owner("bo@other.law").await;
     let now = Timestamp::now();
     for (org, domain) in [(ana.org_id, "lima.law"), (bo.org_id, "other.law")] {
-        add_site(&app.db, org, &SiteDomain::parse(domain).unwrap(), now)
-            .await
-            .unwrap();
+        add_site(
+            &app.db,
+            org,
+            &SiteDomain::parse(domain).unwrap(),
+            &fixture(),
+            now,
+        )
+        .await
+        .unwrap();
     }
     app.member(&ana, "cy@lima.law", Role::Intake, Scope::Organization)
         .await;

@@ -74,7 +74,7 @@ pub async fn end_one_session(
 ) -> Result<Response, AppError> {
     person.verify_csrf(&headers, &form.csrf)?;
     let user = person.user_id;
-    if !end_session_by_id(state.db(), user, &id).await? {
+    if !end_session_by_id(state.db(), user, &id, &person.by(), Timestamp::now()).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(target: "security", user_id = %user, "session ended by its owner");
@@ -97,7 +97,14 @@ pub async fn end_other(
 ) -> Result<Response, AppError> {
     person.verify_csrf(&headers, &form.csrf)?;
     let user = person.user_id;
-    let ended = end_other_sessions(state.db(), user, &person.token).await?;
+    let ended = end_other_sessions(
+        state.db(),
+        user,
+        &person.token,
+        &person.by(),
+        Timestamp::now(),
+    )
+    .await?;
     tracing::info!(target: "security", user_id = %user, ended, "signed out everywhere else");
     Ok(Redirect::to("/account").into_response())
 }
@@ -178,7 +185,8 @@ pub async fn confirm(
     backoff_check(failures, &user, now)?;
 
     let code = form.code();
-    let codes = match confirm_enrolment(state.db(), state.keyring(), user, &code, now).await {
+    let by = signing_in.by();
+    let codes = match confirm_enrolment(state.db(), state.keyring(), user, &code, &by, now).await {
         Ok(codes) => codes,
         Err(AccountsError::Totp(wrong)) => {
             failures.record_failure(&user, now);

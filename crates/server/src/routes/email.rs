@@ -17,6 +17,7 @@ use crate::client_ip::ClientIp;
 use crate::csrf;
 use crate::error::AppError;
 use crate::mails;
+use crate::observe;
 use crate::pages::{EmailChangedPage, EmailConfirmPage, ErrorPage, render};
 use crate::person::Person;
 use crate::routes::account::account_page;
@@ -73,7 +74,14 @@ pub async fn request(
             return account_with(&state, &person, unprocessable, Some(e.to_string()), None).await;
         }
     };
-    let token = request_email_change(state.db(), person.user_id, &new, Timestamp::now()).await?;
+    let token = request_email_change(
+        state.db(),
+        person.user_id,
+        &new,
+        &person.by(),
+        Timestamp::now(),
+    )
+    .await?;
     let link = format!("{public}/account/email/confirm?token={}", token.expose());
     state
         .send_mail(&mails::email_change(new.as_str(), &link)?)
@@ -125,7 +133,14 @@ pub async fn confirm(
     state.limits().password_reset.check(&ip)?;
     csrf::verify(&headers, &form.csrf, state.options())?;
     let token = SecretToken::parse(&form.token).map_err(|_| AppError::NotFound)?;
-    let changed = match confirm_email_change(state.db(), &token, Timestamp::now()).await {
+    let changed = match confirm_email_change(
+        state.db(),
+        &token,
+        &observe::anonymous(),
+        Timestamp::now(),
+    )
+    .await
+    {
         Ok(changed) => changed,
         Err(AccountsError::EmailChangeInvalid) => return Err(AppError::NotFound),
         Err(AccountsError::EmailTaken) => {

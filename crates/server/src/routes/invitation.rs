@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 use crate::client_ip::ClientIp;
 use crate::csrf;
 use crate::error::AppError;
+use crate::observe;
 use crate::pages::{InvitationDonePage, InvitationPage, render};
 use crate::state::AppState;
 
@@ -104,6 +105,7 @@ pub async fn accept(
         state.hasher(),
         &token,
         password,
+        &observe::anonymous(),
         Timestamp::now(),
     )
     .await

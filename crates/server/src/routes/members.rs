@@ -122,7 +122,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
-    signed_in.require(Capability::ManageMembers)?;
+    signed_in.require(&state, Capability::ManageMembers).await?;
     Ok(render(&members_page(&state, &signed_in, Extras::default()).await?).into_response())
 }
 
@@ -160,7 +160,7 @@ pub async fn invite_someone(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = managing(&headers, &signed_in, &body)?;
+    let fields = managing(&state, &headers, &signed_in, &body).await?;
     let org = signed_in.member.org_id;
     let mut extras = Extras {
         invite_email: fields.one("email").chars().take(254).collect(),
@@ -193,7 +193,7 @@ pub async fn invite_someone(
     if let Joining::Member(grant) = &joining
         && !may_assign(signed_in.member.role, None, Some(grant.role()))
     {
-        return Err(AppError::Forbidden);
+        return Err(signed_in.refuse(&state, "assign_role").await);
     }
     let made = invite(
         state.db(),
@@ -201,6 +201,7 @@ pub async fn invite_someone(
         signed_in.member.user_id,
         &email,
         &joining,
+        &signed_in.by(),
         Timestamp::now(),
     )
     .await;
@@ -269,10 +270,15 @@ async fn target(
 }
 
 /// The checks every form of this page starts with: its anti-CSRF token, then the capability.
-fn managing(headers: &HeaderMap, signed_in: &SignedIn, body: &[u8]) -> Result<Fields, AppError> {
+async fn managing(
+    state: &AppState,
+    headers: &HeaderMap,
+    signed_in: &SignedIn,
+    body: &[u8],
+) -> Result<Fields, AppError> {
     let fields = Fields::parse(body);
     signed_in.verify_csrf(headers, fields.one("csrf"))?;
-    signed_in.require(Capability::ManageMembers)?;
+    signed_in.require(state, Capability::ManageMembers).await?;
     Ok(fields)
 }
 
@@ -306,7 +312,7 @@ pub async fn change_role(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = managing(&headers, &signed_in, &body)?;
+    let fields = managing(&state, &headers, &signed_in, &body).await?;
     let target = target(&state, &signed_in, &id).await?;
     let sites = list_sites(state.db(), signed_in.member.org_id).await?;
     let grant = match requested_grant(&fields, &sites) {
@@ -314,9 +320,17 @@ pub async fn change_role(
         Err(message) => return refused(&state, &signed_in, Extras::error(message)).await,
     };
     if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
-        return Err(AppError::Forbidden);
+        return Err(signed_in.refuse(&state, "assign_role").await);
     }
-    let outcome = change_grant(state.db(), target.org_id, target.user_id, &grant).await;
+    let outcome = change_grant(
+        state.db(),
+        target.org_id,
+        target.user_id,
+        &grant,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await;
     if outcome.is_ok() {
         tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, role = %grant.role(), "role changed; sessions ended");
     }
@@ -330,12 +344,19 @@ pub async fn remove(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    managing(&headers, &signed_in, &body)?;
+    managing(&state, &headers, &signed_in, &body).await?;
     let target = target(&state, &signed_in, &id).await?;
     if !may_assign(signed_in.member.role, Some(target.role), None) {
-        return Err(AppError::Forbidden);
+        return Err(signed_in.refuse(&state, "assign_role").await);
     }
-    let outcome = remove_member(state.db(), target.org_id, target.user_id).await;
+    let outcome = remove_member(
+        state.db(),
+        target.org_id,
+        target.user_id,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await;
     if outcome.is_ok() {
         tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, "member removed; sessions ended");
     }
@@ -349,9 +370,10 @@ pub async fn withdraw_invitation(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    managing(&headers, &signed_in, &body)?;
+    managing(&state, &headers, &signed_in, &body).await?;
     let id = InvitationId::parse(&id).ok_or(AppError::NotFound)?;
-    if !revoke_invitation(state.db(), signed_in.member.org_id, id).await? {
+    let org = signed_in.member.org_id;
+    if !revoke_invitation(state.db(), org, id, &signed_in.by(), Timestamp::now()).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/members").into_response())

@@ -5,7 +5,7 @@ use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{AccountsError, Password, change_password, sign_in_key};
+use leadvault_accounts::{AccountsError, Password, PasswordChange, change_password, sign_in_key};
 use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -70,9 +70,9 @@ pub async fn change(
         state.db(),
         state.hasher(),
         user,
-        current,
-        new,
+        PasswordChange { current, new },
         &person.token,
+        &person.by(),
         now,
     )
     .await;

@@ -22,6 +22,7 @@ use crate::client_ip::ClientIp;
 use crate::csrf;
 use crate::error::AppError;
 use crate::mails;
+use crate::observe;
 use crate::pages::{PasswordResetDonePage, PasswordResetPage, PasswordResetRequestPage, render};
 use crate::rate_limit::backoff_check;
 use crate::state::AppState;
@@ -75,12 +76,13 @@ pub async fn request(
     let typed: String = form.email.chars().take(254).collect();
     if let Ok(email) = Email::parse(&form.email) {
         let state = state.clone();
+        let by = observe::anonymous();
         // Out of the request's sight: whether an account exists changes only what happens
         // here, never the answer or how long it took.
         tokio::spawn(async move {
             let now = Timestamp::now();
             let result = async {
-                if let Some(token) = request_password_reset(state.db(), &email, now).await? {
+                if let Some(token) = request_password_reset(state.db(), &email, &by, now).await? {
                     let link = format!("{public}/password-reset/confirm?token={}", token.expose());
                     state
                         .send_mail(&mails::password_reset(email.as_str(), &link)?)
@@ -184,6 +186,7 @@ pub async fn reset(
         &token,
         password,
         Some(&code),
+        &observe::anonymous(),
         now,
     )
     .await;

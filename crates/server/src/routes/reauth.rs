@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{AccountsError, Password, reauthenticate};
+use leadvault_accounts::{AccountsError, Password, Proof, reauthenticate};
 use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -66,8 +66,11 @@ pub async fn reauthenticated(
                 state.hasher(),
                 state.keyring(),
                 person.user_id,
-                password,
-                &code,
+                Proof {
+                    password,
+                    code: &code,
+                },
+                &person.by(),
                 now,
             )
             .await

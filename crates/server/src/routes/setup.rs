@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::client_ip::ClientIp;
 use crate::csrf;
 use crate::error::AppError;
+use crate::observe;
 use crate::pages::{SetupDonePage, SetupErrors, SetupPage, render};
 use crate::state::AppState;
 
@@ -82,7 +83,17 @@ pub async fn submit(
             email,
             password,
         };
-        match complete_setup(state.db(), state.hasher(), &token, new, Timestamp::now()).await {
+        let by = observe::anonymous();
+        match complete_setup(
+            state.db(),
+            state.hasher(),
+            &token,
+            new,
+            &by,
+            Timestamp::now(),
+        )
+        .await
+        {
             Ok(owner) => {
                 tracing::info!(org_id = %owner.org_id, user_id = %owner.user_id, "first organization and owner created");
                 return Ok(render(&SetupDonePage {

@@ -16,6 +16,7 @@ use zeroize::Zeroizing;
 use crate::auth::{SigningIn, presented_token, redirect_with_session, signed_out};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
+use crate::observe;
 use crate::pages::{SecondFactorPage, SignInPage, render};
 use crate::person::Person;
 use crate::rate_limit::backoff_check;
@@ -85,7 +86,18 @@ pub async fn submit(
 
     // Too long to be anyone's password: refused like any wrong one, without hashing it.
     let accepted = match Password::offered(form.password.to_string()) {
-        Ok(password) => check_password(state.db(), state.hasher(), &form.email, password).await?,
+        Ok(password) => {
+            let request = observe::anonymous().request_id;
+            check_password(
+                state.db(),
+                state.hasher(),
+                &form.email,
+                password,
+                request,
+                now,
+            )
+            .await?
+        }
         Err(_) => None,
     };
     let Some(accepted) = accepted else {
@@ -104,7 +116,7 @@ pub async fn submit(
 
     // A session the browser already had (perhaps planted by someone else) is not reused.
     if let Some(old) = presented_token(&headers, state.options()) {
-        end_session(state.db(), &old).await?;
+        end_session(state.db(), &old, &observe::anonymous(), now).await?;
     }
     let device = device::label(
         headers
@@ -144,6 +156,7 @@ pub async fn submit_second_factor(
 ) -> Result<Response, AppError> {
     state.limits().second_factor.check(&ip)?;
     signing_in.verify_csrf(&headers, &form.csrf)?;
+    let by = signing_in.by();
     let SigningIn { session, token } = signing_in;
     if session.stage != SessionStage::SecondFactor {
         return Ok(Redirect::to(next_page(session.stage)).into_response());
@@ -153,7 +166,16 @@ pub async fn submit_second_factor(
     backoff_check(failures, &session.user_id, now)?;
 
     let code = form.code();
-    match verify_second_factor(state.db(), state.keyring(), session.user_id, &code, now).await {
+    match verify_second_factor(
+        state.db(),
+        state.keyring(),
+        session.user_id,
+        &code,
+        &by,
+        now,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(AccountsError::Totp(wrong)) => {
             failures.record_failure(&session.user_id, now);
@@ -181,7 +203,13 @@ pub async fn sign_out(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signing_in.verify_csrf(&headers, &form.csrf)?;
-    end_session(state.db(), &signing_in.token).await?;
+    end_session(
+        state.db(),
+        &signing_in.token,
+        &signing_in.by(),
+        Timestamp::now(),
+    )
+    .await?;
     tracing::info!(target: "security", user_id = %signing_in.session.user_id, "signed out");
     Ok(signed_out(state.options()))
 }

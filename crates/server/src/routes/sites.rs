@@ -45,7 +45,7 @@ pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
-    signed_in.require(Capability::ViewSites)?;
+    signed_in.require(&state, Capability::ViewSites).await?;
     Ok(render(&sites_page(&state, &signed_in, String::new(), None).await?).into_response())
 }
 
@@ -64,7 +64,7 @@ pub async fn add(
     Form(form): Form<SiteForm>,
 ) -> Result<Response, AppError> {
     signed_in.verify_csrf(&headers, &form.csrf)?;
-    signed_in.require(Capability::ManageSites)?;
+    signed_in.require(&state, Capability::ManageSites).await?;
     let typed: String = form.domain.chars().take(253).collect();
     let error = match SiteDomain::parse(&typed) {
         Err(e) => e.to_string(),
@@ -73,6 +73,7 @@ pub async fn add(
                 state.db(),
                 signed_in.member.org_id,
                 &domain,
+                &signed_in.by(),
                 Timestamp::now(),
             )
             .await
@@ -95,9 +96,10 @@ pub async fn remove(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed_in.verify_csrf(&headers, &form.csrf)?;
-    signed_in.require(Capability::ManageSites)?;
+    signed_in.require(&state, Capability::ManageSites).await?;
     let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
-    if !remove_site(state.db(), signed_in.member.org_id, id).await? {
+    let org = signed_in.member.org_id;
+    if !remove_site(state.db(), org, id, &signed_in.by(), Timestamp::now()).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/sites").into_response())
