@@ -7,11 +7,24 @@
 //! appends of different organizations never wait for each other.
 
 mod chain;
+mod checkpoint;
 mod error;
+mod export;
 mod migrations;
+mod read;
 mod record;
+mod report;
+mod sink;
 
 pub use chain::{Appended, Broken, Verified, append, chains, verify};
+pub use checkpoint::{
+    Checkpoint, CheckpointProblem, SigningKey, TrustedKey, check_checkpoints, sign_heads,
+    stored_checkpoints,
+};
 pub use error::AuditError;
+pub use export::export_new;
 pub use migrations::MIGRATIONS;
+pub use read::{Filter, Record, records, records_newest_first};
 pub use record::{Actor, By, Chain, Event, Outcome};
+pub use report::{ReportRow, csv_line, report, report_csv, report_json};
+pub use sink::Sink;

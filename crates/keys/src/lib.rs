@@ -15,6 +15,7 @@ mod error;
 mod keyring;
 mod migrations;
 mod reencrypt;
+mod signing;
 
 pub use cache::CacheSettings;
 pub use error::KeyError;
@@ -23,3 +24,4 @@ pub use keyring::{
 };
 pub use migrations::MIGRATIONS;
 pub use reencrypt::{EncryptedColumn, Progress};
+pub use signing::{SIGNING_KEY_COLUMN, checkpoint_public_keys};

@@ -39,9 +39,17 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check every record of the audit chains (or one organization's) against its hash, its
-    /// predecessor and the chain's head, and name the first bad record. Exits 1 if any chain
-    /// is broken.
+    /// predecessor and the chain's head, and every signed checkpoint (those in the database,
+    /// and those in --checkpoints) against the chain; name the first bad record. Exits 1 if
+    /// anything is wrong.
     Verify(AuditVerifyArgs),
+    /// Sign the head of every chain that moved since its last checkpoint, and copy the new
+    /// checkpoints to each --to (a file, udp://host:port, unix:/dev/log), or print them.
+    Checkpoint(AuditCheckpointArgs),
+    /// Print the records (or write them to --to) as JSON lines, for a SIEM.
+    Export(AuditExportArgs),
+    /// Who did what to which records, how often, denied attempts first.
+    Report(AuditReportArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -51,6 +59,52 @@ pub struct AuditVerifyArgs {
     /// Only this organization's chain
     #[arg(long, value_name = "ID")]
     pub org: Option<String>,
+    /// Checkpoints kept outside the database (JSON lines, as `audit checkpoint` writes them)
+    #[arg(long, value_name = "FILE")]
+    pub checkpoints: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditCheckpointArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Where to copy the new checkpoints: a file path, udp://host:port or unix:/dev/log
+    /// (repeatable) [default: print them]
+    #[arg(long, value_name = "TARGET")]
+    pub to: Vec<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditExportArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// Only this organization's chain [default: every chain]
+    #[arg(long, value_name = "ID")]
+    pub org: Option<String>,
+    /// Only records from this day on (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// A file path, udp://host:port or unix:/dev/log [default: print them]
+    #[arg(long, value_name = "TARGET")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AuditReportArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization
+    #[arg(long, value_name = "ID")]
+    pub org: String,
+    /// From this day on (YYYY-MM-DD, UTC)
+    #[arg(long, value_name = "DATE")]
+    pub since: String,
+    /// Only what this member (user id) did
+    #[arg(long, value_name = "ID")]
+    pub member: Option<String>,
+    /// csv or json
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,11 +17,13 @@ pub fn migrations() -> Vec<Migration> {
 
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
-/// `OrgId::INSTANCE`), mail its queued messages (the same key owner); intake will add the
+/// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
+/// key owner); intake will add the
 /// columns of personal data.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
         leadvault_mail::OUTBOX_COLUMN,
+        leadvault_keys::SIGNING_KEY_COLUMN,
     ]
 }

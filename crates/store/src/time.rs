@@ -29,6 +29,94 @@ impl Timestamp {
         let by = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
         Self(self.0.saturating_add(by))
     }
+
+    #[must_use]
+    pub fn saturating_sub(self, by: Duration) -> Self {
+        let by = i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
+        Self(self.0.saturating_sub(by))
+    }
+
+    /// Midnight UTC at the start of a `YYYY-MM-DD` date, if it is one.
+    pub fn parse_date(text: &str) -> Option<Self> {
+        let mut parts = text.trim().splitn(3, '-');
+        let mut next = |len: usize| {
+            parts
+                .next()
+                .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|p| p.parse::<i64>().ok())
+        };
+        let (year, month, day) = (next(4)?, next(2)?, next(2)?);
+        let days = days_from_civil(year, month, day)?;
+        Some(Self(days.checked_mul(86_400_000_000)?))
+    }
+
+    /// The calendar date and time of day, UTC: (year, month, day, hour, minute, second,
+    /// microsecond).
+    pub fn civil(self) -> Civil {
+        let micros = self.0.rem_euclid(1_000_000);
+        let seconds = self.0.div_euclid(1_000_000);
+        let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+        let (year, month, day) = civil_from_days(days);
+        Civil {
+            year,
+            month,
+            day,
+            hour: of_day / 3600,
+            minute: of_day % 3600 / 60,
+            second: of_day % 60,
+            micros,
+        }
+    }
+
+    /// RFC 3339, UTC, to the microsecond: `2026-11-23T14:05:09.000123Z`.
+    pub fn rfc3339(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+            c.year, c.month, c.day, c.hour, c.minute, c.second, c.micros
+        )
+    }
+}
+
+/// A timestamp's calendar parts, UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    pub year: i64,
+    pub month: i64,
+    pub day: i64,
+    pub hour: i64,
+    pub minute: i64,
+    pub second: i64,
+    pub micros: i64,
+}
+
+/// The date `days` after 1970-01-01 (H. Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Days from 1970-01-01 to a date, if the date exists (the inverse of [`civil_from_days`]).
+fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
+    if !(1..=12).contains(&month) || day < 1 {
+        return None;
+    }
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    // 31 February and the like come back as another date: refuse them.
+    (civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
 #[cfg(test)]
@@ -46,6 +134,27 @@ mod tests {
             Timestamp::from_unix_micros(i64::MAX).saturating_add(Duration::from_secs(1)),
             Timestamp::from_unix_micros(i64::MAX)
         );
+    }
+
+    #[test]
+    fn dates_and_rfc3339_round_trip_through_the_calendar() {
+        let leap = Timestamp::parse_date("2000-02-29").unwrap();
+        assert_eq!(leap.as_unix_micros(), 951_782_400_000_000);
+        assert_eq!(leap.rfc3339(), "2000-02-29T00:00:00.000000Z");
+        assert_eq!(Timestamp::parse_date("1970-01-01"), Some(Timestamp(0)));
+        let t = Timestamp::from_unix_micros(1_795_446_309_000_123);
+        assert_eq!(t.rfc3339(), "2026-11-23T15:05:09.000123Z");
+        for bad in [
+            "2001-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-01",
+            "26-01-01",
+            "2026-01-01x",
+            "",
+        ] {
+            assert_eq!(Timestamp::parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]

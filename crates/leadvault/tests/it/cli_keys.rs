@@ -12,7 +12,7 @@ use crate::leadvault_bin;
 
 /// Gives an organization keys, as its first encrypted write would, in the data directory
 /// that `leadvault` commands run in `dir` use. Returns the organization.
-async fn organization_with_keys(dir: &Path) -> OrgId {
+pub(crate) async fn organization_with_keys(dir: &Path) -> OrgId {
     let out = run_leadvault(leadvault_bin(), dir, &["keys", "init"], &[], None).await;
     assert!(out.status.success(), "{}", out.stderr);
     let out = run_leadvault(leadvault_bin(), dir, &["migrate"], &[], None).await;

@@ -4,8 +4,10 @@
 
 mod access_matrix;
 mod audit;
+mod audit_checkpoints;
 mod audit_trail;
 mod cli_admin;
+mod cli_audit;
 mod cli_config;
 mod cli_keys;
 mod cli_serve;
