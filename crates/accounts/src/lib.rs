@@ -3,6 +3,7 @@
 //!
 //! Knows nothing of HTTP. Every function that depends on the time takes it as a parameter.
 
+mod access_review;
 mod backoff;
 mod common_passwords;
 mod customer;
@@ -29,6 +30,10 @@ mod site;
 mod totp;
 mod trail;
 
+pub use access_review::{
+    AccessReview, REVIEW_EVERY, UNUSED_AFTER, UnusedAccess, due_access_reviews, mark_reminded,
+    unused_access,
+};
 pub use backoff::{Backoff, BackoffPolicy};
 pub use customer::{Customer, find_customer};
 pub use email::{Email, EmailError};

@@ -37,4 +37,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_email_changes.sql"),
         postgres: include_str!("../migrations/postgres/0007_email_changes.sql"),
     },
+    Migration {
+        id: "accounts/0008_access_reviews",
+        sqlite: include_str!("../migrations/sqlite/0008_access_reviews.sql"),
+        postgres: include_str!("../migrations/postgres/0008_access_reviews.sql"),
+    },
 ];

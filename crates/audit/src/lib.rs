@@ -22,7 +22,7 @@ pub use checkpoint::{
     stored_checkpoints,
 };
 pub use error::AuditError;
-pub use export::export_new;
+pub use export::{export_new, send_checkpoints};
 pub use migrations::MIGRATIONS;
 pub use read::{Filter, Record, records, records_newest_first};
 pub use record::{Actor, By, Chain, Event, Outcome};

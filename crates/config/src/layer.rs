@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::audit::AuditLayer;
 use crate::mail::MailLayer;
 use crate::resolve::ConfigError;
 
@@ -29,6 +30,7 @@ pub struct Layer {
     /// The origin people open Leadvault at; links in e-mail point there.
     pub public_url: Option<String>,
     pub mail: Option<MailLayer>,
+    pub audit: Option<AuditLayer>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -133,6 +135,23 @@ impl Layer {
                     layer.mail.get_or_insert_default().smtp_url = Some(value.clone());
                 }
                 "MAIL_FROM" => layer.mail.get_or_insert_default().from = Some(value.clone()),
+                "AUDIT_CHECKPOINT_TO" => {
+                    layer.audit.get_or_insert_default().checkpoint_to = Some(
+                        value
+                            .split(',')
+                            .map(str::trim)
+                            .filter(|s| !s.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
+                "AUDIT_CHECKPOINT_EVERY_MINS" => {
+                    layer.audit.get_or_insert_default().checkpoint_every_mins =
+                        Some(parse_number(&name, &value)?);
+                }
+                "AUDIT_EXPORT_TO" => {
+                    layer.audit.get_or_insert_default().export_to = Some(value.clone());
+                }
                 _ => return Err(ConfigError::UnknownEnv(name)),
             }
         }
@@ -177,6 +196,10 @@ impl Layer {
             },
             public_url: over.public_url.or(self.public_url),
             mail: match (self.mail, over.mail) {
+                (Some(base), Some(top)) => Some(base.overridden_by(top)),
+                (base, top) => top.or(base),
+            },
+            audit: match (self.audit, over.audit) {
                 (Some(base), Some(top)) => Some(base.overridden_by(top)),
                 (base, top) => top.or(base),
             },

@@ -3,11 +3,13 @@
 //! the one before. Everything is validated once, here, into a [`Config`] whose fields can be
 //! trusted; `Display` of a config redacts every secret.
 
+mod audit;
 mod ip_range;
 mod layer;
 mod mail;
 mod resolve;
 
+pub use audit::{AuditLayer, AuditSettings};
 pub use ip_range::IpRange;
 pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};
 pub use mail::{MailLayer, MailSettings, PublicUrl};

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use leadvault_store::{DatabaseUrl, DbOptions};
 
+use crate::audit::AuditSettings;
 use crate::ip_range::IpRange;
 use crate::layer::Layer;
 use crate::mail::{MailSettings, PublicUrl};
@@ -119,6 +120,8 @@ pub struct Config {
     /// Where e-mail goes; without it, invitation links are shown to the inviter instead
     /// and password reset by e-mail is unavailable.
     pub mail: Option<MailSettings>,
+    /// Where audit checkpoints and exports go.
+    pub audit: AuditSettings,
 }
 
 impl Config {
@@ -210,7 +213,9 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let (public_url, mail) = crate::mail::resolve(merged.public_url.as_deref(), merged.mail)?;
+        let audit = crate::audit::resolve(merged.audit.unwrap_or_default(), &data_dir)?;
         Ok(Self {
+            audit,
             public_url,
             mail,
             keys,
@@ -382,6 +387,22 @@ impl fmt::Display for Config {
                     }
                 }
             }
+        }
+        writeln!(f, "\n[audit]")?;
+        let targets: Vec<String> = self
+            .audit
+            .checkpoint_to
+            .iter()
+            .map(|t| quoted(&t.to_string()))
+            .collect();
+        writeln!(f, "checkpoint_to = [{}]", targets.join(", "))?;
+        writeln!(
+            f,
+            "checkpoint_every_mins = {}",
+            self.audit.checkpoint_every.as_secs() / 60
+        )?;
+        if let Some(export) = &self.audit.export_to {
+            writeln!(f, "export_to = {}", quoted(&export.to_string()))?;
         }
         if let Some(mail) = &self.mail {
             writeln!(f, "\n[mail]")?;

@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
+use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
@@ -38,6 +39,25 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         signals.recv().await;
         let _ = stop.send(true);
     });
+    tokio::spawn(audit_until(
+        started.db.clone(),
+        started.keyring.clone(),
+        AuditJobs {
+            checkpoint_to: config.audit.checkpoint_to.clone(),
+            every: config.audit.checkpoint_every,
+            export_to: config.audit.export_to.clone(),
+        },
+        stopped(stopping.clone()),
+    ));
+    if let (Some(mail), Some(public)) = (&started.mail, &config.public_url) {
+        tokio::spawn(access_reviews_until(
+            started.db.clone(),
+            started.keyring.clone(),
+            format!("{public}/members"),
+            mail.wake.clone(),
+            stopped(stopping.clone()),
+        ));
+    }
     if let Some(mail) = started.mail {
         tokio::spawn(deliver_until(
             started.db.clone(),
@@ -108,6 +128,7 @@ fn reload_on_sighup(cert: Arc<ReloadableCert>) -> Result<(), CliError> {
 
 struct Started {
     db: Db,
+    keyring: Arc<Keyring>,
     mail: Option<MailRuntime>,
     listener: TcpListener,
     local: std::net::SocketAddr,
@@ -198,7 +219,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
     let state = AppState::new(
         db.clone(),
         PasswordHasher::new(parallelism),
-        keyring,
+        keyring.clone(),
         WebOptions {
             https: transport.is_https(),
             trusted_proxies: config.trusted_proxies.clone(),
@@ -208,6 +229,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
     );
     Ok(Started {
         db,
+        keyring: keyring.clone(),
         mail,
         listener,
         local,

@@ -12,6 +12,7 @@ mod cli_config;
 mod cli_keys;
 mod cli_serve;
 mod health;
+mod jobs;
 mod keyring;
 mod keys_pkcs11;
 mod logs;

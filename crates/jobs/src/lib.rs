@@ -1,0 +1,12 @@
+//! The periodic work `serve` does besides answering requests. Each job has a round, which
+//! does the work once and is what the tests drive, and a loop that runs rounds until
+//! shutdown. A failed round is logged and tried again at the next tick; nothing is lost,
+//! because every round starts from what the database says is still to do.
+
+mod access_review;
+mod audit;
+mod error;
+
+pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access_reviews};
+pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
+pub use error::JobError;
