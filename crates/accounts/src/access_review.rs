@@ -5,6 +5,7 @@
 //! "Used" means any allowed action of the member in the organization's audit chain (a
 //! sign-in counts: it is recorded in every organization the person belongs to).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use leadvault_audit::{By, Chain};
@@ -88,20 +89,23 @@ pub async fn unused_access(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let chain = Chain::of(org).name();
+    // Who acted within the window, in one pass over the organization's chain.
+    let recent = sqlx::query(
+        "SELECT actor_id, max(at) FROM audit_records WHERE chain = $1 AND actor_kind = 'member' \
+         AND outcome = 'allowed' GROUP BY actor_id",
+    )
+    .bind(Chain::of(org).name())
+    .fetch_all(db.pool())
+    .await?;
+    let mut last_used: HashMap<String, i64> = HashMap::with_capacity(recent.len());
+    for row in &recent {
+        last_used.insert(row.try_get(0)?, row.try_get(1)?);
+    }
     let mut unused = Vec::new();
     for row in &members {
         let user: String = row.try_get(0)?;
-        let last_used: Option<i64> = sqlx::query(
-            "SELECT max(at) FROM audit_records WHERE chain = $1 AND actor_kind = 'member' \
-             AND actor_id = $2 AND outcome = 'allowed'",
-        )
-        .bind(&chain)
-        .bind(&user)
-        .fetch_one(db.pool())
-        .await?
-        .try_get(0)?;
-        if last_used.is_some_and(|at| at > cutoff) {
+        let last = last_used.get(&user).copied();
+        if last.is_some_and(|at| at > cutoff) {
             continue;
         }
         unused.push(UnusedAccess {
@@ -111,7 +115,7 @@ pub async fn unused_access(
                 .try_get::<String, _>(2)?
                 .parse()
                 .map_err(|_| AccountsError::Corrupt("a role"))?,
-            last_used: last_used.map(Timestamp::from_unix_micros),
+            last_used: last.map(Timestamp::from_unix_micros),
         });
     }
     Ok(unused)

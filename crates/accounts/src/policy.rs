@@ -26,10 +26,12 @@ pub enum Capability {
     Analytics,
     /// Invoices and payment status of work orders.
     Billing,
+    /// Read the organization's audit log: who did what to which records.
+    ReviewAudit,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -37,6 +39,7 @@ impl Capability {
         Self::WorkAssignedLeads,
         Self::Analytics,
         Self::Billing,
+        Self::ReviewAudit,
     ];
 
     /// A stable name, for the audit log.
@@ -49,6 +52,7 @@ impl Capability {
             Self::WorkAssignedLeads => "work_assigned_leads",
             Self::Analytics => "analytics",
             Self::Billing => "billing",
+            Self::ReviewAudit => "review_audit",
         }
     }
 
@@ -61,6 +65,7 @@ impl Capability {
             Self::WorkAssignedLeads => "read leads assigned to them (contact and assessment)",
             Self::Analytics => "analytics and experiments of its sites",
             Self::Billing => "invoices and payment status",
+            Self::ReviewAudit => "review the audit log",
         }
     }
 }

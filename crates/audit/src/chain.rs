@@ -76,17 +76,17 @@ pub async fn append(
     now: Timestamp,
 ) -> Result<Appended, AuditError> {
     let name = chain.name();
-    sqlx::query("INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (chain) DO NOTHING")
-        .bind(&name)
-        .bind(GENESIS.to_vec())
-        .execute(&mut **tx)
-        .await?;
-    // Taking the head's row lock first: a concurrent append to the same chain waits here.
-    let head =
-        sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE chain = $1 RETURNING seq, hash")
-            .bind(&name)
-            .fetch_one(&mut **tx)
-            .await?;
+    // Claims the next seq and reads the previous hash in one statement, taking the head's
+    // row lock: a concurrent append to the same chain waits here. A chain's first append
+    // creates its head.
+    let head = sqlx::query(
+        "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 1, $2) \
+         ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1 RETURNING seq, hash",
+    )
+    .bind(&name)
+    .bind(GENESIS.to_vec())
+    .fetch_one(&mut **tx)
+    .await?;
     let seq: i64 = head.try_get(0)?;
     let prev: Vec<u8> = head.try_get(1)?;
     let (actor_kind, actor_id) = event.actor.parts();

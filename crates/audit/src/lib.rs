@@ -26,5 +26,5 @@ pub use export::{export_new, send_checkpoints};
 pub use migrations::MIGRATIONS;
 pub use read::{Filter, Record, records, records_newest_first};
 pub use record::{Actor, By, Chain, Event, Outcome};
-pub use report::{ReportRow, csv_line, report, report_csv, report_json};
+pub use report::{ReportQuery, ReportRow, csv_line, report, report_csv, report_json};
 pub use sink::Sink;

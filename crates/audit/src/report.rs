@@ -21,25 +21,55 @@ pub struct ReportRow {
     pub last: Timestamp,
 }
 
-/// The report of `chain` since `since`, of one actor if `actor_id` is given. Denied
-/// attempts come first; then the most frequent.
+/// What a report covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// At or after.
+    pub since: Timestamp,
+    /// Before, if given.
+    pub until: Option<Timestamp>,
+    /// Only what this actor did.
+    pub actor_id: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+}
+
+impl ReportQuery {
+    pub fn since(since: Timestamp) -> Self {
+        Self {
+            since,
+            until: None,
+            actor_id: None,
+            action: None,
+        }
+    }
+}
+
+/// The report of `chain` for `query`: denied attempts first, then the most frequent.
+/// `page` is (rows to skip, rows to return); `None` returns every row.
 pub async fn report(
     db: &Db,
     chain: Chain,
-    since: Timestamp,
-    actor_id: Option<&str>,
+    query: &ReportQuery,
+    page: Option<(i64, i64)>,
 ) -> Result<Vec<ReportRow>, AuditError> {
+    let (offset, limit) = page.unwrap_or((0, i64::MAX));
     let rows = sqlx::query(
         "SELECT actor_kind, actor_id, action, target_kind, target_id, outcome, \
          count(*), min(at), max(at) FROM audit_records \
-         WHERE chain = $1 AND at >= $2 AND ($3 IS NULL OR actor_id = $3) \
+         WHERE chain = $1 AND at >= $2 AND ($3 IS NULL OR at < $3) \
+         AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR action = $5) \
          GROUP BY actor_kind, actor_id, action, target_kind, target_id, outcome \
          ORDER BY CASE outcome WHEN 'denied' THEN 0 ELSE 1 END, count(*) DESC, \
-         actor_id, action, target_kind, target_id",
+         actor_id, action, target_kind, target_id LIMIT $6 OFFSET $7",
     )
     .bind(chain.name())
-    .bind(since.as_unix_micros())
-    .bind(actor_id.map(str::to_owned))
+    .bind(query.since.as_unix_micros())
+    .bind(query.until.map(Timestamp::as_unix_micros))
+    .bind(query.actor_id.clone())
+    .bind(query.action.clone())
+    .bind(limit)
+    .bind(offset)
     .fetch_all(db.pool())
     .await?;
     rows.iter()

@@ -135,6 +135,7 @@ pub struct MemberSummary {
     pub email: String,
     pub role: String,
     pub manages_members: bool,
+    pub reviews_audit: bool,
     pub sees_sites: bool,
     /// A client: the portal is their page.
     pub is_client: bool,
@@ -257,6 +258,42 @@ pub struct SitesPage {
     pub sites: Vec<SiteRow>,
     pub may_manage: bool,
     pub domain: String,
+    pub error: Option<String>,
+}
+
+/// One line of the audit report, as shown.
+#[derive(Debug)]
+pub struct AuditRow {
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub denied: bool,
+    pub count: i64,
+    pub first: String,
+    pub last: String,
+}
+
+/// A member to filter the audit report by.
+#[derive(Debug)]
+pub struct MemberOption {
+    pub id: String,
+    pub email: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub members: Vec<MemberOption>,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub rows: Vec<AuditRow>,
+    pub page: i64,
+    /// Query strings of the neighbouring pages and of the CSV download.
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    pub csv: String,
     pub error: Option<String>,
 }
 

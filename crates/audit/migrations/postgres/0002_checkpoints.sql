@@ -1,7 +1,3 @@
--- Reading the log by time and by actor (reports, reviews, exports) without scanning it.
-CREATE INDEX audit_records_by_time ON audit_records (chain, at);
-CREATE INDEX audit_records_by_actor ON audit_records (chain, actor_kind, actor_id, at);
-
 -- Signed checkpoints: the head of a chain at a moment, signed with the installation's
 -- Ed25519 audit key. Copies go outside the database (a file, syslog), where a truncated tail
 -- shows against them. Append-only like the records.

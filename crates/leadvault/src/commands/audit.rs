@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use leadvault_audit::{
-    AuditError, Chain, Checkpoint, Filter, Sink, chains, check_checkpoints, records, report,
-    report_csv, report_json, sign_heads, stored_checkpoints, verify,
+    AuditError, Chain, Checkpoint, Filter, ReportQuery, Sink, chains, check_checkpoints, records,
+    report, report_csv, report_json, sign_heads, stored_checkpoints, verify,
 };
 use leadvault_crypto::to_hex;
 use leadvault_keys::{CacheSettings, Keyring, checkpoint_public_keys};
@@ -228,7 +228,11 @@ async fn report_on(args: AuditReportArgs) -> Result<(), CliError> {
         }
     };
     let (_, db) = open(&args.common).await?;
-    let rows = report(&db, chain, since, member.as_deref()).await;
+    let query = ReportQuery {
+        actor_id: member,
+        ..ReportQuery::since(since)
+    };
+    let rows = report(&db, chain, &query, None).await;
     db.close().await;
     let rows = rows.map_err(audit_error)?;
     print!("{}", render(&rows));

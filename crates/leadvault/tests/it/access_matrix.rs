@@ -245,6 +245,8 @@ fn table() -> Vec<Entry> {
             }),
         ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
+        e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
+        e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(
             "POST",
             "/sites",

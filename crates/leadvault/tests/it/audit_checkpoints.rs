@@ -3,8 +3,8 @@
 //! check alone; the checkpoints kept outside catch both.
 
 use leadvault_audit::{
-    Actor, Chain, CheckpointProblem, Event, Sink, TrustedKey, append, check_checkpoints,
-    export_new, report, report_csv, sign_heads, stored_checkpoints, verify,
+    Actor, Chain, CheckpointProblem, Event, ReportQuery, Sink, TrustedKey, append,
+    check_checkpoints, export_new, report, report_csv, sign_heads, stored_checkpoints, verify,
 };
 use leadvault_keys::checkpoint_public_keys;
 use leadvault_store::{Engine, OrgId, Timestamp, sqlx};
@@ -212,7 +212,7 @@ on_both_engines! {
         record(&app, Chain::Org(OrgId::random()), Event::new(Actor::Member(ana), "lead.read").on("lead", "X")).await;
 
         let since = Timestamp::now().saturating_sub(std::time::Duration::from_secs(3600));
-        let rows = report(&app.db, chain, since, None).await.unwrap();
+        let rows = report(&app.db, chain, &ReportQuery::since(since), None).await.unwrap();
         let summary: Vec<(String, String, String, i64)> = rows
             .iter()
             .map(|r| (r.actor_id.clone(), r.action.clone(), r.target_id.clone(), r.count))
@@ -222,10 +222,16 @@ on_both_engines! {
             (ana.to_string(), "lead.read".into(), "L1".into(), 3),
             (ana.to_string(), "lead.read".into(), "L2".into(), 1),
         ]);
-        let only_cy = report(&app.db, chain, since, Some(&cy.to_string())).await.unwrap();
+        let only_cy = report(&app.db, chain, &ReportQuery { actor_id: Some(cy.to_string()), ..ReportQuery::since(since) }, None).await.unwrap();
         assert_eq!(only_cy.len(), 1);
+        let second = report(&app.db, chain, &ReportQuery::since(since), Some((1, 1))).await.unwrap();
+        assert_eq!(second, rows[1..2], "a page: skip one, take one");
+        let reads = ReportQuery { action: Some("lead.read".into()), ..ReportQuery::since(since) };
+        assert_eq!(report(&app.db, chain, &reads, None).await.unwrap().len(), 2);
+        let before = ReportQuery { until: Some(since), ..ReportQuery::since(Timestamp::from_unix_micros(0)) };
+        assert!(report(&app.db, chain, &before, None).await.unwrap().is_empty());
         let later = Timestamp::now().saturating_add(std::time::Duration::from_secs(60));
-        assert!(report(&app.db, chain, later, None).await.unwrap().is_empty());
+        assert!(report(&app.db, chain, &ReportQuery::since(later), None).await.unwrap().is_empty());
 
         let csv = report_csv(&rows);
         let mut lines = csv.lines();

@@ -5,6 +5,7 @@
 mod access_matrix;
 mod audit;
 mod audit_checkpoints;
+mod audit_review;
 mod audit_trail;
 mod cli_admin;
 mod cli_audit;

@@ -14,6 +14,7 @@ pub async fn home(
 ) -> Result<Html<String>, AppError> {
     let member = person.map(|p| MemberSummary {
         manages_members: p.may(Capability::ManageMembers),
+        reviews_audit: p.may(Capability::ReviewAudit),
         sees_sites: p.may(Capability::ViewSites),
         is_client: p.relation == Relation::Customer,
         role: p.relation.to_string(),

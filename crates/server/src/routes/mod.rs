@@ -1,5 +1,6 @@
 mod account;
 mod assets;
+mod audit_review;
 mod email;
 mod forms;
 mod health;
@@ -132,6 +133,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/invitation", post(invitation::accept)),
         (Method::GET, "/portal", get(portal::show)),
         (Method::GET, "/sites", get(sites::show)),
+        (Method::GET, "/audit", get(audit_review::show)),
+        (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),
         (Method::POST, "/sites/{id}/remove", post(sites::remove)),
     ]
