@@ -1,7 +1,8 @@
 //! Reading the audit log back, as an investigator would.
 
-use leadvault_audit::Chain;
+use leadvault_audit::{Actor, Chain, Event, append};
 use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Engine, OrgId, Timestamp};
 
 use crate::TestApp;
 
@@ -27,6 +28,54 @@ impl AuditRow {
 }
 
 impl TestApp {
+    /// Appends `event` to `chain` at `at`, in a transaction of its own.
+    pub async fn append_at(&self, chain: Chain, event: &Event, at: Timestamp) {
+        let mut tx = self.db.begin().await.unwrap();
+        append(&mut tx, chain, event, at).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+
+    /// Appends `event` to `chain` now, in a transaction of its own.
+    pub async fn append(&self, chain: Chain, event: &Event) {
+        self.append_at(chain, event, Timestamp::now()).await;
+    }
+
+    /// A new organization's chain with `records` reads of leads `0..records`.
+    pub async fn chain_of(&self, records: usize) -> Chain {
+        let chain = Chain::Org(OrgId::random());
+        for n in 0..records {
+            let event = Event::new(Actor::System("test"), "lead.read").on("lead", n);
+            self.append(chain, &event).await;
+        }
+        chain
+    }
+
+    /// What an attacker with database access does first: drops the triggers that keep the
+    /// audit tables append-only, and on PostgreSQL takes the privileges back.
+    pub async fn drop_audit_guards(&self) {
+        let sql = match self.engine {
+            Engine::Sqlite => {
+                "DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete; \
+                 DROP TRIGGER audit_checkpoints_no_update; DROP TRIGGER audit_checkpoints_no_delete;"
+            }
+            Engine::Postgres => {
+                "GRANT UPDATE, DELETE ON audit_records, audit_checkpoints TO CURRENT_USER; \
+                 DROP TRIGGER audit_records_no_change ON audit_records; \
+                 DROP TRIGGER audit_checkpoints_no_change ON audit_checkpoints;"
+            }
+        };
+        sqlx::raw_sql(sql).execute(self.db.pool()).await.unwrap();
+    }
+
+    /// Runs `sql` with `$1` bound to `chain`'s name: tampering, in tests.
+    pub async fn on_chain(&self, sql: &str, chain: Chain) {
+        sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(chain.name())
+            .execute(self.db.pool())
+            .await
+            .unwrap();
+    }
+
     /// Every record of `chain`, in order.
     pub async fn audit_records(&self, chain: Chain) -> Vec<AuditRow> {
         let rows = sqlx::query(

@@ -2,7 +2,7 @@
 //! of tampering by someone with database access (triggers dropped) is found and named.
 
 use leadvault_audit::{Actor, Broken, Chain, Event, Outcome, append, verify};
-use leadvault_store::{Engine, OrgId, Timestamp, sqlx};
+use leadvault_store::{OrgId, Timestamp, sqlx};
 use leadvault_test_support::{TestApp, on_both_engines};
 use uuid::Uuid;
 
@@ -24,34 +24,9 @@ fn event(n: usize) -> Event {
 async fn chain_of(app: &TestApp, records: usize) -> Chain {
     let chain = Chain::Org(OrgId::random());
     for n in 0..records {
-        let mut tx = app.db.begin().await.unwrap();
-        append(&mut tx, chain, &event(n), Timestamp::now())
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        app.append(chain, &event(n)).await;
     }
     chain
-}
-
-/// What an attacker with database access does first.
-async fn drop_guards(app: &TestApp) {
-    let sql = match app.engine {
-        Engine::Sqlite => {
-            "DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete;"
-        }
-        Engine::Postgres => {
-            "GRANT UPDATE, DELETE ON audit_records TO CURRENT_USER; DROP TRIGGER audit_records_no_change ON audit_records;"
-        }
-    };
-    sqlx::raw_sql(sql).execute(app.db.pool()).await.unwrap();
-}
-
-async fn run(app: &TestApp, sql: &str, chain: Chain) {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .bind(chain.name())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
 }
 
 on_both_engines! {
@@ -113,21 +88,20 @@ on_both_engines! {
             }
             chains
         };
-        drop_guards(&app).await;
+        app.drop_audit_guards().await;
 
         // Altered: a field list edited.
-        run(&app, "UPDATE audit_records SET fields = '' WHERE chain = $1 AND seq = 3", chains[0]).await;
+        app.on_chain( "UPDATE audit_records SET fields = '' WHERE chain = $1 AND seq = 3", chains[0]).await;
         assert_eq!(verify(&app.db, chains[0]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
 
         // Removed from the middle.
-        run(&app, "DELETE FROM audit_records WHERE chain = $1 AND seq = 3", chains[1]).await;
+        app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq = 3", chains[1]).await;
         assert_eq!(verify(&app.db, chains[1]).await.unwrap(), Err(Broken::Missing { expected: 3, found: 4 }));
 
         // Inserted: the later records renumbered to make room for a forged one.
-        run(&app, "UPDATE audit_records SET seq = seq + 10 WHERE chain = $1 AND seq >= 3", chains[2]).await;
-        run(&app, "UPDATE audit_records SET seq = seq - 9 WHERE chain = $1 AND seq >= 13", chains[2]).await;
-        run(
-            &app,
+        app.on_chain( "UPDATE audit_records SET seq = seq + 10 WHERE chain = $1 AND seq >= 3", chains[2]).await;
+        app.on_chain( "UPDATE audit_records SET seq = seq - 9 WHERE chain = $1 AND seq >= 13", chains[2]).await;
+        app.on_chain(
             "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, request_id, outcome, prev_hash, hash) \
              SELECT chain, 3, at, actor_kind, actor_id, 'lead.deleted', target_kind, target_id, fields, request_id, outcome, hash, hash \
              FROM audit_records WHERE chain = $1 AND seq = 2",
@@ -136,13 +110,13 @@ on_both_engines! {
         assert_eq!(verify(&app.db, chains[2]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
 
         // Reordered: two records swap places.
-        run(&app, "UPDATE audit_records SET seq = 100 WHERE chain = $1 AND seq = 2", chains[3]).await;
-        run(&app, "UPDATE audit_records SET seq = 2 WHERE chain = $1 AND seq = 3", chains[3]).await;
-        run(&app, "UPDATE audit_records SET seq = 3 WHERE chain = $1 AND seq = 100", chains[3]).await;
+        app.on_chain( "UPDATE audit_records SET seq = 100 WHERE chain = $1 AND seq = 2", chains[3]).await;
+        app.on_chain( "UPDATE audit_records SET seq = 2 WHERE chain = $1 AND seq = 3", chains[3]).await;
+        app.on_chain( "UPDATE audit_records SET seq = 3 WHERE chain = $1 AND seq = 100", chains[3]).await;
         assert_eq!(verify(&app.db, chains[3]).await.unwrap(), Err(Broken::Altered { seq: 2 }));
 
         // Truncated: the last records removed.
-        run(&app, "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4", chains[4]).await;
+        app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4", chains[4]).await;
         assert_eq!(verify(&app.db, chains[4]).await.unwrap(), Err(Broken::Truncated { last: 3, head: 5 }));
     }
 }

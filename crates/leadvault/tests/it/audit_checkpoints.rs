@@ -3,53 +3,13 @@
 //! check alone; the checkpoints kept outside catch both.
 
 use leadvault_audit::{
-    Actor, Chain, CheckpointProblem, Event, ReportQuery, Sink, TrustedKey, append,
-    check_checkpoints, export_new, report, report_csv, sign_heads, stored_checkpoints, verify,
+    Actor, Chain, CheckpointProblem, Event, ReportQuery, Sink, TrustedKey, check_checkpoints,
+    export_new, report, report_csv, sign_heads, stored_checkpoints, verify,
 };
 use leadvault_keys::checkpoint_public_keys;
-use leadvault_store::{Engine, OrgId, Timestamp, sqlx};
+use leadvault_store::{OrgId, Timestamp, sqlx};
 use leadvault_test_support::{TestApp, on_both_engines};
 use uuid::Uuid;
-
-async fn record(app: &TestApp, chain: Chain, event: Event) {
-    let mut tx = app.db.begin().await.unwrap();
-    append(&mut tx, chain, &event, Timestamp::now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-}
-
-async fn chain_of(app: &TestApp, records: usize) -> Chain {
-    let chain = Chain::Org(OrgId::random());
-    for n in 0..records {
-        let event = Event::new(Actor::System("test"), "lead.read").on("lead", n);
-        record(app, chain, event).await;
-    }
-    chain
-}
-
-async fn drop_guards(app: &TestApp) {
-    let sql = match app.engine {
-        Engine::Sqlite => {
-            "DROP TRIGGER audit_records_no_update; DROP TRIGGER audit_records_no_delete; \
-             DROP TRIGGER audit_checkpoints_no_delete;"
-        }
-        Engine::Postgres => {
-            "GRANT UPDATE, DELETE ON audit_records, audit_checkpoints TO CURRENT_USER; \
-             DROP TRIGGER audit_records_no_change ON audit_records; \
-             DROP TRIGGER audit_checkpoints_no_change ON audit_checkpoints;"
-        }
-    };
-    sqlx::raw_sql(sql).execute(app.db.pool()).await.unwrap();
-}
-
-async fn run(app: &TestApp, sql: &str, chain: Chain) {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .bind(chain.name())
-        .execute(app.db.pool())
-        .await
-        .unwrap();
-}
 
 async fn trusted(app: &TestApp) -> Vec<TrustedKey> {
     checkpoint_public_keys(&app.db).await.unwrap()
@@ -58,7 +18,7 @@ async fn trusted(app: &TestApp) -> Vec<TrustedKey> {
 on_both_engines! {
     async fn checkpoints_are_signed_by_the_sealed_installation_key_once_per_new_head(engine) {
         let app = TestApp::start(engine).await;
-        let (a, b) = (chain_of(&app, 3).await, chain_of(&app, 1).await);
+        let (a, b) = (app.chain_of(3).await, app.chain_of(1).await);
         let now = Timestamp::now();
         let key = app.keyring.checkpoint_key(now).await.unwrap();
         assert_eq!(app.keyring.checkpoint_key(now).await.unwrap().id(), key.id(), "one key, kept");
@@ -68,7 +28,7 @@ on_both_engines! {
         assert!(heads.contains(&(a, 3)) && heads.contains(&(b, 1)), "{heads:?}");
         assert!(made.iter().all(|c| c.signature_is_valid() && c.key_id == key.id()));
         assert!(sign_heads(&app.db, &key, now).await.unwrap().is_empty(), "nothing moved");
-        record(&app, a, Event::new(Actor::Anonymous, "sign_in.password").denied()).await;
+        app.append(a, &Event::new(Actor::Anonymous, "sign_in.password").denied()).await;
         let again = sign_heads(&app.db, &key, now).await.unwrap();
         assert_eq!(again.iter().map(|c| (c.chain, c.seq)).collect::<Vec<_>>(), vec![(a, 4)]);
         assert_eq!(stored_checkpoints(&app.db, a).await.unwrap().len(), 2);
@@ -89,25 +49,25 @@ on_both_engines! {
 on_both_engines! {
     async fn a_cut_tail_or_a_rebuilt_chain_passes_the_chain_check_but_not_the_checkpoints(engine) {
         let app = TestApp::start(engine).await;
-        let (cut, rebuilt) = (chain_of(&app, 5).await, chain_of(&app, 4).await);
+        let (cut, rebuilt) = (app.chain_of(5).await, app.chain_of(4).await);
         let key = app.keyring.checkpoint_key(Timestamp::now()).await.unwrap();
         let outside = sign_heads(&app.db, &key, Timestamp::now()).await.unwrap();
-        drop_guards(&app).await;
+        app.drop_audit_guards().await;
 
         // The tail cut, and the head rewound to match: consistent, as far as the chain shows.
-        run(&app, "DELETE FROM audit_records WHERE chain = $1 AND seq > 3", cut).await;
-        run(&app, "UPDATE audit_heads SET seq = 3, hash = (SELECT hash FROM audit_records WHERE chain = $1 AND seq = 3) WHERE chain = $1", cut).await;
+        app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq > 3", cut).await;
+        app.on_chain( "UPDATE audit_heads SET seq = 3, hash = (SELECT hash FROM audit_records WHERE chain = $1 AND seq = 3) WHERE chain = $1", cut).await;
         // ... and the checkpoints in the database deleted too.
-        run(&app, "DELETE FROM audit_checkpoints WHERE chain = $1", cut).await;
+        app.on_chain( "DELETE FROM audit_checkpoints WHERE chain = $1", cut).await;
         assert!(verify(&app.db, cut).await.unwrap().is_ok(), "the chain alone cannot tell");
         let problems = check_checkpoints(&app.db, cut, &outside, &trusted(&app).await).await.unwrap();
         assert_eq!(problems, vec![CheckpointProblem::Truncated { seq: 5, last: 3 }]);
 
         // The whole chain thrown away and written again, with other contents.
-        run(&app, "DELETE FROM audit_records WHERE chain = $1", rebuilt).await;
-        run(&app, "DELETE FROM audit_heads WHERE chain = $1", rebuilt).await;
+        app.on_chain( "DELETE FROM audit_records WHERE chain = $1", rebuilt).await;
+        app.on_chain( "DELETE FROM audit_heads WHERE chain = $1", rebuilt).await;
         for n in 0..4 {
-            record(&app, rebuilt, Event::new(Actor::System("test"), "lead.read").on("lead", n + 100)).await;
+            app.append(rebuilt, &Event::new(Actor::System("test"), "lead.read").on("lead", n + 100)).await;
         }
         assert!(verify(&app.db, rebuilt).await.unwrap().is_ok(), "the chain alone cannot tell");
         let problems = check_checkpoints(&app.db, rebuilt, &outside, &trusted(&app).await).await.unwrap();
@@ -133,9 +93,9 @@ on_both_engines! {
 on_both_engines! {
     async fn the_export_sends_each_record_once_as_json_lines(engine) {
         let app = TestApp::start(engine).await;
-        let chain = chain_of(&app, 3).await;
+        let chain = app.chain_of(3).await;
         let request = Uuid::new_v4();
-        record(&app, chain, Event::new(Actor::Member(Uuid::new_v4()), "member.removed")
+        app.append(chain, &Event::new(Actor::Member(Uuid::new_v4()), "member.removed")
             .on("user", "u-1").touching(&["role"]).in_request(Some(request)).denied()).await;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("siem.jsonl");
@@ -143,7 +103,7 @@ on_both_engines! {
 
         assert_eq!(export_new(&app.db, &sink, Timestamp::now()).await.unwrap(), 4);
         assert_eq!(export_new(&app.db, &sink, Timestamp::now()).await.unwrap(), 0, "sent once");
-        record(&app, chain, Event::new(Actor::Anonymous, "sign_in.password").denied()).await;
+        app.append(chain, &Event::new(Actor::Anonymous, "sign_in.password").denied()).await;
         assert_eq!(export_new(&app.db, &sink, Timestamp::now()).await.unwrap(), 1);
 
         let text = std::fs::read_to_string(&path).unwrap();
@@ -172,7 +132,7 @@ on_both_engines! {
 on_both_engines! {
     async fn checkpoints_reach_a_syslog_receiver_over_udp_and_a_unix_socket(engine) {
         let app = TestApp::start(engine).await;
-        chain_of(&app, 2).await;
+        app.chain_of(2).await;
         let key = app.keyring.checkpoint_key(Timestamp::now()).await.unwrap();
         let made = sign_heads(&app.db, &key, Timestamp::now()).await.unwrap();
         let line = made[0].to_line();
@@ -204,12 +164,12 @@ on_both_engines! {
         let chain = Chain::Org(OrgId::random());
         let (ana, cy) = (Uuid::new_v4(), Uuid::new_v4());
         for _ in 0..3 {
-            record(&app, chain, Event::new(Actor::Member(ana), "lead.read").on("lead", "L1")).await;
+            app.append(chain, &Event::new(Actor::Member(ana), "lead.read").on("lead", "L1")).await;
         }
-        record(&app, chain, Event::new(Actor::Member(ana), "lead.read").on("lead", "L2")).await;
-        record(&app, chain, Event::new(Actor::Member(cy), "access.denied").on("capability", "manage_members").denied()).await;
+        app.append(chain, &Event::new(Actor::Member(ana), "lead.read").on("lead", "L2")).await;
+        app.append(chain, &Event::new(Actor::Member(cy), "access.denied").on("capability", "manage_members").denied()).await;
         // Another organization's records never show.
-        record(&app, Chain::Org(OrgId::random()), Event::new(Actor::Member(ana), "lead.read").on("lead", "X")).await;
+        app.append(Chain::Org(OrgId::random()), &Event::new(Actor::Member(ana), "lead.read").on("lead", "X")).await;
 
         let since = Timestamp::now().saturating_sub(std::time::Duration::from_secs(3600));
         let rows = report(&app.db, chain, &ReportQuery::since(since), None).await.unwrap();

@@ -7,15 +7,14 @@ use leadvault_test_support::run_leadvault;
 use crate::cli_keys::organization_with_keys;
 use crate::leadvault_bin;
 
-#[tokio::test]
-async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    let org = organization_with_keys(d).await.to_string();
-    for _ in 0..3 {
+/// An organization with keys, whose tenant key was rotated `times` from the command line:
+/// `times` records in its audit chain.
+async fn organization_rotated(dir: &std::path::Path, times: usize) -> String {
+    let org = organization_with_keys(dir).await.to_string();
+    for _ in 0..times {
         let out = run_leadvault(
             leadvault_bin(),
-            d,
+            dir,
             &["keys", "rotate-tenant", "--org", &org],
             &[],
             None,
@@ -23,6 +22,14 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
         .await;
         assert!(out.status.success(), "{}", out.stderr);
     }
+    org
+}
+
+#[tokio::test]
+async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let org = organization_rotated(d, 3).await;
     let file = d.join("checkpoints.jsonl");
     let file_arg = file.display().to_string();
     let out = run_leadvault(
@@ -120,18 +127,7 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
 async fn reports_and_exports_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let org = organization_with_keys(d).await.to_string();
-    for _ in 0..2 {
-        let out = run_leadvault(
-            leadvault_bin(),
-            d,
-            &["keys", "rotate-tenant", "--org", &org],
-            &[],
-            None,
-        )
-        .await;
-        assert!(out.status.success(), "{}", out.stderr);
-    }
+    let org = organization_rotated(d, 2).await;
     let out = run_leadvault(
         leadvault_bin(),
         d,

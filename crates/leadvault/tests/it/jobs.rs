@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use leadvault_accounts::{Role, Scope};
-use leadvault_audit::{Actor, Chain, Checkpoint, Event, Sink, append};
+use leadvault_audit::{Actor, Chain, Checkpoint, Event, Sink};
 use leadvault_jobs::{AuditJobs, audit_round, remind_access_reviews};
 use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due, queued};
 use leadvault_store::{OrgId, Timestamp};
@@ -12,13 +12,8 @@ use leadvault_test_support::{SmtpSink, TestApp, on_both_engines};
 
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
-async fn record(app: &TestApp, chain: Chain, n: usize) {
-    let mut tx = app.db.begin().await.unwrap();
-    let event = Event::new(Actor::System("test"), "lead.read").on("lead", n);
-    append(&mut tx, chain, &event, Timestamp::now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+fn read(n: usize) -> Event {
+    Event::new(Actor::System("test"), "lead.read").on("lead", n)
 }
 
 on_both_engines! {
@@ -26,7 +21,7 @@ on_both_engines! {
         let app = TestApp::start(engine).await;
         let chain = Chain::Org(OrgId::random());
         for n in 0..3 {
-            record(&app, chain, n).await;
+            app.append(chain, &read(n)).await;
         }
         let dir = tempfile::tempdir().unwrap();
         let (checkpoints, records) = (dir.path().join("cp.jsonl"), dir.path().join("siem.jsonl"));
@@ -46,7 +41,7 @@ on_both_engines! {
 
         // It comes back, and gets what it missed; nothing is sent twice elsewhere.
         std::fs::create_dir(&gone).unwrap();
-        record(&app, chain, 3).await;
+        app.append(chain, &read(3)).await;
         let round = audit_round(&app.db, &app.keyring, &jobs, Timestamp::now()).await.unwrap();
         assert_eq!((round.signed, round.checkpoints_sent, round.records_exported), (1, 3, 1));
         assert_eq!(lines(&checkpoints), 2);
@@ -71,10 +66,8 @@ on_both_engines! {
         let dee = app.member(&ana, "dee@lima.law", Role::Analyst, Scope::Organization).await;
         // A hundred days on: cy has done nothing since joining; dee signed in ten days ago.
         let now = Timestamp::now().saturating_add(100 * DAY);
-        let mut tx = app.db.begin().await.unwrap();
         let signed_in = Event::new(Actor::Member(dee.user_id.as_uuid()), "sign_in.password").on("user", dee.user_id);
-        append(&mut tx, Chain::Org(ana.org_id), &signed_in, now.saturating_sub(10 * DAY)).await.unwrap();
-        tx.commit().await.unwrap();
+        app.append_at(Chain::Org(ana.org_id), &signed_in, now.saturating_sub(10 * DAY)).await;
         let page = "http://lv.test/members";
         let joined = Timestamp::now().civil();
         let today = format!("{:04}-{:02}-{:02}", joined.year, joined.month, joined.day);
