@@ -92,16 +92,7 @@ impl Layer {
                 }
                 "BEHIND_TLS_PROXY" => layer.behind_tls_proxy = Some(parse_bool(&name, &value)?),
                 "KEY_FILE" => layer.key_file = Some(path()),
-                "TRUSTED_PROXIES" => {
-                    layer.trusted_proxies = Some(
-                        value
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    );
-                }
+                "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_list(&value)),
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
                 "LOG_LEVEL" => layer.log_level = Some(value.clone()),
                 "SHUTDOWN_GRACE_SECS" => {
@@ -136,14 +127,7 @@ impl Layer {
                 }
                 "MAIL_FROM" => layer.mail.get_or_insert_default().from = Some(value.clone()),
                 "AUDIT_CHECKPOINT_TO" => {
-                    layer.audit.get_or_insert_default().checkpoint_to = Some(
-                        value
-                            .split(',')
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    );
+                    layer.audit.get_or_insert_default().checkpoint_to = Some(parse_list(&value));
                 }
                 "AUDIT_CHECKPOINT_EVERY_MINS" => {
                     layer.audit.get_or_insert_default().checkpoint_every_mins =
@@ -205,6 +189,16 @@ impl Layer {
             },
         }
     }
+}
+
+/// A comma-separated list, blanks dropped.
+fn parse_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {

@@ -2,24 +2,16 @@
 //! outside the database, verification against them, reports and exports.
 
 use leadvault_store::{DatabaseUrl, Db, DbOptions, sqlx};
-use leadvault_test_support::run_leadvault;
 
 use crate::cli_keys::organization_with_keys;
-use crate::leadvault_bin;
+use crate::leadvault;
 
 /// An organization with keys, whose tenant key was rotated `times` from the command line:
 /// `times` records in its audit chain.
 async fn organization_rotated(dir: &std::path::Path, times: usize) -> String {
     let org = organization_with_keys(dir).await.to_string();
     for _ in 0..times {
-        let out = run_leadvault(
-            leadvault_bin(),
-            dir,
-            &["keys", "rotate-tenant", "--org", &org],
-            &[],
-            None,
-        )
-        .await;
+        let out = leadvault(dir, &["keys", "rotate-tenant", "--org", &org]).await;
         assert!(out.status.success(), "{}", out.stderr);
     }
     org
@@ -32,14 +24,7 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
     let org = organization_rotated(d, 3).await;
     let file = d.join("checkpoints.jsonl");
     let file_arg = file.display().to_string();
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "checkpoint", "--to", &file_arg],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "checkpoint", "--to", &file_arg]).await;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
         out.stderr.contains("1 checkpoint(s) signed"),
@@ -50,14 +35,7 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
     assert_eq!(written.lines().count(), 1);
     assert!(written.contains(&format!("\"chain\":\"org:{org}\"")) && written.contains("\"seq\":3"));
 
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "verify", "--checkpoints", &file_arg],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "verify", "--checkpoints", &file_arg]).await;
     assert!(out.status.success(), "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
@@ -84,20 +62,13 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
     .await
     .unwrap();
     db.close().await;
-    let out = run_leadvault(leadvault_bin(), d, &["audit", "verify"], &[], None).await;
+    let out = leadvault(d, &["audit", "verify"]).await;
     assert!(
         out.status.success(),
         "the chain alone cannot tell: {}",
         out.stdout
     );
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "verify", "--checkpoints", &file_arg],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "verify", "--checkpoints", &file_arg]).await;
     assert!(!out.status.success());
     assert!(
         out.stdout
@@ -108,14 +79,7 @@ async fn checkpoints_kept_outside_catch_a_cut_tail_that_the_chain_check_misses()
 
     // A file that is not all checkpoints is itself a finding.
     std::fs::write(&file, format!("{written}not a checkpoint\n")).unwrap();
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "verify", "--checkpoints", &file_arg],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "verify", "--checkpoints", &file_arg]).await;
     assert!(
         !out.status.success() && out.stdout.contains("checkpoints.jsonl:2: not a checkpoint"),
         "{}",
@@ -128,12 +92,9 @@ async fn reports_and_exports_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let org = organization_rotated(d, 2).await;
-    let out = run_leadvault(
-        leadvault_bin(),
+    let out = leadvault(
         d,
         &["audit", "report", "--org", &org, "--since", "2020-01-01"],
-        &[],
-        None,
     )
     .await;
     assert!(out.status.success(), "{}", out.stderr);
@@ -154,8 +115,7 @@ async fn reports_and_exports_from_the_command_line() {
             .all(|r| r.starts_with("system,cli:keys,key.tenant_rotated,tenant_key,"))
     );
 
-    let out = run_leadvault(
-        leadvault_bin(),
+    let out = leadvault(
         d,
         &[
             "audit",
@@ -167,18 +127,13 @@ async fn reports_and_exports_from_the_command_line() {
             "--format",
             "json",
         ],
-        &[],
-        None,
     )
     .await;
     let parsed: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(parsed.as_array().unwrap().len(), 2);
-    let out = run_leadvault(
-        leadvault_bin(),
+    let out = leadvault(
         d,
         &["audit", "report", "--org", &org, "--since", "2999-01-01"],
-        &[],
-        None,
     )
     .await;
     assert_eq!(
@@ -201,7 +156,7 @@ async fn reports_and_exports_from_the_command_line() {
     ] {
         let mut all = vec!["audit", "report", "--org", org.as_str()];
         all.extend(args);
-        let out = run_leadvault(leadvault_bin(), d, &all, &[], None).await;
+        let out = leadvault(d, &all).await;
         assert!(
             !out.status.success() && out.stderr.contains(message),
             "{message}: {}",
@@ -209,14 +164,7 @@ async fn reports_and_exports_from_the_command_line() {
         );
     }
 
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "export", "--org", &org],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "export", "--org", &org]).await;
     assert!(out.status.success(), "{}", out.stderr);
     let exported: Vec<serde_json::Value> = out
         .stdout
@@ -226,14 +174,7 @@ async fn reports_and_exports_from_the_command_line() {
     assert_eq!(exported.len(), 2);
     assert_eq!(exported[1]["seq"], 2);
     assert_eq!(exported[1]["actor"]["id"], "cli:keys");
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &["audit", "export", "--since", "2999-01-01"],
-        &[],
-        None,
-    )
-    .await;
+    let out = leadvault(d, &["audit", "export", "--since", "2999-01-01"]).await;
     assert!(
         out.status.success() && out.stdout.is_empty(),
         "{}",

@@ -33,3 +33,8 @@ use std::path::Path;
 pub fn leadvault_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_leadvault"))
 }
+
+/// Runs `leadvault args…` in `dir`, with no extra environment and no input.
+pub async fn leadvault(dir: &Path, args: &[&str]) -> leadvault_test_support::Finished {
+    leadvault_test_support::run_leadvault(leadvault_bin(), dir, args, &[], None).await
+}
