@@ -1,0 +1,125 @@
+//! The prohibited-data guard: public forms must not collect Social Security numbers, payment
+//! card numbers, bank account numbers, identity document numbers, or health and biometric
+//! information. Every text answer is inspected before anything is stored; a finding names
+//! what was found, never where or what it was, so the rejected value cannot leak through it
+//! into a log, an error or a page.
+//!
+//! Quality is measured against a labelled corpus (`data/guard_corpus.jsonl`): the test
+//! `guard_corpus` prints precision and recall per detector.
+
+mod bank;
+mod card;
+#[cfg(test)]
+mod corpus;
+mod health;
+mod iban;
+mod identity;
+mod numbers;
+mod ssn;
+
+use std::fmt;
+
+/// Something a public form must not collect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Finding {
+    Ssn,
+    Card,
+    BankAccount,
+    Iban,
+    Passport,
+    DriversLicense,
+    /// Softer: a warning unless the form's owner makes it blocking.
+    Health,
+}
+
+impl Finding {
+    pub const ALL: [Finding; 7] = [
+        Self::Ssn,
+        Self::Card,
+        Self::BankAccount,
+        Self::Iban,
+        Self::Passport,
+        Self::DriversLicense,
+        Self::Health,
+    ];
+
+    /// A stable name (the corpus labels, the audit log).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ssn => "ssn",
+            Self::Card => "card",
+            Self::BankAccount => "bank_account",
+            Self::Iban => "iban",
+            Self::Passport => "passport",
+            Self::DriversLicense => "drivers_license",
+            Self::Health => "health",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// What to tell the person, on the field: what not to send, and why.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Ssn => {
+                "Please remove the Social Security number. This form never needs it, and sending it over a website form puts you at risk of identity theft."
+            }
+            Self::Card => {
+                "Please remove the card number. We never take payment details through this form; the firm will tell you how to pay safely if needed."
+            }
+            Self::BankAccount | Self::Iban => {
+                "Please remove the bank account details. This form never needs them, and they could be misused if they were exposed."
+            }
+            Self::Passport => {
+                "Please remove the passport number. Bring identity documents to your consultation instead; this form never needs them."
+            }
+            Self::DriversLicense => {
+                "Please remove the driver's licence or ID number. Bring identity documents to your consultation instead; this form never needs them."
+            }
+            Self::Health => {
+                "Please leave out medical details (conditions, injuries, treatment, medication) for now. Describe what happened in general terms; you can discuss your health confidentially with the lawyer."
+            }
+        }
+    }
+
+    /// Whether this finding stops a submission by itself (health only when the form's owner
+    /// chose so).
+    pub fn blocks(self, health_blocks: bool) -> bool {
+        !matches!(self, Self::Health) || health_blocks
+    }
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Everything prohibited in `text`, each kind once, in [`Finding::ALL`] order.
+pub fn inspect(text: &str) -> Vec<Finding> {
+    let runs = numbers::runs(text);
+    let mut found = Vec::new();
+    let checks: [(Finding, bool); 7] = [
+        (Finding::Ssn, ssn::found(text, &runs)),
+        (Finding::Card, card::found(&runs)),
+        (Finding::BankAccount, bank::found(text, &runs)),
+        (Finding::Iban, iban::found(text)),
+        (
+            Finding::Passport,
+            identity::found(text, &identity::PASSPORT),
+        ),
+        (
+            Finding::DriversLicense,
+            identity::found(text, &identity::DRIVERS_LICENSE),
+        ),
+        (Finding::Health, health::found(text)),
+    ];
+    for (finding, present) in checks {
+        if present {
+            found.push(finding);
+        }
+    }
+    found
+}
