@@ -55,7 +55,9 @@ pub enum Actor {
 }
 
 impl Actor {
-    pub(crate) fn parts(self) -> (&'static str, String) {
+    /// Kind and id as stored (`member` and a user id, `system` and a job's name, …), also
+    /// for other records that name an actor the same way (a lead's history).
+    pub fn parts(self) -> (&'static str, String) {
         match self {
             Self::Member(id) => ("member", id.to_string()),
             Self::Client(id) => ("client", id.to_string()),
@@ -90,7 +92,7 @@ pub struct Event {
     /// The kind and id of what it was done to (`lead`, its id), if anything.
     pub target: Option<(&'static str, String)>,
     /// The names of the fields touched (never their values).
-    pub fields: Vec<&'static str>,
+    pub fields: Vec<String>,
     /// The request that did it, to find its log lines.
     pub request_id: Option<Uuid>,
     pub outcome: Outcome,
@@ -118,8 +120,8 @@ impl Event {
 
     /// The names of the fields it touched.
     #[must_use]
-    pub fn touching(mut self, fields: &[&'static str]) -> Self {
-        self.fields = fields.to_vec();
+    pub fn touching(mut self, fields: &[&str]) -> Self {
+        self.fields = fields.iter().map(|f| (*f).to_owned()).collect();
         self
     }
 

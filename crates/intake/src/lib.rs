@@ -2,10 +2,28 @@
 //! with it. Knows nothing of HTTP.
 //!
 //! Built so far: form definitions and answer checking ([`form`]), the prohibited-data guard
-//! ([`guard`]) and tracking codes ([`TrackingCode`]).
+//! ([`guard`]), tracking codes ([`TrackingCode`]), forms as stored and versioned, the
+//! submission pipeline, the status behind a tracking code, and reading leads under the
+//! field-visibility policy.
 
+mod error;
 pub mod form;
+mod forms;
 pub mod guard;
+mod ids;
+mod leads;
+mod migrations;
+mod status;
+mod submission;
 mod tracking;
 
+pub use error::IntakeError;
+pub use forms::{
+    Form, create_form, find_form, find_public_form, form_version, list_forms, revise_form,
+};
+pub use ids::{FormId, LeadId};
+pub use leads::{LeadAccess, LeadView, assign_lead, read_lead};
+pub use migrations::MIGRATIONS;
+pub use status::{TrackedStatus, track};
+pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, submit_lead};
 pub use tracking::{NotATrackingCode, TrackingCode};

@@ -11,6 +11,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_keys::MIGRATIONS,
         leadvault_mail::MIGRATIONS,
         leadvault_audit::MIGRATIONS,
+        leadvault_intake::MIGRATIONS,
     ]
     .concat()
 }
@@ -18,12 +19,13 @@ pub fn migrations() -> Vec<Migration> {
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
-/// key owner); intake will add the
-/// columns of personal data.
+/// key owner); intake the lead answers of each class.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
-    vec![
+    let mut columns = vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
         leadvault_mail::OUTBOX_COLUMN,
         leadvault_keys::SIGNING_KEY_COLUMN,
-    ]
+    ];
+    columns.extend(leadvault_intake::LEAD_COLUMNS);
+    columns
 }

@@ -9,6 +9,7 @@
 
 mod db;
 mod error;
+mod id;
 mod migrate;
 mod tenant;
 mod time;
@@ -20,6 +21,9 @@ pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_statu
 pub use tenant::{OrgId, TenantScope, set_tenant_scope};
 pub use time::{Civil, Timestamp};
 pub use url::{DatabaseUrl, DatabaseUrlError};
+
+/// For [`uuid_id!`]'s ids.
+pub use uuid::Uuid;
 
 /// Re-exported so domain crates write queries against the same sqlx the pool was built with.
 pub use sqlx;

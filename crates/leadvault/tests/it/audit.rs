@@ -11,7 +11,7 @@ fn event(n: usize) -> Event {
         actor: Actor::Member(Uuid::new_v4()),
         action: "lead.read",
         target: Some(("lead", format!("lead-{n}"))),
-        fields: vec!["name", "email"],
+        fields: vec!["name".into(), "email".into()],
         request_id: Some(Uuid::new_v4()),
         outcome: if n.is_multiple_of(2) {
             Outcome::Allowed

@@ -13,6 +13,7 @@ mod cli_config;
 mod cli_keys;
 mod cli_serve;
 mod health;
+mod intake;
 mod jobs;
 mod keyring;
 mod keys_pkcs11;

@@ -9,13 +9,20 @@ use leadvault_test_support::{
     run_leadvault,
 };
 
-const TENANT_TABLES: [&str; 6] = [
+const TENANT_TABLES: [&str; 13] = [
     "organizations",
     "memberships",
     "sites",
     "membership_sites",
     "invitations",
     "invitation_sites",
+    "customers",
+    "access_reviews",
+    "forms",
+    "form_versions",
+    "leads",
+    "lead_contacts",
+    "lead_events",
 ];
 
 async fn count(tx: &mut leadvault_store::Tx, table: &str) -> i64 {

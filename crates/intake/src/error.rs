@@ -1,0 +1,33 @@
+use leadvault_audit::AuditError;
+use leadvault_crypto::RandomError;
+use leadvault_keys::KeyError;
+use leadvault_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Input a person can fix; the message is fit to show.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no such form in this organization")]
+    UnknownForm,
+    #[error("no such lead in this organization")]
+    UnknownLead,
+    /// Stored data that this code could not have written: named, never shown.
+    #[error("stored data is not valid: {0}")]
+    Corrupt(&'static str),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+    /// The audit record could not be written, so the operation did not happen.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<leadvault_store::sqlx::Error> for IntakeError {
+    fn from(err: leadvault_store::sqlx::Error) -> Self {
+        Self::Store(err.into())
+    }
+}

@@ -1,0 +1,11 @@
+use leadvault_store::uuid_id;
+
+uuid_id!(
+    /// A form (all its versions).
+    FormId
+);
+
+uuid_id!(
+    /// A lead: one submission of a consultation form.
+    LeadId
+);

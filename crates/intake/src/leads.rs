@@ -1,0 +1,172 @@
+//! Leads as staff see them: the field-visibility policy in one place, decryption audited in
+//! the same transaction as the read, and manual assignment.
+//!
+//! Who sees what (the web layer maps roles to [`LeadAccess`] through the capability policy):
+//! intake staff, owners and admins see every lead of the organization, all classes but
+//! `sensitive`; an attorney sees only the leads assigned to them, and of those only the
+//! `contact` and `assessment` classes. Nobody else sees leads at all.
+
+use std::collections::BTreeMap;
+
+use leadvault_audit::{By, Chain, append};
+use leadvault_crypto::{decrypt_field, field_key_ref};
+use leadvault_keys::Keyring;
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use uuid::Uuid;
+
+use crate::error::IntakeError;
+use crate::form::DataClass;
+use crate::ids::{FormId, LeadId};
+use crate::submission::with_lead_context;
+
+/// How far a member's access to leads reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeadAccess {
+    /// Every lead of the organization (intake staff, owners, admins).
+    All,
+    /// Only leads assigned to this member (attorneys).
+    AssignedTo(Uuid),
+}
+
+impl LeadAccess {
+    /// The classes of answers this access may decrypt.
+    pub fn classes(self) -> &'static [DataClass] {
+        match self {
+            Self::All | Self::AssignedTo(_) => &[DataClass::Contact, DataClass::Assessment],
+        }
+    }
+
+    fn reaches(self, assigned_to: Option<&str>) -> bool {
+        match self {
+            Self::All => true,
+            Self::AssignedTo(user) => assigned_to == Some(user.to_string().as_str()),
+        }
+    }
+}
+
+/// A lead, decrypted as far as the viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadView {
+    pub id: LeadId,
+    pub form_id: FormId,
+    pub form_version: i64,
+    pub status: String,
+    pub assigned_to: Option<Uuid>,
+    pub created_at: Timestamp,
+    /// Answers by field key, of the classes the viewer may see.
+    pub answers: BTreeMap<String, String>,
+    /// Plain meta data (JSON).
+    pub meta: String,
+}
+
+const CLASS_COLUMNS: [(DataClass, &str); 3] = [
+    (DataClass::Contact, "contact"),
+    (DataClass::Assessment, "assessment"),
+    (DataClass::Sensitive, "sensitive"),
+];
+
+/// Reads and decrypts a lead for `by`, recording the read (with the names of the fields
+/// shown) before anything is returned. A lead the viewer may not see answers
+/// [`IntakeError::UnknownLead`], like one that does not exist.
+pub async fn read_lead(
+    db: &Db,
+    keyring: &Keyring,
+    org: OrgId,
+    lead: LeadId,
+    access: LeadAccess,
+    by: &By,
+    now: Timestamp,
+) -> Result<LeadView, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let row = sqlx::query(
+        "SELECT form_id, form_version, status, assigned_to, created_at, meta, contact, \
+         assessment, sensitive FROM leads WHERE id = $1 AND org_id = $2",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(IntakeError::UnknownLead)?;
+    let assigned_to: Option<String> = row.try_get(3)?;
+    if !access.reaches(assigned_to.as_deref()) {
+        return Err(IntakeError::UnknownLead);
+    }
+    let mut answers = BTreeMap::new();
+    for (i, (class, _)) in CLASS_COLUMNS.iter().enumerate() {
+        if !access.classes().contains(class) {
+            continue;
+        }
+        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(6 + i)? else {
+            continue;
+        };
+        let key_ref = field_key_ref(&sealed).map_err(|_| IntakeError::Corrupt("a lead"))?;
+        let key = keyring.by_ref(org, key_ref, now).await?;
+        let plain = with_lead_context(org, lead, *class, |ctx| decrypt_field(&key, ctx, &sealed))
+            .map_err(|_| IntakeError::Corrupt("a lead"))?;
+        let object: BTreeMap<String, String> =
+            serde_json::from_slice(&plain).map_err(|_| IntakeError::Corrupt("a lead"))?;
+        answers.extend(object);
+    }
+    let fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    let event = by.event("lead.read").on("lead", lead).touching(&fields);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    let corrupt = || IntakeError::Corrupt("a lead");
+    Ok(LeadView {
+        id: lead,
+        form_id: FormId::parse(&row.try_get::<String, _>(0)?).ok_or_else(corrupt)?,
+        form_version: row.try_get(1)?,
+        status: row.try_get(2)?,
+        assigned_to: assigned_to.as_deref().and_then(|a| Uuid::try_parse(a).ok()),
+        created_at: Timestamp::from_unix_micros(row.try_get(4)?),
+        answers,
+        meta: row.try_get(5)?,
+    })
+}
+
+/// Assigns a lead to a member (an attorney), recording it in the lead's history and the
+/// audit log. The caller checks that `to` is a member who may work assigned leads.
+pub async fn assign_lead(
+    db: &Db,
+    org: OrgId,
+    lead: LeadId,
+    to: Uuid,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let changed = sqlx::query(
+        "UPDATE leads SET assigned_to = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+    )
+    .bind(to.to_string())
+    .bind(now.as_unix_micros())
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(IntakeError::UnknownLead);
+    }
+    let (actor_kind, actor_id) = by.actor.parts();
+    sqlx::query(
+        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
+         VALUES ($1, $2, $3, $4, $5, 'assigned', $6)",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .bind(now.as_unix_micros())
+    .bind(actor_kind)
+    .bind(actor_id)
+    .bind(to.to_string())
+    .execute(&mut *tx)
+    .await?;
+    let event = by
+        .event("lead.assigned")
+        .on("lead", lead)
+        .touching(&["assigned_to"]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+use leadvault_store::Migration;
+
+/// The intake crate's tables (after accounts': forms belong to organizations and sites).
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    id: "intake/0001_intake",
+    sqlite: include_str!("../migrations/sqlite/0001_intake.sql"),
+    postgres: include_str!("../migrations/postgres/0001_intake.sql"),
+}];

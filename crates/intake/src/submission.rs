@@ -1,0 +1,235 @@
+//! A consultation submission, from checked answers to a stored lead, in one transaction:
+//! encrypt each data class under the organization's key, index e-mail and phone blindly for
+//! the duplicate hint, store the lead and its first history event, and append the audit
+//! record. When this returns `Ok`, the lead is committed: a crash after it loses nothing.
+
+use std::collections::BTreeMap;
+
+use leadvault_audit::{Actor, Chain, Event, append};
+use leadvault_crypto::{
+    FieldContext, IndexKind, blind_index, encrypt_field, normalize_email, normalize_phone,
+};
+use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::IntakeError;
+use crate::form::{Answers, DataClass, FieldType};
+use crate::forms::Form;
+use crate::ids::LeadId;
+use crate::tracking::TrackingCode;
+
+/// The table encrypted lead fields belong to (part of every ciphertext's context).
+pub const LEADS_TABLE: &str = "leads";
+
+/// The columns that hold a lead's encrypted answers (one per class; the column is named
+/// after the class, as the encryption context is), for re-encryption after a key rotation.
+pub const LEAD_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
+    leadvault_keys::EncryptedColumn {
+        table: LEADS_TABLE,
+        id_column: "id",
+        column: "contact",
+    },
+    leadvault_keys::EncryptedColumn {
+        table: LEADS_TABLE,
+        id_column: "id",
+        column: "assessment",
+    },
+    leadvault_keys::EncryptedColumn {
+        table: LEADS_TABLE,
+        id_column: "id",
+        column: "sensitive",
+    },
+];
+
+/// The first status of every lead.
+pub const NEW: &str = "new";
+
+/// Where a submission came from: plain, never personal.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The domain of the page the form was on, when it is one of the organization's sites.
+    pub site: Option<String>,
+    /// `utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`, as given.
+    pub utm: BTreeMap<String, String>,
+}
+
+/// What a submitter gets back (the code, once), and what staff will see.
+#[derive(Debug)]
+pub struct Receipt {
+    pub lead_id: LeadId,
+    pub tracking_code: TrackingCode,
+    /// Earlier leads of the organization with the same e-mail or phone: shown to intake
+    /// staff, never to the submitter.
+    pub possible_duplicates: Vec<LeadId>,
+}
+
+/// Runs `f` with the encryption context of one class of one lead's answers.
+pub(crate) fn with_lead_context<T>(
+    org: OrgId,
+    lead: LeadId,
+    class: DataClass,
+    f: impl FnOnce(FieldContext<'_>) -> T,
+) -> T {
+    let (org, lead) = (org.to_string(), lead.to_string());
+    f(FieldContext {
+        org_id: &org,
+        table: LEADS_TABLE,
+        record_id: &lead,
+        field: class.name(),
+    })
+}
+
+/// The answers of one class as one JSON object, or `None` when the class has none.
+fn class_json(answers: &Answers, class: DataClass) -> Option<String> {
+    let object: BTreeMap<&str, &str> = answers
+        .of_class(class)
+        .map(|a| (a.key.as_str(), a.value.as_str()))
+        .collect();
+    (!object.is_empty()).then(|| json!(object).to_string())
+}
+
+/// The plain meta data stored with a lead.
+fn meta_json(form: &Form, answers: &Answers, origin: &Origin, now: Timestamp) -> String {
+    let mut consent = BTreeMap::new();
+    let mut plain = BTreeMap::new();
+    for answer in answers.of_class(DataClass::Meta) {
+        let field = form.definition.field(answer.key.as_str());
+        match field.and_then(|f| f.consent_text.as_deref()) {
+            Some(text) => {
+                let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
+                consent.insert(
+                    answer.key.as_str(),
+                    json!({ "agreed": true, "text_sha256": leadvault_crypto::to_hex(digest.as_ref()) }),
+                );
+            }
+            None => {
+                plain.insert(answer.key.as_str(), answer.value.as_str());
+            }
+        }
+    }
+    json!({
+        "form_version": form.version,
+        "submitted_at": now.rfc3339(),
+        "site": origin.site,
+        "utm": origin.utm,
+        "consent": consent,
+        "answers": plain,
+    })
+    .to_string()
+}
+
+/// Stores a checked consultation as a new lead of `form`'s organization.
+pub async fn submit_lead(
+    db: &Db,
+    keyring: &Keyring,
+    form: &Form,
+    answers: &Answers,
+    origin: &Origin,
+    request_id: Option<Uuid>,
+    now: Timestamp,
+) -> Result<Receipt, IntakeError> {
+    let org = form.org_id;
+    let lead = LeadId::random();
+    let tracking_code = TrackingCode::generate()?;
+    let field_key = keyring.current(org, KeyPurpose::Field, now).await?;
+    let index_key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
+
+    let mut sealed: BTreeMap<DataClass, Vec<u8>> = BTreeMap::new();
+    for class in DataClass::ENCRYPTED {
+        if let Some(plain) = class_json(answers, class) {
+            let ciphertext = with_lead_context(org, lead, class, |ctx| {
+                encrypt_field(&field_key.key, field_key.key_ref, ctx, plain.as_bytes())
+            })
+            .map_err(|_| IntakeError::Corrupt("a lead could not be encrypted"))?;
+            sealed.insert(class, ciphertext);
+        }
+    }
+    let mut digests = Vec::new();
+    for answer in &answers.0 {
+        let field = form.definition.field(answer.key.as_str());
+        let indexed = match field.map(|f| f.field_type) {
+            Some(FieldType::Email) => normalize_email(&answer.value)
+                .ok()
+                .map(|v| ("email", blind_index(&index_key.key, IndexKind::Email, &v))),
+            Some(FieldType::Phone) => normalize_phone(&answer.value, "1")
+                .ok()
+                .map(|v| ("phone", blind_index(&index_key.key, IndexKind::Phone, &v))),
+            _ => None,
+        };
+        digests.extend(indexed);
+    }
+
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let mut possible_duplicates = Vec::new();
+    for (kind, digest) in &digests {
+        let rows = sqlx::query(
+            "SELECT DISTINCT lead_id FROM lead_contacts WHERE org_id = $1 AND kind = $2 AND digest = $3",
+        )
+        .bind(org.to_string())
+        .bind(*kind)
+        .bind(digest.as_bytes().to_vec())
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in &rows {
+            let id = LeadId::parse(&row.try_get::<String, _>(0)?)
+                .ok_or(IntakeError::Corrupt("a lead id"))?;
+            if !possible_duplicates.contains(&id) {
+                possible_duplicates.push(id);
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
+         meta, contact, assessment, sensitive, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .bind(form.id.to_string())
+    .bind(form.version)
+    .bind(NEW)
+    .bind(tracking_code.hash())
+    .bind(meta_json(form, answers, origin, now))
+    .bind(sealed.remove(&DataClass::Contact))
+    .bind(sealed.remove(&DataClass::Assessment))
+    .bind(sealed.remove(&DataClass::Sensitive))
+    .bind(now.as_unix_micros())
+    .execute(&mut *tx)
+    .await?;
+    for (kind, digest) in &digests {
+        sqlx::query(
+            "INSERT INTO lead_contacts (org_id, kind, digest, lead_id) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org.to_string())
+        .bind(*kind)
+        .bind(digest.as_bytes().to_vec())
+        .bind(lead.to_string())
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
+         VALUES ($1, $2, $3, 'anonymous', '', 'created', $4)",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .bind(now.as_unix_micros())
+    .bind(NEW)
+    .execute(&mut *tx)
+    .await?;
+    let fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
+    let event = Event::new(Actor::Anonymous, "lead.created")
+        .on("lead", lead)
+        .touching(&fields)
+        .in_request(request_id);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(Receipt {
+        lead_id: lead,
+        tracking_code,
+        possible_duplicates,
+    })
+}
