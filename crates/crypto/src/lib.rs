@@ -8,6 +8,7 @@ mod field;
 mod hex;
 mod key;
 mod local_key;
+mod mac;
 mod pkcs11;
 mod provider;
 mod random;
@@ -22,6 +23,7 @@ pub use field::{FieldContext, FieldError, decrypt_field, encrypt_field, field_ke
 pub use hex::{from_hex, to_hex};
 pub use key::{KEY_LEN, KeyBytes, KeyRef};
 pub use local_key::{KeyFileError, LocalKeyFile, ROOT_KEY_LEN, RootKey};
+pub use mac::{mac, mac_matches};
 pub use pkcs11::{Pkcs11Pin, Pkcs11Provider, Pkcs11Settings};
 pub use provider::{KeyProvider, LocalProvider, ProviderError, unwrap_key, wrap_key};
 pub use random::{RandomError, random_bytes};

@@ -10,6 +10,7 @@ mod csrf;
 mod denial;
 mod device;
 mod error;
+mod form_token;
 mod headers;
 mod mails;
 mod observe;
@@ -25,6 +26,7 @@ mod tls;
 
 pub use client_ip::{ClientIp, Peer};
 pub use error::AppError;
+pub use form_token::MIN_FILL as FORM_MIN_FILL;
 pub use headers::FrameAncestors;
 pub use rate_limit::{Limit, RateLimits};
 pub use redirect::redirect_router;

@@ -261,6 +261,71 @@ pub struct SitesPage {
     pub error: Option<String>,
 }
 
+/// One choice of a choice field on a public form.
+#[derive(Debug)]
+pub struct ChoiceView {
+    pub value: String,
+    pub checked: bool,
+}
+
+/// One field of a public form, as shown.
+#[derive(Debug)]
+pub struct FieldView {
+    pub key: String,
+    pub label: String,
+    pub help: Option<String>,
+    /// `text`, `textarea`, `email`, `tel`, `number`, `date`, `select`, `checkboxes`,
+    /// `checkbox` or `consent`.
+    pub kind: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub checked: bool,
+    pub choices: Vec<ChoiceView>,
+    pub max_length: usize,
+    pub consent_text: Option<String>,
+    /// When the field only applies, said in words (the page works without JavaScript).
+    pub condition: Option<String>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public_form.html")]
+pub struct PublicFormPage {
+    pub form_id: String,
+    pub name: String,
+    pub token: String,
+    pub fields: Vec<FieldView>,
+    pub notice: Option<String>,
+    pub error_count: usize,
+    pub health_warning: bool,
+    pub utm: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "form_received.html")]
+pub struct FormReceivedPage {
+    pub name: String,
+    /// The tracking code, shown this once.
+    pub code: String,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+pub struct TrackPage {
+    pub error: Option<String>,
+    pub status: Option<TrackedView>,
+}
+
+/// What `/track` shows of a request: where it stands, never what it said.
+#[derive(Debug)]
+pub struct TrackedView {
+    pub org_name: String,
+    pub status: String,
+    pub next_steps: &'static str,
+    pub submitted: String,
+    pub updated: String,
+}
+
 /// One line of the audit report, as shown.
 #[derive(Debug)]
 pub struct AuditRow {

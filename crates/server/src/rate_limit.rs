@@ -65,6 +65,13 @@ pub struct RateLimits {
     pub sign_in: Limit<IpAddr>,
     /// Second-factor attempts, per client IP.
     pub second_factor: Limit<IpAddr>,
+    /// Public form pages shown, per client IP.
+    pub public_form_pages: Limit<IpAddr>,
+    /// Public form submissions, per client IP: each one stores a lead.
+    pub public_form_submissions: Limit<IpAddr>,
+    /// Tracking-code lookups, per client IP: 80-bit codes cannot be guessed, and this keeps
+    /// anyone from trying.
+    pub track: Limit<IpAddr>,
     /// Failed sign-ins per address typed (SHA-256 of it, so no address is held), whether or
     /// not an account has that address.
     pub sign_in_failures: Backoff<[u8; 32]>,
@@ -81,6 +88,9 @@ impl Default for RateLimits {
             reset_requests: Limit::new(3, Duration::from_secs(20 * 60)),
             sign_in: Limit::new(20, Duration::from_secs(3)),
             second_factor: Limit::new(20, Duration::from_secs(3)),
+            public_form_pages: Limit::new(60, Duration::from_secs(1)),
+            public_form_submissions: Limit::new(10, Duration::from_secs(6)),
+            track: Limit::new(10, Duration::from_secs(6)),
             sign_in_failures: Backoff::new(BackoffPolicy::default()),
             second_factor_failures: Backoff::new(BackoffPolicy::default()),
         }

@@ -22,6 +22,9 @@ pub struct WebOptions {
     pub trusted_proxies: Vec<IpRange>,
     /// The origin people open Leadvault at: links in e-mail point there.
     pub public_url: Option<PublicUrl>,
+    /// How long a public form must have been open before it is sent: bots post at once.
+    /// [`crate::form_token::MIN_FILL`] when serving; tests that do not test it set zero.
+    pub form_min_fill: std::time::Duration,
 }
 
 /// What every handler can reach. Cheap to clone.

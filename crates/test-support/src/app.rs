@@ -41,9 +41,17 @@ pub struct TestAppBuilder {
     limits: ConnectionLimits,
     trusted_proxies: Vec<leadvault_config::IpRange>,
     smtp_url: Option<String>,
+    form_min_fill: Duration,
 }
 
 impl TestAppBuilder {
+    /// Public forms refuse submissions sent sooner than this after the page was served (zero
+    /// in tests unless a test sets it; `serve` uses the real minimum).
+    pub fn form_min_fill(mut self, wait: Duration) -> Self {
+        self.form_min_fill = wait;
+        self
+    }
+
     /// Leave the schema unmigrated, as a process that lost a race with `migrate` would see it.
     pub fn without_migrations(mut self) -> Self {
         self.migrate = false;
@@ -157,6 +165,7 @@ impl TestAppBuilder {
                 https: self.https,
                 trusted_proxies: self.trusted_proxies.clone(),
                 public_url,
+                form_min_fill: self.form_min_fill,
             },
             wake,
         );
@@ -199,6 +208,7 @@ impl TestApp {
             limits: ConnectionLimits::default(),
             trusted_proxies: Vec::new(),
             smtp_url: None,
+            form_min_fill: Duration::ZERO,
         }
     }
 

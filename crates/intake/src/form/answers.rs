@@ -47,6 +47,9 @@ pub struct FieldErrors {
     /// Only health details were found, and the form merely warns: sending again with
     /// `acknowledged` set goes through.
     pub health_warning_only: bool,
+    /// Fields whose answer held prohibited data: a page shown again leaves them empty, so
+    /// the value is not sent back and forth again.
+    pub cleared: Vec<FieldKey>,
 }
 
 impl FieldErrors {
@@ -100,6 +103,7 @@ pub fn check_answers(
                     {
                         if finding.blocks(health_blocks) {
                             only_health = false;
+                            problems.cleared.push(field.key.clone());
                         }
                         problems.findings.extend(findings.iter().copied());
                         problems

@@ -34,8 +34,9 @@ pub(crate) fn found(text: &str, runs: &[Run<'_>]) -> bool {
     let lower = text.to_lowercase();
     let worded = WORDS.iter().any(|w| has_word(&lower, w));
     runs.iter().enumerate().any(|(i, run)| {
-        let routing = run.groups.iter().any(|g| is_routing(g))
-            || (run.groups.len() > 1 && is_routing(&run.digits()));
+        // Routing numbers are written as nine digits in a row; a grouped nine (512-43-8876)
+        // is the shape of an SSN, not of a routing number.
+        let routing = run.groups.iter().any(|g| is_routing(g));
         let account_beside = runs
             .iter()
             .enumerate()

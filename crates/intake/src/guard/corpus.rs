@@ -20,18 +20,14 @@ struct Tally {
     false_negative: u32,
 }
 
-#[test]
-fn every_detector_meets_its_precision_and_recall_on_the_corpus() {
-    let corpus = include_str!("../../data/guard_corpus.jsonl");
+/// Precision and recall of every detector on `corpus`, printed; returns the detectors below
+/// 0.98 precision or 0.99 recall.
+fn measure(title: &str, corpus: &str) -> Vec<&'static str> {
     let entries: Vec<Entry> = corpus
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     let positives = entries.iter().filter(|e| !e.expect.is_empty()).count();
-    assert!(
-        positives >= 300 && entries.len() - positives >= 300,
-        "the corpus is too small"
-    );
 
     let mut tallies: BTreeMap<Finding, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
@@ -61,7 +57,7 @@ fn every_detector_meets_its_precision_and_recall_on_the_corpus() {
         }
     }
     println!(
-        "{} answers, {positives} with prohibited data",
+        "{title}: {} answers, {positives} with prohibited data",
         entries.len()
     );
     println!(
@@ -88,6 +84,37 @@ fn every_detector_meets_its_precision_and_recall_on_the_corpus() {
     for miss in &misses {
         println!("{miss}");
     }
+    below
+}
+
+#[test]
+fn every_detector_meets_its_precision_and_recall_on_the_corpus() {
+    let corpus = include_str!("../../data/guard_corpus.jsonl");
+    let negatives = corpus
+        .lines()
+        .filter(|l| l.contains("\"expect\": []"))
+        .count();
+    let positives = corpus.lines().count() - negatives;
+    assert!(
+        positives >= 300 && negatives >= 300,
+        "the corpus is too small"
+    );
+    let below = measure("development corpus", corpus);
+    assert!(
+        below.is_empty(),
+        "below 0.98 precision or 0.99 recall: {below:?}"
+    );
+}
+
+/// The second set was written apart from the detectors as a held-out set; its first
+/// measurement is recorded in `data/README.md`, and the misses it showed were fixed, so it is
+/// now a second development set that keeps those fixes from regressing.
+#[test]
+fn every_detector_meets_its_precision_and_recall_on_the_held_out_set() {
+    let below = measure(
+        "held-out set",
+        include_str!("../../data/guard_holdout.jsonl"),
+    );
     assert!(
         below.is_empty(),
         "below 0.98 precision or 0.99 recall: {below:?}"

@@ -105,7 +105,14 @@ const TERMS: &[&str] = &[
     "surgery",
     "surgeries",
     "operation on",
-    "hospital",
+    "in the hospital",
+    "in hospital",
+    "to the hospital",
+    "at the hospital",
+    "hospital stay",
+    "hospital bill",
+    "hospital bills",
+    "burned on",
     "hospitalized",
     "hospitalised",
     "er visit",
@@ -176,6 +183,8 @@ const TERMS: &[&str] = &[
     // biometrics
     "fingerprint",
     "fingerprints",
+    "retina",
+    "retinas",
     "retina scan",
     "retina scans",
     "retinal",
@@ -192,7 +201,52 @@ const TERMS: &[&str] = &[
     "blood type",
 ];
 
+/// The same in Spanish, which many US intake forms receive.
+const SPANISH: &[&str] = &[
+    "diagnosticado",
+    "diagnosticada",
+    "diabetes",
+    "cáncer",
+    "cancer",
+    "autismo",
+    "autista",
+    "depresión",
+    "embarazada",
+    "embarazo",
+    "medicamento",
+    "medicamentos",
+    "terapia",
+    "hospitalizado",
+    "hospitalizada",
+    "en el hospital",
+    "cirugía",
+    "cirugia",
+    "lesión",
+    "lesiones",
+    "herido",
+    "herida",
+    "fractura",
+    "discapacidad",
+    "huellas dactilares",
+];
+
+/// Endings that only medicine uses: an operation (appendectomy, tracheotomy, colostomy,
+/// angioplasty) or an inflammation (appendicitis, meningitis).
+const MEDICAL_ENDINGS: &[&str] = &["ectomy", "otomy", "ostomy", "plasty", "itis"];
+const TUMOURS: &[&str] = &["melanoma", "carcinoma", "lymphoma", "hematoma", "glaucoma"];
+
+fn medical_word(lower: &str) -> bool {
+    lower
+        .split(|c: char| !c.is_alphabetic())
+        .any(|word| word.len() > 6 && MEDICAL_ENDINGS.iter().any(|e| word.ends_with(e)))
+}
+
 pub(crate) fn found(text: &str) -> bool {
     let lower = text.to_lowercase().replace('’', "'");
-    TERMS.iter().any(|term| has_word(&lower, term))
+    TERMS
+        .iter()
+        .chain(SPANISH)
+        .chain(TUMOURS)
+        .any(|term| has_word(&lower, term))
+        || medical_word(&lower)
 }

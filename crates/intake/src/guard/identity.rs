@@ -54,6 +54,8 @@ pub(crate) const DRIVERS_LICENSE: Document = Document {
         "dl:",
         "dl ",
         "state id",
+        "cdl",
+        "cdl#",
         "id card",
     ],
     not_after: &["plate", "plates"],
@@ -157,8 +159,50 @@ fn token_before(text: &str, at: usize) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Whether `a` and `b` differ by at most one letter inserted, removed or changed.
+fn near(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    let skip = |x: &[u8], n: usize| x.get(n..).unwrap_or_default().to_vec();
+    ra.is_empty() && rb.len() <= 1
+        || rb.is_empty() && ra.len() <= 1
+        || skip(ra, 1) == skip(rb, 1)
+        || skip(ra, 1) == rb
+        || ra == skip(rb, 1)
+}
+
+/// `text` with each word one typo away from a document word written correctly, so that
+/// "pasport" and "licnse" introduce a number as surely as the words spelt right.
+fn spelled(text: &str) -> String {
+    const WORDS: [&str; 3] = ["passport", "license", "licence"];
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let fixed = WORDS
+            .iter()
+            .find(|w| word.len() >= 6 && near(word, w))
+            .map_or(word.as_str(), |w| *w);
+        out.push_str(fixed);
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphabetic() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 pub(crate) fn found(text: &str, document: &Document) -> bool {
-    let lower = text.to_lowercase();
+    let lower = spelled(&text.to_lowercase());
     for introducer in document.introducers {
         let mut from = 0;
         while let Some(at) = lower[from..].find(introducer).map(|i| i + from) {
@@ -212,5 +256,12 @@ mod tests {
             &PASSPORT
         ));
         assert!(found("GB 828697105 is my passport number.", &PASSPORT));
+        assert!(found("my pasport no. N50604469", &PASSPORT));
+        assert!(found(
+            "drivers licnse number D123-4567-8901",
+            &DRIVERS_LICENSE
+        ));
+        assert!(near("passprt", "passport") && near("passsport", "passport"));
+        assert!(!near("passage", "passport") && !near("licensed", "licence"));
     }
 }

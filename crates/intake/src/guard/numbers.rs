@@ -15,11 +15,6 @@ pub(crate) struct Run<'a> {
 }
 
 impl Run<'_> {
-    /// Every digit of the run, separators left out.
-    pub fn digits(&self) -> String {
-        self.groups.concat()
-    }
-
     pub fn len(&self) -> usize {
         self.groups.iter().map(|g| g.len()).sum()
     }

@@ -7,8 +7,8 @@ use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
-    AppState, ConnectionLimits, ReloadableCert, WebOptions, redirect_router, router, serve,
-    tls_acceptor,
+    AppState, ConnectionLimits, FORM_MIN_FILL, ReloadableCert, WebOptions, redirect_router, router,
+    serve, tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
 use tokio::net::TcpListener;
@@ -224,6 +224,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             https: transport.is_https(),
             trusted_proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
+            form_min_fill: FORM_MIN_FILL,
         },
         mail.as_ref().map(|m| m.wake.clone()),
     );

@@ -245,6 +245,16 @@ fn table() -> Vec<Entry> {
             }),
         ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
+        // Public pages: the form's own tests use real forms; here, no form is named.
+        e("GET", "/f/{form}", None, Public(Status(404))),
+        e("POST", "/f/{form}", AnonymousForm(&[]), Public(Status(404))),
+        e("GET", "/track", None, Public(Status(200))),
+        e(
+            "POST",
+            "/track",
+            AnonymousForm(&[("code", "x")]),
+            Public(Status(404)),
+        ),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
         e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(

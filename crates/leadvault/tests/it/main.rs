@@ -21,6 +21,7 @@ mod logs;
 mod mail;
 mod members;
 mod outage;
+mod public_form;
 mod sessions;
 mod setup_page;
 mod sign_in;
@@ -34,6 +35,10 @@ use std::path::Path;
 pub fn leadvault_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_leadvault"))
 }
+
+/// How long to wait before sending a public form to a real `serve`, which refuses forms
+/// sent faster than a person fills them in.
+pub const FORM_FILL_WAIT: std::time::Duration = std::time::Duration::from_millis(3100);
 
 /// Runs `leadvault args…` in `dir`, with no extra environment and no input.
 pub async fn leadvault(dir: &Path, args: &[&str]) -> leadvault_test_support::Finished {

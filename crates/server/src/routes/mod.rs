@@ -9,10 +9,12 @@ mod members;
 mod password;
 mod password_reset;
 mod portal;
+mod public_form;
 mod reauth;
 mod setup;
 mod sign_in;
 mod sites;
+mod track;
 mod two_factor;
 
 use axum::Router;
@@ -133,6 +135,10 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/invitation", post(invitation::accept)),
         (Method::GET, "/portal", get(portal::show)),
         (Method::GET, "/sites", get(sites::show)),
+        (Method::GET, "/f/{form}", get(public_form::show)),
+        (Method::POST, "/f/{form}", post(public_form::submit)),
+        (Method::GET, "/track", get(track::show)),
+        (Method::POST, "/track", post(track::lookup)),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),

@@ -1,0 +1,279 @@
+//! The public consultation form over HTTP, as a visitor (or a bot) meets it, and `/track`.
+
+use std::time::Duration;
+
+use leadvault_accounts::SiteDomain;
+use leadvault_intake::form::FormDefinition;
+use leadvault_intake::{FormId, create_form};
+use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp, sqlx};
+use leadvault_test_support::{Browser, LeadvaultProcess, Page, TestApp, fixture, on_both_engines};
+
+use crate::leadvault_bin;
+
+const FORM: &str = r#"{"kind": "consultation", "fields": [
+    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true, "max_length": 80},
+    {"key": "email", "label": "E-mail", "type": "email", "required": true, "help": "We reply by e-mail."},
+    {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment", "choices": ["Family", "Injury"]},
+    {"key": "story", "label": "What happened", "type": "case_history"},
+    {"key": "agree", "label": "I agree to be contacted", "type": "consent", "text": "Lima Law may contact me about my request.", "required": true}
+]}"#;
+
+const SSN: &str = "512-43-8876";
+
+async fn form_of(app: &TestApp) -> FormId {
+    let ana = app.owner("ana@lima.law").await;
+    leadvault_accounts::add_site(
+        &app.db,
+        ana.org_id,
+        &SiteDomain::parse("www.lima.law").unwrap(),
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let definition = FormDefinition::from_json(FORM).unwrap();
+    create_form(
+        &app.db,
+        ana.org_id,
+        "Free consultation",
+        &definition,
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap()
+}
+
+async fn send(
+    browser: &mut Browser<'_>,
+    page: &Page,
+    form: FormId,
+    fields: &[(&str, &str)],
+) -> Page {
+    let token = page.hidden("_token");
+    let mut all = vec![("_token", token.as_str())];
+    all.extend_from_slice(fields);
+    browser.post(&format!("/f/{form}"), &all).await
+}
+
+const GOOD: &[(&str, &str)] = &[
+    ("name", "Marisol Quintana"),
+    ("email", "marisol@example.com"),
+    ("area", "Family"),
+    ("story", "Custody of my daughters."),
+    ("agree", "yes"),
+];
+
+async fn leads(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM leads")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+on_both_engines! {
+    async fn a_visitor_sends_a_consultation_gets_a_code_and_checks_its_status(engine) {
+        let app = TestApp::start(engine).await;
+        let form = form_of(&app).await;
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}?utm_source=newsletter&utm_campaign=fall")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("<label for=\"name\">Your name"));
+        assert!(page.html.contains("aria-describedby=\"email-help email-error\""));
+        assert!(page.html.contains("Lima Law may contact me about my request."));
+        assert!(page.html.contains("name=\"utm_source\" value=\"newsletter\""));
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors https://www.lima.law"), "{csp}");
+        assert!(page.headers.get("x-frame-options").is_none());
+
+        let mut fields = GOOD.to_vec();
+        fields.push(("utm_source", "newsletter"));
+        let done = send(&mut visitor, &page, form, &fields).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        let code = done.code_with_class("tracking-code");
+        assert_eq!(code.len(), 21, "{code}");
+        assert_eq!(leads(&app).await, 1);
+        let meta: String = sqlx::query_scalar("SELECT meta FROM leads").fetch_one(app.db.pool()).await.unwrap();
+        assert!(meta.contains("\"utm_source\":\"newsletter\""), "{meta}");
+
+        let status = visitor.post("/track", &[("code", &code.to_lowercase().replace('-', " "))]).await;
+        assert_eq!(status.status, 200, "{}", status.html);
+        assert!(status.html.contains("<strong>new</strong>") && status.html.contains("Firm of ana@lima.law"));
+        assert!(!status.html.contains("Marisol") && !status.html.contains("Custody"), "never what was sent");
+
+        // A mistyped code and an unknown code get the very same answer.
+        let mut typo = code.clone().into_bytes();
+        typo[0] = if typo[0] == b'A' { b'B' } else { b'A' };
+        let mistyped = visitor.post("/track", &[("code", &String::from_utf8(typo).unwrap())]).await;
+        let unknown = visitor.post("/track", &[("code", &leadvault_intake::TrackingCode::generate().unwrap().display())]).await;
+        assert_eq!((mistyped.status.as_u16(), unknown.status.as_u16()), (404, 404));
+        assert_eq!(mistyped.html, unknown.html);
+    }
+}
+
+on_both_engines! {
+    async fn bad_answers_come_back_with_errors_on_their_fields_and_change_nothing(engine) {
+        let app = TestApp::start(engine).await;
+        let form = form_of(&app).await;
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+
+        let refused = send(&mut visitor, &page, form, &[
+            ("name", "<script>alert(1)</script>"),
+            ("email", "not an address"),
+            ("area", "Tax"),
+        ]).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.html.contains("Please check the 3 answers"), "{}", refused.html);
+        assert!(refused.html.contains("id=\"email-error\" role=\"alert\">Please enter an e-mail address"));
+        assert!(refused.html.contains("id=\"agree-error\" role=\"alert\">Please agree to continue."));
+        assert!(refused.html.contains("alert(1)") && !refused.html.contains("<script>alert"), "typed text comes back escaped");
+        assert!(refused.html.contains("aria-invalid=\"true\""));
+
+        // Prohibited data: refused on its field, and the value is nowhere afterwards.
+        let mut with_ssn = GOOD.to_vec();
+        let story = format!("My SSN is {SSN}, please help");
+        with_ssn.retain(|(k, _)| *k != "story");
+        with_ssn.push(("story", &story));
+        let refused = send(&mut visitor, &page, form, &with_ssn).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.html.contains("id=\"story-error\" role=\"alert\">Please remove the Social Security number"));
+        assert!(!refused.html.contains(SSN), "the value is not sent back");
+        assert!(refused.html.contains("value=\"Marisol Quintana\""), "the other answers are kept");
+
+        // Spam: a filled honeypot, a missing or forged page token.
+        let mut bot = GOOD.to_vec();
+        bot.push(("_website", "http://spam.example"));
+        assert_eq!(send(&mut visitor, &page, form, &bot).await.status, 422);
+        assert_eq!(visitor.post(&format!("/f/{form}"), GOOD).await.status, 403);
+        let mut forged = vec![("_token", "1700000000.00")];
+        forged.extend_from_slice(GOOD);
+        assert_eq!(visitor.post(&format!("/f/{form}"), &forged).await.status, 403);
+        assert_eq!(visitor.get(&format!("/f/{}", FormId::random())).await.status, 404);
+        assert_eq!(visitor.get("/f/not-a-form").await.status, 404);
+
+        assert_eq!(leads(&app).await, 0, "nothing was stored");
+        let audit: Vec<String> = sqlx::query_scalar("SELECT action || actor_id || target_id || fields FROM audit_records")
+            .fetch_all(app.db.pool()).await.unwrap();
+        assert!(!audit.iter().any(|r| r.contains(SSN) || r.contains("lead.created")));
+    }
+}
+
+on_both_engines! {
+    async fn a_form_sent_faster_than_a_person_types_is_refused(engine) {
+        let app = TestApp::builder(engine).form_min_fill(Duration::from_secs(2)).build().await;
+        let form = form_of(&app).await;
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+        let fast = send(&mut visitor, &page, form, GOOD).await;
+        assert_eq!(fast.status, 422);
+        assert!(fast.html.contains("quicker than a person"), "{}", fast.html);
+        assert!(fast.html.contains("value=\"Marisol Quintana\""), "answers are kept");
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(send(&mut visitor, &fast, form, GOOD).await.status, 200);
+    }
+}
+
+on_both_engines! {
+    async fn tracking_lookups_are_rate_limited(engine) {
+        let app = TestApp::start(engine).await;
+        let mut visitor = app.browser();
+        for _ in 0..10 {
+            assert_eq!(visitor.post("/track", &[("code", "nope")]).await.status, 404);
+        }
+        let limited = visitor.post("/track", &[("code", "nope")]).await;
+        assert_eq!(limited.status, 429);
+        assert!(limited.headers.contains_key("retry-after"));
+    }
+}
+
+/// The real binary, its logs, and a rejected Social Security number: the number appears in
+/// no log line and no table.
+#[tokio::test]
+async fn a_rejected_value_is_never_logged_or_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0", "--log-format", "json"],
+        &[("LEADVAULT_LOG_LEVEL", "debug")],
+    );
+    let addr = serve.listening().await;
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_file(&dir.path().join("data/leadvault.db")),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let owner = leadvault_accounts::create_owner(
+        &db,
+        &leadvault_accounts::PasswordHasher::new(1),
+        leadvault_accounts::NewOwner {
+            org_name: leadvault_accounts::OrgName::parse("Lima Law").unwrap(),
+            email: leadvault_accounts::Email::parse("ana@lima.law").unwrap(),
+            password: leadvault_accounts::Password::new("orchid lantern gravel seventy".into())
+                .unwrap(),
+        },
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    let form = create_form(
+        &db,
+        owner.org_id,
+        "Free consultation",
+        &FormDefinition::from_json(FORM).unwrap(),
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/f/{form}");
+    let page = client.get(&url).send().await.unwrap().text().await.unwrap();
+    let marker = "name=\"_token\" value=\"";
+    let token = page
+        .split(marker)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    // serve waits for a person's minimum fill time.
+    tokio::time::sleep(crate::FORM_FILL_WAIT).await;
+    let story = format!("my social security number is {SSN}");
+    let answer = client
+        .post(&url)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("_token", token.as_str()),
+            ("name", "Marisol"),
+            ("email", "m@example.com"),
+            ("story", &story),
+            ("agree", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    assert!(!answer.text().await.unwrap().contains(SSN));
+    serve.stop().await;
+
+    let logs = serve.stderr();
+    assert!(logs.contains("prohibited data refused"), "{logs}");
+    assert!(!logs.contains(SSN) && !logs.contains("512438876"), "{logs}");
+    let dump = std::fs::read(dir.path().join("data/leadvault.db")).unwrap();
+    assert!(
+        !dump.windows(SSN.len()).any(|w| w == SSN.as_bytes()),
+        "not in the database file"
+    );
+    let wal = std::fs::read(dir.path().join("data/leadvault.db-wal")).unwrap_or_default();
+    assert!(
+        !wal.windows(SSN.len()).any(|w| w == SSN.as_bytes()),
+        "not in its write-ahead log"
+    );
+    db.close().await;
+}

@@ -1,0 +1,275 @@
+//! The public page of a form, `GET/POST /f/{form}`: what a firm puts on its site, directly
+//! or framed by the embed script (only its own sites may frame it). Works without
+//! JavaScript: the server checks everything and shows the page again with an error on each
+//! field that needs one, keeping what was typed. A submission that passes gets its tracking
+//! code, shown once.
+//!
+//! Spam is kept out without a third-party captcha: a honeypot field people never see, a
+//! signed page token that also gives the minimum fill time, and a per-IP rate limit.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leadvault_accounts::list_sites;
+use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
+use leadvault_intake::{Form, FormId, Origin, find_public_form, submit_lead};
+use leadvault_store::Timestamp;
+
+use crate::client_ip::ClientIp;
+use crate::csrf;
+use crate::error::AppError;
+use crate::form_token::{self, TokenProblem};
+use crate::headers::FrameAncestors;
+use crate::observe;
+use crate::pages::{ChoiceView, FieldView, FormReceivedPage, PublicFormPage, render};
+use crate::routes::forms::Fields;
+use crate::state::AppState;
+
+/// Field names of the page itself, never a form field's key (keys start with a letter and
+/// have no leading underscore).
+const TOKEN: &str = "_token";
+const HONEYPOT: &str = "_website";
+const ACKNOWLEDGED: &str = "_health_ok";
+
+/// The UTM parameters kept with a lead (plain meta data).
+const UTM: [&str; 5] = [
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+];
+
+async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
+    let id = FormId::parse(id).ok_or(AppError::NotFound)?;
+    find_public_form(state.db(), id)
+        .await
+        .map_err(intake_error)?
+        .ok_or(AppError::NotFound)
+}
+
+pub(crate) fn intake_error(err: leadvault_intake::IntakeError) -> AppError {
+    use leadvault_intake::IntakeError as E;
+    match err {
+        E::UnknownForm | E::UnknownLead => AppError::NotFound,
+        E::Store(store) => store.into(),
+        E::Audit(audit) => audit.into(),
+        E::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
+        other => AppError::Internal(other.to_string()),
+    }
+}
+
+/// Who may frame this form: the organization's own sites.
+async fn frame_ancestors(state: &AppState, form: &Form) -> Result<FrameAncestors, AppError> {
+    let sites = list_sites(state.db(), form.org_id).await?;
+    Ok(FrameAncestors::sites(&sites))
+}
+
+/// The page's fields, with what was typed and the errors, if any.
+fn field_views(form: &Form, typed: &Submitted, errors: &FieldErrors) -> Vec<FieldView> {
+    form.definition
+        .fields
+        .iter()
+        .filter(|f| f.field_type != FieldType::File)
+        .map(|field| {
+            let values = typed.get(field.key.as_str()).cloned().unwrap_or_default();
+            let first = values.first().cloned().unwrap_or_default();
+            let choices = field
+                .allowed_choices()
+                .into_iter()
+                .map(|choice| ChoiceView {
+                    value: choice.to_owned(),
+                    checked: values.iter().any(|v| v == choice),
+                })
+                .collect();
+            FieldView {
+                key: field.key.to_string(),
+                label: field.label.clone(),
+                help: field.help.clone(),
+                kind: match field.field_type {
+                    FieldType::LongText | FieldType::CaseHistory => "textarea",
+                    FieldType::Email => "email",
+                    FieldType::Phone => "tel",
+                    FieldType::Number => "number",
+                    FieldType::Date => "date",
+                    FieldType::SingleChoice | FieldType::Urgency | FieldType::PaymentIntent => {
+                        "select"
+                    }
+                    FieldType::MultipleChoice => "checkboxes",
+                    FieldType::Checkbox => "checkbox",
+                    FieldType::Consent => "consent",
+                    FieldType::Text | FieldType::File => "text",
+                },
+                required: field.required,
+                value: first,
+                checked: values.iter().any(|v| v == "yes"),
+                choices,
+                max_length: field.max_length,
+                consent_text: field.consent_text.clone(),
+                condition: field.show_when.as_ref().and_then(|c| {
+                    form.definition
+                        .field(c.field.as_str())
+                        .map(|source| format!("Only if “{}” is “{}”.", source.label, c.equals))
+                }),
+                error: errors.for_field(field.key.as_str()).map(str::to_owned),
+            }
+        })
+        .collect()
+}
+
+struct Shown<'a> {
+    typed: Submitted,
+    errors: FieldErrors,
+    notice: Option<&'a str>,
+    utm: BTreeMap<String, String>,
+}
+
+async fn page(
+    state: &AppState,
+    form: &Form,
+    shown: Shown<'_>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let token = form_token::issue(state.keyring(), form.id, Timestamp::now()).await?;
+    let page = PublicFormPage {
+        form_id: form.id.to_string(),
+        name: form.name.clone(),
+        token,
+        fields: field_views(form, &shown.typed, &shown.errors),
+        notice: shown.notice.map(str::to_owned),
+        error_count: shown.errors.errors.len(),
+        health_warning: shown.errors.health_warning_only,
+        utm: shown.utm.into_iter().collect(),
+    };
+    let mut response = (status, render(&page)).into_response();
+    response
+        .extensions_mut()
+        .insert(frame_ancestors(state, form).await?);
+    Ok(response)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
+    state.limits().public_form_pages.check(&ip)?;
+    let form = published(&state, &id).await?;
+    // UTM parameters of the page's address travel with the form as hidden fields.
+    let utm = uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .filter(|(k, v)| UTM.contains(&k.as_ref()) && v.len() <= 200)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let shown = Shown {
+        typed: Submitted::new(),
+        errors: FieldErrors::default(),
+        notice: None,
+        utm,
+    };
+    page(&state, &form, shown, StatusCode::OK).await
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    state.limits().public_form_submissions.check(&ip)?;
+    csrf::check_origin(&headers)?;
+    let form = published(&state, &id).await?;
+    let fields = Fields::parse(&body);
+    let mut typed = Submitted::new();
+    let mut utm = BTreeMap::new();
+    for (name, value) in fields.pairs() {
+        if UTM.contains(&name) && value.len() <= 200 {
+            utm.insert(name.to_owned(), value.to_owned());
+        } else if !name.starts_with('_') && form.definition.field(name).is_some() {
+            typed
+                .entry(name.to_owned())
+                .or_default()
+                .push(value.to_owned());
+        }
+    }
+    let now = Timestamp::now();
+    let refused = |notice| Shown {
+        typed: typed.clone(),
+        errors: FieldErrors::default(),
+        notice: Some(notice),
+        utm: utm.clone(),
+    };
+    if !fields.one(HONEYPOT).is_empty() {
+        let shown = refused("This form could not be accepted. Please try again.");
+        return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let min_fill = state.options().form_min_fill;
+    match form_token::check(state.keyring(), form.id, fields.one(TOKEN), now, min_fill).await? {
+        Ok(()) => {}
+        Err(TokenProblem::Invalid) => return Err(AppError::CsrfRejected),
+        Err(TokenProblem::TooFast) => {
+            let shown = refused(
+                "That was quicker than a person can fill in a form. Please check your answers and send again.",
+            );
+            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(TokenProblem::Expired) => {
+            let shown = refused(
+                "This page was open for a long time. Please check your answers and send again.",
+            );
+            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    }
+    let acknowledged = fields.one(ACKNOWLEDGED) == "yes";
+    let answers = match check_answers(&form.definition, &typed, acknowledged) {
+        Ok(answers) => answers,
+        Err(errors) => {
+            if !errors.findings.is_empty() {
+                // The kinds found, never the values: for the operator's statistics.
+                let kinds: Vec<&str> = errors.findings.iter().map(|f| f.name()).collect();
+                tracing::info!(target: "security", form_id = %form.id, ?kinds, "prohibited data refused");
+            }
+            for key in &errors.cleared {
+                typed.remove(key.as_str());
+            }
+            let shown = Shown {
+                typed,
+                errors,
+                notice: None,
+                utm,
+            };
+            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let origin = Origin { site: None, utm };
+    let request_id = observe::anonymous().request_id;
+    let receipt = submit_lead(
+        state.db(),
+        state.keyring(),
+        &form,
+        &answers,
+        &origin,
+        request_id,
+        now,
+    )
+    .await
+    .map_err(intake_error)?;
+    tracing::info!(form_id = %form.id, lead_id = %receipt.lead_id, "consultation received");
+    let mut response = render(&FormReceivedPage {
+        name: form.name.clone(),
+        code: receipt.tracking_code.display(),
+    })
+    .into_response();
+    response
+        .extensions_mut()
+        .insert(frame_ancestors(&state, &form).await?);
+    Ok(response)
+}
