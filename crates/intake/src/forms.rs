@@ -200,3 +200,16 @@ pub async fn form_version(
     FormDefinition::from_stored(&row.try_get::<String, _>(0)?)
         .ok_or(IntakeError::Corrupt("a form version"))
 }
+
+/// The definition `org`'s `form` had at `version`: the labels of an older lead's answers.
+pub async fn definition_at(
+    db: &Db,
+    org: OrgId,
+    form: FormId,
+    version: i64,
+) -> Result<FormDefinition, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let definition = form_version(&mut tx, form, version).await?;
+    tx.commit().await?;
+    Ok(definition)
+}

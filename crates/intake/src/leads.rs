@@ -170,3 +170,159 @@ pub async fn assign_lead(
     tx.commit().await?;
     Ok(())
 }
+
+/// The default pipeline, in order.
+pub const STATUSES: [&str; 6] = [
+    "new",
+    "contacted",
+    "consultation_scheduled",
+    "retained",
+    "declined",
+    "closed",
+];
+
+/// A lead in a list: no personal data, so listing decrypts nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadSummary {
+    pub id: LeadId,
+    pub form_name: String,
+    pub status: String,
+    pub assigned_to: Option<Uuid>,
+    pub created_at: Timestamp,
+}
+
+/// The organization's leads within `access`, newest first, at most `limit`.
+pub async fn list_leads(
+    db: &Db,
+    org: OrgId,
+    access: LeadAccess,
+    limit: i64,
+) -> Result<Vec<LeadSummary>, IntakeError> {
+    let assigned = match access {
+        LeadAccess::All => None,
+        LeadAccess::AssignedTo(user) => Some(user.to_string()),
+    };
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let rows = sqlx::query(
+        "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at FROM leads l \
+         JOIN forms f ON f.id = l.form_id WHERE l.org_id = $1 \
+         AND ($2 IS NULL OR l.assigned_to = $2) ORDER BY l.created_at DESC LIMIT $3",
+    )
+    .bind(org.to_string())
+    .bind(assigned)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LeadSummary {
+                id: LeadId::parse(&row.try_get::<String, _>(0)?)
+                    .ok_or(IntakeError::Corrupt("a lead id"))?,
+                form_name: row.try_get(1)?,
+                status: row.try_get(2)?,
+                assigned_to: row
+                    .try_get::<Option<String>, _>(3)?
+                    .and_then(|a| Uuid::try_parse(&a).ok()),
+                created_at: Timestamp::from_unix_micros(row.try_get(4)?),
+            })
+        })
+        .collect()
+}
+
+/// Moves a lead to `status` (one of [`STATUSES`]), with history and audit.
+pub async fn set_status(
+    db: &Db,
+    org: OrgId,
+    lead: LeadId,
+    access: LeadAccess,
+    status: &str,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    if !STATUSES.contains(&status) {
+        return Err(IntakeError::Invalid("choose a status from the list".into()));
+    }
+    let assigned = match access {
+        LeadAccess::All => None,
+        LeadAccess::AssignedTo(user) => Some(user.to_string()),
+    };
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let changed = sqlx::query(
+        "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 \
+         AND ($5 IS NULL OR assigned_to = $5)",
+    )
+    .bind(status)
+    .bind(now.as_unix_micros())
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .bind(assigned)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(IntakeError::UnknownLead);
+    }
+    let (actor_kind, actor_id) = by.actor.parts();
+    sqlx::query(
+        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
+         VALUES ($1, $2, $3, $4, $5, 'status', $6)",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .bind(now.as_unix_micros())
+    .bind(actor_kind)
+    .bind(actor_id)
+    .bind(status)
+    .execute(&mut *tx)
+    .await?;
+    let event = by
+        .event("lead.status_changed")
+        .on("lead", lead)
+        .touching(&["status"]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One line of a lead's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadEvent {
+    pub at: Timestamp,
+    /// `member`, `anonymous`, `system`.
+    pub actor_kind: String,
+    pub actor_id: String,
+    /// `created`, `status`, `assigned`.
+    pub kind: String,
+    /// The new status, or the assignee's user id.
+    pub detail: String,
+}
+
+/// A lead's history, oldest first (no personal data: statuses and ids).
+pub async fn lead_history(
+    db: &Db,
+    org: OrgId,
+    lead: LeadId,
+) -> Result<Vec<LeadEvent>, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let rows = sqlx::query(
+        "SELECT at, actor_kind, actor_id, kind, detail FROM lead_events \
+         WHERE lead_id = $1 AND org_id = $2 ORDER BY at",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LeadEvent {
+                at: Timestamp::from_unix_micros(row.try_get(0)?),
+                actor_kind: row.try_get(1)?,
+                actor_id: row.try_get(2)?,
+                kind: row.try_get(3)?,
+                detail: row.try_get(4)?,
+            })
+        })
+        .collect()
+}

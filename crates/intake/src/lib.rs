@@ -19,10 +19,14 @@ mod tracking;
 
 pub use error::IntakeError;
 pub use forms::{
-    Form, create_form, find_form, find_public_form, form_version, list_forms, revise_form,
+    Form, create_form, definition_at, find_form, find_public_form, form_version, list_forms,
+    revise_form,
 };
 pub use ids::{FormId, LeadId};
-pub use leads::{LeadAccess, LeadView, assign_lead, read_lead};
+pub use leads::{
+    LeadAccess, LeadEvent, LeadSummary, LeadView, STATUSES, assign_lead, lead_history, list_leads,
+    read_lead, set_status,
+};
 pub use migrations::MIGRATIONS;
 pub use status::{TrackedStatus, track};
 pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, submit_lead};

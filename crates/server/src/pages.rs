@@ -136,6 +136,7 @@ pub struct MemberSummary {
     pub role: String,
     pub manages_members: bool,
     pub reviews_audit: bool,
+    pub works_leads: bool,
     pub sees_sites: bool,
     /// A client: the portal is their page.
     pub is_client: bool,
@@ -324,6 +325,59 @@ pub struct TrackedView {
     pub next_steps: &'static str,
     pub submitted: String,
     pub updated: String,
+}
+
+/// A lead in the list: no personal data.
+#[derive(Debug)]
+pub struct LeadRow {
+    pub id: String,
+    pub form: String,
+    pub status: String,
+    pub assigned: String,
+    pub received: String,
+}
+
+#[derive(Template)]
+#[template(path = "leads.html")]
+pub struct LeadsPage {
+    pub leads: Vec<LeadRow>,
+}
+
+/// One answer of a lead, under its question.
+#[derive(Debug)]
+pub struct AnswerRow {
+    pub label: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct HistoryRow {
+    pub at: String,
+    pub what: String,
+    pub by: String,
+}
+
+#[derive(Debug)]
+pub struct AttorneyOption {
+    pub id: String,
+    pub email: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "lead.html")]
+pub struct LeadPage {
+    pub error: Option<String>,
+    pub id: String,
+    pub csrf: String,
+    pub status: String,
+    /// Every status (value, label), and whether it is the lead's.
+    pub statuses: Vec<(String, String, bool)>,
+    pub received: String,
+    pub answers: Vec<AnswerRow>,
+    pub history: Vec<HistoryRow>,
+    pub attorneys: Vec<AttorneyOption>,
+    pub may_assign: bool,
 }
 
 /// One line of the audit report, as shown.

@@ -76,6 +76,8 @@ fn table() -> Vec<Entry> {
     use Body::*;
     use Expect::*;
     const MANAGERS: &[Role] = &[Role::Owner, Role::Admin];
+    const INTAKE_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
+    const LEAD_WORKERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Attorney];
     const SITE_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Analyst];
     use Rule::*;
     let e = |method, path, body, rule| Entry {
@@ -245,6 +247,20 @@ fn table() -> Vec<Entry> {
             }),
         ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
+        e("GET", "/leads", None, Roles(LEAD_WORKERS, Status(200))),
+        e("GET", "/leads/{id}", None, Roles(LEAD_WORKERS, Status(200))),
+        e(
+            "POST",
+            "/leads/{id}/status",
+            SessionForm(&[("status", "bogus")]),
+            Roles(LEAD_WORKERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/leads/{id}/assign",
+            SessionForm(&[("attorney", "nobody")]),
+            Roles(INTAKE_STAFF, Status(404)),
+        ),
         // Public pages: the form's own tests use real forms; here, no form is named.
         e("GET", "/f/{form}", None, Public(Status(404))),
         e("POST", "/f/{form}", AnonymousForm(&[]), Public(Status(404))),
@@ -316,6 +332,52 @@ async fn bystander(app: &TestApp, org: OrgId) -> UserId {
     user
 }
 
+/// A fresh lead of `org`, assigned to its attorney when it has one (so that an attorney's
+/// own organization's lead is theirs, and another organization's is not).
+async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
+    use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
+    let definition = FormDefinition::from_json(
+        r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
+    )
+    .unwrap();
+    let now = Timestamp::now();
+    let form_id = leadvault_intake::create_form(&app.db, org, "Form", &definition, &fixture(), now)
+        .await
+        .unwrap();
+    let form = leadvault_intake::find_form(&app.db, org, form_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let sent: Submitted = [("name".to_owned(), vec!["N".to_owned()])].into();
+    let answers = check_answers(&form.definition, &sent, false).unwrap();
+    let receipt = leadvault_intake::submit_lead(
+        &app.db,
+        &app.keyring,
+        &form,
+        &answers,
+        &Default::default(),
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    let attorney: Option<String> = sqlx::query_scalar(
+        "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'attorney'",
+    )
+    .bind(org.to_string())
+    .fetch_optional(app.db.pool())
+    .await
+    .unwrap();
+    if let Some(attorney) = attorney {
+        let by = leadvault_test_support::fixture();
+        let to = uuid::Uuid::try_parse(&attorney).unwrap();
+        leadvault_intake::assign_lead(&app.db, org, receipt.lead_id, to, &by, now)
+            .await
+            .unwrap();
+    }
+    receipt.lead_id
+}
+
 /// The id an `{id}` route gets: a fresh object, so a request that succeeds leaves the next
 /// actor an object of its own.
 async fn object_id(
@@ -350,6 +412,8 @@ async fn object_id(
         .await
         .unwrap();
         id.to_string()
+    } else if path.starts_with("/leads/") {
+        lead_for(app, org).await.to_string()
     } else if path.starts_with("/account/sessions/") {
         // Someone else's live session (the other organization's owner's) or, for one's own
         // organization, none at all: ending one's own current session is signing out.

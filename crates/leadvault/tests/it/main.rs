@@ -17,6 +17,7 @@ mod intake;
 mod jobs;
 mod keyring;
 mod keys_pkcs11;
+mod leads;
 mod logs;
 mod mail;
 mod members;

@@ -5,6 +5,7 @@ mod email;
 mod forms;
 mod health;
 mod invitation;
+mod leads;
 mod members;
 mod password;
 mod password_reset;
@@ -139,6 +140,14 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/f/{form}", post(public_form::submit)),
         (Method::GET, "/track", get(track::show)),
         (Method::POST, "/track", post(track::lookup)),
+        (Method::GET, "/leads", get(leads::list)),
+        (Method::GET, "/leads/{id}", get(leads::show)),
+        (
+            Method::POST,
+            "/leads/{id}/status",
+            post(leads::change_status),
+        ),
+        (Method::POST, "/leads/{id}/assign", post(leads::assign)),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),

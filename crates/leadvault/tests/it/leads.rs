@@ -1,0 +1,83 @@
+//! Leads for staff over HTTP: the list shows no personal data, opening a lead decrypts what
+//! the reader's role allows and is audited, status and assignment change with history, and
+//! the person who sent it sees the new status at `/track`.
+
+use leadvault_accounts::{Role, Scope};
+use leadvault_audit::Chain;
+use leadvault_intake::create_form;
+use leadvault_intake::form::FormDefinition;
+use leadvault_store::Timestamp;
+use leadvault_test_support::{TestApp, fixture, on_both_engines};
+
+const FORM: &str = r#"{"kind": "consultation", "fields": [
+    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
+    {"key": "area", "label": "Practice area", "type": "multiple_choice", "class": "assessment", "choices": ["Family", "Injury"]},
+    {"key": "agree", "label": "I agree", "type": "consent", "text": "You may contact me.", "required": true}
+]}"#;
+
+on_both_engines! {
+    async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let cy = app.member(&ana, "cy@lima.law", Role::Intake, Scope::Organization).await;
+        let dee = app.member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization).await;
+        let eve = app.member(&ana, "eve@lima.law", Role::Analyst, Scope::Organization).await;
+        let form = create_form(&app.db, ana.org_id, "Free consultation", &FormDefinition::from_json(FORM).unwrap(), &fixture(), Timestamp::now())
+            .await
+            .unwrap();
+
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+        let token = page.hidden("_token");
+        let sent = visitor
+            .post(&format!("/f/{form}"), &[("_token", token.as_str()), ("name", "Marisol Quintana"), ("area", "Family"), ("area", "Injury"), ("agree", "yes")])
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.html);
+        let code = sent.code_with_class("tracking-code");
+
+        let (mut dee_browser, _) = app.signed_in(&dee).await;
+        let nothing = dee_browser.get("/leads").await;
+        assert_eq!(nothing.status, 200);
+        assert!(nothing.html.contains("No leads yet"), "nothing is assigned to dee yet");
+        let (mut eve_browser, _) = app.signed_in(&eve).await;
+        assert_eq!(eve_browser.get("/leads").await.status, 403, "analysts never see leads");
+
+        let (mut cy_browser, _) = app.signed_in(&cy).await;
+        let list = cy_browser.get("/leads").await;
+        assert_eq!(list.status, 200);
+        assert!(list.html.contains("Free consultation") && !list.html.contains("Marisol"), "{}", list.html);
+        let path = format!("/leads/{}", list.html.split("href=\"/leads/").nth(1).unwrap().split('"').next().unwrap());
+        let lead_page = cy_browser.get(&path).await;
+        assert_eq!(lead_page.status, 200, "{}", lead_page.html);
+        assert!(lead_page.html.contains("<dt>Your name</dt>") && lead_page.html.contains("Marisol Quintana"));
+        assert!(lead_page.html.contains("Family<br>Injury"), "{}", lead_page.html);
+        assert_eq!(dee_browser.get(&path).await.status, 404, "not dee's lead");
+
+        let changed = cy_browser.submit(&lead_page, &format!("{path}/status"), &[("status", "contacted")]).await;
+        assert_eq!(changed.location(), Some(path.as_str()));
+        let bogus = cy_browser.submit(&lead_page, &format!("{path}/status"), &[("status", "won")]).await;
+        assert_eq!(bogus.status, 422);
+        let assigned = cy_browser.submit(&lead_page, &format!("{path}/assign"), &[("attorney", &dee.user_id.to_string())]).await;
+        assert_eq!(assigned.location(), Some(path.as_str()));
+        let not_an_attorney = cy_browser.submit(&lead_page, &format!("{path}/assign"), &[("attorney", &eve.user_id.to_string())]).await;
+        assert_eq!(not_an_attorney.status, 404);
+
+        let theirs = dee_browser.get(&path).await;
+        assert_eq!(theirs.status, 200);
+        assert!(theirs.html.contains("Marisol Quintana"));
+        assert!(theirs.html.contains("assigned to dee@lima.law (cy@lima.law)"), "{}", theirs.html);
+        assert!(!theirs.html.contains("/assign\""), "attorneys are not offered assignment");
+        let assign_by_attorney = dee_browser.submit(&theirs, &format!("{path}/assign"), &[("attorney", &dee.user_id.to_string())]).await;
+        assert_eq!(assign_by_attorney.status, 403);
+
+        let status = visitor.post("/track", &[("code", code.as_str())]).await;
+        assert!(status.html.contains("<strong>contacted</strong>"), "{}", status.html);
+
+        let reads = app.audited(Chain::Org(ana.org_id), "lead.read").await;
+        let readers: Vec<&str> = reads.iter().map(|r| r.actor.as_str()).collect();
+        assert!(readers.contains(&format!("member:{}", cy.user_id).as_str()));
+        assert!(readers.contains(&format!("member:{}", dee.user_id).as_str()));
+        assert!(reads.iter().all(|r| r.fields == "area,name"), "{reads:?}");
+        assert_eq!(app.audited(Chain::Org(ana.org_id), "lead.status_changed").await.len(), 1);
+    }
+}

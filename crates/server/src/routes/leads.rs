@@ -1,0 +1,256 @@
+//! Leads for staff: `GET /leads` (no personal data: the list decrypts nothing),
+//! `GET /leads/{id}` (decrypted as far as the field-visibility policy allows, and audited),
+//! and the status and assignment forms. Intake staff, owners and admins work every lead;
+//! attorneys only those assigned to them.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{Capability, Role, list_members};
+use leadvault_intake::{
+    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, list_leads, read_lead,
+    set_status,
+};
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::pages::{
+    AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, render, utc,
+};
+use crate::routes::public_form::intake_error;
+use crate::state::AppState;
+
+/// How far this member's access to leads reaches; a refusal (audited) for everyone else.
+async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
+    if signed_in.member.may(Capability::WorkAllLeads) {
+        Ok(LeadAccess::All)
+    } else if signed_in.member.may(Capability::WorkAssignedLeads) {
+        Ok(LeadAccess::AssignedTo(signed_in.member.user_id.as_uuid()))
+    } else {
+        Err(signed_in.refuse(state, "work_leads").await)
+    }
+}
+
+fn lead_id(text: &str) -> Result<LeadId, AppError> {
+    LeadId::parse(text).ok_or(AppError::NotFound)
+}
+
+/// Member e-mail addresses by user id, to name assignees and actors.
+async fn member_emails(
+    state: &AppState,
+    signed_in: &SignedIn,
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(list_members(state.db(), signed_in.member.org_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id.to_string(), m.email))
+        .collect())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let org = signed_in.member.org_id;
+    let emails = member_emails(&state, &signed_in).await?;
+    let leads = list_leads(state.db(), org, access, 200)
+        .await
+        .map_err(intake_error)?
+        .into_iter()
+        .map(|lead| LeadRow {
+            id: lead.id.to_string(),
+            form: lead.form_name,
+            status: lead.status.replace('_', " "),
+            assigned: lead
+                .assigned_to
+                .and_then(|a| emails.get(&a.to_string()).cloned())
+                .unwrap_or_default(),
+            received: utc(lead.created_at),
+        })
+        .collect();
+    Ok(render(&LeadsPage { leads }).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let page = lead_page(&state, &signed_in, access, lead_id(&id)?, None).await?;
+    Ok(render(&page).into_response())
+}
+
+/// A lead's page: reading it is an audited decryption.
+async fn lead_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    access: LeadAccess,
+    lead: LeadId,
+    error: Option<String>,
+) -> Result<LeadPage, AppError> {
+    let org = signed_in.member.org_id;
+    let view = read_lead(
+        state.db(),
+        state.keyring(),
+        org,
+        lead,
+        access,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(intake_error)?;
+    let definition = definition_at(state.db(), org, view.form_id, view.form_version)
+        .await
+        .map_err(intake_error)?;
+    // In the form's order, with its labels; multiple choices one per line.
+    let answers = definition
+        .fields
+        .iter()
+        .filter_map(|field| {
+            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
+                label: field.label.clone(),
+                lines: value.split('\n').map(str::to_owned).collect(),
+            })
+        })
+        .collect();
+    let emails = member_emails(state, signed_in).await?;
+    let name = |id: &str| {
+        emails
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "someone".to_owned())
+    };
+    let history = lead_history(state.db(), org, lead)
+        .await
+        .map_err(intake_error)?
+        .into_iter()
+        .map(|event| HistoryRow {
+            at: utc(event.at),
+            what: match event.kind.as_str() {
+                "created" => "received through the form".to_owned(),
+                "status" => format!("status set to {}", event.detail.replace('_', " ")),
+                "assigned" => format!("assigned to {}", name(&event.detail)),
+                other => other.to_owned(),
+            },
+            by: match event.actor_kind.as_str() {
+                "member" => name(&event.actor_id),
+                "anonymous" => "the person who sent it".to_owned(),
+                other => other.to_owned(),
+            },
+        })
+        .collect();
+    let attorneys = if access == LeadAccess::All {
+        list_members(state.db(), org)
+            .await?
+            .into_iter()
+            .filter(|m| m.role == Role::Attorney)
+            .map(|m| AttorneyOption {
+                selected: view.assigned_to == Some(m.user_id.as_uuid()),
+                id: m.user_id.to_string(),
+                email: m.email,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(LeadPage {
+        error,
+        id: view.id.to_string(),
+        csrf: signed_in.csrf_token(),
+        status: view.status.replace('_', " "),
+        statuses: STATUSES
+            .iter()
+            .map(|s| ((*s).to_owned(), s.replace('_', " "), *s == view.status))
+            .collect(),
+        received: utc(view.created_at),
+        answers,
+        history,
+        attorneys,
+        may_assign: access == LeadAccess::All,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    let access = access(&state, &signed_in).await?;
+    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
+    match set_status(
+        state.db(),
+        org,
+        lead,
+        access,
+        &form.status,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
+        Err(leadvault_intake::IntakeError::Invalid(message)) => {
+            let page = lead_page(&state, &signed_in, access, lead, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(other) => Err(intake_error(other)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    attorney: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    if access(&state, &signed_in).await? != LeadAccess::All {
+        return Err(signed_in.refuse(&state, "assign_leads").await);
+    }
+    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
+    // Only an attorney of this organization can be given a lead.
+    let attorney = list_members(state.db(), org)
+        .await?
+        .into_iter()
+        .find(|m| m.role == Role::Attorney && m.user_id.to_string() == form.attorney.trim())
+        .ok_or(AppError::NotFound)?;
+    assign_lead(
+        state.db(),
+        org,
+        lead,
+        attorney.user_id.as_uuid(),
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(intake_error)?;
+    Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
+}
