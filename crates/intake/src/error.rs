@@ -19,6 +19,9 @@ pub enum IntakeError {
     Key(#[from] KeyError),
     #[error(transparent)]
     Random(#[from] RandomError),
+    /// A notification could not be queued, so the lead was not stored either.
+    #[error(transparent)]
+    Mail(#[from] leadvault_mail::MailError),
     /// The audit record could not be written, so the operation did not happen.
     #[error(transparent)]
     Audit(#[from] AuditError),

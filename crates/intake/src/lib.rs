@@ -29,5 +29,5 @@ pub use leads::{
 };
 pub use migrations::MIGRATIONS;
 pub use status::{TrackedStatus, track};
-pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, submit_lead};
+pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, Submission, submit_lead};
 pub use tracking::{NotATrackingCode, TrackingCode};

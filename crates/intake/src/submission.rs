@@ -10,6 +10,7 @@ use leadvault_crypto::{
     FieldContext, IndexKind, blind_index, encrypt_field, normalize_email, normalize_phone,
 };
 use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use serde_json::json;
@@ -121,16 +122,27 @@ fn meta_json(form: &Form, answers: &Answers, origin: &Origin, now: Timestamp) ->
     .to_string()
 }
 
+/// What else a submission carries besides the answers.
+#[derive(Debug, Default)]
+pub struct Submission<'a> {
+    pub origin: Origin,
+    pub request_id: Option<Uuid>,
+    /// Notifications to staff, sealed for the outbox: queued in the lead's own transaction,
+    /// so they go out if, and only if, the lead is stored. They say that a lead is waiting,
+    /// never what it says.
+    pub notify: &'a [SealedMail],
+}
+
 /// Stores a checked consultation as a new lead of `form`'s organization.
 pub async fn submit_lead(
     db: &Db,
     keyring: &Keyring,
     form: &Form,
     answers: &Answers,
-    origin: &Origin,
-    request_id: Option<Uuid>,
+    submission: &Submission<'_>,
     now: Timestamp,
 ) -> Result<Receipt, IntakeError> {
+    let (origin, request_id) = (&submission.origin, submission.request_id);
     let org = form.org_id;
     let lead = LeadId::random();
     let tracking_code = TrackingCode::generate()?;
@@ -226,6 +238,9 @@ pub async fn submit_lead(
         .touching(&fields)
         .in_request(request_id);
     append(&mut tx, Chain::of(org), &event, now).await?;
+    for mail in submission.notify {
+        enqueue_sealed(&mut tx, mail, now).await?;
+    }
     tx.commit().await?;
     Ok(Receipt {
         lead_id: lead,

@@ -11,6 +11,8 @@ mod worker;
 pub use error::MailError;
 pub use message::{Mail, Recipient};
 pub use migrations::MIGRATIONS;
-pub use outbox::{Delivery, OUTBOX_COLUMN, deliver_due, enqueue, queued};
+pub use outbox::{
+    Delivery, OUTBOX_COLUMN, SealedMail, deliver_due, enqueue, enqueue_sealed, queued, seal,
+};
 pub use smtp::{SmtpSender, SmtpUrl};
 pub use worker::deliver_until;

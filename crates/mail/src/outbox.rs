@@ -9,7 +9,7 @@ use std::time::Duration;
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp};
+use leadvault_store::{Db, OrgId, Timestamp, Tx};
 use uuid::Uuid;
 
 use crate::error::MailError;
@@ -41,13 +41,22 @@ fn with_context<T>(id: &str, f: impl FnOnce(FieldContext<'_>) -> T) -> T {
     })
 }
 
-/// Queues `mail`. Returns its id.
-pub async fn enqueue(
-    db: &Db,
-    keyring: &Keyring,
-    mail: &Mail,
-    now: Timestamp,
-) -> Result<Uuid, MailError> {
+/// A message encrypted for the outbox, to be queued inside another operation's transaction
+/// ([`enqueue_sealed`]): sealing needs the keyring, which may write a key on first use, so it
+/// happens before that transaction begins.
+pub struct SealedMail {
+    id: Uuid,
+    sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for SealedMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedMail({})", self.id)
+    }
+}
+
+/// Encrypts `mail` under the installation's key, bound to a new outbox id.
+pub async fn seal(keyring: &Keyring, mail: &Mail, now: Timestamp) -> Result<SealedMail, MailError> {
     let id = Uuid::new_v4();
     let key = keyring
         .current(OrgId::INSTANCE, KeyPurpose::Field, now)
@@ -56,16 +65,43 @@ pub async fn enqueue(
         encrypt_field(&key.key, key.key_ref, ctx, &mail.encode())
     })
     .map_err(|_| MailError::Corrupt)?;
-    sqlx::query(
-        "INSERT INTO outbox (id, org_id, sealed, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)",
-    )
-    .bind(id.to_string())
-    .bind(OrgId::INSTANCE.to_string())
-    .bind(sealed)
-    .bind(now.as_unix_micros())
-    .execute(db.pool())
-    .await?;
-    Ok(id)
+    Ok(SealedMail { id, sealed })
+}
+
+const INSERT: &str = "INSERT INTO outbox (id, org_id, sealed, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)";
+
+/// Queues a sealed message inside `tx`: it is sent if, and only if, `tx` commits.
+pub async fn enqueue_sealed(
+    tx: &mut Tx,
+    mail: &SealedMail,
+    now: Timestamp,
+) -> Result<Uuid, MailError> {
+    sqlx::query(INSERT)
+        .bind(mail.id.to_string())
+        .bind(OrgId::INSTANCE.to_string())
+        .bind(mail.sealed.clone())
+        .bind(now.as_unix_micros())
+        .execute(&mut **tx)
+        .await?;
+    Ok(mail.id)
+}
+
+/// Queues `mail`. Returns its id.
+pub async fn enqueue(
+    db: &Db,
+    keyring: &Keyring,
+    mail: &Mail,
+    now: Timestamp,
+) -> Result<Uuid, MailError> {
+    let sealed = seal(keyring, mail, now).await?;
+    sqlx::query(INSERT)
+        .bind(sealed.id.to_string())
+        .bind(OrgId::INSTANCE.to_string())
+        .bind(sealed.sealed)
+        .bind(now.as_unix_micros())
+        .execute(db.pool())
+        .await?;
+    Ok(sealed.id)
 }
 
 /// What one round of delivery did.

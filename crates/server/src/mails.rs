@@ -31,6 +31,13 @@ struct EmailChangeText<'a> {
 #[template(path = "mail/email_changed.txt")]
 struct EmailChangedText;
 
+#[derive(Template)]
+#[template(path = "mail/new_lead.txt")]
+struct NewLeadText<'a> {
+    form_name: &'a str,
+    link: &'a str,
+}
+
 fn mail(to: &str, subject: String, body: &impl Template) -> Result<Mail, AppError> {
     Ok(Mail {
         to: Recipient::parse(to).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -75,5 +82,14 @@ pub fn email_changed(to: &str) -> Result<Mail, AppError> {
         to,
         "Your Leadvault address was changed".to_owned(),
         &EmailChangedText,
+    )
+}
+
+/// To staff: a lead is waiting. Never a word of what it says.
+pub fn new_lead(to: &str, form_name: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        "A new consultation request is waiting".to_owned(),
+        &NewLeadText { form_name, link },
     )
 }

@@ -114,6 +114,13 @@ impl AppState {
         Ok(())
     }
 
+    /// Wakes the delivery worker after mail was queued inside another transaction.
+    pub fn wake_mail(&self) {
+        if let Some(wake) = &self.inner.mail {
+            wake.notify_one();
+        }
+    }
+
     pub fn migrations(&self) -> &[Migration] {
         &self.inner.migrations
     }

@@ -356,7 +356,6 @@ async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
         &form,
         &answers,
         &Default::default(),
-        None,
         now,
     )
     .await

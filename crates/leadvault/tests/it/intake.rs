@@ -6,7 +6,7 @@ use leadvault_accounts::{Role, Scope};
 use leadvault_audit::{Actor, By, Chain};
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
-    Form, IntakeError, LeadAccess, Origin, TrackingCode, assign_lead, create_form,
+    Form, IntakeError, LeadAccess, Origin, Submission, TrackingCode, assign_lead, create_form,
     find_public_form, read_lead, revise_form, submit_lead, track,
 };
 use leadvault_store::{Engine, TenantScope, Timestamp, sqlx};
@@ -59,7 +59,7 @@ on_both_engines! {
         let form = consultation_form(&app, &ana).await;
         let story = "Custody of my two daughters; hearing set for 2026-12-01 in Case 3:26-fl-00412.";
         let origin = Origin { site: Some("www.lima.law".into()), utm: [("utm_source".to_owned(), "newsletter".to_owned())].into() };
-        let receipt = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "marisol@example.com", story), &origin, None, Timestamp::now())
+        let receipt = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "marisol@example.com", story), &Submission { origin: origin.clone(), ..Default::default() }, Timestamp::now())
             .await
             .unwrap();
         assert!(receipt.possible_duplicates.is_empty());
@@ -98,7 +98,7 @@ on_both_engines! {
         assert_eq!(stored.len(), 32, "only the hash is kept");
 
         // The same e-mail (typed differently) or phone again: a hint for staff.
-        let again = submit_lead(&app.db, &app.keyring, &form, &answers(&form, " MARISOL@example.com", "Follow-up."), &Origin::default(), None, Timestamp::now())
+        let again = submit_lead(&app.db, &app.keyring, &form, &answers(&form, " MARISOL@example.com", "Follow-up."), &Submission::default(), Timestamp::now())
             .await
             .unwrap();
         assert_eq!(again.possible_duplicates, vec![receipt.lead_id]);
@@ -111,7 +111,7 @@ on_both_engines! {
         let ana = app.owner("ana@lima.law").await;
         let cy = app.member(&ana, "cy@lima.law", Role::Attorney, Scope::Organization).await;
         let form = consultation_form(&app, &ana).await;
-        let receipt = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "Divorce."), &Origin::default(), None, Timestamp::now())
+        let receipt = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "Divorce."), &Submission::default(), Timestamp::now())
             .await
             .unwrap();
         let (org, lead) = (ana.org_id, receipt.lead_id);
@@ -164,7 +164,7 @@ on_both_engines! {
         let app = TestApp::start(engine).await;
         let ana = app.owner("ana@lima.law").await;
         let form = consultation_form(&app, &ana).await;
-        let earlier = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "Before."), &Origin::default(), None, Timestamp::now())
+        let earlier = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "Before."), &Submission::default(), Timestamp::now())
             .await
             .unwrap();
         let revised = CONSULTATION.replace("\"Immigration\"", "\"Immigration\", \"Criminal\"");
@@ -185,5 +185,39 @@ on_both_engines! {
         let by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
         let lead = read_lead(&app.db, &app.keyring, ana.org_id, earlier.lead_id, LeadAccess::All, &by, Timestamp::now()).await.unwrap();
         assert_eq!(lead.form_version, 1, "a lead keeps the version it answered");
+    }
+}
+
+on_both_engines! {
+    async fn notifications_are_queued_with_the_lead_or_not_at_all(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let form = consultation_form(&app, &ana).await;
+        let mail = leadvault_mail::Mail {
+            to: leadvault_mail::Recipient::parse("cy@lima.law").unwrap(),
+            subject: "A new consultation request is waiting".into(),
+            body: zeroize::Zeroizing::new("Sign in to read it.".into()),
+        };
+        let sealed = [leadvault_mail::seal(&app.keyring, &mail, Timestamp::now()).await.unwrap()];
+        let submission = Submission { notify: &sealed, ..Default::default() };
+        let count = |table: &'static str| {
+            let db = app.db.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+
+        // The audit record cannot be written: no lead, and no notification either.
+        sqlx::raw_sql("ALTER TABLE audit_records RENAME TO audit_hidden").execute(app.db.pool()).await.unwrap();
+        let failed = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "x"), &submission, Timestamp::now()).await;
+        sqlx::raw_sql("ALTER TABLE audit_hidden RENAME TO audit_records").execute(app.db.pool()).await.unwrap();
+        assert!(failed.is_err());
+        assert_eq!((count("leads").await, count("outbox").await), (0, 0));
+
+        submit_lead(&app.db, &app.keyring, &form, &answers(&form, "m@example.com", "x"), &submission, Timestamp::now()).await.unwrap();
+        assert_eq!((count("leads").await, count("outbox").await), (1, 1));
     }
 }

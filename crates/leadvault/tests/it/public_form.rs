@@ -6,7 +6,9 @@ use leadvault_accounts::SiteDomain;
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{FormId, create_form};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp, sqlx};
-use leadvault_test_support::{Browser, LeadvaultProcess, Page, TestApp, fixture, on_both_engines};
+use leadvault_test_support::{
+    Browser, LeadvaultProcess, Page, TestApp, TestPerson, fixture, on_both_engines,
+};
 
 use crate::leadvault_bin;
 
@@ -20,7 +22,7 @@ const FORM: &str = r#"{"kind": "consultation", "fields": [
 
 const SSN: &str = "512-43-8876";
 
-async fn form_of(app: &TestApp) -> FormId {
+async fn form_of(app: &TestApp) -> (TestPerson, FormId) {
     let ana = app.owner("ana@lima.law").await;
     leadvault_accounts::add_site(
         &app.db,
@@ -32,7 +34,7 @@ async fn form_of(app: &TestApp) -> FormId {
     .await
     .unwrap();
     let definition = FormDefinition::from_json(FORM).unwrap();
-    create_form(
+    let form = create_form(
         &app.db,
         ana.org_id,
         "Free consultation",
@@ -41,7 +43,8 @@ async fn form_of(app: &TestApp) -> FormId {
         Timestamp::now(),
     )
     .await
-    .unwrap()
+    .unwrap();
+    (ana, form)
 }
 
 async fn send(
@@ -74,7 +77,7 @@ async fn leads(app: &TestApp) -> i64 {
 on_both_engines! {
     async fn a_visitor_sends_a_consultation_gets_a_code_and_checks_its_status(engine) {
         let app = TestApp::start(engine).await;
-        let form = form_of(&app).await;
+        let (_, form) = form_of(&app).await;
         let mut visitor = app.browser();
         let page = visitor.get(&format!("/f/{form}?utm_source=newsletter&utm_campaign=fall")).await;
         assert_eq!(page.status, 200);
@@ -114,7 +117,7 @@ on_both_engines! {
 on_both_engines! {
     async fn bad_answers_come_back_with_errors_on_their_fields_and_change_nothing(engine) {
         let app = TestApp::start(engine).await;
-        let form = form_of(&app).await;
+        let (_, form) = form_of(&app).await;
         let mut visitor = app.browser();
         let page = visitor.get(&format!("/f/{form}")).await;
 
@@ -162,7 +165,7 @@ on_both_engines! {
 on_both_engines! {
     async fn a_form_sent_faster_than_a_person_types_is_refused(engine) {
         let app = TestApp::builder(engine).form_min_fill(Duration::from_secs(2)).build().await;
-        let form = form_of(&app).await;
+        let (_, form) = form_of(&app).await;
         let mut visitor = app.browser();
         let page = visitor.get(&format!("/f/{form}")).await;
         let fast = send(&mut visitor, &page, form, GOOD).await;
@@ -276,4 +279,28 @@ async fn a_rejected_value_is_never_logged_or_stored() {
         "not in its write-ahead log"
     );
     db.close().await;
+}
+
+on_both_engines! {
+    async fn staff_are_told_a_lead_is_waiting_and_nothing_of_what_it_says(engine) {
+        let Some(sink) = leadvault_test_support::SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (owner, form) = form_of(&app).await;
+        app.member(&owner, "cy@lima.law", leadvault_accounts::Role::Intake, leadvault_accounts::Scope::Organization).await;
+        app.member(&owner, "eve@lima.law", leadvault_accounts::Role::Analyst, leadvault_accounts::Scope::Organization).await;
+
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+        assert_eq!(send(&mut visitor, &page, form, GOOD).await.status, 200);
+        for to in ["cy@lima.law", "ana@lima.law"] {
+            let mail = sink.wait_for_recipient(to).await;
+            assert_eq!(mail.subject, "A new consultation request is waiting");
+            assert!(mail.body.contains(&format!("http://{}/leads", app.addr)), "{}", mail.body);
+            for planted in ["Marisol", "marisol@example.com", "Custody"] {
+                assert!(!mail.body.contains(planted) && !mail.subject.contains(planted), "{planted} in a notification");
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(sink.messages().iter().all(|m| m.to != "eve@lima.law"), "analysts are not told");
+    }
 }

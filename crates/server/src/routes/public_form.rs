@@ -12,9 +12,10 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::list_sites;
+use leadvault_accounts::{Capability, list_members, list_sites};
 use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
-use leadvault_intake::{Form, FormId, Origin, find_public_form, submit_lead};
+use leadvault_intake::{Form, FormId, Origin, Submission, find_public_form, submit_lead};
+use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
 
 use crate::client_ip::ClientIp;
@@ -22,6 +23,7 @@ use crate::csrf;
 use crate::error::AppError;
 use crate::form_token::{self, TokenProblem};
 use crate::headers::FrameAncestors;
+use crate::mails;
 use crate::observe;
 use crate::pages::{ChoiceView, FieldView, FormReceivedPage, PublicFormPage, render};
 use crate::routes::forms::Fields;
@@ -177,6 +179,31 @@ pub async fn show(
     page(&state, &form, shown, StatusCode::OK).await
 }
 
+/// "A new request is waiting" for everyone who works the organization's leads, sealed for
+/// the outbox, when e-mail is configured. Nothing from the submission is in it.
+async fn notifications(
+    state: &AppState,
+    form: &Form,
+    now: Timestamp,
+) -> Result<Vec<SealedMail>, AppError> {
+    let Some(public) = state.mail_links().cloned() else {
+        return Ok(Vec::new());
+    };
+    let link = format!("{public}/leads");
+    let mut sealed = Vec::new();
+    for member in list_members(state.db(), form.org_id).await? {
+        if member.role.grants(Capability::WorkAllLeads) {
+            let mail = mails::new_lead(&member.email, &form.name, &link)?;
+            sealed.push(
+                seal(state.keyring(), &mail, now)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+        }
+    }
+    Ok(sealed)
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -249,19 +276,25 @@ pub async fn submit(
             return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let origin = Origin { site: None, utm };
-    let request_id = observe::anonymous().request_id;
+    let notify = notifications(&state, &form, now).await?;
+    let submission = Submission {
+        origin: Origin { site: None, utm },
+        request_id: observe::anonymous().request_id,
+        notify: &notify,
+    };
     let receipt = submit_lead(
         state.db(),
         state.keyring(),
         &form,
         &answers,
-        &origin,
-        request_id,
+        &submission,
         now,
     )
     .await
     .map_err(intake_error)?;
+    if !notify.is_empty() {
+        state.wake_mail();
+    }
     tracing::info!(form_id = %form.id, lead_id = %receipt.lead_id, "consultation received");
     let mut response = render(&FormReceivedPage {
         name: form.name.clone(),
