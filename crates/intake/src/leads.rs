@@ -326,3 +326,28 @@ pub async fn lead_history(
         })
         .collect()
 }
+
+/// Other leads of the organization with the same e-mail address or phone number as `lead`
+/// (by blind index): the duplicate hint for intake staff.
+pub async fn possible_duplicates(
+    db: &Db,
+    org: OrgId,
+    lead: LeadId,
+) -> Result<Vec<LeadId>, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let rows = sqlx::query(
+        "SELECT DISTINCT other.lead_id FROM lead_contacts mine JOIN lead_contacts other \
+         ON other.org_id = mine.org_id AND other.kind = mine.kind AND other.digest = mine.digest \
+         WHERE mine.lead_id = $1 AND mine.org_id = $2 AND other.lead_id <> $1",
+    )
+    .bind(lead.to_string())
+    .bind(org.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            LeadId::parse(&row.try_get::<String, _>(0)?).ok_or(IntakeError::Corrupt("a lead id"))
+        })
+        .collect()
+}

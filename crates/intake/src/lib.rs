@@ -25,7 +25,7 @@ pub use forms::{
 pub use ids::{FormId, LeadId};
 pub use leads::{
     LeadAccess, LeadEvent, LeadSummary, LeadView, STATUSES, assign_lead, lead_history, list_leads,
-    read_lead, set_status,
+    possible_duplicates, read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use status::{TrackedStatus, track};

@@ -378,6 +378,8 @@ pub struct LeadPage {
     pub history: Vec<HistoryRow>,
     pub attorneys: Vec<AttorneyOption>,
     pub may_assign: bool,
+    /// Other leads with the same e-mail or phone (ids), for intake staff.
+    pub duplicates: Vec<String>,
 }
 
 /// One line of the audit report, as shown.

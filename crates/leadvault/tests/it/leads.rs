@@ -11,6 +11,7 @@ use leadvault_test_support::{TestApp, fixture, on_both_engines};
 
 const FORM: &str = r#"{"kind": "consultation", "fields": [
     {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
+    {"key": "email", "label": "E-mail", "type": "email"},
     {"key": "area", "label": "Practice area", "type": "multiple_choice", "class": "assessment", "choices": ["Family", "Injury"]},
     {"key": "agree", "label": "I agree", "type": "consent", "text": "You may contact me.", "required": true}
 ]}"#;
@@ -30,7 +31,7 @@ on_both_engines! {
         let page = visitor.get(&format!("/f/{form}")).await;
         let token = page.hidden("_token");
         let sent = visitor
-            .post(&format!("/f/{form}"), &[("_token", token.as_str()), ("name", "Marisol Quintana"), ("area", "Family"), ("area", "Injury"), ("agree", "yes")])
+            .post(&format!("/f/{form}"), &[("_token", token.as_str()), ("name", "Marisol Quintana"), ("email", "marisol@example.com"), ("area", "Family"), ("area", "Injury"), ("agree", "yes")])
             .await;
         assert_eq!(sent.status, 200, "{}", sent.html);
         let code = sent.code_with_class("tracking-code");
@@ -70,6 +71,20 @@ on_both_engines! {
         let assign_by_attorney = dee_browser.submit(&theirs, &format!("{path}/assign"), &[("attorney", &dee.user_id.to_string())]).await;
         assert_eq!(assign_by_attorney.status, 403);
 
+        // The same person again: intake staff see the hint, the attorney does not.
+        let page = visitor.get(&format!("/f/{form}")).await;
+        let token = page.hidden("_token");
+        let again = visitor
+            .post(&format!("/f/{form}"), &[("_token", token.as_str()), ("name", "Marisol Q."), ("email", "MARISOL@example.com"), ("agree", "yes")])
+            .await;
+        assert_eq!(again.status, 200);
+        let list = cy_browser.get("/leads").await;
+        let newest = format!("/leads/{}", list.html.split("href=\"/leads/").nth(1).unwrap().split('"').next().unwrap());
+        assert_ne!(newest, path);
+        let hinted = cy_browser.get(&newest).await;
+        assert!(hinted.html.contains("Possibly the same person as"), "{}", hinted.html);
+        assert!(hinted.html.contains(&format!("href=\"{path}\"")), "the earlier lead is linked");
+
         let status = visitor.post("/track", &[("code", code.as_str())]).await;
         assert!(status.html.contains("<strong>contacted</strong>"), "{}", status.html);
 
@@ -77,7 +92,7 @@ on_both_engines! {
         let readers: Vec<&str> = reads.iter().map(|r| r.actor.as_str()).collect();
         assert!(readers.contains(&format!("member:{}", cy.user_id).as_str()));
         assert!(readers.contains(&format!("member:{}", dee.user_id).as_str()));
-        assert!(reads.iter().all(|r| r.fields == "area,name"), "{reads:?}");
+        assert!(reads.iter().all(|r| r.fields == "area,email,name" || r.fields == "email,name"), "{reads:?}");
         assert_eq!(app.audited(Chain::Org(ana.org_id), "lead.status_changed").await.len(), 1);
     }
 }

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, Role, list_members};
 use leadvault_intake::{
-    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, list_leads, read_lead,
-    set_status,
+    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, list_leads,
+    possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -147,6 +147,16 @@ async fn lead_page(
             },
         })
         .collect();
+    let duplicates = if access == LeadAccess::All {
+        possible_duplicates(state.db(), org, lead)
+            .await
+            .map_err(intake_error)?
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let attorneys = if access == LeadAccess::All {
         list_members(state.db(), org)
             .await?
@@ -175,6 +185,7 @@ async fn lead_page(
         history,
         attorneys,
         may_assign: access == LeadAccess::All,
+        duplicates,
     })
 }
 
