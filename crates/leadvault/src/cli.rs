@@ -34,6 +34,42 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Intake forms: create one from a JSON definition, list them.
+    #[command(subcommand)]
+    Forms(FormsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FormsCommand {
+    /// Create a published form from a JSON definition (the same format as the forms API)
+    /// and print its id and public address.
+    Create(FormsCreateArgs),
+    /// List an organization's forms.
+    List(FormsListArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FormsCreateArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization
+    #[arg(long, value_name = "ID")]
+    pub org: String,
+    /// The form's name, shown as its heading
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The definition, as JSON (`-` for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub definition: PathBuf,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FormsListArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization
+    #[arg(long, value_name = "ID")]
+    pub org: String,
 }
 
 #[derive(Debug, Subcommand)]

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
             }
             Command::Keys(command) => commands::keys::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,
+            Command::Forms(command) => commands::forms::run(command).await,
         }
     });
     match result {

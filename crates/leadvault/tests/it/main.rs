@@ -10,6 +10,7 @@ mod audit_trail;
 mod cli_admin;
 mod cli_audit;
 mod cli_config;
+mod cli_forms;
 mod cli_keys;
 mod cli_serve;
 mod health;

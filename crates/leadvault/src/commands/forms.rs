@@ -1,0 +1,86 @@
+//! `leadvault forms …`: intake forms from the command line (for scripts, and until the form
+//! builder exists).
+
+use std::io::Read;
+
+use leadvault_audit::{Actor, By};
+use leadvault_intake::form::FormDefinition;
+use leadvault_intake::{create_form, list_forms};
+use leadvault_store::{OrgId, Timestamp};
+
+use crate::cli::{FormsCommand, FormsCreateArgs, FormsListArgs};
+use crate::error::CliError;
+use crate::{logging, setup};
+
+const OPERATOR: Actor = Actor::System("cli:forms");
+
+pub async fn run(command: FormsCommand) -> Result<(), CliError> {
+    match command {
+        FormsCommand::Create(args) => create(args).await,
+        FormsCommand::List(args) => list(args).await,
+    }
+}
+
+fn org(text: &str) -> Result<OrgId, CliError> {
+    OrgId::parse(text.trim())
+        .ok_or_else(|| CliError::Invalid(format!("`{text}` is not an organization id")))
+}
+
+fn intake_error(e: leadvault_intake::IntakeError) -> CliError {
+    CliError::Invalid(e.to_string())
+}
+
+async fn create(args: FormsCreateArgs) -> Result<(), CliError> {
+    let org = org(&args.org)?;
+    let text = if args.definition.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(CliError::io(
+                "cannot read the definition from standard input",
+            ))?;
+        text
+    } else {
+        std::fs::read_to_string(&args.definition).map_err(CliError::io(format!(
+            "cannot read {}",
+            args.definition.display()
+        )))?
+    };
+    let definition = FormDefinition::from_json(&text)
+        .map_err(|e| CliError::Invalid(format!("the definition is not valid: {e}")))?;
+    let config = setup::load_config(args.common.config.as_deref(), args.common.layer())?;
+    logging::init(&config)?;
+    let (db, _) = setup::open_database(&config).await?;
+    let by = By::new(OPERATOR, None);
+    let made = create_form(&db, org, &args.name, &definition, &by, Timestamp::now()).await;
+    db.close().await;
+    let id = made.map_err(|e| match e {
+        // The organization does not exist (the foreign key refused the form).
+        leadvault_intake::IntakeError::Store(_) => {
+            CliError::Invalid(format!("no organization {org}"))
+        }
+        other => intake_error(other),
+    })?;
+    println!("Created form {id}: /f/{id}");
+    Ok(())
+}
+
+async fn list(args: FormsListArgs) -> Result<(), CliError> {
+    let org = org(&args.org)?;
+    let config = setup::load_config(args.common.config.as_deref(), args.common.layer())?;
+    logging::init(&config)?;
+    let (db, _) = setup::open_database(&config).await?;
+    let forms = list_forms(&db, org).await;
+    db.close().await;
+    for form in forms.map_err(intake_error)? {
+        println!(
+            "{}  {}  {} v{}  /f/{}",
+            form.id,
+            form.kind.name(),
+            form.name,
+            form.version,
+            form.id
+        );
+    }
+    Ok(())
+}

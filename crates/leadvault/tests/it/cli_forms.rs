@@ -1,0 +1,115 @@
+//! `leadvault forms …`: creating a form from a JSON definition, and listing forms.
+
+use leadvault_test_support::run_leadvault;
+
+use crate::{leadvault, leadvault_bin};
+
+const DEFINITION: &str = r#"{"kind": "consultation", "fields": [
+    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true}
+]}"#;
+
+#[tokio::test]
+async fn a_form_is_created_from_its_definition_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = run_leadvault(
+        leadvault_bin(),
+        d,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Lima Law",
+            "--email",
+            "ana@lima.law",
+            "--password-stdin",
+        ],
+        &[],
+        Some("orchid lantern gravel seventy\n"),
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    let org = out
+        .stdout
+        .split('(')
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(d.join("form.json"), DEFINITION).unwrap();
+    std::fs::write(
+        d.join("bad.json"),
+        DEFINITION.replace("\"contact\"", "\"sensitive\""),
+    )
+    .unwrap();
+
+    let out = leadvault(
+        d,
+        &[
+            "forms",
+            "create",
+            "--org",
+            &org,
+            "--name",
+            "Free consultation",
+            "--definition",
+            "form.json",
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    let id = out
+        .stdout
+        .split("Created form ")
+        .nth(1)
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(out.stdout.contains(&format!("/f/{id}")));
+
+    let out = leadvault(d, &["forms", "list", "--org", &org]).await;
+    assert!(
+        out.stdout.contains(&id) && out.stdout.contains("consultation  Free consultation v1"),
+        "{}",
+        out.stdout
+    );
+
+    for (args, message) in [
+        (
+            vec!["--org", &org, "--name", "x", "--definition", "bad.json"],
+            "name: a public consultation form may not ask for sensitive data",
+        ),
+        (
+            vec!["--org", "nope", "--name", "x", "--definition", "form.json"],
+            "not an organization id",
+        ),
+        (
+            vec![
+                "--org",
+                "00000000-0000-4000-8000-000000000001",
+                "--name",
+                "x",
+                "--definition",
+                "form.json",
+            ],
+            "no organization",
+        ),
+        (
+            vec!["--org", &org, "--name", " ", "--definition", "form.json"],
+            "a form's name has 1 to 120 characters",
+        ),
+    ] {
+        let mut all = vec!["forms", "create"];
+        all.extend(args);
+        let out = leadvault(d, &all).await;
+        assert!(
+            !out.status.success() && out.stderr.contains(message),
+            "{message}: {}",
+            out.stderr
+        );
+    }
+}
