@@ -174,7 +174,7 @@ pub async fn submit_lead(
         digests.extend(indexed);
     }
 
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let mut possible_duplicates = Vec::new();
     for (kind, digest) in &digests {
         let rows = sqlx::query(

@@ -115,6 +115,24 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): concurrent writers then queue on the busy timeout, where a
+    /// transaction that read first and writes later would fail when it tries to upgrade its
+    /// lock while another writes. On PostgreSQL, a plain `BEGIN`.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Postgres => self.begin().await,
+        }
+    }
+
+    /// [`Db::begin_write`], seeing the rows of `scope` only.
+    pub async fn begin_write_in(&self, scope: TenantScope) -> Result<Tx, StoreError> {
+        let mut tx = self.begin_write().await?;
+        set_tenant_scope(&mut tx, scope).await?;
+        Ok(tx)
+    }
+
     /// A transaction that sees the rows of `scope` only (see [`TenantScope`]). Every query
     /// of tenant tables runs in one.
     pub async fn begin_in(&self, scope: TenantScope) -> Result<Tx, StoreError> {
