@@ -25,7 +25,7 @@ definition='{"kind": "consultation", "fields": [
   {"key": "story", "label": "What happened", "type": "case_history"},
   {"key": "agree", "label": "I agree to be contacted", "type": "consent", "text": "You may contact me.", "required": true}
 ]}'
-answers='name=Marisol+Quintana&email=marisol%40example.com&phone=%28415%29+555-0132&area=Family&urgency=high&story=My+landlord+kept+my+deposit+after+I+moved+out+in+March%3B+the+apartment+was+clean+and+I+have+photos.+Case+no.+CV-2026-004512.&agree=yes'
+answers='name=Marisol+Quintana&phone=%28415%29+555-0132&area=Family&urgency=high&story=My+landlord+kept+my+deposit+after+I+moved+out+in+March%3B+the+apartment+was+clean+and+I+have+photos.+Case+no.+CV-2026-004512.&agree=yes'
 
 run_engine() {
     local engine=$1 database_url=$2 work out addr pid org form token

@@ -4,6 +4,7 @@
 -- Needs LV_PATH (/f/<form id>) and LV_BODY (the url-encoded form with its page token).
 local path = os.getenv("LV_PATH")
 local body = os.getenv("LV_BODY")
+local counter = 0
 
 function setup(thread)
     thread:set("seed", math.random(1, 1000000))
@@ -20,5 +21,8 @@ function request()
         ["Sec-Fetch-Site"] = "same-origin",
         ["X-Forwarded-For"] = ip,
     }
-    return wrk.format("POST", path, headers, body)
+    -- A different person each time (e-mail address), as real traffic is.
+    counter = counter + 1
+    local who = string.format("person%d.%d%%40example.com", seed, counter)
+    return wrk.format("POST", path, headers, body .. "&email=" .. who)
 end

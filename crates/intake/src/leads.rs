@@ -338,7 +338,7 @@ pub async fn possible_duplicates(
     let rows = sqlx::query(
         "SELECT DISTINCT other.lead_id FROM lead_contacts mine JOIN lead_contacts other \
          ON other.org_id = mine.org_id AND other.kind = mine.kind AND other.digest = mine.digest \
-         WHERE mine.lead_id = $1 AND mine.org_id = $2 AND other.lead_id <> $1",
+         WHERE mine.lead_id = $1 AND mine.org_id = $2 AND other.lead_id <> $1 LIMIT 20",
     )
     .bind(lead.to_string())
     .bind(org.to_string())
