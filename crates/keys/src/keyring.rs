@@ -73,6 +73,13 @@ const ALGORITHM: &str = "AES-256-GCM";
 type DataCacheKey = (OrgId, [u8; 16], u32);
 type TenantCacheKey = (OrgId, i64);
 
+/// How long this process keeps using the current data key it looked up before asking the
+/// database again. A rotation or shredding here takes effect at once; one by another process
+/// within this time: until then this process writes with the previous key (after a
+/// rotation it stays readable; after a shredding, what is written is as unreadable as the
+/// rest of the organization). Without it, every encryption would cost a query.
+const CURRENT_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Creates, finds, unwraps, rotates and shreds keys for every organization.
 #[derive(Debug)]
 pub struct Keyring {
@@ -80,6 +87,8 @@ pub struct Keyring {
     provider: Arc<dyn KeyProvider>,
     data_cache: Mutex<KeyCache<DataCacheKey>>,
     tenant_cache: Mutex<KeyCache<TenantCacheKey>>,
+    /// Which data key is current, per organization and purpose, and until when to believe it.
+    current_refs: Mutex<std::collections::HashMap<(OrgId, KeyPurpose), (KeyRef, Timestamp)>>,
 }
 
 fn tenant_context(org: OrgId, version: i64) -> [Vec<u8>; 3] {
@@ -138,6 +147,7 @@ impl Keyring {
             provider,
             data_cache: Mutex::new(KeyCache::new(cache)),
             tenant_cache: Mutex::new(KeyCache::new(cache)),
+            current_refs: Mutex::new(std::collections::HashMap::new()),
         }
     }
 
@@ -162,17 +172,43 @@ impl Keyring {
         purpose: KeyPurpose,
         now: Timestamp,
     ) -> Result<DataKey, KeyError> {
+        let remembered = self
+            .current_refs
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .get(&(org, purpose))
+            .filter(|(_, until)| *until > now)
+            .map(|(key_ref, _)| *key_ref);
+        if let Some(key_ref) = remembered {
+            // Shredded meanwhile by another process: look again below.
+            if let Ok(key) = self.by_ref(org, key_ref, now).await {
+                return Ok(DataKey { key_ref, key });
+            }
+        }
         for _ in 0..3 {
             if let Some((key_ref, tenant_version, wrapped)) = self.current_row(org, purpose).await?
             {
                 let key = self
                     .unwrap_data(org, purpose, key_ref, tenant_version, &wrapped, now)
                     .await?;
+                self.current_refs
+                    .lock()
+                    .map_err(|_| KeyError::Interrupted)?
+                    .insert((org, purpose), (key_ref, now.saturating_add(CURRENT_TTL)));
                 return Ok(DataKey { key_ref, key });
             }
             self.create_data_key(org, purpose, now).await?;
         }
         Err(KeyError::Interrupted)
+    }
+
+    /// Forgets which data keys of `org` are current (after a rotation or a shredding here).
+    fn forget_current(&self, org: OrgId) -> Result<(), KeyError> {
+        self.current_refs
+            .lock()
+            .map_err(|_| KeyError::Interrupted)?
+            .retain(|(o, _), _| *o != org);
+        Ok(())
     }
 
     /// The data key a ciphertext names, if, and only if, it belongs to `org`.
@@ -443,6 +479,7 @@ impl Keyring {
         let event = key_event(actor, "key.tenant_rotated", "tenant_key", next.to_string());
         append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
+        self.forget_current(org)?;
         Ok(next)
     }
 
@@ -526,6 +563,7 @@ impl Keyring {
         let event = key_event(actor, "key.shredded", "organization", org.to_string());
         append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
+        self.forget_current(org)?;
         self.data_cache
             .lock()
             .map_err(|_| KeyError::Interrupted)?

@@ -262,3 +262,36 @@ on_both_engines! {
         }
     }
 }
+
+on_both_engines! {
+    async fn the_current_key_is_remembered_briefly_and_forgotten_on_rotation_here(engine) {
+        let f = fixture(engine).await;
+        let org = OrgId::random();
+        let now = Timestamp::now();
+        let first = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
+        assert_eq!(f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref, first);
+
+        // A rotation in this process takes effect at once.
+        f.keyring.rotate_tenant(org, TEST, now).await.unwrap();
+        let second = f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
+        assert_ne!(second, first);
+
+        // Another process (another keyring) rotates: this one keeps its key for at most
+        // 30 seconds, and the new one is used after that.
+        let elsewhere = Keyring::new(f.db.clone(), f.root.clone(), CacheSettings::default());
+        elsewhere.rotate_tenant(org, TEST, now).await.unwrap();
+        let third = elsewhere.current(org, KeyPurpose::Field, now).await.unwrap().key_ref;
+        assert_ne!(third, second);
+        assert_eq!(f.keyring.current(org, KeyPurpose::Field, now).await.unwrap().key_ref, second);
+        let later = now.saturating_add(std::time::Duration::from_secs(31));
+        assert_eq!(f.keyring.current(org, KeyPurpose::Field, later).await.unwrap().key_ref, third);
+
+        // Shredded elsewhere: once the 30 seconds are over, a new key is made for whatever is
+        // written after the shredding (within them, writes use the shredded key, which makes
+        // them as unreadable as everything else of the organization).
+        elsewhere.shred_tenant(org, TEST, later).await.unwrap();
+        let much_later = later.saturating_add(std::time::Duration::from_secs(31));
+        let after = f.keyring.current(org, KeyPurpose::Field, much_later).await.unwrap().key_ref;
+        assert_ne!(after, third);
+    }
+}
