@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::error::IntakeError;
 use crate::form::DataClass;
+use crate::history::record_event;
 use crate::ids::{FormId, LeadId};
 use crate::submission::with_lead_context;
 
@@ -149,18 +150,15 @@ pub async fn assign_lead(
     if changed != 1 {
         return Err(IntakeError::UnknownLead);
     }
-    let (actor_kind, actor_id) = by.actor.parts();
-    sqlx::query(
-        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
-         VALUES ($1, $2, $3, $4, $5, 'assigned', $6)",
+    record_event(
+        &mut tx,
+        org,
+        lead,
+        by.actor,
+        "assigned",
+        &to.to_string(),
+        now,
     )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .bind(now.as_unix_micros())
-    .bind(actor_kind)
-    .bind(actor_id)
-    .bind(to.to_string())
-    .execute(&mut *tx)
     .await?;
     let event = by
         .event("lead.assigned")
@@ -263,19 +261,7 @@ pub async fn set_status(
     if changed != 1 {
         return Err(IntakeError::UnknownLead);
     }
-    let (actor_kind, actor_id) = by.actor.parts();
-    sqlx::query(
-        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
-         VALUES ($1, $2, $3, $4, $5, 'status', $6)",
-    )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .bind(now.as_unix_micros())
-    .bind(actor_kind)
-    .bind(actor_id)
-    .bind(status)
-    .execute(&mut *tx)
-    .await?;
+    record_event(&mut tx, org, lead, by.actor, "status", status, now).await?;
     let event = by
         .event("lead.status_changed")
         .on("lead", lead)
@@ -283,48 +269,6 @@ pub async fn set_status(
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// One line of a lead's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeadEvent {
-    pub at: Timestamp,
-    /// `member`, `anonymous`, `system`.
-    pub actor_kind: String,
-    pub actor_id: String,
-    /// `created`, `status`, `assigned`.
-    pub kind: String,
-    /// The new status, or the assignee's user id.
-    pub detail: String,
-}
-
-/// A lead's history, oldest first (no personal data: statuses and ids).
-pub async fn lead_history(
-    db: &Db,
-    org: OrgId,
-    lead: LeadId,
-) -> Result<Vec<LeadEvent>, IntakeError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let rows = sqlx::query(
-        "SELECT at, actor_kind, actor_id, kind, detail FROM lead_events \
-         WHERE lead_id = $1 AND org_id = $2 ORDER BY at",
-    )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    rows.iter()
-        .map(|row| {
-            Ok(LeadEvent {
-                at: Timestamp::from_unix_micros(row.try_get(0)?),
-                actor_kind: row.try_get(1)?,
-                actor_id: row.try_get(2)?,
-                kind: row.try_get(3)?,
-                detail: row.try_get(4)?,
-            })
-        })
-        .collect()
 }
 
 /// Other leads of the organization with the same e-mail address or phone number as `lead`

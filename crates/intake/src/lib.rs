@@ -10,6 +10,7 @@ mod error;
 pub mod form;
 mod forms;
 pub mod guard;
+mod history;
 mod ids;
 mod leads;
 mod migrations;
@@ -22,10 +23,11 @@ pub use forms::{
     Form, create_form, definition_at, find_form, find_public_form, form_version, list_forms,
     revise_form,
 };
+pub use history::{LeadEvent, lead_history};
 pub use ids::{FormId, LeadId};
 pub use leads::{
-    LeadAccess, LeadEvent, LeadSummary, LeadView, STATUSES, assign_lead, lead_history, list_leads,
-    possible_duplicates, read_lead, set_status,
+    LeadAccess, LeadSummary, LeadView, STATUSES, assign_lead, list_leads, possible_duplicates,
+    read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use status::{TrackedStatus, track};

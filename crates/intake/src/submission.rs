@@ -19,6 +19,7 @@ use uuid::Uuid;
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
+use crate::history::record_event;
 use crate::ids::LeadId;
 use crate::tracking::TrackingCode;
 
@@ -224,16 +225,7 @@ pub async fn submit_lead(
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
-        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
-         VALUES ($1, $2, $3, 'anonymous', '', 'created', $4)",
-    )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .bind(now.as_unix_micros())
-    .bind(NEW)
-    .execute(&mut *tx)
-    .await?;
+    record_event(&mut tx, org, lead, Actor::Anonymous, "created", NEW, now).await?;
     let fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     let event = Event::new(Actor::Anonymous, "lead.created")
         .on("lead", lead)
