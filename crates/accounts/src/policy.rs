@@ -28,10 +28,12 @@ pub enum Capability {
     Billing,
     /// Read the organization's audit log: who did what to which records.
     ReviewAudit,
+    /// Build and publish intake forms.
+    ManageForms,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -40,6 +42,7 @@ impl Capability {
         Self::Analytics,
         Self::Billing,
         Self::ReviewAudit,
+        Self::ManageForms,
     ];
 
     /// A stable name, for the audit log.
@@ -53,6 +56,7 @@ impl Capability {
             Self::Analytics => "analytics",
             Self::Billing => "billing",
             Self::ReviewAudit => "review_audit",
+            Self::ManageForms => "manage_forms",
         }
     }
 
@@ -66,6 +70,7 @@ impl Capability {
             Self::Analytics => "analytics and experiments of its sites",
             Self::Billing => "invoices and payment status",
             Self::ReviewAudit => "review the audit log",
+            Self::ManageForms => "build and publish intake forms",
         }
     }
 }

@@ -136,6 +136,7 @@ pub struct MemberSummary {
     pub role: String,
     pub manages_members: bool,
     pub reviews_audit: bool,
+    pub manages_forms: bool,
     pub works_leads: bool,
     pub sees_sites: bool,
     /// A client: the portal is their page.
@@ -325,6 +326,23 @@ pub struct TrackedView {
     pub next_steps: &'static str,
     pub submitted: String,
     pub updated: String,
+}
+
+/// A form in the forms list.
+#[derive(Debug)]
+pub struct FormRow {
+    pub name: String,
+    pub kind: String,
+    pub version: i64,
+    pub fields: usize,
+    /// Where people fill it in.
+    pub address: String,
+}
+
+#[derive(Template)]
+#[template(path = "forms.html")]
+pub struct FormsPage {
+    pub forms: Vec<FormRow>,
 }
 
 /// A lead in the list: no personal data.

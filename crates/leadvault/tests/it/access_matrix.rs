@@ -247,6 +247,7 @@ fn table() -> Vec<Entry> {
             }),
         ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
+        e("GET", "/forms", None, Roles(MANAGERS, Status(200))),
         e("GET", "/leads", None, Roles(LEAD_WORKERS, Status(200))),
         e("GET", "/leads/{id}", None, Roles(LEAD_WORKERS, Status(200))),
         e(

@@ -304,3 +304,17 @@ on_both_engines! {
         assert!(sink.messages().iter().all(|m| m.to != "eve@lima.law"), "analysts are not told");
     }
 }
+
+on_both_engines! {
+    async fn owners_find_their_forms_and_where_they_are_filled_in(engine) {
+        let app = TestApp::start(engine).await;
+        let (owner, form) = form_of(&app).await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let page = browser.get("/forms").await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        assert!(page.html.contains("<td>Free consultation</td><td>consultation</td><td>1</td><td>5</td>"), "{}", page.html);
+        assert!(page.html.contains(&format!("/f/{form}</code>")), "{}", page.html);
+        let home = browser.get("/").await;
+        assert!(home.html.contains("href=\"/forms\""));
+    }
+}

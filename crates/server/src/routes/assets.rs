@@ -15,6 +15,7 @@ pub async fn home(
     let member = person.map(|p| MemberSummary {
         manages_members: p.may(Capability::ManageMembers),
         reviews_audit: p.may(Capability::ReviewAudit),
+        manages_forms: p.may(Capability::ManageForms),
         works_leads: p.may(Capability::WorkAllLeads) || p.may(Capability::WorkAssignedLeads),
         sees_sites: p.may(Capability::ViewSites),
         is_client: p.relation == Relation::Customer,

@@ -3,6 +3,7 @@ mod assets;
 mod audit_review;
 mod email;
 mod forms;
+mod forms_admin;
 mod health;
 mod invitation;
 mod leads;
@@ -140,6 +141,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/f/{form}", post(public_form::submit)),
         (Method::GET, "/track", get(track::show)),
         (Method::POST, "/track", post(track::lookup)),
+        (Method::GET, "/forms", get(forms_admin::list)),
         (Method::GET, "/leads", get(leads::list)),
         (Method::GET, "/leads/{id}", get(leads::show)),
         (

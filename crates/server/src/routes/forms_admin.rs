@@ -1,0 +1,40 @@
+//! `GET /forms`: the organization's intake forms for owners and admins, each with its public
+//! address and the snippet that embeds it. (Forms are made with `leadvault forms create`
+//! until the form builder exists.)
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use leadvault_accounts::Capability;
+use leadvault_intake::list_forms;
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::pages::{FormRow, FormsPage, render};
+use crate::routes::public_form::intake_error;
+use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    signed_in.require(&state, Capability::ManageForms).await?;
+    let origin = state
+        .options()
+        .public_url
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let forms = list_forms(state.db(), signed_in.member.org_id)
+        .await
+        .map_err(intake_error)?
+        .into_iter()
+        .map(|form| FormRow {
+            address: format!("{origin}/f/{}", form.id),
+            name: form.name,
+            kind: form.kind.name().replace('_', " "),
+            version: form.version,
+            fields: form.definition.fields.len(),
+        })
+        .collect();
+    Ok(render(&FormsPage { forms }).into_response())
+}
