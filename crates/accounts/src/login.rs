@@ -4,7 +4,7 @@
 //! person with no organization and a wrong password all cost one Argon2 verification and
 //! answer `None`. Which one it was is never told to the client.
 
-use leadvault_audit::{Actor, By, Chain, Event, append};
+use leadvault_audit::{Actor, By, Chain, Event, append_alone};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use uuid::Uuid;
@@ -48,12 +48,10 @@ async fn record_unknown(
     request_id: Option<Uuid>,
     now: Timestamp,
 ) -> Result<(), AccountsError> {
-    let mut tx = db.begin().await?;
     let event = Event::new(Actor::Anonymous, ACTION)
         .in_request(request_id)
         .denied();
-    append(&mut tx, Chain::Instance, &event, now).await?;
-    tx.commit().await?;
+    append_alone(db, Chain::Instance, &event, now).await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 
 use leadvault_crypto::to_hex;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Timestamp, Tx};
+use leadvault_store::{Db, StoreError, Timestamp, Tx};
 
 use crate::error::AuditError;
 use crate::record::{Chain, Event};
@@ -140,6 +140,20 @@ pub async fn append(
         .execute(&mut **tx)
         .await?;
     Ok(Appended { seq, hash })
+}
+
+/// Appends `event` to `chain` in a transaction of its own: for an event that changes nothing
+/// else (a refusal, a look at the log).
+pub async fn append_alone(
+    db: &Db,
+    chain: Chain,
+    event: &Event,
+    now: Timestamp,
+) -> Result<Appended, AuditError> {
+    let mut tx = db.begin().await?;
+    let appended = append(&mut tx, chain, event, now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(appended)
 }
 
 /// Every chain with records or a head, instance first, then organizations by id.

@@ -16,7 +16,7 @@ mod record;
 mod report;
 mod sink;
 
-pub use chain::{Appended, Broken, Verified, append, chains, verify};
+pub use chain::{Appended, Broken, Verified, append, append_alone, chains, verify};
 pub use checkpoint::{
     Checkpoint, CheckpointProblem, SigningKey, TrustedKey, check_checkpoints, sign_heads,
     stored_checkpoints,

@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use leadvault_audit::{Actor, Chain, Event, append};
+use leadvault_audit::{Actor, Chain, Event, append, append_alone};
 use leadvault_crypto::{KeyBytes, KeyProvider, KeyRef, unwrap_key, wrap_key};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -528,15 +528,13 @@ impl Keyring {
             .lock()
             .map_err(|_| KeyError::Interrupted)?
             .retain(|_| false);
-        let mut tx = self.db.begin().await?;
         let event = key_event(
             actor,
             "key.root_rotated",
             "root_key",
             to.root_key_id().to_owned(),
         );
-        append(&mut tx, Chain::Instance, &event, now).await?;
-        tx.commit().await?;
+        append_alone(&self.db, Chain::Instance, &event, now).await?;
         Ok(RootRotation { rewrapped })
     }
 

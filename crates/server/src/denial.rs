@@ -1,7 +1,7 @@
 //! Refusals: every 403 for want of a right is recorded in the organization's audit log
 //! before it is answered, so that an investigator sees who tried to reach what.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{By, Chain, append_alone};
 use leadvault_store::{OrgId, Timestamp};
 
 use crate::error::AppError;
@@ -24,10 +24,6 @@ async fn record(
     needed: &'static str,
 ) -> Result<(), AppError> {
     let event = by.event("access.denied").on("capability", needed).denied();
-    let mut tx = state.db().begin().await?;
-    append(&mut tx, Chain::of(org), &event, Timestamp::now()).await?;
-    tx.commit()
-        .await
-        .map_err(leadvault_store::StoreError::from)?;
+    append_alone(state.db(), Chain::of(org), &event, Timestamp::now()).await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Reading the audit log back, as an investigator would.
 
-use leadvault_audit::{Actor, Chain, Event, append};
+use leadvault_audit::{Actor, Chain, Event, append_alone};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Engine, OrgId, Timestamp};
 
@@ -30,9 +30,7 @@ impl AuditRow {
 impl TestApp {
     /// Appends `event` to `chain` at `at`, in a transaction of its own.
     pub async fn append_at(&self, chain: Chain, event: &Event, at: Timestamp) {
-        let mut tx = self.db.begin().await.unwrap();
-        append(&mut tx, chain, event, at).await.unwrap();
-        tx.commit().await.unwrap();
+        append_alone(&self.db, chain, event, at).await.unwrap();
     }
 
     /// Appends `event` to `chain` now, in a transaction of its own.

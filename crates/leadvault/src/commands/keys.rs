@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use leadvault_audit::{Actor, Chain, Event, append};
+use leadvault_audit::{Actor, Chain, Event, append_alone};
 use leadvault_config::{KeySource, PinSource};
 use leadvault_keys::{CacheSettings, Keyring, Progress};
-use leadvault_store::{OrgId, StoreError, Timestamp};
+use leadvault_store::{OrgId, Timestamp};
 
 use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
 use crate::error::CliError;
@@ -242,14 +242,17 @@ async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
         .map_err(CliError::io("cannot read the confirmation"))?;
     if line.trim() != org.to_string() {
         // A refused attempt at destroying keys is worth an investigator's attention too.
-        let mut tx = keyring.db_for_audit().begin().await?;
         let event = Event::new(OPERATOR, "key.shredded")
             .on("organization", org)
             .denied();
-        append(&mut tx, Chain::Org(org), &event, Timestamp::now())
-            .await
-            .map_err(|e| CliError::Invalid(format!("the audit log could not be written: {e}")))?;
-        tx.commit().await.map_err(StoreError::from)?;
+        append_alone(
+            keyring.db_for_audit(),
+            Chain::Org(org),
+            &event,
+            Timestamp::now(),
+        )
+        .await
+        .map_err(|e| CliError::Invalid(format!("the audit log could not be written: {e}")))?;
         return Err(CliError::Invalid(
             "confirmation did not match; nothing was destroyed".into(),
         ));
