@@ -38,11 +38,18 @@ impl LeadAccess {
         }
     }
 
-    fn reaches(self, assigned_to: Option<&str>) -> bool {
+    /// The one member whose assigned leads this access is limited to, as stored; `None` for
+    /// every lead. Queries bind it to `($n IS NULL OR assigned_to = $n)`.
+    fn assignee(self) -> Option<String> {
         match self {
-            Self::All => true,
-            Self::AssignedTo(user) => assigned_to == Some(user.to_string().as_str()),
+            Self::All => None,
+            Self::AssignedTo(user) => Some(user.to_string()),
         }
+    }
+
+    fn reaches(self, assigned_to: Option<&str>) -> bool {
+        self.assignee()
+            .is_none_or(|user| assigned_to == Some(user.as_str()))
     }
 }
 
@@ -196,10 +203,7 @@ pub async fn list_leads(
     access: LeadAccess,
     limit: i64,
 ) -> Result<Vec<LeadSummary>, IntakeError> {
-    let assigned = match access {
-        LeadAccess::All => None,
-        LeadAccess::AssignedTo(user) => Some(user.to_string()),
-    };
+    let assigned = access.assignee();
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query(
         "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at FROM leads l \
@@ -241,10 +245,7 @@ pub async fn set_status(
     if !STATUSES.contains(&status) {
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
-    let assigned = match access {
-        LeadAccess::All => None,
-        LeadAccess::AssignedTo(user) => Some(user.to_string()),
-    };
+    let assigned = access.assignee();
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let changed = sqlx::query(
         "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 \

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::AccountsError;
 use leadvault_audit::AuditError;
+use leadvault_intake::IntakeError;
 use leadvault_store::StoreError;
 
 use crate::pages::{ErrorPage, render};
@@ -51,6 +52,19 @@ impl From<AuditError> for AppError {
     fn from(err: AuditError) -> Self {
         match err {
             AuditError::Store(store) => store.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<IntakeError> for AppError {
+    fn from(err: IntakeError) -> Self {
+        match err {
+            // Another organization's (or no) form or lead: indistinguishable from nothing.
+            IntakeError::UnknownForm | IntakeError::UnknownLead => Self::NotFound,
+            IntakeError::Store(store) => store.into(),
+            IntakeError::Audit(audit) => audit.into(),
+            IntakeError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }
     }

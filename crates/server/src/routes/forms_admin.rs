@@ -10,7 +10,6 @@ use leadvault_intake::list_forms;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{FormRow, FormsPage, render};
-use crate::routes::public_form::intake_error;
 use crate::state::AppState;
 
 pub async fn list(
@@ -25,8 +24,7 @@ pub async fn list(
         .map(ToString::to_string)
         .unwrap_or_default();
     let forms = list_forms(state.db(), signed_in.member.org_id)
-        .await
-        .map_err(intake_error)?
+        .await?
         .into_iter()
         .map(|form| FormRow {
             address: format!("{origin}/f/{}", form.id),

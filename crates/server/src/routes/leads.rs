@@ -22,7 +22,6 @@ use crate::error::AppError;
 use crate::pages::{
     AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, render, utc,
 };
-use crate::routes::public_form::intake_error;
 use crate::state::AppState;
 
 /// How far this member's access to leads reaches; a refusal (audited) for everyone else.
@@ -60,8 +59,7 @@ pub async fn list(
     let org = signed_in.member.org_id;
     let emails = member_emails(&state, &signed_in).await?;
     let leads = list_leads(state.db(), org, access, 200)
-        .await
-        .map_err(intake_error)?
+        .await?
         .into_iter()
         .map(|lead| LeadRow {
             id: lead.id.to_string(),
@@ -105,11 +103,8 @@ async fn lead_page(
         &signed_in.by(),
         Timestamp::now(),
     )
-    .await
-    .map_err(intake_error)?;
-    let definition = definition_at(state.db(), org, view.form_id, view.form_version)
-        .await
-        .map_err(intake_error)?;
+    .await?;
+    let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
     // In the form's order, with its labels; multiple choices one per line.
     let answers = definition
         .fields
@@ -129,8 +124,7 @@ async fn lead_page(
             .unwrap_or_else(|| "someone".to_owned())
     };
     let history = lead_history(state.db(), org, lead)
-        .await
-        .map_err(intake_error)?
+        .await?
         .into_iter()
         .map(|event| HistoryRow {
             at: utc(event.at),
@@ -149,8 +143,7 @@ async fn lead_page(
         .collect();
     let duplicates = if access == LeadAccess::All {
         possible_duplicates(state.db(), org, lead)
-            .await
-            .map_err(intake_error)?
+            .await?
             .iter()
             .map(ToString::to_string)
             .collect()
@@ -223,7 +216,7 @@ pub async fn change_status(
             let page = lead_page(&state, &signed_in, access, lead, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(other) => Err(intake_error(other)),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -261,7 +254,6 @@ pub async fn assign(
         &signed_in.by(),
         Timestamp::now(),
     )
-    .await
-    .map_err(intake_error)?;
+    .await?;
     Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
 }

@@ -47,20 +47,8 @@ const UTM: [&str; 5] = [
 async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
     let id = FormId::parse(id).ok_or(AppError::NotFound)?;
     find_public_form(state.db(), id)
-        .await
-        .map_err(intake_error)?
+        .await?
         .ok_or(AppError::NotFound)
-}
-
-pub(crate) fn intake_error(err: leadvault_intake::IntakeError) -> AppError {
-    use leadvault_intake::IntakeError as E;
-    match err {
-        E::UnknownForm | E::UnknownLead => AppError::NotFound,
-        E::Store(store) => store.into(),
-        E::Audit(audit) => audit.into(),
-        E::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
-        other => AppError::Internal(other.to_string()),
-    }
 }
 
 /// Who may frame this form: the organization's own sites.
@@ -290,8 +278,7 @@ pub async fn submit(
         &submission,
         now,
     )
-    .await
-    .map_err(intake_error)?;
+    .await?;
     if !notify.is_empty() {
         state.wake_mail();
     }

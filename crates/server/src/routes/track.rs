@@ -13,7 +13,6 @@ use zeroize::Zeroizing;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::pages::{TrackPage, TrackedView, render, utc};
-use crate::routes::public_form::intake_error;
 use crate::state::AppState;
 
 const NOT_FOUND: &str =
@@ -63,7 +62,7 @@ pub async fn lookup(
     state.limits().track.check(&ip)?;
     let typed: String = form.code.chars().take(64).collect();
     let found = match TrackingCode::parse(&typed) {
-        Ok(code) => track(state.db(), &code).await.map_err(intake_error)?,
+        Ok(code) => track(state.db(), &code).await?,
         Err(_) => None,
     };
     let Some(found) = found else {
