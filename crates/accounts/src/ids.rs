@@ -5,10 +5,8 @@ uuid_id!(
     UserId
 );
 
-uuid_id!(
-    /// A site (a domain an organization runs).
-    SiteId
-);
+/// Sites are named by the store's type, shared with intake.
+pub use leadvault_store::SiteId;
 
 uuid_id!(
     /// An invitation, as listed to the people who manage members (not its secret token).

@@ -3,7 +3,7 @@
 
 use leadvault_audit::{By, Chain, append};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 
 use crate::error::IntakeError;
 use crate::form::{FormDefinition, FormKind};
@@ -20,6 +20,13 @@ fn check_name(name: &str) -> Result<String, IntakeError> {
     Ok(name.to_owned())
 }
 
+/// The site a form belongs to: its leads are that site's, and only it may frame the form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormSite {
+    pub id: SiteId,
+    pub domain: String,
+}
+
 /// A form of an organization, at its current version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
@@ -27,9 +34,56 @@ pub struct Form {
     pub org_id: OrgId,
     pub name: String,
     pub kind: FormKind,
+    /// `None`: a form of the whole organization, framed by any of its sites; its leads
+    /// belong to no site, so only members who reach the whole organization see them.
+    pub site: Option<FormSite>,
     pub version: i64,
     pub published: bool,
     pub definition: FormDefinition,
+}
+
+/// What an admin writes when making or revising a form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormDraft {
+    pub name: String,
+    pub site: Option<SiteId>,
+    /// Whether the public page answers; an unpublished form's address is "not found".
+    pub published: bool,
+    pub definition: FormDefinition,
+}
+
+impl FormDraft {
+    /// A published form of the whole organization.
+    pub fn new(name: &str, definition: FormDefinition) -> Self {
+        Self {
+            name: name.to_owned(),
+            site: None,
+            published: true,
+            definition,
+        }
+    }
+
+    pub fn on_site(self, site: Option<SiteId>) -> Self {
+        Self { site, ..self }
+    }
+}
+
+/// Refuses a site that is not one of `org`'s.
+async fn check_site(tx: &mut Tx, org: OrgId, site: Option<SiteId>) -> Result<(), IntakeError> {
+    let Some(site) = site else {
+        return Ok(());
+    };
+    let found = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2")
+        .bind(site.to_string())
+        .bind(org.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(IntakeError::Invalid(
+            "choose one of your organization's sites".into(),
+        )),
+    }
 }
 
 async fn insert_version(
@@ -54,71 +108,85 @@ async fn insert_version(
     Ok(())
 }
 
-/// Creates a published form at version 1.
+/// Creates a form at version 1.
 pub async fn create_form(
     db: &Db,
     org: OrgId,
-    name: &str,
-    definition: &FormDefinition,
+    draft: &FormDraft,
     by: &By,
     now: Timestamp,
 ) -> Result<FormId, IntakeError> {
-    let name = check_name(name)?;
+    let name = check_name(&draft.name)?;
     let id = FormId::random();
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    check_site(&mut tx, org, draft.site).await?;
     sqlx::query(
-        "INSERT INTO forms (id, org_id, name, kind, current_version, published, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 1, 1, $5, $5)",
+        "INSERT INTO forms (id, org_id, site_id, name, kind, current_version, published, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $7)",
     )
     .bind(id.to_string())
     .bind(org.to_string())
+    .bind(draft.site.map(|s| s.to_string()))
     .bind(&name)
-    .bind(definition.kind.name())
+    .bind(draft.definition.kind.name())
+    .bind(i64::from(draft.published))
     .bind(now.as_unix_micros())
     .execute(&mut *tx)
     .await?;
-    insert_version(&mut tx, org, id, 1, definition, now).await?;
-    let event = by
-        .event("form.created")
-        .on("form", id)
-        .touching(&["name", "definition"]);
+    insert_version(&mut tx, org, id, 1, &draft.definition, now).await?;
+    let event = by.event("form.created").on("form", id).touching(&[
+        "name",
+        "site",
+        "published",
+        "definition",
+    ]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-/// Writes a new version of a form; submissions from now on answer it. The kind cannot
-/// change (its data policy is what earlier answers were collected under).
+/// Writes a new version of a form (name, site, publication and definition); submissions
+/// from now on answer it, and earlier leads keep theirs. The kind cannot change (its data
+/// policy is what earlier answers were collected under).
 pub async fn revise_form(
     db: &Db,
     org: OrgId,
     form: FormId,
-    definition: &FormDefinition,
+    draft: &FormDraft,
     by: &By,
     now: Timestamp,
 ) -> Result<i64, IntakeError> {
+    let name = check_name(&draft.name)?;
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let row = sqlx::query(
-        "UPDATE forms SET current_version = current_version + 1, updated_at = $1 \
-         WHERE id = $2 AND org_id = $3 RETURNING current_version, kind",
+        "UPDATE forms SET current_version = current_version + 1, updated_at = $1, name = $2, \
+         site_id = $3, published = $4 WHERE id = $5 AND org_id = $6 RETURNING current_version, kind",
     )
     .bind(now.as_unix_micros())
+    .bind(&name)
+    .bind(draft.site.map(|s| s.to_string()))
+    .bind(i64::from(draft.published))
     .bind(form.to_string())
     .bind(org.to_string())
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(IntakeError::UnknownForm)?;
     let version: i64 = row.try_get(0)?;
-    if row.try_get::<String, _>(1)? != definition.kind.name() {
+    if row.try_get::<String, _>(1)? != draft.definition.kind.name() {
         return Err(IntakeError::Invalid(
             "a form's kind cannot change; make a new form".into(),
         ));
     }
-    insert_version(&mut tx, org, form, version, definition, now).await?;
-    let event = by
-        .event("form.revised")
-        .on("form", form)
-        .touching(&["definition"]);
+    // After the form is known to be the organization's: an unknown form is not found,
+    // whatever site was asked for.
+    check_site(&mut tx, org, draft.site).await?;
+    insert_version(&mut tx, org, form, version, &draft.definition, now).await?;
+    let event = by.event("form.revised").on("form", form).touching(&[
+        "name",
+        "site",
+        "published",
+        "definition",
+    ]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(version)
@@ -129,19 +197,32 @@ fn form_from(row: &leadvault_store::sqlx::any::AnyRow) -> Result<Form, IntakeErr
     let kind = FormKind::parse(&row.try_get::<String, _>(3)?).ok_or_else(corrupt)?;
     let definition =
         FormDefinition::from_stored(&row.try_get::<String, _>(6)?).ok_or_else(corrupt)?;
+    let site = match (
+        row.try_get::<Option<String>, _>(7)?,
+        row.try_get::<Option<String>, _>(8)?,
+    ) {
+        (Some(id), Some(domain)) => Some(FormSite {
+            id: SiteId::parse(&id).ok_or_else(corrupt)?,
+            domain,
+        }),
+        _ => None,
+    };
     Ok(Form {
         id: FormId::parse(&row.try_get::<String, _>(0)?).ok_or_else(corrupt)?,
         org_id: OrgId::parse(&row.try_get::<String, _>(1)?).ok_or_else(corrupt)?,
         name: row.try_get(2)?,
         kind,
+        site,
         version: row.try_get(4)?,
         published: row.try_get::<i64, _>(5)? == 1,
         definition,
     })
 }
 
-const FORM_COLUMNS: &str = "f.id, f.org_id, f.name, f.kind, f.current_version, f.published, v.definition \
-     FROM forms f JOIN form_versions v ON v.form_id = f.id AND v.version = f.current_version";
+const FORM_COLUMNS: &str = "f.id, f.org_id, f.name, f.kind, f.current_version, f.published, \
+     v.definition, s.id, s.domain \
+     FROM forms f JOIN form_versions v ON v.form_id = f.id AND v.version = f.current_version \
+     LEFT JOIN sites s ON s.id = f.site_id";
 
 /// A form of `org` by id, at its current version.
 pub async fn find_form(db: &Db, org: OrgId, form: FormId) -> Result<Option<Form>, IntakeError> {

@@ -1,10 +1,10 @@
 //! Leads as staff see them: the field-visibility policy in one place, decryption audited in
 //! the same transaction as the read, and manual assignment.
 //!
-//! Who sees what (the web layer maps roles to [`LeadAccess`] through the capability policy):
-//! intake staff, owners and admins see every lead of the organization, all classes but
-//! `sensitive`; an attorney sees only the leads assigned to them, and of those only the
-//! `contact` and `assessment` classes. Nobody else sees leads at all.
+//! Who sees what (the web layer maps roles and scopes to [`LeadAccess`] through the
+//! capability policy): intake staff, owners and admins see every lead of the sites in their
+//! scope, all classes but `sensitive`; an attorney sees only the leads assigned to them, and
+//! of those only the `contact` and `assessment` classes. Nobody else sees leads at all.
 
 use std::collections::BTreeMap;
 
@@ -12,46 +12,15 @@ use leadvault_audit::{By, Chain, append};
 use leadvault_crypto::{decrypt_field, field_key_ref};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
 use uuid::Uuid;
 
+use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::DataClass;
 use crate::history::record_event;
 use crate::ids::{FormId, LeadId};
 use crate::submission::with_lead_context;
-
-/// How far a member's access to leads reaches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeadAccess {
-    /// Every lead of the organization (intake staff, owners, admins).
-    All,
-    /// Only leads assigned to this member (attorneys).
-    AssignedTo(Uuid),
-}
-
-impl LeadAccess {
-    /// The classes of answers this access may decrypt.
-    pub fn classes(self) -> &'static [DataClass] {
-        match self {
-            Self::All | Self::AssignedTo(_) => &[DataClass::Contact, DataClass::Assessment],
-        }
-    }
-
-    /// The one member whose assigned leads this access is limited to, as stored; `None` for
-    /// every lead. Queries bind it to `($n IS NULL OR assigned_to = $n)`.
-    fn assignee(self) -> Option<String> {
-        match self {
-            Self::All => None,
-            Self::AssignedTo(user) => Some(user.to_string()),
-        }
-    }
-
-    fn reaches(self, assigned_to: Option<&str>) -> bool {
-        self.assignee()
-            .is_none_or(|user| assigned_to == Some(user.as_str()))
-    }
-}
 
 /// A lead, decrypted as far as the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +30,8 @@ pub struct LeadView {
     pub form_version: i64,
     pub status: String,
     pub assigned_to: Option<Uuid>,
+    /// The site of the form it came through, if the form belongs to one.
+    pub site_id: Option<SiteId>,
     pub created_at: Timestamp,
     /// Answers by field key, of the classes the viewer may see.
     pub answers: BTreeMap<String, String>,
@@ -82,24 +53,25 @@ pub async fn read_lead(
     keyring: &Keyring,
     org: OrgId,
     lead: LeadId,
-    access: LeadAccess,
+    access: &LeadAccess,
     by: &By,
     now: Timestamp,
 ) -> Result<LeadView, IntakeError> {
+    let reach = access.condition("leads", 3);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let row = sqlx::query(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT form_id, form_version, status, assigned_to, created_at, meta, contact, \
-         assessment, sensitive FROM leads WHERE id = $1 AND org_id = $2",
-    )
+         assessment, sensitive, site_id FROM leads WHERE id = $1 AND org_id = $2{}",
+        reach.sql
+    )))
     .bind(lead.to_string())
-    .bind(org.to_string())
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(IntakeError::UnknownLead)?;
+    .bind(org.to_string());
+    let row = reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownLead)?;
     let assigned_to: Option<String> = row.try_get(3)?;
-    if !access.reaches(assigned_to.as_deref()) {
-        return Err(IntakeError::UnknownLead);
-    }
     let mut answers = BTreeMap::new();
     for (i, (class, _)) in CLASS_COLUMNS.iter().enumerate() {
         if !access.classes().contains(class) {
@@ -127,33 +99,40 @@ pub async fn read_lead(
         form_version: row.try_get(1)?,
         status: row.try_get(2)?,
         assigned_to: assigned_to.as_deref().and_then(|a| Uuid::try_parse(a).ok()),
+        site_id: site_of(row.try_get(9)?)?,
         created_at: Timestamp::from_unix_micros(row.try_get(4)?),
         answers,
         meta: row.try_get(5)?,
     })
 }
 
-/// Assigns a lead to a member (an attorney), recording it in the lead's history and the
-/// audit log. The caller checks that `to` is a member who may work assigned leads.
+/// Assigns a lead within `access` to a member (an attorney), recording it in the lead's
+/// history and the audit log. The caller checks that `to` is a member who may work assigned
+/// leads of the lead's site.
 pub async fn assign_lead(
     db: &Db,
     org: OrgId,
     lead: LeadId,
+    access: &LeadAccess,
     to: Uuid,
     by: &By,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
+    let reach = access.condition("leads", 5);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let changed = sqlx::query(
-        "UPDATE leads SET assigned_to = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
-    )
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE leads SET assigned_to = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
+        reach.sql
+    )))
     .bind(to.to_string())
     .bind(now.as_unix_micros())
     .bind(lead.to_string())
-    .bind(org.to_string())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .bind(org.to_string());
+    let changed = reach
+        .bind_to(query)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if changed != 1 {
         return Err(IntakeError::UnknownLead);
     }
@@ -193,28 +172,58 @@ pub struct LeadSummary {
     pub form_name: String,
     pub status: String,
     pub assigned_to: Option<Uuid>,
+    pub site_id: Option<SiteId>,
     pub created_at: Timestamp,
+}
+
+fn site_of(stored: Option<String>) -> Result<Option<SiteId>, IntakeError> {
+    stored
+        .map(|site| SiteId::parse(&site).ok_or(IntakeError::Corrupt("a lead's site")))
+        .transpose()
 }
 
 /// The organization's leads within `access`, newest first, at most `limit`.
 pub async fn list_leads(
     db: &Db,
     org: OrgId,
-    access: LeadAccess,
+    access: &LeadAccess,
     limit: i64,
 ) -> Result<Vec<LeadSummary>, IntakeError> {
-    let assigned = access.assignee();
+    summaries(db, org, access, None, limit).await
+}
+
+/// One lead within `access`, without decrypting anything.
+pub async fn lead_summary(
+    db: &Db,
+    org: OrgId,
+    lead: LeadId,
+    access: &LeadAccess,
+) -> Result<LeadSummary, IntakeError> {
+    summaries(db, org, access, Some(lead), 1)
+        .await?
+        .pop()
+        .ok_or(IntakeError::UnknownLead)
+}
+
+async fn summaries(
+    db: &Db,
+    org: OrgId,
+    access: &LeadAccess,
+    only: Option<LeadId>,
+    limit: i64,
+) -> Result<Vec<LeadSummary>, IntakeError> {
+    let reach = access.condition("l", 4);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let rows = sqlx::query(
-        "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at FROM leads l \
-         JOIN forms f ON f.id = l.form_id WHERE l.org_id = $1 \
-         AND ($2 IS NULL OR l.assigned_to = $2) ORDER BY l.created_at DESC LIMIT $3",
-    )
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at, l.site_id FROM leads l \
+         JOIN forms f ON f.id = l.form_id WHERE l.org_id = $1 AND ($3 IS NULL OR l.id = $3){} \
+         ORDER BY l.created_at DESC LIMIT $2",
+        reach.sql
+    )))
     .bind(org.to_string())
-    .bind(assigned)
     .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
+    .bind(only.map(|lead| lead.to_string()));
+    let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     rows.iter()
         .map(|row| {
@@ -226,6 +235,7 @@ pub async fn list_leads(
                 assigned_to: row
                     .try_get::<Option<String>, _>(3)?
                     .and_then(|a| Uuid::try_parse(&a).ok()),
+                site_id: site_of(row.try_get(5)?)?,
                 created_at: Timestamp::from_unix_micros(row.try_get(4)?),
             })
         })
@@ -237,7 +247,7 @@ pub async fn set_status(
     db: &Db,
     org: OrgId,
     lead: LeadId,
-    access: LeadAccess,
+    access: &LeadAccess,
     status: &str,
     by: &By,
     now: Timestamp,
@@ -245,20 +255,21 @@ pub async fn set_status(
     if !STATUSES.contains(&status) {
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
-    let assigned = access.assignee();
+    let reach = access.condition("leads", 5);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let changed = sqlx::query(
-        "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4 \
-         AND ($5 IS NULL OR assigned_to = $5)",
-    )
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
+        reach.sql
+    )))
     .bind(status)
     .bind(now.as_unix_micros())
     .bind(lead.to_string())
-    .bind(org.to_string())
-    .bind(assigned)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    .bind(org.to_string());
+    let changed = reach
+        .bind_to(query)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
     if changed != 1 {
         return Err(IntakeError::UnknownLead);
     }
@@ -272,23 +283,26 @@ pub async fn set_status(
     Ok(())
 }
 
-/// Other leads of the organization with the same e-mail address or phone number as `lead`
-/// (by blind index): the duplicate hint for intake staff.
+/// Other leads within `access` with the same e-mail address or phone number as `lead` (by
+/// blind index): the duplicate hint for intake staff.
 pub async fn possible_duplicates(
     db: &Db,
     org: OrgId,
     lead: LeadId,
+    access: &LeadAccess,
 ) -> Result<Vec<LeadId>, IntakeError> {
+    let reach = access.condition("l", 3);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let rows = sqlx::query(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT other.lead_id FROM lead_contacts mine JOIN lead_contacts other \
          ON other.org_id = mine.org_id AND other.kind = mine.kind AND other.digest = mine.digest \
-         WHERE mine.lead_id = $1 AND mine.org_id = $2 AND other.lead_id <> $1 LIMIT 20",
-    )
+         JOIN leads l ON l.id = other.lead_id \
+         WHERE mine.lead_id = $1 AND mine.org_id = $2 AND other.lead_id <> $1{} LIMIT 20",
+        reach.sql
+    )))
     .bind(lead.to_string())
-    .bind(org.to_string())
-    .fetch_all(&mut *tx)
-    .await?;
+    .bind(org.to_string());
+    let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
     tx.commit().await?;
     rows.iter()
         .map(|row| {

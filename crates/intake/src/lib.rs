@@ -6,6 +6,7 @@
 //! submission pipeline, the status behind a tracking code, and reading leads under the
 //! field-visibility policy.
 
+mod access;
 mod error;
 pub mod form;
 mod forms;
@@ -18,15 +19,16 @@ mod status;
 mod submission;
 mod tracking;
 
+pub use access::LeadAccess;
 pub use error::IntakeError;
 pub use forms::{
-    Form, create_form, definition_at, find_form, find_public_form, form_version, list_forms,
-    revise_form,
+    Form, FormDraft, FormSite, create_form, definition_at, find_form, find_public_form,
+    form_version, list_forms, revise_form,
 };
 pub use history::{LeadEvent, lead_history};
 pub use ids::{FormId, LeadId};
 pub use leads::{
-    LeadAccess, LeadSummary, LeadView, STATUSES, assign_lead, list_leads, possible_duplicates,
+    LeadSummary, LeadView, STATUSES, assign_lead, lead_summary, list_leads, possible_duplicates,
     read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;

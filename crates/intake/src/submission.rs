@@ -49,11 +49,9 @@ pub const LEAD_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
 /// The first status of every lead.
 pub const NEW: &str = "new";
 
-/// Where a submission came from: plain, never personal.
+/// Where a submission came from, besides the form's site: plain, never personal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
-    /// The domain of the page the form was on, when it is one of the organization's sites.
-    pub site: Option<String>,
     /// `utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`, as given.
     pub utm: BTreeMap<String, String>,
 }
@@ -115,7 +113,7 @@ fn meta_json(form: &Form, answers: &Answers, origin: &Origin, now: Timestamp) ->
     json!({
         "form_version": form.version,
         "submitted_at": now.rfc3339(),
-        "site": origin.site,
+        "site": form.site.as_ref().map(|site| site.domain.as_str()),
         "utm": origin.utm,
         "consent": consent,
         "answers": plain,
@@ -199,7 +197,7 @@ pub async fn submit_lead(
     sqlx::query(
         "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
          meta, contact, assessment, sensitive, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, NULL, $5, $6, $7, $8, $9, $10, $11, $11)",
+         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11)",
     )
     .bind(lead.to_string())
     .bind(org.to_string())
@@ -212,6 +210,7 @@ pub async fn submit_lead(
     .bind(sealed.remove(&DataClass::Assessment))
     .bind(sealed.remove(&DataClass::Sensitive))
     .bind(now.as_unix_micros())
+    .bind(form.site.as_ref().map(|site| site.id.to_string()))
     .execute(&mut *tx)
     .await?;
     for (kind, digest) in &digests {

@@ -61,6 +61,10 @@ pub struct FormsCreateArgs {
     /// The definition, as JSON (`-` for standard input)
     #[arg(long, value_name = "FILE")]
     pub definition: PathBuf,
+    /// The site the form belongs to (one of the organization's domains): its leads are that
+    /// site's, and only it may frame the form. Without it, the form is the organization's.
+    #[arg(long, value_name = "DOMAIN")]
+    pub site: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -4,7 +4,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
-use leadvault_accounts::Site;
 
 use crate::state::AppState;
 
@@ -17,12 +16,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub struct FrameAncestors(Vec<String>);
 
 impl FrameAncestors {
-    /// The HTTPS origins of an organization's sites.
-    pub fn sites(sites: &[Site]) -> Self {
+    /// The HTTPS origins of these site domains.
+    pub fn domains<'a>(domains: impl IntoIterator<Item = &'a str>) -> Self {
         Self(
-            sites
-                .iter()
-                .map(|site| format!("https://{}", site.domain))
+            domains
+                .into_iter()
+                .map(|domain| format!("https://{domain}"))
                 .collect(),
         )
     }
@@ -40,7 +39,7 @@ impl FrameAncestors {
     }
 }
 
-fn always() -> [(HeaderName, HeaderValue); 7] {
+fn always() -> [(HeaderName, HeaderValue); 6] {
     [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -65,12 +64,10 @@ fn always() -> [(HeaderName, HeaderValue); 7] {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ),
-        (
-            HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("same-origin"),
-        ),
     ]
 }
+
+const CROSS_ORIGIN_RESOURCE_POLICY: &str = "cross-origin-resource-policy";
 
 pub async fn security_headers(
     State(state): State<AppState>,
@@ -88,7 +85,8 @@ pub async fn security_headers(
 }
 
 /// Sets every security header: the fixed ones, HSTS over HTTPS, `no-store` unless the
-/// handler chose a cache policy, and framing as `frame` allows (by default, none).
+/// handler chose a cache policy, same-origin resources unless the handler chose otherwise,
+/// and framing as `frame` allows (by default, none).
 fn apply(headers: &mut HeaderMap, https: bool, frame: Option<&FrameAncestors>) {
     for (name, value) in always() {
         headers.insert(name, value);
@@ -106,6 +104,13 @@ fn apply(headers: &mut HeaderMap, https: bool, frame: Option<&FrameAncestors>) {
             HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         );
     }
+    // Nothing is for other sites to load, unless a handler said so (the embed script).
+    if !headers.contains_key(CROSS_ORIGIN_RESOURCE_POLICY) {
+        headers.insert(
+            HeaderName::from_static(CROSS_ORIGIN_RESOURCE_POLICY),
+            HeaderValue::from_static("same-origin"),
+        );
+    }
     // Pages may show personal data: nothing is cached unless a handler said otherwise.
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -115,16 +120,6 @@ fn apply(headers: &mut HeaderMap, https: bool, frame: Option<&FrameAncestors>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use leadvault_accounts::{SiteDomain, SiteId};
-    use leadvault_store::Timestamp;
-
-    fn site(domain: &str) -> Site {
-        Site {
-            id: SiteId::random(),
-            domain: SiteDomain::parse(domain).expect("domain"),
-            created_at: Timestamp::from_unix_micros(0),
-        }
-    }
 
     fn csp(headers: &HeaderMap) -> &str {
         headers[header::CONTENT_SECURITY_POLICY]
@@ -144,7 +139,7 @@ mod tests {
     #[test]
     fn an_embeddable_page_may_be_framed_by_the_organizations_sites_only() {
         let mut headers = HeaderMap::new();
-        let frame = FrameAncestors::sites(&[site("lima.law"), site("www.lima.law")]);
+        let frame = FrameAncestors::domains(["lima.law", "www.lima.law"]);
         apply(&mut headers, true, Some(&frame));
         let policy = csp(&headers);
         assert!(
@@ -160,7 +155,7 @@ mod tests {
 
         // An organization without sites: an embeddable page still frames nowhere.
         let mut headers = HeaderMap::new();
-        apply(&mut headers, false, Some(&FrameAncestors::sites(&[])));
+        apply(&mut headers, false, Some(&FrameAncestors::domains([])));
         assert!(csp(&headers).contains("frame-ancestors 'none'"));
     }
 }

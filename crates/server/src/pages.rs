@@ -287,6 +287,8 @@ pub struct FieldView {
     pub consent_text: Option<String>,
     /// When the field only applies, said in words (the page works without JavaScript).
     pub condition: Option<String>,
+    /// The same condition for the page's script: (the other field's key, the value).
+    pub show_when: Option<(String, String)>,
     pub error: Option<String>,
 }
 
@@ -335,8 +337,12 @@ pub struct FormRow {
     pub kind: String,
     pub version: i64,
     pub fields: usize,
+    /// The site it belongs to, or "all sites".
+    pub site: String,
     /// Where people fill it in.
     pub address: String,
+    /// The tag that embeds it on the firm's site.
+    pub embed: String,
 }
 
 #[derive(Template)]

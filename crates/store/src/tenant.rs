@@ -33,6 +33,13 @@ impl fmt::Display for OrgId {
     }
 }
 
+crate::uuid_id!(
+    /// A site (a domain an organization runs): the part of a tenant a membership, a form and
+    /// its leads can be narrowed to. Defined here beside [`OrgId`] so that accounts (which
+    /// manage sites) and intake (whose forms and leads belong to one) name it with one type.
+    SiteId
+);
+
 /// Which organizations' rows a transaction may see and write.
 ///
 /// On PostgreSQL this sets `leadvault.org_id` for the transaction; the row-level security

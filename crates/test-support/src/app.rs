@@ -7,11 +7,14 @@ use leadvault_config::PublicUrl;
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, SmtpUrl, deliver_until};
-use leadvault_server::{AppState, ConnectionLimits, WebOptions, router, serve};
+use leadvault_server::{
+    AppState, ConnectionLimits, ReloadableCert, WebOptions, router, serve, tls_acceptor,
+};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 
+use crate::certs::TestCert;
 use crate::db::TestDb;
 
 /// The real application, served over real HTTP on a random loopback port.
@@ -42,6 +45,7 @@ pub struct TestAppBuilder {
     trusted_proxies: Vec<leadvault_config::IpRange>,
     smtp_url: Option<String>,
     form_min_fill: Duration,
+    tls: Option<TestCert>,
 }
 
 impl TestAppBuilder {
@@ -76,6 +80,14 @@ impl TestAppBuilder {
     /// Send e-mail through this SMTP server (see [`crate::SmtpSink`]).
     pub fn mail(mut self, smtp_url: String) -> Self {
         self.smtp_url = Some(smtp_url);
+        self
+    }
+
+    /// Serve HTTPS itself, with this certificate (browser tests, which need a secure
+    /// origin to frame a form from another secure origin).
+    pub fn tls(mut self, cert: TestCert) -> Self {
+        self.tls = Some(cert);
+        self.https = true;
         self
     }
 
@@ -170,9 +182,13 @@ impl TestAppBuilder {
             wake,
         );
         let (stop, stopped) = oneshot::channel::<()>();
+        let tls = self.tls.as_ref().map(|cert| {
+            tls_acceptor(ReloadableCert::load(&cert.cert, &cert.key).expect("certificate"))
+                .expect("TLS acceptor")
+        });
         tokio::spawn(serve(
             listener,
-            None,
+            tls,
             router(state),
             async move {
                 let _ = stopped.await;
@@ -209,6 +225,7 @@ impl TestApp {
             trusted_proxies: Vec::new(),
             smtp_url: None,
             form_min_fill: Duration::ZERO,
+            tls: None,
         }
     }
 

@@ -1,11 +1,14 @@
 //! Shared fixtures for Leadvault's integration tests.
 //!
+//! - Sites, forms and leads to start intake tests from (`TestApp::site`, `form`, `lead`).
 //! - [`TestDb`]: a fresh database per test on either engine (a temporary SQLite file, or a
 //!   new PostgreSQL database, dropped afterwards), so tests run in parallel without sharing
 //!   state.
 //! - [`TestApp`]: the real router, served on a random loopback port over a [`TestDb`].
 //! - [`on_both_engines!`]: writes one test body once and runs it on SQLite and PostgreSQL.
 //! - [`Browser`] and [`TestPerson`]: signing in as a browser does, with people to sign in as.
+//! - [`Chromium`]: headless Chromium through WebDriver, with host names mapped to test
+//!   servers ([`serve_site_page`] plays a firm's own site).
 //! - [`TcpProxy`]: a link to the database that a test can cut and restore.
 //! - [`LeadvaultProcess`]: the real binary, run as an operator would.
 //! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
@@ -15,11 +18,14 @@ mod app;
 mod audit;
 mod browser;
 mod certs;
+mod chromium;
 mod db;
+mod intake;
 mod people;
 mod postgres;
 mod process;
 mod proxy;
+mod site;
 mod smtp;
 mod softhsm;
 mod throwaway;
@@ -28,6 +34,7 @@ pub use app::{TestApp, TestAppBuilder};
 pub use audit::AuditRow;
 pub use browser::{Browser, Page};
 pub use certs::TestCert;
+pub use chromium::{Chromium, Element};
 pub use db::TestDb;
 pub use leadvault_store::Engine;
 pub use people::{Enrolled, TEST_PASSWORD, TestPerson, fixture, next_code};
@@ -36,6 +43,7 @@ pub use postgres::{
 };
 pub use process::{Finished, LeadvaultProcess, run_leadvault};
 pub use proxy::TcpProxy;
+pub use site::serve_site_page;
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
 

@@ -3,10 +3,11 @@
 
 use std::io::Read;
 
+use leadvault_accounts::{SiteDomain, SiteId, list_sites};
 use leadvault_audit::{Actor, By};
 use leadvault_intake::form::FormDefinition;
-use leadvault_intake::{create_form, list_forms};
-use leadvault_store::{OrgId, Timestamp};
+use leadvault_intake::{FormDraft, create_form, list_forms};
+use leadvault_store::{Db, OrgId, Timestamp};
 
 use crate::cli::{FormsCommand, FormsCreateArgs, FormsListArgs};
 use crate::error::CliError;
@@ -52,17 +53,44 @@ async fn create(args: FormsCreateArgs) -> Result<(), CliError> {
     logging::init(&config)?;
     let (db, _) = setup::open_database(&config).await?;
     let by = By::new(OPERATOR, None);
-    let made = create_form(&db, org, &args.name, &definition, &by, Timestamp::now()).await;
+    let made = async {
+        let site = match &args.site {
+            Some(domain) => Some(site_named(&db, org, domain).await?),
+            None => None,
+        };
+        let draft = FormDraft::new(&args.name, definition).on_site(site);
+        create_form(&db, org, &draft, &by, Timestamp::now())
+            .await
+            .map_err(|e| match e {
+                // The organization does not exist (the foreign key refused the form).
+                leadvault_intake::IntakeError::Store(_) => {
+                    CliError::Invalid(format!("no organization {org}"))
+                }
+                other => intake_error(other),
+            })
+    }
+    .await;
     db.close().await;
-    let id = made.map_err(|e| match e {
-        // The organization does not exist (the foreign key refused the form).
-        leadvault_intake::IntakeError::Store(_) => {
-            CliError::Invalid(format!("no organization {org}"))
-        }
-        other => intake_error(other),
-    })?;
+    let id = made?;
     println!("Created form {id}: /f/{id}");
     Ok(())
+}
+
+/// The id of `org`'s site with this domain.
+async fn site_named(db: &Db, org: OrgId, domain: &str) -> Result<SiteId, CliError> {
+    let wanted =
+        SiteDomain::parse(domain).map_err(|e| CliError::Invalid(format!("`{domain}`: {e}")))?;
+    list_sites(db, org)
+        .await
+        .map_err(|e| CliError::Invalid(e.to_string()))?
+        .into_iter()
+        .find(|site| site.domain == wanted)
+        .map(|site| site.id)
+        .ok_or_else(|| {
+            CliError::Invalid(format!(
+                "{wanted} is not a site of organization {org}; add it on the Sites page first"
+            ))
+        })
 }
 
 async fn list(args: FormsListArgs) -> Result<(), CliError> {
@@ -74,11 +102,14 @@ async fn list(args: FormsListArgs) -> Result<(), CliError> {
     db.close().await;
     for form in forms.map_err(intake_error)? {
         println!(
-            "{}  {}  {} v{}  /f/{}",
+            "{}  {}  {} v{}  {}  /f/{}",
             form.id,
             form.kind.name(),
             form.name,
             form.version,
+            form.site
+                .as_ref()
+                .map_or("(all sites)", |site| site.domain.as_str()),
             form.id
         );
     }

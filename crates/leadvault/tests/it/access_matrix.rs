@@ -91,6 +91,8 @@ fn table() -> Vec<Entry> {
         e("GET", "/healthz", None, Public(Status(200))),
         e("GET", "/readyz", None, Public(Status(200))),
         e("GET", "/static/app.css", None, Public(Status(200))),
+        e("GET", "/static/form.js", None, Public(Status(200))),
+        e("GET", "/embed.js", None, Public(Status(200))),
         e("GET", "/setup", None, Public(Status(404))),
         e("POST", "/setup", AnonymousForm(&[]), Public(Status(404))),
         e(
@@ -336,31 +338,13 @@ async fn bystander(app: &TestApp, org: OrgId) -> UserId {
 /// A fresh lead of `org`, assigned to its attorney when it has one (so that an attorney's
 /// own organization's lead is theirs, and another organization's is not).
 async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
-    use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
-    let definition = FormDefinition::from_json(
-        r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
-    )
-    .unwrap();
-    let now = Timestamp::now();
-    let form_id = leadvault_intake::create_form(&app.db, org, "Form", &definition, &fixture(), now)
-        .await
-        .unwrap();
-    let form = leadvault_intake::find_form(&app.db, org, form_id)
-        .await
-        .unwrap()
-        .unwrap();
-    let sent: Submitted = [("name".to_owned(), vec!["N".to_owned()])].into();
-    let answers = check_answers(&form.definition, &sent, false).unwrap();
-    let receipt = leadvault_intake::submit_lead(
-        &app.db,
-        &app.keyring,
-        &form,
-        &answers,
-        &Default::default(),
-        now,
-    )
-    .await
-    .unwrap();
+    let form = app
+        .form(
+            org,
+            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
+        )
+        .await;
+    let lead = app.lead(&form, &[("name", "N")]).await;
     let attorney: Option<String> = sqlx::query_scalar(
         "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'attorney'",
     )
@@ -371,11 +355,12 @@ async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
     if let Some(attorney) = attorney {
         let by = leadvault_test_support::fixture();
         let to = uuid::Uuid::try_parse(&attorney).unwrap();
-        leadvault_intake::assign_lead(&app.db, org, receipt.lead_id, to, &by, now)
+        let all = leadvault_intake::LeadAccess::all();
+        leadvault_intake::assign_lead(&app.db, org, lead, &all, to, &by, Timestamp::now())
             .await
             .unwrap();
     }
-    receipt.lead_id
+    lead
 }
 
 /// The id an `{id}` route gets: a fresh object, so a request that succeeds leaves the next

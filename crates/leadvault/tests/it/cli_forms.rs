@@ -1,6 +1,7 @@
 //! `leadvault forms …`: creating a form from a JSON definition, and listing forms.
 
-use leadvault_test_support::run_leadvault;
+use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp};
+use leadvault_test_support::{fixture, run_leadvault};
 
 use crate::{leadvault, leadvault_bin};
 
@@ -73,7 +74,54 @@ async fn a_form_is_created_from_its_definition_and_listed() {
 
     let out = leadvault(d, &["forms", "list", "--org", &org]).await;
     assert!(
-        out.stdout.contains(&id) && out.stdout.contains("consultation  Free consultation v1"),
+        out.stdout.contains(&id)
+            && out
+                .stdout
+                .contains("consultation  Free consultation v1  (all sites)"),
+        "{}",
+        out.stdout
+    );
+
+    // A form of one site: the domain must be one of the organization's sites.
+    let with_site = [
+        "forms",
+        "create",
+        "--org",
+        &org,
+        "--name",
+        "Visas",
+        "--definition",
+        "form.json",
+        "--site",
+        "https://visas.lima.law/contact",
+    ];
+    let out = leadvault(d, &with_site).await;
+    assert!(
+        !out.status.success()
+            && out
+                .stderr
+                .contains("visas.lima.law is not a site of organization"),
+        "{}",
+        out.stderr
+    );
+    let db = Db::connect(
+        &DatabaseUrl::sqlite_file(&d.join("data/leadvault.db")),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let org_id = leadvault_accounts::OrgId::parse(&org).unwrap();
+    let domain = leadvault_accounts::SiteDomain::parse("visas.lima.law").unwrap();
+    leadvault_accounts::add_site(&db, org_id, &domain, &fixture(), Timestamp::now())
+        .await
+        .unwrap();
+    db.close().await;
+    let out = leadvault(d, &with_site).await;
+    assert!(out.status.success(), "{}", out.stderr);
+    let out = leadvault(d, &["forms", "list", "--org", &org]).await;
+    assert!(
+        out.stdout.contains("Visas v1  visas.lima.law")
+            && out.stdout.contains("Free consultation v1  (all sites)"),
         "{}",
         out.stdout
     );

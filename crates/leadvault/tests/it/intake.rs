@@ -6,7 +6,7 @@ use leadvault_accounts::{Role, Scope};
 use leadvault_audit::{Actor, By, Chain};
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
-    Form, IntakeError, LeadAccess, Origin, Submission, TrackingCode, assign_lead, create_form,
+    Form, FormDraft, IntakeError, LeadAccess, Origin, Submission, TrackingCode, assign_lead,
     find_public_form, read_lead, revise_form, submit_lead, track,
 };
 use leadvault_store::{Engine, TenantScope, Timestamp, sqlx};
@@ -23,18 +23,14 @@ const CONSULTATION: &str = r#"{"kind": "consultation", "fields": [
 ]}"#;
 
 async fn consultation_form(app: &TestApp, owner: &TestPerson) -> Form {
-    let definition = FormDefinition::from_json(CONSULTATION).unwrap();
-    let id = create_form(
-        &app.db,
-        owner.org_id,
-        "Free consultation",
-        &definition,
-        &fixture(),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    find_public_form(&app.db, id).await.unwrap().unwrap()
+    let site = app.site(owner.org_id, "www.lima.law").await;
+    app.form_on(owner.org_id, Some(site), CONSULTATION).await
+}
+
+/// `form` as it is, with this definition.
+fn draft(form: &Form, definition: &str) -> FormDraft {
+    FormDraft::new(&form.name, FormDefinition::from_json(definition).unwrap())
+        .on_site(form.site.as_ref().map(|site| site.id))
 }
 
 fn answers(form: &Form, email: &str, story: &str) -> leadvault_intake::form::Answers {
@@ -58,7 +54,7 @@ on_both_engines! {
         let ana = app.owner("ana@lima.law").await;
         let form = consultation_form(&app, &ana).await;
         let story = "Custody of my two daughters; hearing set for 2026-12-01 in Case 3:26-fl-00412.";
-        let origin = Origin { site: Some("www.lima.law".into()), utm: [("utm_source".to_owned(), "newsletter".to_owned())].into() };
+        let origin = Origin { utm: [("utm_source".to_owned(), "newsletter".to_owned())].into() };
         let receipt = submit_lead(&app.db, &app.keyring, &form, &answers(&form, "marisol@example.com", story), &Submission { origin: origin.clone(), ..Default::default() }, Timestamp::now())
             .await
             .unwrap();
@@ -116,18 +112,18 @@ on_both_engines! {
             .unwrap();
         let (org, lead) = (ana.org_id, receipt.lead_id);
         let intake_by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
-        let seen = read_lead(&app.db, &app.keyring, org, lead, LeadAccess::All, &intake_by, Timestamp::now()).await.unwrap();
+        let seen = read_lead(&app.db, &app.keyring, org, lead, &LeadAccess::all(), &intake_by, Timestamp::now()).await.unwrap();
         assert_eq!(seen.answers.get("name").map(String::as_str), Some("Marisol Quintana"));
         assert_eq!(seen.answers.get("story").map(String::as_str), Some("Divorce."));
         assert!(!seen.answers.contains_key("agree"), "meta is not an answer class to decrypt");
 
         // An attorney sees nothing until the lead is theirs.
-        let attorney = LeadAccess::AssignedTo(cy.user_id.as_uuid());
+        let attorney = LeadAccess::assigned_to(cy.user_id.as_uuid());
         let cy_by = By::new(Actor::Member(cy.user_id.as_uuid()), None);
-        let refused = read_lead(&app.db, &app.keyring, org, lead, attorney, &cy_by, Timestamp::now()).await;
+        let refused = read_lead(&app.db, &app.keyring, org, lead, &attorney, &cy_by, Timestamp::now()).await;
         assert!(matches!(refused, Err(IntakeError::UnknownLead)));
-        assign_lead(&app.db, org, lead, cy.user_id.as_uuid(), &intake_by, Timestamp::now()).await.unwrap();
-        let theirs = read_lead(&app.db, &app.keyring, org, lead, attorney, &cy_by, Timestamp::now()).await.unwrap();
+        assign_lead(&app.db, org, lead, &LeadAccess::all(), cy.user_id.as_uuid(), &intake_by, Timestamp::now()).await.unwrap();
+        let theirs = read_lead(&app.db, &app.keyring, org, lead, &attorney, &cy_by, Timestamp::now()).await.unwrap();
         assert_eq!(theirs.assigned_to, Some(cy.user_id.as_uuid()));
         assert_eq!(theirs.answers.len(), 5);
 
@@ -135,7 +131,7 @@ on_both_engines! {
         let bo = app.owner("bo@nyx.law").await;
         let bo_by = By::new(Actor::Member(bo.user_id.as_uuid()), None);
         assert!(matches!(
-            read_lead(&app.db, &app.keyring, bo.org_id, lead, LeadAccess::All, &bo_by, Timestamp::now()).await,
+            read_lead(&app.db, &app.keyring, bo.org_id, lead, &LeadAccess::all(), &bo_by, Timestamp::now()).await,
             Err(IntakeError::UnknownLead)
         ));
 
@@ -168,7 +164,7 @@ on_both_engines! {
             .await
             .unwrap();
         let revised = CONSULTATION.replace("\"Immigration\"", "\"Immigration\", \"Criminal\"");
-        let version = revise_form(&app.db, ana.org_id, form.id, &FormDefinition::from_json(&revised).unwrap(), &fixture(), Timestamp::now())
+        let version = revise_form(&app.db, ana.org_id, form.id, &draft(&form, &revised), &fixture(), Timestamp::now())
             .await
             .unwrap();
         assert_eq!(version, 2);
@@ -176,14 +172,14 @@ on_both_engines! {
         assert_eq!(current.version, 2);
         assert!(current.definition.field("area").unwrap().choices.contains(&"Criminal".to_owned()));
         let work_order = CONSULTATION.replace("\"consultation\"", "\"work_order\"");
-        let changed_kind = revise_form(&app.db, ana.org_id, form.id, &FormDefinition::from_json(&work_order).unwrap(), &fixture(), Timestamp::now()).await;
+        let changed_kind = revise_form(&app.db, ana.org_id, form.id, &draft(&form, &work_order), &fixture(), Timestamp::now()).await;
         assert!(matches!(changed_kind, Err(IntakeError::Invalid(_))));
         let bo = app.owner("bo@nyx.law").await;
-        let foreign = revise_form(&app.db, bo.org_id, form.id, &current.definition, &fixture(), Timestamp::now()).await;
+        let foreign = revise_form(&app.db, bo.org_id, form.id, &draft(&current, CONSULTATION), &fixture(), Timestamp::now()).await;
         assert!(matches!(foreign, Err(IntakeError::UnknownForm)));
         assert_eq!(app.audited(Chain::Org(ana.org_id), "form.revised").await.len(), 1);
         let by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
-        let lead = read_lead(&app.db, &app.keyring, ana.org_id, earlier.lead_id, LeadAccess::All, &by, Timestamp::now()).await.unwrap();
+        let lead = read_lead(&app.db, &app.keyring, ana.org_id, earlier.lead_id, &LeadAccess::all(), &by, Timestamp::now()).await.unwrap();
         assert_eq!(lead.form_version, 1, "a lead keeps the version it answered");
     }
 }

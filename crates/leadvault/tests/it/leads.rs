@@ -1,13 +1,11 @@
 //! Leads for staff over HTTP: the list shows no personal data, opening a lead decrypts what
 //! the reader's role allows and is audited, status and assignment change with history, and
-//! the person who sent it sees the new status at `/track`.
+//! the person who sent it sees the new status at `/track`. A membership scoped to sites
+//! reaches the leads of those sites only.
 
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::Chain;
-use leadvault_intake::create_form;
-use leadvault_intake::form::FormDefinition;
-use leadvault_store::Timestamp;
-use leadvault_test_support::{TestApp, fixture, on_both_engines};
+use leadvault_test_support::{Page, TestApp, on_both_engines};
 
 const FORM: &str = r#"{"kind": "consultation", "fields": [
     {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
@@ -23,9 +21,7 @@ on_both_engines! {
         let cy = app.member(&ana, "cy@lima.law", Role::Intake, Scope::Organization).await;
         let dee = app.member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization).await;
         let eve = app.member(&ana, "eve@lima.law", Role::Analyst, Scope::Organization).await;
-        let form = create_form(&app.db, ana.org_id, "Free consultation", &FormDefinition::from_json(FORM).unwrap(), &fixture(), Timestamp::now())
-            .await
-            .unwrap();
+        let form = app.form(ana.org_id, FORM).await.id;
 
         let mut visitor = app.browser();
         let page = visitor.get(&format!("/f/{form}")).await;
@@ -94,5 +90,100 @@ on_both_engines! {
         assert!(readers.contains(&format!("member:{}", dee.user_id).as_str()));
         assert!(reads.iter().all(|r| r.fields == "area,email,name" || r.fields == "email,name"), "{reads:?}");
         assert_eq!(app.audited(Chain::Org(ana.org_id), "lead.status_changed").await.len(), 1);
+    }
+}
+
+/// The lead ids a `/leads` page links to.
+fn listed_leads(page: &Page) -> Vec<String> {
+    page.html
+        .split("href=\"/leads/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+on_both_engines! {
+    async fn a_membership_scoped_to_a_site_reaches_that_sites_leads_only(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let family = app.site(ana.org_id, "www.lima.law").await;
+        let immigration = app.site(ana.org_id, "visas.lima.law").await;
+        let family_form = app.form_on(ana.org_id, Some(family), FORM).await;
+        let visa_form = app.form_on(ana.org_id, Some(immigration), FORM).await;
+        let firm_form = app.form(ana.org_id, FORM).await;
+        let answers = [("name", "Marisol Quintana"), ("agree", "yes")];
+        let family_lead = app.lead(&family_form, &answers).await.to_string();
+        let visa_lead = app.lead(&visa_form, &answers).await.to_string();
+        let firm_lead = app.lead(&firm_form, &answers).await.to_string();
+
+        let cy = app.member(&ana, "cy@lima.law", Role::Intake, Scope::Sites([family].into())).await;
+        let dee = app.member(&ana, "dee@lima.law", Role::Attorney, Scope::Sites([immigration].into())).await;
+        let fay = app.member(&ana, "fay@lima.law", Role::Attorney, Scope::Organization).await;
+
+        // The owner reaches the whole organization; cy, the family site's leads only.
+        let (mut owner, _) = app.signed_in(&ana).await;
+        let mut everything = listed_leads(&owner.get("/leads").await);
+        everything.sort();
+        let mut expected = vec![family_lead.clone(), visa_lead.clone(), firm_lead.clone()];
+        expected.sort();
+        assert_eq!(everything, expected);
+        let (mut cy_browser, _) = app.signed_in(&cy).await;
+        assert_eq!(listed_leads(&cy_browser.get("/leads").await), vec![family_lead.clone()]);
+        for other in [&visa_lead, &firm_lead] {
+            let path = format!("/leads/{other}");
+            assert_eq!(cy_browser.get(&path).await.status, 404, "a lead of another site, or of none");
+        }
+
+        // Out of reach is not found for changes too, and nothing changes.
+        let page = cy_browser.get(&format!("/leads/{family_lead}")).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        let moved = cy_browser.submit(&page, &format!("/leads/{visa_lead}/status"), &[("status", "closed")]).await;
+        assert_eq!(moved.status, 404);
+        let given = cy_browser.submit(&page, &format!("/leads/{visa_lead}/assign"), &[("attorney", &fay.user_id.to_string())]).await;
+        assert_eq!(given.status, 404);
+        let statuses: Vec<String> = leadvault_store::sqlx::query_scalar("SELECT status FROM leads WHERE assigned_to IS NULL")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(statuses, vec!["new"; 3]);
+
+        // Only an attorney who could read the lead may be given it.
+        assert!(page.html.contains("fay@lima.law") && !page.html.contains("dee@lima.law"), "{}", page.html);
+        let path = format!("/leads/{family_lead}");
+        let to_dee = cy_browser.submit(&page, &format!("{path}/assign"), &[("attorney", &dee.user_id.to_string())]).await;
+        assert_eq!(to_dee.status, 404, "dee works the immigration site only");
+        let to_fay = cy_browser.submit(&page, &format!("{path}/assign"), &[("attorney", &fay.user_id.to_string())]).await;
+        assert_eq!(to_fay.location(), Some(path.as_str()));
+        let (mut fay_browser, _) = app.signed_in(&fay).await;
+        assert_eq!(listed_leads(&fay_browser.get("/leads").await), vec![family_lead.clone()]);
+
+        // A lead keeps the site of the form it came through, in its row and its meta data.
+        let meta: String = leadvault_store::sqlx::query_scalar("SELECT meta FROM leads WHERE id = $1")
+            .bind(&visa_lead)
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+        assert!(meta.contains("\"site\":\"visas.lima.law\""), "{meta}");
+    }
+}
+
+on_both_engines! {
+    async fn a_sites_form_may_be_framed_by_that_site_only(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let family = app.site(ana.org_id, "www.lima.law").await;
+        app.site(ana.org_id, "visas.lima.law").await;
+        let family_form = app.form_on(ana.org_id, Some(family), FORM).await;
+        let firm_form = app.form(ana.org_id, FORM).await;
+        let csp = |page: &Page| page.headers["content-security-policy"].to_str().unwrap().to_owned();
+
+        let mut visitor = app.browser();
+        let own = csp(&visitor.get(&format!("/f/{}", family_form.id)).await);
+        assert!(own.contains("frame-ancestors https://www.lima.law;"), "{own}");
+        let firm = csp(&visitor.get(&format!("/f/{}", firm_form.id)).await);
+        assert!(
+            firm.contains("https://www.lima.law") && firm.contains("https://visas.lima.law"),
+            "a form of the whole firm may be framed by each of its sites: {firm}"
+        );
     }
 }

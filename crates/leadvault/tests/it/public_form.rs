@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use leadvault_accounts::SiteDomain;
 use leadvault_intake::form::FormDefinition;
-use leadvault_intake::{FormId, create_form};
+use leadvault_intake::{FormDraft, FormId, create_form};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp, sqlx};
 use leadvault_test_support::{
     Browser, LeadvaultProcess, Page, TestApp, TestPerson, fixture, on_both_engines,
@@ -24,27 +23,9 @@ const SSN: &str = "512-43-8876";
 
 async fn form_of(app: &TestApp) -> (TestPerson, FormId) {
     let ana = app.owner("ana@lima.law").await;
-    leadvault_accounts::add_site(
-        &app.db,
-        ana.org_id,
-        &SiteDomain::parse("www.lima.law").unwrap(),
-        &fixture(),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    let definition = FormDefinition::from_json(FORM).unwrap();
-    let form = create_form(
-        &app.db,
-        ana.org_id,
-        "Free consultation",
-        &definition,
-        &fixture(),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
-    (ana, form)
+    app.site(ana.org_id, "www.lima.law").await;
+    let form = app.form(ana.org_id, FORM).await;
+    (ana, form.id)
 }
 
 async fn send(
@@ -222,16 +203,13 @@ async fn a_rejected_value_is_never_logged_or_stored() {
     )
     .await
     .unwrap();
-    let form = create_form(
-        &db,
-        owner.org_id,
+    let draft = FormDraft::new(
         "Free consultation",
-        &FormDefinition::from_json(FORM).unwrap(),
-        &fixture(),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+        FormDefinition::from_json(FORM).unwrap(),
+    );
+    let form = create_form(&db, owner.org_id, &draft, &fixture(), Timestamp::now())
+        .await
+        .unwrap();
 
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/f/{form}");
@@ -312,8 +290,16 @@ on_both_engines! {
         let (mut browser, _) = app.signed_in(&owner).await;
         let page = browser.get("/forms").await;
         assert_eq!(page.status, 200, "{}", page.html);
-        assert!(page.html.contains("<td>Free consultation</td><td>consultation</td><td>1</td><td>5</td>"), "{}", page.html);
+        assert!(page.html.contains("<td>Free consultation</td><td>consultation</td><td>all sites</td><td>1</td><td>5</td>"), "{}", page.html);
         assert!(page.html.contains(&format!("/f/{form}</code>")), "{}", page.html);
+        let tag = format!("&#60;script src=&#34;/embed.js&#34; data-form=&#34;{form}&#34; async&#62;&#60;/script&#62;");
+        assert!(page.html.contains(&tag), "the embed tag, shown as text: {}", page.html);
+        let script = browser.get("/embed.js").await;
+        assert_eq!(script.status, 200);
+        assert!(script.headers["content-type"].to_str().unwrap().starts_with("text/javascript"));
+        assert!(script.html.contains("/f/"), "{}", script.html);
+        assert_eq!(script.headers["cross-origin-resource-policy"], "cross-origin", "other sites load it");
+        assert_eq!(page.headers["cross-origin-resource-policy"], "same-origin", "and nothing else");
         let home = browser.get("/").await;
         assert!(home.html.contains("href=\"/forms\""));
     }

@@ -1,5 +1,5 @@
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderName, header};
 use axum::response::{Html, IntoResponse};
 use leadvault_accounts::{Capability, owner_exists};
 
@@ -38,4 +38,29 @@ pub async fn stylesheet() -> impl IntoResponse {
         ],
         include_str!("../../static/app.css"),
     )
+}
+
+/// A script, with its type and a cache lifetime (the files are part of the binary).
+fn javascript(source: &'static str, resource_policy: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (
+                HeaderName::from_static("cross-origin-resource-policy"),
+                resource_policy,
+            ),
+        ],
+        source,
+    )
+}
+
+/// The public form's own script: inline errors, conditional questions, its height.
+pub async fn form_script() -> impl IntoResponse {
+    javascript(include_str!("../../static/form.js"), "same-origin")
+}
+
+/// The embed script a firm puts on its site: the one resource other sites load.
+pub async fn embed_script() -> impl IntoResponse {
+    javascript(include_str!("../../static/embed.js"), "cross-origin")
 }

@@ -1,5 +1,5 @@
 //! `GET /forms`: the organization's intake forms for owners and admins, each with its public
-//! address and the snippet that embeds it. (Forms are made with `leadvault forms create`
+//! address and the tag that embeds it on the form's site. (Forms are made with `leadvault forms create`
 //! until the form builder exists.)
 
 use axum::extract::State;
@@ -28,6 +28,13 @@ pub async fn list(
         .into_iter()
         .map(|form| FormRow {
             address: format!("{origin}/f/{}", form.id),
+            embed: format!(
+                "<script src=\"{origin}/embed.js\" data-form=\"{}\" async></script>",
+                form.id
+            ),
+            site: form
+                .site
+                .map_or_else(|| "all sites".to_owned(), |site| site.domain),
             name: form.name,
             kind: form.kind.name().replace('_', " "),
             version: form.version,

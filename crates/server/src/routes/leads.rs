@@ -9,10 +9,10 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{Capability, Role, list_members};
+use leadvault_accounts::{Capability, MemberSummary, Role, Scope, SiteId, list_members};
 use leadvault_intake::{
-    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, list_leads,
-    possible_duplicates, read_lead, set_status,
+    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, lead_summary,
+    list_leads, possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -24,15 +24,21 @@ use crate::pages::{
 };
 use crate::state::AppState;
 
-/// How far this member's access to leads reaches; a refusal (audited) for everyone else.
+/// How far this member's access to leads reaches (their role, then their sites); a refusal
+/// (audited) for everyone else.
 async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
-    if signed_in.member.may(Capability::WorkAllLeads) {
-        Ok(LeadAccess::All)
-    } else if signed_in.member.may(Capability::WorkAssignedLeads) {
-        Ok(LeadAccess::AssignedTo(signed_in.member.user_id.as_uuid()))
+    let member = &signed_in.member;
+    let access = if member.may(Capability::WorkAllLeads) {
+        LeadAccess::all()
+    } else if member.may(Capability::WorkAssignedLeads) {
+        LeadAccess::assigned_to(member.user_id.as_uuid())
     } else {
-        Err(signed_in.refuse(state, "work_leads").await)
-    }
+        return Err(signed_in.refuse(state, "work_leads").await);
+    };
+    Ok(match &member.scope {
+        Scope::Organization => access,
+        Scope::Sites(sites) => access.on_sites(sites.iter().copied()),
+    })
 }
 
 fn lead_id(text: &str) -> Result<LeadId, AppError> {
@@ -58,7 +64,7 @@ pub async fn list(
     let access = access(&state, &signed_in).await?;
     let org = signed_in.member.org_id;
     let emails = member_emails(&state, &signed_in).await?;
-    let leads = list_leads(state.db(), org, access, 200)
+    let leads = list_leads(state.db(), org, &access, 200)
         .await?
         .into_iter()
         .map(|lead| LeadRow {
@@ -81,7 +87,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let page = lead_page(&state, &signed_in, access, lead_id(&id)?, None).await?;
+    let page = lead_page(&state, &signed_in, &access, lead_id(&id)?, None).await?;
     Ok(render(&page).into_response())
 }
 
@@ -89,7 +95,7 @@ pub async fn show(
 async fn lead_page(
     state: &AppState,
     signed_in: &SignedIn,
-    access: LeadAccess,
+    access: &LeadAccess,
     lead: LeadId,
     error: Option<String>,
 ) -> Result<LeadPage, AppError> {
@@ -141,8 +147,8 @@ async fn lead_page(
             },
         })
         .collect();
-    let duplicates = if access == LeadAccess::All {
-        possible_duplicates(state.db(), org, lead)
+    let duplicates = if access.triages() {
+        possible_duplicates(state.db(), org, lead, access)
             .await?
             .iter()
             .map(ToString::to_string)
@@ -150,11 +156,11 @@ async fn lead_page(
     } else {
         Vec::new()
     };
-    let attorneys = if access == LeadAccess::All {
+    let attorneys = if access.triages() {
         list_members(state.db(), org)
             .await?
             .into_iter()
-            .filter(|m| m.role == Role::Attorney)
+            .filter(|m| may_be_given(m, view.site_id))
             .map(|m| AttorneyOption {
                 selected: view.assigned_to == Some(m.user_id.as_uuid()),
                 id: m.user_id.to_string(),
@@ -177,7 +183,7 @@ async fn lead_page(
         answers,
         history,
         attorneys,
-        may_assign: access == LeadAccess::All,
+        may_assign: access.triages(),
         duplicates,
     })
 }
@@ -204,7 +210,7 @@ pub async fn change_status(
         state.db(),
         org,
         lead,
-        access,
+        &access,
         &form.status,
         &signed_in.by(),
         Timestamp::now(),
@@ -213,7 +219,7 @@ pub async fn change_status(
     {
         Ok(()) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
         Err(leadvault_intake::IntakeError::Invalid(message)) => {
-            let page = lead_page(&state, &signed_in, access, lead, Some(message)).await?;
+            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(other) => Err(other.into()),
@@ -236,24 +242,36 @@ pub async fn assign(
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     signed_in.verify_csrf(&headers, &form.csrf)?;
-    if access(&state, &signed_in).await? != LeadAccess::All {
+    let access = access(&state, &signed_in).await?;
+    if !access.triages() {
         return Err(signed_in.refuse(&state, "assign_leads").await);
     }
     let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
-    // Only an attorney of this organization can be given a lead.
+    let summary = lead_summary(state.db(), org, lead, &access).await?;
+    // Only an attorney of this organization who could read the lead can be given it.
     let attorney = list_members(state.db(), org)
         .await?
         .into_iter()
-        .find(|m| m.role == Role::Attorney && m.user_id.to_string() == form.attorney.trim())
+        .find(|m| may_be_given(m, summary.site_id) && m.user_id.to_string() == form.attorney.trim())
         .ok_or(AppError::NotFound)?;
     assign_lead(
         state.db(),
         org,
         lead,
+        &access,
         attorney.user_id.as_uuid(),
         &signed_in.by(),
         Timestamp::now(),
     )
     .await?;
     Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
+}
+
+/// Whether `member` may be given a lead of `site`: an attorney whose scope reaches it.
+fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
+    member.role == Role::Attorney
+        && match site {
+            Some(site) => member.scope.covers(site),
+            None => member.scope == Scope::Organization,
+        }
 }

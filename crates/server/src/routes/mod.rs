@@ -40,6 +40,8 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/healthz", get(health::healthz)),
         (Method::GET, "/readyz", get(health::readyz)),
         (Method::GET, "/static/app.css", get(assets::stylesheet)),
+        (Method::GET, "/static/form.js", get(assets::form_script)),
+        (Method::GET, "/embed.js", get(assets::embed_script)),
         (Method::GET, "/setup", get(setup::show)),
         (Method::POST, "/setup", post(setup::submit)),
         (Method::GET, "/login", get(sign_in::show)),

@@ -51,10 +51,16 @@ async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// Who may frame this form: the organization's own sites.
+/// Who may frame this form: its site, or, for a form of the whole organization, every site
+/// of the organization.
 async fn frame_ancestors(state: &AppState, form: &Form) -> Result<FrameAncestors, AppError> {
+    if let Some(site) = &form.site {
+        return Ok(FrameAncestors::domains([site.domain.as_str()]));
+    }
     let sites = list_sites(state.db(), form.org_id).await?;
-    Ok(FrameAncestors::sites(&sites))
+    Ok(FrameAncestors::domains(
+        sites.iter().map(|site| site.domain.as_str()),
+    ))
 }
 
 /// The page's fields, with what was typed and the errors, if any.
@@ -103,6 +109,10 @@ fn field_views(form: &Form, typed: &Submitted, errors: &FieldErrors) -> Vec<Fiel
                         .field(c.field.as_str())
                         .map(|source| format!("Only if “{}” is “{}”.", source.label, c.equals))
                 }),
+                show_when: field
+                    .show_when
+                    .as_ref()
+                    .map(|c| (c.field.as_str().to_owned(), c.equals.clone())),
                 error: errors.for_field(field.key.as_str()).map(str::to_owned),
             }
         })
@@ -266,7 +276,7 @@ pub async fn submit(
     };
     let notify = notifications(&state, &form, now).await?;
     let submission = Submission {
-        origin: Origin { site: None, utm },
+        origin: Origin { utm },
         request_id: observe::anonymous().request_id,
         notify: &notify,
     };

@@ -1,0 +1,242 @@
+//! Headless Chromium for browser tests, driven through ChromeDriver's W3C WebDriver API
+//! (plain JSON over HTTP, so no driver crate is needed).
+//!
+//! Debian's `chromium` and `chromedriver` (scripts/test installs them). Each instance has a
+//! fresh profile, and maps host names to loopback ports so that a test can serve pages from
+//! several origins (`https://www.lima.law` → a test server), with certificate errors
+//! accepted for the tests' self-signed certificates.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+/// The key WebDriver names an element reference with.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A running headless Chromium with one WebDriver session.
+#[derive(Debug)]
+pub struct Chromium {
+    driver: Child,
+    http: reqwest::Client,
+    session: String,
+    base: String,
+    profile: tempfile::TempDir,
+}
+
+/// An element of the current page (or frame).
+#[derive(Debug, Clone)]
+pub struct Element(Value);
+
+impl Chromium {
+    /// Starts Chromium with `hosts` resolving to loopback addresses, as
+    /// `("www.lima.law", addr)`: a page at `https://www.lima.law/` is served by `addr`.
+    pub async fn start(hosts: &[(&str, SocketAddr)]) -> Self {
+        let profile = tempfile::tempdir().expect("profile directory");
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver (Debian's chromium-driver; scripts/test installs it)");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            let ready = http.get(format!("{base}/status")).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let rules: Vec<String> = hosts
+            .iter()
+            .map(|(host, addr)| format!("MAP {host} {addr}"))
+            .collect();
+        let args = vec![
+            "--headless".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--host-resolver-rules={}", rules.join(", ")),
+        ];
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+        }}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .expect("new WebDriver session")
+            .json()
+            .await
+            .expect("session answer");
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        Self {
+            driver,
+            http,
+            session,
+            base,
+            profile,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request
+            .send()
+            .await
+            .expect("WebDriver call")
+            .json()
+            .await
+            .expect("WebDriver answer");
+        answer["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Loads `url` and waits for its load event.
+    pub async fn goto(&self, url: &str) {
+        let answer = self.post("/url", json!({ "url": url })).await;
+        assert!(answer.is_null(), "loading {url}: {answer}");
+    }
+
+    /// The first element matching the CSS selector, if any.
+    pub async fn find(&self, css: &str) -> Option<Element> {
+        let answer = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
+        answer.get(ELEMENT).is_some().then_some(Element(answer))
+    }
+
+    /// The element matching `css`, waiting up to five seconds for it to appear.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        for _ in 0..50 {
+            if let Some(found) = self.find(css).await {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let last = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
+        panic!("no {css} ({last}) in {}", self.source().await)
+    }
+
+    /// Waits up to five seconds for `script` (a function body) to return `true`.
+    pub async fn wait_until(&self, script: &str) {
+        for _ in 0..50 {
+            if self.run(script).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("never true: {script}\n{}", self.source().await)
+    }
+
+    /// Runs `script` (a function body) in the current frame and returns its result.
+    pub async fn run(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
+    /// The current frame's HTML.
+    pub async fn source(&self) -> String {
+        self.call(reqwest::Method::GET, "/source", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Types `text` into an input.
+    pub async fn type_into(&self, element: &Element, text: &str) {
+        let answer = self
+            .post(
+                &format!("/element/{}/value", element.id()),
+                json!({ "text": text }),
+            )
+            .await;
+        assert!(answer.is_null(), "typing: {answer}");
+    }
+
+    pub async fn click(&self, element: &Element) {
+        let answer = self
+            .post(&format!("/element/{}/click", element.id()), json!({}))
+            .await;
+        assert!(answer.is_null(), "clicking: {answer}");
+    }
+
+    /// The rendered text of an element.
+    pub async fn text(&self, element: &Element) -> String {
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/text", element.id()),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Switches into the frame `element` (an iframe of the current page).
+    pub async fn enter_frame(&self, element: &Element) {
+        let answer = self.post("/frame", json!({ "id": element.0 })).await;
+        assert!(answer.is_null(), "entering the frame: {answer}");
+    }
+
+    /// Back to the top-level page.
+    pub async fn leave_frames(&self) {
+        let answer = self.post("/frame", json!({ "id": null })).await;
+        assert!(answer.is_null(), "leaving the frame: {answer}");
+    }
+
+    /// Ends the session and the browser.
+    pub async fn close(mut self) {
+        self.call(reqwest::Method::DELETE, "", None).await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+impl Drop for Chromium {
+    /// A test that panics leaves no browser behind: ChromeDriver dies with its handle, and
+    /// the browser it started is found by its profile directory.
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.path())
+            .status();
+    }
+}
+
+impl Element {
+    fn id(&self) -> &str {
+        self.0[ELEMENT].as_str().unwrap_or_default()
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

@@ -1,0 +1,64 @@
+//! Sites, forms and leads that intake tests start from.
+
+use leadvault_accounts::{OrgId, SiteDomain, SiteId, add_site};
+use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
+use leadvault_intake::{Form, FormDraft, LeadId, Submission, create_form, find_form, submit_lead};
+use leadvault_store::Timestamp;
+
+use crate::TestApp;
+use crate::people::fixture;
+
+impl TestApp {
+    /// A site of `org` with this domain.
+    pub async fn site(&self, org: OrgId, domain: &str) -> SiteId {
+        add_site(
+            &self.db,
+            org,
+            &SiteDomain::parse(domain).unwrap(),
+            &fixture(),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .id
+    }
+
+    /// A published form of the whole of `org`, named "Free consultation", from its JSON
+    /// definition.
+    pub async fn form(&self, org: OrgId, definition: &str) -> Form {
+        self.form_on(org, None, definition).await
+    }
+
+    /// A published form of `org` that belongs to `site` (or to the whole organization).
+    pub async fn form_on(&self, org: OrgId, site: Option<SiteId>, definition: &str) -> Form {
+        let draft = FormDraft::new(
+            "Free consultation",
+            FormDefinition::from_json(definition).unwrap(),
+        )
+        .on_site(site);
+        let id = create_form(&self.db, org, &draft, &fixture(), Timestamp::now())
+            .await
+            .unwrap();
+        find_form(&self.db, org, id).await.unwrap().unwrap()
+    }
+
+    /// A lead of `form`, sent with these answers (which must pass the form's checks).
+    pub async fn lead(&self, form: &Form, answers: &[(&str, &str)]) -> LeadId {
+        let sent: Submitted = answers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
+            .collect();
+        let answers = check_answers(&form.definition, &sent, false).unwrap();
+        submit_lead(
+            &self.db,
+            &self.keyring,
+            form,
+            &answers,
+            &Submission::default(),
+            Timestamp::now(),
+        )
+        .await
+        .unwrap()
+        .lead_id
+    }
+}
