@@ -164,6 +164,18 @@ pub async fn remove_site(
     Ok(removed == 1)
 }
 
+/// `org`'s site with this domain, if it has one.
+pub async fn site_with_domain(
+    db: &Db,
+    org: OrgId,
+    domain: &SiteDomain,
+) -> Result<Option<Site>, AccountsError> {
+    Ok(list_sites(db, org)
+        .await?
+        .into_iter()
+        .find(|site| site.domain == *domain))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,3 +9,8 @@ uuid_id!(
     /// A lead: one submission of a consultation form.
     LeadId
 );
+
+uuid_id!(
+    /// A staff note on a lead.
+    NoteId
+);

@@ -20,6 +20,7 @@ use crate::error::IntakeError;
 use crate::form::DataClass;
 use crate::history::record_event;
 use crate::ids::{FormId, LeadId};
+use crate::notes::{Note, notes_of};
 use crate::submission::with_lead_context;
 
 /// A lead, decrypted as far as the viewer may see it.
@@ -35,6 +36,8 @@ pub struct LeadView {
     pub created_at: Timestamp,
     /// Answers by field key, of the classes the viewer may see.
     pub answers: BTreeMap<String, String>,
+    /// Staff notes, oldest first.
+    pub notes: Vec<Note>,
     /// Plain meta data (JSON).
     pub meta: String,
 }
@@ -88,7 +91,11 @@ pub async fn read_lead(
             serde_json::from_slice(&plain).map_err(|_| IntakeError::Corrupt("a lead"))?;
         answers.extend(object);
     }
-    let fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    let notes = notes_of(&mut tx, keyring, org, lead, now).await?;
+    let mut fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    if !notes.is_empty() {
+        fields.push("notes");
+    }
     let event = by.event("lead.read").on("lead", lead).touching(&fields);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
@@ -102,6 +109,7 @@ pub async fn read_lead(
         site_id: site_of(row.try_get(9)?)?,
         created_at: Timestamp::from_unix_micros(row.try_get(4)?),
         answers,
+        notes,
         meta: row.try_get(5)?,
     })
 }

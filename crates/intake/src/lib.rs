@@ -15,6 +15,7 @@ mod history;
 mod ids;
 mod leads;
 mod migrations;
+mod notes;
 mod status;
 mod submission;
 mod tracking;
@@ -26,12 +27,13 @@ pub use forms::{
     form_version, list_forms, revise_form,
 };
 pub use history::{LeadEvent, lead_history};
-pub use ids::{FormId, LeadId};
+pub use ids::{FormId, LeadId, NoteId};
 pub use leads::{
     LeadSummary, LeadView, STATUSES, assign_lead, lead_summary, list_leads, possible_duplicates,
     read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;
+pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};
 pub use status::{TrackedStatus, track};
 pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, Submission, submit_lead};
 pub use tracking::{NotATrackingCode, TrackingCode};

@@ -1,8 +1,15 @@
 use leadvault_store::Migration;
 
 /// The intake crate's tables (after accounts': forms belong to organizations and sites).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "intake/0001_intake",
-    sqlite: include_str!("../migrations/sqlite/0001_intake.sql"),
-    postgres: include_str!("../migrations/postgres/0001_intake.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "intake/0001_intake",
+        sqlite: include_str!("../migrations/sqlite/0001_intake.sql"),
+        postgres: include_str!("../migrations/postgres/0001_intake.sql"),
+    },
+    Migration {
+        id: "intake/0002_notes",
+        sqlite: include_str!("../migrations/sqlite/0002_notes.sql"),
+        postgres: include_str!("../migrations/postgres/0002_notes.sql"),
+    },
+];

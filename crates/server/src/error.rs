@@ -34,6 +34,10 @@ pub enum AppError {
     Unavailable,
     #[error("too many requests; retry after {0:?}")]
     RateLimited(std::time::Duration),
+    /// What the client sent cannot be accepted, for the reason given (safe to show: it names
+    /// a rule, never a submitted value).
+    #[error("invalid: {0}")]
+    Invalid(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -62,6 +66,7 @@ impl From<IntakeError> for AppError {
         match err {
             // Another organization's (or no) form or lead: indistinguishable from nothing.
             IntakeError::UnknownForm | IntakeError::UnknownLead => Self::NotFound,
+            IntakeError::Invalid(reason) => Self::Invalid(reason),
             IntakeError::Store(store) => store.into(),
             IntakeError::Audit(audit) => audit.into(),
             IntakeError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
@@ -96,12 +101,14 @@ impl AppError {
             }
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    fn explanation(&self) -> &'static str {
+    fn explanation(&self) -> &str {
         match self {
+            Self::Invalid(reason) => reason,
             Self::NotFound => "There is nothing at this address.",
             Self::CsrfRejected => {
                 "This form could not be accepted because its security token was missing or out of date. Go back, reload the page and try again."
@@ -135,6 +142,7 @@ impl IntoResponse for AppError {
                 tracing::info!(target: "security", "refused by the capability policy")
             }
             Self::RateLimited(_) => tracing::info!("rate limited"),
+            Self::Invalid(_) => tracing::info!("refused as invalid"),
             Self::NotFound
             | Self::SignInRequired
             | Self::SecondFactorPending
@@ -168,6 +176,43 @@ impl IntoResponse for AppError {
                     .headers_mut()
                     .insert(axum::http::header::RETRY_AFTER, value);
             }
+        }
+        response
+    }
+}
+
+/// An [`AppError`] answered to a program (the JSON API): the same statuses, except that a
+/// missing sign-in is 401 rather than a redirect to the sign-in page, and the explanation
+/// as `{"error": "…"}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E> From<E> for ApiError
+where
+    AppError: From<E>,
+{
+    fn from(err: E) -> Self {
+        Self(AppError::from(err))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let error = self.0;
+        let status = match error {
+            AppError::SignInRequired
+            | AppError::SecondFactorPending
+            | AppError::EnrolmentRequired => StatusCode::UNAUTHORIZED,
+            ref other => other.status(),
+        };
+        let body = serde_json::json!({ "error": error.explanation() });
+        // Logged as the HTML answer would be; the body is replaced.
+        let logged = error.into_response();
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(retry) = logged.headers().get(axum::http::header::RETRY_AFTER) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry.clone());
         }
         response
     }

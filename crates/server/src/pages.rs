@@ -333,6 +333,7 @@ pub struct TrackedView {
 /// A form in the forms list.
 #[derive(Debug)]
 pub struct FormRow {
+    pub id: String,
     pub name: String,
     pub kind: String,
     pub version: i64,
@@ -349,6 +350,46 @@ pub struct FormRow {
 #[template(path = "forms.html")]
 pub struct FormsPage {
     pub forms: Vec<FormRow>,
+}
+
+/// One question in the form builder, as typed.
+#[derive(Debug)]
+pub struct BuilderQuestion {
+    pub index: usize,
+    pub key: String,
+    pub label: String,
+    pub field_type: String,
+    pub class: String,
+    pub required: bool,
+    pub help: String,
+    pub max_length: String,
+    pub pattern: String,
+    pub choices: String,
+    pub text: String,
+    pub show_field: String,
+    pub show_equals: String,
+    pub min: String,
+    pub max: String,
+}
+
+#[derive(Template)]
+#[template(path = "form_builder.html")]
+pub struct BuilderPage {
+    /// Where the page posts: `/forms/new` or `/forms/{id}/edit`.
+    pub action: String,
+    pub is_new: bool,
+    pub csrf: String,
+    pub error: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub published: bool,
+    pub health_blocks: bool,
+    /// (site id, domain, selected).
+    pub sites: Vec<(String, String, bool)>,
+    /// (type name, as shown).
+    pub types: Vec<(&'static str, String)>,
+    pub classes: Vec<&'static str>,
+    pub questions: Vec<BuilderQuestion>,
 }
 
 /// A lead in the list: no personal data.
@@ -404,6 +445,15 @@ pub struct LeadPage {
     pub may_assign: bool,
     /// Other leads with the same e-mail or phone (ids), for intake staff.
     pub duplicates: Vec<String>,
+    pub notes: Vec<NoteRow>,
+}
+
+/// A staff note on a lead, as shown.
+#[derive(Debug)]
+pub struct NoteRow {
+    pub at: String,
+    pub by: String,
+    pub lines: Vec<String>,
 }
 
 /// One line of the audit report, as shown.

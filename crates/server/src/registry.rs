@@ -19,7 +19,7 @@ pub fn migrations() -> Vec<Migration> {
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
-/// key owner); intake the lead answers of each class.
+/// key owner); intake the lead answers of each class and staff notes.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     let mut columns = vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
@@ -27,5 +27,6 @@ pub fn encrypted_columns() -> Vec<EncryptedColumn> {
         leadvault_keys::SIGNING_KEY_COLUMN,
     ];
     columns.extend(leadvault_intake::LEAD_COLUMNS);
+    columns.push(leadvault_intake::NOTE_COLUMN);
     columns
 }

@@ -89,6 +89,17 @@ impl AppState {
         &self.inner.limits
     }
 
+    /// The installation's public origin (`https://host`), for addresses shown to people and
+    /// put in embed tags; empty when none is configured, which leaves them relative.
+    pub fn public_origin(&self) -> String {
+        self.inner
+            .options
+            .public_url
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    }
+
     /// Where links in e-mail point, if e-mail can be sent at all.
     pub fn mail_links(&self) -> Option<&PublicUrl> {
         self.inner

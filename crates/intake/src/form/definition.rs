@@ -123,6 +123,55 @@ impl FormDefinition {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The definition as its author would write it: what [`FormDefinition::from_json`]
+    /// reads back to the same definition (the JSON API's and the builder's format).
+    pub fn to_authored_json(&self) -> serde_json::Value {
+        let fields: Vec<serde_json::Value> = self
+            .fields
+            .iter()
+            .map(|f| {
+                let mut field = serde_json::json!({
+                    "key": f.key.as_str(),
+                    "label": f.label,
+                    "type": f.field_type.name(),
+                    "class": f.class.name(),
+                    "required": f.required,
+                    "max_length": f.max_length,
+                });
+                let optional = [
+                    ("help", f.help.as_ref().map(|h| serde_json::json!(h))),
+                    ("min_length", f.min_length.map(|n| serde_json::json!(n))),
+                    ("pattern", f.pattern.as_ref().map(|p| serde_json::json!(p))),
+                    (
+                        "choices",
+                        (!f.choices.is_empty()).then(|| serde_json::json!(f.choices)),
+                    ),
+                    ("min", f.min.map(|n| serde_json::json!(n))),
+                    ("max", f.max.map(|n| serde_json::json!(n))),
+                    (
+                        "text",
+                        f.consent_text.as_ref().map(|t| serde_json::json!(t)),
+                    ),
+                    (
+                        "accept",
+                        (!f.accept.is_empty()).then(|| serde_json::json!(f.accept)),
+                    ),
+                    (
+                        "show_when",
+                        f.show_when.as_ref().map(|c| serde_json::json!(c)),
+                    ),
+                ];
+                for (name, value) in optional {
+                    if let (Some(value), Some(object)) = (value, field.as_object_mut()) {
+                        object.insert(name.to_owned(), value);
+                    }
+                }
+                field
+            })
+            .collect();
+        serde_json::json!({ "kind": self.kind, "health": self.health, "fields": fields })
+    }
+
     /// Reads a definition this code stored (already checked when it was written).
     pub fn from_stored(text: &str) -> Option<Self> {
         serde_json::from_str(text).ok()
@@ -317,7 +366,12 @@ mod tests {
         assert_eq!(form.fields.len(), 6);
         assert_eq!(form.field("email").unwrap().class, DataClass::Contact);
         assert_eq!(form.field("urgency").unwrap().allowed_choices().len(), 4);
-        assert_eq!(FormDefinition::from_stored(&form.to_json()), Some(form));
+        assert_eq!(
+            FormDefinition::from_stored(&form.to_json()),
+            Some(form.clone())
+        );
+        let authored = form.to_authored_json().to_string();
+        assert_eq!(FormDefinition::from_json(&authored), Ok(form), "{authored}");
     }
 
     #[test]

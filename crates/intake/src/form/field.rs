@@ -37,6 +37,43 @@ pub const PAYMENT_INTENTS: &[&str] = &[
 ];
 
 impl FieldType {
+    pub const ALL: [FieldType; 14] = [
+        Self::Text,
+        Self::LongText,
+        Self::Email,
+        Self::Phone,
+        Self::Number,
+        Self::Date,
+        Self::SingleChoice,
+        Self::MultipleChoice,
+        Self::Checkbox,
+        Self::Consent,
+        Self::Urgency,
+        Self::CaseHistory,
+        Self::PaymentIntent,
+        Self::File,
+    ];
+
+    /// The name forms are written with (`"type"` in the JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::LongText => "long_text",
+            Self::Email => "email",
+            Self::Phone => "phone",
+            Self::Number => "number",
+            Self::Date => "date",
+            Self::SingleChoice => "single_choice",
+            Self::MultipleChoice => "multiple_choice",
+            Self::Checkbox => "checkbox",
+            Self::Consent => "consent",
+            Self::Urgency => "urgency",
+            Self::CaseHistory => "case_history",
+            Self::PaymentIntent => "payment_intent",
+            Self::File => "file",
+        }
+    }
+
     /// The data class a field of this type has unless the form says otherwise.
     pub fn default_class(self) -> Option<DataClass> {
         match self {
@@ -96,6 +133,7 @@ pub enum DataClass {
 }
 
 impl DataClass {
+    pub const ALL: [DataClass; 4] = [Self::Contact, Self::Assessment, Self::Sensitive, Self::Meta];
     pub const ENCRYPTED: [DataClass; 3] = [Self::Contact, Self::Assessment, Self::Sensitive];
 
     pub fn name(self) -> &'static str {

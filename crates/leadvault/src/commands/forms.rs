@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use leadvault_accounts::{SiteDomain, SiteId, list_sites};
+use leadvault_accounts::{SiteDomain, SiteId, site_with_domain};
 use leadvault_audit::{Actor, By};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{FormDraft, create_form, list_forms};
@@ -80,11 +80,9 @@ async fn create(args: FormsCreateArgs) -> Result<(), CliError> {
 async fn site_named(db: &Db, org: OrgId, domain: &str) -> Result<SiteId, CliError> {
     let wanted =
         SiteDomain::parse(domain).map_err(|e| CliError::Invalid(format!("`{domain}`: {e}")))?;
-    list_sites(db, org)
+    site_with_domain(db, org, &wanted)
         .await
         .map_err(|e| CliError::Invalid(e.to_string()))?
-        .into_iter()
-        .find(|site| site.domain == wanted)
         .map(|site| site.id)
         .ok_or_else(|| {
             CliError::Invalid(format!(

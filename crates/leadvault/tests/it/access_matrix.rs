@@ -45,6 +45,8 @@ enum Rule {
     /// Anonymous: sign in. Members in these roles: this; others 403. Written out here, not
     /// read from the policy, so that a change to the policy shows up as a failure.
     Roles(&'static [Role], Expect),
+    /// A JSON API route: anonymous 401 (not a redirect); these roles this; others 403.
+    Api(&'static [Role], Expect),
     /// Anything else, spelled out.
     Custom(fn(Actor) -> Expect),
 }
@@ -57,6 +59,8 @@ enum Body {
     AnonymousForm(&'static [(&'static str, &'static str)]),
     /// A signed-in form: the session's token.
     SessionForm(&'static [(&'static str, &'static str)]),
+    /// JSON, with the session's token in `X-CSRF-Token`.
+    SessionJson(&'static str),
 }
 
 struct Entry {
@@ -250,6 +254,39 @@ fn table() -> Vec<Entry> {
         ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
         e("GET", "/forms", None, Roles(MANAGERS, Status(200))),
+        e("GET", "/forms/new", None, Roles(MANAGERS, Status(200))),
+        e(
+            "POST",
+            "/forms/new",
+            SessionForm(&[("name", ""), ("action", "save")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "GET",
+            "/forms/{id}/edit",
+            None,
+            Roles(MANAGERS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/forms/{id}/edit",
+            SessionForm(&[("name", ""), ("action", "save")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e("GET", "/api/forms", None, Api(MANAGERS, Status(200))),
+        e(
+            "POST",
+            "/api/forms",
+            SessionJson(r#"{"name": "x"}"#),
+            Api(MANAGERS, Status(422)),
+        ),
+        e("GET", "/api/forms/{id}", None, Api(MANAGERS, Status(200))),
+        e(
+            "PUT",
+            "/api/forms/{id}",
+            SessionJson(r#"{"name": "x"}"#),
+            Api(MANAGERS, Status(422)),
+        ),
         e("GET", "/leads", None, Roles(LEAD_WORKERS, Status(200))),
         e("GET", "/leads/{id}", None, Roles(LEAD_WORKERS, Status(200))),
         e(
@@ -263,6 +300,12 @@ fn table() -> Vec<Entry> {
             "/leads/{id}/assign",
             SessionForm(&[("attorney", "nobody")]),
             Roles(INTAKE_STAFF, Status(404)),
+        ),
+        e(
+            "POST",
+            "/leads/{id}/notes",
+            SessionForm(&[("note", " ")]),
+            Roles(LEAD_WORKERS, Status(422)),
         ),
         // Public pages: the form's own tests use real forms; here, no form is named.
         e("GET", "/f/{form}", None, Public(Status(404))),
@@ -304,6 +347,11 @@ fn expected(rule: Rule, actor: Actor, whose: Whose) -> Expect {
         (Rule::Public(answer), _) => answer,
         (Rule::Custom(f), actor) => f(actor),
         (Rule::SignedIn(_) | Rule::Roles(..), Actor::Anonymous) => SIGN_IN,
+        (Rule::Api(..), Actor::Anonymous) => Expect::Status(401),
+        (Rule::Api(..), Actor::Customer) => member_answer(false, Expect::Status(403)),
+        (Rule::Api(roles, answer), Actor::Member(role)) => {
+            member_answer(roles.contains(&role), answer)
+        }
         (Rule::SignedIn(answer), Actor::Member(_) | Actor::Customer) => member_answer(true, answer),
         (Rule::Roles(..), Actor::Customer) => member_answer(false, Expect::Status(403)),
         (Rule::Roles(roles, answer), Actor::Member(role)) => {
@@ -399,6 +447,14 @@ async fn object_id(
         id.to_string()
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
+    } else if path.starts_with("/forms/") || path.starts_with("/api/forms/") {
+        app.form(
+            org,
+            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
+        )
+        .await
+        .id
+        .to_string()
     } else if path.starts_with("/account/sessions/") {
         // Someone else's live session (the other organization's owner's) or, for one's own
         // organization, none at all: ending one's own current session is signing out.
@@ -429,6 +485,18 @@ async fn answer(
 ) -> Expect {
     let page = match (method, body) {
         ("GET", Body::None) => browser.get(path).await,
+        ("POST" | "PUT", Body::SessionJson(json)) => {
+            let body: serde_json::Value = serde_json::from_str(json).unwrap();
+            let csrf = (!session_csrf.is_empty()).then_some(session_csrf);
+            browser
+                .send_json(
+                    reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                    path,
+                    csrf,
+                    &body,
+                )
+                .await
+        }
         ("POST", Body::None | Body::SessionForm(_)) => {
             let fields = match body {
                 Body::SessionForm(fields) => fields,

@@ -187,3 +187,50 @@ on_both_engines! {
         );
     }
 }
+
+on_both_engines! {
+    async fn notes_are_encrypted_shared_with_whoever_reads_the_lead_and_audited(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let form = app.form(ana.org_id, FORM).await;
+        let lead = app.lead(&form, &[("name", "Marisol Quintana"), ("agree", "yes")]).await;
+        let path = format!("/leads/{lead}");
+        let cy = app.member(&ana, "cy@lima.law", Role::Intake, Scope::Organization).await;
+        let dee = app.member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization).await;
+
+        let (mut cy_browser, _) = app.signed_in(&cy).await;
+        let page = cy_browser.get(&path).await;
+        let note = "Called back.\nPrefers Spanish; hearing on the 1st <b>soon</b>.";
+        let added = cy_browser.submit(&page, &format!("{path}/notes"), &[("note", note)]).await;
+        assert_eq!(added.location(), Some(path.as_str()), "{}", added.html);
+        let empty = cy_browser.submit(&page, &format!("{path}/notes"), &[("note", "  ")]).await;
+        assert_eq!(empty.status, 422);
+        assert!(empty.html.contains("a note has 1 to 5000 characters"), "{}", empty.html);
+
+        let shown = cy_browser.get(&path).await;
+        assert!(shown.html.contains("Called back.<br>Prefers Spanish; hearing on the 1st &#60;b&#62;soon&#60;/b&#62;."), "{}", shown.html);
+        assert!(shown.html.contains("added a note (cy@lima.law)"), "{}", shown.html);
+        let stored: Vec<Vec<u8>> = leadvault_store::sqlx::query_scalar("SELECT body FROM lead_notes")
+            .fetch_all(app.db.pool())
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        assert!(!stored[0].windows(7).any(|w| w == b"Spanish"), "stored encrypted");
+
+        // An attorney adds and reads notes only on leads assigned to them.
+        let (mut dee_browser, _) = app.signed_in(&dee).await;
+        let own_page = dee_browser.get("/account").await;
+        let refused = dee_browser.submit(&own_page, &format!("{path}/notes"), &[("note", "Mine now?")]).await;
+        assert_eq!(refused.status, 404);
+        let assigned = cy_browser.submit(&shown, &format!("{path}/assign"), &[("attorney", &dee.user_id.to_string())]).await;
+        assert_eq!(assigned.location(), Some(path.as_str()));
+        let theirs = dee_browser.get(&path).await;
+        assert!(theirs.html.contains("Prefers Spanish"), "{}", theirs.html);
+        let reply = dee_browser.submit(&theirs, &format!("{path}/notes"), &[("note", "Consultation booked.")]).await;
+        assert_eq!(reply.location(), Some(path.as_str()));
+
+        assert_eq!(app.audited(Chain::Org(ana.org_id), "lead.note_added").await.len(), 2);
+        let reads = app.audited(Chain::Org(ana.org_id), "lead.read").await;
+        assert!(reads.last().unwrap().fields.ends_with(",notes"), "reading notes is recorded: {reads:?}");
+    }
+}

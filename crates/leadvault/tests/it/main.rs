@@ -14,6 +14,7 @@ mod cli_forms;
 mod cli_keys;
 mod cli_serve;
 mod embed;
+mod form_builder;
 mod health;
 mod intake;
 mod jobs;

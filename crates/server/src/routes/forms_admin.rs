@@ -1,6 +1,5 @@
 //! `GET /forms`: the organization's intake forms for owners and admins, each with its public
-//! address and the tag that embeds it on the form's site. (Forms are made with `leadvault forms create`
-//! until the form builder exists.)
+//! address and the tag that embeds it on the form's site; the builder makes and edits them.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -17,12 +16,7 @@ pub async fn list(
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ManageForms).await?;
-    let origin = state
-        .options()
-        .public_url
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let origin = state.public_origin();
     let forms = list_forms(state.db(), signed_in.member.org_id)
         .await?
         .into_iter()
@@ -32,6 +26,7 @@ pub async fn list(
                 "<script src=\"{origin}/embed.js\" data-form=\"{}\" async></script>",
                 form.id
             ),
+            id: form.id.to_string(),
             site: form
                 .site
                 .map_or_else(|| "all sites".to_owned(), |site| site.domain),

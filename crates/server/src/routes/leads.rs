@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, MemberSummary, Role, Scope, SiteId, list_members};
 use leadvault_intake::{
-    LeadAccess, LeadId, STATUSES, assign_lead, definition_at, lead_history, lead_summary,
+    LeadAccess, LeadId, NoteText, STATUSES, assign_lead, definition_at, lead_history, lead_summary,
     list_leads, possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{
-    AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, render, utc,
+    AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow, render, utc,
 };
 use crate::state::AppState;
 
@@ -138,6 +138,7 @@ async fn lead_page(
                 "created" => "received through the form".to_owned(),
                 "status" => format!("status set to {}", event.detail.replace('_', " ")),
                 "assigned" => format!("assigned to {}", name(&event.detail)),
+                "note" => "added a note".to_owned(),
                 other => other.to_owned(),
             },
             by: match event.actor_kind.as_str() {
@@ -170,7 +171,17 @@ async fn lead_page(
     } else {
         Vec::new()
     };
+    let notes = view
+        .notes
+        .iter()
+        .map(|note| NoteRow {
+            at: utc(note.at),
+            by: name(&note.author_id),
+            lines: note.text.as_str().lines().map(str::to_owned).collect(),
+        })
+        .collect();
     Ok(LeadPage {
+        notes,
         error,
         id: view.id.to_string(),
         csrf: signed_in.csrf_token(),
@@ -274,4 +285,50 @@ fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
             Some(site) => member.scope.covers(site),
             None => member.scope == Scope::Organization,
         }
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// Adds a note to a lead the member can work; a note that cannot be kept shows the lead
+/// again with the reason.
+pub async fn add_note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    let access = access(&state, &signed_in).await?;
+    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
+    let added = match NoteText::parse(&form.note) {
+        Ok(text) => {
+            leadvault_intake::add_note(
+                state.db(),
+                state.keyring(),
+                org,
+                lead,
+                &access,
+                &text,
+                &signed_in.by(),
+                Timestamp::now(),
+            )
+            .await
+        }
+        Err(refused) => Err(refused),
+    };
+    match added {
+        Ok(_) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
+        Err(leadvault_intake::IntakeError::Invalid(message)) => {
+            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -2,8 +2,10 @@ mod account;
 mod assets;
 mod audit_review;
 mod email;
+mod form_builder;
 mod forms;
 mod forms_admin;
+mod forms_api;
 mod health;
 mod invitation;
 mod leads;
@@ -23,7 +25,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Method;
 use axum::middleware;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -144,6 +146,22 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/track", get(track::show)),
         (Method::POST, "/track", post(track::lookup)),
         (Method::GET, "/forms", get(forms_admin::list)),
+        (Method::GET, "/forms/new", get(form_builder::show_new)),
+        (Method::POST, "/forms/new", post(form_builder::submit_new)),
+        (
+            Method::GET,
+            "/forms/{id}/edit",
+            get(form_builder::show_edit),
+        ),
+        (
+            Method::POST,
+            "/forms/{id}/edit",
+            post(form_builder::submit_edit),
+        ),
+        (Method::GET, "/api/forms", get(forms_api::list)),
+        (Method::POST, "/api/forms", post(forms_api::create)),
+        (Method::GET, "/api/forms/{id}", get(forms_api::show)),
+        (Method::PUT, "/api/forms/{id}", put(forms_api::revise)),
         (Method::GET, "/leads", get(leads::list)),
         (Method::GET, "/leads/{id}", get(leads::show)),
         (
@@ -152,6 +170,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(leads::change_status),
         ),
         (Method::POST, "/leads/{id}/assign", post(leads::assign)),
+        (Method::POST, "/leads/{id}/notes", post(leads::add_note)),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),
