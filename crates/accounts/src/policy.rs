@@ -30,10 +30,12 @@ pub enum Capability {
     ReviewAudit,
     /// Build and publish intake forms.
     ManageForms,
+    /// Set up how leads are worked: pipeline states and assignment rules.
+    SetUpIntake,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 9] = [
+    pub const ALL: [Capability; 10] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -43,6 +45,7 @@ impl Capability {
         Self::Billing,
         Self::ReviewAudit,
         Self::ManageForms,
+        Self::SetUpIntake,
     ];
 
     /// A stable name, for the audit log.
@@ -57,6 +60,7 @@ impl Capability {
             Self::Billing => "billing",
             Self::ReviewAudit => "review_audit",
             Self::ManageForms => "manage_forms",
+            Self::SetUpIntake => "set_up_intake",
         }
     }
 
@@ -71,6 +75,7 @@ impl Capability {
             Self::Billing => "invoices and payment status",
             Self::ReviewAudit => "review the audit log",
             Self::ManageForms => "build and publish intake forms",
+            Self::SetUpIntake => "set up pipeline states and assignment rules",
         }
     }
 }

@@ -65,6 +65,11 @@ impl LeadAccess {
         }
     }
 
+    /// The one member whose assigned leads this access is limited to, if any.
+    pub fn assignee(&self) -> Option<Uuid> {
+        self.assignee
+    }
+
     /// Whether this access sees every lead within its sites, not only assigned ones: such a
     /// member triages, assigns and sees the duplicate hints.
     pub fn triages(&self) -> bool {

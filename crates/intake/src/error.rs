@@ -12,6 +12,8 @@ pub enum IntakeError {
     UnknownForm,
     #[error("no such lead in this organization")]
     UnknownLead,
+    #[error("no such assignment rule in this organization")]
+    UnknownRule,
     /// Stored data that this code could not have written: named, never shown.
     #[error("stored data is not valid: {0}")]
     Corrupt(&'static str),

@@ -14,3 +14,8 @@ uuid_id!(
     /// A staff note on a lead.
     NoteId
 );
+
+uuid_id!(
+    /// An assignment rule.
+    RuleId
+);

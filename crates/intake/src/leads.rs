@@ -21,6 +21,7 @@ use crate::form::DataClass;
 use crate::history::record_event;
 use crate::ids::{FormId, LeadId};
 use crate::notes::{Note, notes_of};
+use crate::pipeline::pipeline_in;
 use crate::submission::with_lead_context;
 
 /// A lead, decrypted as far as the viewer may see it.
@@ -163,16 +164,6 @@ pub async fn assign_lead(
     Ok(())
 }
 
-/// The default pipeline, in order.
-pub const STATUSES: [&str; 6] = [
-    "new",
-    "contacted",
-    "consultation_scheduled",
-    "retained",
-    "declined",
-    "closed",
-];
-
 /// A lead in a list: no personal data, so listing decrypts nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadSummary {
@@ -250,7 +241,7 @@ async fn summaries(
         .collect()
 }
 
-/// Moves a lead to `status` (one of [`STATUSES`]), with history and audit.
+/// Moves a lead to `status` (a state of the organization's pipeline), with history and audit.
 pub async fn set_status(
     db: &Db,
     org: OrgId,
@@ -260,11 +251,12 @@ pub async fn set_status(
     by: &By,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
-    if !STATUSES.contains(&status) {
+    let reach = access.condition("leads", 5);
+    // Reads the pipeline, then writes: a write transaction from the start (SQLite).
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    if pipeline_in(&mut tx, org).await?.find(status).is_none() {
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
-    let reach = access.condition("leads", 5);
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
         reach.sql

@@ -16,6 +16,8 @@ mod ids;
 mod leads;
 mod migrations;
 mod notes;
+mod pipeline;
+mod routing;
 mod status;
 mod submission;
 mod tracking;
@@ -27,13 +29,17 @@ pub use forms::{
     form_version, list_forms, revise_form,
 };
 pub use history::{LeadEvent, lead_history};
-pub use ids::{FormId, LeadId, NoteId};
+pub use ids::{FormId, LeadId, NoteId, RuleId};
 pub use leads::{
-    LeadSummary, LeadView, STATUSES, assign_lead, lead_summary, list_leads, possible_duplicates,
-    read_lead, set_status,
+    LeadSummary, LeadView, assign_lead, lead_summary, list_leads, possible_duplicates, read_lead,
+    set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};
+pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
+pub use routing::{
+    AnswerIs, AssignmentRule, NewRule, RULES_ACTOR, add_rule, list_rules, remove_rule,
+};
 pub use status::{TrackedStatus, track};
-pub use submission::{LEAD_COLUMNS, LEADS_TABLE, NEW, Origin, Receipt, Submission, submit_lead};
+pub use submission::{LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, Submission, submit_lead};
 pub use tracking::{NotATrackingCode, TrackingCode};

@@ -12,4 +12,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_notes.sql"),
         postgres: include_str!("../migrations/postgres/0002_notes.sql"),
     },
+    Migration {
+        id: "intake/0003_routing",
+        sqlite: include_str!("../migrations/sqlite/0003_routing.sql"),
+        postgres: include_str!("../migrations/postgres/0003_routing.sql"),
+    },
 ];

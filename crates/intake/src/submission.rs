@@ -16,11 +16,14 @@ use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
 use crate::history::record_event;
 use crate::ids::LeadId;
+use crate::pipeline::NEW;
+use crate::routing::{record_routing, route};
 use crate::tracking::TrackingCode;
 
 /// The table encrypted lead fields belong to (part of every ciphertext's context).
@@ -45,9 +48,6 @@ pub const LEAD_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
         column: "sensitive",
     },
 ];
-
-/// The first status of every lead.
-pub const NEW: &str = "new";
 
 /// Where a submission came from, besides the form's site: plain, never personal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,6 +130,9 @@ pub struct Submission<'a> {
     /// so they go out if, and only if, the lead is stored. They say that a lead is waiting,
     /// never what it says.
     pub notify: &'a [SealedMail],
+    /// The organization's attorneys, each as far as they reach: whom assignment rules may
+    /// give the lead to.
+    pub attorneys: &'a [LeadAccess],
 }
 
 /// Stores a checked consultation as a new lead of `form`'s organization.
@@ -194,10 +197,12 @@ pub async fn submit_lead(
             }
         }
     }
+    let site = form.site.as_ref().map(|site| site.id);
+    let assignee = route(&mut tx, org, site, answers, submission.attorneys).await?;
     sqlx::query(
         "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
-         meta, contact, assessment, sensitive, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11)",
+         meta, contact, assessment, sensitive, created_at, updated_at, assigned_to) \
+         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11, $13)",
     )
     .bind(lead.to_string())
     .bind(org.to_string())
@@ -210,7 +215,8 @@ pub async fn submit_lead(
     .bind(sealed.remove(&DataClass::Assessment))
     .bind(sealed.remove(&DataClass::Sensitive))
     .bind(now.as_unix_micros())
-    .bind(form.site.as_ref().map(|site| site.id.to_string()))
+    .bind(site.map(|site| site.to_string()))
+    .bind(assignee.map(|user| user.to_string()))
     .execute(&mut *tx)
     .await?;
     for (kind, digest) in &digests {
@@ -231,6 +237,9 @@ pub async fn submit_lead(
         .touching(&fields)
         .in_request(request_id);
     append(&mut tx, Chain::of(org), &event, now).await?;
+    if let Some(to) = assignee {
+        record_routing(&mut tx, org, lead, to, request_id, now).await?;
+    }
     for mail in submission.notify {
         enqueue_sealed(&mut tx, mail, now).await?;
     }

@@ -65,7 +65,9 @@ impl From<IntakeError> for AppError {
     fn from(err: IntakeError) -> Self {
         match err {
             // Another organization's (or no) form or lead: indistinguishable from nothing.
-            IntakeError::UnknownForm | IntakeError::UnknownLead => Self::NotFound,
+            IntakeError::UnknownForm | IntakeError::UnknownLead | IntakeError::UnknownRule => {
+                Self::NotFound
+            }
             IntakeError::Invalid(reason) => Self::Invalid(reason),
             IntakeError::Store(store) => store.into(),
             IntakeError::Audit(audit) => audit.into(),

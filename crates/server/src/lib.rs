@@ -17,6 +17,7 @@ mod observe;
 mod pages;
 mod person;
 mod rate_limit;
+mod reach;
 mod redirect;
 mod registry;
 mod routes;

@@ -137,6 +137,7 @@ pub struct MemberSummary {
     pub manages_members: bool,
     pub reviews_audit: bool,
     pub manages_forms: bool,
+    pub sets_up_intake: bool,
     pub works_leads: bool,
     pub sees_sites: bool,
     /// A client: the portal is their page.
@@ -350,6 +351,30 @@ pub struct FormRow {
 #[template(path = "forms.html")]
 pub struct FormsPage {
     pub forms: Vec<FormRow>,
+}
+
+/// An assignment rule, as listed.
+#[derive(Debug)]
+pub struct RuleRow {
+    pub id: String,
+    pub site: String,
+    /// "“area” is “Family”", or none for any answer.
+    pub answer: Option<String>,
+    pub attorneys: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "intake_settings.html")]
+pub struct IntakeSettingsPage {
+    pub csrf: String,
+    pub error: Option<String>,
+    /// The states after "New", one per line.
+    pub states: String,
+    pub rules: Vec<RuleRow>,
+    /// (site id, domain).
+    pub sites: Vec<(String, String)>,
+    /// (user id, e-mail) of the organization's attorneys.
+    pub attorneys: Vec<(String, String)>,
 }
 
 /// One question in the form builder, as typed.

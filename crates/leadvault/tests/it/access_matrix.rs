@@ -317,6 +317,30 @@ fn table() -> Vec<Entry> {
             AnonymousForm(&[("code", "x")]),
             Public(Status(404)),
         ),
+        e(
+            "GET",
+            "/settings/intake",
+            None,
+            Roles(MANAGERS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/settings/intake/pipeline",
+            SessionForm(&[("states", "")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/settings/intake/rules",
+            SessionForm(&[]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/settings/intake/rules/{id}/remove",
+            SessionForm(&[]),
+            Roles(MANAGERS, Redirect("/settings/intake")),
+        ),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
         e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(
@@ -447,6 +471,14 @@ async fn object_id(
         id.to_string()
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
+    } else if path.starts_with("/settings/intake/rules/") {
+        // Whom the rule names does not matter here (the settings page checks that).
+        let rule =
+            leadvault_intake::NewRule::new(None, None, vec![UserId::random().as_uuid()]).unwrap();
+        leadvault_intake::add_rule(&app.db, org, &rule, &fixture(), now)
+            .await
+            .unwrap()
+            .to_string()
     } else if path.starts_with("/forms/") || path.starts_with("/api/forms/") {
         app.form(
             org,
@@ -523,6 +555,7 @@ async fn answer(
             "/account" => Expect::Redirect("/account"),
             "/members" => Expect::Redirect("/members"),
             "/sites" => Expect::Redirect("/sites"),
+            "/settings/intake" => Expect::Redirect("/settings/intake"),
             other => panic!("{method} {path}: unexpected redirect to {other}"),
         },
         (status, _) => Expect::Status(status),

@@ -102,7 +102,7 @@ on_both_engines! {
         chromium.type_into(&chromium.wait_for("#code").await, &code).await;
         chromium.click(&chromium.wait_for("button[type=submit]").await).await;
         let status = chromium.text(&chromium.wait_for("dl.status strong").await).await;
-        assert_eq!(status, "new");
+        assert_eq!(status, "New");
 
         // The same tag on a site that is not the form's: the browser refuses to show it.
         chromium.goto("https://copycat.test/").await;

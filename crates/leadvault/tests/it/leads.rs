@@ -82,7 +82,7 @@ on_both_engines! {
         assert!(hinted.html.contains(&format!("href=\"{path}\"")), "the earlier lead is linked");
 
         let status = visitor.post("/track", &[("code", code.as_str())]).await;
-        assert!(status.html.contains("<strong>contacted</strong>"), "{}", status.html);
+        assert!(status.html.contains("<strong>Contacted</strong>"), "{}", status.html);
 
         let reads = app.audited(Chain::Org(ana.org_id), "lead.read").await;
         let readers: Vec<&str> = reads.iter().map(|r| r.actor.as_str()).collect();

@@ -26,6 +26,7 @@ mod mail;
 mod members;
 mod outage;
 mod public_form;
+mod routing;
 mod sessions;
 mod setup_page;
 mod sign_in;

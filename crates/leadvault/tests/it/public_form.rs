@@ -82,7 +82,7 @@ on_both_engines! {
 
         let status = visitor.post("/track", &[("code", &code.to_lowercase().replace('-', " "))]).await;
         assert_eq!(status.status, 200, "{}", status.html);
-        assert!(status.html.contains("<strong>new</strong>") && status.html.contains("Firm of ana@lima.law"));
+        assert!(status.html.contains("<strong>New</strong>") && status.html.contains("Firm of ana@lima.law"));
         assert!(!status.html.contains("Marisol") && !status.html.contains("Custody"), "never what was sent");
 
         // A mistyped code and an unknown code get the very same answer.

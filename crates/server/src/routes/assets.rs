@@ -16,6 +16,7 @@ pub async fn home(
         manages_members: p.may(Capability::ManageMembers),
         reviews_audit: p.may(Capability::ReviewAudit),
         manages_forms: p.may(Capability::ManageForms),
+        sets_up_intake: p.may(Capability::SetUpIntake),
         works_leads: p.may(Capability::WorkAllLeads) || p.may(Capability::WorkAssignedLeads),
         sees_sites: p.may(Capability::ViewSites),
         is_client: p.relation == Relation::Customer,

@@ -9,10 +9,10 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{Capability, MemberSummary, Role, Scope, SiteId, list_members};
+use leadvault_accounts::{MemberSummary, SiteId, list_members};
 use leadvault_intake::{
-    LeadAccess, LeadId, NoteText, STATUSES, assign_lead, definition_at, lead_history, lead_summary,
-    list_leads, possible_duplicates, read_lead, set_status,
+    LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history, lead_summary,
+    list_leads, pipeline, possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -22,23 +22,17 @@ use crate::error::AppError;
 use crate::pages::{
     AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow, render, utc,
 };
+use crate::reach::{attorney_access, lead_access};
 use crate::state::AppState;
 
 /// How far this member's access to leads reaches (their role, then their sites); a refusal
 /// (audited) for everyone else.
 async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
     let member = &signed_in.member;
-    let access = if member.may(Capability::WorkAllLeads) {
-        LeadAccess::all()
-    } else if member.may(Capability::WorkAssignedLeads) {
-        LeadAccess::assigned_to(member.user_id.as_uuid())
-    } else {
-        return Err(signed_in.refuse(state, "work_leads").await);
-    };
-    Ok(match &member.scope {
-        Scope::Organization => access,
-        Scope::Sites(sites) => access.on_sites(sites.iter().copied()),
-    })
+    match lead_access(member.role, &member.scope, member.user_id) {
+        Some(access) => Ok(access),
+        None => Err(signed_in.refuse(state, "work_leads").await),
+    }
 }
 
 fn lead_id(text: &str) -> Result<LeadId, AppError> {
@@ -64,13 +58,14 @@ pub async fn list(
     let access = access(&state, &signed_in).await?;
     let org = signed_in.member.org_id;
     let emails = member_emails(&state, &signed_in).await?;
+    let stages = pipeline(state.db(), org).await?;
     let leads = list_leads(state.db(), org, &access, 200)
         .await?
         .into_iter()
         .map(|lead| LeadRow {
             id: lead.id.to_string(),
             form: lead.form_name,
-            status: lead.status.replace('_', " "),
+            status: stages.label_of(&lead.status),
             assigned: lead
                 .assigned_to
                 .and_then(|a| emails.get(&a.to_string()).cloned())
@@ -129,6 +124,7 @@ async fn lead_page(
             .cloned()
             .unwrap_or_else(|| "someone".to_owned())
     };
+    let stages = pipeline(state.db(), org).await?;
     let history = lead_history(state.db(), org, lead)
         .await?
         .into_iter()
@@ -136,13 +132,14 @@ async fn lead_page(
             at: utc(event.at),
             what: match event.kind.as_str() {
                 "created" => "received through the form".to_owned(),
-                "status" => format!("status set to {}", event.detail.replace('_', " ")),
+                "status" => format!("status set to {}", stages.label_of(&event.detail)),
                 "assigned" => format!("assigned to {}", name(&event.detail)),
                 "note" => "added a note".to_owned(),
                 other => other.to_owned(),
             },
             by: match event.actor_kind.as_str() {
                 "member" => name(&event.actor_id),
+                "system" => event.actor_id.clone(),
                 "anonymous" => "the person who sent it".to_owned(),
                 other => other.to_owned(),
             },
@@ -185,10 +182,11 @@ async fn lead_page(
         error,
         id: view.id.to_string(),
         csrf: signed_in.csrf_token(),
-        status: view.status.replace('_', " "),
-        statuses: STATUSES
+        status: stages.label_of(&view.status),
+        statuses: stages
+            .stages()
             .iter()
-            .map(|s| ((*s).to_owned(), s.replace('_', " "), *s == view.status))
+            .map(|s| (s.name.clone(), s.label.clone(), s.name == view.status))
             .collect(),
         received: utc(view.created_at),
         answers,
@@ -280,11 +278,8 @@ pub async fn assign(
 
 /// Whether `member` may be given a lead of `site`: an attorney whose scope reaches it.
 fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
-    member.role == Role::Attorney
-        && match site {
-            Some(site) => member.scope.covers(site),
-            None => member.scope == Scope::Organization,
-        }
+    attorney_access(member.role, &member.scope, member.user_id)
+        .is_some_and(|access| access.covers_site(site))
 }
 
 #[derive(Deserialize)]

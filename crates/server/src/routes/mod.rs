@@ -7,6 +7,7 @@ mod forms;
 mod forms_admin;
 mod forms_api;
 mod health;
+mod intake_settings;
 mod invitation;
 mod leads;
 mod members;
@@ -171,6 +172,22 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (Method::POST, "/leads/{id}/assign", post(leads::assign)),
         (Method::POST, "/leads/{id}/notes", post(leads::add_note)),
+        (Method::GET, "/settings/intake", get(intake_settings::show)),
+        (
+            Method::POST,
+            "/settings/intake/pipeline",
+            post(intake_settings::change_pipeline),
+        ),
+        (
+            Method::POST,
+            "/settings/intake/rules",
+            post(intake_settings::add),
+        ),
+        (
+            Method::POST,
+            "/settings/intake/rules/{id}/remove",
+            post(intake_settings::remove),
+        ),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),

@@ -12,9 +12,11 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{Capability, list_members, list_sites};
+use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
 use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
-use leadvault_intake::{Form, FormId, Origin, Submission, find_public_form, submit_lead};
+use leadvault_intake::{
+    Form, FormId, LeadAccess, Origin, Submission, find_public_form, submit_lead,
+};
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
 
@@ -26,6 +28,7 @@ use crate::headers::FrameAncestors;
 use crate::mails;
 use crate::observe;
 use crate::pages::{ChoiceView, FieldView, FormReceivedPage, PublicFormPage, render};
+use crate::reach::attorney_access;
 use crate::routes::forms::Fields;
 use crate::state::AppState;
 
@@ -182,6 +185,7 @@ pub async fn show(
 async fn notifications(
     state: &AppState,
     form: &Form,
+    members: &[MemberSummary],
     now: Timestamp,
 ) -> Result<Vec<SealedMail>, AppError> {
     let Some(public) = state.mail_links().cloned() else {
@@ -189,7 +193,7 @@ async fn notifications(
     };
     let link = format!("{public}/leads");
     let mut sealed = Vec::new();
-    for member in list_members(state.db(), form.org_id).await? {
+    for member in members {
         if member.role.grants(Capability::WorkAllLeads) {
             let mail = mails::new_lead(&member.email, &form.name, &link)?;
             sealed.push(
@@ -274,11 +278,17 @@ pub async fn submit(
             return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let notify = notifications(&state, &form, now).await?;
+    let members = list_members(state.db(), form.org_id).await?;
+    let notify = notifications(&state, &form, &members, now).await?;
+    let attorneys: Vec<LeadAccess> = members
+        .iter()
+        .filter_map(|m| attorney_access(m.role, &m.scope, m.user_id))
+        .collect();
     let submission = Submission {
         origin: Origin { utm },
         request_id: observe::anonymous().request_id,
         notify: &notify,
+        attorneys: &attorneys,
     };
     let receipt = submit_lead(
         state.db(),

@@ -77,7 +77,7 @@ pub async fn lookup(
         status: Some(TrackedView {
             org_name: found.org_name,
             next_steps: next_steps(&found.status),
-            status: found.status.replace('_', " "),
+            status: found.label,
             submitted: utc(found.submitted_at),
             updated: utc(found.updated_at),
         }),

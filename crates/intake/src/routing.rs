@@ -1,0 +1,290 @@
+//! Assignment rules: which attorney a new lead goes to without anyone choosing. A rule names
+//! a site (or any), an answer (a question's key and the value it must have: a practice area,
+//! an urgency level), and the attorneys who take such leads in turn. Rules are tried in
+//! order; the first that matches and has an attorney who may take the lead assigns it, in
+//! the submission's own transaction. A lead no rule takes waits for intake staff.
+
+use leadvault_audit::{Actor, By, Chain, Event, append};
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
+use uuid::Uuid;
+
+use crate::access::LeadAccess;
+use crate::error::IntakeError;
+use crate::form::{Answers, FieldKey};
+use crate::history::record_event;
+use crate::ids::{LeadId, RuleId};
+
+const MAX_ATTORNEYS: usize = 50;
+
+/// Who assignment rules act as, in history and the audit log.
+pub const RULES_ACTOR: Actor = Actor::System("assignment rules");
+
+/// "A lead whose `key` answer is `value`".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerIs {
+    pub key: FieldKey,
+    pub value: String,
+}
+
+/// A rule as written: checked by [`NewRule::new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRule {
+    site: Option<SiteId>,
+    answer: Option<AnswerIs>,
+    attorneys: Vec<Uuid>,
+}
+
+impl NewRule {
+    /// A rule for leads of `site` (or any site) with `answer` (or any), taken in turn by
+    /// `attorneys` (1 to 50, each once; the caller checks they are attorneys).
+    pub fn new(
+        site: Option<SiteId>,
+        answer: Option<(&str, &str)>,
+        attorneys: Vec<Uuid>,
+    ) -> Result<Self, IntakeError> {
+        let answer = match answer {
+            None => None,
+            Some((key, value)) => {
+                let key = FieldKey::parse(key.trim()).ok_or_else(|| {
+                    IntakeError::Invalid(
+                        "name the question by its key (lower-case letters, digits and _)".into(),
+                    )
+                })?;
+                let value = value.trim();
+                if value.is_empty() || value.chars().count() > 200 {
+                    return Err(IntakeError::Invalid(
+                        "the answer to match has 1 to 200 characters".into(),
+                    ));
+                }
+                Some(AnswerIs {
+                    key,
+                    value: value.to_owned(),
+                })
+            }
+        };
+        let mut unique = attorneys.clone();
+        unique.sort();
+        unique.dedup();
+        if attorneys.is_empty()
+            || attorneys.len() > MAX_ATTORNEYS
+            || unique.len() != attorneys.len()
+        {
+            return Err(IntakeError::Invalid(format!(
+                "choose 1 to {MAX_ATTORNEYS} attorneys to take these leads"
+            )));
+        }
+        Ok(Self {
+            site,
+            answer,
+            attorneys,
+        })
+    }
+}
+
+/// A stored rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentRule {
+    pub id: RuleId,
+    pub site: Option<SiteId>,
+    pub answer: Option<AnswerIs>,
+    /// In turn order.
+    pub attorneys: Vec<Uuid>,
+}
+
+impl AssignmentRule {
+    fn matches(&self, site: Option<SiteId>, answers: &Answers) -> bool {
+        let site_ok = self.site.is_none_or(|wanted| site == Some(wanted));
+        let answer_ok = self.answer.as_ref().is_none_or(|wanted| {
+            answers
+                .get(wanted.key.as_str())
+                .is_some_and(|given| given.split('\n').any(|v| v == wanted.value))
+        });
+        site_ok && answer_ok
+    }
+}
+
+fn rule_from(row: &sqlx::any::AnyRow) -> Result<AssignmentRule, IntakeError> {
+    let corrupt = || IntakeError::Corrupt("an assignment rule");
+    let site = row
+        .try_get::<Option<String>, _>(1)?
+        .map(|s| SiteId::parse(&s).ok_or_else(corrupt))
+        .transpose()?;
+    let answer = match (
+        row.try_get::<Option<String>, _>(2)?,
+        row.try_get::<Option<String>, _>(3)?,
+    ) {
+        (Some(key), Some(value)) => Some(AnswerIs {
+            key: FieldKey::parse(&key).ok_or_else(corrupt)?,
+            value,
+        }),
+        _ => None,
+    };
+    let stored: Vec<String> =
+        serde_json::from_str(&row.try_get::<String, _>(4)?).map_err(|_| corrupt())?;
+    let attorneys = stored
+        .iter()
+        .map(|user| Uuid::try_parse(user).map_err(|_| corrupt()))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(AssignmentRule {
+        id: RuleId::parse(&row.try_get::<String, _>(0)?).ok_or_else(corrupt)?,
+        site,
+        answer,
+        attorneys,
+    })
+}
+
+async fn rules_in(tx: &mut Tx, org: OrgId) -> Result<Vec<AssignmentRule>, IntakeError> {
+    let rows = sqlx::query(
+        "SELECT id, site_id, field_key, field_value, attorneys FROM assignment_rules \
+         WHERE org_id = $1 ORDER BY position",
+    )
+    .bind(org.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter().map(rule_from).collect()
+}
+
+/// `org`'s rules, in the order they are tried.
+pub async fn list_rules(db: &Db, org: OrgId) -> Result<Vec<AssignmentRule>, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let rules = rules_in(&mut tx, org).await?;
+    tx.commit().await?;
+    Ok(rules)
+}
+
+/// Adds a rule after the others.
+pub async fn add_rule(
+    db: &Db,
+    org: OrgId,
+    rule: &NewRule,
+    by: &By,
+    now: Timestamp,
+) -> Result<RuleId, IntakeError> {
+    let id = RuleId::random();
+    let attorneys: Vec<String> = rule.attorneys.iter().map(Uuid::to_string).collect();
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    if let Some(site) = rule.site {
+        let known = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2")
+            .bind(site.to_string())
+            .bind(org.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            return Err(IntakeError::Invalid(
+                "choose one of your organization's sites".into(),
+            ));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO assignment_rules (id, org_id, position, site_id, field_key, field_value, \
+         attorneys, turn, created_at) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM assignment_rules WHERE org_id = $2), \
+         $3, $4, $5, $6, 0, $7)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(rule.site.map(|s| s.to_string()))
+    .bind(rule.answer.as_ref().map(|a| a.key.as_str().to_owned()))
+    .bind(rule.answer.as_ref().map(|a| a.value.clone()))
+    .bind(serde_json::json!(attorneys).to_string())
+    .bind(now.as_unix_micros())
+    .execute(&mut *tx)
+    .await?;
+    let event = by
+        .event("assignment_rule.added")
+        .on("assignment_rule", id)
+        .touching(&["site", "answer", "attorneys"]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Removes a rule; another organization's (or no) rule is [`IntakeError::UnknownRule`].
+pub async fn remove_rule(
+    db: &Db,
+    org: OrgId,
+    rule: RuleId,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let removed = sqlx::query("DELETE FROM assignment_rules WHERE id = $1 AND org_id = $2")
+        .bind(rule.to_string())
+        .bind(org.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed != 1 {
+        return Err(IntakeError::UnknownRule);
+    }
+    let event = by
+        .event("assignment_rule.removed")
+        .on("assignment_rule", rule);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The attorney a new lead of `site` with `answers` goes to, if a rule takes it: the next in
+/// turn of the first matching rule's attorneys who are still in `attorneys` (each one's
+/// own access, so that nobody is given a lead of a site they do not reach).
+pub(crate) async fn route(
+    tx: &mut Tx,
+    org: OrgId,
+    site: Option<SiteId>,
+    answers: &Answers,
+    attorneys: &[LeadAccess],
+) -> Result<Option<Uuid>, IntakeError> {
+    if attorneys.is_empty() {
+        return Ok(None);
+    }
+    for rule in rules_in(tx, org).await? {
+        if !rule.matches(site, answers) {
+            continue;
+        }
+        let eligible: Vec<Uuid> = rule
+            .attorneys
+            .iter()
+            .copied()
+            .filter(|user| {
+                attorneys
+                    .iter()
+                    .any(|a| a.assignee() == Some(*user) && a.covers_site(site))
+            })
+            .collect();
+        if eligible.is_empty() {
+            continue;
+        }
+        let turn: i64 = sqlx::query_scalar(
+            "UPDATE assignment_rules SET turn = turn + 1 WHERE id = $1 AND org_id = $2 \
+             RETURNING turn",
+        )
+        .bind(rule.id.to_string())
+        .bind(org.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+        let count = i64::try_from(eligible.len()).unwrap_or(i64::MAX);
+        let index = usize::try_from((turn - 1).rem_euclid(count)).unwrap_or(0);
+        return Ok(eligible.get(index).copied());
+    }
+    Ok(None)
+}
+
+/// Records in history and the audit log that the rules gave `lead` to `to`.
+pub(crate) async fn record_routing(
+    tx: &mut Tx,
+    org: OrgId,
+    lead: LeadId,
+    to: Uuid,
+    request_id: Option<Uuid>,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    record_event(tx, org, lead, RULES_ACTOR, "assigned", &to.to_string(), now).await?;
+    let event = Event::new(RULES_ACTOR, "lead.assigned")
+        .on("lead", lead)
+        .touching(&["assigned_to"])
+        .in_request(request_id);
+    append(tx, Chain::of(org), &event, now).await?;
+    Ok(())
+}

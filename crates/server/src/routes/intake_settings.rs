@@ -1,0 +1,192 @@
+//! `/settings/intake`, for owners and admins: the organization's pipeline states, and the
+//! assignment rules that give new leads to attorneys in turn. Each change is audited by the
+//! intake crate; a change that cannot be made shows the page again with the reason.
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
+use leadvault_intake::{
+    IntakeError, NewRule, Pipeline, RuleId, add_rule, list_rules, pipeline, remove_rule,
+    set_pipeline,
+};
+use leadvault_store::{SiteId, Timestamp};
+
+use crate::auth::SignedIn;
+use crate::error::AppError;
+use crate::pages::{IntakeSettingsPage, RuleRow, render};
+use crate::reach::attorney_access;
+use crate::routes::forms::Fields;
+use crate::state::AppState;
+
+const PAGE: &str = "/settings/intake";
+
+async fn settings_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let org = signed_in.member.org_id;
+    let members = list_members(state.db(), org).await?;
+    let email = |user: &leadvault_store::Uuid| {
+        members
+            .iter()
+            .find(|m| m.user_id.as_uuid() == *user)
+            .map_or_else(|| "(no longer a member)".to_owned(), |m| m.email.clone())
+    };
+    let sites = list_sites(state.db(), org).await?;
+    let domain = |site: Option<SiteId>| match site {
+        None => "any site".to_owned(),
+        Some(id) => sites
+            .iter()
+            .find(|s| s.id == id)
+            .map_or_else(|| "a removed site".to_owned(), |s| s.domain.to_string()),
+    };
+    let rules = list_rules(state.db(), org)
+        .await?
+        .into_iter()
+        .map(|rule| RuleRow {
+            id: rule.id.to_string(),
+            site: domain(rule.site),
+            answer: rule.answer.map(|a| format!("“{}” is “{}”", a.key, a.value)),
+            attorneys: rule.attorneys.iter().map(email).collect(),
+        })
+        .collect();
+    let labels: Vec<String> = pipeline(state.db(), org)
+        .await?
+        .stages()
+        .iter()
+        .skip(1)
+        .map(|s| s.label.clone())
+        .collect();
+    let page = IntakeSettingsPage {
+        csrf: signed_in.csrf_token(),
+        error: error.clone(),
+        states: labels.join("\n"),
+        rules,
+        sites: sites
+            .iter()
+            .map(|s| (s.id.to_string(), s.domain.to_string()))
+            .collect(),
+        attorneys: members
+            .iter()
+            .filter(|m| is_attorney(m))
+            .map(|m| (m.user_id.to_string(), m.email.clone()))
+            .collect(),
+    };
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+fn is_attorney(member: &MemberSummary) -> bool {
+    attorney_access(member.role, &member.scope, member.user_id).is_some()
+}
+
+/// A successful change goes back to the page; a refused one shows why.
+async fn outcome(
+    state: &AppState,
+    signed_in: &SignedIn,
+    result: Result<(), IntakeError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(PAGE).into_response()),
+        Err(IntakeError::Invalid(reason)) => settings_page(state, signed_in, Some(reason)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    signed_in.require(&state, Capability::SetUpIntake).await?;
+    settings_page(&state, &signed_in, None).await
+}
+
+pub async fn change_pipeline(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(&state, Capability::SetUpIntake).await?;
+    let result = match Pipeline::from_labels(fields.one("states").lines()) {
+        Ok(pipeline) => {
+            let org = signed_in.member.org_id;
+            set_pipeline(
+                state.db(),
+                org,
+                &pipeline,
+                &signed_in.by(),
+                Timestamp::now(),
+            )
+            .await
+        }
+        Err(refused) => Err(refused),
+    };
+    outcome(&state, &signed_in, result).await
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(&state, Capability::SetUpIntake).await?;
+    let org = signed_in.member.org_id;
+    let members = list_members(state.db(), org).await?;
+    // Only the organization's attorneys can be chosen; anything else is refused by name.
+    let mut attorneys = Vec::new();
+    for chosen in fields.all("attorney") {
+        match members
+            .iter()
+            .find(|m| is_attorney(m) && m.user_id.to_string() == chosen)
+        {
+            Some(member) => attorneys.push(member.user_id.as_uuid()),
+            None => {
+                let reason = "choose attorneys of this organization".to_owned();
+                return settings_page(&state, &signed_in, Some(reason)).await;
+            }
+        }
+    }
+    let site = match fields.one("site") {
+        "" => None,
+        chosen => Some(SiteId::parse(chosen).ok_or(AppError::NotFound)?),
+    };
+    let answer = match (fields.one("field_key").trim(), fields.one("field_value")) {
+        ("", _) => None,
+        (key, value) => Some((key, value)),
+    };
+    let result = match NewRule::new(site, answer, attorneys) {
+        Ok(rule) => add_rule(state.db(), org, &rule, &signed_in.by(), Timestamp::now())
+            .await
+            .map(|_| ()),
+        Err(refused) => Err(refused),
+    };
+    outcome(&state, &signed_in, result).await
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = Fields::parse(&body);
+    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
+    signed_in.require(&state, Capability::SetUpIntake).await?;
+    let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
+    let org = signed_in.member.org_id;
+    remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
+    Ok(Redirect::to(PAGE).into_response())
+}
