@@ -12,7 +12,7 @@ use leadvault_audit::{By, Chain, append};
 use leadvault_crypto::{decrypt_field, field_key_ref};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
@@ -127,24 +127,17 @@ pub async fn assign_lead(
     by: &By,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
-    let reach = access.condition("leads", 5);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE leads SET assigned_to = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
-        reach.sql
-    )))
-    .bind(to.to_string())
-    .bind(now.as_unix_micros())
-    .bind(lead.to_string())
-    .bind(org.to_string());
-    let changed = reach
-        .bind_to(query)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if changed != 1 {
-        return Err(IntakeError::UnknownLead);
-    }
+    set_column(
+        &mut tx,
+        org,
+        lead,
+        access,
+        Column::AssignedTo,
+        &to.to_string(),
+        now,
+    )
+    .await?;
     record_event(
         &mut tx,
         org,
@@ -251,28 +244,12 @@ pub async fn set_status(
     by: &By,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
-    let reach = access.condition("leads", 5);
     // Reads the pipeline, then writes: a write transaction from the start (SQLite).
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     if pipeline_in(&mut tx, org).await?.find(status).is_none() {
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "UPDATE leads SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
-        reach.sql
-    )))
-    .bind(status)
-    .bind(now.as_unix_micros())
-    .bind(lead.to_string())
-    .bind(org.to_string());
-    let changed = reach
-        .bind_to(query)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if changed != 1 {
-        return Err(IntakeError::UnknownLead);
-    }
+    set_column(&mut tx, org, lead, access, Column::Status, status, now).await?;
     record_event(&mut tx, org, lead, by.actor, "status", status, now).await?;
     let event = by
         .event("lead.status_changed")
@@ -309,4 +286,47 @@ pub async fn possible_duplicates(
             LeadId::parse(&row.try_get::<String, _>(0)?).ok_or(IntakeError::Corrupt("a lead id"))
         })
         .collect()
+}
+
+/// The columns staff change directly.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Status,
+    AssignedTo,
+}
+
+/// Sets one column of a lead within `access`, and its `updated_at`; a lead out of reach is
+/// [`IntakeError::UnknownLead`] and nothing changes.
+async fn set_column(
+    tx: &mut Tx,
+    org: OrgId,
+    lead: LeadId,
+    access: &LeadAccess,
+    column: Column,
+    value: &str,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    let name = match column {
+        Column::Status => "status",
+        Column::AssignedTo => "assigned_to",
+    };
+    let reach = access.condition("leads", 5);
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE leads SET {name} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4{}",
+        reach.sql
+    )))
+    .bind(value.to_owned())
+    .bind(now.as_unix_micros())
+    .bind(lead.to_string())
+    .bind(org.to_string());
+    let changed = reach
+        .bind_to(query)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(IntakeError::UnknownLead)
+    }
 }

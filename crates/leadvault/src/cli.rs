@@ -37,6 +37,9 @@ pub enum Command {
     /// Intake forms: create one from a JSON definition, list them.
     #[command(subcommand)]
     Forms(FormsCommand),
+    /// Seed a fresh installation with a demo firm (a member of every role, forms, sample
+    /// leads), print everyone's sign-in details once, then serve as `serve` does.
+    Demo(ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]

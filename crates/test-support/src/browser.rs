@@ -2,6 +2,7 @@
 //! sends with a same-origin form (`Origin`, `Sec-Fetch-Site`), and reads hidden fields.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
@@ -64,10 +65,11 @@ impl Page {
     }
 }
 
-/// A browser session against a [`TestApp`].
+/// A browser session against a [`TestApp`] (or any Leadvault on loopback).
 #[derive(Debug)]
 pub struct Browser<'a> {
-    app: &'a TestApp,
+    client: &'a reqwest::Client,
+    addr: SocketAddr,
     cookies: BTreeMap<String, String>,
     user_agent: String,
     /// Sent as `X-Forwarded-For`, for an app that trusts loopback as its proxy.
@@ -76,8 +78,15 @@ pub struct Browser<'a> {
 
 impl<'a> Browser<'a> {
     pub fn new(app: &'a TestApp) -> Self {
+        Self::at(&app.client, app.addr)
+    }
+
+    /// A browser for the Leadvault at `addr` (a real `leadvault` process, say), through
+    /// `client` (which must not follow redirects).
+    pub fn at(client: &'a reqwest::Client, addr: SocketAddr) -> Self {
         Self {
-            app,
+            client,
+            addr,
             cookies: BTreeMap::new(),
             user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
                 .to_owned(),
@@ -93,9 +102,8 @@ impl<'a> Browser<'a> {
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         let request = self
-            .app
             .client
-            .request(method, self.app.url(path))
+            .request(method, format!("http://{}{path}", self.addr))
             .header("cookie", self.cookie_header())
             .header("user-agent", &self.user_agent);
         match &self.client_address {
@@ -156,7 +164,7 @@ impl<'a> Browser<'a> {
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let response = self
             .request(reqwest::Method::POST, path)
-            .header("origin", format!("http://{}", self.app.addr))
+            .header("origin", format!("http://{}", self.addr))
             .header("sec-fetch-site", "same-origin")
             .form(fields)
             .send()
@@ -176,7 +184,7 @@ impl<'a> Browser<'a> {
     ) -> Page {
         let mut request = self
             .request(method, path)
-            .header("origin", format!("http://{}", self.app.addr))
+            .header("origin", format!("http://{}", self.addr))
             .header("sec-fetch-site", "same-origin")
             .json(body);
         if let Some(csrf) = csrf {

@@ -13,6 +13,7 @@ mod cli_config;
 mod cli_forms;
 mod cli_keys;
 mod cli_serve;
+mod demo;
 mod embed;
 mod form_builder;
 mod health;

@@ -99,6 +99,19 @@ async fn outcome(
     }
 }
 
+/// A form of this page, read once its token and the member's right are checked.
+async fn settings_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    signed_in: &SignedIn,
+    body: &[u8],
+) -> Result<Fields, AppError> {
+    let fields = Fields::parse(body);
+    signed_in.verify_csrf(headers, fields.one("csrf"))?;
+    signed_in.require(state, Capability::SetUpIntake).await?;
+    Ok(fields)
+}
+
 pub async fn show(
     State(state): State<AppState>,
     signed_in: SignedIn,
@@ -113,9 +126,7 @@ pub async fn change_pipeline(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(&state, Capability::SetUpIntake).await?;
+    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
     let result = match Pipeline::from_labels(fields.one("states").lines()) {
         Ok(pipeline) => {
             let org = signed_in.member.org_id;
@@ -139,9 +150,7 @@ pub async fn add(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(&state, Capability::SetUpIntake).await?;
+    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
     let org = signed_in.member.org_id;
     let members = list_members(state.db(), org).await?;
     // Only the organization's attorneys can be chosen; anything else is refused by name.
@@ -182,9 +191,7 @@ pub async fn remove(
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
-    signed_in.require(&state, Capability::SetUpIntake).await?;
+    settings_form(&state, &headers, &signed_in, &body).await?;
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
     remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
