@@ -53,7 +53,7 @@ pub use member::{
     remove_member,
 };
 pub use migrations::MIGRATIONS;
-pub use org_name::{OrgName, OrgNameError};
+pub use org_name::{OrgName, OrgNameError, organization_name};
 pub use owner::{NewOwner, Owner, create_owner, owner_exists};
 pub use password::{Password, PasswordError, PasswordHasher};
 pub use password_change::{PasswordChange, change_password};

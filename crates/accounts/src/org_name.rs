@@ -32,6 +32,21 @@ impl OrgName {
     }
 }
 
+/// The name of organization `org`, if it exists (for messages that name the firm).
+pub async fn organization_name(
+    db: &leadvault_store::Db,
+    org: leadvault_store::OrgId,
+) -> Result<Option<String>, crate::AccountsError> {
+    use leadvault_store::sqlx;
+    let mut tx = db.begin_in(leadvault_store::TenantScope::Org(org)).await?;
+    let name: Option<String> = sqlx::query_scalar("SELECT name FROM organizations WHERE id = $1")
+        .bind(org.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

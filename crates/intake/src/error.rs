@@ -14,6 +14,9 @@ pub enum IntakeError {
     UnknownLead,
     #[error("no such assignment rule in this organization")]
     UnknownRule,
+    /// The page this submission came from was already used for one.
+    #[error("this page was already sent")]
+    PageUsed,
     /// Stored data that this code could not have written: named, never shown.
     #[error("stored data is not valid: {0}")]
     Corrupt(&'static str),

@@ -17,4 +17,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_routing.sql"),
         postgres: include_str!("../migrations/postgres/0003_routing.sql"),
     },
+    Migration {
+        id: "intake/0004_spent_pages",
+        sqlite: include_str!("../migrations/sqlite/0004_spent_pages.sql"),
+        postgres: include_str!("../migrations/postgres/0004_spent_pages.sql"),
+    },
 ];

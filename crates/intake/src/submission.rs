@@ -24,6 +24,7 @@ use crate::history::record_event;
 use crate::ids::LeadId;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
+use crate::spam::spend_page;
 use crate::tracking::TrackingCode;
 
 /// The table encrypted lead fields belong to (part of every ciphertext's context).
@@ -133,6 +134,11 @@ pub struct Submission<'a> {
     /// The organization's attorneys, each as far as they reach: whom assignment rules may
     /// give the lead to.
     pub attorneys: &'a [LeadAccess],
+    /// The code to give the lead, when the caller needed it first (to e-mail it in the
+    /// lead's own transaction); otherwise a new one is made.
+    pub tracking_code: Option<TrackingCode>,
+    /// The token of the page it was sent from, spent with the lead (one lead per page).
+    pub page_token: Option<&'a str>,
 }
 
 /// Stores a checked consultation as a new lead of `form`'s organization.
@@ -147,7 +153,10 @@ pub async fn submit_lead(
     let (origin, request_id) = (&submission.origin, submission.request_id);
     let org = form.org_id;
     let lead = LeadId::random();
-    let tracking_code = TrackingCode::generate()?;
+    let tracking_code = match &submission.tracking_code {
+        Some(code) => code.clone(),
+        None => TrackingCode::generate()?,
+    };
     let field_key = keyring.current(org, KeyPurpose::Field, now).await?;
     let index_key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
 
@@ -177,6 +186,9 @@ pub async fn submit_lead(
     }
 
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    if let Some(token) = submission.page_token {
+        spend_page(&mut tx, token, now).await?;
+    }
     let mut possible_duplicates = Vec::new();
     for (kind, digest) in &digests {
         let rows = sqlx::query(

@@ -38,6 +38,7 @@ fn check_value(values: &[u32]) -> u32 {
 }
 
 /// A tracking code. Its text is a secret: shown once, never logged.
+#[derive(Clone)]
 pub struct TrackingCode(Zeroizing<String>);
 
 /// Something that is not a tracking code (malformed or mistyped).

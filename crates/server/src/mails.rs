@@ -38,6 +38,15 @@ struct NewLeadText<'a> {
     link: &'a str,
 }
 
+#[derive(Template)]
+#[template(path = "mail/tracking_code.txt")]
+struct TrackingCodeText<'a> {
+    org_name: &'a str,
+    form_name: &'a str,
+    code: &'a str,
+    link: &'a str,
+}
+
 fn mail(to: &str, subject: String, body: &impl Template) -> Result<Mail, AppError> {
     Ok(Mail {
         to: Recipient::parse(to).map_err(|e| AppError::Internal(e.to_string()))?,
@@ -91,5 +100,26 @@ pub fn new_lead(to: &str, form_name: &str, link: &str) -> Result<Mail, AppError>
         to,
         "A new consultation request is waiting".to_owned(),
         &NewLeadText { form_name, link },
+    )
+}
+
+/// The tracking code, to the address the person gave on the form and asked to have it sent
+/// to: the code and where to use it, nothing of what they wrote.
+pub fn tracking_code(
+    to: &str,
+    org_name: &str,
+    form_name: &str,
+    code: &str,
+    link: &str,
+) -> Result<Mail, AppError> {
+    mail(
+        to,
+        format!("Your request to {org_name}: tracking code"),
+        &TrackingCodeText {
+            org_name,
+            form_name,
+            code,
+            link,
+        },
     )
 }

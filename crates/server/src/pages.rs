@@ -304,6 +304,11 @@ pub struct PublicFormPage {
     pub error_count: usize,
     pub health_warning: bool,
     pub utm: Vec<(String, String)>,
+    /// Whether to offer to e-mail the tracking code (e-mail is set up and the form asks for
+    /// an e-mail address).
+    pub offers_code_mail: bool,
+    /// Leading zero bits of the proof of work the browser must find; 0 for none.
+    pub pow_bits: u32,
 }
 
 #[derive(Template)]
@@ -312,6 +317,8 @@ pub struct FormReceivedPage {
     pub name: String,
     /// The tracking code, shown this once.
     pub code: String,
+    /// Whether it was also e-mailed, as the person asked.
+    pub emailed: bool,
 }
 
 #[derive(Template)]
@@ -409,6 +416,7 @@ pub struct BuilderPage {
     pub kind: String,
     pub published: bool,
     pub health_blocks: bool,
+    pub proof_of_work: bool,
     /// (site id, domain, selected).
     pub sites: Vec<(String, String, bool)>,
     /// (type name, as shown).

@@ -77,6 +77,8 @@ struct FormInput {
     kind: FormKind,
     #[serde(default)]
     health: HealthPolicy,
+    #[serde(default)]
+    proof_of_work: bool,
     fields: Vec<FieldInput>,
 }
 
@@ -85,6 +87,10 @@ struct FormInput {
 pub struct FormDefinition {
     pub kind: FormKind,
     pub health: HealthPolicy,
+    /// Browsers must solve a small proof of work before sending (a spam brake that needs no
+    /// third party; it needs JavaScript).
+    #[serde(default)]
+    pub proof_of_work: bool,
     pub fields: Vec<Field>,
 }
 
@@ -169,7 +175,12 @@ impl FormDefinition {
                 field
             })
             .collect();
-        serde_json::json!({ "kind": self.kind, "health": self.health, "fields": fields })
+        serde_json::json!({
+            "kind": self.kind,
+            "health": self.health,
+            "proof_of_work": self.proof_of_work,
+            "fields": fields,
+        })
     }
 
     /// Reads a definition this code stored (already checked when it was written).
@@ -208,6 +219,7 @@ impl FormDefinition {
         Ok(Self {
             kind: input.kind,
             health: input.health,
+            proof_of_work: input.proof_of_work,
             fields,
         })
     }

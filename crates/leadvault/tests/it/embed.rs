@@ -1,13 +1,14 @@
 //! The embedded form in a real browser (headless Chromium). A firm's page, on its own
 //! origin, carries the one-line embed tag: the form appears in a frame that grows with it,
 //! hides a question until it applies, shows errors beside their fields before anything is
-//! sent, takes the consultation and shows a tracking code, and that code finds the status.
+//! sent, finds the form's proof of work, takes the consultation and shows a tracking code,
+//! and that code finds the status.
 //! Another site that copies the tag shows no form.
 
 use leadvault_store::sqlx;
 use leadvault_test_support::{Chromium, TestApp, TestCert, on_both_engines, serve_site_page};
 
-const FORM: &str = r#"{"kind": "consultation", "fields": [
+const FORM: &str = r#"{"kind": "consultation", "proof_of_work": true, "fields": [
     {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
     {"key": "email", "label": "E-mail", "type": "email", "required": true},
     {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment", "choices": ["Family", "Injury"]},

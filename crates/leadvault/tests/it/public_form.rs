@@ -304,3 +304,81 @@ on_both_engines! {
         assert!(home.html.contains("href=\"/forms\""));
     }
 }
+
+on_both_engines! {
+    async fn a_visitor_who_asks_gets_the_tracking_code_by_email_and_nothing_else(engine) {
+        let Some(sink) = leadvault_test_support::SmtpSink::start().await else { return };
+        let app = TestApp::builder(engine).mail(sink.url()).build().await;
+        let (_, form) = form_of(&app).await;
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+        assert!(page.html.contains("name=\"_email_code\""), "offered when e-mail is set up: {}", page.html);
+
+        let mut asked = GOOD.to_vec();
+        asked.push(("_email_code", "yes"));
+        let done = send(&mut visitor, &page, form, &asked).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        assert!(done.html.contains("We have also e-mailed it"), "{}", done.html);
+        let code = done.code_with_class("tracking-code");
+        let mail = sink.wait_for_recipient("marisol@example.com").await;
+        assert_eq!(mail.subject, "Your request to Firm of ana@lima.law: tracking code");
+        assert!(mail.body.contains(&code) && mail.body.contains(&format!("http://{}/track", app.addr)), "{}", mail.body);
+        for planted in ["Marisol", "Custody", "Family"] {
+            assert!(!mail.body.contains(planted), "{planted} in the code's e-mail");
+        }
+
+        // Not asked: not sent.
+        let page = visitor.get(&format!("/f/{form}")).await;
+        let mut other = GOOD.to_vec();
+        other.retain(|(k, _)| *k != "email");
+        other.push(("email", "quiet@example.com"));
+        let done = send(&mut visitor, &page, form, &other).await;
+        assert!(!done.html.contains("We have also e-mailed it"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(sink.messages().iter().all(|m| m.to != "quiet@example.com"));
+    }
+}
+
+on_both_engines! {
+    async fn without_email_set_up_the_code_is_not_offered_by_email(engine) {
+        let app = TestApp::start(engine).await;
+        let (_, form) = form_of(&app).await;
+        let page = app.browser().get(&format!("/f/{form}")).await;
+        assert!(!page.html.contains("_email_code"));
+    }
+}
+
+on_both_engines! {
+    async fn a_page_sends_one_request_and_a_proof_of_work_form_needs_its_proof(engine) {
+        let app = TestApp::start(engine).await;
+        let (ana, form) = form_of(&app).await;
+        let mut visitor = app.browser();
+        let page = visitor.get(&format!("/f/{form}")).await;
+        assert_eq!(send(&mut visitor, &page, form, GOOD).await.status, 200);
+        let replayed = send(&mut visitor, &page, form, GOOD).await;
+        assert_eq!(replayed.status, 422);
+        assert!(replayed.html.contains("This page was already used to send a request"), "{}", replayed.html);
+        assert_eq!(leads(&app).await, 1, "one lead per page");
+        let fresh = visitor.get(&format!("/f/{form}")).await;
+        assert_eq!(send(&mut visitor, &fresh, form, GOOD).await.status, 200);
+
+        let guarded = app.form(ana.org_id, &FORM.replace("\"kind\": \"consultation\"", "\"kind\": \"consultation\", \"proof_of_work\": true")).await.id;
+        let page = visitor.get(&format!("/f/{guarded}")).await;
+        assert!(page.html.contains(&format!("data-pow=\"{}\"", leadvault_intake::POW_BITS)), "{}", page.html);
+        let without = send(&mut visitor, &page, guarded, GOOD).await;
+        assert_eq!(without.status, 422);
+        assert!(without.html.contains("could not confirm that a person is sending this form"), "{}", without.html);
+        let token = page.hidden("_token");
+        let wrong = (0u64..).map(|n| n.to_string()).find(|n| !leadvault_intake::proof_of_work_ok(&token, n)).unwrap();
+        let mut fields = GOOD.to_vec();
+        fields.push(("_pow", wrong.as_str()));
+        assert_eq!(send(&mut visitor, &page, guarded, &fields).await.status, 422);
+        assert_eq!(leads(&app).await, 2);
+        let found = (0u64..).map(|n| n.to_string()).find(|n| leadvault_intake::proof_of_work_ok(&token, n)).unwrap();
+        let mut fields = GOOD.to_vec();
+        fields.push(("_pow", found.as_str()));
+        let done = send(&mut visitor, &page, guarded, &fields).await;
+        assert_eq!(done.status, 200, "{}", done.html);
+        assert_eq!(leads(&app).await, 3);
+    }
+}

@@ -53,6 +53,7 @@ struct Draft {
     site: String,
     published: bool,
     health: String,
+    proof_of_work: bool,
     questions: Vec<Question>,
 }
 
@@ -77,6 +78,7 @@ impl Draft {
             site: String::new(),
             published: true,
             health: "warn".to_owned(),
+            proof_of_work: false,
             questions: vec![
                 question("name", "Your name", "text", "contact", true),
                 question("email", "E-mail", "email", "", true),
@@ -131,6 +133,7 @@ impl Draft {
             site: site.map(|s| s.to_string()).unwrap_or_default(),
             published,
             health: text(&authored, "health"),
+            proof_of_work: authored["proof_of_work"] == Value::Bool(true),
             questions,
         }
     }
@@ -165,6 +168,7 @@ impl Draft {
             site: fields.one("site").to_owned(),
             published: fields.one("published") == "yes",
             health: fields.one("health").to_owned(),
+            proof_of_work: fields.one("proof_of_work") == "yes",
             questions,
         }
     }
@@ -222,7 +226,12 @@ impl Draft {
             }
             fields.push(Value::Object(field));
         }
-        Ok(json!({"kind": self.kind, "health": self.health, "fields": fields}))
+        Ok(json!({
+            "kind": self.kind,
+            "health": self.health,
+            "proof_of_work": self.proof_of_work,
+            "fields": fields,
+        }))
     }
 }
 
@@ -264,6 +273,7 @@ async fn page(
         kind: draft.kind.clone(),
         published: draft.published,
         health_blocks: draft.health == "block",
+        proof_of_work: draft.proof_of_work,
         sites: site_options(state, signed_in, &draft.site).await?,
         types: FieldType::ALL
             .iter()

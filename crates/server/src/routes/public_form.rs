@@ -12,10 +12,11 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
+use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites, organization_name};
 use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
 use leadvault_intake::{
-    Form, FormId, LeadAccess, Origin, Submission, find_public_form, submit_lead,
+    Form, FormId, IntakeError, LeadAccess, Origin, POW_BITS, Submission, TrackingCode,
+    find_public_form, proof_of_work_ok, submit_lead,
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
@@ -37,6 +38,44 @@ use crate::state::AppState;
 const TOKEN: &str = "_token";
 const HONEYPOT: &str = "_website";
 const ACKNOWLEDGED: &str = "_health_ok";
+const EMAIL_CODE: &str = "_email_code";
+const PROOF_OF_WORK: &str = "_pow";
+
+/// The form's first e-mail question: where the tracking code goes when asked.
+fn email_field(form: &Form) -> Option<&str> {
+    form.definition
+        .fields
+        .iter()
+        .find(|f| f.field_type == FieldType::Email)
+        .map(|f| f.key.as_str())
+}
+
+/// The tracking code e-mailed to the address the person gave, when they asked and e-mail is
+/// set up; sealed for the outbox, so it is queued with the lead or not at all.
+async fn code_mail(
+    state: &AppState,
+    form: &Form,
+    address: Option<&str>,
+    code: &TrackingCode,
+    now: Timestamp,
+) -> Result<Option<SealedMail>, AppError> {
+    let (Some(public), Some(address)) = (state.mail_links(), address) else {
+        return Ok(None);
+    };
+    let org_name = organization_name(state.db(), form.org_id)
+        .await?
+        .unwrap_or_default();
+    let link = format!("{public}/track");
+    // An address the form accepted but mail cannot take is not e-mailed; the page says so.
+    let Ok(mail) = mails::tracking_code(address, &org_name, &form.name, &code.display(), &link)
+    else {
+        return Ok(None);
+    };
+    let sealed = seal(state.keyring(), &mail, now)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Some(sealed))
+}
 
 /// The UTM parameters kept with a lead (plain meta data).
 const UTM: [&str; 5] = [
@@ -145,6 +184,12 @@ async fn page(
         error_count: shown.errors.errors.len(),
         health_warning: shown.errors.health_warning_only,
         utm: shown.utm.into_iter().collect(),
+        offers_code_mail: state.mail_links().is_some() && email_field(form).is_some(),
+        pow_bits: if form.definition.proof_of_work {
+            POW_BITS
+        } else {
+            0
+        },
     };
     let mut response = (status, render(&page)).into_response();
     response
@@ -257,6 +302,13 @@ pub async fn submit(
             return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     }
+    let token = fields.one(TOKEN);
+    if form.definition.proof_of_work && !proof_of_work_ok(token, fields.one(PROOF_OF_WORK)) {
+        let shown = refused(
+            "Your browser could not confirm that a person is sending this form. Please make sure JavaScript is on, and send again.",
+        );
+        return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     let acknowledged = fields.one(ACKNOWLEDGED) == "yes";
     let answers = match check_answers(&form.definition, &typed, acknowledged) {
         Ok(answers) => answers,
@@ -279,18 +331,38 @@ pub async fn submit(
         }
     };
     let members = list_members(state.db(), form.org_id).await?;
-    let notify = notifications(&state, &form, &members, now).await?;
+    let mut notify = notifications(&state, &form, &members, now).await?;
+    let tracking_code = TrackingCode::generate().map_err(|e| AppError::Internal(e.to_string()))?;
+    let wanted = fields.one(EMAIL_CODE) == "yes";
+    let address = email_field(&form).and_then(|key| answers.get(key));
+    let emailed = match code_mail(
+        &state,
+        &form,
+        address.filter(|_| wanted),
+        &tracking_code,
+        now,
+    )
+    .await?
+    {
+        Some(mail) => {
+            notify.push(mail);
+            true
+        }
+        None => false,
+    };
     let attorneys: Vec<LeadAccess> = members
         .iter()
         .filter_map(|m| attorney_access(m.role, &m.scope, m.user_id))
         .collect();
     let submission = Submission {
-        origin: Origin { utm },
+        origin: Origin { utm: utm.clone() },
         request_id: observe::anonymous().request_id,
         notify: &notify,
         attorneys: &attorneys,
+        tracking_code: Some(tracking_code),
+        page_token: Some(token),
     };
-    let receipt = submit_lead(
+    let receipt = match submit_lead(
         state.db(),
         state.keyring(),
         &form,
@@ -298,7 +370,17 @@ pub async fn submit(
         &submission,
         now,
     )
-    .await?;
+    .await
+    {
+        Ok(receipt) => receipt,
+        Err(IntakeError::PageUsed) => {
+            let shown = refused(
+                "This page was already used to send a request, which we received. To send another, fill in the form again.",
+            );
+            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
     if !notify.is_empty() {
         state.wake_mail();
     }
@@ -306,6 +388,7 @@ pub async fn submit(
     let mut response = render(&FormReceivedPage {
         name: form.name.clone(),
         code: receipt.tracking_code.display(),
+        emailed,
     })
     .into_response();
     response
