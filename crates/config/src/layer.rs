@@ -31,6 +31,8 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub mail: Option<MailLayer>,
     pub audit: Option<AuditLayer>,
+    /// Let webhooks go to plain HTTP and private addresses (development and tests only).
+    pub webhooks_allow_private_networks: Option<bool>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -91,6 +93,9 @@ impl Layer {
                     layer.database_max_connections = Some(parse_number(&name, &value)?);
                 }
                 "BEHIND_TLS_PROXY" => layer.behind_tls_proxy = Some(parse_bool(&name, &value)?),
+                "WEBHOOKS_ALLOW_PRIVATE_NETWORKS" => {
+                    layer.webhooks_allow_private_networks = Some(parse_bool(&name, &value)?);
+                }
                 "KEY_FILE" => layer.key_file = Some(path()),
                 "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_list(&value)),
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
@@ -161,6 +166,9 @@ impl Layer {
                 .database_max_connections
                 .or(self.database_max_connections),
             behind_tls_proxy: over.behind_tls_proxy.or(self.behind_tls_proxy),
+            webhooks_allow_private_networks: over
+                .webhooks_allow_private_networks
+                .or(self.webhooks_allow_private_networks),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),

@@ -122,6 +122,9 @@ pub struct Config {
     pub mail: Option<MailSettings>,
     /// Where audit checkpoints and exports go.
     pub audit: AuditSettings,
+    /// Webhooks may go to plain HTTP and private addresses (development and tests only;
+    /// otherwise an endpoint must be HTTPS on the public internet).
+    pub webhooks_allow_private_networks: bool,
 }
 
 impl Config {
@@ -225,6 +228,9 @@ impl Config {
             database_url,
             database_max_connections,
             behind_tls_proxy: merged.behind_tls_proxy.unwrap_or(false),
+            webhooks_allow_private_networks: merged
+                .webhooks_allow_private_networks
+                .unwrap_or(false),
             trusted_proxies,
             tls,
             log_format,
@@ -339,6 +345,9 @@ impl fmt::Display for Config {
             self.database_max_connections
         )?;
         writeln!(f, "behind_tls_proxy = {}", self.behind_tls_proxy)?;
+        if self.webhooks_allow_private_networks {
+            writeln!(f, "webhooks_allow_private_networks = true")?;
+        }
         let proxies: Vec<String> = self
             .trusted_proxies
             .iter()

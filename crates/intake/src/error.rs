@@ -27,6 +27,9 @@ pub enum IntakeError {
     /// A notification could not be queued, so the lead was not stored either.
     #[error(transparent)]
     Mail(#[from] leadvault_mail::MailError),
+    /// A webhook could not be queued, so the operation did not happen either.
+    #[error(transparent)]
+    Webhook(#[from] leadvault_webhooks::WebhookError),
     /// The audit record could not be written, so the operation did not happen.
     #[error(transparent)]
     Audit(#[from] AuditError),

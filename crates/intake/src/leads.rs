@@ -251,6 +251,8 @@ pub async fn set_status(
     }
     set_column(&mut tx, org, lead, access, Column::Status, status, now).await?;
     record_event(&mut tx, org, lead, by.actor, "status", status, now).await?;
+    let data = serde_json::json!({"lead_id": lead.to_string(), "status": status});
+    leadvault_webhooks::enqueue(&mut tx, org, "lead.status_changed", data, now).await?;
     let event = by
         .event("lead.status_changed")
         .on("lead", lead)

@@ -255,6 +255,14 @@ pub async fn submit_lead(
     for mail in submission.notify {
         enqueue_sealed(&mut tx, mail, now).await?;
     }
+    let data = json!({
+        "lead_id": lead.to_string(),
+        "form_id": form.id.to_string(),
+        "site_id": site.map(|s| s.to_string()),
+        "status": NEW,
+        "assigned_to": assignee.map(|a| a.to_string()),
+    });
+    leadvault_webhooks::enqueue(&mut tx, org, "lead.created", data, now).await?;
     tx.commit().await?;
     Ok(Receipt {
         lead_id: lead,

@@ -72,6 +72,21 @@ impl From<IntakeError> for AppError {
             IntakeError::Store(store) => store.into(),
             IntakeError::Audit(audit) => audit.into(),
             IntakeError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
+            IntakeError::Webhook(webhook) => webhook.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<leadvault_webhooks::WebhookError> for AppError {
+    fn from(err: leadvault_webhooks::WebhookError) -> Self {
+        use leadvault_webhooks::WebhookError;
+        match err {
+            WebhookError::UnknownEndpoint => Self::NotFound,
+            WebhookError::Invalid(reason) => Self::Invalid(reason),
+            WebhookError::Store(store) => store.into(),
+            WebhookError::Audit(audit) => audit.into(),
+            WebhookError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }
     }

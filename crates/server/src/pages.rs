@@ -382,6 +382,21 @@ pub struct IntakeSettingsPage {
     pub sites: Vec<(String, String)>,
     /// (user id, e-mail) of the organization's attorneys.
     pub attorneys: Vec<(String, String)>,
+    /// (id, URL, added).
+    pub endpoints: Vec<(String, String, String)>,
+    pub deliveries: Vec<DeliveryRow>,
+    /// A just-added endpoint's signing secret, shown this once.
+    pub new_secret: Option<String>,
+}
+
+/// A webhook delivery, as listed (no body).
+#[derive(Debug)]
+pub struct DeliveryRow {
+    pub at: String,
+    pub event: String,
+    pub state: &'static str,
+    pub attempts: i64,
+    pub result: String,
 }
 
 /// One question in the form builder, as typed.

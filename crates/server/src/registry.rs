@@ -11,6 +11,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_keys::MIGRATIONS,
         leadvault_mail::MIGRATIONS,
         leadvault_audit::MIGRATIONS,
+        leadvault_webhooks::MIGRATIONS,
         leadvault_intake::MIGRATIONS,
     ]
     .concat()
@@ -19,7 +20,8 @@ pub fn migrations() -> Vec<Migration> {
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
-/// key owner); intake the lead answers of each class and staff notes.
+/// key owner); intake the lead answers of each class and staff notes; webhooks their
+/// endpoints' signing secrets.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     let mut columns = vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
@@ -28,5 +30,6 @@ pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     ];
     columns.extend(leadvault_intake::LEAD_COLUMNS);
     columns.push(leadvault_intake::NOTE_COLUMN);
+    columns.push(leadvault_webhooks::SECRET_COLUMN);
     columns
 }

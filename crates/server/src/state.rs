@@ -4,6 +4,7 @@ use leadvault_accounts::PasswordHasher;
 use leadvault_config::{IpRange, PublicUrl};
 use leadvault_mail::{Mail, MailError, enqueue};
 use leadvault_store::Timestamp;
+use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
 
 use crate::error::AppError;
@@ -25,6 +26,8 @@ pub struct WebOptions {
     /// How long a public form must have been open before it is sent: bots post at once.
     /// [`crate::form_token::MIN_FILL`] when serving; tests that do not test it set zero.
     pub form_min_fill: std::time::Duration,
+    /// Webhook endpoints may be plain HTTP and private addresses (development and tests).
+    pub webhooks_allow_private_networks: bool,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -43,6 +46,9 @@ struct Inner {
     migrations: Vec<Migration>,
     /// Set when e-mail is configured: wakes the delivery worker after queueing.
     mail: Option<Arc<Notify>>,
+    webhooks: WebhookClient,
+    /// Wakes the webhook sender after something was queued.
+    webhooks_wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -55,6 +61,7 @@ impl AppState {
         options: WebOptions,
         mail: Option<Arc<Notify>>,
     ) -> Self {
+        let options_private = options.webhooks_allow_private_networks;
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -64,6 +71,8 @@ impl AppState {
                 limits: RateLimits::default(),
                 migrations: crate::migrations(),
                 mail,
+                webhooks: WebhookClient::new(options_private),
+                webhooks_wake: Arc::new(Notify::new()),
             }),
         }
     }
@@ -98,6 +107,21 @@ impl AppState {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default()
+    }
+
+    /// The webhook client (which addresses it may reach is the installation's setting).
+    pub fn webhooks(&self) -> &WebhookClient {
+        &self.inner.webhooks
+    }
+
+    /// The webhook sender's wake-up, for `serve` (and tests) to run the sender with.
+    pub fn webhooks_wake(&self) -> Arc<Notify> {
+        self.inner.webhooks_wake.clone()
+    }
+
+    /// Tells the webhook sender that something was queued.
+    pub fn wake_webhooks(&self) {
+        self.inner.webhooks_wake.notify_one();
     }
 
     /// Where links in e-mail point, if e-mail can be sent at all.

@@ -11,6 +11,7 @@ use leadvault_server::{
     AppState, ConnectionLimits, ReloadableCert, WebOptions, router, serve, tls_acceptor,
 };
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
+use leadvault_webhooks::deliver_webhooks_until;
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 
@@ -32,6 +33,7 @@ pub struct TestApp {
     _key_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     mail_worker: Option<tokio::task::JoinHandle<()>>,
+    webhook_worker: tokio::task::JoinHandle<()>,
 }
 
 /// Options for a [`TestApp`]; `TestApp::builder(engine).build()` gives the everyday one.
@@ -170,7 +172,7 @@ impl TestAppBuilder {
             }
         };
         let state = AppState::new(
-            app_db,
+            app_db.clone(),
             PasswordHasher::new(2),
             keyring.clone(),
             WebOptions {
@@ -178,9 +180,18 @@ impl TestAppBuilder {
                 trusted_proxies: self.trusted_proxies.clone(),
                 public_url,
                 form_min_fill: self.form_min_fill,
+                webhooks_allow_private_networks: true,
             },
             wake,
         );
+        // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
+        let webhook_worker = tokio::spawn(deliver_webhooks_until(
+            app_db.clone(),
+            keyring.clone(),
+            state.webhooks().clone(),
+            state.webhooks_wake(),
+            std::future::pending(),
+        ));
         let (stop, stopped) = oneshot::channel::<()>();
         let tls = self.tls.as_ref().map(|cert| {
             tls_acceptor(ReloadableCert::load(&cert.cert, &cert.key).expect("certificate"))
@@ -210,6 +221,7 @@ impl TestAppBuilder {
             _key_dir: key_dir,
             stop: Some(stop),
             mail_worker,
+            webhook_worker,
         }
     }
 }
@@ -261,5 +273,6 @@ impl Drop for TestApp {
         if let Some(worker) = self.mail_worker.take() {
             worker.abort();
         }
+        self.webhook_worker.abort();
     }
 }

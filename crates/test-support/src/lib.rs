@@ -29,6 +29,7 @@ mod site;
 mod smtp;
 mod softhsm;
 mod throwaway;
+mod webhook_receiver;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use audit::AuditRow;
@@ -46,6 +47,7 @@ pub use proxy::TcpProxy;
 pub use site::serve_site_page;
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
+pub use webhook_receiver::{ReceivedHook, WebhookReceiver};
 
 /// Runs a test body on both engines: it expands to a module with a `sqlite` and a
 /// `postgres` test. Where PostgreSQL is missing outside CI the `postgres` test says so

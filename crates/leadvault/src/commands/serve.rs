@@ -11,6 +11,7 @@ use leadvault_server::{
     serve, tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
+use leadvault_webhooks::deliver_webhooks_until;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{Notify, watch};
@@ -67,6 +68,13 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             stopped(stopping.clone()),
         ));
     }
+    tokio::spawn(deliver_webhooks_until(
+        started.db.clone(),
+        started.keyring.clone(),
+        started.state.webhooks().clone(),
+        started.state.webhooks_wake(),
+        stopped(stopping.clone()),
+    ));
     let app = router(started.state);
     let grace = config.shutdown_grace;
     let limits = ConnectionLimits::default();
@@ -225,6 +233,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             trusted_proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
             form_min_fill: FORM_MIN_FILL,
+            webhooks_allow_private_networks: config.webhooks_allow_private_networks,
         },
         mail.as_ref().map(|m| m.wake.clone()),
     );

@@ -341,6 +341,18 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Roles(MANAGERS, Redirect("/settings/intake")),
         ),
+        e(
+            "POST",
+            "/settings/intake/webhooks",
+            SessionForm(&[("url", "not a url")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/settings/intake/webhooks/{id}/remove",
+            SessionForm(&[]),
+            Roles(MANAGERS, Redirect("/settings/intake")),
+        ),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
         e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(
@@ -471,6 +483,13 @@ async fn object_id(
         id.to_string()
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
+    } else if path.starts_with("/settings/intake/webhooks/") {
+        let url = url::Url::parse("http://127.0.0.1:9/hooks").unwrap();
+        let (id, _) =
+            leadvault_webhooks::add_endpoint(&app.db, &app.keyring, org, &url, &fixture(), now)
+                .await
+                .unwrap();
+        id
     } else if path.starts_with("/settings/intake/rules/") {
         // Whom the rule names does not matter here (the settings page checks that).
         let rule =

@@ -34,6 +34,7 @@ mod sign_in;
 mod storage;
 mod tenant_walls;
 mod tls;
+mod webhooks;
 
 use std::path::Path;
 

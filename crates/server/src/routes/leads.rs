@@ -226,7 +226,10 @@ pub async fn change_status(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
+        Ok(()) => {
+            state.wake_webhooks();
+            Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
+        }
         Err(leadvault_intake::IntakeError::Invalid(message)) => {
             let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())

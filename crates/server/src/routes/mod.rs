@@ -188,6 +188,16 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/settings/intake/rules/{id}/remove",
             post(intake_settings::remove),
         ),
+        (
+            Method::POST,
+            "/settings/intake/webhooks",
+            post(intake_settings::add_webhook),
+        ),
+        (
+            Method::POST,
+            "/settings/intake/webhooks/{id}/remove",
+            post(intake_settings::remove_webhook),
+        ),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),

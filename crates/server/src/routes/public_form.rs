@@ -384,6 +384,7 @@ pub async fn submit(
     if !notify.is_empty() {
         state.wake_mail();
     }
+    state.wake_webhooks();
     tracing::info!(form_id = %form.id, lead_id = %receipt.lead_id, "consultation received");
     let mut response = render(&FormReceivedPage {
         name: form.name.clone(),
