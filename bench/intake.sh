@@ -28,7 +28,7 @@ definition='{"kind": "consultation", "fields": [
 answers='name=Marisol+Quintana&phone=%28415%29+555-0132&area=Family&urgency=high&story=My+landlord+kept+my+deposit+after+I+moved+out+in+March%3B+the+apartment+was+clean+and+I+have+photos.+Case+no.+CV-2026-004512.&agree=yes'
 
 run_engine() {
-    local engine=$1 database_url=$2 work out addr pid org form token
+    local engine=$1 database_url=$2 work out addr pid org form
     work=$(mktemp -d)
     export LEADVAULT_DATABASE_URL=$database_url LEADVAULT_DATA_DIR=$work/data LEADVAULT_LOG_LEVEL=warn
     org=$(echo "bench passphrase for the owner" |
@@ -43,15 +43,19 @@ run_engine() {
     for _ in $(seq 1 100); do grep -q 'is listening on' "$out" 2>/dev/null && break; sleep 0.1; done
     addr=$(sed -n 's/.*is listening on .*(\(.*\))$/\1/p' "$out")
     [ -n "$addr" ] || { echo "serve did not start:" >&2; cat "$work/stderr" >&2; kill "$pid"; exit 1; }
-    token=$(curl -s "http://$addr/f/$form" | sed -n 's/.*name="_token" value="\([^"]*\)".*/\1/p' | head -n1)
-    # A page must be open for a few seconds before it is sent (the minimum fill time).
+    # Every page is good for one submission: fetch more pages than the run can send, then
+    # wait out the minimum fill time.
+    LV_PATH="/f/$form" LV_TOKENS="$work/tokens" \
+        wrk -t2 -c"$connections" -d"${seconds}s" -s bench/intake_pages.lua "http://$addr" >/dev/null
+    cat "$work"/tokens.* > "$work/tokens"
+    printf '%-9s %-10s %10s pages fetched for their tokens\n' "$engine" "pages" "$(wc -l < "$work/tokens")"
     sleep 3.2
     printf '%-9s %-10s ' "$engine" "/healthz"
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://$addr/healthz" |
         awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF}
              END {printf "%10s req/s   p50 %8s   p99 %8s   non-2xx %s\n", rps, p50, p99, (bad==""?0:bad)}' | tee "$work/healthz"
     printf '%-9s %-10s ' "$engine" "submit"
-    LV_PATH="/f/$form" LV_BODY="_token=$token&$answers" \
+    LV_PATH="/f/$form" LV_BODY="$answers" LV_TOKENS="$work/tokens" \
         wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/intake_submit.lua "http://$addr" |
         awk '/Requests\/sec/ {rps=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Non-2xx/ {bad=$NF} / requests in / {n=$1}
              END {printf "%10s req/s   p50 %8s   p99 %8s   non-2xx %s   requests %s\n", rps, p50, p99, (bad==""?0:bad), n}' | tee "$work/submit"

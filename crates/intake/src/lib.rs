@@ -41,7 +41,7 @@ pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline}
 pub use routing::{
     AnswerIs, AssignmentRule, NewRule, RULES_ACTOR, add_rule, list_rules, remove_rule,
 };
-pub use spam::{POW_BITS, proof_of_work_ok};
+pub use spam::{POW_BITS, forget_spent_pages, proof_of_work_ok};
 pub use status::{TrackedStatus, track};
 pub use submission::{LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, Submission, submit_lead};
 pub use tracking::{NotATrackingCode, TrackingCode};

@@ -1,9 +1,10 @@
 //! Keeping bots out of public forms without a third party: each served page's token is good
-//! for one submission (spent in the lead's own transaction), and a form may also ask the
-//! browser for a small proof of work, bound to that page's token.
+//! for one submission (spent in the lead's own transaction, forgotten by a periodic job once
+//! it has expired), and a form may also ask the browser for a small proof of work, bound to
+//! that page's token.
 
 use leadvault_store::sqlx;
-use leadvault_store::{Timestamp, Tx};
+use leadvault_store::{Db, TenantScope, Timestamp, Tx};
 
 use crate::error::IntakeError;
 
@@ -40,18 +41,13 @@ fn leading_zero_bits(bytes: &[u8]) -> u32 {
 }
 
 /// Marks the page a submission came from as used, inside the lead's transaction: a second
-/// submission from the same page is [`IntakeError::PageUsed`]. Pages older than a token's
-/// life are forgotten on the way.
+/// submission from the same page is [`IntakeError::PageUsed`].
 pub(crate) async fn spend_page(
     tx: &mut Tx,
     token: &str,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    sqlx::query("DELETE FROM spent_form_pages WHERE expires_at < $1")
-        .bind(now.as_unix_micros())
-        .execute(&mut **tx)
-        .await?;
     let spent = sqlx::query(
         "INSERT INTO spent_form_pages (digest, expires_at) VALUES ($1, $2) \
          ON CONFLICT (digest) DO NOTHING",
@@ -66,6 +62,19 @@ pub(crate) async fn spend_page(
     } else {
         Err(IntakeError::PageUsed)
     }
+}
+
+/// Forgets spent pages whose tokens have expired anyway (a periodic job of `serve`, so that
+/// the purge stays out of every submission's write transaction); how many.
+pub async fn forget_spent_pages(db: &Db, now: Timestamp) -> Result<u64, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+    let forgotten = sqlx::query("DELETE FROM spent_form_pages WHERE expires_at < $1")
+        .bind(now.as_unix_micros())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(forgotten)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
-use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until};
+use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until, forget_spent_pages_until};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
@@ -68,6 +68,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             stopped(stopping.clone()),
         ));
     }
+    tokio::spawn(forget_spent_pages_until(
+        started.db.clone(),
+        stopped(stopping.clone()),
+    ));
     tokio::spawn(deliver_webhooks_until(
         started.db.clone(),
         started.keyring.clone(),

@@ -359,6 +359,10 @@ on_both_engines! {
         assert_eq!(replayed.status, 422);
         assert!(replayed.html.contains("This page was already used to send a request"), "{}", replayed.html);
         assert_eq!(leads(&app).await, 1, "one lead per page");
+        // Spent pages are remembered as long as their tokens could be accepted, then forgotten.
+        assert_eq!(leadvault_intake::forget_spent_pages(&app.db, Timestamp::now()).await.unwrap(), 0);
+        let day_later = Timestamp::now().saturating_add(Duration::from_secs(25 * 3600));
+        assert_eq!(leadvault_intake::forget_spent_pages(&app.db, day_later).await.unwrap(), 1);
         let fresh = visitor.get(&format!("/f/{form}")).await;
         assert_eq!(send(&mut visitor, &fresh, form, GOOD).await.status, 200);
 
