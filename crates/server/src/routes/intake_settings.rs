@@ -1,6 +1,6 @@
-//! `/settings/intake`, for owners and admins: the organization's pipeline states, the
-//! assignment rules that give new leads to attorneys in turn, and the webhook endpoints that
-//! hear about new leads and status changes. Each change is audited by the
+//! `/settings/intake`, for owners and admins: the organization's pipeline states and the
+//! assignment rules that give new leads to attorneys in turn. The page also shows the
+//! webhook endpoints, whose changes `webhook_settings` handles. Each change is audited by the
 //! intake crate; a change that cannot be made shows the page again with the reason.
 
 use axum::extract::{Path, RawForm, State};
@@ -12,10 +12,7 @@ use leadvault_intake::{
     set_pipeline,
 };
 use leadvault_store::{SiteId, Timestamp};
-use leadvault_webhooks::{
-    WebhookError, add_endpoint, list_endpoints, recent_deliveries, remove_endpoint,
-};
-use url::Url;
+use leadvault_webhooks::{list_endpoints, recent_deliveries};
 
 use crate::auth::SignedIn;
 use crate::error::AppError;
@@ -24,9 +21,9 @@ use crate::reach::attorney_access;
 use crate::routes::forms::Fields;
 use crate::state::AppState;
 
-const PAGE: &str = "/settings/intake";
+pub(super) const PAGE: &str = "/settings/intake";
 
-async fn settings_page(
+pub(super) async fn settings_page(
     state: &AppState,
     signed_in: &SignedIn,
     error: Option<String>,
@@ -35,7 +32,7 @@ async fn settings_page(
 }
 
 /// The page; `new_secret` is a just-added endpoint's signing secret, shown this once.
-async fn page_with(
+pub(super) async fn page_with(
     state: &AppState,
     signed_in: &SignedIn,
     error: Option<String>,
@@ -134,7 +131,7 @@ async fn outcome(
 }
 
 /// A form of this page, read once its token and the member's right are checked.
-async fn settings_form(
+pub(super) async fn settings_form(
     state: &AppState,
     headers: &HeaderMap,
     signed_in: &SignedIn,
@@ -229,52 +226,5 @@ pub async fn remove(
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
     remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
-    Ok(Redirect::to(PAGE).into_response())
-}
-
-pub async fn add_webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    RawForm(body): RawForm,
-) -> Result<Response, AppError> {
-    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
-    let refuse = |reason: String| settings_page(&state, &signed_in, Some(reason));
-    let Ok(url) = Url::parse(fields.one("url").trim()) else {
-        return refuse("give the endpoint's full address, starting with https://".into()).await;
-    };
-    if let Err(refused) = state.webhooks().accepts(&url) {
-        return refuse(refused.to_string()).await;
-    }
-    let org = signed_in.member.org_id;
-    let added = add_endpoint(
-        state.db(),
-        state.keyring(),
-        org,
-        &url,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await;
-    match added {
-        Ok((_, secret)) => {
-            let shown = secret.display().to_string();
-            page_with(&state, &signed_in, None, Some(shown)).await
-        }
-        Err(WebhookError::Invalid(reason)) => refuse(reason).await,
-        Err(other) => Err(other.into()),
-    }
-}
-
-pub async fn remove_webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    signed_in: SignedIn,
-    Path(id): Path<String>,
-    RawForm(body): RawForm,
-) -> Result<Response, AppError> {
-    settings_form(&state, &headers, &signed_in, &body).await?;
-    let org = signed_in.member.org_id;
-    remove_endpoint(state.db(), org, &id, &signed_in.by(), Timestamp::now()).await?;
     Ok(Redirect::to(PAGE).into_response())
 }

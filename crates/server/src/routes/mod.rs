@@ -21,6 +21,7 @@ mod sign_in;
 mod sites;
 mod track;
 mod two_factor;
+mod webhook_settings;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -191,12 +192,12 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (
             Method::POST,
             "/settings/intake/webhooks",
-            post(intake_settings::add_webhook),
+            post(webhook_settings::add),
         ),
         (
             Method::POST,
             "/settings/intake/webhooks/{id}/remove",
-            post(intake_settings::remove_webhook),
+            post(webhook_settings::remove),
         ),
         (Method::GET, "/audit", get(audit_review::show)),
         (Method::GET, "/audit.csv", get(audit_review::download)),
