@@ -61,8 +61,9 @@ on_both_engines! {
         let made = invite(&mut ana, "cy@lima.law").await;
         assert_eq!(made.status, 200, "queued, even though SMTP is down: {}", made.html);
 
-        // The worker has tried and failed; the message waits, encrypted.
-        for _ in 0..50 {
+        // The worker has tried and failed; the message waits, encrypted. (Waited for, up to
+        // 30 s: on a loaded machine the first attempt can take a while to be recorded.)
+        for _ in 0..300 {
             let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM outbox").fetch_one(app.db.pool()).await.unwrap();
             if attempts > 0 { break; }
             tokio::time::sleep(Duration::from_millis(100)).await;
