@@ -68,8 +68,12 @@ impl FormDraft {
     }
 }
 
-/// Refuses a site that is not one of `org`'s.
-async fn check_site(tx: &mut Tx, org: OrgId, site: Option<SiteId>) -> Result<(), IntakeError> {
+/// Refuses a site that is not one of `org`'s (a form's, an assignment rule's).
+pub(crate) async fn check_site(
+    tx: &mut Tx,
+    org: OrgId,
+    site: Option<SiteId>,
+) -> Result<(), IntakeError> {
     let Some(site) = site else {
         return Ok(());
     };

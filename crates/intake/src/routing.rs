@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::{Answers, FieldKey};
+use crate::forms::check_site;
 use crate::history::record_event;
 use crate::ids::{LeadId, RuleId};
 
@@ -164,18 +165,7 @@ pub async fn add_rule(
     let id = RuleId::random();
     let attorneys: Vec<String> = rule.attorneys.iter().map(Uuid::to_string).collect();
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-    if let Some(site) = rule.site {
-        let known = sqlx::query("SELECT 1 FROM sites WHERE id = $1 AND org_id = $2")
-            .bind(site.to_string())
-            .bind(org.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_none() {
-            return Err(IntakeError::Invalid(
-                "choose one of your organization's sites".into(),
-            ));
-        }
-    }
+    check_site(&mut tx, org, rule.site).await?;
     sqlx::query(
         "INSERT INTO assignment_rules (id, org_id, position, site_id, field_key, field_value, \
          attorneys, turn, created_at) \
