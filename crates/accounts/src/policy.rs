@@ -32,10 +32,13 @@ pub enum Capability {
     ManageForms,
     /// Set up how leads are worked: pipeline states and assignment rules.
     SetUpIntake,
+    /// Read the work orders of the sites in scope (every answer, the documents) and move
+    /// them through their lifecycle.
+    WorkOrders,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 10] = [
+    pub const ALL: [Capability; 11] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -46,6 +49,7 @@ impl Capability {
         Self::ReviewAudit,
         Self::ManageForms,
         Self::SetUpIntake,
+        Self::WorkOrders,
     ];
 
     /// A stable name, for the audit log.
@@ -61,6 +65,7 @@ impl Capability {
             Self::ReviewAudit => "review_audit",
             Self::ManageForms => "manage_forms",
             Self::SetUpIntake => "set_up_intake",
+            Self::WorkOrders => "work_orders",
         }
     }
 
@@ -76,6 +81,9 @@ impl Capability {
             Self::ReviewAudit => "review the audit log",
             Self::ManageForms => "build and publish intake forms",
             Self::SetUpIntake => "set up pipeline states and assignment rules",
+            Self::WorkOrders => {
+                "read and move on the work orders of its sites, with their documents"
+            }
         }
     }
 }
@@ -86,7 +94,7 @@ impl Role {
         use Capability as C;
         match self {
             Role::Owner | Role::Admin => !matches!(capability, C::WorkAssignedLeads),
-            Role::Intake => matches!(capability, C::ViewSites | C::WorkAllLeads),
+            Role::Intake => matches!(capability, C::ViewSites | C::WorkAllLeads | C::WorkOrders),
             Role::Attorney => matches!(capability, C::WorkAssignedLeads),
             Role::Analyst => matches!(capability, C::ViewSites | C::Analytics),
             Role::Billing => matches!(capability, C::Billing),

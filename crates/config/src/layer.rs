@@ -33,6 +33,8 @@ pub struct Layer {
     pub audit: Option<AuditLayer>,
     /// Let webhooks go to plain HTTP and private addresses (development and tests only).
     pub webhooks_allow_private_networks: Option<bool>,
+    /// The largest document a client may upload, in MB (default 50).
+    pub upload_limit_mb: Option<u64>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -96,6 +98,7 @@ impl Layer {
                 "WEBHOOKS_ALLOW_PRIVATE_NETWORKS" => {
                     layer.webhooks_allow_private_networks = Some(parse_bool(&name, &value)?);
                 }
+                "UPLOAD_LIMIT_MB" => layer.upload_limit_mb = Some(parse_number(&name, &value)?),
                 "KEY_FILE" => layer.key_file = Some(path()),
                 "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_list(&value)),
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
@@ -169,6 +172,7 @@ impl Layer {
             webhooks_allow_private_networks: over
                 .webhooks_allow_private_networks
                 .or(self.webhooks_allow_private_networks),
+            upload_limit_mb: over.upload_limit_mb.or(self.upload_limit_mb),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),

@@ -125,9 +125,19 @@ pub struct Config {
     /// Webhooks may go to plain HTTP and private addresses (development and tests only;
     /// otherwise an endpoint must be HTTPS on the public internet).
     pub webhooks_allow_private_networks: bool,
+    /// The largest document a client may upload, in bytes.
+    pub upload_limit: u64,
 }
 
+/// 50 MB, unless the operator says otherwise.
+pub const DEFAULT_UPLOAD_LIMIT_MB: u64 = 50;
+
 impl Config {
+    /// Where uploaded documents are kept (encrypted): `documents` in the data directory.
+    pub fn documents_dir(&self) -> PathBuf {
+        self.data_dir.join("documents")
+    }
+
     /// Merges the layers in order (later wins) over the built-in defaults and validates.
     pub fn resolve(layers: impl IntoIterator<Item = Layer>) -> Result<Self, ConfigError> {
         let merged = layers
@@ -139,6 +149,10 @@ impl Config {
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
         if data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must not be empty"));
+        }
+        let upload_limit_mb = merged.upload_limit_mb.unwrap_or(DEFAULT_UPLOAD_LIMIT_MB);
+        if !(1..=2000).contains(&upload_limit_mb) {
+            return Err(invalid("upload_limit_mb", "must be from 1 to 2000"));
         }
         let listen_text = merged.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
         let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
@@ -231,6 +245,7 @@ impl Config {
             webhooks_allow_private_networks: merged
                 .webhooks_allow_private_networks
                 .unwrap_or(false),
+            upload_limit: upload_limit_mb * 1_000_000,
             trusted_proxies,
             tls,
             log_format,
@@ -348,6 +363,7 @@ impl fmt::Display for Config {
         if self.webhooks_allow_private_networks {
             writeln!(f, "webhooks_allow_private_networks = true")?;
         }
+        writeln!(f, "upload_limit_mb = {}", self.upload_limit / 1_000_000)?;
         let proxies: Vec<String> = self
             .trusted_proxies
             .iter()

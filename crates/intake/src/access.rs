@@ -101,25 +101,34 @@ impl LeadAccess {
             binds.push(member.to_string());
             sql.push_str(&format!(" AND {alias}.assigned_to = ${}", first));
         }
-        match &self.sites {
-            None => {}
-            // `IN ()` is not SQL; no site at all reaches no lead.
-            Some(sites) if sites.is_empty() => sql.push_str(" AND 1 = 0"),
-            Some(sites) => {
-                let placeholders: Vec<String> = sites
-                    .iter()
-                    .map(|site| {
-                        binds.push(site.to_string());
-                        format!("${}", first + binds.len() - 1)
-                    })
-                    .collect();
-                sql.push_str(&format!(
-                    " AND {alias}.site_id IN ({})",
-                    placeholders.join(", ")
-                ));
-            }
+        let mut condition = Condition { sql, binds };
+        if let Some(sites) = &self.sites {
+            condition.only_sites(alias, sites, first);
         }
-        Condition { sql, binds }
+        condition
+    }
+}
+
+impl Condition {
+    /// Adds `AND alias.site_id IN (…)`: records of these sites only (a record of no site
+    /// is in none). Placeholders continue from `first` plus what is bound already.
+    pub(crate) fn only_sites(&mut self, alias: &str, sites: &[SiteId], first: usize) {
+        if sites.is_empty() {
+            // `IN ()` is not SQL; no site at all reaches nothing.
+            self.sql.push_str(" AND 1 = 0");
+            return;
+        }
+        let placeholders: Vec<String> = sites
+            .iter()
+            .map(|site| {
+                self.binds.push(site.to_string());
+                format!("${}", first + self.binds.len() - 1)
+            })
+            .collect();
+        self.sql.push_str(&format!(
+            " AND {alias}.site_id IN ({})",
+            placeholders.join(", ")
+        ));
     }
 }
 

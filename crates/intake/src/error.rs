@@ -14,6 +14,14 @@ pub enum IntakeError {
     UnknownLead,
     #[error("no such assignment rule in this organization")]
     UnknownRule,
+    #[error("no such work order in this organization")]
+    UnknownOrder,
+    /// A status change the lifecycle does not allow (or this person may not make).
+    #[error("a work order that is {from} cannot become {to}")]
+    NotAllowed {
+        from: &'static str,
+        to: &'static str,
+    },
     /// The page this submission came from was already used for one.
     #[error("this page was already sent")]
     PageUsed,
@@ -33,6 +41,9 @@ pub enum IntakeError {
     /// The audit record could not be written, so the operation did not happen.
     #[error(transparent)]
     Audit(#[from] AuditError),
+    /// A document could not be stored or read.
+    #[error(transparent)]
+    Document(#[from] leadvault_documents::DocumentError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

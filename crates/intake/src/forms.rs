@@ -247,9 +247,29 @@ pub async fn find_form(db: &Db, org: OrgId, form: FormId) -> Result<Option<Form>
 pub async fn find_public_form(db: &Db, form: FormId) -> Result<Option<Form>, IntakeError> {
     let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {FORM_COLUMNS} WHERE f.id = $1 AND f.published = 1"
+        "SELECT {FORM_COLUMNS} WHERE f.id = $1 AND f.published = 1 AND f.kind = 'consultation'"
     )))
     .bind(form.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    row.as_ref().map(form_from).transpose()
+}
+
+/// A published work-order form of `org`, for its clients to place orders through (never
+/// shown on the public pages).
+pub async fn find_order_form(
+    db: &Db,
+    org: OrgId,
+    form: FormId,
+) -> Result<Option<Form>, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {FORM_COLUMNS} WHERE f.id = $1 AND f.org_id = $2 AND f.published = 1 \
+         AND f.kind = 'work_order'"
+    )))
+    .bind(form.to_string())
+    .bind(org.to_string())
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -1,30 +1,55 @@
-//! A lead's history: what happened to it, in order, by whom. Statuses and ids only, never
-//! what the lead says.
+//! The history of a lead or a work order: what happened to it, in order, by whom.
+//! Statuses and ids only, never what it says.
 
 use leadvault_audit::Actor;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::error::IntakeError;
-use crate::ids::LeadId;
+use crate::ids::{LeadId, OrderId};
 
-/// Appends a line to `lead`'s history inside the caller's transaction: `kind` is
-/// `created`, `status` or `assigned`, `detail` the new status or the assignee's user id.
+/// Whose history: each kind of record keeps its own (its events go when it goes).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Trail {
+    Lead(LeadId),
+    Order(OrderId),
+}
+
+impl Trail {
+    fn table_and_column(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Lead(_) => ("lead_events", "lead_id"),
+            Self::Order(_) => ("work_order_events", "order_id"),
+        }
+    }
+
+    fn id(self) -> String {
+        match self {
+            Self::Lead(id) => id.to_string(),
+            Self::Order(id) => id.to_string(),
+        }
+    }
+}
+
+/// Appends a line to a history inside the caller's transaction: `kind` is `created`,
+/// `status`, `assigned` or `note`, `detail` the new status, the assignee's user id or the
+/// note's id.
 pub(crate) async fn record_event(
     tx: &mut Tx,
     org: OrgId,
-    lead: LeadId,
+    trail: Trail,
     actor: Actor,
     kind: &str,
     detail: &str,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
     let (actor_kind, actor_id) = actor.parts();
-    sqlx::query(
-        "INSERT INTO lead_events (lead_id, org_id, at, actor_kind, actor_id, kind, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(lead.to_string())
+    let (table, column) = trail.table_and_column();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {table} ({column}, org_id, at, actor_kind, actor_id, kind, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    )))
+    .bind(trail.id())
     .bind(org.to_string())
     .bind(now.as_unix_micros())
     .bind(actor_kind)
@@ -36,9 +61,9 @@ pub(crate) async fn record_event(
     Ok(())
 }
 
-/// One line of a lead's history.
+/// One line of a history.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeadEvent {
+pub struct HistoryEvent {
     pub at: Timestamp,
     /// `member`, `anonymous`, `system`.
     pub actor_kind: String,
@@ -54,20 +79,31 @@ pub async fn lead_history(
     db: &Db,
     org: OrgId,
     lead: LeadId,
-) -> Result<Vec<LeadEvent>, IntakeError> {
+) -> Result<Vec<HistoryEvent>, IntakeError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let rows = sqlx::query(
-        "SELECT at, actor_kind, actor_id, kind, detail FROM lead_events \
-         WHERE lead_id = $1 AND org_id = $2 ORDER BY at",
-    )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .fetch_all(&mut *tx)
-    .await?;
+    let events = history_in(&mut tx, org, Trail::Lead(lead)).await?;
     tx.commit().await?;
+    Ok(events)
+}
+
+/// A history, oldest first, in the caller's transaction.
+pub(crate) async fn history_in(
+    tx: &mut Tx,
+    org: OrgId,
+    trail: Trail,
+) -> Result<Vec<HistoryEvent>, IntakeError> {
+    let (table, column) = trail.table_and_column();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT at, actor_kind, actor_id, kind, detail FROM {table} \
+         WHERE {column} = $1 AND org_id = $2 ORDER BY at"
+    )))
+    .bind(trail.id())
+    .bind(org.to_string())
+    .fetch_all(&mut **tx)
+    .await?;
     rows.iter()
         .map(|row| {
-            Ok(LeadEvent {
+            Ok(HistoryEvent {
                 at: Timestamp::from_unix_micros(row.try_get(0)?),
                 actor_kind: row.try_get(1)?,
                 actor_id: row.try_get(2)?,

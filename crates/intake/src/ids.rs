@@ -19,3 +19,8 @@ uuid_id!(
     /// An assignment rule.
     RuleId
 );
+
+uuid_id!(
+    /// A work order: one order a client placed through a work-order form.
+    OrderId
+);

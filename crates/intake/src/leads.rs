@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{By, Chain, append};
-use leadvault_crypto::{decrypt_field, field_key_ref};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
@@ -17,12 +16,12 @@ use uuid::Uuid;
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
-use crate::form::DataClass;
-use crate::history::record_event;
+use crate::history::{Trail, record_event};
 use crate::ids::{FormId, LeadId};
 use crate::notes::{Note, notes_of};
 use crate::pipeline::pipeline_in;
-use crate::submission::with_lead_context;
+use crate::sealed::{CLASS_COLUMNS, open_answers};
+use crate::submission::LEADS_TABLE;
 
 /// A lead, decrypted as far as the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,12 +41,6 @@ pub struct LeadView {
     /// Plain meta data (JSON).
     pub meta: String,
 }
-
-const CLASS_COLUMNS: [(DataClass, &str); 3] = [
-    (DataClass::Contact, "contact"),
-    (DataClass::Assessment, "assessment"),
-    (DataClass::Sensitive, "sensitive"),
-];
 
 /// Reads and decrypts a lead for `by`, recording the read (with the names of the fields
 /// shown) before anything is returned. A lead the viewer may not see answers
@@ -84,12 +77,16 @@ pub async fn read_lead(
         let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(6 + i)? else {
             continue;
         };
-        let key_ref = field_key_ref(&sealed).map_err(|_| IntakeError::Corrupt("a lead"))?;
-        let key = keyring.by_ref(org, key_ref, now).await?;
-        let plain = with_lead_context(org, lead, *class, |ctx| decrypt_field(&key, ctx, &sealed))
-            .map_err(|_| IntakeError::Corrupt("a lead"))?;
-        let object: BTreeMap<String, String> =
-            serde_json::from_slice(&plain).map_err(|_| IntakeError::Corrupt("a lead"))?;
+        let object = open_answers(
+            keyring,
+            org,
+            LEADS_TABLE,
+            &lead.to_string(),
+            *class,
+            &sealed,
+            now,
+        )
+        .await?;
         answers.extend(object);
     }
     let notes = notes_of(&mut tx, keyring, org, lead, now).await?;
@@ -141,7 +138,7 @@ pub async fn assign_lead(
     record_event(
         &mut tx,
         org,
-        lead,
+        Trail::Lead(lead),
         by.actor,
         "assigned",
         &to.to_string(),
@@ -250,7 +247,16 @@ pub async fn set_status(
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
     set_column(&mut tx, org, lead, access, Column::Status, status, now).await?;
-    record_event(&mut tx, org, lead, by.actor, "status", status, now).await?;
+    record_event(
+        &mut tx,
+        org,
+        Trail::Lead(lead),
+        by.actor,
+        "status",
+        status,
+        now,
+    )
+    .await?;
     let data = serde_json::json!({"lead_id": lead.to_string(), "status": status});
     leadvault_webhooks::enqueue(&mut tx, org, "lead.status_changed", data, now).await?;
     let event = by

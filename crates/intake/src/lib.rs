@@ -1,10 +1,10 @@
 //! Intake: what people send a firm (consultation answers, work orders) and what the firm does
 //! with it. Knows nothing of HTTP.
 //!
-//! Built so far: form definitions and answer checking ([`form`]), the prohibited-data guard
-//! ([`guard`]), tracking codes ([`TrackingCode`]), forms as stored and versioned, the
-//! submission pipeline, the status behind a tracking code, and reading leads under the
-//! field-visibility policy.
+//! Form definitions and answer checking ([`form`]), the prohibited-data guard ([`guard`]),
+//! tracking codes ([`TrackingCode`]), forms as stored and versioned, the submission
+//! pipeline, the status behind a tracking code, leads under the field-visibility policy,
+//! and work orders with their documents ([`place_order`], [`OrderAccess`]).
 
 mod access;
 mod error;
@@ -16,8 +16,12 @@ mod ids;
 mod leads;
 mod migrations;
 mod notes;
+mod order_access;
+mod order_status;
+mod orders;
 mod pipeline;
 mod routing;
+mod sealed;
 mod spam;
 mod status;
 mod submission;
@@ -26,17 +30,23 @@ mod tracking;
 pub use access::LeadAccess;
 pub use error::IntakeError;
 pub use forms::{
-    Form, FormDraft, FormSite, create_form, definition_at, find_form, find_public_form,
-    form_version, list_forms, revise_form,
+    Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
+    find_public_form, form_version, list_forms, revise_form,
 };
-pub use history::{LeadEvent, lead_history};
-pub use ids::{FormId, LeadId, NoteId, RuleId};
+pub use history::{HistoryEvent, lead_history};
+pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
 pub use leads::{
     LeadSummary, LeadView, assign_lead, lead_summary, list_leads, possible_duplicates, read_lead,
     set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};
+pub use order_access::OrderAccess;
+pub use order_status::OrderStatus;
+pub use orders::{
+    NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, StatusChange, Upload,
+    list_orders, open_order_document, order_client, place_order, read_order, set_order_status,
+};
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
 pub use routing::{
     AnswerIs, AssignmentRule, NewRule, RULES_ACTOR, add_rule, list_rules, remove_rule,

@@ -22,4 +22,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_spent_pages.sql"),
         postgres: include_str!("../migrations/postgres/0004_spent_pages.sql"),
     },
+    Migration {
+        id: "intake/0005_work_orders",
+        sqlite: include_str!("../migrations/sqlite/0005_work_orders.sql"),
+        postgres: include_str!("../migrations/postgres/0005_work_orders.sql"),
+    },
 ];

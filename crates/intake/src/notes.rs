@@ -10,7 +10,7 @@ use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
-use crate::history::record_event;
+use crate::history::{Trail, record_event};
 use crate::ids::{LeadId, NoteId};
 
 const NOTES_TABLE: &str = "lead_notes";
@@ -122,7 +122,16 @@ pub async fn add_note(
     .bind(now.as_unix_micros())
     .execute(&mut *tx)
     .await?;
-    record_event(&mut tx, org, lead, by.actor, "note", &note.to_string(), now).await?;
+    record_event(
+        &mut tx,
+        org,
+        Trail::Lead(lead),
+        by.actor,
+        "note",
+        &note.to_string(),
+        now,
+    )
+    .await?;
     let event = by
         .event("lead.note_added")
         .on("lead", lead)

@@ -13,7 +13,7 @@ use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::{Answers, FieldKey};
 use crate::forms::check_site;
-use crate::history::record_event;
+use crate::history::{Trail, record_event};
 use crate::ids::{LeadId, RuleId};
 
 const MAX_ATTORNEYS: usize = 50;
@@ -270,7 +270,16 @@ pub(crate) async fn record_routing(
     request_id: Option<Uuid>,
     now: Timestamp,
 ) -> Result<(), IntakeError> {
-    record_event(tx, org, lead, RULES_ACTOR, "assigned", &to.to_string(), now).await?;
+    record_event(
+        tx,
+        org,
+        Trail::Lead(lead),
+        RULES_ACTOR,
+        "assigned",
+        &to.to_string(),
+        now,
+    )
+    .await?;
     let event = Event::new(RULES_ACTOR, "lead.assigned")
         .on("lead", lead)
         .touching(&["assigned_to"])

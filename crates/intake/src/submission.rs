@@ -6,13 +6,11 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, Chain, Event, append};
-use leadvault_crypto::{
-    FieldContext, IndexKind, blind_index, encrypt_field, normalize_email, normalize_phone,
-};
+use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use leadvault_store::{Db, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -20,10 +18,11 @@ use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
-use crate::history::record_event;
+use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
+use crate::sealed::seal_answers;
 use crate::spam::spend_page;
 use crate::tracking::TrackingCode;
 
@@ -65,31 +64,6 @@ pub struct Receipt {
     /// Earlier leads of the organization with the same e-mail or phone: shown to intake
     /// staff, never to the submitter.
     pub possible_duplicates: Vec<LeadId>,
-}
-
-/// Runs `f` with the encryption context of one class of one lead's answers.
-pub(crate) fn with_lead_context<T>(
-    org: OrgId,
-    lead: LeadId,
-    class: DataClass,
-    f: impl FnOnce(FieldContext<'_>) -> T,
-) -> T {
-    let (org, lead) = (org.to_string(), lead.to_string());
-    f(FieldContext {
-        org_id: &org,
-        table: LEADS_TABLE,
-        record_id: &lead,
-        field: class.name(),
-    })
-}
-
-/// The answers of one class as one JSON object, or `None` when the class has none.
-fn class_json(answers: &Answers, class: DataClass) -> Option<String> {
-    let object: BTreeMap<&str, &str> = answers
-        .of_class(class)
-        .map(|a| (a.key.as_str(), a.value.as_str()))
-        .collect();
-    (!object.is_empty()).then(|| json!(object).to_string())
 }
 
 /// The plain meta data stored with a lead.
@@ -160,16 +134,7 @@ pub async fn submit_lead(
     let field_key = keyring.current(org, KeyPurpose::Field, now).await?;
     let index_key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
 
-    let mut sealed: BTreeMap<DataClass, Vec<u8>> = BTreeMap::new();
-    for class in DataClass::ENCRYPTED {
-        if let Some(plain) = class_json(answers, class) {
-            let ciphertext = with_lead_context(org, lead, class, |ctx| {
-                encrypt_field(&field_key.key, field_key.key_ref, ctx, plain.as_bytes())
-            })
-            .map_err(|_| IntakeError::Corrupt("a lead could not be encrypted"))?;
-            sealed.insert(class, ciphertext);
-        }
-    }
+    let mut sealed = seal_answers(&field_key, org, LEADS_TABLE, &lead.to_string(), answers)?;
     let mut digests = Vec::new();
     for answer in &answers.0 {
         let field = form.definition.field(answer.key.as_str());
@@ -223,9 +188,9 @@ pub async fn submit_lead(
     .bind(NEW)
     .bind(tracking_code.hash())
     .bind(meta_json(form, answers, origin, now))
-    .bind(sealed.remove(&DataClass::Contact))
-    .bind(sealed.remove(&DataClass::Assessment))
-    .bind(sealed.remove(&DataClass::Sensitive))
+    .bind(sealed.take(DataClass::Contact))
+    .bind(sealed.take(DataClass::Assessment))
+    .bind(sealed.take(DataClass::Sensitive))
     .bind(now.as_unix_micros())
     .bind(site.map(|site| site.to_string()))
     .bind(assignee.map(|user| user.to_string()))
@@ -242,7 +207,16 @@ pub async fn submit_lead(
         .execute(&mut *tx)
         .await?;
     }
-    record_event(&mut tx, org, lead, Actor::Anonymous, "created", NEW, now).await?;
+    record_event(
+        &mut tx,
+        org,
+        Trail::Lead(lead),
+        Actor::Anonymous,
+        "created",
+        NEW,
+        now,
+    )
+    .await?;
     let fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     let event = Event::new(Actor::Anonymous, "lead.created")
         .on("lead", lead)

@@ -65,14 +65,30 @@ impl From<IntakeError> for AppError {
     fn from(err: IntakeError) -> Self {
         match err {
             // Another organization's (or no) form or lead: indistinguishable from nothing.
-            IntakeError::UnknownForm | IntakeError::UnknownLead | IntakeError::UnknownRule => {
-                Self::NotFound
-            }
+            IntakeError::UnknownForm
+            | IntakeError::UnknownLead
+            | IntakeError::UnknownRule
+            | IntakeError::UnknownOrder => Self::NotFound,
             IntakeError::Invalid(reason) => Self::Invalid(reason),
+            not_allowed @ IntakeError::NotAllowed { .. } => Self::Invalid(not_allowed.to_string()),
+            IntakeError::Document(document) => document.into(),
             IntakeError::Store(store) => store.into(),
             IntakeError::Audit(audit) => audit.into(),
             IntakeError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             IntakeError::Webhook(webhook) => webhook.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<leadvault_documents::DocumentError> for AppError {
+    fn from(err: leadvault_documents::DocumentError) -> Self {
+        use leadvault_documents::DocumentError;
+        match err {
+            DocumentError::Unknown => Self::NotFound,
+            refusal if refusal.is_refusal() => Self::Invalid(refusal.to_string()),
+            DocumentError::Store(store) => store.into(),
+            DocumentError::Key(leadvault_keys::KeyError::Store(store)) => store.into(),
             other => Self::Internal(other.to_string()),
         }
     }

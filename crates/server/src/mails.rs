@@ -39,6 +39,21 @@ struct NewLeadText<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "mail/new_order.txt")]
+struct NewOrderText<'a> {
+    form_name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/order_status.txt")]
+struct OrderStatusText<'a> {
+    org_name: &'a str,
+    status: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "mail/tracking_code.txt")]
 struct TrackingCodeText<'a> {
     org_name: &'a str,
@@ -100,6 +115,28 @@ pub fn new_lead(to: &str, form_name: &str, link: &str) -> Result<Mail, AppError>
         to,
         "A new consultation request is waiting".to_owned(),
         &NewLeadText { form_name, link },
+    )
+}
+
+/// To staff: a work order is waiting. Never a word of what it says.
+pub fn new_order(to: &str, form_name: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        "A new work order is waiting".to_owned(),
+        &NewOrderText { form_name, link },
+    )
+}
+
+/// To the client: their order moved on. The new status and a link, nothing of the order.
+pub fn order_status(to: &str, org_name: &str, status: &str, link: &str) -> Result<Mail, AppError> {
+    mail(
+        to,
+        format!("Your work order with {org_name}: {status}"),
+        &OrderStatusText {
+            org_name,
+            status,
+            link,
+        },
     )
 }
 

@@ -149,6 +149,74 @@ pub struct MemberSummary {
 pub struct PortalPage {
     pub org_name: String,
     pub email: String,
+    pub orders: Vec<OrderRow>,
+    /// The work-order forms a client may place orders through: (id, name).
+    pub forms: Vec<(String, String)>,
+}
+
+/// A work order in a list: no answers, only what says which one it is.
+#[derive(Debug)]
+pub struct OrderRow {
+    pub id: String,
+    pub form: String,
+    pub status: &'static str,
+    pub placed: String,
+    pub updated: String,
+    /// The form's plain details (job type, due date, rush): (label, value).
+    pub details: Vec<(String, String)>,
+}
+
+/// The client portal's order form.
+#[derive(Template)]
+#[template(path = "order_form.html")]
+pub struct OrderFormPage {
+    pub form_id: String,
+    pub name: String,
+    pub csrf: String,
+    pub fields: Vec<FieldView>,
+    pub notice: Option<String>,
+    pub error_count: usize,
+    pub upload_limit_mb: u64,
+}
+
+/// One work order, for its client or for staff.
+#[derive(Template)]
+#[template(path = "order.html")]
+pub struct OrderPage {
+    pub id: String,
+    pub csrf: String,
+    /// Staff see every answer and move the order on; its client sees their order.
+    pub staff: bool,
+    pub error: Option<String>,
+    pub form: String,
+    pub status: &'static str,
+    pub placed: String,
+    pub answers: Vec<AnswerRow>,
+    /// Labels of answers not shown again (a client's own sensitive answers).
+    pub withheld: Vec<String>,
+    pub documents: Vec<DocumentRow>,
+    pub history: Vec<HistoryRow>,
+    /// The statuses staff may move it to: (value, label).
+    pub moves: Vec<(&'static str, &'static str)>,
+    /// Its client may still withdraw it.
+    pub may_cancel: bool,
+}
+
+/// A document of a work order, as listed.
+#[derive(Debug)]
+pub struct DocumentRow {
+    pub href: String,
+    pub name: String,
+    pub field: String,
+    pub kind: String,
+    pub size: String,
+}
+
+/// Work orders for staff.
+#[derive(Template)]
+#[template(path = "orders.html")]
+pub struct OrdersPage {
+    pub orders: Vec<OrderRow>,
 }
 
 /// A timestamp as people read it: `2026-11-23 14:05 UTC`.
@@ -271,15 +339,18 @@ pub struct ChoiceView {
     pub checked: bool,
 }
 
-/// One field of a public form, as shown.
+/// One field of a form (public or in the client portal), as shown.
 #[derive(Debug)]
 pub struct FieldView {
     pub key: String,
     pub label: String,
     pub help: Option<String>,
     /// `text`, `textarea`, `email`, `tel`, `number`, `date`, `select`, `checkboxes`,
-    /// `checkbox` or `consent`.
+    /// `checkbox`, `consent` or `file`.
     pub kind: &'static str,
+    /// For a file field, the extensions and media types it accepts (a hint to the
+    /// browser's file picker; the server checks the content).
+    pub accept: String,
     pub required: bool,
     pub value: String,
     pub checked: bool,

@@ -12,6 +12,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_mail::MIGRATIONS,
         leadvault_audit::MIGRATIONS,
         leadvault_webhooks::MIGRATIONS,
+        leadvault_documents::MIGRATIONS,
         leadvault_intake::MIGRATIONS,
     ]
     .concat()
@@ -20,8 +21,8 @@ pub fn migrations() -> Vec<Migration> {
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
-/// key owner); intake the lead answers of each class and staff notes; webhooks their
-/// endpoints' signing secrets.
+/// key owner); intake the lead and work-order answers of each class and staff notes;
+/// documents the uploaded file names; webhooks their endpoints' signing secrets.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     let mut columns = vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
@@ -29,6 +30,8 @@ pub fn encrypted_columns() -> Vec<EncryptedColumn> {
         leadvault_keys::SIGNING_KEY_COLUMN,
     ];
     columns.extend(leadvault_intake::LEAD_COLUMNS);
+    columns.extend(leadvault_intake::ORDER_COLUMNS);
+    columns.push(leadvault_documents::NAME_COLUMN);
     columns.push(leadvault_intake::NOTE_COLUMN);
     columns.push(leadvault_webhooks::SECRET_COLUMN);
     columns

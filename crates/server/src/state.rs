@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use leadvault_accounts::PasswordHasher;
 use leadvault_config::{IpRange, PublicUrl};
+use leadvault_documents::DocumentStore;
 use leadvault_mail::{Mail, MailError, enqueue};
 use leadvault_store::Timestamp;
 use leadvault_webhooks::WebhookClient;
@@ -49,6 +50,8 @@ struct Inner {
     webhooks: WebhookClient,
     /// Wakes the webhook sender after something was queued.
     webhooks_wake: Arc<Notify>,
+    /// Where uploaded documents go, and how large one may be.
+    documents: DocumentStore,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
         keyring: Arc<Keyring>,
         options: WebOptions,
         mail: Option<Arc<Notify>>,
+        documents: DocumentStore,
     ) -> Self {
         let options_private = options.webhooks_allow_private_networks;
         Self {
@@ -73,6 +77,7 @@ impl AppState {
                 mail,
                 webhooks: WebhookClient::new(options_private),
                 webhooks_wake: Arc::new(Notify::new()),
+                documents,
             }),
         }
     }
@@ -88,6 +93,11 @@ impl AppState {
     /// The organization's data keys, for handlers that encrypt or decrypt personal data.
     pub fn keyring(&self) -> &Keyring {
         &self.inner.keyring
+    }
+
+    /// Uploaded documents (encrypted on disk).
+    pub fn documents(&self) -> &DocumentStore {
+        &self.inner.documents
     }
 
     pub fn options(&self) -> &WebOptions {

@@ -22,6 +22,11 @@ macro_rules! uuid_id {
             pub fn as_uuid(self) -> $crate::Uuid {
                 self.0
             }
+
+            /// The id stored as a plain UUID elsewhere (another crate's column).
+            pub fn from_uuid(uuid: $crate::Uuid) -> Self {
+                Self(uuid)
+            }
         }
 
         impl ::std::fmt::Display for $name {

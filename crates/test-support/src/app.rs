@@ -5,6 +5,7 @@ use std::time::Duration;
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
 use leadvault_config::PublicUrl;
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
+use leadvault_documents::DocumentStore;
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, SmtpUrl, deliver_until};
 use leadvault_server::{
@@ -31,6 +32,8 @@ pub struct TestApp {
     pub keyring: Arc<Keyring>,
     test_db: TestDb,
     _key_dir: tempfile::TempDir,
+    /// Where the server keeps uploaded documents (encrypted), for tests that look at them.
+    pub documents_dir: std::path::PathBuf,
     stop: Option<oneshot::Sender<()>>,
     mail_worker: Option<tokio::task::JoinHandle<()>>,
     webhook_worker: tokio::task::JoinHandle<()>,
@@ -48,9 +51,16 @@ pub struct TestAppBuilder {
     smtp_url: Option<String>,
     form_min_fill: Duration,
     tls: Option<TestCert>,
+    upload_limit: u64,
 }
 
 impl TestAppBuilder {
+    /// The largest document a client may upload (the default is `serve`'s, 50 MB).
+    pub fn upload_limit(mut self, bytes: u64) -> Self {
+        self.upload_limit = bytes;
+        self
+    }
+
     /// Public forms refuse submissions sent sooner than this after the page was served (zero
     /// in tests unless a test sets it; `serve` uses the real minimum).
     pub fn form_min_fill(mut self, wait: Duration) -> Self {
@@ -140,6 +150,9 @@ impl TestAppBuilder {
                 .expect("migrate");
         }
         let key_dir = tempfile::tempdir().expect("key directory");
+        let documents_dir = key_dir.path().join("documents");
+        let documents =
+            DocumentStore::open(&documents_dir, self.upload_limit).expect("document store");
         let key_file = LocalKeyFile::new(key_dir.path().join("root.key"));
         key_file.load_or_create().expect("root key");
         let root = LocalProvider::open(&key_file).expect("local provider");
@@ -183,6 +196,7 @@ impl TestAppBuilder {
                 webhooks_allow_private_networks: true,
             },
             wake,
+            documents,
         );
         // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
         let webhook_worker = tokio::spawn(deliver_webhooks_until(
@@ -219,6 +233,7 @@ impl TestAppBuilder {
             keyring,
             test_db,
             _key_dir: key_dir,
+            documents_dir,
             stop: Some(stop),
             mail_worker,
             webhook_worker,
@@ -238,6 +253,7 @@ impl TestApp {
             smtp_url: None,
             form_min_fill: Duration::ZERO,
             tls: None,
+            upload_limit: leadvault_documents::DEFAULT_LIMIT,
         }
     }
 

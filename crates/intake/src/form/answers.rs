@@ -135,6 +135,23 @@ pub fn check_answers(
 }
 
 /// Whether `field` is shown, given the answers so far (conditions name earlier fields).
+/// The required file fields (shown, given the answers) that got no file: uploads arrive
+/// apart from the answers, so they are checked apart. `uploaded` names the fields that got
+/// one.
+pub fn missing_uploads(
+    form: &FormDefinition,
+    answers: &Answers,
+    uploaded: &[&str],
+) -> Vec<FieldKey> {
+    form.fields
+        .iter()
+        .filter(|f| f.field_type == FieldType::File && f.required)
+        .filter(|f| visible(f, &answers.0))
+        .filter(|f| !uploaded.contains(&f.key.as_str()))
+        .map(|f| f.key.clone())
+        .collect()
+}
+
 fn visible(field: &Field, answers: &[Answer]) -> bool {
     match &field.show_when {
         None => true,

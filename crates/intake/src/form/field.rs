@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+/// File types an upload field may accept; checked by magic bytes, not by name.
+pub use leadvault_documents::FileKind;
 use serde::{Deserialize, Serialize};
 
 /// What kind of answer a field takes.
@@ -200,17 +202,6 @@ impl fmt::Display for FieldKey {
 pub struct Condition {
     pub field: FieldKey,
     pub equals: String,
-}
-
-/// File types an upload field may accept; checked by magic bytes, not by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileKind {
-    Pdf,
-    Docx,
-    Png,
-    Jpeg,
-    Tiff,
 }
 
 /// One question, as checked ([`crate::form::FormDefinition::parse`] builds them).

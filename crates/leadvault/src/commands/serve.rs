@@ -3,6 +3,7 @@ use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
+use leadvault_documents::DocumentStore;
 use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until, forget_spent_pages_until};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
@@ -240,6 +241,8 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
         },
         mail.as_ref().map(|m| m.wake.clone()),
+        DocumentStore::open(&config.documents_dir(), config.upload_limit)
+            .map_err(|e| CliError::Invalid(format!("documents directory: {e}")))?,
     );
     Ok(Started {
         db,

@@ -3,6 +3,7 @@ mod assets;
 mod audit_review;
 mod email;
 mod form_builder;
+mod form_view;
 mod forms;
 mod forms_admin;
 mod forms_api;
@@ -11,6 +12,9 @@ mod intake_settings;
 mod invitation;
 mod leads;
 mod members;
+mod order_upload;
+mod order_view;
+mod orders;
 mod password;
 mod password_reset;
 mod portal;
@@ -142,6 +146,41 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/invitation", get(invitation::show)),
         (Method::POST, "/invitation", post(invitation::accept)),
         (Method::GET, "/portal", get(portal::show)),
+        (
+            Method::GET,
+            "/portal/orders/new/{form}",
+            get(portal::show_new),
+        ),
+        (
+            Method::POST,
+            "/portal/orders/new/{form}",
+            // Documents stream to disk, each held to the store's own limit: the
+            // application-wide body limit would cut them off.
+            post(portal::place).layer(DefaultBodyLimit::disable()),
+        ),
+        (Method::GET, "/portal/orders/{id}", get(portal::show_order)),
+        (
+            Method::POST,
+            "/portal/orders/{id}/cancel",
+            post(portal::cancel),
+        ),
+        (
+            Method::GET,
+            "/portal/documents/{id}",
+            get(portal::download_document),
+        ),
+        (Method::GET, "/orders", get(orders::list)),
+        (Method::GET, "/orders/{id}", get(orders::show)),
+        (
+            Method::POST,
+            "/orders/{id}/status",
+            post(orders::change_status),
+        ),
+        (
+            Method::GET,
+            "/orders/documents/{id}",
+            get(orders::download_document),
+        ),
         (Method::GET, "/sites", get(sites::show)),
         (Method::GET, "/f/{form}", get(public_form::show)),
         (Method::POST, "/f/{form}", post(public_form::submit)),

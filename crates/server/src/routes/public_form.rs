@@ -28,8 +28,9 @@ use crate::form_token::{self, TokenProblem};
 use crate::headers::FrameAncestors;
 use crate::mails;
 use crate::observe;
-use crate::pages::{ChoiceView, FieldView, FormReceivedPage, PublicFormPage, render};
+use crate::pages::{FormReceivedPage, PublicFormPage, render};
 use crate::reach::attorney_access;
+use crate::routes::form_view::{Uploads, field_views};
 use crate::routes::forms::Fields;
 use crate::state::AppState;
 
@@ -105,62 +106,6 @@ async fn frame_ancestors(state: &AppState, form: &Form) -> Result<FrameAncestors
     ))
 }
 
-/// The page's fields, with what was typed and the errors, if any.
-fn field_views(form: &Form, typed: &Submitted, errors: &FieldErrors) -> Vec<FieldView> {
-    form.definition
-        .fields
-        .iter()
-        .filter(|f| f.field_type != FieldType::File)
-        .map(|field| {
-            let values = typed.get(field.key.as_str()).cloned().unwrap_or_default();
-            let first = values.first().cloned().unwrap_or_default();
-            let choices = field
-                .allowed_choices()
-                .into_iter()
-                .map(|choice| ChoiceView {
-                    value: choice.to_owned(),
-                    checked: values.iter().any(|v| v == choice),
-                })
-                .collect();
-            FieldView {
-                key: field.key.to_string(),
-                label: field.label.clone(),
-                help: field.help.clone(),
-                kind: match field.field_type {
-                    FieldType::LongText | FieldType::CaseHistory => "textarea",
-                    FieldType::Email => "email",
-                    FieldType::Phone => "tel",
-                    FieldType::Number => "number",
-                    FieldType::Date => "date",
-                    FieldType::SingleChoice | FieldType::Urgency | FieldType::PaymentIntent => {
-                        "select"
-                    }
-                    FieldType::MultipleChoice => "checkboxes",
-                    FieldType::Checkbox => "checkbox",
-                    FieldType::Consent => "consent",
-                    FieldType::Text | FieldType::File => "text",
-                },
-                required: field.required,
-                value: first,
-                checked: values.iter().any(|v| v == "yes"),
-                choices,
-                max_length: field.max_length,
-                consent_text: field.consent_text.clone(),
-                condition: field.show_when.as_ref().and_then(|c| {
-                    form.definition
-                        .field(c.field.as_str())
-                        .map(|source| format!("Only if “{}” is “{}”.", source.label, c.equals))
-                }),
-                show_when: field
-                    .show_when
-                    .as_ref()
-                    .map(|c| (c.field.as_str().to_owned(), c.equals.clone())),
-                error: errors.for_field(field.key.as_str()).map(str::to_owned),
-            }
-        })
-        .collect()
-}
-
 struct Shown<'a> {
     typed: Submitted,
     errors: FieldErrors,
@@ -179,7 +124,7 @@ async fn page(
         form_id: form.id.to_string(),
         name: form.name.clone(),
         token,
-        fields: field_views(form, &shown.typed, &shown.errors),
+        fields: field_views(form, &shown.typed, &shown.errors, Uploads::Left),
         notice: shown.notice.map(str::to_owned),
         error_count: shown.errors.errors.len(),
         health_warning: shown.errors.health_warning_only,

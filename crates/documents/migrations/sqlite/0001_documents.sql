@@ -1,0 +1,17 @@
+-- Uploaded documents. The content is on disk, encrypted under the organization's file key
+-- and bound to (organization, document id), under `stored_name` (random, unrelated to the
+-- id or the uploaded name). `name` is the uploaded file name as a field ciphertext.
+-- `owner_kind` and `owner_id` say what the document belongs to (a work order).
+CREATE TABLE documents (
+    id           TEXT PRIMARY KEY NOT NULL,
+    org_id       TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    owner_kind   TEXT NOT NULL,
+    owner_id     TEXT NOT NULL,
+    field        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    size         BIGINT NOT NULL,
+    stored_name  TEXT NOT NULL UNIQUE,
+    name         BLOB NOT NULL,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX documents_by_owner ON documents (org_id, owner_kind, owner_id);

@@ -1,0 +1,498 @@
+//! Work orders: placed by a client through a work-order form with the documents they
+//! upload, read under [`OrderAccess`] with every decryption audited, and moved through
+//! their lifecycle ([`OrderStatus`]) with history, notifications and webhooks, each in
+//! the transaction of the change it reports.
+
+use std::collections::BTreeMap;
+
+use leadvault_audit::{Actor, By, Chain, append};
+use leadvault_documents::{Document, DocumentId, DocumentStore, Owner, Received};
+use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_mail::{SealedMail, enqueue_sealed};
+use leadvault_store::sqlx::{self, Row};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::error::IntakeError;
+use crate::form::{Answers, DataClass, FormKind};
+use crate::forms::Form;
+use crate::history::{HistoryEvent, Trail, history_in, record_event};
+use crate::ids::{FormId, OrderId};
+use crate::order_access::OrderAccess;
+use crate::order_status::OrderStatus;
+use crate::sealed::{CLASS_COLUMNS, open_answers, seal_answers};
+
+/// The table encrypted order fields belong to (part of every ciphertext's context).
+pub const ORDERS_TABLE: &str = "work_orders";
+
+/// What documents of work orders are recorded as belonging to.
+const OWNER_KIND: &str = "work_order";
+
+/// The columns that hold an order's encrypted answers, for re-encryption after a key
+/// rotation.
+pub const ORDER_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
+    leadvault_keys::EncryptedColumn {
+        table: ORDERS_TABLE,
+        id_column: "id",
+        column: "contact",
+    },
+    leadvault_keys::EncryptedColumn {
+        table: ORDERS_TABLE,
+        id_column: "id",
+        column: "assessment",
+    },
+    leadvault_keys::EncryptedColumn {
+        table: ORDERS_TABLE,
+        id_column: "id",
+        column: "sensitive",
+    },
+];
+
+/// A document uploaded with an order: the field it came through and the name it had.
+#[derive(Debug)]
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub document: Received,
+}
+
+/// An order as a client places it.
+#[derive(Debug)]
+pub struct NewOrder<'a> {
+    pub client: Uuid,
+    pub form: &'a Form,
+    pub answers: &'a Answers,
+    /// Received already (encrypted, in place); recorded with the order or discarded.
+    pub uploads: Vec<Upload>,
+    /// "A work order is waiting", sealed for the outbox, for staff.
+    pub notify: &'a [SealedMail],
+    pub request_id: Option<Uuid>,
+}
+
+/// An order in a list: no answers, only what says which one it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub id: OrderId,
+    pub form_name: String,
+    pub status: OrderStatus,
+    pub customer_id: Uuid,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// The form's plain (`meta`) answers: job type, due date, rush.
+    pub details: BTreeMap<String, String>,
+}
+
+/// An order, decrypted as far as the viewer may see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderView {
+    pub summary: OrderSummary,
+    pub form_id: FormId,
+    pub form_version: i64,
+    pub site_id: Option<SiteId>,
+    /// Answers by field key, of the classes the viewer may see.
+    pub answers: BTreeMap<String, String>,
+    /// Keys of answers kept from this viewer (a client's own sensitive answers).
+    pub withheld: Vec<String>,
+    pub documents: Vec<Document>,
+    pub history: Vec<HistoryEvent>,
+}
+
+fn meta_json(form: &Form, answers: &Answers, now: Timestamp) -> String {
+    let plain: BTreeMap<&str, &str> = answers
+        .of_class(DataClass::Meta)
+        .map(|a| (a.key.as_str(), a.value.as_str()))
+        .collect();
+    json!({
+        "form_version": form.version,
+        "submitted_at": now.rfc3339(),
+        "answers": plain,
+    })
+    .to_string()
+}
+
+/// Stores an order and its documents in one transaction. On any failure nothing is kept:
+/// not the order, and not the uploaded files.
+pub async fn place_order(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    order: NewOrder<'_>,
+    now: Timestamp,
+) -> Result<OrderId, IntakeError> {
+    let NewOrder {
+        client,
+        form,
+        answers,
+        uploads,
+        notify,
+        request_id,
+    } = order;
+    let placed = store_order(
+        db, keyring, documents, client, form, answers, &uploads, notify, request_id, now,
+    )
+    .await;
+    if placed.is_err() {
+        for upload in uploads {
+            upload.document.discard().await;
+        }
+    }
+    placed
+}
+
+#[allow(clippy::too_many_arguments)] // the parts of a `NewOrder`, taken apart to keep the uploads
+async fn store_order(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    client: Uuid,
+    form: &Form,
+    answers: &Answers,
+    uploads: &[Upload],
+    notify: &[SealedMail],
+    request_id: Option<Uuid>,
+    now: Timestamp,
+) -> Result<OrderId, IntakeError> {
+    if form.kind != FormKind::WorkOrder || !form.published {
+        return Err(IntakeError::UnknownForm);
+    }
+    let org = form.org_id;
+    let id = OrderId::random();
+    // Keys first: fetching one may write, which must not happen inside the write below.
+    let field_key = keyring.current(org, KeyPurpose::Field, now).await?;
+    let mut sealed = seal_answers(&field_key, org, ORDERS_TABLE, &id.to_string(), answers)?;
+    let site = form.site.as_ref().map(|site| site.id);
+    let status = OrderStatus::Received;
+
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    sqlx::query(
+        "INSERT INTO work_orders (id, org_id, form_id, form_version, site_id, customer_id, \
+         status, meta, contact, assessment, sensitive, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+    )
+    .bind(id.to_string())
+    .bind(org.to_string())
+    .bind(form.id.to_string())
+    .bind(form.version)
+    .bind(site.map(|s| s.to_string()))
+    .bind(client.to_string())
+    .bind(status.name())
+    .bind(meta_json(form, answers, now))
+    .bind(sealed.take(DataClass::Contact))
+    .bind(sealed.take(DataClass::Assessment))
+    .bind(sealed.take(DataClass::Sensitive))
+    .bind(now.as_unix_micros())
+    .execute(&mut *tx)
+    .await?;
+    let owner_id = id.to_string();
+    let owner = Owner {
+        kind: OWNER_KIND,
+        id: &owner_id,
+    };
+    for upload in uploads {
+        documents
+            .record(
+                &mut tx,
+                &field_key,
+                org,
+                owner,
+                &upload.field,
+                &upload.name,
+                &upload.document,
+                now,
+            )
+            .await?;
+    }
+    let actor = Actor::Client(client);
+    record_event(
+        &mut tx,
+        org,
+        Trail::Order(id),
+        actor,
+        "created",
+        status.name(),
+        now,
+    )
+    .await?;
+    let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
+    fields.extend(uploads.iter().map(|u| u.field.as_str()));
+    let event = By::new(actor, request_id)
+        .event("work_order.created")
+        .on("work_order", id)
+        .touching(&fields);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    for mail in notify {
+        enqueue_sealed(&mut tx, mail, now).await?;
+    }
+    let data = json!({
+        "work_order_id": id.to_string(),
+        "form_id": form.id.to_string(),
+        "status": status.name(),
+        "documents": uploads.len(),
+    });
+    leadvault_webhooks::enqueue(&mut tx, org, "work_order.created", data, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+const SUMMARY_COLUMNS: &str = "o.id, f.name, o.status, o.customer_id, o.created_at, \
+    o.updated_at, o.meta FROM work_orders o JOIN forms f ON f.id = o.form_id";
+
+fn summary_from(row: &sqlx::any::AnyRow) -> Result<OrderSummary, IntakeError> {
+    let corrupt = || IntakeError::Corrupt("a work order");
+    let meta: serde_json::Value =
+        serde_json::from_str(&row.try_get::<String, _>(6)?).map_err(|_| corrupt())?;
+    let details = meta
+        .get("answers")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
+    Ok(OrderSummary {
+        id: OrderId::parse(&row.try_get::<String, _>(0)?).ok_or_else(corrupt)?,
+        form_name: row.try_get(1)?,
+        status: OrderStatus::parse(&row.try_get::<String, _>(2)?).ok_or_else(corrupt)?,
+        customer_id: Uuid::try_parse(&row.try_get::<String, _>(3)?).map_err(|_| corrupt())?,
+        created_at: Timestamp::from_unix_micros(row.try_get(4)?),
+        updated_at: Timestamp::from_unix_micros(row.try_get(5)?),
+        details,
+    })
+}
+
+/// The orders `access` reaches, newest first.
+pub async fn list_orders(
+    db: &Db,
+    org: OrgId,
+    access: &OrderAccess,
+) -> Result<Vec<OrderSummary>, IntakeError> {
+    let reach = access.condition("o", 2);
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} WHERE o.org_id = $1{} ORDER BY o.created_at DESC, o.id LIMIT 500",
+        reach.sql
+    )))
+    .bind(org.to_string());
+    let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
+    tx.commit().await?;
+    rows.iter().map(summary_from).collect()
+}
+
+/// Reads and decrypts an order for `by`, recording the read (with the names of the fields
+/// shown) before anything is returned.
+#[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
+pub async fn read_order(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+    by: &By,
+    now: Timestamp,
+) -> Result<OrderView, IntakeError> {
+    let reach = access.condition("o", 3);
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS}, o.form_id, o.form_version, o.site_id, o.contact, \
+         o.assessment, o.sensitive WHERE o.id = $1 AND o.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(order.to_string())
+    .bind(org.to_string());
+    let row = reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownOrder)?;
+    let summary = summary_from(&row)?;
+    let mut answers = BTreeMap::new();
+    let mut withheld = Vec::new();
+    for (i, (class, _)) in CLASS_COLUMNS.iter().enumerate() {
+        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(10 + i)? else {
+            continue;
+        };
+        let id = order.to_string();
+        let object = open_answers(keyring, org, ORDERS_TABLE, &id, *class, &sealed, now).await?;
+        if access.classes().contains(class) {
+            answers.extend(object);
+        } else {
+            withheld.extend(object.into_keys());
+        }
+    }
+    let owner_id = order.to_string();
+    let owner = Owner {
+        kind: OWNER_KIND,
+        id: &owner_id,
+    };
+    let attached = documents
+        .documents_of(&mut tx, keyring, org, owner, now)
+        .await?;
+    let history = history_in(&mut tx, org, Trail::Order(order)).await?;
+    let fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    let event = by
+        .event("work_order.read")
+        .on("work_order", order)
+        .touching(&fields);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    let corrupt = || IntakeError::Corrupt("a work order");
+    let site: Option<String> = row.try_get(9)?;
+    Ok(OrderView {
+        summary,
+        form_id: FormId::parse(&row.try_get::<String, _>(7)?).ok_or_else(corrupt)?,
+        form_version: row.try_get(8)?,
+        site_id: match site {
+            Some(site) => Some(SiteId::parse(&site).ok_or_else(corrupt)?),
+            None => None,
+        },
+        answers,
+        withheld,
+        documents: attached,
+        history,
+    })
+}
+
+/// A status change, and who should hear of it.
+#[derive(Debug)]
+pub struct StatusChange<'a> {
+    pub to: OrderStatus,
+    /// Sealed for the outbox (the client's "your order is now …"); queued with the change.
+    pub notify: &'a [SealedMail],
+}
+
+/// Moves an order to `change.to`, if the lifecycle allows it from where the order stands
+/// and `access` may make that move (staff: any allowed move; a client: only cancelling
+/// an order nobody accepted yet). Returns the status it had.
+pub async fn set_order_status(
+    db: &Db,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+    change: &StatusChange<'_>,
+    by: &By,
+    now: Timestamp,
+) -> Result<OrderStatus, IntakeError> {
+    let reach = access.condition("o", 3);
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT o.status FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(order.to_string())
+    .bind(org.to_string());
+    let row = reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownOrder)?;
+    let from = OrderStatus::parse(&row.try_get::<String, _>(0)?)
+        .ok_or(IntakeError::Corrupt("a work order's status"))?;
+    let allowed = match access {
+        OrderAccess::Staff { .. } => from.next().contains(&change.to),
+        OrderAccess::Client(_) => change.to == OrderStatus::Cancelled && from.client_may_cancel(),
+    };
+    if !allowed {
+        return Err(IntakeError::NotAllowed {
+            from: from.label(),
+            to: change.to.label(),
+        });
+    }
+    sqlx::query(
+        "UPDATE work_orders SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+    )
+    .bind(change.to.name())
+    .bind(now.as_unix_micros())
+    .bind(order.to_string())
+    .bind(org.to_string())
+    .execute(&mut *tx)
+    .await?;
+    record_event(
+        &mut tx,
+        org,
+        Trail::Order(order),
+        by.actor,
+        "status",
+        change.to.name(),
+        now,
+    )
+    .await?;
+    let event = by
+        .event("work_order.status_changed")
+        .on("work_order", order)
+        .touching(&["status"]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    for mail in change.notify {
+        enqueue_sealed(&mut tx, mail, now).await?;
+    }
+    let data = json!({
+        "work_order_id": order.to_string(),
+        "status": change.to.name(),
+        "previous_status": from.name(),
+    });
+    leadvault_webhooks::enqueue(&mut tx, org, "work_order.updated", data, now).await?;
+    tx.commit().await?;
+    Ok(from)
+}
+
+/// The client who placed an order within `access`'s reach: whom to tell of a change.
+pub async fn order_client(
+    db: &Db,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+) -> Result<Uuid, IntakeError> {
+    let reach = access.condition("o", 3);
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT o.customer_id FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(order.to_string())
+    .bind(org.to_string());
+    let row = reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownOrder)?;
+    tx.commit().await?;
+    Uuid::try_parse(&row.try_get::<String, _>(0)?).map_err(|_| IntakeError::Corrupt("a client id"))
+}
+
+/// A document of an order within `access`'s reach, for download: the download is audited
+/// before the document is handed out. One out of reach looks like one that does not exist.
+#[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
+pub async fn open_order_document(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    org: OrgId,
+    document: DocumentId,
+    access: &OrderAccess,
+    by: &By,
+    now: Timestamp,
+) -> Result<Document, IntakeError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let found = match documents.find(&mut tx, keyring, org, document, now).await {
+        Ok(found) => found,
+        Err(leadvault_documents::DocumentError::Unknown) => return Err(IntakeError::UnknownOrder),
+        Err(other) => return Err(other.into()),
+    };
+    let reach = access.condition("o", 3);
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT o.id FROM work_orders o JOIN documents d ON d.owner_id = o.id \
+         AND d.owner_kind = '{OWNER_KIND}' WHERE d.id = $1 AND o.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(document.to_string())
+    .bind(org.to_string());
+    reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownOrder)?;
+    let event = by
+        .event("document.downloaded")
+        .on("document", document)
+        .touching(&[found.field.as_str()]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(found)
+}

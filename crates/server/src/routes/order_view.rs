@@ -1,0 +1,183 @@
+//! What the client's and the staff's order pages share: an order as a row, as a page, and a
+//! document as a download.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use leadvault_audit::By;
+use leadvault_documents::{Document, DocumentId};
+use leadvault_intake::{
+    OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at, open_order_document, read_order,
+};
+use leadvault_store::{OrgId, Timestamp};
+
+use crate::error::AppError;
+use crate::pages::{AnswerRow, DocumentRow, HistoryRow, OrderPage, OrderRow, utc};
+use crate::state::AppState;
+
+pub fn order_id(text: &str) -> Result<OrderId, AppError> {
+    OrderId::parse(text).ok_or(AppError::NotFound)
+}
+
+pub fn order_row(order: OrderSummary) -> OrderRow {
+    OrderRow {
+        id: order.id.to_string(),
+        form: order.form_name,
+        status: order.status.label(),
+        placed: utc(order.created_at),
+        updated: utc(order.updated_at),
+        details: order.details.into_iter().collect(),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{} KB", bytes.div_ceil(1_000)),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+/// Where `who` downloads a document from: the portal for a client, the orders pages for
+/// staff (each route checks its own kind of person).
+fn document_href(staff: bool, document: &Document) -> String {
+    if staff {
+        format!("/orders/documents/{}", document.id)
+    } else {
+        format!("/portal/documents/{}", document.id)
+    }
+}
+
+/// An order's page: reading it is an audited decryption. `names` says who an actor id is.
+pub async fn order_page(
+    state: &AppState,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+    by: &By,
+    csrf: String,
+    names: impl Fn(&str, &str) -> String,
+) -> Result<OrderPage, AppError> {
+    let view = read_order(
+        state.db(),
+        state.keyring(),
+        state.documents(),
+        org,
+        order,
+        access,
+        by,
+        Timestamp::now(),
+    )
+    .await?;
+    let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
+    let label = |key: &str| {
+        definition
+            .field(key)
+            .map_or_else(|| key.to_owned(), |f| f.label.clone())
+    };
+    let mut answers: Vec<AnswerRow> = definition
+        .fields
+        .iter()
+        .filter_map(|field| {
+            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
+                label: field.label.clone(),
+                lines: value.split('\n').map(str::to_owned).collect(),
+            })
+        })
+        .collect();
+    answers.extend(view.summary.details.iter().map(|(key, value)| AnswerRow {
+        label: label(key),
+        lines: value.split('\n').map(str::to_owned).collect(),
+    }));
+    let staff = access.is_staff();
+    let status = view.summary.status;
+    Ok(OrderPage {
+        id: order.to_string(),
+        csrf,
+        staff,
+        error: None,
+        form: view.summary.form_name.clone(),
+        status: status.label(),
+        placed: utc(view.summary.created_at),
+        answers,
+        withheld: view.withheld.iter().map(|key| label(key)).collect(),
+        documents: view
+            .documents
+            .iter()
+            .map(|d| DocumentRow {
+                href: document_href(staff, d),
+                name: d.name.clone(),
+                field: label(&d.field),
+                kind: d.kind.name().to_uppercase(),
+                size: size(d.size),
+            })
+            .collect(),
+        history: view
+            .history
+            .iter()
+            .map(|event| HistoryRow {
+                at: utc(event.at),
+                what: match event.kind.as_str() {
+                    "created" => "order placed".to_owned(),
+                    "status" => format!(
+                        "status set to {}",
+                        OrderStatus::parse(&event.detail).map_or("?", OrderStatus::label)
+                    ),
+                    other => other.to_owned(),
+                },
+                by: names(&event.actor_kind, &event.actor_id),
+            })
+            .collect(),
+        moves: status
+            .next()
+            .iter()
+            .map(|s| (s.name(), s.label()))
+            .collect(),
+        may_cancel: status.client_may_cancel(),
+    })
+}
+
+/// A document as a download: audited first, then streamed out as it is decrypted, each
+/// chunk authenticated before it is sent. Never shown inline, never cached.
+pub async fn download(
+    state: &AppState,
+    org: OrgId,
+    id: &str,
+    access: &OrderAccess,
+    by: &By,
+) -> Result<Response, AppError> {
+    let id = DocumentId::parse(id).ok_or(AppError::NotFound)?;
+    let now = Timestamp::now();
+    let document = open_order_document(
+        state.db(),
+        state.keyring(),
+        state.documents(),
+        org,
+        id,
+        access,
+        by,
+        now,
+    )
+    .await?;
+    let chunks = state
+        .documents()
+        .read(state.keyring(), org, &document, now)
+        .await?;
+    let body = Body::from_stream(futures_util::stream::unfold(chunks, |mut chunks| async {
+        chunks.recv().await.map(|chunk| (chunk, chunks))
+    }));
+    let disposition = format!("attachment; filename=\"{}\"", document.download_name());
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.kind.media_type()),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(document.size));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
