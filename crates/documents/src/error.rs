@@ -6,12 +6,12 @@ use crate::kind::FileKind;
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     /// Over the configured size limit; nothing of it is kept.
-    #[error("the file is larger than {} MB", .limit / 1_000_000)]
+    #[error("The file is larger than {}.", size_text(*.limit))]
     TooLarge { limit: u64 },
     /// Its content is none of the accepted types, whatever its name says.
-    #[error("the file is not one of the accepted types ({})", names(.accepted))]
+    #[error("The file is not one of the accepted types ({}).", names(.accepted))]
     WrongType { accepted: Vec<FileKind> },
-    #[error("the file is empty")]
+    #[error("The file is empty.")]
     Empty,
     #[error("no such document")]
     Unknown,
@@ -31,6 +31,15 @@ pub enum DocumentError {
     Store(#[from] StoreError),
 }
 
+/// A size as people read it: whole MB, or KB below one MB.
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{} MB", bytes / 1_000_000)
+    } else {
+        format!("{} KB", bytes / 1_000)
+    }
+}
+
 fn names(kinds: &[FileKind]) -> String {
     kinds
         .iter()
@@ -46,7 +55,8 @@ impl From<leadvault_store::sqlx::Error> for DocumentError {
 }
 
 impl DocumentError {
-    /// Whether the person who sent the file can fix this (the message is fit to show).
+    /// Whether the person who sent the file can fix this (the message is a sentence fit to
+    /// show on the file's field).
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,

@@ -235,8 +235,9 @@ async fn store_order(
     Ok(id)
 }
 
-const SUMMARY_COLUMNS: &str = "o.id, f.name, o.status, o.customer_id, o.created_at, \
-    o.updated_at, o.meta FROM work_orders o JOIN forms f ON f.id = o.form_id";
+const SUMMARY_COLUMNS: &str =
+    "o.id, f.name, o.status, o.customer_id, o.created_at, o.updated_at, o.meta";
+const ORDERS_WITH_FORMS: &str = "work_orders o JOIN forms f ON f.id = o.form_id";
 
 fn summary_from(row: &sqlx::any::AnyRow) -> Result<OrderSummary, IntakeError> {
     let corrupt = || IntakeError::Corrupt("a work order");
@@ -266,7 +267,7 @@ pub async fn list_orders(
     let reach = access.condition("o", 2);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLUMNS} WHERE o.org_id = $1{} ORDER BY o.created_at DESC, o.id LIMIT 500",
+        "SELECT {SUMMARY_COLUMNS} FROM {ORDERS_WITH_FORMS} WHERE o.org_id = $1{} ORDER BY o.created_at DESC, o.id LIMIT 500",
         reach.sql
     )))
     .bind(org.to_string());
@@ -289,10 +290,11 @@ pub async fn read_order(
     now: Timestamp,
 ) -> Result<OrderView, IntakeError> {
     let reach = access.condition("o", 3);
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    // A write: the read is recorded in the audit log in this transaction.
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SUMMARY_COLUMNS}, o.form_id, o.form_version, o.site_id, o.contact, \
-         o.assessment, o.sensitive WHERE o.id = $1 AND o.org_id = $2{}",
+         o.assessment, o.sensitive FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
         reach.sql
     )))
     .bind(order.to_string())
@@ -469,7 +471,8 @@ pub async fn open_order_document(
     by: &By,
     now: Timestamp,
 ) -> Result<Document, IntakeError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    // A write: the download is recorded in the audit log in this transaction.
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let found = match documents.find(&mut tx, keyring, org, document, now).await {
         Ok(found) => found,
         Err(leadvault_documents::DocumentError::Unknown) => return Err(IntakeError::UnknownOrder),

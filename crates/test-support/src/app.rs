@@ -32,8 +32,9 @@ pub struct TestApp {
     pub keyring: Arc<Keyring>,
     test_db: TestDb,
     _key_dir: tempfile::TempDir,
-    /// Where the server keeps uploaded documents (encrypted), for tests that look at them.
-    pub documents_dir: std::path::PathBuf,
+    /// The server's document store (encrypted files on disk), for fixtures and for tests
+    /// that look at what is stored.
+    pub documents: DocumentStore,
     stop: Option<oneshot::Sender<()>>,
     mail_worker: Option<tokio::task::JoinHandle<()>>,
     webhook_worker: tokio::task::JoinHandle<()>,
@@ -196,7 +197,7 @@ impl TestAppBuilder {
                 webhooks_allow_private_networks: true,
             },
             wake,
-            documents,
+            documents.clone(),
         );
         // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
         let webhook_worker = tokio::spawn(deliver_webhooks_until(
@@ -233,7 +234,7 @@ impl TestAppBuilder {
             keyring,
             test_db,
             _key_dir: key_dir,
-            documents_dir,
+            documents,
             stop: Some(stop),
             mail_worker,
             webhook_worker,

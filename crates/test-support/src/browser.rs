@@ -160,6 +160,20 @@ impl<'a> Browser<'a> {
         self.read(response).await
     }
 
+    /// GETs a file: its status, headers and bytes (a download is not a page).
+    pub async fn download(
+        &mut self,
+        path: &str,
+    ) -> (reqwest::StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     /// Posts a form from one of the app's own pages.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let response = self
@@ -194,6 +208,54 @@ impl<'a> Browser<'a> {
         self.read(response).await
     }
 
+    /// Posts `parts` as `multipart/form-data`, the way a page with file inputs does, in the
+    /// order given.
+    pub async fn post_multipart(&mut self, path: &str, parts: &[Part<'_>]) -> Page {
+        let boundary = format!("----leadvault-test-{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for part in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            match part {
+                Part::Text(name, value) => {
+                    body.extend_from_slice(
+                        format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n")
+                            .as_bytes(),
+                    );
+                    body.extend_from_slice(value.as_bytes());
+                }
+                Part::File {
+                    name,
+                    file_name,
+                    content_type,
+                    bytes,
+                } => {
+                    body.extend_from_slice(
+                        format!(
+                            "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                        )
+                        .as_bytes(),
+                    );
+                    body.extend_from_slice(bytes);
+                }
+            }
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let response = self
+            .request(reqwest::Method::POST, path)
+            .header("origin", format!("http://{}", self.addr))
+            .header("sec-fetch-site", "same-origin")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.read(response).await
+    }
+
     /// Posts `fields` plus the CSRF token of `from`, the page the form is on.
     pub async fn submit(&mut self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = from.csrf();
@@ -201,4 +263,17 @@ impl<'a> Browser<'a> {
         all.extend_from_slice(fields);
         self.post(path, &all).await
     }
+}
+
+/// One part of a `multipart/form-data` request.
+#[derive(Debug, Clone, Copy)]
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File {
+        name: &'a str,
+        file_name: &'a str,
+        /// What the browser claims; the server must not believe it.
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
 }

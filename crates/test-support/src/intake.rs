@@ -2,7 +2,10 @@
 
 use leadvault_accounts::{OrgId, SiteDomain, SiteId, add_site};
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
-use leadvault_intake::{Form, FormDraft, LeadId, Submission, create_form, find_form, submit_lead};
+use leadvault_intake::{
+    Form, FormDraft, LeadId, NewOrder, OrderId, Submission, Upload, create_form, find_form,
+    place_order, submit_lead,
+};
 use leadvault_store::Timestamp;
 
 use crate::TestApp;
@@ -40,6 +43,49 @@ impl TestApp {
             .await
             .unwrap();
         find_form(&self.db, org, id).await.unwrap().unwrap()
+    }
+
+    /// A work order of `form` placed by `client`, with these answers and documents
+    /// (field, file name, content), which must pass the form's checks.
+    pub async fn order(
+        &self,
+        form: &Form,
+        client: uuid::Uuid,
+        answers: &[(&str, &str)],
+        documents: &[(&str, &str, &[u8])],
+    ) -> OrderId {
+        let sent: Submitted = answers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
+            .collect();
+        let answers = check_answers(&form.definition, &sent, false).unwrap();
+        let now = Timestamp::now();
+        let mut uploads = Vec::new();
+        for (field, name, bytes) in documents {
+            let accept = &form.definition.field(field).unwrap().accept;
+            let mut incoming = self
+                .documents
+                .receive(&self.keyring, form.org_id, accept, now)
+                .await
+                .unwrap();
+            incoming.push(bytes).await.unwrap();
+            uploads.push(Upload {
+                field: (*field).to_owned(),
+                name: (*name).to_owned(),
+                document: incoming.finish().await.unwrap(),
+            });
+        }
+        let order = NewOrder {
+            client,
+            form,
+            answers: &answers,
+            uploads,
+            notify: &[],
+            request_id: None,
+        };
+        place_order(&self.db, &self.keyring, &self.documents, order, now)
+            .await
+            .unwrap()
     }
 
     /// A lead of `form`, sent with these answers (which must pass the form's checks).

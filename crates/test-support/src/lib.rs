@@ -33,7 +33,7 @@ mod webhook_receiver;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use audit::AuditRow;
-pub use browser::{Browser, Page};
+pub use browser::{Browser, Page, Part};
 pub use certs::TestCert;
 pub use chromium::{Chromium, Element};
 pub use db::TestDb;

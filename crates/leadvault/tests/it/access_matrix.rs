@@ -47,6 +47,9 @@ enum Rule {
     Roles(&'static [Role], Expect),
     /// A JSON API route: anonymous 401 (not a redirect); these roles this; others 403.
     Api(&'static [Role], Expect),
+    /// A client-portal page: anonymous sign in, clients this (their own objects), every
+    /// member 403.
+    Client(Expect),
     /// Anything else, spelled out.
     Custom(fn(Actor) -> Expect),
 }
@@ -83,6 +86,7 @@ fn table() -> Vec<Entry> {
     const INTAKE_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
     const LEAD_WORKERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Attorney];
     const SITE_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Analyst];
+    const ORDER_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
     use Rule::*;
     let e = |method, path, body, rule| Entry {
         method,
@@ -252,6 +256,42 @@ fn table() -> Vec<Entry> {
                 Actor::Member(_) => Status(403),
             }),
         ),
+        // No form is named: a client is told there is none, a member that the portal is
+        // not theirs, whatever the body.
+        e(
+            "GET",
+            "/portal/orders/new/{form}",
+            None,
+            Client(Status(404)),
+        ),
+        e(
+            "POST",
+            "/portal/orders/new/{form}",
+            SessionForm(&[]),
+            Client(Status(404)),
+        ),
+        e("GET", "/portal/orders/{id}", None, Client(Status(200))),
+        e(
+            "POST",
+            "/portal/orders/{id}/cancel",
+            SessionForm(&[]),
+            Client(Redirect("/portal/orders/{id}")),
+        ),
+        e("GET", "/portal/documents/{id}", None, Client(Status(200))),
+        e("GET", "/orders", None, Roles(ORDER_STAFF, Status(200))),
+        e("GET", "/orders/{id}", None, Roles(ORDER_STAFF, Status(200))),
+        e(
+            "POST",
+            "/orders/{id}/status",
+            SessionForm(&[("status", "bogus")]),
+            Roles(ORDER_STAFF, Status(422)),
+        ),
+        e(
+            "GET",
+            "/orders/documents/{id}",
+            None,
+            Roles(ORDER_STAFF, Status(200)),
+        ),
         e("GET", "/sites", None, Roles(SITE_USERS, Status(200))),
         e("GET", "/forms", None, Roles(MANAGERS, Status(200))),
         e("GET", "/forms/new", None, Roles(MANAGERS, Status(200))),
@@ -382,7 +422,9 @@ fn expected(rule: Rule, actor: Actor, whose: Whose) -> Expect {
     match (rule, actor) {
         (Rule::Public(answer), _) => answer,
         (Rule::Custom(f), actor) => f(actor),
-        (Rule::SignedIn(_) | Rule::Roles(..), Actor::Anonymous) => SIGN_IN,
+        (Rule::SignedIn(_) | Rule::Roles(..) | Rule::Client(_), Actor::Anonymous) => SIGN_IN,
+        (Rule::Client(_), Actor::Member(_)) => Expect::Status(403),
+        (Rule::Client(answer), Actor::Customer) => member_answer(true, answer),
         (Rule::Api(..), Actor::Anonymous) => Expect::Status(401),
         (Rule::Api(..), Actor::Customer) => member_answer(false, Expect::Status(403)),
         (Rule::Api(roles, answer), Actor::Member(role)) => {
@@ -447,6 +489,41 @@ async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
     lead
 }
 
+const ORDER_FORM: &str = r#"{"kind": "work_order", "fields": [
+    {"key": "party", "label": "Party", "type": "text", "class": "contact"},
+    {"key": "papers", "label": "Papers", "type": "file", "class": "sensitive", "accept": ["pdf"]}
+]}"#;
+
+/// A fresh work order of `org` (placed by its client, when it has one), or its document
+/// for the download routes.
+async fn order_object(app: &TestApp, path: &str, org: OrgId) -> String {
+    let form = app.form(org, ORDER_FORM).await;
+    let client: Option<String> =
+        sqlx::query_scalar("SELECT user_id FROM customers WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(app.db.pool())
+            .await
+            .unwrap();
+    let client = client.map_or_else(uuid::Uuid::new_v4, |c| uuid::Uuid::try_parse(&c).unwrap());
+    let order = app
+        .order(
+            &form,
+            client,
+            &[("party", "P")],
+            &[("papers", "p.pdf", b"%PDF-1.4 test")],
+        )
+        .await;
+    if path.contains("/documents/") {
+        sqlx::query_scalar("SELECT id FROM documents WHERE owner_id = $1")
+            .bind(order.to_string())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+    } else {
+        order.to_string()
+    }
+}
+
 /// The id an `{id}` route gets: a fresh object, so a request that succeeds leaves the next
 /// actor an object of its own.
 async fn object_id(
@@ -481,6 +558,8 @@ async fn object_id(
         .await
         .unwrap();
         id.to_string()
+    } else if path.starts_with("/portal/") || path.starts_with("/orders/") {
+        order_object(app, path, org).await
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
     } else if path.starts_with("/settings/intake/webhooks/") {
@@ -575,6 +654,9 @@ async fn answer(
             "/members" => Expect::Redirect("/members"),
             "/sites" => Expect::Redirect("/sites"),
             "/settings/intake" => Expect::Redirect("/settings/intake"),
+            portal if portal.starts_with("/portal/orders/") => {
+                Expect::Redirect("/portal/orders/{id}")
+            }
             other => panic!("{method} {path}: unexpected redirect to {other}"),
         },
         (status, _) => Expect::Status(status),

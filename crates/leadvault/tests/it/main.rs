@@ -35,6 +35,7 @@ mod storage;
 mod tenant_walls;
 mod tls;
 mod webhooks;
+mod work_orders;
 
 use std::path::Path;
 

@@ -4,7 +4,7 @@
 //! accepted yet. Staff are refused every page here (theirs are under `/orders`).
 
 use axum::Form as WebForm;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members};
@@ -132,10 +132,15 @@ pub async fn place(
     person: Person,
     headers: HeaderMap,
     Path(id): Path<String>,
-    multipart: Multipart,
+    body: Request,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     let form = order_form(&state, &person, &id).await?;
+    // Read only now, after the checks: whoever may not place orders is told so, whatever
+    // they sent.
+    let multipart = Multipart::from_request(body, &state)
+        .await
+        .map_err(|_| AppError::Invalid("an order is sent as multipart/form-data".to_owned()))?;
     let mut request = read_order(&state, &person, &headers, &form, multipart).await?;
     let checked = check_answers(&form.definition, &request.typed, false);
     let mut errors = match &checked {
