@@ -35,6 +35,8 @@ pub struct Layer {
     pub webhooks_allow_private_networks: Option<bool>,
     /// The largest document a client may upload, in MB (default 50).
     pub upload_limit_mb: Option<u64>,
+    /// Where uploaded documents are kept (default `documents` in the data directory).
+    pub documents_dir: Option<PathBuf>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -99,6 +101,7 @@ impl Layer {
                     layer.webhooks_allow_private_networks = Some(parse_bool(&name, &value)?);
                 }
                 "UPLOAD_LIMIT_MB" => layer.upload_limit_mb = Some(parse_number(&name, &value)?),
+                "DOCUMENTS_DIR" => layer.documents_dir = Some(path()),
                 "KEY_FILE" => layer.key_file = Some(path()),
                 "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_list(&value)),
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
@@ -173,6 +176,7 @@ impl Layer {
                 .webhooks_allow_private_networks
                 .or(self.webhooks_allow_private_networks),
             upload_limit_mb: over.upload_limit_mb.or(self.upload_limit_mb),
+            documents_dir: over.documents_dir.or(self.documents_dir),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),

@@ -127,17 +127,15 @@ pub struct Config {
     pub webhooks_allow_private_networks: bool,
     /// The largest document a client may upload, in bytes.
     pub upload_limit: u64,
+    /// Where uploaded documents are kept (encrypted). Servers sharing one PostgreSQL
+    /// database must share this directory too (a shared volume).
+    pub documents_dir: PathBuf,
 }
 
 /// 50 MB, unless the operator says otherwise.
 pub const DEFAULT_UPLOAD_LIMIT_MB: u64 = 50;
 
 impl Config {
-    /// Where uploaded documents are kept (encrypted): `documents` in the data directory.
-    pub fn documents_dir(&self) -> PathBuf {
-        self.data_dir.join("documents")
-    }
-
     /// Merges the layers in order (later wins) over the built-in defaults and validates.
     pub fn resolve(layers: impl IntoIterator<Item = Layer>) -> Result<Self, ConfigError> {
         let merged = layers
@@ -150,6 +148,10 @@ impl Config {
         if data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must not be empty"));
         }
+        let documents_dir = merged
+            .documents_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("documents"));
         let upload_limit_mb = merged.upload_limit_mb.unwrap_or(DEFAULT_UPLOAD_LIMIT_MB);
         if !(1..=2000).contains(&upload_limit_mb) {
             return Err(invalid("upload_limit_mb", "must be from 1 to 2000"));
@@ -246,6 +248,7 @@ impl Config {
                 .webhooks_allow_private_networks
                 .unwrap_or(false),
             upload_limit: upload_limit_mb * 1_000_000,
+            documents_dir,
             trusted_proxies,
             tls,
             log_format,
@@ -364,6 +367,11 @@ impl fmt::Display for Config {
             writeln!(f, "webhooks_allow_private_networks = true")?;
         }
         writeln!(f, "upload_limit_mb = {}", self.upload_limit / 1_000_000)?;
+        writeln!(
+            f,
+            "documents_dir = {}",
+            quoted(&self.documents_dir.display().to_string())
+        )?;
         let proxies: Vec<String> = self
             .trusted_proxies
             .iter()
@@ -547,6 +555,17 @@ mod tests {
     }
 
     #[test]
+    fn documents_live_in_the_data_directory_with_a_50_mb_limit_unless_set()
+    -> Result<(), ConfigError> {
+        let config = Config::resolve([])?;
+        assert_eq!(config.documents_dir, PathBuf::from("./data/documents"));
+        assert_eq!(config.upload_limit, 50_000_000);
+        let env = Layer::from_env([("LEADVAULT_UPLOAD_LIMIT_MB".to_owned(), "5".to_owned())])?;
+        assert_eq!(Config::resolve([env])?.upload_limit, 5_000_000);
+        Ok(())
+    }
+
+    #[test]
     fn invalid_values_name_their_key() {
         let cases = [
             (layer_listening_on("localhost"), "listen"),
@@ -577,6 +596,13 @@ mod tests {
                     ..Layer::default()
                 },
                 "database_max_connections",
+            ),
+            (
+                Layer {
+                    upload_limit_mb: Some(0),
+                    ..Layer::default()
+                },
+                "upload_limit_mb",
             ),
             (
                 Layer {

@@ -47,7 +47,9 @@ struct Writer {
     task: JoinHandle<Result<u64, DocumentError>>,
 }
 
-/// A document received whole, encrypted and in place, not yet recorded.
+/// A document received whole, encrypted and in place, not yet recorded. Unless
+/// [`Received::keep`] is called once its record is committed, dropping it removes the file:
+/// a document of an order or lead that was not stored after all leaves nothing behind.
 #[derive(Debug)]
 pub struct Received {
     pub id: DocumentId,
@@ -56,13 +58,22 @@ pub struct Received {
     pub size: u64,
     pub(crate) stored_name: String,
     pub(crate) path: PathBuf,
+    kept: bool,
 }
 
 impl Received {
-    /// Removes the file, when what it was part of could not be stored after all.
-    pub async fn discard(self) {
-        if let Err(e) = tokio::fs::remove_file(&self.path).await {
-            tracing::warn!(document_id = %self.id, error = %e, "a discarded document could not be removed");
+    /// Keeps the file for good: its record was committed.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        if !self.kept
+            && let Err(e) = std::fs::remove_file(&self.path)
+        {
+            tracing::warn!(document_id = %self.id, error = %e, "a document not kept could not be removed");
         }
     }
 }
@@ -144,6 +155,7 @@ impl Incoming {
             size,
             stored_name: std::mem::take(&mut self.stored_name),
             path: std::mem::take(&mut self.target),
+            kept: false,
         })
     }
 

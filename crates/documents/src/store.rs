@@ -118,18 +118,26 @@ fn clean_name(name: &str) -> String {
 }
 
 impl DocumentStore {
-    /// The store in `dir` (created, readable by this user only, when missing).
-    pub fn open(dir: &Path, limit: u64) -> Result<Self, DocumentError> {
-        std::fs::create_dir_all(dir)?;
+    /// The store in `dir`. The directory is made (readable by this user only) when the
+    /// first document arrives, so an installation that takes none needs no local disk.
+    pub fn open(dir: &Path, limit: u64) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            limit,
+        }
+    }
+
+    fn ensure_dir(&self) -> Result<(), DocumentError> {
+        if self.dir.is_dir() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.dir)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            std::fs::set_permissions(&self.dir, std::fs::Permissions::from_mode(0o700))?;
         }
-        Ok(Self {
-            dir: dir.to_path_buf(),
-            limit,
-        })
+        Ok(())
     }
 
     pub fn dir(&self) -> &Path {
@@ -154,6 +162,7 @@ impl DocumentStore {
         accept: &[FileKind],
         now: Timestamp,
     ) -> Result<Incoming, DocumentError> {
+        self.ensure_dir()?;
         let key = keyring.current(org, KeyPurpose::File, now).await?;
         Incoming::new(self, key, org, accept)
     }

@@ -16,6 +16,8 @@ pub enum IntakeError {
     UnknownRule,
     #[error("no such work order in this organization")]
     UnknownOrder,
+    #[error("no such document in this organization")]
+    UnknownDocument,
     /// A status change the lifecycle does not allow (or this person may not make).
     #[error("a work order that is {from} cannot become {to}")]
     NotAllowed {

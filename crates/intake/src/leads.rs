@@ -9,12 +9,14 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{By, Chain, append};
+use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
+use crate::attachments::LEAD_DOCUMENTS;
 use crate::error::IntakeError;
 use crate::history::{Trail, record_event};
 use crate::ids::{FormId, LeadId};
@@ -38,6 +40,8 @@ pub struct LeadView {
     pub answers: BTreeMap<String, String>,
     /// Staff notes, oldest first.
     pub notes: Vec<Note>,
+    /// Documents sent with it, oldest first.
+    pub documents: Vec<Document>,
     /// Plain meta data (JSON).
     pub meta: String,
 }
@@ -45,9 +49,11 @@ pub struct LeadView {
 /// Reads and decrypts a lead for `by`, recording the read (with the names of the fields
 /// shown) before anything is returned. A lead the viewer may not see answers
 /// [`IntakeError::UnknownLead`], like one that does not exist.
+#[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
 pub async fn read_lead(
     db: &Db,
     keyring: &Keyring,
+    documents: &DocumentStore,
     org: OrgId,
     lead: LeadId,
     access: &LeadAccess,
@@ -55,7 +61,8 @@ pub async fn read_lead(
     now: Timestamp,
 ) -> Result<LeadView, IntakeError> {
     let reach = access.condition("leads", 3);
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    // A write: the read is recorded in the audit log in this transaction.
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT form_id, form_version, status, assigned_to, created_at, meta, contact, \
          assessment, sensitive, site_id FROM leads WHERE id = $1 AND org_id = $2{}",
@@ -90,10 +97,19 @@ pub async fn read_lead(
         answers.extend(object);
     }
     let notes = notes_of(&mut tx, keyring, org, lead, now).await?;
+    let id = lead.to_string();
+    let owner = Owner {
+        kind: LEAD_DOCUMENTS,
+        id: &id,
+    };
+    let attached = documents
+        .documents_of(&mut tx, keyring, org, owner, now)
+        .await?;
     let mut fields: Vec<&str> = answers.keys().map(String::as_str).collect();
     if !notes.is_empty() {
         fields.push("notes");
     }
+    fields.extend(attached.iter().map(|d| d.field.as_str()));
     let event = by.event("lead.read").on("lead", lead).touching(&fields);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
@@ -108,6 +124,7 @@ pub async fn read_lead(
         created_at: Timestamp::from_unix_micros(row.try_get(4)?),
         answers,
         notes,
+        documents: attached,
         meta: row.try_get(5)?,
     })
 }

@@ -7,6 +7,7 @@
 //! and work orders with their documents ([`place_order`], [`OrderAccess`]).
 
 mod access;
+mod attachments;
 mod error;
 pub mod form;
 mod forms;
@@ -28,6 +29,7 @@ mod submission;
 mod tracking;
 
 pub use access::LeadAccess;
+pub use attachments::{Holder, open_document};
 pub use error::IntakeError;
 pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
@@ -45,7 +47,7 @@ pub use order_access::OrderAccess;
 pub use order_status::OrderStatus;
 pub use orders::{
     NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, StatusChange, Upload,
-    list_orders, open_order_document, order_client, place_order, read_order, set_order_status,
+    list_orders, order_client, place_order, read_order, set_order_status,
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
 pub use routing::{

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, By, Chain, append};
-use leadvault_documents::{Document, DocumentId, DocumentStore, Owner, Received};
+use leadvault_documents::{Document, DocumentStore, Owner, Received};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
@@ -14,6 +14,7 @@ use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::attachments::ORDER_DOCUMENTS;
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FormKind};
 use crate::forms::Form;
@@ -25,9 +26,6 @@ use crate::sealed::{CLASS_COLUMNS, open_answers, seal_answers};
 
 /// The table encrypted order fields belong to (part of every ciphertext's context).
 pub const ORDERS_TABLE: &str = "work_orders";
-
-/// What documents of work orders are recorded as belonging to.
-const OWNER_KIND: &str = "work_order";
 
 /// The columns that hold an order's encrypted answers, for re-encryption after a key
 /// rotation.
@@ -112,7 +110,7 @@ fn meta_json(form: &Form, answers: &Answers, now: Timestamp) -> String {
 }
 
 /// Stores an order and its documents in one transaction. On any failure nothing is kept:
-/// not the order, and not the uploaded files.
+/// not the order, and not the uploaded files (dropped, they remove themselves).
 pub async fn place_order(
     db: &Db,
     keyring: &Keyring,
@@ -128,16 +126,15 @@ pub async fn place_order(
         notify,
         request_id,
     } = order;
-    let placed = store_order(
+    let id = store_order(
         db, keyring, documents, client, form, answers, &uploads, notify, request_id, now,
     )
-    .await;
-    if placed.is_err() {
-        for upload in uploads {
-            upload.document.discard().await;
-        }
+    .await?;
+    // Committed: the files stay. On an error above, dropping the uploads removed them.
+    for upload in uploads {
+        upload.document.keep();
     }
-    placed
+    Ok(id)
 }
 
 #[allow(clippy::too_many_arguments)] // the parts of a `NewOrder`, taken apart to keep the uploads
@@ -186,7 +183,7 @@ async fn store_order(
     .await?;
     let owner_id = id.to_string();
     let owner = Owner {
-        kind: OWNER_KIND,
+        kind: ORDER_DOCUMENTS,
         id: &owner_id,
     };
     for upload in uploads {
@@ -321,7 +318,7 @@ pub async fn read_order(
     }
     let owner_id = order.to_string();
     let owner = Owner {
-        kind: OWNER_KIND,
+        kind: ORDER_DOCUMENTS,
         id: &owner_id,
     };
     let attached = documents
@@ -456,46 +453,4 @@ pub async fn order_client(
         .ok_or(IntakeError::UnknownOrder)?;
     tx.commit().await?;
     Uuid::try_parse(&row.try_get::<String, _>(0)?).map_err(|_| IntakeError::Corrupt("a client id"))
-}
-
-/// A document of an order within `access`'s reach, for download: the download is audited
-/// before the document is handed out. One out of reach looks like one that does not exist.
-#[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
-pub async fn open_order_document(
-    db: &Db,
-    keyring: &Keyring,
-    documents: &DocumentStore,
-    org: OrgId,
-    document: DocumentId,
-    access: &OrderAccess,
-    by: &By,
-    now: Timestamp,
-) -> Result<Document, IntakeError> {
-    // A write: the download is recorded in the audit log in this transaction.
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-    let found = match documents.find(&mut tx, keyring, org, document, now).await {
-        Ok(found) => found,
-        Err(leadvault_documents::DocumentError::Unknown) => return Err(IntakeError::UnknownOrder),
-        Err(other) => return Err(other.into()),
-    };
-    let reach = access.condition("o", 3);
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT o.id FROM work_orders o JOIN documents d ON d.owner_id = o.id \
-         AND d.owner_kind = '{OWNER_KIND}' WHERE d.id = $1 AND o.org_id = $2{}",
-        reach.sql
-    )))
-    .bind(document.to_string())
-    .bind(org.to_string());
-    reach
-        .bind_to(query)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(IntakeError::UnknownOrder)?;
-    let event = by
-        .event("document.downloaded")
-        .on("document", document)
-        .touching(&[found.field.as_str()]);
-    append(&mut tx, Chain::of(org), &event, now).await?;
-    tx.commit().await?;
-    Ok(found)
 }

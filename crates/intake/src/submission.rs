@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, Chain, Event, append};
 use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
+use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
@@ -15,11 +16,13 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
+use crate::attachments::LEAD_DOCUMENTS;
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
 use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
+use crate::orders::Upload;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
 use crate::sealed::seal_answers;
@@ -113,6 +116,11 @@ pub struct Submission<'a> {
     pub tracking_code: Option<TrackingCode>,
     /// The token of the page it was sent from, spent with the lead (one lead per page).
     pub page_token: Option<&'a str>,
+    /// Documents sent with it (a form whose owner asked for them), received already and
+    /// recorded with the lead; the caller keeps them once this returned `Ok`.
+    pub uploads: &'a [Upload],
+    /// Where the documents are; needed when there are any.
+    pub documents: Option<&'a DocumentStore>,
 }
 
 /// Stores a checked consultation as a new lead of `form`'s organization.
@@ -207,6 +215,29 @@ pub async fn submit_lead(
         .execute(&mut *tx)
         .await?;
     }
+    if let Some(store) = submission.documents {
+        let id = lead.to_string();
+        let owner = Owner {
+            kind: LEAD_DOCUMENTS,
+            id: &id,
+        };
+        for upload in submission.uploads {
+            store
+                .record(
+                    &mut tx,
+                    &field_key,
+                    org,
+                    owner,
+                    &upload.field,
+                    &upload.name,
+                    &upload.document,
+                    now,
+                )
+                .await?;
+        }
+    } else if !submission.uploads.is_empty() {
+        return Err(IntakeError::Corrupt("documents without their store"));
+    }
     record_event(
         &mut tx,
         org,
@@ -217,7 +248,8 @@ pub async fn submit_lead(
         now,
     )
     .await?;
-    let fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
+    let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
+    fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
     let event = Event::new(Actor::Anonymous, "lead.created")
         .on("lead", lead)
         .touching(&fields)

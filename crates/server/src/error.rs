@@ -68,7 +68,8 @@ impl From<IntakeError> for AppError {
             IntakeError::UnknownForm
             | IntakeError::UnknownLead
             | IntakeError::UnknownRule
-            | IntakeError::UnknownOrder => Self::NotFound,
+            | IntakeError::UnknownOrder
+            | IntakeError::UnknownDocument => Self::NotFound,
             IntakeError::Invalid(reason) => Self::Invalid(reason),
             not_allowed @ IntakeError::NotAllowed { .. } => Self::Invalid(not_allowed.to_string()),
             IntakeError::Document(document) => document.into(),

@@ -380,6 +380,8 @@ pub struct PublicFormPage {
     pub offers_code_mail: bool,
     /// Leading zero bits of the proof of work the browser must find; 0 for none.
     pub pow_bits: u32,
+    /// The owner asked for documents: the page has file inputs and is sent as multipart.
+    pub takes_documents: bool,
 }
 
 #[derive(Template)]
@@ -565,6 +567,8 @@ pub struct LeadPage {
     /// Other leads with the same e-mail or phone (ids), for intake staff.
     pub duplicates: Vec<String>,
     pub notes: Vec<NoteRow>,
+    /// Documents sent with the lead.
+    pub documents: Vec<DocumentRow>,
 }
 
 /// A staff note on a lead, as shown.

@@ -152,8 +152,7 @@ impl TestAppBuilder {
         }
         let key_dir = tempfile::tempdir().expect("key directory");
         let documents_dir = key_dir.path().join("documents");
-        let documents =
-            DocumentStore::open(&documents_dir, self.upload_limit).expect("document store");
+        let documents = DocumentStore::open(&documents_dir, self.upload_limit);
         let key_file = LocalKeyFile::new(key_dir.path().join("root.key"));
         key_file.load_or_create().expect("root key");
         let root = LocalProvider::open(&key_file).expect("local provider");

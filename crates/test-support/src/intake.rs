@@ -60,21 +60,7 @@ impl TestApp {
             .collect();
         let answers = check_answers(&form.definition, &sent, false).unwrap();
         let now = Timestamp::now();
-        let mut uploads = Vec::new();
-        for (field, name, bytes) in documents {
-            let accept = &form.definition.field(field).unwrap().accept;
-            let mut incoming = self
-                .documents
-                .receive(&self.keyring, form.org_id, accept, now)
-                .await
-                .unwrap();
-            incoming.push(bytes).await.unwrap();
-            uploads.push(Upload {
-                field: (*field).to_owned(),
-                name: (*name).to_owned(),
-                document: incoming.finish().await.unwrap(),
-            });
-        }
+        let uploads = self.uploads(form, documents).await;
         let order = NewOrder {
             client,
             form,
@@ -90,21 +76,61 @@ impl TestApp {
 
     /// A lead of `form`, sent with these answers (which must pass the form's checks).
     pub async fn lead(&self, form: &Form, answers: &[(&str, &str)]) -> LeadId {
+        self.lead_with_documents(form, answers, &[]).await
+    }
+
+    /// A lead of `form` with these answers and documents (field, file name, content).
+    pub async fn lead_with_documents(
+        &self,
+        form: &Form,
+        answers: &[(&str, &str)],
+        documents: &[(&str, &str, &[u8])],
+    ) -> LeadId {
         let sent: Submitted = answers
             .iter()
             .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
             .collect();
         let answers = check_answers(&form.definition, &sent, false).unwrap();
-        submit_lead(
+        let uploads = self.uploads(form, documents).await;
+        let submission = Submission {
+            uploads: &uploads,
+            documents: Some(&self.documents),
+            ..Submission::default()
+        };
+        let lead = submit_lead(
             &self.db,
             &self.keyring,
             form,
             &answers,
-            &Submission::default(),
+            &submission,
             Timestamp::now(),
         )
         .await
         .unwrap()
-        .lead_id
+        .lead_id;
+        for upload in uploads {
+            upload.document.keep();
+        }
+        lead
+    }
+
+    /// Documents received for `form` as its page would receive them.
+    async fn uploads(&self, form: &Form, documents: &[(&str, &str, &[u8])]) -> Vec<Upload> {
+        let mut uploads = Vec::new();
+        for (field, name, bytes) in documents {
+            let accept = &form.definition.field(field).unwrap().accept;
+            let mut incoming = self
+                .documents
+                .receive(&self.keyring, form.org_id, accept, Timestamp::now())
+                .await
+                .unwrap();
+            incoming.push(bytes).await.unwrap();
+            uploads.push(Upload {
+                field: (*field).to_owned(),
+                name: (*name).to_owned(),
+                document: incoming.finish().await.unwrap(),
+            });
+        }
+        uploads
     }
 }

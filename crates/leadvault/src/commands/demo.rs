@@ -1,7 +1,8 @@
 //! `leadvault demo`: a fresh installation seeded with a demo firm, then served as `serve`
 //! does. The firm has a site, a consultation form on it, a work-order form, a member of every
 //! role (second factor already set up where the role needs one) and a client, an assignment
-//! rule, and sample leads in several states with a note. Everyone's sign-in details are
+//! rule, sample leads in several states with a note, and the client's sample work orders
+//! with a document each. Everyone's sign-in details are
 //! printed once, so a newcomer can click through every role's view in minutes.
 //!
 //! It refuses an installation that already has an organization: a demo never mixes with
@@ -13,10 +14,12 @@ use leadvault_accounts::{
     invite, owner_exists, pending_enrolment,
 };
 use leadvault_audit::{Actor, By};
+use leadvault_documents::DocumentStore;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
-    FormDraft, LeadAccess, NewRule, NoteText, Origin, Submission, add_note, add_rule, assign_lead,
-    create_form, find_form, set_status, submit_lead,
+    FormDraft, LeadAccess, NewOrder, NewRule, NoteText, OrderAccess, OrderStatus, Origin,
+    StatusChange, Submission, Upload, add_note, add_rule, assign_lead, create_form, find_form,
+    place_order, set_order_status, set_status, submit_lead,
 };
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_store::{Db, Timestamp};
@@ -44,16 +47,55 @@ const CONSULTATION: &str = r#"{"kind": "consultation", "fields": [
 ]}"#;
 
 const WORK_ORDER: &str = r#"{"kind": "work_order", "fields": [
-    {"key": "job", "label": "Job", "type": "single_choice", "class": "assessment", "required": true,
+    {"key": "job", "label": "Job", "type": "single_choice", "class": "meta", "required": true,
      "choices": ["Service of process", "Court filing", "Records retrieval", "Other"]},
+    {"key": "due", "label": "Due date", "type": "date", "class": "meta"},
+    {"key": "rush", "label": "Rush (within 24 hours)", "type": "checkbox", "class": "meta"},
     {"key": "case_number", "label": "Court case number", "type": "text", "class": "assessment"},
     {"key": "party", "label": "Party to serve", "type": "text", "class": "contact"},
     {"key": "address", "label": "Address", "type": "long_text", "class": "contact"},
     {"key": "ssn", "label": "SSN (skip tracing only)", "type": "text", "class": "sensitive",
      "pattern": "^[0-9]{3}-?[0-9]{2}-?[0-9]{4}$"},
-    {"key": "due", "label": "Due date", "type": "date", "class": "assessment"},
-    {"key": "instructions", "label": "Instructions", "type": "long_text", "class": "assessment"}
+    {"key": "instructions", "label": "Instructions", "type": "long_text", "class": "assessment"},
+    {"key": "papers", "label": "Documents to serve or file", "type": "file", "class": "sensitive",
+     "accept": ["pdf", "docx", "png", "jpeg", "tiff"]}
 ]}"#;
+
+/// A sample work order of the demo client, and how far it has come.
+struct SampleOrder {
+    job: &'static str,
+    due: &'static str,
+    case: &'static str,
+    party: &'static str,
+    address: &'static str,
+    instructions: &'static str,
+    steps: &'static [OrderStatus],
+}
+
+const ORDERS: [SampleOrder; 2] = [
+    SampleOrder {
+        job: "Service of process",
+        due: "2026-12-18",
+        case: "CGC-26-601234",
+        party: "Harold Brennan",
+        address: "1200 Harbor Way, Apt 4\nSausalito, CA 94965",
+        instructions: "Personal service only; he works nights, so mornings are best.",
+        steps: &[],
+    },
+    SampleOrder {
+        job: "Records retrieval",
+        due: "2027-01-08",
+        case: "FL-26-004411",
+        party: "Bayview Medical Group, records department",
+        address: "55 Mission Street\nSan Francisco, CA 94105",
+        instructions: "Billing records for 2024 and 2025; the authorization is attached.",
+        steps: &[OrderStatus::Accepted, OrderStatus::InProgress],
+    },
+];
+
+/// A one-page PDF to attach to the sample orders.
+const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n\
+2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 /// Sample consultations: (name, e-mail, area, urgency, story).
 const SAMPLES: [(&str, &str, &str, &str, &str); 4] = [
@@ -109,7 +151,8 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         ));
     }
     let keyring = Keyring::new(db.clone(), root, CacheSettings::default());
-    let seeded = seed(&db, &keyring, Timestamp::now()).await;
+    let documents = DocumentStore::open(&config.documents_dir, config.upload_limit);
+    let seeded = seed(&db, &keyring, &documents, Timestamp::now()).await;
     db.close().await;
     print(&seeded?);
     serve::run(args).await
@@ -144,7 +187,12 @@ async fn enrol(
     Ok(secret)
 }
 
-async fn seed(db: &Db, keyring: &Keyring, now: Timestamp) -> Result<Vec<Account>, CliError> {
+async fn seed(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    now: Timestamp,
+) -> Result<Vec<Account>, CliError> {
     let by = By::new(SEEDER, None);
     let hasher = PasswordHasher::new(1);
     let mut accounts = Vec::new();
@@ -208,7 +256,7 @@ async fn seed(db: &Db, keyring: &Keyring, now: Timestamp) -> Result<Vec<Account>
         }
         accounts.push(account);
     }
-    let (_, client) = join(
+    let (client_id, client) = join(
         db,
         keyring,
         &hasher,
@@ -235,7 +283,7 @@ async fn seed(db: &Db, keyring: &Keyring, now: Timestamp) -> Result<Vec<Account>
         "Work order",
         FormDefinition::from_json(WORK_ORDER).map_err(|e| CliError::Invalid(e.to_string()))?,
     );
-    create_form(db, org, &work_order, &by, now)
+    let work_order_id = create_form(db, org, &work_order, &by, now)
         .await
         .map_err(|e| form_error(e.to_string()))?;
     let form = find_form(db, org, form_id)
@@ -298,7 +346,90 @@ async fn seed(db: &Db, keyring: &Keyring, now: Timestamp) -> Result<Vec<Account>
             _ => {}
         }
     }
+    let work_order = find_form(db, org, work_order_id)
+        .await
+        .map_err(|e| form_error(e.to_string()))?
+        .ok_or_else(|| form_error("the work-order form went missing".into()))?;
+    seed_orders(db, keyring, documents, &work_order, client_id, now).await?;
     Ok(accounts)
+}
+
+/// The demo client's orders, each with a document, one already being worked on.
+async fn seed_orders(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    form: &leadvault_intake::Form,
+    client: UserId,
+    now: Timestamp,
+) -> Result<(), CliError> {
+    let order_error = demo_error("add the sample work orders");
+    let staff = By::new(SEEDER, None);
+    for sample in ORDERS {
+        let sent: Submitted = [
+            ("job", sample.job),
+            ("due", sample.due),
+            ("case_number", sample.case),
+            ("party", sample.party),
+            ("address", sample.address),
+            ("instructions", sample.instructions),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), vec![v.to_owned()]))
+        .collect();
+        let answers = check_answers(&form.definition, &sent, false)
+            .map_err(|e| order_error(format!("{:?}", e.errors)))?;
+        let accept = form
+            .definition
+            .field("papers")
+            .map(|f| f.accept.clone())
+            .unwrap_or_default();
+        let mut incoming = documents
+            .receive(keyring, form.org_id, &accept, now)
+            .await
+            .map_err(|e| order_error(e.to_string()))?;
+        incoming
+            .push(SAMPLE_PDF)
+            .await
+            .map_err(|e| order_error(e.to_string()))?;
+        let document = incoming
+            .finish()
+            .await
+            .map_err(|e| order_error(e.to_string()))?;
+        let order = NewOrder {
+            client: client.as_uuid(),
+            form,
+            answers: &answers,
+            uploads: vec![Upload {
+                field: "papers".into(),
+                name: format!("{}.pdf", sample.case),
+                document,
+            }],
+            notify: &[],
+            request_id: None,
+        };
+        let id = place_order(db, keyring, documents, order, now)
+            .await
+            .map_err(|e| order_error(e.to_string()))?;
+        for step in sample.steps {
+            let change = StatusChange {
+                to: *step,
+                notify: &[],
+            };
+            set_order_status(
+                db,
+                form.org_id,
+                id,
+                &OrderAccess::staff(),
+                &change,
+                &staff,
+                now,
+            )
+            .await
+            .map_err(|e| order_error(e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Invites and accepts as the person would, with a new password; a second factor where the

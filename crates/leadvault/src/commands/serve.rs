@@ -241,8 +241,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
         },
         mail.as_ref().map(|m| m.wake.clone()),
-        DocumentStore::open(&config.documents_dir(), config.upload_limit)
-            .map_err(|e| CliError::Invalid(format!("documents directory: {e}")))?,
+        DocumentStore::open(&config.documents_dir, config.upload_limit),
     );
     Ok(Started {
         db,

@@ -347,6 +347,12 @@ fn table() -> Vec<Entry> {
             SessionForm(&[("note", " ")]),
             Roles(LEAD_WORKERS, Status(422)),
         ),
+        e(
+            "GET",
+            "/leads/documents/{id}",
+            None,
+            Roles(LEAD_WORKERS, Status(200)),
+        ),
         // Public pages: the form's own tests use real forms; here, no form is named.
         e("GET", "/f/{form}", None, Public(Status(404))),
         e("POST", "/f/{form}", AnonymousForm(&[]), Public(Status(404))),
@@ -461,16 +467,20 @@ async fn bystander(app: &TestApp, org: OrgId) -> UserId {
     user
 }
 
-/// A fresh lead of `org`, assigned to its attorney when it has one (so that an attorney's
-/// own organization's lead is theirs, and another organization's is not).
+/// A fresh lead of `org` with a document, assigned to its attorney when it has one (so that
+/// an attorney's own organization's lead is theirs, and another organization's is not).
 async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
     let form = app
         .form(
             org,
-            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
+            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"},
+                {"key": "photo", "label": "Photo", "type": "file", "class": "assessment", "accept": ["png"]}]}"#,
         )
         .await;
-    let lead = app.lead(&form, &[("name", "N")]).await;
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n0000";
+    let lead = app
+        .lead_with_documents(&form, &[("name", "N")], &[("photo", "p.png", png)])
+        .await;
     let attorney: Option<String> = sqlx::query_scalar(
         "SELECT user_id FROM memberships WHERE org_id = $1 AND role = 'attorney'",
     )
@@ -560,6 +570,13 @@ async fn object_id(
         id.to_string()
     } else if path.starts_with("/portal/") || path.starts_with("/orders/") {
         order_object(app, path, org).await
+    } else if path.starts_with("/leads/documents/") {
+        let lead = lead_for(app, org).await;
+        sqlx::query_scalar("SELECT id FROM documents WHERE owner_id = $1")
+            .bind(lead.to_string())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
     } else if path.starts_with("/settings/intake/webhooks/") {

@@ -97,6 +97,25 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
             .count(),
         4
     );
+    // ... and the work orders, which the client follows in the portal.
+    let orders = browser.get("/orders").await;
+    assert_eq!(
+        orders.html.matches("href=\"/orders/").count(),
+        2,
+        "{}",
+        orders.html
+    );
+    assert!(orders.html.contains("In progress"), "{}", orders.html);
+    let (client_account, _) = sign_in("client");
+    let mut browser = Browser::at(&client, addr);
+    browser.sign_in_with_password(&client_account).await;
+    let portal = browser.get("/portal").await;
+    assert_eq!(
+        portal.html.matches("href=\"/portal/orders/").count(),
+        3,
+        "two orders and the form: {}",
+        portal.html
+    );
     let (analyst, _) = sign_in("analyst");
     let mut browser = Browser::at(&client, addr);
     assert_eq!(

@@ -112,7 +112,7 @@ on_both_engines! {
             .unwrap();
         let (org, lead) = (ana.org_id, receipt.lead_id);
         let intake_by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
-        let seen = read_lead(&app.db, &app.keyring, org, lead, &LeadAccess::all(), &intake_by, Timestamp::now()).await.unwrap();
+        let seen = read_lead(&app.db, &app.keyring, &app.documents, org, lead, &LeadAccess::all(), &intake_by, Timestamp::now()).await.unwrap();
         assert_eq!(seen.answers.get("name").map(String::as_str), Some("Marisol Quintana"));
         assert_eq!(seen.answers.get("story").map(String::as_str), Some("Divorce."));
         assert!(!seen.answers.contains_key("agree"), "meta is not an answer class to decrypt");
@@ -120,10 +120,10 @@ on_both_engines! {
         // An attorney sees nothing until the lead is theirs.
         let attorney = LeadAccess::assigned_to(cy.user_id.as_uuid());
         let cy_by = By::new(Actor::Member(cy.user_id.as_uuid()), None);
-        let refused = read_lead(&app.db, &app.keyring, org, lead, &attorney, &cy_by, Timestamp::now()).await;
+        let refused = read_lead(&app.db, &app.keyring, &app.documents, org, lead, &attorney, &cy_by, Timestamp::now()).await;
         assert!(matches!(refused, Err(IntakeError::UnknownLead)));
         assign_lead(&app.db, org, lead, &LeadAccess::all(), cy.user_id.as_uuid(), &intake_by, Timestamp::now()).await.unwrap();
-        let theirs = read_lead(&app.db, &app.keyring, org, lead, &attorney, &cy_by, Timestamp::now()).await.unwrap();
+        let theirs = read_lead(&app.db, &app.keyring, &app.documents, org, lead, &attorney, &cy_by, Timestamp::now()).await.unwrap();
         assert_eq!(theirs.assigned_to, Some(cy.user_id.as_uuid()));
         assert_eq!(theirs.answers.len(), 5);
 
@@ -131,7 +131,7 @@ on_both_engines! {
         let bo = app.owner("bo@nyx.law").await;
         let bo_by = By::new(Actor::Member(bo.user_id.as_uuid()), None);
         assert!(matches!(
-            read_lead(&app.db, &app.keyring, bo.org_id, lead, &LeadAccess::all(), &bo_by, Timestamp::now()).await,
+            read_lead(&app.db, &app.keyring, &app.documents, bo.org_id, lead, &LeadAccess::all(), &bo_by, Timestamp::now()).await,
             Err(IntakeError::UnknownLead)
         ));
 
@@ -179,7 +179,7 @@ on_both_engines! {
         assert!(matches!(foreign, Err(IntakeError::UnknownForm)));
         assert_eq!(app.audited(Chain::Org(ana.org_id), "form.revised").await.len(), 1);
         let by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
-        let lead = read_lead(&app.db, &app.keyring, ana.org_id, earlier.lead_id, &LeadAccess::all(), &by, Timestamp::now()).await.unwrap();
+        let lead = read_lead(&app.db, &app.keyring, &app.documents, ana.org_id, earlier.lead_id, &LeadAccess::all(), &by, Timestamp::now()).await.unwrap();
         assert_eq!(lead.form_version, 1, "a lead keeps the version it answered");
     }
 }

@@ -319,3 +319,99 @@ on_both_engines! {
         assert_eq!(app.audited(Chain::Org(ana.org_id), "work_order.status_changed").await.len(), 4);
     }
 }
+
+const PHOTO_FORM: &str = r#"{"kind": "consultation", "fields": [
+    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
+    {"key": "photos", "label": "Photos of the damage", "type": "file", "class": "assessment",
+     "accept": ["png", "jpeg"]}
+]}"#;
+
+/// A public form's page sent back as multipart, with the page token first.
+async fn send_public(
+    visitor: &mut Browser<'_>,
+    form: &str,
+    name: &str,
+    file: Option<(&str, &[u8])>,
+) -> Page {
+    let page = visitor.get(&format!("/f/{form}")).await;
+    let token = page.hidden("_token");
+    let mut parts = vec![Part::Text("_token", &token), Part::Text("name", name)];
+    if let Some((file_name, bytes)) = file {
+        parts.push(Part::File {
+            name: "photos",
+            file_name,
+            content_type: "image/png",
+            bytes,
+        });
+    }
+    visitor.post_multipart(&format!("/f/{form}"), &parts).await
+}
+
+on_both_engines! {
+    async fn a_public_form_takes_documents_only_when_its_owner_asked_and_only_of_its_types(engine) {
+        let app = TestApp::start(engine).await;
+        let (ana, _owner, _) = app.signed_in_owner("ana@lima.law").await;
+        let form = app.form(ana.org_id, PHOTO_FORM).await;
+        let id = form.id.to_string();
+        let mut visitor = app.browser();
+
+        let page = visitor.get(&format!("/f/{id}")).await;
+        assert!(page.html.contains("enctype=\"multipart/form-data\""), "{}", page.html);
+        assert!(page.html.contains("accept=\".png,image/png,.jpg,image/jpeg\""), "{}", page.html);
+
+        // Disguised, or not first checked: refused, nothing kept.
+        let refused = send_public(&mut visitor, &id, "Dana Whitfield", Some(("damage.png", b"MZ\x90\x00 not a picture"))).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.html.contains("The file is not one of the accepted types (PNG, JPEG)."), "{}", refused.html);
+        assert!(refused.html.contains("Dana Whitfield"));
+        let forged = visitor.post_multipart(&format!("/f/{id}"), &[
+            Part::Text("name", "Dana"),
+            Part::File { name: "photos", file_name: "a.png", content_type: "image/png", bytes: b"\x89PNG\r\n\x1a\n" },
+        ]).await;
+        assert_eq!(forged.status, 403);
+        assert_eq!((count(&app, "leads").await, count(&app, "documents").await), (0, 0));
+        assert!(stored(&app).0.is_empty());
+
+        // A form that asks for no documents takes none.
+        let plain = app.form(ana.org_id, r#"{"kind": "consultation", "fields": [
+            {"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#).await;
+        let page = visitor.get(&format!("/f/{}", plain.id)).await;
+        assert!(!page.html.contains("multipart") && !page.html.contains("type=\"file\""));
+        let token = page.hidden("_token");
+        let pushed = visitor.post_multipart(&format!("/f/{}", plain.id), &[
+            Part::Text("_token", &token),
+            Part::File { name: "name", file_name: "a.png", content_type: "image/png", bytes: b"\x89PNG\r\n\x1a\n" },
+        ]).await;
+        assert_eq!(pushed.status, 422);
+        assert!(stored(&app).0.is_empty());
+
+        // A picture is taken with the lead, encrypted, and intake staff download it.
+        let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR PLANTED-PICTURE-BYTES".to_vec();
+        let sent = send_public(&mut visitor, &id, "Dana Whitfield", Some(("damage.png", &png))).await;
+        assert_eq!(sent.status, 200, "{}", sent.html);
+        assert!(!contains(&stored(&app).1, "PLANTED-PICTURE-BYTES"));
+        let lead: String = sqlx::query_scalar("SELECT id FROM leads").fetch_one(app.db.pool()).await.unwrap();
+        let document: String = sqlx::query_scalar("SELECT id FROM documents WHERE owner_kind = 'lead'").fetch_one(app.db.pool()).await.unwrap();
+        let ivy = app.member(&ana, "ivy@lima.law", Role::Intake, Scope::Organization).await;
+        let (mut ivy, _) = app.signed_in(&ivy).await;
+        let seen = ivy.get(&format!("/leads/{lead}")).await;
+        assert!(seen.html.contains(&format!("/leads/documents/{document}")) && seen.html.contains("damage.png"), "{}", seen.html);
+        let (status, headers, body) = ivy.download(&format!("/leads/documents/{document}")).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers["content-disposition"], "attachment; filename=\"damage.png\"");
+        assert_eq!(body, png);
+        // An attorney the lead is not assigned to does not reach it.
+        let al = app.member(&ana, "al@lima.law", Role::Attorney, Scope::Organization).await;
+        let (mut al, _) = app.signed_in(&al).await;
+        assert_eq!(al.download(&format!("/leads/documents/{document}")).await.0, 404);
+        let created = app.audited(Chain::Org(ana.org_id), "lead.created").await;
+        assert!(created[0].fields.contains("photos"), "{:?}", created[0]);
+        assert_eq!(app.audited(Chain::Org(ana.org_id), "document.downloaded").await.len(), 1);
+
+        // Without a document (not required), the usual encoding still works.
+        let page = visitor.get(&format!("/f/{id}")).await;
+        let token = page.hidden("_token");
+        let sent = visitor.post(&format!("/f/{id}"), &[("_token", token.as_str()), ("name", "Sam")]).await;
+        assert_eq!(sent.status, 200, "{}", sent.html);
+    }
+}

@@ -40,6 +40,11 @@ impl Fields {
         )
     }
 
+    /// Fields read some other way (the text parts of a multipart form).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
+
     /// The first value of `name`, or "" when absent.
     pub fn one(&self, name: &str) -> &str {
         self.0

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{MemberSummary, SiteId, list_members};
 use leadvault_intake::{
-    LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history, lead_summary,
+    Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history, lead_summary,
     list_leads, pipeline, possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
@@ -23,6 +23,7 @@ use crate::pages::{
     AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow, render, utc,
 };
 use crate::reach::{attorney_access, lead_access};
+use crate::routes::order_view::{document_row, download};
 use crate::state::AppState;
 
 /// How far this member's access to leads reaches (their role, then their sites); a refusal
@@ -98,6 +99,7 @@ async fn lead_page(
     let view = read_lead(
         state.db(),
         state.keyring(),
+        state.documents(),
         org,
         lead,
         access,
@@ -177,8 +179,14 @@ async fn lead_page(
             lines: note.text.as_str().lines().map(str::to_owned).collect(),
         })
         .collect();
+    let documents = view
+        .documents
+        .iter()
+        .map(|d| document_row("/leads/documents", &definition, d))
+        .collect();
     Ok(LeadPage {
         notes,
+        documents,
         error,
         id: view.id.to_string(),
         csrf: signed_in.csrf_token(),
@@ -329,4 +337,21 @@ pub async fn add_note(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+pub async fn download_document(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let holder = Holder::Lead(&access);
+    download(
+        &state,
+        signed_in.member.org_id,
+        &id,
+        holder,
+        &signed_in.by(),
+    )
+    .await
 }

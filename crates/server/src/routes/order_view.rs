@@ -1,13 +1,15 @@
-//! What the client's and the staff's order pages share: an order as a row, as a page, and a
-//! document as a download.
+//! What the client's and the staff's order pages share: an order as a row and as a page;
+//! and what every page with documents shares: a document as a row and as a download.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use leadvault_audit::By;
 use leadvault_documents::{Document, DocumentId};
+use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{
-    OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at, open_order_document, read_order,
+    Holder, OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at, open_document,
+    read_order,
 };
 use leadvault_store::{OrgId, Timestamp};
 
@@ -38,13 +40,18 @@ fn size(bytes: u64) -> String {
     }
 }
 
-/// Where `who` downloads a document from: the portal for a client, the orders pages for
-/// staff (each route checks its own kind of person).
-fn document_href(staff: bool, document: &Document) -> String {
-    if staff {
-        format!("/orders/documents/{}", document.id)
-    } else {
-        format!("/portal/documents/{}", document.id)
+/// A document as listed on a lead's or an order's page; `base` is the download route of
+/// the person looking (`/portal/documents` for a client, `/orders/documents` or
+/// `/leads/documents` for staff: each route checks its own kind of person).
+pub fn document_row(base: &str, definition: &FormDefinition, document: &Document) -> DocumentRow {
+    DocumentRow {
+        href: format!("{base}/{}", document.id),
+        name: document.name.clone(),
+        field: definition
+            .field(&document.field)
+            .map_or_else(|| document.field.clone(), |f| f.label.clone()),
+        kind: document.kind.name().to_uppercase(),
+        size: size(document.size),
     }
 }
 
@@ -104,12 +111,13 @@ pub async fn order_page(
         documents: view
             .documents
             .iter()
-            .map(|d| DocumentRow {
-                href: document_href(staff, d),
-                name: d.name.clone(),
-                field: label(&d.field),
-                kind: d.kind.name().to_uppercase(),
-                size: size(d.size),
+            .map(|d| {
+                let base = if staff {
+                    "/orders/documents"
+                } else {
+                    "/portal/documents"
+                };
+                document_row(base, &definition, d)
             })
             .collect(),
         history: view
@@ -143,18 +151,18 @@ pub async fn download(
     state: &AppState,
     org: OrgId,
     id: &str,
-    access: &OrderAccess,
+    holder: Holder<'_>,
     by: &By,
 ) -> Result<Response, AppError> {
     let id = DocumentId::parse(id).ok_or(AppError::NotFound)?;
     let now = Timestamp::now();
-    let document = open_order_document(
+    let document = open_document(
         state.db(),
         state.keyring(),
         state.documents(),
         org,
         id,
-        access,
+        holder,
         by,
         now,
     )

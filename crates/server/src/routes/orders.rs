@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{UserId, find_customer, list_members};
 use leadvault_intake::{
-    IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, order_client,
+    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, order_client,
     set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
@@ -185,11 +185,12 @@ pub async fn download_document(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
+    let holder = Holder::Order(&access);
     download(
         &state,
         signed_in.member.org_id,
         &id,
-        &access,
+        holder,
         &signed_in.by(),
     )
     .await

@@ -4,16 +4,14 @@
 //! accepted yet. Staff are refused every page here (theirs are under `/orders`).
 
 use axum::Form as WebForm;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members};
-use leadvault_intake::form::{
-    FieldErrors, FieldKey, FormKind, Submitted, check_answers, missing_uploads,
-};
+use leadvault_intake::form::{FieldErrors, FormKind, Submitted, check_answers};
 use leadvault_intake::{
-    Form, FormId, NewOrder, OrderAccess, OrderStatus, StatusChange, find_order_form, list_forms,
-    list_orders, place_order, set_order_status,
+    Form, FormId, Holder, NewOrder, OrderAccess, OrderStatus, StatusChange, find_order_form,
+    list_forms, list_orders, place_order, set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
@@ -24,7 +22,7 @@ use crate::mails;
 use crate::pages::{OrderFormPage, PortalPage, render};
 use crate::person::Person;
 use crate::routes::form_view::{Uploads, field_views};
-use crate::routes::order_upload::read_order;
+use crate::routes::multipart_form;
 use crate::routes::order_view::{download, order_id, order_page, order_row};
 use crate::state::AppState;
 
@@ -137,52 +135,42 @@ pub async fn place(
     person.require_customer(&state).await?;
     let form = order_form(&state, &person, &id).await?;
     // Read only now, after the checks: whoever may not place orders is told so, whatever
-    // they sent.
-    let multipart = Multipart::from_request(body, &state)
-        .await
-        .map_err(|_| AppError::Invalid("an order is sent as multipart/form-data".to_owned()))?;
-    let mut request = read_order(&state, &person, &headers, &form, multipart).await?;
-    let checked = check_answers(&form.definition, &request.typed, false);
+    // they sent; and nothing is stored before the token is checked.
+    let mut multipart = multipart_form::parts(body, &state).await?;
+    let token = multipart_form::first_part(&mut multipart, "csrf").await?;
+    person.verify_csrf(&headers, &token)?;
+    let sent = multipart_form::read_rest(&state, &form, multipart).await?;
+    let mut typed = Submitted::new();
+    for (name, value) in sent.fields.pairs() {
+        if form.definition.field(name).is_some() {
+            typed
+                .entry(name.to_owned())
+                .or_default()
+                .push(value.to_owned());
+        }
+    }
+    let checked = check_answers(&form.definition, &typed, false);
     let mut errors = match &checked {
         Ok(_) => FieldErrors::default(),
         Err(errors) => errors.clone(),
     };
-    for (field, why) in &request.refused {
-        if let Some(key) = FieldKey::parse(field) {
-            errors.errors.push((key, why.clone()));
-        }
-    }
-    if let Ok(answers) = &checked {
-        let uploaded: Vec<&str> = request.uploads.iter().map(|u| u.field.as_str()).collect();
-        for key in missing_uploads(&form.definition, answers, &uploaded) {
-            if errors.for_field(key.as_str()).is_none() {
-                errors
-                    .errors
-                    .push((key, "Please attach a document.".to_owned()));
-            }
-        }
-    }
+    let answers = checked.as_ref().ok();
+    multipart_form::document_errors(&form, answers, &sent.uploads, &sent.refused, &mut errors);
     let answers = match checked {
         Ok(answers) if errors.errors.is_empty() => answers,
+        // The documents received go with `sent`: nothing of a refused order is kept.
         _ => {
-            request.discard_uploads().await;
-            let page = form_page(&state, &person, &form, &request.typed, &errors, None);
+            let page = form_page(&state, &person, &form, &typed, &errors, None);
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
         }
     };
     let now = Timestamp::now();
-    let notify = match staff_notices(&state, &form, now).await {
-        Ok(notify) => notify,
-        Err(e) => {
-            request.discard_uploads().await;
-            return Err(e);
-        }
-    };
+    let notify = staff_notices(&state, &form, now).await?;
     let order = NewOrder {
         client: person.user_id.as_uuid(),
         form: &form,
         answers: &answers,
-        uploads: std::mem::take(&mut request.uploads),
+        uploads: sent.uploads,
         notify: &notify,
         request_id: person.by().request_id,
     };
@@ -257,5 +245,13 @@ pub async fn download_document(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
-    download(&state, person.org_id, &id, &own(&person), &person.by()).await
+    let own = own(&person);
+    download(
+        &state,
+        person.org_id,
+        &id,
+        Holder::Order(&own),
+        &person.by(),
+    )
+    .await
 }

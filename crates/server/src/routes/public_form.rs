@@ -9,13 +9,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, RawForm, State};
+use std::time::Duration;
+
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites, organization_name};
 use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
 use leadvault_intake::{
-    Form, FormId, IntakeError, LeadAccess, Origin, POW_BITS, Submission, TrackingCode,
+    Form, FormId, IntakeError, LeadAccess, Origin, POW_BITS, Submission, TrackingCode, Upload,
     find_public_form, proof_of_work_ok, submit_lead,
 };
 use leadvault_mail::{SealedMail, seal};
@@ -30,8 +32,10 @@ use crate::mails;
 use crate::observe;
 use crate::pages::{FormReceivedPage, PublicFormPage, render};
 use crate::reach::attorney_access;
+use crate::routes::BODY_LIMIT_BYTES;
 use crate::routes::form_view::{Uploads, field_views};
 use crate::routes::forms::Fields;
+use crate::routes::multipart_form;
 use crate::state::AppState;
 
 /// Field names of the page itself, never a form field's key (keys start with a letter and
@@ -124,7 +128,17 @@ async fn page(
         form_id: form.id.to_string(),
         name: form.name.clone(),
         token,
-        fields: field_views(form, &shown.typed, &shown.errors, Uploads::Left),
+        fields: field_views(
+            form,
+            &shown.typed,
+            &shown.errors,
+            if asks_for_documents(form) {
+                Uploads::Asked
+            } else {
+                Uploads::Left
+            },
+        ),
+        takes_documents: asks_for_documents(form),
         notice: shown.notice.map(str::to_owned),
         error_count: shown.errors.errors.len(),
         health_warning: shown.errors.health_warning_only,
@@ -196,17 +210,69 @@ async fn notifications(
     Ok(sealed)
 }
 
+/// Whether the form's owner asked for documents (a file field): then the page is sent as
+/// `multipart/form-data`, and only then are documents taken.
+fn asks_for_documents(form: &Form) -> bool {
+    form.definition
+        .fields
+        .iter()
+        .any(|f| f.field_type == FieldType::File)
+}
+
+/// The fields, documents and refused documents of a submission, from either encoding a
+/// page can use. Documents are read only for a form that asks for them, and only after the
+/// page token, which must come first, proved to be one this server issued for this form.
+async fn read_body(
+    state: &AppState,
+    form: &Form,
+    headers: &HeaderMap,
+    body: Request,
+) -> Result<(Fields, Vec<Upload>, Vec<(String, String)>), AppError> {
+    if !multipart_form::is_multipart(headers) {
+        let bytes = axum::body::to_bytes(body.into_body(), BODY_LIMIT_BYTES)
+            .await
+            .map_err(|_| AppError::Invalid("the form is too large".to_owned()))?;
+        return Ok((Fields::parse(&bytes), Vec::new(), Vec::new()));
+    }
+    if !asks_for_documents(form) {
+        return Err(AppError::Invalid("this form takes no documents".to_owned()));
+    }
+    let mut multipart = multipart_form::parts(body, state).await?;
+    let token = multipart_form::first_part(&mut multipart, TOKEN).await?;
+    // Forged or foreign: refused before any document is read. (Too fast or too old is
+    // answered below with the page, like any other encoding.)
+    let checked = form_token::check(
+        state.keyring(),
+        form.id,
+        &token,
+        Timestamp::now(),
+        Duration::ZERO,
+    )
+    .await?;
+    if checked == Err(TokenProblem::Invalid) {
+        return Err(AppError::CsrfRejected);
+    }
+    let sent = multipart_form::read_rest(state, form, multipart).await?;
+    let mut pairs = vec![(TOKEN.to_owned(), token)];
+    pairs.extend(
+        sent.fields
+            .pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    Ok((Fields::from_pairs(pairs), sent.uploads, sent.refused))
+}
+
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Path(id): Path<String>,
-    RawForm(body): RawForm,
+    body: Request,
 ) -> Result<Response, AppError> {
     state.limits().public_form_submissions.check(&ip)?;
     csrf::check_origin(&headers)?;
     let form = published(&state, &id).await?;
-    let fields = Fields::parse(&body);
+    let (fields, uploads, refused_documents) = read_body(&state, &form, &headers, body).await?;
     let mut typed = Submitted::new();
     let mut utm = BTreeMap::new();
     for (name, value) in fields.pairs() {
@@ -255,7 +321,20 @@ pub async fn submit(
         return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let acknowledged = fields.one(ACKNOWLEDGED) == "yes";
-    let answers = match check_answers(&form.definition, &typed, acknowledged) {
+    let mut checked = check_answers(&form.definition, &typed, acknowledged);
+    if asks_for_documents(&form) {
+        let mut errors = match &checked {
+            Ok(_) => FieldErrors::default(),
+            Err(errors) => errors.clone(),
+        };
+        let answers = checked.as_ref().ok();
+        multipart_form::document_errors(&form, answers, &uploads, &refused_documents, &mut errors);
+        if !errors.errors.is_empty() {
+            checked = Err(errors);
+        }
+    }
+    // On any refusal below, the documents received go with `uploads`: nothing is kept.
+    let answers = match checked {
         Ok(answers) => answers,
         Err(errors) => {
             if !errors.findings.is_empty() {
@@ -306,6 +385,8 @@ pub async fn submit(
         attorneys: &attorneys,
         tracking_code: Some(tracking_code),
         page_token: Some(token),
+        uploads: &uploads,
+        documents: Some(state.documents()),
     };
     let receipt = match submit_lead(
         state.db(),
@@ -326,6 +407,10 @@ pub async fn submit(
         }
         Err(other) => return Err(other.into()),
     };
+    // Stored with the lead: the documents stay.
+    for upload in uploads {
+        upload.document.keep();
+    }
     if !notify.is_empty() {
         state.wake_mail();
     }

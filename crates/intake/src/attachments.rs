@@ -1,0 +1,71 @@
+//! Documents of leads and work orders: what each kind of record calls its documents, and
+//! the one way a document is handed out for download, only within the reader's reach of
+//! the record it belongs to, and audited before anything is sent.
+
+use leadvault_audit::{By, Chain, append};
+use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore};
+use leadvault_keys::Keyring;
+use leadvault_store::sqlx;
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+
+use crate::access::LeadAccess;
+use crate::error::IntakeError;
+use crate::order_access::OrderAccess;
+
+/// What the documents of leads (public forms whose owner asked for documents) are recorded
+/// as belonging to.
+pub(crate) const LEAD_DOCUMENTS: &str = "lead";
+/// What the documents of work orders are recorded as belonging to.
+pub(crate) const ORDER_DOCUMENTS: &str = "work_order";
+
+/// Whose documents, seen by whom.
+#[derive(Debug, Clone, Copy)]
+pub enum Holder<'a> {
+    Lead(&'a LeadAccess),
+    Order(&'a OrderAccess),
+}
+
+/// A document within the reader's reach, for download: the download is audited before the
+/// document is handed out. One out of reach looks like one that does not exist.
+#[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
+pub async fn open_document(
+    db: &Db,
+    keyring: &Keyring,
+    documents: &DocumentStore,
+    org: OrgId,
+    document: DocumentId,
+    holder: Holder<'_>,
+    by: &By,
+    now: Timestamp,
+) -> Result<Document, IntakeError> {
+    // A write: the download is recorded in the audit log in this transaction.
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let found = match documents.find(&mut tx, keyring, org, document, now).await {
+        Ok(found) => found,
+        Err(DocumentError::Unknown) => return Err(IntakeError::UnknownDocument),
+        Err(other) => return Err(other.into()),
+    };
+    let (table, kind, reach) = match holder {
+        Holder::Lead(access) => ("leads", LEAD_DOCUMENTS, access.condition("r", 3)),
+        Holder::Order(access) => ("work_orders", ORDER_DOCUMENTS, access.condition("r", 3)),
+    };
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT r.id FROM {table} r JOIN documents d ON d.owner_id = r.id \
+         AND d.owner_kind = '{kind}' WHERE d.id = $1 AND r.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(document.to_string())
+    .bind(org.to_string());
+    reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownDocument)?;
+    let event = by
+        .event("document.downloaded")
+        .on("document", document)
+        .touching(&[found.field.as_str()]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(found)
+}

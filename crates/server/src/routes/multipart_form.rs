@@ -1,0 +1,183 @@
+//! Forms with documents, sent as `multipart/form-data`: the answers, and each document
+//! streamed straight into the document store (checked by its first bytes, encrypted as it
+//! comes, never held whole). Used by the client portal's order form and by public forms
+//! whose owner asked for documents.
+//!
+//! The page's anti-forgery token must be the first part ([`first_part`]), so that the caller
+//! can check it before anything of the request is stored, even for a moment. Limits: each
+//! document as large as the store allows (the operator's setting), every other part 64 KiB,
+//! at most [`MAX_PARTS`] parts. A document refused for its type or size is an error on its
+//! field (the answers are kept to show the page again); documents received are dropped, and
+//! so removed, unless the caller stores what they belong to.
+
+use axum::extract::multipart::Field as Part;
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{HeaderMap, header};
+use leadvault_documents::{DocumentError, Incoming};
+use leadvault_intake::form::{Answers, FieldErrors, FieldKey, FieldType, missing_uploads};
+use leadvault_intake::{Form, Upload};
+use leadvault_store::Timestamp;
+
+use crate::error::AppError;
+use crate::routes::forms::Fields;
+use crate::state::AppState;
+
+const MAX_PARTS: usize = 200;
+const MAX_TEXT_PART: usize = 64 * 1024;
+
+/// A form as read from the request.
+#[derive(Debug)]
+pub struct Sent {
+    /// Every text part, in order (the form's answers and the page's own fields).
+    pub fields: Fields,
+    pub uploads: Vec<Upload>,
+    /// Refused documents: (field key, why, fit to show).
+    pub refused: Vec<(String, String)>,
+}
+
+/// Adds to `errors` what is wrong with the documents: those refused, and required ones
+/// left out (judged against `answers`, when the answers themselves passed).
+pub fn document_errors(
+    form: &Form,
+    answers: Option<&Answers>,
+    uploads: &[Upload],
+    refused: &[(String, String)],
+    errors: &mut FieldErrors,
+) {
+    for (field, why) in refused {
+        if let Some(key) = FieldKey::parse(field) {
+            errors.errors.push((key, why.clone()));
+        }
+    }
+    if let Some(answers) = answers {
+        let uploaded: Vec<&str> = uploads.iter().map(|u| u.field.as_str()).collect();
+        for key in missing_uploads(&form.definition, answers, &uploaded) {
+            if errors.for_field(key.as_str()).is_none() {
+                errors
+                    .errors
+                    .push((key, "Please attach a document.".to_owned()));
+            }
+        }
+    }
+}
+
+/// Whether the request says it is `multipart/form-data`.
+pub fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+fn unreadable() -> AppError {
+    AppError::Invalid("the form could not be read; please send it again".to_owned())
+}
+
+/// The request as multipart parts; anything else is refused.
+pub async fn parts(body: Request, state: &AppState) -> Result<Multipart, AppError> {
+    Multipart::from_request(body, state)
+        .await
+        .map_err(|_| AppError::Invalid("this form is sent as multipart/form-data".to_owned()))
+}
+
+async fn next_part(multipart: &mut Multipart) -> Result<Option<Part<'_>>, AppError> {
+    multipart.next_field().await.map_err(|_| unreadable())
+}
+
+async fn text_of(mut part: Part<'_>) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = part.chunk().await.map_err(|_| unreadable())? {
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > MAX_TEXT_PART {
+            return Err(AppError::Invalid("an answer is too long".to_owned()));
+        }
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::Invalid("an answer is not text".to_owned()))
+}
+
+/// The value of the first part, which must be named `name` (the page's token); a request
+/// that does not start with it is refused as forged.
+pub async fn first_part(multipart: &mut Multipart, name: &str) -> Result<String, AppError> {
+    let first = next_part(multipart).await?.ok_or(AppError::CsrfRejected)?;
+    if first.name() != Some(name) {
+        return Err(AppError::CsrfRejected);
+    }
+    text_of(first).await
+}
+
+/// Streams one document into the store: `Ok(Ok(false))` when the file input was left
+/// empty, `Ok(Err(_))` when the document was refused, `Err(_)` when the request broke off.
+async fn receive(
+    incoming: &mut Incoming,
+    part: &mut Part<'_>,
+) -> Result<Result<bool, DocumentError>, AppError> {
+    let mut any = false;
+    while let Some(chunk) = part.chunk().await.map_err(|_| unreadable())? {
+        any |= !chunk.is_empty();
+        if let Err(refused) = incoming.push(&chunk).await {
+            return Ok(Err(refused));
+        }
+    }
+    Ok(Ok(any))
+}
+
+/// Reads the rest of the request for `form`: text parts, and documents for its file fields
+/// (a file sent for any other name is ignored).
+pub async fn read_rest(
+    state: &AppState,
+    form: &Form,
+    mut multipart: Multipart,
+) -> Result<Sent, AppError> {
+    let mut fields = Vec::new();
+    let mut uploads = Vec::new();
+    let mut refused = Vec::new();
+    let now = Timestamp::now();
+    let mut count = 1;
+    while let Some(mut part) = next_part(&mut multipart).await? {
+        count += 1;
+        if count > MAX_PARTS {
+            return Err(AppError::Invalid("the form has too many parts".to_owned()));
+        }
+        let name = part.name().unwrap_or_default().to_owned();
+        let file_field = form
+            .definition
+            .field(&name)
+            .filter(|f| f.field_type == FieldType::File);
+        let Some(field) = file_field else {
+            if part.file_name().is_none() {
+                fields.push((name, text_of(part).await?));
+            }
+            continue;
+        };
+        let file_name = part.file_name().unwrap_or_default().to_owned();
+        let mut incoming = state
+            .documents()
+            .receive(state.keyring(), form.org_id, &field.accept, now)
+            .await?;
+        let outcome = match receive(&mut incoming, &mut part).await? {
+            Ok(false) => continue, // no file chosen: `incoming` goes, leaving nothing
+            Ok(true) => incoming.finish().await,
+            Err(refusal) => Err(refusal),
+        };
+        match outcome {
+            Ok(document) => uploads.push(Upload {
+                field: name,
+                name: file_name,
+                document,
+            }),
+            Err(refusal @ DocumentError::TooLarge { .. }) => {
+                // Reading on would mean reading all of it: the rest of the request is left
+                // unread, and the page asks again.
+                refused.push((name, refusal.to_string()));
+                break;
+            }
+            Err(refusal) if refusal.is_refusal() => refused.push((name, refusal.to_string())),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(Sent {
+        fields: Fields::from_pairs(fields),
+        uploads,
+        refused,
+    })
+}
