@@ -3,10 +3,10 @@
 //! the record it belongs to, and audited before anything is sent.
 
 use leadvault_audit::{By, Chain, append};
-use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore};
-use leadvault_keys::Keyring;
+use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore, Owner, Received};
+use leadvault_keys::{DataKey, Keyring};
 use leadvault_store::sqlx;
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
@@ -17,6 +17,42 @@ use crate::order_access::OrderAccess;
 pub(crate) const LEAD_DOCUMENTS: &str = "lead";
 /// What the documents of work orders are recorded as belonging to.
 pub(crate) const ORDER_DOCUMENTS: &str = "work_order";
+
+/// A document sent with a lead or an order: the field it came through and the name it had.
+#[derive(Debug)]
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    /// Received already (encrypted, in place); dropped unless its record commits.
+    pub document: Received,
+}
+
+/// Records `uploads` as `owner`'s, in the caller's transaction.
+pub(crate) async fn record_uploads(
+    tx: &mut Tx,
+    store: &DocumentStore,
+    field_key: &DataKey,
+    org: OrgId,
+    owner: Owner<'_>,
+    uploads: &[Upload],
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    for upload in uploads {
+        store
+            .record(
+                tx,
+                field_key,
+                org,
+                owner,
+                &upload.field,
+                &upload.name,
+                &upload.document,
+                now,
+            )
+            .await?;
+    }
+    Ok(())
+}
 
 /// Whose documents, seen by whom.
 #[derive(Debug, Clone, Copy)]

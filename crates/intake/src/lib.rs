@@ -29,7 +29,7 @@ mod submission;
 mod tracking;
 
 pub use access::LeadAccess;
-pub use attachments::{Holder, open_document};
+pub use attachments::{Holder, Upload, open_document};
 pub use error::IntakeError;
 pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
@@ -46,8 +46,8 @@ pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};
 pub use order_access::OrderAccess;
 pub use order_status::OrderStatus;
 pub use orders::{
-    NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, StatusChange, Upload,
-    list_orders, order_client, place_order, read_order, set_order_status,
+    NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, StatusChange, list_orders,
+    order_client, place_order, read_order, set_order_status,
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
 pub use routing::{

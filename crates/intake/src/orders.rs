@@ -6,15 +6,15 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, By, Chain, append};
-use leadvault_documents::{Document, DocumentStore, Owner, Received};
+use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::attachments::ORDER_DOCUMENTS;
+use crate::attachments::{ORDER_DOCUMENTS, Upload, record_uploads};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FormKind};
 use crate::forms::Form;
@@ -46,14 +46,6 @@ pub const ORDER_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
         column: "sensitive",
     },
 ];
-
-/// A document uploaded with an order: the field it came through and the name it had.
-#[derive(Debug)]
-pub struct Upload {
-    pub field: String,
-    pub name: String,
-    pub document: Received,
-}
 
 /// An order as a client places it.
 #[derive(Debug)]
@@ -186,20 +178,7 @@ async fn store_order(
         kind: ORDER_DOCUMENTS,
         id: &owner_id,
     };
-    for upload in uploads {
-        documents
-            .record(
-                &mut tx,
-                &field_key,
-                org,
-                owner,
-                &upload.field,
-                &upload.name,
-                &upload.document,
-                now,
-            )
-            .await?;
-    }
+    record_uploads(&mut tx, documents, &field_key, org, owner, uploads, now).await?;
     let actor = Actor::Client(client);
     record_event(
         &mut tx,
@@ -369,21 +348,9 @@ pub async fn set_order_status(
     by: &By,
     now: Timestamp,
 ) -> Result<OrderStatus, IntakeError> {
-    let reach = access.condition("o", 3);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT o.status FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
-        reach.sql
-    )))
-    .bind(order.to_string())
-    .bind(org.to_string());
-    let row = reach
-        .bind_to(query)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(IntakeError::UnknownOrder)?;
-    let from = OrderStatus::parse(&row.try_get::<String, _>(0)?)
-        .ok_or(IntakeError::Corrupt("a work order's status"))?;
+    let status = order_column(&mut tx, org, order, access, "status").await?;
+    let from = OrderStatus::parse(&status).ok_or(IntakeError::Corrupt("a work order's status"))?;
     let allowed = match access {
         OrderAccess::Staff { .. } => from.next().contains(&change.to),
         OrderAccess::Client(_) => change.to == OrderStatus::Cancelled && from.client_may_cancel(),
@@ -438,19 +405,32 @@ pub async fn order_client(
     order: OrderId,
     access: &OrderAccess,
 ) -> Result<Uuid, IntakeError> {
-    let reach = access.condition("o", 3);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let client = order_column(&mut tx, org, order, access, "customer_id").await?;
+    tx.commit().await?;
+    Uuid::try_parse(&client).map_err(|_| IntakeError::Corrupt("a client id"))
+}
+
+/// One text column of an order within `access`'s reach, in the caller's transaction; an
+/// order out of reach is [`IntakeError::UnknownOrder`].
+async fn order_column(
+    tx: &mut Tx,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+    column: &'static str,
+) -> Result<String, IntakeError> {
+    let reach = access.condition("o", 3);
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT o.customer_id FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
+        "SELECT o.{column} FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
         reach.sql
     )))
     .bind(order.to_string())
     .bind(org.to_string());
     let row = reach
         .bind_to(query)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?
         .ok_or(IntakeError::UnknownOrder)?;
-    tx.commit().await?;
-    Uuid::try_parse(&row.try_get::<String, _>(0)?).map_err(|_| IntakeError::Corrupt("a client id"))
+    Ok(row.try_get(0)?)
 }

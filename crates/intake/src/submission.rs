@@ -16,13 +16,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
-use crate::attachments::LEAD_DOCUMENTS;
+use crate::attachments::{LEAD_DOCUMENTS, Upload, record_uploads};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
 use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
-use crate::orders::Upload;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
 use crate::sealed::seal_answers;
@@ -221,20 +220,16 @@ pub async fn submit_lead(
             kind: LEAD_DOCUMENTS,
             id: &id,
         };
-        for upload in submission.uploads {
-            store
-                .record(
-                    &mut tx,
-                    &field_key,
-                    org,
-                    owner,
-                    &upload.field,
-                    &upload.name,
-                    &upload.document,
-                    now,
-                )
-                .await?;
-        }
+        record_uploads(
+            &mut tx,
+            store,
+            &field_key,
+            org,
+            owner,
+            submission.uploads,
+            now,
+        )
+        .await?;
     } else if !submission.uploads.is_empty() {
         return Err(IntakeError::Corrupt("documents without their store"));
     }
