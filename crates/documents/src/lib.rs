@@ -15,4 +15,4 @@ pub use ids::DocumentId;
 pub use incoming::{Incoming, Received};
 pub use kind::{FileKind, SNIFF_WINDOW, Sniffed, sniff};
 pub use migrations::MIGRATIONS;
-pub use store::{DEFAULT_LIMIT, Document, DocumentStore, NAME_COLUMN, Owner};
+pub use store::{DEFAULT_LIMIT, Document, DocumentStore, NAME_COLUMN, Owner, Swept};

@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use leadvault_crypto::{
     FieldContext, STREAM_HEADER_LEN, decrypt_field, decrypt_stream, encrypt_field, field_key_ref,
@@ -12,7 +13,7 @@ use leadvault_crypto::{
 };
 use leadvault_keys::{DataKey, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{OrgId, Timestamp, Tx};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
@@ -290,6 +291,72 @@ impl DocumentStore {
     }
 }
 
+/// What a sweep removed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    /// Complete files no record names (the process stopped between placing a file and
+    /// committing its record, which is the order the two are done in).
+    pub orphans: u64,
+    /// Temporary files of uploads that never finished (the process stopped mid-upload).
+    pub partials: u64,
+}
+
+/// How old a file without a record must be before a sweep removes it: far longer than any
+/// transaction that records one lasts.
+const ORPHAN_AGE: Duration = Duration::from_secs(60 * 60);
+/// How old an unfinished upload must be before a sweep removes it.
+const PARTIAL_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+impl DocumentStore {
+    /// Removes what a stopped process can leave behind: files no record names, and
+    /// unfinished uploads, each only once older than its age above (`now` is the wall clock,
+    /// as file times are).
+    pub async fn sweep(&self, db: &Db, now: SystemTime) -> Result<Swept, DocumentError> {
+        let mut swept = Swept::default();
+        let mut entries = match tokio::fs::read_dir(&self.dir).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(swept),
+            Err(e) => return Err(e.into()),
+        };
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let modified = entry.metadata().await?.modified()?;
+            let age = now.duration_since(modified).unwrap_or_default();
+            if name.ends_with(".partial") {
+                if age > PARTIAL_AGE {
+                    tokio::fs::remove_file(entry.path()).await?;
+                    swept.partials += 1;
+                }
+                continue;
+            }
+            if age <= ORPHAN_AGE || !is_stored_name(&name) {
+                continue;
+            }
+            let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+            let recorded = sqlx::query("SELECT 1 FROM documents WHERE stored_name = $1")
+                .bind(&name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            tx.commit().await?;
+            if !recorded {
+                tokio::fs::remove_file(entry.path()).await?;
+                swept.orphans += 1;
+            }
+        }
+        Ok(swept)
+    }
+}
+
+/// Whether `name` is one this store gives files (32 lower-case hexadecimal characters):
+/// anything else in the directory is not the store's to remove.
+fn is_stored_name(name: &str) -> bool {
+    name.len() == 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 async fn document_from(
     row: &leadvault_store::sqlx::any::AnyRow,
     keyring: &Keyring,
@@ -336,6 +403,14 @@ impl Write for ChannelWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_names_the_store_gives_are_swept() {
+        assert!(is_stored_name("0123456789abcdef0123456789abcdef"));
+        assert!(!is_stored_name("0123456789ABCDEF0123456789ABCDEF"));
+        assert!(!is_stored_name("README"));
+        assert!(!is_stored_name("0123456789abcdef0123456789abcdef.partial"));
+    }
 
     #[test]
     fn uploaded_names_lose_paths_and_control_characters() {

@@ -4,7 +4,9 @@ use std::time::Duration;
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
-use leadvault_jobs::{AuditJobs, access_reviews_until, audit_until, forget_spent_pages_until};
+use leadvault_jobs::{
+    AuditJobs, access_reviews_until, audit_until, forget_spent_pages_until, sweep_documents_until,
+};
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
@@ -71,6 +73,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     }
     tokio::spawn(forget_spent_pages_until(
         started.db.clone(),
+        stopped(stopping.clone()),
+    ));
+    tokio::spawn(sweep_documents_until(
+        started.db.clone(),
+        started.state.documents().clone(),
         stopped(stopping.clone()),
     ));
     tokio::spawn(deliver_webhooks_until(

@@ -9,7 +9,7 @@ use leadvault_test_support::{
     run_leadvault,
 };
 
-const TENANT_TABLES: [&str; 13] = [
+const TENANT_TABLES: [&str; 16] = [
     "organizations",
     "memberships",
     "sites",
@@ -23,6 +23,9 @@ const TENANT_TABLES: [&str; 13] = [
     "leads",
     "lead_contacts",
     "lead_events",
+    "work_orders",
+    "work_order_events",
+    "documents",
 ];
 
 async fn count(tx: &mut leadvault_store::Tx, table: &str) -> i64 {
@@ -63,6 +66,52 @@ async fn without_an_organization_in_scope_no_tenant_row_is_visible_or_writable()
         )
         .await;
     assert_eq!(invited.status, 200);
+
+    // A work order with a document, so that those tables have rows to wall off.
+    let order_form = app
+        .form(
+            ana.org_id,
+            r#"{"kind": "work_order", "fields": [{"key": "party", "label": "Party", "type": "text", "class": "contact"},
+                {"key": "papers", "label": "Papers", "type": "file", "class": "sensitive", "accept": ["pdf"]}]}"#,
+        )
+        .await;
+    app.order(
+        &order_form,
+        uuid::Uuid::new_v4(),
+        &[("party", "P")],
+        &[("papers", "p.pdf", b"%PDF-1.4")],
+    )
+    .await;
+
+    // Every table that says whose a row is carries the wall, forced, so none can be added
+    // without one; except these, read before any organization is known or by workers that
+    // serve every organization, and holding only wrapped keys, hashes and ciphertexts.
+    const OUTSIDE_THE_WALL: [&str; 6] = [
+        "data_keys",        // the keyring: wrapped keys, unwrapped per organization
+        "tenant_keys",      // the keyring: wrapped by the root key
+        "signing_keys",     // the audit checkpoint key, sealed
+        "sessions",         // found by the hash of the cookie, before the organization is known
+        "totp_credentials", // secrets as ciphertexts under the installation's key
+        "outbox",           // sealed messages, sent by the one delivery worker
+    ];
+    let unwalled: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' \
+         AND EXISTS (SELECT 1 FROM information_schema.columns i WHERE i.table_schema = n.nspname \
+                     AND i.table_name = c.relname AND i.column_name = 'org_id') \
+         AND NOT (c.relrowsecurity AND c.relforcerowsecurity) ORDER BY 1",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    let unwalled: Vec<&String> = unwalled
+        .iter()
+        .filter(|t| !OUTSIDE_THE_WALL.contains(&t.as_str()))
+        .collect();
+    assert!(
+        unwalled.is_empty(),
+        "tenant tables without row security: {unwalled:?}"
+    );
 
     // The application's own connection: an ordinary role, as the server uses.
     let plain = app.test_db().connect().await;
@@ -117,6 +166,15 @@ async fn without_an_organization_in_scope_no_tenant_row_is_visible_or_writable()
             count(&mut tx, table).await,
             0,
             "{table} of an unknown organization"
+        );
+    }
+    drop(tx);
+    let mut tx = plain.begin_in(TenantScope::Org(ana.org_id)).await.unwrap();
+    for table in ["work_orders", "work_order_events", "documents"] {
+        assert_eq!(
+            count(&mut tx, table).await,
+            1,
+            "{table} of Ana's organization"
         );
     }
     drop(tx);

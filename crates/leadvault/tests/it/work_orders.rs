@@ -415,3 +415,42 @@ on_both_engines! {
         assert_eq!(sent.status, 200, "{}", sent.html);
     }
 }
+
+on_both_engines! {
+    async fn a_sweep_removes_files_no_record_names_and_unfinished_uploads_only(engine) {
+        let app = TestApp::start(engine).await;
+        let (ana, _owner, _) = app.signed_in_owner("ana@spectrum.legal").await;
+        let form = app.form(ana.org_id, ORDER_FORM).await;
+        let client = uuid::Uuid::new_v4();
+        app.order(&form, client, &[("job", "Other"), ("party", "P")], &[("summons", "s.pdf", &pdf("kept"))]).await;
+        let dir = app.documents.dir().to_path_buf();
+        let recorded = stored(&app).0.remove(0);
+        let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(48 * 3600);
+        let file = |name: &str, old: bool| {
+            let path = dir.join(name);
+            std::fs::write(&path, b"left over").unwrap();
+            if old {
+                std::fs::File::options().write(true).open(&path).unwrap().set_modified(two_days_ago).unwrap();
+            }
+        };
+        file("00112233445566778899aabbccddeeff", true); // placed, never committed
+        file("ffeeddccbbaa99887766554433221100", false); // perhaps committing right now
+        file("aaaabbbbccccddddeeeeffff00001111.partial", true); // cut off long ago
+        file("bbbbccccddddeeeeffff000011112222.partial", false); // perhaps arriving now
+        file("notes.txt", true); // not the store's
+        std::fs::File::options().write(true).open(dir.join(&recorded)).unwrap().set_modified(two_days_ago).unwrap();
+
+        let swept = app.documents.sweep(&app.db, std::time::SystemTime::now()).await.unwrap();
+        assert_eq!((swept.orphans, swept.partials), (1, 1));
+        let mut left = stored(&app).0;
+        left.sort();
+        let mut expected = vec![
+            recorded.clone(),
+            "ffeeddccbbaa99887766554433221100".to_owned(),
+            "bbbbccccddddeeeeffff000011112222.partial".to_owned(),
+            "notes.txt".to_owned(),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
+    }
+}
