@@ -63,7 +63,7 @@ fn parse_role(text: &str) -> Result<Role, AccountsError> {
 }
 
 async fn load_scope(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     org: OrgId,
     user: UserId,
     kind: &str,
@@ -76,7 +76,7 @@ async fn load_scope(
             )
             .bind(org.to_string())
             .bind(user.to_string())
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *conn)
             .await?;
             let sites = rows
                 .iter()
@@ -172,13 +172,15 @@ pub struct MemberSummary {
 }
 
 pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, AccountsError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    // On every public submission (rules and notifications): a read without a transaction
+    // on SQLite.
+    let mut read = db.read_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query(
         "SELECT m.user_id, u.email, m.role, m.scope, m.created_at FROM memberships m \
          JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
     )
     .bind(org.to_string())
-    .fetch_all(&mut *tx)
+    .fetch_all(read.conn())
     .await?;
     let mut members = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -188,11 +190,11 @@ pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, Acc
             user_id: user,
             email: row.try_get(1)?,
             role: parse_role(&row.try_get::<String, _>(2)?)?,
-            scope: load_scope(&mut tx, org, user, &row.try_get::<String, _>(3)?).await?,
+            scope: load_scope(read.conn(), org, user, &row.try_get::<String, _>(3)?).await?,
             since: Timestamp::from_unix_micros(row.try_get(4)?),
         });
     }
-    tx.commit().await?;
+    read.finish().await?;
     Ok(members)
 }
 

@@ -245,14 +245,15 @@ pub async fn find_form(db: &Db, org: OrgId, form: FormId) -> Result<Option<Form>
 /// A published form by id alone, for its public page: the one lookup of a form across
 /// organizations (the id in the address is what names the organization).
 pub async fn find_public_form(db: &Db, form: FormId) -> Result<Option<Form>, IntakeError> {
-    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+    // On every public page and submission: a read without a transaction on SQLite.
+    let mut read = db.read_in(TenantScope::AllOrganizations).await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {FORM_COLUMNS} WHERE f.id = $1 AND f.published = 1 AND f.kind = 'consultation'"
     )))
     .bind(form.to_string())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(read.conn())
     .await?;
-    tx.commit().await?;
+    read.finish().await?;
     row.as_ref().map(form_from).transpose()
 }
 

@@ -8,6 +8,7 @@
 
 mod access;
 mod attachments;
+mod contacts;
 mod error;
 pub mod form;
 mod forms;

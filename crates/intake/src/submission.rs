@@ -10,13 +10,14 @@ use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone}
 use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
-use leadvault_store::sqlx::{self, Row};
+use leadvault_store::sqlx;
 use leadvault_store::{Db, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
 use crate::attachments::{LEAD_DOCUMENTS, Upload, record_uploads};
+use crate::contacts::{Contact, earlier_leads, record_contacts};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FieldType};
 use crate::forms::Form;
@@ -142,7 +143,7 @@ pub async fn submit_lead(
     let index_key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
 
     let mut sealed = seal_answers(&field_key, org, LEADS_TABLE, &lead.to_string(), answers)?;
-    let mut digests = Vec::new();
+    let mut digests: Vec<Contact> = Vec::new();
     for answer in &answers.0 {
         let field = form.definition.field(answer.key.as_str());
         let indexed = match field.map(|f| f.field_type) {
@@ -161,26 +162,7 @@ pub async fn submit_lead(
     if let Some(token) = submission.page_token {
         spend_page(&mut tx, token, now).await?;
     }
-    let mut possible_duplicates = Vec::new();
-    for (kind, digest) in &digests {
-        let rows = sqlx::query(
-            // A hint needs a few earlier leads, not every one: a much-repeated address
-            // (a spammer's) must not make each new submission slower.
-            "SELECT DISTINCT lead_id FROM lead_contacts WHERE org_id = $1 AND kind = $2 AND digest = $3 LIMIT 10",
-        )
-        .bind(org.to_string())
-        .bind(*kind)
-        .bind(digest.as_bytes().to_vec())
-        .fetch_all(&mut *tx)
-        .await?;
-        for row in &rows {
-            let id = LeadId::parse(&row.try_get::<String, _>(0)?)
-                .ok_or(IntakeError::Corrupt("a lead id"))?;
-            if !possible_duplicates.contains(&id) {
-                possible_duplicates.push(id);
-            }
-        }
-    }
+    let possible_duplicates = earlier_leads(&mut tx, org, &digests).await?;
     let site = form.site.as_ref().map(|site| site.id);
     let assignee = route(&mut tx, org, site, answers, submission.attorneys).await?;
     sqlx::query(
@@ -203,17 +185,7 @@ pub async fn submit_lead(
     .bind(assignee.map(|user| user.to_string()))
     .execute(&mut *tx)
     .await?;
-    for (kind, digest) in &digests {
-        sqlx::query(
-            "INSERT INTO lead_contacts (org_id, kind, digest, lead_id) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(org.to_string())
-        .bind(*kind)
-        .bind(digest.as_bytes().to_vec())
-        .bind(lead.to_string())
-        .execute(&mut *tx)
-        .await?;
-    }
+    record_contacts(&mut tx, org, lead, &digests).await?;
     if let Some(store) = submission.documents {
         let id = lead.to_string();
         let owner = Owner {

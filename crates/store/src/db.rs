@@ -141,6 +141,19 @@ impl Db {
         Ok(tx)
     }
 
+    /// A read of the rows of `scope`, for reads on the hot path. On PostgreSQL a
+    /// transaction, as [`Db::begin_in`] (the scope is set for it). On SQLite a pooled
+    /// connection without `BEGIN` and `COMMIT`: there is no scope to set, each statement
+    /// reads a consistent snapshot on its own, and every statement costs a hand-off to the
+    /// driver's connection thread, which is where SQLite's time goes. Reads whose
+    /// statements must see one snapshot together use [`Db::begin_in`].
+    pub async fn read_in(&self, scope: TenantScope) -> Result<Reader, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(Reader::Connection(self.pool.acquire().await?)),
+            Engine::Postgres => Ok(Reader::Transaction(self.begin_in(scope).await?)),
+        }
+    }
+
     /// Whether the role we connect as is exempt from row-level security (a PostgreSQL
     /// superuser, or a role with BYPASSRLS): then the second wall between tenants is down.
     /// Always `false` on SQLite, which has no such wall.
@@ -221,5 +234,31 @@ fn open_error(url: &DatabaseUrl, err: sqlx::Error) -> StoreError {
     StoreError::CannotConnect {
         server: url.server(),
         reason,
+    }
+}
+
+/// A read opened by [`Db::read_in`]: run queries on [`Reader::conn`], then
+/// [`Reader::finish`].
+#[derive(Debug)]
+pub enum Reader {
+    Transaction(Tx),
+    Connection(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl Reader {
+    /// The connection to run the read's queries on.
+    pub fn conn(&mut self) -> &mut sqlx::AnyConnection {
+        match self {
+            Self::Transaction(tx) => tx,
+            Self::Connection(conn) => conn,
+        }
+    }
+
+    /// Ends the read (commits the transaction, or gives the connection back).
+    pub async fn finish(self) -> Result<(), StoreError> {
+        if let Self::Transaction(tx) = self {
+            tx.commit().await?;
+        }
+        Ok(())
     }
 }

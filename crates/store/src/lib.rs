@@ -15,7 +15,7 @@ mod tenant;
 mod time;
 mod url;
 
-pub use db::{Db, DbOptions, Engine, Tx};
+pub use db::{Db, DbOptions, Engine, Reader, Tx};
 pub use error::StoreError;
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
 pub use tenant::{OrgId, SiteId, TenantScope, set_tenant_scope};
