@@ -120,3 +120,18 @@ fn every_detector_meets_its_precision_and_recall_on_the_held_out_set() {
         "below 0.98 precision or 0.99 recall: {below:?}"
     );
 }
+
+/// The third set, written apart from the detectors on 2026-12-06 by someone who read neither
+/// them nor the other sets. Its first figures are in `data/README.md`; the misses it showed
+/// were fixed in general ways, so it now keeps those fixes from regressing, like the others.
+#[test]
+fn every_detector_meets_its_precision_and_recall_on_the_second_held_out_set() {
+    let below = measure(
+        "second held-out set",
+        include_str!("../../data/guard_holdout2.jsonl"),
+    );
+    assert!(
+        below.is_empty(),
+        "below 0.98 precision or 0.99 recall: {below:?}"
+    );
+}

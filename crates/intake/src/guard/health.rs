@@ -87,6 +87,8 @@ const TERMS: &[&str] = &[
     "paralysis",
     "amputation",
     "amputated",
+    "dialysis",
+    "transplant",
     // injuries and care
     "injury",
     "injuries",
@@ -241,9 +243,49 @@ fn medical_word(lower: &str) -> bool {
         .any(|word| word.len() > 6 && MEDICAL_ENDINGS.iter().any(|e| word.ends_with(e)))
 }
 
+/// Health words used as figures of speech, and a doctor's office named as a party or a
+/// place: removed before the terms are looked for. ("The rent increase gave me a heart
+/// attack" says nothing of anyone's heart.)
+const FIGURATIVE: &[&str] = &[
+    "gave me a heart attack",
+    "give me a heart attack",
+    "giving me a heart attack",
+    "is a cancer on",
+    "is a cancer to",
+    "is a cancer in",
+    "like a cancer",
+    "doctor's office",
+    "doctors office",
+];
+
+/// A joint or a valve replaced is surgery, whatever else the sentence says.
+const REPLACED: &[&str] = &["knee", "hip", "shoulder", "joint", "valve", "elbow", "ankle"];
+/// A body part being scanned is biometric capture ("the gym scans our iris").
+const SCANNED: &[&str] = &["iris", "irises", "retina", "face", "faces", "palm", "palms"];
+const SCAN_WORDS: &[&str] = &["scan", "scans", "scanned", "scanning", "scanner"];
+
+/// `first` and then `second` within a few words of each other, in that order or the other.
+fn near_words(lower: &str, first: &[&str], second: &[&str]) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        first.contains(w)
+            && words[i.saturating_sub(3)..(i + 4).min(words.len())]
+                .iter()
+                .any(|other| second.contains(other))
+    })
+}
+
 pub(crate) fn found(text: &str) -> bool {
-    let lower = text.to_lowercase().replace('’', "'");
-    TERMS
+    let mut lower = text.to_lowercase().replace('’', "'");
+    for phrase in FIGURATIVE {
+        lower = lower.replace(phrase, " ");
+    }
+    REPLACED.iter().any(|part| has_word(&lower, &format!("{part} replacement")))
+        || near_words(&lower, SCAN_WORDS, SCANNED)
+        || TERMS
         .iter()
         .chain(SPANISH)
         .chain(TUMOURS)

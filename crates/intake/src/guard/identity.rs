@@ -2,6 +2,8 @@
 //! people use for them. Without those words a string of letters and digits is just a
 //! reference; with them, it is very likely the document's number.
 
+use super::numbers::has_word;
+
 /// What introduces a document number, and what, said right after, means something else
 /// (a licence plate is not a licence).
 pub(crate) struct Document {
@@ -53,6 +55,7 @@ pub(crate) const DRIVERS_LICENSE: Document = Document {
         "dl number",
         "dl:",
         "dl ",
+        "dl",
         "state id",
         "cdl",
         "cdl#",
@@ -75,6 +78,16 @@ pub(crate) const DRIVERS_LICENSE: Document = Document {
         "vendor",
         "dog",
         "fishing",
+        "hvac",
+        "plumber",
+        "plumbing",
+        "electrician",
+        "electrical",
+        "realtor",
+        "insurance",
+        "pharmacy",
+        "cosmetology",
+        "hunting",
     ],
 };
 
@@ -159,7 +172,8 @@ fn token_before(text: &str, at: usize) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Whether `a` and `b` differ by at most one letter inserted, removed or changed.
+/// Whether `a` and `b` differ by at most one letter inserted, removed or changed, or two
+/// neighbouring letters swapped.
 fn near(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > 1 {
@@ -168,17 +182,33 @@ fn near(a: &str, b: &str) -> bool {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     let skip = |x: &[u8], n: usize| x.get(n..).unwrap_or_default().to_vec();
+    let swapped = ra.len() >= 2
+        && ra.len() == rb.len()
+        && ra[0] == rb[1]
+        && ra[1] == rb[0]
+        && skip(ra, 2) == skip(rb, 2);
     ra.is_empty() && rb.len() <= 1
         || rb.is_empty() && ra.len() <= 1
         || skip(ra, 1) == skip(rb, 1)
         || skip(ra, 1) == rb
         || ra == skip(rb, 1)
+        || swapped
 }
 
 /// `text` with each word one typo away from a document word written correctly, so that
-/// "pasport" and "licnse" introduce a number as surely as the words spelt right.
+/// "pasport", "passprot", "licnse" and "pass port" introduce a number as surely as the
+/// words spelt right.
 fn spelled(text: &str) -> String {
     const WORDS: [&str; 3] = ["passport", "license", "licence"];
+    let mut text = text.to_owned();
+    for word in WORDS {
+        for split in 2..word.len() - 1 {
+            let apart = format!("{} {}", &word[..split], &word[split..]);
+            if text.contains(&apart) {
+                text = text.replace(&apart, word);
+            }
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
@@ -201,6 +231,53 @@ fn spelled(text: &str) -> String {
     out
 }
 
+/// Words that name some other number: said between a document word and a number, the
+/// number is theirs ("the Passport Parking app, transaction 9470662338").
+const OTHER_NUMBERS: &[&str] = &[
+    "transaction",
+    "order",
+    "confirmation",
+    "ticket",
+    "invoice",
+    "receipt",
+    "account",
+    "case",
+    "claim",
+    "policy",
+    "reference",
+    "booking",
+    "tracking",
+    "citation",
+    "docket",
+    "member",
+    "employee",
+    "student",
+];
+
+/// How far back, within the sentence, a trade or profession makes a bare "license number"
+/// that trade's licence ("our HVAC guy gave us license number …").
+const TRADE_REACH: usize = 48;
+
+/// Whether the introducer found at `at` in `lower` is the bare word licence (not naming a
+/// driver's licence or an ID), which a trade or profession said shortly before claims.
+fn bare_licence(introducer: &str) -> bool {
+    !["driv", "dl", "state id", "cdl", "id card"]
+        .iter()
+        .any(|explicit| introducer.contains(explicit))
+}
+
+/// The part of `lower` before `at` that is in the same sentence, at most `TRADE_REACH` bytes.
+fn sentence_before(lower: &str, at: usize) -> &str {
+    let mut from = at.saturating_sub(TRADE_REACH);
+    while !lower.is_char_boundary(from) {
+        from += 1;
+    }
+    let window = &lower[from..at];
+    window
+        .rfind(['.', '!', '?', ';', '\n'])
+        .map_or(window, |end| &window[end + 1..])
+}
+
 pub(crate) fn found(text: &str, document: &Document) -> bool {
     let lower = spelled(&text.to_lowercase());
     for introducer in document.introducers {
@@ -208,18 +285,33 @@ pub(crate) fn found(text: &str, document: &Document) -> bool {
         while let Some(at) = lower[from..].find(introducer).map(|i| i + from) {
             from = at + introducer.len();
             let before_ok = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphabetic();
+            // A short introducer ("dl", "cdl") must be a word of its own.
+            let after_ok = introducer.len() > 3
+                || !introducer.ends_with(|c: char| c.is_ascii_alphanumeric())
+                || lower.as_bytes().get(from).is_none_or(|b| !b.is_ascii_alphanumeric());
             let before = lower[..at].trim_end();
-            let excluded_before = document.not_before.iter().any(|w| before.ends_with(w));
+            let excluded_before = document.not_before.iter().any(|w| before.ends_with(w))
+                || (bare_licence(introducer)
+                    && document
+                        .not_before
+                        .iter()
+                        .any(|w| has_word(sentence_before(&lower, at), w)));
             let rest = lower[from..].trim_start();
             let excluded_after = document.not_after.iter().any(|w| rest.starts_with(w));
-            if !before_ok || excluded_before || excluded_after {
+            if !before_ok || !after_ok || excluded_before || excluded_after {
                 continue;
             }
-            if tokens_after(&lower, from)
+            // "Passport number …" asks for the number that follows, whatever is said on
+            // the way; a bare "passport" gives way to another number's name.
+            let tokens = tokens_after(&lower, from);
+            let asks_number = tokens
+                .first()
+                .is_some_and(|t| ["number", "no", "nr", "num"].contains(&t.as_str()));
+            let after = tokens
                 .iter()
-                .any(|t| document_number(t))
-                || token_before(&lower, at).is_some_and(|t| document_number(&t))
-            {
+                .take_while(|t| asks_number || !OTHER_NUMBERS.contains(&t.as_str()))
+                .any(|t| document_number(t));
+            if after || token_before(&lower, at).is_some_and(|t| document_number(&t)) {
                 return true;
             }
         }
@@ -262,6 +354,22 @@ mod tests {
             &DRIVERS_LICENSE
         ));
         assert!(near("passprt", "passport") && near("passsport", "passport"));
+        assert!(near("passprot", "passport") && near("licnese", "license"));
+        assert!(found("pass port number 730625740", &PASSPORT));
+        assert!(found("Y9459405 is my DL, the deputy wrote it wrong", &DRIVERS_LICENSE));
+        assert!(!found("the handle number 12345678", &DRIVERS_LICENSE));
+        assert!(!found(
+            "the Passport Parking app, transaction 9470662338",
+            &PASSPORT
+        ));
+        assert!(!found(
+            "our plumber gave us license number PLB883921",
+            &DRIVERS_LICENSE
+        ));
+        assert!(found(
+            "the plumber took a photo of my driver's license D1234567",
+            &DRIVERS_LICENSE
+        ));
         assert!(!near("passage", "passport") && !near("licensed", "licence"));
     }
 }
