@@ -3,15 +3,46 @@
 //! hint staff see. One statement each way, whatever the number of indexes: on SQLite every
 //! statement inside the submission's write lock counts.
 
-use leadvault_crypto::BlindIndex;
+use std::collections::HashMap;
+
+use leadvault_crypto::{
+    BlindIndex, IndexKind, KeyBytes, blind_index, normalize_email, normalize_phone,
+};
+use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{OrgId, Tx};
+use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::error::IntakeError;
-use crate::ids::LeadId;
+use crate::form::{DataClass, FieldType, FormDefinition};
+use crate::forms::form_version;
+use crate::ids::{FormId, LeadId};
+use crate::sealed::open_answers;
+use crate::submission::LEADS_TABLE;
 
 /// One index: its kind (`email` or `phone`) and digest.
 pub(crate) type Contact = (&'static str, BlindIndex);
+
+/// The indexes of the e-mail and phone answers among `answers` (field key, value), as
+/// `definition` types them, under the blind-index `key`.
+pub(crate) fn contacts_of<'a>(
+    definition: &FormDefinition,
+    answers: impl Iterator<Item = (&'a str, &'a str)>,
+    key: &KeyBytes,
+) -> Vec<Contact> {
+    answers
+        .filter_map(
+            |(field, value)| match definition.field(field).map(|f| f.field_type) {
+                Some(FieldType::Email) => normalize_email(value)
+                    .ok()
+                    .map(|v| ("email", blind_index(key, IndexKind::Email, &v))),
+                Some(FieldType::Phone) => normalize_phone(value, "1")
+                    .ok()
+                    .map(|v| ("phone", blind_index(key, IndexKind::Phone, &v))),
+                _ => None,
+            },
+        )
+        .collect()
+}
 
 /// A few earlier leads of `org` sharing any of `contacts`. A hint needs a few, not every
 /// one: a much-repeated address (a spammer's) must not make each new submission slower.
@@ -74,4 +105,87 @@ pub(crate) async fn record_contacts(
     );
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Leads re-indexed per transaction.
+const REINDEX_BATCH: usize = 200;
+
+/// Recomputes every lead's indexes under the organization's current blind-index key: after
+/// a tenant key rotation the key is new, and earlier leads would no longer be found as
+/// duplicates until this has run. Decrypts each lead's contact answers (nothing is
+/// returned or logged); safe to run again, or to resume after an interruption. Returns how
+/// many leads were indexed.
+pub async fn reindex_contacts(
+    db: &Db,
+    keyring: &Keyring,
+    org: OrgId,
+    now: Timestamp,
+) -> Result<u64, IntakeError> {
+    let key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
+    let mut definitions: HashMap<(String, i64), FormDefinition> = HashMap::new();
+    let mut after = String::new();
+    let mut indexed = 0;
+    loop {
+        let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+        let rows = sqlx::query(
+            "SELECT id, form_id, form_version, contact FROM leads \
+             WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(org.to_string())
+        .bind(&after)
+        .bind(i64::try_from(REINDEX_BATCH).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut batch = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get(0)?;
+            let lead = LeadId::parse(&id).ok_or(IntakeError::Corrupt("a lead id"))?;
+            let form: (String, i64) = (row.try_get(1)?, row.try_get(2)?);
+            if !definitions.contains_key(&form) {
+                let form_id = FormId::parse(&form.0).ok_or(IntakeError::Corrupt("a form id"))?;
+                let definition = form_version(&mut tx, form_id, form.1).await?;
+                definitions.insert(form.clone(), definition);
+            }
+            let contacts = match row.try_get::<Option<Vec<u8>>, _>(3)? {
+                Some(sealed) => {
+                    let answers = open_answers(
+                        keyring,
+                        org,
+                        LEADS_TABLE,
+                        &id,
+                        DataClass::Contact,
+                        &sealed,
+                        now,
+                    )
+                    .await?;
+                    let definition = definitions
+                        .get(&form)
+                        .ok_or(IntakeError::Corrupt("a form version"))?;
+                    contacts_of(
+                        definition,
+                        answers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                        &key.key,
+                    )
+                }
+                None => Vec::new(),
+            };
+            batch.push((lead, contacts));
+            after = id;
+        }
+        tx.commit().await?;
+        if batch.is_empty() {
+            return Ok(indexed);
+        }
+        let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+        for (lead, contacts) in &batch {
+            sqlx::query("DELETE FROM lead_contacts WHERE org_id = $1 AND lead_id = $2")
+                .bind(org.to_string())
+                .bind(lead.to_string())
+                .execute(&mut *tx)
+                .await?;
+            record_contacts(&mut tx, org, *lead, contacts).await?;
+        }
+        tx.commit().await?;
+        indexed += batch.len() as u64;
+    }
 }

@@ -31,6 +31,7 @@ mod tracking;
 
 pub use access::LeadAccess;
 pub use attachments::{Holder, Upload, open_document};
+pub use contacts::reindex_contacts;
 pub use error::IntakeError;
 pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,

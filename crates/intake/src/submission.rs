@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, Chain, Event, append};
-use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
 use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
@@ -17,9 +16,9 @@ use uuid::Uuid;
 
 use crate::access::LeadAccess;
 use crate::attachments::{LEAD_DOCUMENTS, Upload, record_uploads};
-use crate::contacts::{Contact, earlier_leads, record_contacts};
+use crate::contacts::{contacts_of, earlier_leads, record_contacts};
 use crate::error::IntakeError;
-use crate::form::{Answers, DataClass, FieldType};
+use crate::form::{Answers, DataClass};
 use crate::forms::Form;
 use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
@@ -143,20 +142,11 @@ pub async fn submit_lead(
     let index_key = keyring.current(org, KeyPurpose::BlindIndex, now).await?;
 
     let mut sealed = seal_answers(&field_key, org, LEADS_TABLE, &lead.to_string(), answers)?;
-    let mut digests: Vec<Contact> = Vec::new();
-    for answer in &answers.0 {
-        let field = form.definition.field(answer.key.as_str());
-        let indexed = match field.map(|f| f.field_type) {
-            Some(FieldType::Email) => normalize_email(&answer.value)
-                .ok()
-                .map(|v| ("email", blind_index(&index_key.key, IndexKind::Email, &v))),
-            Some(FieldType::Phone) => normalize_phone(&answer.value, "1")
-                .ok()
-                .map(|v| ("phone", blind_index(&index_key.key, IndexKind::Phone, &v))),
-            _ => None,
-        };
-        digests.extend(indexed);
-    }
+    let digests = contacts_of(
+        &form.definition,
+        answers.0.iter().map(|a| (a.key.as_str(), a.value.as_str())),
+        &index_key.key,
+    );
 
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     if let Some(token) = submission.page_token {

@@ -259,7 +259,9 @@ const FIGURATIVE: &[&str] = &[
 ];
 
 /// A joint or a valve replaced is surgery, whatever else the sentence says.
-const REPLACED: &[&str] = &["knee", "hip", "shoulder", "joint", "valve", "elbow", "ankle"];
+const REPLACED: &[&str] = &[
+    "knee", "hip", "shoulder", "joint", "valve", "elbow", "ankle",
+];
 /// A body part being scanned is biometric capture ("the gym scans our iris").
 const SCANNED: &[&str] = &["iris", "irises", "retina", "face", "faces", "palm", "palms"];
 const SCAN_WORDS: &[&str] = &["scan", "scans", "scanned", "scanning", "scanner"];
@@ -283,12 +285,14 @@ pub(crate) fn found(text: &str) -> bool {
     for phrase in FIGURATIVE {
         lower = lower.replace(phrase, " ");
     }
-    REPLACED.iter().any(|part| has_word(&lower, &format!("{part} replacement")))
+    REPLACED
+        .iter()
+        .any(|part| has_word(&lower, &format!("{part} replacement")))
         || near_words(&lower, SCAN_WORDS, SCANNED)
         || TERMS
-        .iter()
-        .chain(SPANISH)
-        .chain(TUMOURS)
-        .any(|term| has_word(&lower, term))
+            .iter()
+            .chain(SPANISH)
+            .chain(TUMOURS)
+            .any(|term| has_word(&lower, term))
         || medical_word(&lower)
 }

@@ -288,7 +288,10 @@ pub(crate) fn found(text: &str, document: &Document) -> bool {
             // A short introducer ("dl", "cdl") must be a word of its own.
             let after_ok = introducer.len() > 3
                 || !introducer.ends_with(|c: char| c.is_ascii_alphanumeric())
-                || lower.as_bytes().get(from).is_none_or(|b| !b.is_ascii_alphanumeric());
+                || lower
+                    .as_bytes()
+                    .get(from)
+                    .is_none_or(|b| !b.is_ascii_alphanumeric());
             let before = lower[..at].trim_end();
             let excluded_before = document.not_before.iter().any(|w| before.ends_with(w))
                 || (bare_licence(introducer)
@@ -356,7 +359,10 @@ mod tests {
         assert!(near("passprt", "passport") && near("passsport", "passport"));
         assert!(near("passprot", "passport") && near("licnese", "license"));
         assert!(found("pass port number 730625740", &PASSPORT));
-        assert!(found("Y9459405 is my DL, the deputy wrote it wrong", &DRIVERS_LICENSE));
+        assert!(found(
+            "Y9459405 is my DL, the deputy wrote it wrong",
+            &DRIVERS_LICENSE
+        ));
         assert!(!found("the handle number 12345678", &DRIVERS_LICENSE));
         assert!(!found(
             "the Passport Parking app, transaction 9470662338",

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use leadvault_audit::{Actor, Chain, Event, append_alone};
 use leadvault_config::{KeySource, PinSource};
 use leadvault_keys::{CacheSettings, Keyring, Progress};
-use leadvault_store::{OrgId, Timestamp};
+use leadvault_store::{Db, OrgId, Timestamp};
 
 use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
 use crate::error::CliError;
@@ -40,7 +40,7 @@ pub async fn run(command: KeysCommand) -> Result<(), CliError> {
         KeysCommand::Init(_) => Ok(()),
         KeysCommand::Status(_) => status(&keyring, &place).await,
         KeysCommand::RotateRoot(args) => rotate_root(&keyring, &args).await,
-        KeysCommand::RotateTenant(args) => rotate_tenant(&keyring, &args).await,
+        KeysCommand::RotateTenant(args) => rotate_tenant(&db, &keyring, &args).await,
         KeysCommand::ShredTenant(args) => shred(&keyring, &args.org).await,
     };
     db.close().await;
@@ -155,7 +155,11 @@ async fn rotate_root(keyring: &Keyring, args: &RotateRootArgs) -> Result<(), Cli
     Ok(())
 }
 
-async fn rotate_tenant(keyring: &Keyring, args: &RotateTenantArgs) -> Result<(), CliError> {
+async fn rotate_tenant(
+    db: &Db,
+    keyring: &Keyring,
+    args: &RotateTenantArgs,
+) -> Result<(), CliError> {
     let org = parse_org(&args.org)?;
     if !args.resume {
         let version = keyring
@@ -203,6 +207,12 @@ async fn rotate_tenant(keyring: &Keyring, args: &RotateTenantArgs) -> Result<(),
             "Re-encrypted {} of {} stored values under the current key.",
             report.reencrypted, report.total
         );
+        // The blind-index key is new too: without this, earlier leads would no longer be
+        // found as possible duplicates.
+        let indexed = leadvault_intake::reindex_contacts(db, keyring, org, Timestamp::now())
+            .await
+            .map_err(|e| CliError::Invalid(format!("re-indexing leads: {e}")))?;
+        println!("Re-indexed the e-mail addresses and phone numbers of {indexed} lead(s).");
     }
     Ok(())
 }

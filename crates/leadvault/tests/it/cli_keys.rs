@@ -81,7 +81,10 @@ async fn status_rotation_and_shredding_from_the_command_line() {
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
         out.stdout.contains("tenant key version 3")
-            && out.stdout.contains("Re-encrypted 0 of 0 stored values"),
+            && out.stdout.contains("Re-encrypted 0 of 0 stored values")
+            && out
+                .stdout
+                .contains("Re-indexed the e-mail addresses and phone numbers of 0 lead(s)."),
         "{}",
         out.stdout
     );

@@ -102,6 +102,40 @@ on_both_engines! {
 }
 
 on_both_engines! {
+    async fn after_a_tenant_key_rotation_earlier_leads_are_found_again_once_reindexed(engine) {
+        let app = TestApp::start(engine).await;
+        let ana = app.owner("ana@lima.law").await;
+        let form = consultation_form(&app, &ana).await;
+        let send = |email: &'static str| {
+            let (app, form) = (&app, &form);
+            async move {
+                submit_lead(&app.db, &app.keyring, form, &answers(form, email, "About my lease."), &Submission::default(), Timestamp::now())
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = send("marisol@example.com").await;
+        app.keyring.rotate_tenant(ana.org_id, Actor::System("test"), Timestamp::now()).await.unwrap();
+        // A new blind-index key: the earlier lead's indexes no longer match.
+        let before = send("marisol@example.com").await;
+        assert_eq!(before.possible_duplicates, Vec::new());
+
+        let indexed = leadvault_intake::reindex_contacts(&app.db, &app.keyring, ana.org_id, Timestamp::now()).await.unwrap();
+        assert_eq!(indexed, 2);
+        let after = send("marisol@example.com").await;
+        let mut found = after.possible_duplicates.clone();
+        found.sort();
+        let mut expected = vec![first.lead_id, before.lead_id];
+        expected.sort();
+        assert_eq!(found, expected);
+        // Run again: the same indexes, not twice as many.
+        leadvault_intake::reindex_contacts(&app.db, &app.keyring, ana.org_id, Timestamp::now()).await.unwrap();
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM lead_contacts").fetch_one(app.db.pool()).await.unwrap();
+        assert_eq!(rows, 6, "an e-mail and a phone for each of the three leads");
+    }
+}
+
+on_both_engines! {
     async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine) {
         let app = TestApp::start(engine).await;
         let ana = app.owner("ana@lima.law").await;
