@@ -53,7 +53,8 @@ pub use orders::{
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
 pub use routing::{
-    AnswerIs, AssignmentRule, NewRule, RULES_ACTOR, add_rule, list_rules, remove_rule,
+    AnswerIs, AssignmentRule, Move, NewRule, RULES_ACTOR, add_rule, list_rules, move_rule,
+    remove_rule,
 };
 pub use spam::{POW_BITS, forget_spent_pages, proof_of_work_ok};
 pub use status::{TrackedStatus, track};

@@ -216,6 +216,70 @@ pub async fn remove_rule(
     Ok(())
 }
 
+/// Which way a rule moves in the order rules are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Tried one place sooner.
+    Up,
+    /// Tried one place later.
+    Down,
+}
+
+/// Swaps `rule` with its neighbour in the order rules are tried (nothing happens at either
+/// end); audited.
+pub async fn move_rule(
+    db: &Db,
+    org: OrgId,
+    rule: RuleId,
+    direction: Move,
+    by: &By,
+    now: Timestamp,
+) -> Result<(), IntakeError> {
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let position: i64 =
+        sqlx::query("SELECT position FROM assignment_rules WHERE id = $1 AND org_id = $2")
+            .bind(rule.to_string())
+            .bind(org.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(IntakeError::UnknownRule)?
+            .try_get(0)?;
+    let neighbour = match direction {
+        Move::Up => {
+            "SELECT id, position FROM assignment_rules WHERE org_id = $1 AND position < $2 \
+             ORDER BY position DESC LIMIT 1"
+        }
+        Move::Down => {
+            "SELECT id, position FROM assignment_rules WHERE org_id = $1 AND position > $2 \
+             ORDER BY position LIMIT 1"
+        }
+    };
+    let Some(other) = sqlx::query(neighbour)
+        .bind(org.to_string())
+        .bind(position)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(()); // first or last already
+    };
+    let (other_id, other_position): (String, i64) = (other.try_get(0)?, other.try_get(1)?);
+    for (id, to) in [(rule.to_string(), other_position), (other_id, position)] {
+        sqlx::query("UPDATE assignment_rules SET position = $1 WHERE id = $2 AND org_id = $3")
+            .bind(to)
+            .bind(id)
+            .bind(org.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let event = by
+        .event("assignment_rule.moved")
+        .on("assignment_rule", rule)
+        .touching(&["position"]);
+    append(&mut tx, Chain::of(org), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The attorney a new lead of `site` with `answers` goes to, if a rule takes it: the next in
 /// turn of the first matching rule's attorneys who are still in `attorneys` (each one's
 /// own access, so that nobody is given a lead of a site they do not reach).

@@ -389,6 +389,12 @@ fn table() -> Vec<Entry> {
         ),
         e(
             "POST",
+            "/settings/intake/rules/{id}/move",
+            SessionForm(&[("direction", "up")]),
+            Roles(MANAGERS, Redirect("/settings/intake")),
+        ),
+        e(
+            "POST",
             "/settings/intake/webhooks",
             SessionForm(&[("url", "not a url")]),
             Roles(MANAGERS, Status(422)),

@@ -134,13 +134,29 @@ on_both_engines! {
         let history = owner.get(&format!("/leads/{injury}")).await;
         assert!(history.html.contains("assigned to fay@lima.law (assignment rules)"), "{}", history.html);
 
-        // Without the first rule, a family lead falls to the second.
+        let (_, mut bo, _) = app.signed_in_owner("bo@nyx.law").await;
+        let bo_page = bo.get("/settings/intake").await;
+        // Moved below the catch-all rule, the family rule takes nothing; moved back, it does.
         let rule: String = sqlx::query_scalar("SELECT id FROM assignment_rules ORDER BY position LIMIT 1")
             .fetch_one(app.db.pool())
             .await
             .unwrap();
-        let (_, mut bo, _) = app.signed_in_owner("bo@nyx.law").await;
-        let bo_page = bo.get("/settings/intake").await;
+        assert!(listed.html.contains("Move rule 1 down") && !listed.html.contains("Move rule 1 up"), "{}", listed.html);
+        let moved = owner.submit(&listed, &format!("/settings/intake/rules/{rule}/move"), &[("direction", "down")]).await;
+        assert_eq!(moved.location(), Some("/settings/intake"));
+        let shown = owner.get("/settings/intake").await.html;
+        assert!(shown.find("fay@lima.law</td>").unwrap() < shown.find("dee@lima.law, gus@lima.law").unwrap(), "{shown}");
+        let moved_lead = send(&app, &mut visitor, &form, "Family").await;
+        assert_eq!(assignee(&app, &moved_lead).await, Some(fay_id.clone()), "the catch-all comes first now");
+        let sideways = owner.submit(&listed, &format!("/settings/intake/rules/{rule}/move"), &[("direction", "left")]).await;
+        assert_eq!(sideways.status, 422);
+        owner.submit(&listed, &format!("/settings/intake/rules/{rule}/move"), &[("direction", "up")]).await;
+        let back = send(&app, &mut visitor, &form, "Family").await;
+        assert_eq!(assignee(&app, &back).await, Some(fay_id.clone()), "dee, fay, dee, then fay in turn");
+        assert_eq!(app.audited(Chain::Org(ana.org_id), "assignment_rule.moved").await.len(), 2);
+        assert_eq!(bo.submit(&bo_page, &format!("/settings/intake/rules/{rule}/move"), &[("direction", "up")]).await.status, 404);
+
+        // Without the first rule, a family lead falls to the second.
         assert_eq!(bo.submit(&bo_page, &format!("/settings/intake/rules/{rule}/remove"), &[]).await.status, 404);
         let removed = owner.submit(&listed, &format!("/settings/intake/rules/{rule}/remove"), &[]).await;
         assert_eq!(removed.location(), Some("/settings/intake"));

@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
 use leadvault_intake::{
-    IntakeError, NewRule, Pipeline, RuleId, add_rule, list_rules, pipeline, remove_rule,
-    set_pipeline,
+    IntakeError, Move, NewRule, Pipeline, RuleId, add_rule, list_rules, move_rule, pipeline,
+    remove_rule, set_pipeline,
 };
 use leadvault_store::{SiteId, Timestamp};
 use leadvault_webhooks::{list_endpoints, recent_deliveries};
@@ -226,5 +226,33 @@ pub async fn remove(
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
     remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
+    Ok(Redirect::to(PAGE).into_response())
+}
+
+/// Moves a rule one place up or down (`direction`: `up` or `down`).
+pub async fn move_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
+    let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
+    let direction = match fields.one("direction") {
+        "up" => Move::Up,
+        "down" => Move::Down,
+        _ => return Err(AppError::Invalid("move a rule up or down".to_owned())),
+    };
+    let org = signed_in.member.org_id;
+    move_rule(
+        state.db(),
+        org,
+        rule,
+        direction,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await?;
     Ok(Redirect::to(PAGE).into_response())
 }

@@ -241,6 +241,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         ),
         (
             Method::POST,
+            "/settings/intake/rules/{id}/move",
+            post(intake_settings::move_one),
+        ),
+        (
+            Method::POST,
             "/settings/intake/webhooks",
             post(webhook_settings::add),
         ),
