@@ -11,6 +11,7 @@
 
 use std::io::{self, Read};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use leadvault_crypto::{DEFAULT_CHUNK_SIZE, encrypt_stream};
 use leadvault_keys::DataKey;
@@ -48,8 +49,8 @@ struct Writer {
 }
 
 /// A document received whole, encrypted and in place, not yet recorded. Unless
-/// [`Received::keep`] is called once its record is committed, dropping it removes the file:
-/// a document of an order or lead that was not stored after all leaves nothing behind.
+/// [`Received::keep`] was called (when its record was written), dropping it removes the
+/// file: a document of an order or lead that was not stored leaves nothing behind.
 #[derive(Debug)]
 pub struct Received {
     pub id: DocumentId,
@@ -58,19 +59,21 @@ pub struct Received {
     pub size: u64,
     pub(crate) stored_name: String,
     pub(crate) path: PathBuf,
-    kept: bool,
+    // Atomic only to be `Sync` (a future holding a borrowed document must be `Send`).
+    kept: AtomicBool,
 }
 
 impl Received {
-    /// Keeps the file for good: its record was committed.
-    pub fn keep(mut self) {
-        self.kept = true;
+    /// Keeps the file for good: its record is written in the transaction that stores what
+    /// it belongs to.
+    pub fn keep(&self) {
+        self.kept.store(true, Ordering::Relaxed);
     }
 }
 
 impl Drop for Received {
     fn drop(&mut self) {
-        if !self.kept
+        if !self.kept.load(Ordering::Relaxed)
             && let Err(e) = std::fs::remove_file(&self.path)
         {
             tracing::warn!(document_id = %self.id, error = %e, "a document not kept could not be removed");
@@ -155,7 +158,7 @@ impl Incoming {
             size,
             stored_name: std::mem::take(&mut self.stored_name),
             path: std::mem::take(&mut self.target),
-            kept: false,
+            kept: AtomicBool::new(false),
         })
     }
 
@@ -254,10 +257,15 @@ impl Drop for Incoming {
 /// rename survives a crash.
 fn place(temp: &std::path::Path, target: &std::path::Path) -> io::Result<()> {
     std::fs::rename(temp, target)?;
-    if let Some(dir) = target.parent() {
-        std::fs::File::open(dir)?.sync_all()?;
+    let synced = match target.parent() {
+        Some(dir) => std::fs::File::open(dir).and_then(|dir| dir.sync_all()),
+        None => Ok(()),
+    };
+    if synced.is_err() {
+        // Not known to be durable: not placed.
+        let _ = std::fs::remove_file(target);
     }
-    Ok(())
+    synced
 }
 
 /// The chunks sent by the request, read as one byte stream by the encrypting task.

@@ -15,7 +15,8 @@ pub enum FileKind {
 }
 
 /// How many bytes [`sniff`] may need to decide: a DOCX is a ZIP file, told apart from other
-/// ZIP files by a `word/` part, which Word and the common libraries write near the start.
+/// ZIP files by its `word/document.xml` entry, which Word and the common libraries write
+/// among the first few.
 pub const SNIFF_WINDOW: usize = 64 * 1024;
 
 /// What the first bytes of a file say.
@@ -69,6 +70,22 @@ impl FileKind {
 
 const ZIP_LOCAL_HEADER: &[u8] = b"PK\x03\x04";
 
+/// The names of the ZIP entries whose local headers lie whole in `bytes`: wherever the
+/// local-header signature stands, the name of the given length after the 30-byte header.
+/// (Scanning for signatures rather than walking entry to entry works when sizes are only
+/// given after the data, as streaming ZIP writers do.)
+fn zip_entry_names(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes
+        .windows(ZIP_LOCAL_HEADER.len())
+        .enumerate()
+        .filter(|(_, w)| *w == ZIP_LOCAL_HEADER)
+        .filter_map(move |(at, _)| {
+            let length = bytes.get(at + 26..at + 28)?;
+            let length = usize::from(u16::from_le_bytes([length[0], length[1]]));
+            bytes.get(at + 30..at + 30 + length)
+        })
+}
+
 /// The type of a file from its first bytes. `complete` says `head` is the whole file, so
 /// a short file is decided instead of waiting for more.
 pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
@@ -89,7 +106,7 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
     }
     if head.starts_with(ZIP_LOCAL_HEADER) {
         let window = &head[..head.len().min(SNIFF_WINDOW)];
-        if window.windows(5).any(|w| w == b"word/") {
+        if zip_entry_names(window).any(|name| name == b"word/document.xml") {
             return Sniffed::Is(FileKind::Docx);
         }
         if !complete && head.len() < SNIFF_WINDOW {
@@ -107,10 +124,21 @@ pub fn sniff(head: &[u8], complete: bool) -> Sniffed {
 mod tests {
     use super::*;
 
-    fn docx() -> Vec<u8> {
+    /// A ZIP local header for an entry named `name` with `data` after it.
+    fn entry(name: &str, data: &[u8]) -> Vec<u8> {
         let mut bytes = ZIP_LOCAL_HEADER.to_vec();
-        bytes.extend_from_slice(&[0; 26]);
-        bytes.extend_from_slice(b"[Content_Types].xml....word/document.xml");
+        bytes.extend_from_slice(&[0; 22]);
+        bytes.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+        bytes.extend_from_slice(&[0, 0]);
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.extend_from_slice(data);
+        bytes
+    }
+
+    fn docx() -> Vec<u8> {
+        let mut bytes = entry("[Content_Types].xml", b"<Types/>");
+        bytes.extend(entry("_rels/.rels", b"<Relationships/>"));
+        bytes.extend(entry("word/document.xml", b"<w:document/>"));
         bytes
     }
 
@@ -142,9 +170,13 @@ mod tests {
         assert_eq!(sniff(b"\x7fELF\x02\x01", true), Sniffed::Unknown);
         assert_eq!(sniff(b"#!/bin/sh\n", true), Sniffed::Unknown);
         assert_eq!(sniff(b"<html><script>", true), Sniffed::Unknown);
-        let mut xlsx = ZIP_LOCAL_HEADER.to_vec();
-        xlsx.extend_from_slice(b"[Content_Types].xml xl/workbook.xml");
+        let mut xlsx = entry("[Content_Types].xml", b"");
+        xlsx.extend(entry("xl/workbook.xml", b""));
         assert_eq!(sniff(&xlsx, true), Sniffed::Unknown);
+        // The bytes `word/` elsewhere (another entry's name, compressed data) are not Word.
+        let mut archive = entry("password/word/notes.txt", b"word/document.xml");
+        archive.extend(entry("keyword/x", b""));
+        assert_eq!(sniff(&archive, true), Sniffed::Unknown);
         assert_eq!(sniff(b"", true), Sniffed::Unknown);
     }
 
@@ -154,6 +186,7 @@ mod tests {
         assert_eq!(sniff(b"%PD", true), Sniffed::Unknown);
         assert_eq!(sniff(b"PK", false), Sniffed::NeedMore);
         assert_eq!(sniff(&docx()[..40], false), Sniffed::NeedMore);
+        assert_eq!(sniff(&docx()[..40], true), Sniffed::Unknown);
         let mut zip = ZIP_LOCAL_HEADER.to_vec();
         zip.resize(SNIFF_WINDOW, b'x');
         assert_eq!(sniff(&zip, false), Sniffed::Unknown);

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use leadvault_crypto::{
-    FieldContext, STREAM_HEADER_LEN, decrypt_field, decrypt_stream, encrypt_field, field_key_ref,
-    random_bytes, stream_key_ref, to_hex,
+    FieldContext, STREAM_HEADER_LEN, StreamError, decrypt_field, decrypt_stream, encrypt_field,
+    field_key_ref, random_bytes, stream_key_ref, to_hex,
 };
 use leadvault_keys::{DataKey, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -282,9 +282,16 @@ impl DocumentStore {
             let mut out = ChannelWriter {
                 chunks: sender.clone(),
             };
-            if let Err(e) = decrypt_stream(&key, &file_context(&org, &id), &mut input, &mut out) {
-                tracing::error!(document_id = %id, error = %e, "a stored document failed to decrypt");
-                let _ = sender.blocking_send(Err(e.into()));
+            match decrypt_stream(&key, &file_context(&org, &id), &mut input, &mut out) {
+                Ok(_) => {}
+                // The reader went away (a cancelled download): nothing is wrong with the file.
+                Err(StreamError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    tracing::debug!(document_id = %id, "a download ended early");
+                }
+                Err(e) => {
+                    tracing::error!(document_id = %id, error = %e, "a stored document failed to decrypt");
+                    let _ = sender.blocking_send(Err(e.into()));
+                }
             }
         });
         Ok(receiver)
@@ -302,10 +309,21 @@ pub struct Swept {
 }
 
 /// How old a file without a record must be before a sweep removes it: far longer than any
-/// transaction that records one lasts.
-const ORPHAN_AGE: Duration = Duration::from_secs(60 * 60);
+/// request that places one and then records it lasts (a slow upload of several large
+/// documents included).
+const ORPHAN_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 /// How old an unfinished upload must be before a sweep removes it.
 const PARTIAL_AGE: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Removes a file, when it is still there (another server sharing the directory may have
+/// swept it first).
+async fn remove_if_there(path: &Path) -> Result<bool, DocumentError> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
 
 impl DocumentStore {
     /// Removes what a stopped process can leave behind: files no record names, and
@@ -320,11 +338,14 @@ impl DocumentStore {
         };
         while let Some(entry) = entries.next_entry().await? {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let modified = entry.metadata().await?.modified()?;
+            let modified = match entry.metadata().await {
+                Ok(metadata) => metadata.modified()?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e.into()),
+            };
             let age = now.duration_since(modified).unwrap_or_default();
             if name.ends_with(".partial") {
-                if age > PARTIAL_AGE {
-                    tokio::fs::remove_file(entry.path()).await?;
+                if age > PARTIAL_AGE && remove_if_there(&entry.path()).await? {
                     swept.partials += 1;
                 }
                 continue;
@@ -339,8 +360,7 @@ impl DocumentStore {
                 .await?
                 .is_some();
             tx.commit().await?;
-            if !recorded {
-                tokio::fs::remove_file(entry.path()).await?;
+            if !recorded && remove_if_there(&entry.path()).await? {
                 swept.orphans += 1;
             }
         }

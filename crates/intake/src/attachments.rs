@@ -27,7 +27,10 @@ pub struct Upload {
     pub document: Received,
 }
 
-/// Records `uploads` as `owner`'s, in the caller's transaction.
+/// Records `uploads` as `owner`'s, in the caller's transaction, and keeps their files from
+/// then on: were a file kept only after the commit returned, a request dropped right after
+/// the commit (the client went away) would remove files whose records committed. A file
+/// whose record does not commit after all is left to the documents sweep.
 pub(crate) async fn record_uploads(
     tx: &mut Tx,
     store: &DocumentStore,
@@ -50,6 +53,7 @@ pub(crate) async fn record_uploads(
                 now,
             )
             .await?;
+        upload.document.keep();
     }
     Ok(())
 }

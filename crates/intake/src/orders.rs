@@ -101,8 +101,9 @@ fn meta_json(form: &Form, answers: &Answers, now: Timestamp) -> String {
     .to_string()
 }
 
-/// Stores an order and its documents in one transaction. On any failure nothing is kept:
-/// not the order, and not the uploaded files (dropped, they remove themselves).
+/// Stores an order and its documents in one transaction. On a failure before the documents
+/// were recorded, nothing is kept (dropped, they remove themselves); after, a file whose
+/// record did not commit is left to the documents sweep.
 pub async fn place_order(
     db: &Db,
     keyring: &Keyring,
@@ -118,15 +119,10 @@ pub async fn place_order(
         notify,
         request_id,
     } = order;
-    let id = store_order(
+    store_order(
         db, keyring, documents, client, form, answers, &uploads, notify, request_id, now,
     )
-    .await?;
-    // Committed: the files stay. On an error above, dropping the uploads removed them.
-    for upload in uploads {
-        upload.document.keep();
-    }
-    Ok(id)
+    .await
 }
 
 #[allow(clippy::too_many_arguments)] // the parts of a `NewOrder`, taken apart to keep the uploads
@@ -304,7 +300,8 @@ pub async fn read_order(
         .documents_of(&mut tx, keyring, org, owner, now)
         .await?;
     let history = history_in(&mut tx, org, Trail::Order(order)).await?;
-    let fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> = answers.keys().map(String::as_str).collect();
+    fields.extend(attached.iter().map(|d| d.field.as_str()));
     let event = by
         .event("work_order.read")
         .on("work_order", order)
@@ -361,15 +358,26 @@ pub async fn set_order_status(
             to: change.to.label(),
         });
     }
-    sqlx::query(
-        "UPDATE work_orders SET status = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+    // Only from the status read above: two changes at once (staff accepting while the
+    // client cancels) cannot both apply where the engine lets both read first.
+    let changed = sqlx::query(
+        "UPDATE work_orders SET status = $1, updated_at = $2 \
+         WHERE id = $3 AND org_id = $4 AND status = $5",
     )
     .bind(change.to.name())
     .bind(now.as_unix_micros())
     .bind(order.to_string())
     .bind(org.to_string())
+    .bind(from.name())
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if changed != 1 {
+        return Err(IntakeError::NotAllowed {
+            from: from.label(),
+            to: change.to.label(),
+        });
+    }
     record_event(
         &mut tx,
         org,

@@ -97,7 +97,7 @@ impl TestApp {
             documents: Some(&self.documents),
             ..Submission::default()
         };
-        let lead = submit_lead(
+        submit_lead(
             &self.db,
             &self.keyring,
             form,
@@ -107,11 +107,7 @@ impl TestApp {
         )
         .await
         .unwrap()
-        .lead_id;
-        for upload in uploads {
-            upload.document.keep();
-        }
-        lead
+        .lead_id
     }
 
     /// Documents received for `form` as its page would receive them.

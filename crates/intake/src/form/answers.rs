@@ -152,6 +152,12 @@ pub fn missing_uploads(
         .collect()
 }
 
+/// Whether `field` is shown, given the answers (its condition, if any, is met): a field
+/// left hidden takes no answer and no document.
+pub fn is_shown(field: &Field, answers: &Answers) -> bool {
+    visible(field, &answers.0)
+}
+
 fn visible(field: &Field, answers: &[Answer]) -> bool {
     match &field.show_when {
         None => true,

@@ -170,6 +170,13 @@ async fn rotate_tenant(
             "Organization {org} now writes with tenant key version {version}; earlier versions stay readable."
         );
     }
+    // The blind-index key is new too, and re-indexing needs no re-encryption first (old
+    // ciphertexts stay readable): without it, earlier leads would no longer be found as
+    // possible duplicates.
+    let indexed = leadvault_intake::reindex_contacts(db, keyring, org, Timestamp::now())
+        .await
+        .map_err(|e| CliError::Invalid(format!("re-indexing leads: {e}")))?;
+    println!("Re-indexed the e-mail addresses and phone numbers of {indexed} lead(s).");
     if !args.reencrypt {
         return Ok(());
     }
@@ -207,12 +214,6 @@ async fn rotate_tenant(
             "Re-encrypted {} of {} stored values under the current key.",
             report.reencrypted, report.total
         );
-        // The blind-index key is new too: without this, earlier leads would no longer be
-        // found as possible duplicates.
-        let indexed = leadvault_intake::reindex_contacts(db, keyring, org, Timestamp::now())
-            .await
-            .map_err(|e| CliError::Invalid(format!("re-indexing leads: {e}")))?;
-        println!("Re-indexed the e-mail addresses and phone numbers of {indexed} lead(s).");
     }
     Ok(())
 }

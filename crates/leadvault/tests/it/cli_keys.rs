@@ -66,7 +66,10 @@ async fn status_rotation_and_shredding_from_the_command_line() {
     .await;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
-        out.stdout.contains("tenant key version 2"),
+        out.stdout.contains("tenant key version 2")
+            && out
+                .stdout
+                .contains("Re-indexed the e-mail addresses and phone numbers of 0 lead(s)."),
         "{}",
         out.stdout
     );

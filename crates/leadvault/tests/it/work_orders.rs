@@ -180,6 +180,20 @@ on_both_engines! {
         assert_eq!(refused.status, 422);
         assert!(refused.html.contains("The file is larger than 100 KB"), "{}", refused.html);
 
+        // Two documents for one question, or a body past what the form can carry (a refused
+        // file is not read out without bound): refused, nothing kept.
+        let two = place(&mut dee, &id, answers, &[("summons", "a.pdf", &pdf("a")), ("summons", "b.pdf", &pdf("b"))]).await;
+        assert_eq!(two.status, 422);
+        assert!(two.html.contains("send one document per question"), "{}", two.html);
+        let mut huge = exe.clone();
+        huge.resize(1_300_000, 0);
+        // On a connection of its own: the server answers before the body ends and closes it.
+        let own_client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let mut flooder = Browser::at(&own_client, app.addr);
+        flooder.set_cookie("lv_session", dee.cookie("lv_session").unwrap());
+        let flood = place(&mut flooder, &id, answers, &[("summons", "huge.pdf", &huge)]).await;
+        assert_eq!(flood.status, 422);
+
         // A required document left out; a document with a required answer left out.
         let refused = place(&mut dee, &id, answers, &[]).await;
         assert_eq!(refused.status, 422);
@@ -383,6 +397,18 @@ on_both_engines! {
             Part::File { name: "name", file_name: "a.png", content_type: "image/png", bytes: b"\x89PNG\r\n\x1a\n" },
         ]).await;
         assert_eq!(pushed.status, 422);
+        assert!(stored(&app).0.is_empty());
+
+        // A bot that fills the hidden field: its documents are not even received.
+        let page = visitor.get(&format!("/f/{id}")).await;
+        let token = page.hidden("_token");
+        let bot = visitor.post_multipart(&format!("/f/{id}"), &[
+            Part::Text("_token", &token),
+            Part::Text("_website", "http://spam.example"),
+            Part::Text("name", "Bot"),
+            Part::File { name: "photos", file_name: "a.png", content_type: "image/png", bytes: b"\x89PNG\r\n\x1a\nxx" },
+        ]).await;
+        assert_eq!(bot.status, 422);
         assert!(stored(&app).0.is_empty());
 
         // A picture is taken with the lead, encrypted, and intake staff download it.

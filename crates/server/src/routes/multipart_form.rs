@@ -10,11 +10,15 @@
 //! field (the answers are kept to show the page again); documents received are dropped, and
 //! so removed, unless the caller stores what they belong to.
 
+use axum::body::Body;
 use axum::extract::multipart::Field as Part;
 use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::{HeaderMap, header};
+use futures_util::StreamExt;
 use leadvault_documents::{DocumentError, Incoming};
-use leadvault_intake::form::{Answers, FieldErrors, FieldKey, FieldType, missing_uploads};
+use leadvault_intake::form::{
+    Answers, FieldErrors, FieldKey, FieldType, is_shown, missing_uploads,
+};
 use leadvault_intake::{Form, Upload};
 use leadvault_store::Timestamp;
 
@@ -73,11 +77,46 @@ fn unreadable() -> AppError {
     AppError::Invalid("the form could not be read; please send it again".to_owned())
 }
 
-/// The request as multipart parts; anything else is refused.
-pub async fn parts(body: Request, state: &AppState) -> Result<Multipart, AppError> {
+/// Text a multipart form may carry besides its documents: answers, the page's own fields
+/// and the parts' headers.
+const TEXT_ALLOWANCE: u64 = 1024 * 1024;
+
+/// The request as multipart parts, held to what `form` can carry: one document per file
+/// field at the store's limit, plus [`TEXT_ALLOWANCE`]. Past that the body ends in an error,
+/// whatever it holds, so nothing (not even a refused file read out to reach the next part)
+/// makes the server read without bound. Anything not multipart is refused.
+pub async fn parts(body: Request, state: &AppState, form: &Form) -> Result<Multipart, AppError> {
+    let files = form
+        .definition
+        .fields
+        .iter()
+        .filter(|f| f.field_type == FieldType::File)
+        .count() as u64;
+    let mut left = files
+        .saturating_mul(state.documents().limit())
+        .saturating_add(TEXT_ALLOWANCE);
+    let (head, body) = body.into_parts();
+    let limited = body.into_data_stream().map(move |chunk| {
+        let chunk = chunk.map_err(|e| std::io::Error::other(e.to_string()))?;
+        left = left
+            .checked_sub(chunk.len() as u64)
+            .ok_or_else(|| std::io::Error::other("the form is larger than it may be"))?;
+        Ok::<_, std::io::Error>(chunk)
+    });
+    let body = Request::from_parts(head, Body::from_stream(limited));
     Multipart::from_request(body, state)
         .await
         .map_err(|_| AppError::Invalid("this form is sent as multipart/form-data".to_owned()))
+}
+
+/// Drops the documents of fields the answers leave hidden (a condition not met): only what
+/// the form asked for is kept.
+pub fn keep_shown(form: &Form, answers: &Answers, uploads: &mut Vec<Upload>) {
+    uploads.retain(|upload| {
+        form.definition
+            .field(&upload.field)
+            .is_some_and(|field| is_shown(field, answers))
+    });
 }
 
 async fn next_part(multipart: &mut Multipart) -> Result<Option<Part<'_>>, AppError> {
@@ -121,16 +160,26 @@ async fn receive(
     Ok(Ok(any))
 }
 
-/// Reads the rest of the request for `form`: text parts, and documents for its file fields
-/// (a file sent for any other name is ignored).
+/// Whether documents are taken, and which text part, filled in, says a bot sent the form
+/// (then its documents are not even received).
+#[derive(Debug, Clone, Copy)]
+pub struct Gate<'a> {
+    pub take_documents: bool,
+    pub honeypot: Option<&'a str>,
+}
+
+/// Reads the rest of the request for `form`: text parts, and at most one document for each
+/// of its file fields (a file sent for any other name is ignored).
 pub async fn read_rest(
     state: &AppState,
     form: &Form,
     mut multipart: Multipart,
+    gate: Gate<'_>,
 ) -> Result<Sent, AppError> {
     let mut fields = Vec::new();
-    let mut uploads = Vec::new();
+    let mut uploads: Vec<Upload> = Vec::new();
     let mut refused = Vec::new();
+    let mut take_documents = gate.take_documents;
     let now = Timestamp::now();
     let mut count = 1;
     while let Some(mut part) = next_part(&mut multipart).await? {
@@ -139,13 +188,22 @@ pub async fn read_rest(
             return Err(AppError::Invalid("the form has too many parts".to_owned()));
         }
         let name = part.name().unwrap_or_default().to_owned();
+        if uploads.iter().any(|u| u.field == name) {
+            return Err(AppError::Invalid(
+                "send one document per question".to_owned(),
+            ));
+        }
         let file_field = form
             .definition
             .field(&name)
             .filter(|f| f.field_type == FieldType::File);
-        let Some(field) = file_field else {
+        let Some(field) = file_field.filter(|_| take_documents) else {
             if part.file_name().is_none() {
-                fields.push((name, text_of(part).await?));
+                let value = text_of(part).await?;
+                if gate.honeypot == Some(name.as_str()) && !value.is_empty() {
+                    take_documents = false;
+                }
+                fields.push((name, value));
             }
             continue;
         };

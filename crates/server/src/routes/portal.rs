@@ -136,10 +136,14 @@ pub async fn place(
     let form = order_form(&state, &person, &id).await?;
     // Read only now, after the checks: whoever may not place orders is told so, whatever
     // they sent; and nothing is stored before the token is checked.
-    let mut multipart = multipart_form::parts(body, &state).await?;
+    let mut multipart = multipart_form::parts(body, &state, &form).await?;
     let token = multipart_form::first_part(&mut multipart, "csrf").await?;
     person.verify_csrf(&headers, &token)?;
-    let sent = multipart_form::read_rest(&state, &form, multipart).await?;
+    let gate = multipart_form::Gate {
+        take_documents: true,
+        honeypot: None,
+    };
+    let mut sent = multipart_form::read_rest(&state, &form, multipart, gate).await?;
     let mut typed = Submitted::new();
     for (name, value) in sent.fields.pairs() {
         if form.definition.field(name).is_some() {
@@ -156,6 +160,9 @@ pub async fn place(
     };
     let answers = checked.as_ref().ok();
     multipart_form::document_errors(&form, answers, &sent.uploads, &sent.refused, &mut errors);
+    if let Ok(answers) = &checked {
+        multipart_form::keep_shown(&form, answers, &mut sent.uploads);
+    }
     let answers = match checked {
         Ok(answers) if errors.errors.is_empty() => answers,
         // The documents received go with `sent`: nothing of a refused order is kept.

@@ -9,8 +9,6 @@
 
 use std::collections::BTreeMap;
 
-use std::time::Duration;
-
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -237,22 +235,21 @@ async fn read_body(
     if !asks_for_documents(form) {
         return Err(AppError::Invalid("this form takes no documents".to_owned()));
     }
-    let mut multipart = multipart_form::parts(body, state).await?;
+    let mut multipart = multipart_form::parts(body, state, form).await?;
     let token = multipart_form::first_part(&mut multipart, TOKEN).await?;
-    // Forged or foreign: refused before any document is read. (Too fast or too old is
-    // answered below with the page, like any other encoding.)
-    let checked = form_token::check(
-        state.keyring(),
-        form.id,
-        &token,
-        Timestamp::now(),
-        Duration::ZERO,
-    )
-    .await?;
+    // Forged or foreign: refused before any document is read. Sent too fast (a bot), the
+    // documents are not received at all; the page answers below like any other encoding.
+    let min_fill = state.options().form_min_fill;
+    let checked =
+        form_token::check(state.keyring(), form.id, &token, Timestamp::now(), min_fill).await?;
     if checked == Err(TokenProblem::Invalid) {
         return Err(AppError::CsrfRejected);
     }
-    let sent = multipart_form::read_rest(state, form, multipart).await?;
+    let gate = multipart_form::Gate {
+        take_documents: checked.is_ok(),
+        honeypot: Some(HONEYPOT),
+    };
+    let sent = multipart_form::read_rest(state, form, multipart, gate).await?;
     let mut pairs = vec![(TOKEN.to_owned(), token)];
     pairs.extend(
         sent.fields
@@ -333,7 +330,12 @@ pub async fn submit(
             checked = Err(errors);
         }
     }
-    // On any refusal below, the documents received go with `uploads`: nothing is kept.
+    // Documents of questions the answers leave hidden are not kept; on any refusal below,
+    // the documents received go with `uploads`: nothing is kept.
+    let mut uploads = uploads;
+    if let Ok(answers) = &checked {
+        multipart_form::keep_shown(&form, answers, &mut uploads);
+    }
     let answers = match checked {
         Ok(answers) => answers,
         Err(errors) => {
@@ -407,10 +409,6 @@ pub async fn submit(
         }
         Err(other) => return Err(other.into()),
     };
-    // Stored with the lead: the documents stay.
-    for upload in uploads {
-        upload.document.keep();
-    }
     if !notify.is_empty() {
         state.wake_mail();
     }
