@@ -143,14 +143,16 @@ pub async fn append(
 }
 
 /// Appends `event` to `chain` in a transaction of its own: for an event that changes nothing
-/// else (a refusal, a look at the log).
+/// else (a refusal, a look at the log, a read of personal data). A write transaction from
+/// the start: on SQLite it takes the write lock at once, rather than failing to upgrade a
+/// read lock while another writer commits.
 pub async fn append_alone(
     db: &Db,
     chain: Chain,
     event: &Event,
     now: Timestamp,
 ) -> Result<Appended, AuditError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     let appended = append(&mut tx, chain, event, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(appended)

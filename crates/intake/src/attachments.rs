@@ -2,7 +2,7 @@
 //! the one way a document is handed out for download, only within the reader's reach of
 //! the record it belongs to, and audited before anything is sent.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{By, Chain, append_alone};
 use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore, Owner, Received};
 use leadvault_keys::{DataKey, Keyring};
 use leadvault_store::sqlx;
@@ -78,8 +78,9 @@ pub async fn open_document(
     by: &By,
     now: Timestamp,
 ) -> Result<Document, IntakeError> {
-    // A write: the download is recorded in the audit log in this transaction.
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    // Read (and keys fetched) without holding the write lock; the download is recorded
+    // before the document is handed out, in a write of its own.
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let found = match documents.find(&mut tx, keyring, org, document, now).await {
         Ok(found) => found,
         Err(DocumentError::Unknown) => return Err(IntakeError::UnknownDocument),
@@ -105,7 +106,7 @@ pub async fn open_document(
         .event("document.downloaded")
         .on("document", document)
         .touching(&[found.field.as_str()]);
-    append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
+    append_alone(db, Chain::of(org), &event, now).await?;
     Ok(found)
 }

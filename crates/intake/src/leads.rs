@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{By, Chain, append, append_alone};
 use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
@@ -61,8 +61,9 @@ pub async fn read_lead(
     now: Timestamp,
 ) -> Result<LeadView, IntakeError> {
     let reach = access.condition("leads", 3);
-    // A write: the read is recorded in the audit log in this transaction.
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    // Read (and keys fetched) without holding the write lock; the read is recorded before
+    // anything is returned, in a write of its own.
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT form_id, form_version, status, assigned_to, created_at, meta, contact, \
          assessment, sensitive, site_id FROM leads WHERE id = $1 AND org_id = $2{}",
@@ -111,8 +112,8 @@ pub async fn read_lead(
     }
     fields.extend(attached.iter().map(|d| d.field.as_str()));
     let event = by.event("lead.read").on("lead", lead).touching(&fields);
-    append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
+    append_alone(db, Chain::of(org), &event, now).await?;
     let corrupt = || IntakeError::Corrupt("a lead");
     Ok(LeadView {
         id: lead,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{Actor, By, Chain, append};
+use leadvault_audit::{Actor, By, Chain, append, append_alone};
 use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
@@ -262,8 +262,9 @@ pub async fn read_order(
     now: Timestamp,
 ) -> Result<OrderView, IntakeError> {
     let reach = access.condition("o", 3);
-    // A write: the read is recorded in the audit log in this transaction.
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    // Read (and keys fetched) without holding the write lock; the read is recorded before
+    // anything is returned, in a write of its own.
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {SUMMARY_COLUMNS}, o.form_id, o.form_version, o.site_id, o.contact, \
          o.assessment, o.sensitive FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
@@ -306,8 +307,8 @@ pub async fn read_order(
         .event("work_order.read")
         .on("work_order", order)
         .touching(&fields);
-    append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
+    append_alone(db, Chain::of(org), &event, now).await?;
     let corrupt = || IntakeError::Corrupt("a work order");
     let site: Option<String> = row.try_get(9)?;
     Ok(OrderView {
