@@ -221,11 +221,10 @@ impl DocumentStore {
         owner: Owner<'_>,
         now: Timestamp,
     ) -> Result<Vec<Document>, DocumentError> {
-        let rows = sqlx::query(
-            "SELECT id, field, kind, size, stored_name, name, created_at, owner_kind, owner_id \
-             FROM documents WHERE org_id = $1 AND owner_kind = $2 AND owner_id = $3 \
-             ORDER BY created_at, id",
-        )
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents \
+             WHERE org_id = $1 AND owner_kind = $2 AND owner_id = $3 ORDER BY created_at, id"
+        )))
         .bind(org.to_string())
         .bind(owner.kind)
         .bind(owner.id)
@@ -247,10 +246,9 @@ impl DocumentStore {
         id: DocumentId,
         now: Timestamp,
     ) -> Result<Document, DocumentError> {
-        let row = sqlx::query(
-            "SELECT id, field, kind, size, stored_name, name, created_at, owner_kind, owner_id \
-             FROM documents WHERE org_id = $1 AND id = $2",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE org_id = $1 AND id = $2"
+        )))
         .bind(org.to_string())
         .bind(id.to_string())
         .fetch_optional(&mut **tx)
@@ -376,6 +374,10 @@ fn is_stored_name(name: &str) -> bool {
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
+
+/// The columns [`document_from`] reads, in its order.
+const DOCUMENT_COLUMNS: &str =
+    "id, field, kind, size, stored_name, name, created_at, owner_kind, owner_id";
 
 async fn document_from(
     row: &leadvault_store::sqlx::any::AnyRow,

@@ -183,9 +183,10 @@ pub struct LeadSummary {
     pub created_at: Timestamp,
 }
 
-fn site_of(stored: Option<String>) -> Result<Option<SiteId>, IntakeError> {
+/// A stored site id (of a lead or a work order), read back.
+pub(crate) fn site_of(stored: Option<String>) -> Result<Option<SiteId>, IntakeError> {
     stored
-        .map(|site| SiteId::parse(&site).ok_or(IntakeError::Corrupt("a lead's site")))
+        .map(|site| SiteId::parse(&site).ok_or(IntakeError::Corrupt("a site id")))
         .transpose()
 }
 

@@ -20,6 +20,7 @@ use crate::form::{Answers, DataClass, FormKind};
 use crate::forms::Form;
 use crate::history::{HistoryEvent, Trail, history_in, record_event};
 use crate::ids::{FormId, OrderId};
+use crate::leads::site_of;
 use crate::order_access::OrderAccess;
 use crate::order_status::OrderStatus;
 use crate::sealed::{CLASS_COLUMNS, open_answers, seal_answers};
@@ -119,25 +120,6 @@ pub async fn place_order(
         notify,
         request_id,
     } = order;
-    store_order(
-        db, keyring, documents, client, form, answers, &uploads, notify, request_id, now,
-    )
-    .await
-}
-
-#[allow(clippy::too_many_arguments)] // the parts of a `NewOrder`, taken apart to keep the uploads
-async fn store_order(
-    db: &Db,
-    keyring: &Keyring,
-    documents: &DocumentStore,
-    client: Uuid,
-    form: &Form,
-    answers: &Answers,
-    uploads: &[Upload],
-    notify: &[SealedMail],
-    request_id: Option<Uuid>,
-    now: Timestamp,
-) -> Result<OrderId, IntakeError> {
     if form.kind != FormKind::WorkOrder || !form.published {
         return Err(IntakeError::UnknownForm);
     }
@@ -174,7 +156,7 @@ async fn store_order(
         kind: ORDER_DOCUMENTS,
         id: &owner_id,
     };
-    record_uploads(&mut tx, documents, &field_key, org, owner, uploads, now).await?;
+    record_uploads(&mut tx, documents, &field_key, org, owner, &uploads, now).await?;
     let actor = Actor::Client(client);
     record_event(
         &mut tx,
@@ -280,11 +262,11 @@ pub async fn read_order(
     let summary = summary_from(&row)?;
     let mut answers = BTreeMap::new();
     let mut withheld = Vec::new();
+    let id = order.to_string();
     for (i, (class, _)) in CLASS_COLUMNS.iter().enumerate() {
         let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(10 + i)? else {
             continue;
         };
-        let id = order.to_string();
         let object = open_answers(keyring, org, ORDERS_TABLE, &id, *class, &sealed, now).await?;
         if access.classes().contains(class) {
             answers.extend(object);
@@ -292,10 +274,9 @@ pub async fn read_order(
             withheld.extend(object.into_keys());
         }
     }
-    let owner_id = order.to_string();
     let owner = Owner {
         kind: ORDER_DOCUMENTS,
-        id: &owner_id,
+        id: &id,
     };
     let attached = documents
         .documents_of(&mut tx, keyring, org, owner, now)
@@ -315,10 +296,7 @@ pub async fn read_order(
         summary,
         form_id: FormId::parse(&row.try_get::<String, _>(7)?).ok_or_else(corrupt)?,
         form_version: row.try_get(8)?,
-        site_id: match site {
-            Some(site) => Some(SiteId::parse(&site).ok_or_else(corrupt)?),
-            None => None,
-        },
+        site_id: site_of(site)?,
         answers,
         withheld,
         documents: attached,

@@ -39,9 +39,32 @@ pub struct Sent {
     pub refused: Vec<(String, String)>,
 }
 
+/// The checked answers, with the documents judged too: refused ones and required ones left
+/// out become errors on their fields, and documents of questions the answers leave hidden
+/// are dropped (and so removed). One judgement for every form that takes documents.
+pub fn with_documents(
+    form: &Form,
+    checked: Result<Answers, FieldErrors>,
+    uploads: &mut Vec<Upload>,
+    refused: &[(String, String)],
+) -> Result<Answers, FieldErrors> {
+    let mut errors = match &checked {
+        Ok(_) => FieldErrors::default(),
+        Err(errors) => errors.clone(),
+    };
+    document_errors(form, checked.as_ref().ok(), uploads, refused, &mut errors);
+    if let Ok(answers) = &checked {
+        keep_shown(form, answers, uploads);
+    }
+    match checked {
+        Ok(answers) if errors.errors.is_empty() => Ok(answers),
+        _ => Err(errors),
+    }
+}
+
 /// Adds to `errors` what is wrong with the documents: those refused, and required ones
 /// left out (judged against `answers`, when the answers themselves passed).
-pub fn document_errors(
+fn document_errors(
     form: &Form,
     answers: Option<&Answers>,
     uploads: &[Upload],
@@ -111,7 +134,7 @@ pub async fn parts(body: Request, state: &AppState, form: &Form) -> Result<Multi
 
 /// Drops the documents of fields the answers leave hidden (a condition not met): only what
 /// the form asked for is kept.
-pub fn keep_shown(form: &Form, answers: &Answers, uploads: &mut Vec<Upload>) {
+fn keep_shown(form: &Form, answers: &Answers, uploads: &mut Vec<Upload>) {
     uploads.retain(|upload| {
         form.definition
             .field(&upload.field)

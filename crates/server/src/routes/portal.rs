@@ -154,23 +154,15 @@ pub async fn place(
         }
     }
     let checked = check_answers(&form.definition, &typed, false);
-    let mut errors = match &checked {
-        Ok(_) => FieldErrors::default(),
-        Err(errors) => errors.clone(),
-    };
-    let answers = checked.as_ref().ok();
-    multipart_form::document_errors(&form, answers, &sent.uploads, &sent.refused, &mut errors);
-    if let Ok(answers) = &checked {
-        multipart_form::keep_shown(&form, answers, &mut sent.uploads);
-    }
-    let answers = match checked {
-        Ok(answers) if errors.errors.is_empty() => answers,
-        // The documents received go with `sent`: nothing of a refused order is kept.
-        _ => {
-            let page = form_page(&state, &person, &form, &typed, &errors, None);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
-        }
-    };
+    let answers =
+        match multipart_form::with_documents(&form, checked, &mut sent.uploads, &sent.refused) {
+            Ok(answers) => answers,
+            // The documents received go with `sent`: nothing of a refused order is kept.
+            Err(errors) => {
+                let page = form_page(&state, &person, &form, &typed, &errors, None);
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+            }
+        };
     let now = Timestamp::now();
     let notify = staff_notices(&state, &form, now).await?;
     let order = NewOrder {

@@ -318,24 +318,11 @@ pub async fn submit(
         return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let acknowledged = fields.one(ACKNOWLEDGED) == "yes";
-    let mut checked = check_answers(&form.definition, &typed, acknowledged);
-    if asks_for_documents(&form) {
-        let mut errors = match &checked {
-            Ok(_) => FieldErrors::default(),
-            Err(errors) => errors.clone(),
-        };
-        let answers = checked.as_ref().ok();
-        multipart_form::document_errors(&form, answers, &uploads, &refused_documents, &mut errors);
-        if !errors.errors.is_empty() {
-            checked = Err(errors);
-        }
-    }
+    let checked = check_answers(&form.definition, &typed, acknowledged);
     // Documents of questions the answers leave hidden are not kept; on any refusal below,
     // the documents received go with `uploads`: nothing is kept.
     let mut uploads = uploads;
-    if let Ok(answers) = &checked {
-        multipart_form::keep_shown(&form, answers, &mut uploads);
-    }
+    let checked = multipart_form::with_documents(&form, checked, &mut uploads, &refused_documents);
     let answers = match checked {
         Ok(answers) => answers,
         Err(errors) => {
