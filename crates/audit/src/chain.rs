@@ -10,7 +10,7 @@
 
 use leadvault_crypto::to_hex;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, StoreError, Timestamp, Tx};
+use leadvault_store::{Batch, Db, Done, Statement, StoreError, Timestamp, Tx};
 
 use crate::error::AuditError;
 use crate::record::{Chain, Event};
@@ -68,27 +68,143 @@ pub struct Appended {
 
 /// Appends `event` to `chain` inside the caller's transaction: if the transaction does not
 /// commit, neither does the record, and an operation whose record cannot be written fails
-/// with it. Appends to one chain are serialized by the lock on its head row.
+/// with it. Appends to one chain are serialized by the lock on its head row. Two round
+/// trips, the claim and the record; a caller with other statements to send folds them into
+/// those through [`Claiming`] and [`Claim::record`].
 pub async fn append(
     tx: &mut Tx,
     chain: Chain,
     event: &Event,
     now: Timestamp,
 ) -> Result<Appended, AuditError> {
-    let name = chain.name();
-    // Claims the next seq and reads the previous hash in one statement, taking the head's
-    // row lock: a concurrent append to the same chain waits here. A chain's first append
-    // creates its head.
-    let head = sqlx::query(
-        "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 1, $2) \
-         ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1 RETURNING seq, hash",
-    )
-    .bind(&name)
-    .bind(GENESIS.to_vec())
-    .fetch_one(&mut **tx)
-    .await?;
-    let seq: i64 = head.try_get(0)?;
-    let prev: Vec<u8> = head.try_get(1)?;
+    let claiming = Claiming::new(chain, 1);
+    let mut first = Batch::new();
+    let slot = first.push(claiming.statement());
+    let claim = claiming.claimed(first.run(tx).await?.take(slot)?)?;
+    let mut second = Batch::new();
+    let mut appended = claim.record(&mut second, &[event], now)?;
+    second.run(tx).await?;
+    appended.pop().ok_or(AuditError::Store(StoreError::Batch(
+        "an append recorded nothing",
+    )))
+}
+
+/// The claiming of a chain's next places (as many as an operation may need), to run in a
+/// write transaction (its statement in a [`Batch`]): the transaction then holds the head's
+/// row lock until it ends, and a concurrent append to the same chain waits for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Claiming {
+    chain: Chain,
+    count: i64,
+}
+
+/// Places claimed on a chain: the records of the claiming transaction go there, and the
+/// places they do not fill are given back (the head's row lock makes that safe).
+#[derive(Debug)]
+#[must_use = "claimed places are filled, or given back, by Claim::record"]
+pub struct Claim {
+    chain: String,
+    /// The first place's seq.
+    first: i64,
+    count: i64,
+    prev: Vec<u8>,
+}
+
+impl Claiming {
+    /// Claims `count` places (at least one); fewer may be used.
+    pub fn new(chain: Chain, count: u16) -> Self {
+        Self {
+            chain,
+            count: i64::from(count.max(1)),
+        }
+    }
+
+    /// The statement that moves the head's seq on by `count` and returns the last claimed
+    /// seq with the previous record's hash. A chain's first append creates its head.
+    pub fn statement(&self) -> Statement {
+        Statement::new(
+            "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, $2, $3) \
+             ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + $2 \
+             RETURNING chain, seq, hash",
+        )
+        .bind(self.chain.name())
+        .bind(self.count)
+        .bind(GENESIS.to_vec())
+    }
+
+    /// The claim, from what [`Claiming::statement`] returned.
+    pub fn claimed(self, done: Done) -> Result<Claim, AuditError> {
+        let [head] = <[_; 1]>::try_from(done.rows)
+            .map_err(|_| StoreError::Batch("claiming a chain's head returned no single row"))?;
+        let chain: String = head.try_get(0)?;
+        let last: i64 = head.try_get(1)?;
+        if chain != self.chain.name() {
+            return Err(StoreError::Batch("a claim answered for another chain").into());
+        }
+        Ok(Claim {
+            chain,
+            first: last - self.count + 1,
+            count: self.count,
+            prev: head.try_get(2)?,
+        })
+    }
+}
+
+impl Claim {
+    /// Adds to `batch` the statements that write `events`, in order, in the claimed places
+    /// and move the chain's head to the last of them, giving back the places left over.
+    /// They exist once the batch has run in the claim's transaction and that transaction
+    /// commits. There may not be more events than places.
+    pub fn record(
+        self,
+        batch: &mut Batch,
+        events: &[&Event],
+        now: Timestamp,
+    ) -> Result<Vec<Appended>, AuditError> {
+        let used = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        if used > self.count {
+            return Err(StoreError::Batch("more events than places claimed").into());
+        }
+        let mut prev = self.prev;
+        let mut appended = Vec::with_capacity(events.len());
+        for (seq, event) in (self.first..).zip(events) {
+            let record = stored(&self.chain, seq, event, now);
+            let hash = hash_of(&record, &prev);
+            batch.push(
+                Statement::new(
+                    "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, \
+                     target_kind, target_id, fields, request_id, outcome, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(record.chain)
+                .bind(record.seq)
+                .bind(record.at)
+                .bind(record.actor_kind)
+                .bind(record.actor_id)
+                .bind(record.action)
+                .bind(record.target_kind)
+                .bind(record.target_id)
+                .bind(record.fields)
+                .bind(record.request_id)
+                .bind(record.outcome)
+                .bind(prev)
+                .bind(hash.clone()),
+            );
+            prev = hash.clone();
+            appended.push(Appended { seq, hash });
+        }
+        batch.push(
+            Statement::new("UPDATE audit_heads SET seq = $1, hash = $2 WHERE chain = $3")
+                .bind(self.first - 1 + used)
+                .bind(prev)
+                .bind(self.chain),
+        );
+        Ok(appended)
+    }
+}
+
+/// `event` as the record at `seq` of `chain`.
+fn stored(chain: &str, seq: i64, event: &Event, now: Timestamp) -> Stored {
     let (actor_kind, actor_id) = event.actor.parts();
     let (target_kind, target_id) = event
         .target
@@ -97,8 +213,8 @@ pub async fn append(
     let mut fields = event.fields.clone();
     fields.sort_unstable();
     fields.dedup();
-    let record = Stored {
-        chain: name,
+    Stored {
+        chain: chain.to_owned(),
         seq,
         at: now.as_unix_micros(),
         actor_kind: actor_kind.to_owned(),
@@ -112,34 +228,7 @@ pub async fn append(
             .map(|id| id.to_string())
             .unwrap_or_default(),
         outcome: event.outcome.as_str().to_owned(),
-    };
-    let hash = hash_of(&record, &prev);
-    sqlx::query(
-        "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, \
-         target_id, fields, request_id, outcome, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(&record.chain)
-    .bind(record.seq)
-    .bind(record.at)
-    .bind(&record.actor_kind)
-    .bind(&record.actor_id)
-    .bind(&record.action)
-    .bind(&record.target_kind)
-    .bind(&record.target_id)
-    .bind(&record.fields)
-    .bind(&record.request_id)
-    .bind(&record.outcome)
-    .bind(prev)
-    .bind(hash.clone())
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query("UPDATE audit_heads SET hash = $1 WHERE chain = $2")
-        .bind(hash.clone())
-        .bind(&record.chain)
-        .execute(&mut **tx)
-        .await?;
-    Ok(Appended { seq, hash })
+    }
 }
 
 /// Appends `event` to `chain` in a transaction of its own: for an event that changes nothing

@@ -16,7 +16,9 @@ mod record;
 mod report;
 mod sink;
 
-pub use chain::{Appended, Broken, Verified, append, append_alone, chains, verify};
+pub use chain::{
+    Appended, Broken, Claim, Claiming, Verified, append, append_alone, chains, verify,
+};
 pub use checkpoint::{
     Checkpoint, CheckpointProblem, SigningKey, TrustedKey, check_checkpoints, sign_heads,
     stored_checkpoints,

@@ -9,8 +9,10 @@ use leadvault_crypto::{
     BlindIndex, IndexKind, KeyBytes, blind_index, normalize_email, normalize_phone,
 };
 use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_store::Timestamp;
+use leadvault_store::sqlx::AnyConnection;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Statement, TenantScope};
 
 use crate::error::IntakeError;
 use crate::form::{DataClass, FieldType, FormDefinition};
@@ -47,7 +49,7 @@ pub(crate) fn contacts_of<'a>(
 /// A few earlier leads of `org` sharing any of `contacts`. A hint needs a few, not every
 /// one: a much-repeated address (a spammer's) must not make each new submission slower.
 pub(crate) async fn earlier_leads(
-    tx: &mut Tx,
+    conn: &mut AnyConnection,
     org: OrgId,
     contacts: &[Contact],
 ) -> Result<Vec<LeadId>, IntakeError> {
@@ -72,7 +74,7 @@ pub(crate) async fn earlier_leads(
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.to_string()),
         |query, (kind, digest)| query.bind(*kind).bind(digest.as_bytes().to_vec()),
     );
-    let rows = query.fetch_all(&mut **tx).await?;
+    let rows = query.fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
             LeadId::parse(&row.try_get::<String, _>(0)?).ok_or(IntakeError::Corrupt("a lead id"))
@@ -80,15 +82,10 @@ pub(crate) async fn earlier_leads(
         .collect()
 }
 
-/// Records `contacts` as `lead`'s.
-pub(crate) async fn record_contacts(
-    tx: &mut Tx,
-    org: OrgId,
-    lead: LeadId,
-    contacts: &[Contact],
-) -> Result<(), IntakeError> {
+/// Adds to `batch` the recording of `contacts` as `lead`'s.
+pub(crate) fn record_contacts(batch: &mut Batch, org: OrgId, lead: LeadId, contacts: &[Contact]) {
     if contacts.is_empty() {
-        return Ok(());
+        return;
     }
     let rows: Vec<String> = (0..contacts.len())
         .map(|i| format!("($1, $2, ${}, ${})", 3 + 2 * i, 4 + 2 * i))
@@ -97,14 +94,13 @@ pub(crate) async fn record_contacts(
         "INSERT INTO lead_contacts (org_id, lead_id, kind, digest) VALUES {}",
         rows.join(", ")
     );
-    let query = contacts.iter().fold(
-        sqlx::query(sqlx::AssertSqlSafe(sql))
+    let statement = contacts.iter().fold(
+        Statement::new(sqlx::AssertSqlSafe(sql))
             .bind(org.to_string())
             .bind(lead.to_string()),
-        |query, (kind, digest)| query.bind(*kind).bind(digest.as_bytes().to_vec()),
+        |statement, (kind, digest)| statement.bind(*kind).bind(digest.as_bytes().to_vec()),
     );
-    query.execute(&mut **tx).await?;
-    Ok(())
+    batch.push(statement);
 }
 
 /// Leads re-indexed per transaction.
@@ -136,7 +132,7 @@ pub async fn reindex_contacts(
         .bind(i64::try_from(REINDEX_BATCH).unwrap_or(i64::MAX))
         .fetch_all(&mut *tx)
         .await?;
-        let mut batch = Vec::with_capacity(rows.len());
+        let mut indexes = Vec::with_capacity(rows.len());
         for row in &rows {
             let id: String = row.try_get(0)?;
             let lead = LeadId::parse(&id).ok_or(IntakeError::Corrupt("a lead id"))?;
@@ -169,23 +165,25 @@ pub async fn reindex_contacts(
                 }
                 None => Vec::new(),
             };
-            batch.push((lead, contacts));
+            indexes.push((lead, contacts));
             after = id;
         }
         tx.commit().await?;
-        if batch.is_empty() {
+        if indexes.is_empty() {
             return Ok(indexed);
         }
-        let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-        for (lead, contacts) in &batch {
-            sqlx::query("DELETE FROM lead_contacts WHERE org_id = $1 AND lead_id = $2")
-                .bind(org.to_string())
-                .bind(lead.to_string())
-                .execute(&mut *tx)
-                .await?;
-            record_contacts(&mut tx, org, *lead, contacts).await?;
+        let mut writes = Batch::new();
+        for (lead, contacts) in &indexes {
+            writes.push(
+                Statement::new("DELETE FROM lead_contacts WHERE org_id = $1 AND lead_id = $2")
+                    .bind(org.to_string())
+                    .bind(lead.to_string()),
+            );
+            record_contacts(&mut writes, org, *lead, contacts);
         }
+        let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+        writes.run(&mut tx).await?;
         tx.commit().await?;
-        indexed += batch.len() as u64;
+        indexed += indexes.len() as u64;
     }
 }

@@ -3,7 +3,7 @@
 
 use leadvault_audit::Actor;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Statement, TenantScope, Timestamp, Tx};
 
 use crate::error::IntakeError;
 use crate::ids::{LeadId, OrderId};
@@ -31,34 +31,33 @@ impl Trail {
     }
 }
 
-/// Appends a line to a history inside the caller's transaction: `kind` is `created`,
+/// Adds to `batch` a line of a history, for the caller's transaction: `kind` is `created`,
 /// `status`, `assigned` or `note`, `detail` the new status, the assignee's user id or the
 /// note's id.
-pub(crate) async fn record_event(
-    tx: &mut Tx,
+pub(crate) fn record_event(
+    batch: &mut Batch,
     org: OrgId,
     trail: Trail,
     actor: Actor,
     kind: &str,
     detail: &str,
     now: Timestamp,
-) -> Result<(), IntakeError> {
+) {
     let (actor_kind, actor_id) = actor.parts();
     let (table, column) = trail.table_and_column();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO {table} ({column}, org_id, at, actor_kind, actor_id, kind, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    )))
-    .bind(trail.id())
-    .bind(org.to_string())
-    .bind(now.as_unix_micros())
-    .bind(actor_kind)
-    .bind(actor_id)
-    .bind(kind)
-    .bind(detail)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    batch.push(
+        Statement::new(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({column}, org_id, at, actor_kind, actor_id, kind, detail) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )))
+        .bind(trail.id())
+        .bind(org.to_string())
+        .bind(now.as_unix_micros())
+        .bind(actor_kind)
+        .bind(actor_id)
+        .bind(kind)
+        .bind(detail),
+    );
 }
 
 /// One line of a history.

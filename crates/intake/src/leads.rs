@@ -12,7 +12,7 @@ use leadvault_audit::{By, Chain, append, append_alone};
 use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
@@ -153,21 +153,22 @@ pub async fn assign_lead(
         now,
     )
     .await?;
+    let mut writes = Batch::new();
     record_event(
-        &mut tx,
+        &mut writes,
         org,
         Trail::Lead(lead),
         by.actor,
         "assigned",
         &to.to_string(),
         now,
-    )
-    .await?;
+    );
     let event = by
         .event("lead.assigned")
         .on("lead", lead)
         .touching(&["assigned_to"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
+    writes.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -266,23 +267,24 @@ pub async fn set_status(
         return Err(IntakeError::Invalid("choose a status from the list".into()));
     }
     set_column(&mut tx, org, lead, access, Column::Status, status, now).await?;
+    let mut writes = Batch::new();
     record_event(
-        &mut tx,
+        &mut writes,
         org,
         Trail::Lead(lead),
         by.actor,
         "status",
         status,
         now,
-    )
-    .await?;
+    );
     let data = serde_json::json!({"lead_id": lead.to_string(), "status": status});
-    leadvault_webhooks::enqueue(&mut tx, org, "lead.status_changed", data, now).await?;
+    leadvault_webhooks::enqueue(&mut writes, org, "lead.status_changed", data, now);
     let event = by
         .event("lead.status_changed")
         .on("lead", lead)
         .touching(&["status"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
+    writes.run(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use leadvault_audit::{By, Chain, append};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
@@ -122,21 +122,22 @@ pub async fn add_note(
     .bind(now.as_unix_micros())
     .execute(&mut *tx)
     .await?;
+    let mut writes = Batch::new();
     record_event(
-        &mut tx,
+        &mut writes,
         org,
         Trail::Lead(lead),
         by.actor,
         "note",
         &note.to_string(),
         now,
-    )
-    .await?;
+    );
     let event = by
         .event("lead.note_added")
         .on("lead", lead)
         .touching(&["note"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
+    writes.run(&mut tx).await?;
     tx.commit().await?;
     Ok(note)
 }

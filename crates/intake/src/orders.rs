@@ -10,7 +10,7 @@ use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -158,16 +158,16 @@ pub async fn place_order(
     };
     record_uploads(&mut tx, documents, &field_key, org, owner, &uploads, now).await?;
     let actor = Actor::Client(client);
+    let mut writes = Batch::new();
     record_event(
-        &mut tx,
+        &mut writes,
         org,
         Trail::Order(id),
         actor,
         "created",
         status.name(),
         now,
-    )
-    .await?;
+    );
     let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     fields.extend(uploads.iter().map(|u| u.field.as_str()));
     let event = By::new(actor, request_id)
@@ -176,7 +176,7 @@ pub async fn place_order(
         .touching(&fields);
     append(&mut tx, Chain::of(org), &event, now).await?;
     for mail in notify {
-        enqueue_sealed(&mut tx, mail, now).await?;
+        enqueue_sealed(&mut writes, mail, now);
     }
     let data = json!({
         "work_order_id": id.to_string(),
@@ -184,7 +184,8 @@ pub async fn place_order(
         "status": status.name(),
         "documents": uploads.len(),
     });
-    leadvault_webhooks::enqueue(&mut tx, org, "work_order.created", data, now).await?;
+    leadvault_webhooks::enqueue(&mut writes, org, "work_order.created", data, now);
+    writes.run(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -357,30 +358,31 @@ pub async fn set_order_status(
             to: change.to.label(),
         });
     }
+    let mut writes = Batch::new();
     record_event(
-        &mut tx,
+        &mut writes,
         org,
         Trail::Order(order),
         by.actor,
         "status",
         change.to.name(),
         now,
-    )
-    .await?;
+    );
     let event = by
         .event("work_order.status_changed")
         .on("work_order", order)
         .touching(&["status"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     for mail in change.notify {
-        enqueue_sealed(&mut tx, mail, now).await?;
+        enqueue_sealed(&mut writes, mail, now);
     }
     let data = json!({
         "work_order_id": order.to_string(),
         "status": change.to.name(),
         "previous_status": from.name(),
     });
-    leadvault_webhooks::enqueue(&mut tx, org, "work_order.updated", data, now).await?;
+    leadvault_webhooks::enqueue(&mut writes, org, "work_order.updated", data, now);
+    writes.run(&mut tx).await?;
     tx.commit().await?;
     Ok(from)
 }

@@ -5,8 +5,9 @@
 //! the submission's own transaction. A lead no rule takes waits for intake staff.
 
 use leadvault_audit::{Actor, By, Chain, Event, append};
+use leadvault_store::sqlx::AnyConnection;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, Done, OrgId, SiteId, Statement, TenantScope, Timestamp};
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
@@ -135,13 +136,16 @@ fn rule_from(row: &sqlx::any::AnyRow) -> Result<AssignmentRule, IntakeError> {
     })
 }
 
-async fn rules_in(tx: &mut Tx, org: OrgId) -> Result<Vec<AssignmentRule>, IntakeError> {
+async fn rules_in(
+    conn: &mut AnyConnection,
+    org: OrgId,
+) -> Result<Vec<AssignmentRule>, IntakeError> {
     let rows = sqlx::query(
         "SELECT id, site_id, field_key, field_value, attorneys FROM assignment_rules \
          WHERE org_id = $1 ORDER BY position",
     )
     .bind(org.to_string())
-    .fetch_all(&mut **tx)
+    .fetch_all(conn)
     .await?;
     rows.iter().map(rule_from).collect()
 }
@@ -280,20 +284,30 @@ pub async fn move_rule(
     Ok(())
 }
 
-/// The attorney a new lead of `site` with `answers` goes to, if a rule takes it: the next in
-/// turn of the first matching rule's attorneys who are still in `attorneys` (each one's
-/// own access, so that nobody is given a lead of a site they do not reach).
+/// Where a new lead goes, as far as can be known before its transaction: the first rule
+/// that matches it and has an attorney who may take it, and those attorneys. Whose turn it
+/// is is settled in the lead's transaction ([`Routing::take_turn`]).
+#[derive(Debug)]
+pub(crate) struct Routing {
+    rule: RuleId,
+    eligible: Vec<Uuid>,
+}
+
+/// The rule a new lead of `site` with `answers` goes by, if one takes it, and its attorneys
+/// who are still in `attorneys` (each one's own access, so that nobody is given a lead of a
+/// site they do not reach). Read before the lead's write transaction, so as not to hold
+/// SQLite's write lock for it; a rule changed in between routes this one lead as it was.
 pub(crate) async fn route(
-    tx: &mut Tx,
+    conn: &mut AnyConnection,
     org: OrgId,
     site: Option<SiteId>,
     answers: &Answers,
     attorneys: &[LeadAccess],
-) -> Result<Option<Uuid>, IntakeError> {
+) -> Result<Option<Routing>, IntakeError> {
     if attorneys.is_empty() {
         return Ok(None);
     }
-    for rule in rules_in(tx, org).await? {
+    for rule in rules_in(conn, org).await? {
         if !rule.matches(site, answers) {
             continue;
         }
@@ -307,47 +321,61 @@ pub(crate) async fn route(
                     .any(|a| a.assignee() == Some(*user) && a.covers_site(site))
             })
             .collect();
-        if eligible.is_empty() {
-            continue;
+        if !eligible.is_empty() {
+            return Ok(Some(Routing {
+                rule: rule.id,
+                eligible,
+            }));
         }
-        let turn: i64 = sqlx::query_scalar(
-            "UPDATE assignment_rules SET turn = turn + 1 WHERE id = $1 AND org_id = $2 \
-             RETURNING turn",
-        )
-        .bind(rule.id.to_string())
-        .bind(org.to_string())
-        .fetch_one(&mut **tx)
-        .await?;
-        let count = i64::try_from(eligible.len()).unwrap_or(i64::MAX);
-        let index = usize::try_from((turn - 1).rem_euclid(count)).unwrap_or(0);
-        return Ok(eligible.get(index).copied());
     }
     Ok(None)
 }
 
-/// Records in history and the audit log that the rules gave `lead` to `to`.
-pub(crate) async fn record_routing(
-    tx: &mut Tx,
+impl Routing {
+    /// The statement, for the lead's transaction, that moves the rule's turn on and returns
+    /// it (nothing, if the rule has been deleted since).
+    pub(crate) fn take_turn(&self, org: OrgId) -> Statement {
+        Statement::new(
+            "UPDATE assignment_rules SET turn = turn + 1 WHERE id = $1 AND org_id = $2 \
+             RETURNING turn",
+        )
+        .bind(self.rule.to_string())
+        .bind(org.to_string())
+    }
+
+    /// The attorney whose turn it was, from what [`Routing::take_turn`] returned.
+    pub(crate) fn assignee(&self, done: &Done) -> Result<Option<Uuid>, IntakeError> {
+        let Some(row) = done.rows.first() else {
+            return Ok(None);
+        };
+        let turn: i64 = row.try_get(0)?;
+        let count = i64::try_from(self.eligible.len()).unwrap_or(i64::MAX);
+        let index = usize::try_from((turn - 1).rem_euclid(count)).unwrap_or(0);
+        Ok(self.eligible.get(index).copied())
+    }
+}
+
+/// Adds to `batch` the history line saying the rules gave `lead` to `to`; the audit event
+/// saying so, for the caller to record with the lead's own.
+pub(crate) fn record_routing(
+    batch: &mut Batch,
     org: OrgId,
     lead: LeadId,
     to: Uuid,
     request_id: Option<Uuid>,
     now: Timestamp,
-) -> Result<(), IntakeError> {
+) -> Event {
     record_event(
-        tx,
+        batch,
         org,
         Trail::Lead(lead),
         RULES_ACTOR,
         "assigned",
         &to.to_string(),
         now,
-    )
-    .await?;
-    let event = Event::new(RULES_ACTOR, "lead.assigned")
+    );
+    Event::new(RULES_ACTOR, "lead.assigned")
         .on("lead", lead)
         .touching(&["assigned_to"])
-        .in_request(request_id);
-    append(tx, Chain::of(org), &event, now).await?;
-    Ok(())
+        .in_request(request_id)
 }

@@ -4,7 +4,7 @@
 //! that page's token.
 
 use leadvault_store::sqlx;
-use leadvault_store::{Db, TenantScope, Timestamp, Tx};
+use leadvault_store::{Db, Done, Statement, TenantScope, Timestamp};
 
 use crate::error::IntakeError;
 
@@ -40,24 +40,22 @@ fn leading_zero_bits(bytes: &[u8]) -> u32 {
     bits
 }
 
-/// Marks the page a submission came from as used, inside the lead's transaction: a second
-/// submission from the same page is [`IntakeError::PageUsed`].
-pub(crate) async fn spend_page(
-    tx: &mut Tx,
-    token: &str,
-    now: Timestamp,
-) -> Result<(), IntakeError> {
+/// The statement, for the lead's transaction, that marks the page a submission came from
+/// as used; [`page_spent`] reads what it did.
+pub(crate) fn spend_page(token: &str, now: Timestamp) -> Statement {
     let digest = ring::digest::digest(&ring::digest::SHA256, token.as_bytes());
-    let spent = sqlx::query(
+    Statement::new(
         "INSERT INTO spent_form_pages (digest, expires_at) VALUES ($1, $2) \
          ON CONFLICT (digest) DO NOTHING",
     )
     .bind(digest.as_ref().to_vec())
     .bind(now.as_unix_micros().saturating_add(REMEMBER_MICROS))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    if spent == 1 {
+}
+
+/// Whether [`spend_page`] spent the page: a second submission from the same page is
+/// [`IntakeError::PageUsed`].
+pub(crate) fn page_spent(done: &Done) -> Result<(), IntakeError> {
+    if done.rows_affected == 1 {
         Ok(())
     } else {
         Err(IntakeError::PageUsed)

@@ -5,12 +5,11 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{Actor, Chain, Event, append};
+use leadvault_audit::{Actor, Chain, Claiming, Event};
 use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
-use leadvault_store::sqlx;
-use leadvault_store::{Db, TenantScope, Timestamp};
+use leadvault_store::{Batch, Db, Statement, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -25,7 +24,7 @@ use crate::ids::LeadId;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
 use crate::sealed::seal_answers;
-use crate::spam::spend_page;
+use crate::spam::{page_spent, spend_page};
 use crate::tracking::TrackingCode;
 
 /// The table encrypted lead fields belong to (part of every ciphertext's context).
@@ -148,34 +147,92 @@ pub async fn submit_lead(
         &index_key.key,
     );
 
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-    if let Some(token) = submission.page_token {
-        spend_page(&mut tx, token, now).await?;
-    }
-    let possible_duplicates = earlier_leads(&mut tx, org, &digests).await?;
+    // Read first, without SQLite's write lock: the duplicate hint, and the rule that takes
+    // the lead.
     let site = form.site.as_ref().map(|site| site.id);
-    let assignee = route(&mut tx, org, site, answers, submission.attorneys).await?;
-    sqlx::query(
-        "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
-         meta, contact, assessment, sensitive, created_at, updated_at, assigned_to) \
-         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11, $13)",
-    )
-    .bind(lead.to_string())
-    .bind(org.to_string())
-    .bind(form.id.to_string())
-    .bind(form.version)
-    .bind(NEW)
-    .bind(tracking_code.hash())
-    .bind(meta_json(form, answers, origin, now))
-    .bind(sealed.take(DataClass::Contact))
-    .bind(sealed.take(DataClass::Assessment))
-    .bind(sealed.take(DataClass::Sensitive))
-    .bind(now.as_unix_micros())
-    .bind(site.map(|site| site.to_string()))
-    .bind(assignee.map(|user| user.to_string()))
-    .execute(&mut *tx)
-    .await?;
-    record_contacts(&mut tx, org, lead, &digests).await?;
+    let mut read = db.read_in(TenantScope::Org(org)).await?;
+    let possible_duplicates = earlier_leads(read.conn(), org, &digests).await?;
+    let routing = route(read.conn(), org, site, answers, submission.attorneys).await?;
+    read.finish().await?;
+
+    // Then the writes, in two batches: SQLite writes one transaction at a time, and every
+    // round trip inside one is paid by all the submissions waiting behind it. The first
+    // claims what the second needs to know: the page, the audit log's next places (the
+    // lead's record, and the assignment's if the rules give it), the rule's turn.
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let mut first = Batch::new();
+    let page = submission
+        .page_token
+        .map(|token| first.push(spend_page(token, now)));
+    let claiming = Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 });
+    let claim = first.push(claiming.statement());
+    let turn = routing
+        .as_ref()
+        .map(|routing| first.push(routing.take_turn(org)));
+    let mut claimed = first.run(&mut tx).await?;
+    if let Some(page) = page {
+        page_spent(&claimed.take(page)?)?;
+    }
+    let claim = claiming.claimed(claimed.take(claim)?)?;
+    let assignee = match (routing, turn) {
+        (Some(routing), Some(turn)) => routing.assignee(&claimed.take(turn)?)?,
+        _ => None,
+    };
+
+    let mut second = Batch::new();
+    second.push(
+        Statement::new(
+            "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, \
+             tracking_hash, meta, contact, assessment, sensitive, created_at, updated_at, \
+             assigned_to) \
+             VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11, $13)",
+        )
+        .bind(lead.to_string())
+        .bind(org.to_string())
+        .bind(form.id.to_string())
+        .bind(form.version)
+        .bind(NEW)
+        .bind(tracking_code.hash())
+        .bind(meta_json(form, answers, origin, now))
+        .bind(sealed.take(DataClass::Contact))
+        .bind(sealed.take(DataClass::Assessment))
+        .bind(sealed.take(DataClass::Sensitive))
+        .bind(now.as_unix_micros())
+        .bind(site.map(|site| site.to_string()))
+        .bind(assignee.map(|user| user.to_string())),
+    );
+    record_contacts(&mut second, org, lead, &digests);
+    record_event(
+        &mut second,
+        org,
+        Trail::Lead(lead),
+        Actor::Anonymous,
+        "created",
+        NEW,
+        now,
+    );
+    let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
+    fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
+    let created = Event::new(Actor::Anonymous, "lead.created")
+        .on("lead", lead)
+        .touching(&fields)
+        .in_request(request_id);
+    let assigned = assignee.map(|to| record_routing(&mut second, org, lead, to, request_id, now));
+    let events: Vec<&Event> = std::iter::once(&created).chain(assigned.as_ref()).collect();
+    claim.record(&mut second, &events, now)?;
+    for mail in submission.notify {
+        enqueue_sealed(&mut second, mail, now);
+    }
+    let data = json!({
+        "lead_id": lead.to_string(),
+        "form_id": form.id.to_string(),
+        "site_id": site.map(|s| s.to_string()),
+        "status": NEW,
+        "assigned_to": assignee.map(|a| a.to_string()),
+    });
+    leadvault_webhooks::enqueue(&mut second, org, "lead.created", data, now);
+    second.run(&mut tx).await?;
+
     if let Some(store) = submission.documents {
         let id = lead.to_string();
         let owner = Owner {
@@ -195,37 +252,6 @@ pub async fn submit_lead(
     } else if !submission.uploads.is_empty() {
         return Err(IntakeError::Corrupt("documents without their store"));
     }
-    record_event(
-        &mut tx,
-        org,
-        Trail::Lead(lead),
-        Actor::Anonymous,
-        "created",
-        NEW,
-        now,
-    )
-    .await?;
-    let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
-    fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
-    let event = Event::new(Actor::Anonymous, "lead.created")
-        .on("lead", lead)
-        .touching(&fields)
-        .in_request(request_id);
-    append(&mut tx, Chain::of(org), &event, now).await?;
-    if let Some(to) = assignee {
-        record_routing(&mut tx, org, lead, to, request_id, now).await?;
-    }
-    for mail in submission.notify {
-        enqueue_sealed(&mut tx, mail, now).await?;
-    }
-    let data = json!({
-        "lead_id": lead.to_string(),
-        "form_id": form.id.to_string(),
-        "site_id": site.map(|s| s.to_string()),
-        "status": NEW,
-        "assigned_to": assignee.map(|a| a.to_string()),
-    });
-    leadvault_webhooks::enqueue(&mut tx, org, "lead.created", data, now).await?;
     tx.commit().await?;
     Ok(Receipt {
         lead_id: lead,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Statement, Timestamp};
 use uuid::Uuid;
 
 use crate::error::MailError;
@@ -70,20 +70,17 @@ pub async fn seal(keyring: &Keyring, mail: &Mail, now: Timestamp) -> Result<Seal
 
 const INSERT: &str = "INSERT INTO outbox (id, org_id, sealed, created_at, next_attempt_at) VALUES ($1, $2, $3, $4, $4)";
 
-/// Queues a sealed message inside `tx`: it is sent if, and only if, `tx` commits.
-pub async fn enqueue_sealed(
-    tx: &mut Tx,
-    mail: &SealedMail,
-    now: Timestamp,
-) -> Result<Uuid, MailError> {
-    sqlx::query(INSERT)
-        .bind(mail.id.to_string())
-        .bind(OrgId::INSTANCE.to_string())
-        .bind(mail.sealed.clone())
-        .bind(now.as_unix_micros())
-        .execute(&mut **tx)
-        .await?;
-    Ok(mail.id)
+/// Adds to `batch` the queueing of a sealed message, for the caller's transaction: it is
+/// sent if, and only if, that transaction commits.
+pub fn enqueue_sealed(batch: &mut Batch, mail: &SealedMail, now: Timestamp) -> Uuid {
+    batch.push(
+        Statement::new(INSERT)
+            .bind(mail.id.to_string())
+            .bind(OrgId::INSTANCE.to_string())
+            .bind(mail.sealed.clone())
+            .bind(now.as_unix_micros()),
+    );
+    mail.id
 }
 
 /// Queues `mail`. Returns its id.

@@ -49,6 +49,12 @@ impl Default for DbOptions {
 #[derive(Debug, Clone)]
 pub struct Db {
     pool: AnyPool,
+    /// Where [`Db::begin_write`] takes its connection. On SQLite a pool of one: SQLite lets
+    /// one transaction write at a time anyway, and writers that queue here are handed the
+    /// connection the moment the last one commits, where writers on several connections
+    /// would wait on SQLite's busy handler, which sleeps and polls (1, 2, 5, 10 … 100 ms),
+    /// leaving the lock idle between them. On PostgreSQL the same pool as everything else.
+    writer: AnyPool,
     engine: Engine,
 }
 
@@ -86,20 +92,34 @@ impl Db {
         }
         probe.close().await.map_err(|e| open_error(url, e))?;
 
-        let pool = AnyPoolOptions::new()
-            .max_connections(options.max_connections)
-            .acquire_timeout(options.acquire_timeout)
-            .after_connect(move |conn: &mut AnyConnection, _meta| {
-                Box::pin(async move {
-                    if engine == Engine::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
+        let pool_of = |max_connections: u32| {
+            AnyPoolOptions::new()
+                .max_connections(max_connections)
+                // A pinged SQLite connection proves nothing a statement would not (it is a
+                // file, not a socket), and a ping is one more hand-off to its thread.
+                .test_before_acquire(engine == Engine::Postgres)
+                .acquire_timeout(options.acquire_timeout)
+                .after_connect(move |conn: &mut AnyConnection, _meta| {
+                    Box::pin(async move {
+                        if engine == Engine::Sqlite {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                        }
+                        Ok(())
+                    })
                 })
-            })
-            .connect_lazy(url.expose())
-            .map_err(|e| open_error(url, e))?;
-        Ok(Self { pool, engine })
+                .connect_lazy(url.expose())
+                .map_err(|e| open_error(url, e))
+        };
+        let pool = pool_of(options.max_connections)?;
+        let writer = match engine {
+            Engine::Sqlite => pool_of(1)?,
+            Engine::Postgres => pool.clone(),
+        };
+        Ok(Self {
+            pool,
+            writer,
+            engine,
+        })
     }
 
     pub fn engine(&self) -> Engine {
@@ -115,13 +135,15 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
-    /// A transaction that will write. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`): concurrent writers then queue on the busy timeout, where a
-    /// transaction that read first and writes later would fail when it tries to upgrade its
-    /// lock while another writes. On PostgreSQL, a plain `BEGIN`.
+    /// A transaction that will write. On SQLite it runs on the one writer connection and
+    /// takes the write lock at once (`BEGIN IMMEDIATE`): writers of this process queue for
+    /// the connection, and writers of other processes (or of other connections, such as
+    /// one-statement writes on the pool) wait on the busy timeout, where a transaction that
+    /// read first and wrote later would fail when it tried to upgrade its lock while another
+    /// writes. On PostgreSQL, a plain `BEGIN`.
     pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         match self.engine {
-            Engine::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Engine::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Engine::Postgres => self.begin().await,
         }
     }
@@ -179,6 +201,7 @@ impl Db {
 
     /// Closes every connection; on SQLite this checkpoints the WAL into the main file.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }

@@ -20,6 +20,9 @@ pub enum StoreError {
     CannotOpenSqlite { path: PathBuf, reason: String },
     #[error("database query failed ({0})")]
     Query(#[source] sqlx::Error),
+    /// A [`crate::Batch`] was used against its contract: a bug, not the database's fault.
+    #[error("a batch of statements went wrong: {0}")]
+    Batch(&'static str),
 }
 
 impl StoreError {

@@ -7,6 +7,7 @@
 //! per-engine migrations. `docs/ARCHITECTURE.md` explains why this was chosen over a
 //! storage trait with one implementation per engine.
 
+mod batch;
 mod db;
 mod error;
 mod id;
@@ -15,6 +16,7 @@ mod tenant;
 mod time;
 mod url;
 
+pub use batch::{Batch, Done, Outcomes, Slot, Statement, Value};
 pub use db::{Db, DbOptions, Engine, Reader, Tx};
 pub use error::StoreError;
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Statement, TenantScope, Timestamp};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -19,31 +19,25 @@ pub const MAX_ATTEMPTS: i64 = 12;
 /// How long a sender holds a delivery it is sending, so another process does not send it too.
 const LEASE: Duration = Duration::from_secs(60);
 
-/// Queues `event_type` with `data` for every endpoint of `org`, in the caller's transaction:
-/// one statement, whatever the number of endpoints (it sits in every submission's write
-/// transaction). A delivery's id is the event's id and the endpoint's.
-pub async fn enqueue(
-    tx: &mut Tx,
-    org: OrgId,
-    event_type: &str,
-    data: Value,
-    now: Timestamp,
-) -> Result<(), WebhookError> {
+/// Adds to `batch` the queueing of `event_type` with `data` for every endpoint of `org`, for
+/// the caller's transaction: one statement, whatever the number of endpoints (it sits in
+/// every submission's write transaction). A delivery's id is the event's id and the
+/// endpoint's.
+pub fn enqueue(batch: &mut Batch, org: OrgId, event_type: &str, data: Value, now: Timestamp) {
     let body = json!({"type": event_type, "timestamp": now.rfc3339(), "data": data}).to_string();
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (id, org_id, endpoint_id, event_type, body, attempts, \
-         next_attempt_at, created_at) \
-         SELECT $1 || '_' || e.id, e.org_id, e.id, $2, $3, 0, $4, $4 \
-         FROM webhook_endpoints e WHERE e.org_id = $5",
-    )
-    .bind(format!("msg_{}", uuid::Uuid::new_v4().simple()))
-    .bind(event_type)
-    .bind(&body)
-    .bind(now.as_unix_micros())
-    .bind(org.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    batch.push(
+        Statement::new(
+            "INSERT INTO webhook_deliveries (id, org_id, endpoint_id, event_type, body, \
+             attempts, next_attempt_at, created_at) \
+             SELECT $1 || '_' || e.id, e.org_id, e.id, $2, $3, 0, $4, $4 \
+             FROM webhook_endpoints e WHERE e.org_id = $5",
+        )
+        .bind(format!("msg_{}", uuid::Uuid::new_v4().simple()))
+        .bind(event_type)
+        .bind(body)
+        .bind(now.as_unix_micros())
+        .bind(org.to_string()),
+    );
 }
 
 /// The wait before attempt `attempts + 1`: 30 s, doubling, at most 6 h.

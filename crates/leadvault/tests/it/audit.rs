@@ -1,8 +1,8 @@
 //! The audit chain: appended in the operation's own transaction, append-only, and every kind
 //! of tampering by someone with database access (triggers dropped) is found and named.
 
-use leadvault_audit::{Actor, Broken, Chain, Event, Outcome, append, verify};
-use leadvault_store::{OrgId, Timestamp, sqlx};
+use leadvault_audit::{Actor, Broken, Chain, Claiming, Event, Outcome, append, verify};
+use leadvault_store::{Batch, OrgId, Timestamp, sqlx};
 use leadvault_test_support::{TestApp, on_both_engines};
 use uuid::Uuid;
 
@@ -118,5 +118,36 @@ on_both_engines! {
         // Truncated: the last records removed.
         app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4", chains[4]).await;
         assert_eq!(verify(&app.db, chains[4]).await.unwrap(), Err(Broken::Truncated { last: 3, head: 5 }));
+    }
+}
+
+on_both_engines! {
+    async fn places_claimed_for_records_and_left_unused_are_given_back(engine) {
+        let app = TestApp::start(engine).await;
+        let chain = chain_of(&app, 1).await;
+        let fresh = Chain::Org(OrgId::random());
+        for (chain, used) in [(chain, 1), (fresh, 2), (chain, 0)] {
+            let claiming = Claiming::new(chain, 3);
+            let mut first = Batch::new();
+            let slot = first.push(claiming.statement());
+            let mut tx = app.db.begin_write().await.unwrap();
+            let claim = claiming.claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap()).unwrap();
+            let events: Vec<Event> = (0..used).map(event).collect();
+            let mut second = Batch::new();
+            claim.record(&mut second, &events.iter().collect::<Vec<_>>(), Timestamp::now()).unwrap();
+            second.run(&mut tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        app.append(chain, &event(7)).await;
+        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 3, "no gap, no seq lost");
+        assert_eq!(verify(&app.db, fresh).await.unwrap().unwrap().records, 2);
+
+        let claiming = Claiming::new(fresh, 1);
+        let mut first = Batch::new();
+        let slot = first.push(claiming.statement());
+        let mut tx = app.db.begin_write().await.unwrap();
+        let claim = claiming.claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap()).unwrap();
+        let (one, two) = (event(1), event(2));
+        assert!(claim.record(&mut Batch::new(), &[&one, &two], Timestamp::now()).is_err(), "no more records than places");
     }
 }

@@ -1,7 +1,9 @@
 //! The storage conformance suite: the same assertions on SQLite and PostgreSQL.
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Engine, Migration, MigrationError, Timestamp, migrate, schema_status};
+use leadvault_store::{
+    Batch, Db, Engine, Migration, MigrationError, Statement, Timestamp, migrate, schema_status,
+};
 use leadvault_test_support::{TestDb, on_both_engines};
 
 const CREATE_THINGS: Migration = Migration {
@@ -176,4 +178,73 @@ async fn sqlite_databases_run_in_wal_mode_with_foreign_keys() {
         .unwrap()
         .get(0);
     assert_eq!(fk, 1);
+}
+
+on_both_engines! {
+    async fn a_batch_runs_its_statements_in_order_each_with_its_own_parameters(engine) {
+        let (_guard, db) = fresh(engine).await;
+        migrate(&db, &[CREATE_THINGS], Timestamp::now()).await.unwrap();
+        let mut batch = Batch::new();
+        let first = batch.push(
+            Statement::new("INSERT INTO things (id, at, note) VALUES ($1, $2, $3)")
+                .bind("a")
+                .bind(1_i64)
+                .bind("it's $1, quoted"),
+        );
+        let second = batch.push(
+            Statement::new("INSERT INTO things (id, at, blob, note) VALUES ($1, $2, $3, $4)")
+                .bind("b")
+                .bind(2_i64)
+                .bind(vec![0_u8, 255])
+                .bind(None::<String>),
+        );
+        let raised = batch.push(
+            Statement::new("UPDATE things SET at = at + $1 WHERE at >= $2 RETURNING id")
+                .bind(10_i64)
+                .bind(2_i64),
+        );
+        let nothing = batch.push(Statement::new("DELETE FROM things WHERE id = $1").bind("z"));
+        let mut tx = db.begin_write().await.unwrap();
+        let mut outcomes = batch.run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(outcomes.take(first).unwrap().rows_affected, 1);
+        assert_eq!(outcomes.take(second).unwrap().rows_affected, 1);
+        let raised = outcomes.take(raised).unwrap();
+        let ids: Vec<String> = raised.rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(ids, ["b"], "rows come back with the statement that returned them");
+        assert_eq!(outcomes.take(nothing).unwrap().rows_affected, 0);
+        assert!(outcomes.take(first).is_err(), "an outcome is taken once");
+
+        let rows = sqlx::query("SELECT id, at, blob, note FROM things ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        let a: (String, i64, Option<Vec<u8>>, Option<String>) =
+            (rows[0].get(0), rows[0].get(1), rows[0].get(2), rows[0].get(3));
+        assert_eq!(a, ("a".into(), 1, None, Some("it's $1, quoted".into())));
+        let b: (String, i64, Option<Vec<u8>>, Option<String>) =
+            (rows[1].get(0), rows[1].get(1), rows[1].get(2), rows[1].get(3));
+        assert_eq!(b, ("b".into(), 12, Some(vec![0, 255]), None));
+    }
+}
+
+on_both_engines! {
+    async fn a_failing_statement_stops_its_batch_and_the_transaction_undoes_the_rest(engine) {
+        let (_guard, db) = fresh(engine).await;
+        migrate(&db, &[CREATE_THINGS], Timestamp::now()).await.unwrap();
+        let mut batch = Batch::new();
+        batch.push(Statement::new("INSERT INTO things (id, at) VALUES ($1, $2)").bind("a").bind(1_i64));
+        batch.push(Statement::new("INSERT INTO things (id, at) VALUES ($1, $2)").bind("a").bind(2_i64));
+        batch.push(Statement::new("INSERT INTO things (id, at) VALUES ($1, $2)").bind("c").bind(3_i64));
+        let mut tx = db.begin_write().await.unwrap();
+        let failed = batch.run(&mut tx).await.unwrap_err();
+        assert!(failed.is_unique_violation(), "{failed}");
+        drop(tx);
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM things")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+    }
 }
