@@ -6,14 +6,17 @@
 #
 #   bench/intake.sh [SECONDS] [CONNECTIONS]
 #
+# To compare two builds, A/B, alternating: LV_BIN=/path/to/leadvault runs that binary instead
+# of building this tree, and LV_ENGINES=sqlite (or postgres) runs one engine only.
+#
 # A 2xx answer means the lead is committed; the script counts the leads stored afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 connections=${2:-64}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release -q
-bin=$PWD/target/release/leadvault
+engines=${LV_ENGINES:-sqlite postgres}
+if [ -n "${LV_BIN:-}" ]; then bin=$LV_BIN; else cargo build --release -q; bin=$PWD/target/release/leadvault; fi
 pg_admin=${LV_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 definition='{"kind": "consultation", "fields": [
   {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
@@ -67,7 +70,8 @@ run_engine() {
 }
 
 echo "leadvault $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(nproc) cores, wrk -t2 -c$connections -d${seconds}s"
-run_engine sqlite "sqlite://$(mktemp -d)/bench.db?mode=rwc"
+case " $engines " in *" sqlite "*) run_engine sqlite "sqlite://$(mktemp -d)/bench.db?mode=rwc" ;; esac
+case " $engines " in *" postgres "*) ;; *) exit 0 ;; esac
 if psql -w "$pg_admin" -Atc 'SELECT 1' >/dev/null 2>&1; then
     db=lvbench_$$
     psql -w "$pg_admin" -qc "CREATE DATABASE $db"

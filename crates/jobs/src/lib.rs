@@ -5,12 +5,14 @@
 
 mod access_review;
 mod audit;
+mod checkpoint;
 mod documents;
 mod error;
 mod spent_pages;
 
 pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access_reviews};
 pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
+pub use checkpoint::checkpoint_until;
 pub use documents::sweep_documents_until;
 pub use error::JobError;
 pub use spent_pages::forget_spent_pages_until;

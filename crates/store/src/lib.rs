@@ -17,7 +17,7 @@ mod time;
 mod url;
 
 pub use batch::{Batch, Done, Outcomes, Slot, Statement, Value};
-pub use db::{Db, DbOptions, Engine, Reader, Tx};
+pub use db::{Checkpointed, Db, DbOptions, Engine, Reader, Tx};
 pub use error::StoreError;
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
 pub use tenant::{OrgId, SiteId, TenantScope, set_tenant_scope};

@@ -5,7 +5,8 @@ use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
-    AuditJobs, access_reviews_until, audit_until, forget_spent_pages_until, sweep_documents_until,
+    AuditJobs, access_reviews_until, audit_until, checkpoint_until, forget_spent_pages_until,
+    sweep_documents_until,
 };
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
@@ -72,6 +73,10 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
         ));
     }
     tokio::spawn(forget_spent_pages_until(
+        started.db.clone(),
+        stopped(stopping.clone()),
+    ));
+    tokio::spawn(checkpoint_until(
         started.db.clone(),
         stopped(stopping.clone()),
     ));

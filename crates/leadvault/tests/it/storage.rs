@@ -164,7 +164,7 @@ on_both_engines! {
 }
 
 #[tokio::test]
-async fn sqlite_databases_run_in_wal_mode_with_foreign_keys() {
+async fn sqlite_databases_run_in_wal_mode_with_durable_commits_and_foreign_keys() {
     let (_guard, db) = fresh(Engine::Sqlite).await;
     let mode: String = sqlx::query("PRAGMA journal_mode")
         .fetch_one(db.pool())
@@ -172,6 +172,19 @@ async fn sqlite_databases_run_in_wal_mode_with_foreign_keys() {
         .unwrap()
         .get(0);
     assert_eq!(mode, "wal");
+    let mut tx = db.begin_write().await.unwrap();
+    for connection in [db.pool().acquire().await.unwrap().as_mut(), tx.as_mut()] {
+        let synchronous: i64 = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            synchronous, 2,
+            "FULL: a commit is on disk before it is acknowledged"
+        );
+    }
+    drop(tx);
     let fk: i64 = sqlx::query("PRAGMA foreign_keys")
         .fetch_one(db.pool())
         .await
@@ -247,4 +260,42 @@ on_both_engines! {
             .unwrap();
         assert_eq!(count, 0);
     }
+}
+
+#[tokio::test]
+async fn sqlite_writes_leave_checkpoints_to_the_checkpointer() {
+    let (_guard, db) = fresh(Engine::Sqlite).await;
+    migrate(&db, &[CREATE_THINGS], Timestamp::now())
+        .await
+        .unwrap();
+    db.checkpoint().await.unwrap();
+    // Past the 1,000 pages at which SQLite would checkpoint inside a commit by default.
+    for round in 0..60 {
+        let mut batch = Batch::new();
+        for n in 0..20 {
+            batch.push(
+                Statement::new("INSERT INTO things (id, at, blob) VALUES ($1, $2, $3)")
+                    .bind(format!("{round}-{n}"))
+                    .bind(0_i64)
+                    .bind(vec![7_u8; 4000]),
+            );
+        }
+        let mut tx = db.begin_write().await.unwrap();
+        batch.run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let first = db.checkpoint().await.unwrap().unwrap();
+    assert!(
+        first.wal_pages > 1000,
+        "the writer did not checkpoint: {first:?}"
+    );
+    assert_eq!(
+        first.copied_pages, first.wal_pages,
+        "nothing reads, so all is copied"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM things")
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+    assert_eq!(count, 1200);
 }
