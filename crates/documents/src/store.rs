@@ -13,7 +13,7 @@ use leadvault_crypto::{
 };
 use leadvault_keys::{DataKey, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Statement, TenantScope, Timestamp, Tx};
 use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc;
 
@@ -168,13 +168,14 @@ impl DocumentStore {
         Incoming::new(self, key, org, accept)
     }
 
-    /// Records a received document as `owner`'s, in the caller's transaction (scoped to
-    /// `org`). The uploaded `name` is kept encrypted under `field_key` (the organization's
-    /// current field key, fetched before the transaction began: fetching may write).
+    /// Adds to `batch` the recording of a received document as `owner`'s, for the caller's
+    /// transaction (scoped to `org`). The uploaded `name` is kept encrypted under
+    /// `field_key` (the organization's current field key, fetched before the transaction
+    /// began: fetching may write).
     #[allow(clippy::too_many_arguments)] // one row's columns; a struct would only rename them
-    pub async fn record(
+    pub fn record(
         &self,
-        tx: &mut Tx,
+        batch: &mut Batch,
         field_key: &DataKey,
         org: OrgId,
         owner: Owner<'_>,
@@ -190,25 +191,26 @@ impl DocumentStore {
             name_context(&org_text, &id),
             clean_name(name).as_bytes(),
         )?;
-        sqlx::query(
-            "INSERT INTO documents (id, org_id, owner_kind, owner_id, field, kind, size, \
-             stored_name, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(id)
-        .bind(org_text)
-        .bind(owner.kind)
-        .bind(owner.id)
-        .bind(field)
-        .bind(document.kind.name())
-        .bind(
-            i64::try_from(document.size)
-                .map_err(|_| DocumentError::TooLarge { limit: self.limit })?,
-        )
-        .bind(&document.stored_name)
-        .bind(sealed_name)
-        .bind(now.as_unix_micros())
-        .execute(&mut **tx)
-        .await?;
+        batch.push(
+            Statement::new(
+                "INSERT INTO documents (id, org_id, owner_kind, owner_id, field, kind, size, \
+                 stored_name, name, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(id)
+            .bind(org_text)
+            .bind(owner.kind)
+            .bind(owner.id)
+            .bind(field)
+            .bind(document.kind.name())
+            .bind(
+                i64::try_from(document.size)
+                    .map_err(|_| DocumentError::TooLarge { limit: self.limit })?,
+            )
+            .bind(document.stored_name.clone())
+            .bind(sealed_name)
+            .bind(now.as_unix_micros()),
+        );
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use leadvault_audit::{By, Chain, append_alone};
 use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore, Owner, Received};
 use leadvault_keys::{DataKey, Keyring};
 use leadvault_store::sqlx;
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp};
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
@@ -27,12 +27,13 @@ pub struct Upload {
     pub document: Received,
 }
 
-/// Records `uploads` as `owner`'s, in the caller's transaction, and keeps their files from
-/// then on: were a file kept only after the commit returned, a request dropped right after
-/// the commit (the client went away) would remove files whose records committed. A file
-/// whose record does not commit after all is left to the documents sweep.
-pub(crate) async fn record_uploads(
-    tx: &mut Tx,
+/// Adds to `batch` the recording of `uploads` as `owner`'s, for the caller's transaction,
+/// and keeps their files from then on: were a file kept only after the commit returned, a
+/// request dropped right after the commit (the client went away) would remove files whose
+/// records committed. A file whose record does not commit after all is left to the
+/// documents sweep.
+pub(crate) fn record_uploads(
+    batch: &mut Batch,
     store: &DocumentStore,
     field_key: &DataKey,
     org: OrgId,
@@ -41,18 +42,16 @@ pub(crate) async fn record_uploads(
     now: Timestamp,
 ) -> Result<(), IntakeError> {
     for upload in uploads {
-        store
-            .record(
-                tx,
-                field_key,
-                org,
-                owner,
-                &upload.field,
-                &upload.name,
-                &upload.document,
-                now,
-            )
-            .await?;
+        store.record(
+            batch,
+            field_key,
+            org,
+            owner,
+            &upload.field,
+            &upload.name,
+            &upload.document,
+            now,
+        )?;
         upload.document.keep();
     }
     Ok(())

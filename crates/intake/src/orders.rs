@@ -156,9 +156,17 @@ pub async fn place_order(
         kind: ORDER_DOCUMENTS,
         id: &owner_id,
     };
-    record_uploads(&mut tx, documents, &field_key, org, owner, &uploads, now).await?;
-    let actor = Actor::Client(client);
     let mut writes = Batch::new();
+    record_uploads(
+        &mut writes,
+        documents,
+        &field_key,
+        org,
+        owner,
+        &uploads,
+        now,
+    )?;
+    let actor = Actor::Client(client);
     record_event(
         &mut writes,
         org,

@@ -159,7 +159,7 @@ pub async fn submit_lead(
     // round trip inside one is paid by all the submissions waiting behind it. The first
     // claims what the second needs to know: the page, the audit log's next places (the
     // lead's record, and the assignment's if the rules give it), the rule's turn.
-    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let mut tx = db.begin_grouped_in(TenantScope::Org(org)).await?;
     let mut first = Batch::new();
     let page = submission
         .page_token
@@ -169,7 +169,7 @@ pub async fn submit_lead(
     let turn = routing
         .as_ref()
         .map(|routing| first.push(routing.take_turn(org)));
-    let mut claimed = first.run(&mut tx).await?;
+    let mut claimed = tx.run(first).await?;
     if let Some(page) = page {
         page_spent(&claimed.take(page)?)?;
     }
@@ -231,8 +231,6 @@ pub async fn submit_lead(
         "assigned_to": assignee.map(|a| a.to_string()),
     });
     leadvault_webhooks::enqueue(&mut second, org, "lead.created", data, now);
-    second.run(&mut tx).await?;
-
     if let Some(store) = submission.documents {
         let id = lead.to_string();
         let owner = Owner {
@@ -240,18 +238,18 @@ pub async fn submit_lead(
             id: &id,
         };
         record_uploads(
-            &mut tx,
+            &mut second,
             store,
             &field_key,
             org,
             owner,
             submission.uploads,
             now,
-        )
-        .await?;
+        )?;
     } else if !submission.uploads.is_empty() {
         return Err(IntakeError::Corrupt("documents without their store"));
     }
+    tx.run(second).await?;
     tx.commit().await?;
     Ok(Receipt {
         lead_id: lead,

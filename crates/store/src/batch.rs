@@ -117,26 +117,54 @@ impl Batch {
 
     /// Runs the statements in order on `conn`.
     pub async fn run(self, conn: &mut AnyConnection) -> Result<Outcomes, StoreError> {
-        if self.statements.is_empty() {
-            return Ok(Outcomes(Vec::new()));
-        }
-        let expected = self.statements.len();
-        let done = if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
-            run_as_one(self.statements, conn).await?
-        } else {
-            let mut done = Vec::with_capacity(expected);
-            for statement in self.statements {
-                done.push(collect(bound(statement.sql, statement.values), conn).await?);
-            }
-            done
-        };
-        if done.len() != expected {
-            return Err(StoreError::Batch(
-                "the database answered for a different number of statements",
-            ));
-        }
-        Ok(Outcomes(done.into_iter().map(Some).collect()))
+        run_all(self.statements, conn).await.map(Outcomes::of)
     }
+
+    /// Runs `first`, then the statements, in the same round trip; `first`'s outcome is not
+    /// kept (a group commit's savepoint rides in its member's first batch this way).
+    pub(crate) async fn run_preceded(
+        self,
+        first: Statement,
+        conn: &mut AnyConnection,
+    ) -> Result<Outcomes, StoreError> {
+        let mut statements = Vec::with_capacity(self.statements.len() + 1);
+        statements.push(first);
+        statements.extend(self.statements);
+        let mut done = run_all(statements, conn).await?;
+        done.remove(0);
+        Ok(Outcomes::of(done))
+    }
+}
+
+impl Outcomes {
+    fn of(done: Vec<Done>) -> Self {
+        Self(done.into_iter().map(Some).collect())
+    }
+}
+
+async fn run_all(
+    statements: Vec<Statement>,
+    conn: &mut AnyConnection,
+) -> Result<Vec<Done>, StoreError> {
+    if statements.is_empty() {
+        return Ok(Vec::new());
+    }
+    let expected = statements.len();
+    let done = if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+        run_as_one(statements, conn).await?
+    } else {
+        let mut done = Vec::with_capacity(expected);
+        for statement in statements {
+            done.push(collect(bound(statement.sql, statement.values), conn).await?);
+        }
+        done
+    };
+    if done.len() != expected {
+        return Err(StoreError::Batch(
+            "the database answered for a different number of statements",
+        ));
+    }
+    Ok(done)
 }
 
 /// SQLite: one query of all the statements, parameters renumbered to follow on.

@@ -1,11 +1,12 @@
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Arc, Once, OnceLock};
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use crate::error::StoreError;
+use crate::group::{Committer, GroupedTx};
 use crate::tenant::{TenantScope, set_tenant_scope};
 use crate::url::DatabaseUrl;
 
@@ -55,6 +56,8 @@ pub struct Db {
     /// would wait on SQLite's busy handler, which sleeps and polls (1, 2, 5, 10 … 100 ms),
     /// leaving the lock idle between them. On PostgreSQL the same pool as everything else.
     writer: AnyPool,
+    /// SQLite's group committer, started by the first [`Db::begin_grouped_in`].
+    committer: Arc<OnceLock<Committer>>,
     engine: Engine,
 }
 
@@ -130,6 +133,7 @@ impl Db {
         Ok(Self {
             pool,
             writer,
+            committer: Arc::new(OnceLock::new()),
             engine,
         })
     }
@@ -157,6 +161,21 @@ impl Db {
         match self.engine {
             Engine::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Engine::Postgres => self.begin().await,
+        }
+    }
+
+    /// A write transaction that may share its commit with writes queued at the same moment
+    /// (on SQLite; see [`GroupedTx`]), seeing the rows of `scope` only: for the writes that
+    /// come many at a time, such as submissions. On PostgreSQL, [`Db::begin_write_in`].
+    pub async fn begin_grouped_in(&self, scope: TenantScope) -> Result<GroupedTx, StoreError> {
+        match self.engine {
+            Engine::Sqlite => {
+                let committer = self
+                    .committer
+                    .get_or_init(|| Committer::start(self.writer.clone()));
+                committer.join().await
+            }
+            Engine::Postgres => Ok(GroupedTx::alone(self.begin_write_in(scope).await?)),
         }
     }
 

@@ -16,6 +16,7 @@ mod cli_serve;
 mod demo;
 mod embed;
 mod form_builder;
+mod group_commit;
 mod health;
 mod intake;
 mod jobs;
