@@ -10,7 +10,7 @@
 
 use leadvault_crypto::to_hex;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, Done, Statement, StoreError, Timestamp, Tx};
+use leadvault_store::{Batch, Db, Done, GroupedTx, Statement, StoreError, Timestamp, Tx};
 
 use crate::error::AuditError;
 use crate::record::{Chain, Event};
@@ -132,6 +132,20 @@ impl Claiming {
         .bind(GENESIS.to_vec())
     }
 
+    /// The claim, without a statement, when an earlier writer of the same shared
+    /// transaction appended to the chain ([`Claim::record_grouped`]) and so knows its head.
+    pub fn recall(&self, tx: &GroupedTx) -> Option<Claim> {
+        let known = tx.recall(&memo_key(self.chain))?;
+        let (seq, hash) = known.split_at_checked(8)?;
+        let seq = i64::from_be_bytes(seq.try_into().ok()?);
+        Some(Claim {
+            chain: self.chain.name(),
+            first: seq + 1,
+            count: self.count,
+            prev: hash.to_vec(),
+        })
+    }
+
     /// The claim, from what [`Claiming::statement`] returned.
     pub fn claimed(self, done: Done) -> Result<Claim, AuditError> {
         let [head] = <[_; 1]>::try_from(done.rows)
@@ -201,6 +215,38 @@ impl Claim {
         );
         Ok(appended)
     }
+}
+
+impl Claim {
+    /// [`Claim::record`] in a transaction that may be shared, leaving the chain's new head
+    /// for the writers after this one in it ([`Claiming::recall`]).
+    pub fn record_grouped(
+        self,
+        tx: &mut GroupedTx,
+        batch: &mut Batch,
+        events: &[&Event],
+        now: Timestamp,
+    ) -> Result<Vec<Appended>, AuditError> {
+        let key = memo_key_of(&self.chain);
+        let (before, prev) = (self.first - 1, self.prev.clone());
+        let appended = self.record(batch, events, now)?;
+        let (seq, hash) = match appended.last() {
+            Some(last) => (last.seq, last.hash.clone()),
+            None => (before, prev),
+        };
+        let mut known = seq.to_be_bytes().to_vec();
+        known.extend(hash);
+        tx.remember(key, known);
+        Ok(appended)
+    }
+}
+
+fn memo_key(chain: Chain) -> String {
+    memo_key_of(&chain.name())
+}
+
+fn memo_key_of(chain: &str) -> String {
+    format!("audit head {chain}")
 }
 
 /// `event` as the record at `seq` of `chain`.

@@ -9,7 +9,7 @@ use leadvault_audit::{Actor, Chain, Claiming, Event};
 use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
-use leadvault_store::{Batch, Db, Statement, TenantScope, Timestamp};
+use leadvault_store::{Batch, Db, Statement, StoreError, TenantScope, Timestamp};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -160,26 +160,37 @@ pub async fn submit_lead(
     // claims what the second needs to know: the page, the audit log's next places (the
     // lead's record, and the assignment's if the rules give it), the rule's turn.
     let mut tx = db.begin_grouped_in(TenantScope::Org(org)).await?;
-    let mut first = Batch::new();
-    let page = submission
-        .page_token
-        .map(|token| first.push(spend_page(token, now)));
     let claiming = Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 });
-    let claim = first.push(claiming.statement());
+    let mut first = Batch::new();
+    let (known, claim) = match claiming.recall(&tx) {
+        Some(known) => (Some(known), None),
+        None => (None, Some(first.push(claiming.statement()))),
+    };
     let turn = routing
         .as_ref()
         .map(|routing| first.push(routing.take_turn(org)));
-    let mut claimed = tx.run(first).await?;
-    if let Some(page) = page {
-        page_spent(&claimed.take(page)?)?;
-    }
-    let claim = claiming.claimed(claimed.take(claim)?)?;
+    let mut claimed = match first.is_empty() {
+        true => None,
+        false => Some(tx.run(first).await?),
+    };
+    let mut outcome = |slot| match claimed.as_mut() {
+        Some(claimed) => claimed.take(slot),
+        None => Err(StoreError::Batch("a statement that was not sent")),
+    };
+    let claim = match (known, claim) {
+        (Some(known), _) => known,
+        (None, Some(slot)) => claiming.claimed(outcome(slot)?)?,
+        (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
+    };
     let assignee = match (routing, turn) {
-        (Some(routing), Some(turn)) => routing.assignee(&claimed.take(turn)?)?,
+        (Some(routing), Some(turn)) => routing.assignee(&outcome(turn)?)?,
         _ => None,
     };
 
     let mut second = Batch::new();
+    let page = submission
+        .page_token
+        .map(|token| second.push(spend_page(token, now)));
     second.push(
         Statement::new(
             "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, \
@@ -219,7 +230,7 @@ pub async fn submit_lead(
         .in_request(request_id);
     let assigned = assignee.map(|to| record_routing(&mut second, org, lead, to, request_id, now));
     let events: Vec<&Event> = std::iter::once(&created).chain(assigned.as_ref()).collect();
-    claim.record(&mut second, &events, now)?;
+    claim.record_grouped(&mut tx, &mut second, &events, now)?;
     for mail in submission.notify {
         enqueue_sealed(&mut second, mail, now);
     }
@@ -249,7 +260,11 @@ pub async fn submit_lead(
     } else if !submission.uploads.is_empty() {
         return Err(IntakeError::Corrupt("documents without their store"));
     }
-    tx.run(second).await?;
+    let mut done = tx.run(second).await?;
+    if let Some(page) = page {
+        // Spent by another submission: this one's writes are undone with it.
+        page_spent(&done.take(page)?)?;
+    }
     tx.commit().await?;
     Ok(Receipt {
         lead_id: lead,

@@ -13,6 +13,7 @@
 //! On PostgreSQL, which lets transactions write concurrently, a [`GroupedTx`] is a plain
 //! write transaction.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sqlx::{AnyPool, Executor};
@@ -51,13 +52,21 @@ enum Inner {
 struct Lease {
     tx: Option<Tx>,
     savepoint: bool,
+    /// What the writers before this one in the transaction settled ([`GroupedTx::recall`]).
+    memo: Memo,
+    /// What this one settles, for the writers after it if it commits.
+    remembered: Memo,
     back: Option<oneshot::Sender<Returned>>,
     committed: Option<oneshot::Receiver<Result<(), Arc<str>>>>,
 }
 
+/// Values a shared transaction's writers leave one another (see [`GroupedTx::remember`]).
+type Memo = HashMap<String, Vec<u8>>;
+
 #[derive(Debug)]
 struct Returned {
     tx: Tx,
+    remembered: Memo,
     /// Whether the writer finished its work (it asked to commit).
     finished: bool,
     /// Whether the writer's savepoint was set (it ran anything).
@@ -118,6 +127,26 @@ impl GroupedTx {
         }
     }
 
+    /// What an earlier writer of the same shared transaction settled and left under `key`
+    /// ([`GroupedTx::remember`]), which a later one may take as known rather than read
+    /// back: the committer holds SQLite's write lock from the first writer to the commit, so
+    /// nothing outside the transaction changes it in between. Always `None` for a
+    /// transaction of its own (PostgreSQL).
+    pub fn recall(&self, key: &str) -> Option<&[u8]> {
+        match &self.inner {
+            Inner::Alone(_) => None,
+            Inner::Member(lease) => lease.memo.get(key).map(Vec::as_slice),
+        }
+    }
+
+    /// Leaves `value` under `key` for the writers after this one in the shared transaction,
+    /// if this one commits; the writes it describes must be in this one's batches.
+    pub fn remember(&mut self, key: String, value: Vec<u8>) {
+        if let Inner::Member(lease) = &mut self.inner {
+            lease.remembered.insert(key, value);
+        }
+    }
+
     /// Commits, or waits for the shared commit: when this returns `Ok`, the writes are
     /// durable.
     pub async fn commit(self) -> Result<(), StoreError> {
@@ -144,6 +173,7 @@ impl Lease {
             // If the committer is gone, the transaction is dropped, and rolled back.
             let _ = back.send(Returned {
                 tx,
+                remembered: std::mem::take(&mut self.remembered),
                 finished,
                 savepoint: self.savepoint,
             });
@@ -169,6 +199,7 @@ async fn commit_groups(writer: AnyPool, mut queue: mpsc::UnboundedReceiver<Reque
             }
         };
         let mut held = Some(tx);
+        let mut memo = Memo::new();
         let mut members = Vec::new();
         let mut served = 0;
         let mut next = Some(first);
@@ -180,6 +211,8 @@ async fn commit_groups(writer: AnyPool, mut queue: mpsc::UnboundedReceiver<Reque
             let lease = Lease {
                 tx: Some(tx),
                 savepoint: false,
+                memo: memo.clone(),
+                remembered: Memo::new(),
                 back: Some(back),
                 committed: Some(told),
             };
@@ -194,6 +227,7 @@ async fn commit_groups(writer: AnyPool, mut queue: mpsc::UnboundedReceiver<Reque
             let mut tx = returned.tx;
             served += 1;
             if returned.finished {
+                memo.extend(returned.remembered);
                 members.push(committed);
             } else if returned.savepoint
                 && let Err(e) = tx.execute(ROLLBACK).await

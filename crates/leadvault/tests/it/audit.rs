@@ -151,3 +151,59 @@ on_both_engines! {
         assert!(claim.record(&mut Batch::new(), &[&one, &two], Timestamp::now()).is_err(), "no more records than places");
     }
 }
+
+/// One grouped writer's append: the claim recalled from an earlier writer of the shared
+/// transaction when there is one, read otherwise; a writer told to fail does so after its
+/// record is written, and is rolled back with it.
+async fn grouped_append(db: leadvault_store::Db, chain: Chain, n: usize, fails: bool) -> bool {
+    let mut tx = db
+        .begin_grouped_in(leadvault_store::TenantScope::AllOrganizations)
+        .await
+        .unwrap();
+    let claiming = Claiming::new(chain, 1);
+    let claim = match claiming.recall(&tx) {
+        Some(known) => known,
+        None => {
+            let mut first = Batch::new();
+            let slot = first.push(claiming.statement());
+            claiming
+                .claimed(tx.run(first).await.unwrap().take(slot).unwrap())
+                .unwrap()
+        }
+    };
+    let mut second = Batch::new();
+    let event = event(n);
+    claim
+        .record_grouped(&mut tx, &mut second, &[&event], Timestamp::now())
+        .unwrap();
+    tx.run(second).await.unwrap();
+    if fails {
+        let mut refused = Batch::new();
+        refused.push(leadvault_store::Statement::new(
+            "INSERT INTO no_such_table VALUES (1)",
+        ));
+        assert!(tx.run(refused).await.is_err());
+        return false;
+    }
+    tx.commit().await.unwrap();
+    true
+}
+
+on_both_engines! {
+    async fn writers_sharing_a_commit_chain_their_records_in_commit_order(engine) {
+        let app = TestApp::start(engine).await;
+        let chain = chain_of(&app, 2).await;
+        let tasks: Vec<_> = (0..40)
+            .map(|n| tokio::spawn(grouped_append(app.db.clone(), chain, n, n % 7 == 3)))
+            .collect();
+        let mut committed = 0;
+        for task in tasks {
+            committed += usize::from(task.await.unwrap());
+        }
+        assert_eq!(committed, 34);
+        let verified = verify(&app.db, chain).await.unwrap().unwrap();
+        assert_eq!(verified.records, 36, "every committed record, none of the failed, no gap");
+        app.append(chain, &event(99)).await;
+        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 37);
+    }
+}
