@@ -505,6 +505,9 @@ pub struct BuilderPage {
     pub published: bool,
     pub health_blocks: bool,
     pub proof_of_work: bool,
+    /// A public form with a document question: its owner is told what the guard does not
+    /// read.
+    pub unguarded_documents: bool,
     /// (site id, domain, selected).
     pub sites: Vec<(String, String, bool)>,
     /// (type name, as shown).

@@ -155,6 +155,14 @@ on_both_engines! {
         let added = send(&mut owner, &new, "/forms/new", &builder_fields("Intake", &questions, "add")).await;
         assert_eq!(added.status, 200, "{}", added.html);
         assert!(added.html.contains("Question 4") && added.html.contains("value=\"Social Security number\""));
+        assert!(!added.html.contains("documents-unguarded"), "no document question, no warning");
+        let papers = [questions[0], ("papers", "Your papers", "file", "")];
+        let with_papers = send(&mut owner, &new, "/forms/new", &builder_fields("Intake", &papers, "add")).await;
+        assert!(
+            with_papers.html.contains("The prohibited-data guard reads typed answers, not documents"),
+            "an owner asking for documents on a public form is told the guard does not read them: {}",
+            with_papers.html
+        );
         // Saving refuses the sensitive question on a public form, says where, keeps the page.
         let refused = send(&mut owner, &added, "/forms/new", &builder_fields("Intake", &questions, "save")).await;
         assert_eq!(refused.status, 422);

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_sites};
-use leadvault_intake::form::{DataClass, FieldType, FormDefinition};
+use leadvault_intake::form::{DataClass, FieldType, FormDefinition, FormKind};
 use leadvault_intake::{FormDraft, FormId, create_form, find_form, revise_form};
 use leadvault_store::{SiteId, Timestamp};
 use serde_json::{Map, Value, json};
@@ -274,6 +274,11 @@ async fn page(
         published: draft.published,
         health_blocks: draft.health == "block",
         proof_of_work: draft.proof_of_work,
+        unguarded_documents: draft.kind == FormKind::Consultation.name()
+            && draft
+                .questions
+                .iter()
+                .any(|q| q.field_type == FieldType::File.name()),
         sites: site_options(state, signed_in, &draft.site).await?,
         types: FieldType::ALL
             .iter()
