@@ -23,7 +23,7 @@ use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
 use crate::pipeline::NEW;
 use crate::routing::{record_routing, route};
-use crate::sealed::seal_answers;
+use crate::sealed::{Sealed, seal_answers};
 use crate::spam::{page_spent, spend_page};
 use crate::tracking::TrackingCode;
 
@@ -97,6 +97,36 @@ fn meta_json(form: &Form, answers: &Answers, origin: &Origin, now: Timestamp) ->
     .to_string()
 }
 
+/// The lead's own row, unassigned (the rules' choice, if any, is set once the rule's turn is
+/// taken).
+fn lead_row(
+    form: &Form,
+    answers: &Answers,
+    origin: &Origin,
+    lead: LeadId,
+    tracking_code: &TrackingCode,
+    sealed: &mut Sealed,
+    now: Timestamp,
+) -> Statement {
+    Statement::new(
+        "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
+         meta, contact, assessment, sensitive, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11)",
+    )
+    .bind(lead.to_string())
+    .bind(form.org_id.to_string())
+    .bind(form.id.to_string())
+    .bind(form.version)
+    .bind(NEW)
+    .bind(tracking_code.hash())
+    .bind(meta_json(form, answers, origin, now))
+    .bind(sealed.take(DataClass::Contact))
+    .bind(sealed.take(DataClass::Assessment))
+    .bind(sealed.take(DataClass::Sensitive))
+    .bind(now.as_unix_micros())
+    .bind(form.site.as_ref().map(|site| site.id.to_string()))
+}
+
 /// What else a submission carries besides the answers.
 #[derive(Debug, Default)]
 pub struct Submission<'a> {
@@ -147,74 +177,36 @@ pub async fn submit_lead(
         &index_key.key,
     );
 
-    // Read first, without SQLite's write lock: the duplicate hint, and the rule that takes
-    // the lead.
+    // Read first (on SQLite without the write lock): the duplicate hint, and the rule that
+    // takes the lead.
     let site = form.site.as_ref().map(|site| site.id);
-    let mut read = db.read_in(TenantScope::Org(org)).await?;
+    let mut read = db.read_then_write_in(TenantScope::Org(org)).await?;
     let possible_duplicates = earlier_leads(read.conn(), org, &digests).await?;
     let routing = route(read.conn(), org, site, answers, submission.attorneys).await?;
-    read.finish().await?;
 
-    // Then the writes, in two batches: SQLite writes one transaction at a time, and every
-    // round trip inside one is paid by all the submissions waiting behind it. The first
-    // claims what the second needs to know: the page, the audit log's next places (the
-    // lead's record, and the assignment's if the rules give it), the rule's turn.
-    let mut tx = db.begin_grouped_in(TenantScope::Org(org)).await?;
-    let claiming = Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 });
+    // Then the writes. First those that need nothing from the database, with the claims
+    // last: the audit log's next places and the rule's turn, whose row locks on PostgreSQL
+    // are then held for as little as can be. Then what needs the claims. On SQLite, a
+    // submission whose group already knows the audit head (see `Claiming::recall`) and that
+    // no rule routes sends it all as one batch: every round trip inside the write is paid by
+    // all the submissions queued behind it.
+    let mut tx = read.write().await?;
     let mut first = Batch::new();
-    let (known, claim) = match claiming.recall(&tx) {
-        Some(known) => (Some(known), None),
-        None => (None, Some(first.push(claiming.statement()))),
-    };
-    let turn = routing
-        .as_ref()
-        .map(|routing| first.push(routing.take_turn(org)));
-    let mut claimed = match first.is_empty() {
-        true => None,
-        false => Some(tx.run(first).await?),
-    };
-    let mut outcome = |slot| match claimed.as_mut() {
-        Some(claimed) => claimed.take(slot),
-        None => Err(StoreError::Batch("a statement that was not sent")),
-    };
-    let claim = match (known, claim) {
-        (Some(known), _) => known,
-        (None, Some(slot)) => claiming.claimed(outcome(slot)?)?,
-        (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
-    };
-    let assignee = match (routing, turn) {
-        (Some(routing), Some(turn)) => routing.assignee(&outcome(turn)?)?,
-        _ => None,
-    };
-
-    let mut second = Batch::new();
     let page = submission
         .page_token
-        .map(|token| second.push(spend_page(token, now)));
-    second.push(
-        Statement::new(
-            "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, \
-             tracking_hash, meta, contact, assessment, sensitive, created_at, updated_at, \
-             assigned_to) \
-             VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11, $13)",
-        )
-        .bind(lead.to_string())
-        .bind(org.to_string())
-        .bind(form.id.to_string())
-        .bind(form.version)
-        .bind(NEW)
-        .bind(tracking_code.hash())
-        .bind(meta_json(form, answers, origin, now))
-        .bind(sealed.take(DataClass::Contact))
-        .bind(sealed.take(DataClass::Assessment))
-        .bind(sealed.take(DataClass::Sensitive))
-        .bind(now.as_unix_micros())
-        .bind(site.map(|site| site.to_string()))
-        .bind(assignee.map(|user| user.to_string())),
-    );
-    record_contacts(&mut second, org, lead, &digests);
+        .map(|token| first.push(spend_page(token, now)));
+    first.push(lead_row(
+        form,
+        answers,
+        origin,
+        lead,
+        &tracking_code,
+        &mut sealed,
+        now,
+    ));
+    record_contacts(&mut first, org, lead, &digests);
     record_event(
-        &mut second,
+        &mut first,
         org,
         Trail::Lead(lead),
         Actor::Anonymous,
@@ -222,18 +214,80 @@ pub async fn submit_lead(
         NEW,
         now,
     );
+    for mail in submission.notify {
+        enqueue_sealed(&mut first, mail, now);
+    }
+    match submission.documents {
+        Some(store) => {
+            let id = lead.to_string();
+            let owner = Owner {
+                kind: LEAD_DOCUMENTS,
+                id: &id,
+            };
+            record_uploads(
+                &mut first,
+                store,
+                &field_key,
+                org,
+                owner,
+                submission.uploads,
+                now,
+            )?;
+        }
+        None if !submission.uploads.is_empty() => {
+            return Err(IntakeError::Corrupt("documents without their store"));
+        }
+        None => {}
+    }
+    let claiming = Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 });
+    let known = claiming.recall(&tx);
+    let claim = known.is_none().then(|| first.push(claiming.statement()));
+    let turn = routing
+        .as_ref()
+        .map(|routing| first.push(routing.take_turn(org)));
+    let (mut asked, mut second) = if claim.is_some() || turn.is_some() {
+        (Some(tx.run(first).await?), Batch::new())
+    } else {
+        (None, first)
+    };
+    let mut answer = |slot| match asked.as_mut() {
+        Some(outcomes) => outcomes.take(slot),
+        None => Err(StoreError::Batch("a statement that was not sent")),
+    };
+    let claim = match (known, claim) {
+        (Some(known), _) => known,
+        (None, Some(slot)) => claiming.claimed(answer(slot)?)?,
+        (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
+    };
+    let assignee = match (&routing, turn) {
+        (Some(routing), Some(turn)) => routing.assignee(&answer(turn)?)?,
+        _ => None,
+    };
+    let page_outcome = match (page, asked.as_mut()) {
+        (Some(page), Some(outcomes)) => Some(outcomes.take(page)?),
+        _ => None,
+    };
+
     let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
     let created = Event::new(Actor::Anonymous, "lead.created")
         .on("lead", lead)
         .touching(&fields)
         .in_request(request_id);
-    let assigned = assignee.map(|to| record_routing(&mut second, org, lead, to, request_id, now));
+    let assigned = match assignee {
+        Some(to) => {
+            second.push(
+                Statement::new("UPDATE leads SET assigned_to = $1 WHERE id = $2 AND org_id = $3")
+                    .bind(to.to_string())
+                    .bind(lead.to_string())
+                    .bind(org.to_string()),
+            );
+            Some(record_routing(&mut second, org, lead, to, request_id, now))
+        }
+        None => None,
+    };
     let events: Vec<&Event> = std::iter::once(&created).chain(assigned.as_ref()).collect();
     claim.record_grouped(&mut tx, &mut second, &events, now)?;
-    for mail in submission.notify {
-        enqueue_sealed(&mut second, mail, now);
-    }
     let data = json!({
         "lead_id": lead.to_string(),
         "form_id": form.id.to_string(),
@@ -242,28 +296,12 @@ pub async fn submit_lead(
         "assigned_to": assignee.map(|a| a.to_string()),
     });
     leadvault_webhooks::enqueue(&mut second, org, "lead.created", data, now);
-    if let Some(store) = submission.documents {
-        let id = lead.to_string();
-        let owner = Owner {
-            kind: LEAD_DOCUMENTS,
-            id: &id,
-        };
-        record_uploads(
-            &mut second,
-            store,
-            &field_key,
-            org,
-            owner,
-            submission.uploads,
-            now,
-        )?;
-    } else if !submission.uploads.is_empty() {
-        return Err(IntakeError::Corrupt("documents without their store"));
-    }
     let mut done = tx.run(second).await?;
-    if let Some(page) = page {
-        // Spent by another submission: this one's writes are undone with it.
-        page_spent(&done.take(page)?)?;
+    // A page spent by another submission: this one's writes are undone with it.
+    match (page, page_outcome) {
+        (_, Some(spent)) => page_spent(&spent)?,
+        (Some(page), None) => page_spent(&done.take(page)?)?,
+        (None, None) => {}
     }
     tx.commit().await?;
     Ok(Receipt {

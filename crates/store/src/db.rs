@@ -6,7 +6,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use crate::error::StoreError;
-use crate::group::{Committer, GroupedTx};
+use crate::group::{Committer, GroupedTx, ReadThenWrite};
 use crate::tenant::{TenantScope, set_tenant_scope};
 use crate::url::DatabaseUrl;
 
@@ -176,6 +176,25 @@ impl Db {
                 committer.join().await
             }
             Engine::Postgres => Ok(GroupedTx::alone(self.begin_write_in(scope).await?)),
+        }
+    }
+
+    /// A write that must read first (a duplicate check, the rules it goes by), seeing the
+    /// rows of `scope` only. On SQLite the reads run on a pooled connection, outside the
+    /// write lock, and the write is grouped ([`Db::begin_grouped_in`]); on PostgreSQL they
+    /// run in the write transaction itself, which saves the round trips of a transaction of
+    /// their own.
+    pub async fn read_then_write_in(
+        &self,
+        scope: TenantScope,
+    ) -> Result<ReadThenWrite, StoreError> {
+        match self.engine {
+            Engine::Sqlite => Ok(ReadThenWrite::apart(
+                self.clone(),
+                scope,
+                self.pool.acquire().await?,
+            )),
+            Engine::Postgres => Ok(ReadThenWrite::inside(self.begin_write_in(scope).await?)),
         }
     }
 

@@ -16,12 +16,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sqlx::{AnyPool, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::batch::{Batch, Outcomes, Statement};
-use crate::db::Tx;
+use crate::db::{Db, Tx};
 use crate::error::StoreError;
+use crate::tenant::TenantScope;
 
 /// The most writers one commit serves: a bound on how long other writers of the database
 /// (which take the writer connection between groups) can wait.
@@ -75,6 +77,58 @@ struct Returned {
 
 /// A writer waiting for the shared transaction.
 type Request = oneshot::Sender<Result<Lease, StoreError>>;
+
+/// A write that reads first (see [`crate::Db::read_then_write_in`]): read on
+/// [`ReadThenWrite::conn`], then [`ReadThenWrite::write`].
+#[derive(Debug)]
+pub struct ReadThenWrite {
+    inner: ReadFirst,
+}
+
+#[derive(Debug)]
+enum ReadFirst {
+    /// SQLite: reads on a pooled connection, outside the write lock; then a grouped write.
+    Apart {
+        db: Db,
+        scope: TenantScope,
+        reader: PoolConnection<Any>,
+    },
+    /// PostgreSQL: reads in the write transaction itself.
+    Inside(Tx),
+}
+
+impl ReadThenWrite {
+    pub(crate) fn apart(db: Db, scope: TenantScope, reader: PoolConnection<Any>) -> Self {
+        Self {
+            inner: ReadFirst::Apart { db, scope, reader },
+        }
+    }
+
+    pub(crate) fn inside(tx: Tx) -> Self {
+        Self {
+            inner: ReadFirst::Inside(tx),
+        }
+    }
+
+    /// Where the reads run.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        match &mut self.inner {
+            ReadFirst::Apart { reader, .. } => reader,
+            ReadFirst::Inside(tx) => tx,
+        }
+    }
+
+    /// The write, once the reads are done.
+    pub async fn write(self) -> Result<GroupedTx, StoreError> {
+        match self.inner {
+            ReadFirst::Apart { db, scope, reader } => {
+                drop(reader);
+                db.begin_grouped_in(scope).await
+            }
+            ReadFirst::Inside(tx) => Ok(GroupedTx::alone(tx)),
+        }
+    }
+}
 
 /// The queue to the committer, which is started when first needed and stops when the last
 /// [`crate::Db`] handle is dropped.
