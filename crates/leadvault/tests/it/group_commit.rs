@@ -4,19 +4,14 @@
 //! fails or is abandoned leaves nothing, whoever it shared a commit with.
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, Engine, Migration, Statement, TenantScope, Timestamp, migrate};
+use leadvault_store::{Batch, Db, Engine, Statement, TenantScope, Timestamp, migrate};
 use leadvault_test_support::{TestDb, on_both_engines};
 
-const CREATE_THINGS: Migration = Migration {
-    id: "test/0001_grouped_things",
-    sqlite: "CREATE TABLE things (id TEXT PRIMARY KEY NOT NULL, at BIGINT NOT NULL);",
-    postgres: "CREATE TABLE things (id TEXT PRIMARY KEY NOT NULL, at BIGINT NOT NULL);",
-};
+use crate::storage;
 
 async fn fresh(engine: Engine) -> (TestDb, Db) {
-    let test_db = TestDb::new(engine).await;
-    let db = test_db.connect().await;
-    migrate(&db, &[CREATE_THINGS], Timestamp::now())
+    let (test_db, db) = storage::fresh(engine).await;
+    migrate(&db, &[storage::CREATE_THINGS], Timestamp::now())
         .await
         .unwrap();
     (test_db, db)

@@ -6,7 +6,7 @@ use leadvault_store::{
 };
 use leadvault_test_support::{TestDb, on_both_engines};
 
-const CREATE_THINGS: Migration = Migration {
+pub(crate) const CREATE_THINGS: Migration = Migration {
     id: "test/0001_things",
     sqlite: "CREATE TABLE things (id TEXT PRIMARY KEY NOT NULL, at BIGINT NOT NULL, blob BLOB, note TEXT);",
     postgres: "CREATE TABLE things (id TEXT PRIMARY KEY NOT NULL, at BIGINT NOT NULL, blob BYTEA, note TEXT);",
@@ -22,7 +22,7 @@ const BROKEN: Migration = Migration {
     postgres: "CREATE TABLE more (x BIGINT); THIS IS NOT SQL;",
 };
 
-async fn fresh(engine: Engine) -> (TestDb, Db) {
+pub(crate) async fn fresh(engine: Engine) -> (TestDb, Db) {
     let test_db = TestDb::new(engine).await;
     let db = test_db.connect().await;
     (test_db, db)
