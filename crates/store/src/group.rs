@@ -36,7 +36,8 @@ const ROLLBACK: &str = "ROLLBACK TO lv_member";
 
 /// A write transaction that may share its commit (see the module's documentation). Run
 /// batches of statements with [`GroupedTx::run`], then [`GroupedTx::commit`]; dropped
-/// without committing, its writes are undone.
+/// without committing, its writes are undone. Hold it for statements only (prepare
+/// everything else before joining): every writer queued behind it waits meanwhile.
 #[derive(Debug)]
 pub struct GroupedTx {
     inner: Inner,
