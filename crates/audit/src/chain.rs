@@ -135,7 +135,7 @@ impl Claiming {
     /// The claim, without a statement, when an earlier writer of the same shared
     /// transaction appended to the chain ([`Claim::record_grouped`]) and so knows its head.
     pub fn recall(&self, tx: &GroupedTx) -> Option<Claim> {
-        let known = tx.recall(&memo_key(self.chain))?;
+        let known = tx.recall(&memo_key(&self.chain.name()))?;
         let (seq, hash) = known.split_at_checked(8)?;
         let seq = i64::from_be_bytes(seq.try_into().ok()?);
         Some(Claim {
@@ -215,9 +215,7 @@ impl Claim {
         );
         Ok(appended)
     }
-}
 
-impl Claim {
     /// [`Claim::record`] in a transaction that may be shared, leaving the chain's new head
     /// for the writers after this one in it ([`Claiming::recall`]).
     pub fn record_grouped(
@@ -227,7 +225,7 @@ impl Claim {
         events: &[&Event],
         now: Timestamp,
     ) -> Result<Vec<Appended>, AuditError> {
-        let key = memo_key_of(&self.chain);
+        let key = memo_key(&self.chain);
         let (before, prev) = (self.first - 1, self.prev.clone());
         let appended = self.record(batch, events, now)?;
         let (seq, hash) = match appended.last() {
@@ -241,11 +239,8 @@ impl Claim {
     }
 }
 
-fn memo_key(chain: Chain) -> String {
-    memo_key_of(&chain.name())
-}
-
-fn memo_key_of(chain: &str) -> String {
+/// Where a shared transaction keeps a chain's head for its later writers.
+fn memo_key(chain: &str) -> String {
     format!("audit head {chain}")
 }
 

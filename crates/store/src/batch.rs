@@ -89,6 +89,10 @@ impl std::fmt::Debug for Outcomes {
 }
 
 impl Outcomes {
+    fn of(done: Vec<Done>) -> Self {
+        Self(done.into_iter().map(Some).collect())
+    }
+
     /// The outcome in `slot`, once.
     pub fn take(&mut self, slot: Slot) -> Result<Done, StoreError> {
         self.0
@@ -133,12 +137,6 @@ impl Batch {
         let mut done = run_all(statements, conn).await?;
         done.remove(0);
         Ok(Outcomes::of(done))
-    }
-}
-
-impl Outcomes {
-    fn of(done: Vec<Done>) -> Self {
-        Self(done.into_iter().map(Some).collect())
     }
 }
 

@@ -20,8 +20,8 @@ pub enum StoreError {
     CannotOpenSqlite { path: PathBuf, reason: String },
     #[error("database query failed ({0})")]
     Query(#[source] sqlx::Error),
-    /// The commit a write shared with others failed (or the transaction was lost before
-    /// it): the write is not stored.
+    /// The commit a write shared with others failed, the transaction was lost before it, or
+    /// the committer is gone: the write is not stored.
     #[error("the shared commit failed ({0})")]
     SharedCommit(std::sync::Arc<str>),
     /// A [`crate::Batch`] was used against its contract: a bug, not the database's fault.

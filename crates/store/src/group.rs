@@ -149,10 +149,10 @@ impl Committer {
         let (request, lease) = oneshot::channel();
         self.requests
             .send(request)
-            .map_err(|_| StoreError::Batch("the committer has stopped"))?;
+            .map_err(|_| StoreError::SharedCommit("the committer has stopped".into()))?;
         let lease = lease
             .await
-            .map_err(|_| StoreError::Batch("the committer has stopped"))??;
+            .map_err(|_| StoreError::SharedCommit("the committer has stopped".into()))??;
         Ok(GroupedTx {
             inner: Inner::Member(lease),
         })
