@@ -58,6 +58,17 @@ on_both_engines! {
         assert_eq!(sent.status, 200);
         let lead: String = sqlx::query_scalar("SELECT id FROM leads").fetch_one(app.db.pool()).await.unwrap();
         receiver.wait_for(1).await;
+        // The server's deliverer records the failure after the endpoint has answered (waited
+        // for, up to 30 s, as a loaded machine can be slow to record it).
+        let mut attempts = 0_i64;
+        for _ in 0..300 {
+            attempts = sqlx::query_scalar("SELECT attempts FROM webhook_deliveries").fetch_one(app.db.pool()).await.unwrap();
+            if attempts == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(attempts, 1, "the first failure is recorded");
         let later = Timestamp::now().saturating_add(std::time::Duration::from_secs(120));
         let round = deliver_due(&app.db, &app.keyring, &WebhookClient::new(true), later, 10).await.unwrap();
         assert_eq!(round.delivered, 1, "{round:?}");
