@@ -10,7 +10,7 @@
 
 use leadvault_crypto::to_hex;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, Done, GroupedTx, Statement, StoreError, Timestamp, Tx};
+use leadvault_store::{Batch, Db, Done, Statement, StoreError, Timestamp, Turn, Tx};
 
 use crate::error::AuditError;
 use crate::record::{Chain, Event};
@@ -134,8 +134,8 @@ impl Claiming {
 
     /// The claim, without a statement, when an earlier writer of the same shared
     /// transaction appended to the chain ([`Claim::record_grouped`]) and so knows its head.
-    pub fn recall(&self, tx: &GroupedTx) -> Option<Claim> {
-        let known = tx.recall(&memo_key(&self.chain.name()))?;
+    pub fn recall(&self, turn: &Turn<'_>) -> Option<Claim> {
+        let known = turn.recall(&memo_key(&self.chain.name()))?;
         let (seq, hash) = known.split_at_checked(8)?;
         let seq = i64::from_be_bytes(seq.try_into().ok()?);
         Some(Claim {
@@ -220,7 +220,7 @@ impl Claim {
     /// for the writers after this one in it ([`Claiming::recall`]).
     pub fn record_grouped(
         self,
-        tx: &mut GroupedTx,
+        turn: &mut Turn<'_>,
         batch: &mut Batch,
         events: &[&Event],
         now: Timestamp,
@@ -234,7 +234,7 @@ impl Claim {
         };
         let mut known = seq.to_be_bytes().to_vec();
         known.extend(hash);
-        tx.remember(key, known);
+        turn.remember(key, known);
         Ok(appended)
     }
 }

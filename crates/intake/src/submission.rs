@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{Actor, Chain, Claiming, Event};
+use leadvault_audit::{Actor, Chain, Claim, Claiming, Event};
 use leadvault_documents::{DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
-use leadvault_store::{Batch, Db, Statement, StoreError, TenantScope, Timestamp};
+use leadvault_store::{
+    Batch, Db, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, TenantScope, Timestamp, Turn,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -22,7 +24,7 @@ use crate::forms::Form;
 use crate::history::{Trail, record_event};
 use crate::ids::LeadId;
 use crate::pipeline::NEW;
-use crate::routing::{record_routing, route};
+use crate::routing::{Routing, record_routing, route};
 use crate::sealed::{Sealed, seal_answers};
 use crate::spam::{page_spent, spend_page};
 use crate::tracking::TrackingCode;
@@ -184,13 +186,8 @@ pub async fn submit_lead(
     let possible_duplicates = earlier_leads(read.conn(), org, &digests).await?;
     let routing = route(read.conn(), org, site, answers, submission.attorneys).await?;
 
-    // Then the writes. First those that need nothing from the database, with the claims
-    // last: the audit log's next places and the rule's turn, whose row locks on PostgreSQL
-    // are then held for as little as can be. Then what needs the claims. On SQLite, a
-    // submission whose group already knows the audit head (see `Claiming::recall`) and that
-    // no rule routes sends it all as one batch: every round trip inside the write is paid by
-    // all the submissions queued behind it.
-    let mut tx = read.write().await?;
+    // Then the writes (see `LeadWrite`), prepared here: those that need nothing from the
+    // database first.
     let mut first = Batch::new();
     let page = submission
         .page_token
@@ -239,74 +236,178 @@ pub async fn submit_lead(
         }
         None => {}
     }
-    let claiming = Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 });
-    let known = claiming.recall(&tx);
-    let claim = known.is_none().then(|| first.push(claiming.statement()));
-    let turn = routing
-        .as_ref()
-        .map(|routing| first.push(routing.take_turn(org)));
-    let (mut asked, mut second) = if claim.is_some() || turn.is_some() {
-        (Some(tx.run(first).await?), Batch::new())
-    } else {
-        (None, first)
-    };
-    let mut answer = |slot| match asked.as_mut() {
-        Some(outcomes) => outcomes.take(slot),
-        None => Err(StoreError::Batch("a statement that was not sent")),
-    };
-    let claim = match (known, claim) {
-        (Some(known), _) => known,
-        (None, Some(slot)) => claiming.claimed(answer(slot)?)?,
-        (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
-    };
-    let assignee = match (&routing, turn) {
-        (Some(routing), Some(turn)) => routing.assignee(&answer(turn)?)?,
-        _ => None,
-    };
-    let page_outcome = match (page, asked.as_mut()) {
-        (Some(page), Some(outcomes)) => Some(outcomes.take(page)?),
-        _ => None,
-    };
-
     let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
     let created = Event::new(Actor::Anonymous, "lead.created")
         .on("lead", lead)
         .touching(&fields)
         .in_request(request_id);
-    let assigned = match assignee {
-        Some(to) => {
-            second.push(
-                Statement::new("UPDATE leads SET assigned_to = $1 WHERE id = $2 AND org_id = $3")
-                    .bind(to.to_string())
-                    .bind(lead.to_string())
-                    .bind(org.to_string()),
-            );
-            Some(record_routing(&mut second, org, lead, to, request_id, now))
-        }
-        None => None,
+    let write = LeadWrite {
+        stage: Stage::Start(first),
+        page,
+        claiming: Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 }),
+        routing,
+        org,
+        lead,
+        created,
+        webhook: WebhookData {
+            form: form.id.to_string(),
+            site: site.map(|s| s.to_string()),
+        },
+        request_id,
+        now,
     };
-    let events: Vec<&Event> = std::iter::once(&created).chain(assigned.as_ref()).collect();
-    claim.record_grouped(&mut tx, &mut second, &events, now)?;
-    let data = json!({
-        "lead_id": lead.to_string(),
-        "form_id": form.id.to_string(),
-        "site_id": site.map(|s| s.to_string()),
-        "status": NEW,
-        "assigned_to": assignee.map(|a| a.to_string()),
-    });
-    leadvault_webhooks::enqueue(&mut second, org, "lead.created", data, now);
-    let mut done = tx.run(second).await?;
-    // A page spent by another submission: this one's writes are undone with it.
-    match (page, page_outcome) {
-        (_, Some(spent)) => page_spent(&spent)?,
-        (Some(page), None) => page_spent(&done.take(page)?)?,
-        (None, None) => {}
-    }
-    tx.commit().await?;
+    read.write(write).await?;
     Ok(Receipt {
         lead_id: lead,
         tracking_code,
         possible_duplicates,
     })
+}
+
+/// The plain facts a "lead created" webhook carries besides the lead.
+#[derive(Debug)]
+struct WebhookData {
+    form: String,
+    site: Option<String>,
+}
+
+/// A submission's write, in one or two batches. First the statements that need nothing
+/// from the database, with the claims last: the audit log's next places and the rule's
+/// turn, whose row locks on PostgreSQL are then held for as little as can be. Then what
+/// needs the claims. On SQLite, a submission whose group already knows the audit head (see
+/// `Claiming::recall`) and that no rule routes sends it all as one batch: every round trip
+/// inside the write is paid by all the submissions queued behind it.
+#[derive(Debug)]
+struct LeadWrite {
+    stage: Stage,
+    /// Where the page's spending is (in the first batch).
+    page: Option<Slot>,
+    claiming: Claiming,
+    routing: Option<Routing>,
+    org: OrgId,
+    lead: LeadId,
+    created: Event,
+    webhook: WebhookData,
+    request_id: Option<Uuid>,
+    now: Timestamp,
+}
+
+#[derive(Debug)]
+enum Stage {
+    /// The first batch, prepared.
+    Start(Batch),
+    /// The first batch sent; the claims it holds, if it asked for any.
+    Asked {
+        claim: Option<Slot>,
+        turn: Option<Slot>,
+    },
+    /// Everything sent.
+    Sent,
+}
+
+impl GroupedWrite for LeadWrite {
+    type Output = ();
+    type Error = IntakeError;
+
+    fn step(
+        &mut self,
+        turn: &mut Turn<'_>,
+        last: Option<Outcomes>,
+    ) -> Result<Step<()>, IntakeError> {
+        match (std::mem::replace(&mut self.stage, Stage::Sent), last) {
+            (Stage::Start(mut first), None) => {
+                let known = self.claiming.recall(turn);
+                let claim = known
+                    .is_none()
+                    .then(|| first.push(self.claiming.statement()));
+                let rule_turn = self
+                    .routing
+                    .as_ref()
+                    .map(|routing| first.push(routing.take_turn(self.org)));
+                if claim.is_some() || rule_turn.is_some() {
+                    self.stage = Stage::Asked {
+                        claim,
+                        turn: rule_turn,
+                    };
+                    return Ok(Step::Run(first));
+                }
+                let claim = known.ok_or(IntakeError::Corrupt("an audit claim"))?;
+                self.finish(turn, &mut first, claim, None)?;
+                Ok(Step::Run(first))
+            }
+            (
+                Stage::Asked {
+                    claim,
+                    turn: rule_turn,
+                },
+                Some(mut asked),
+            ) => {
+                // A page spent by another submission: this one's writes are undone with it.
+                if let Some(page) = self.page.take() {
+                    page_spent(&asked.take(page)?)?;
+                }
+                let claim = match (claim, self.claiming.recall(turn)) {
+                    (Some(slot), _) => self.claiming.claimed(asked.take(slot)?)?,
+                    (None, Some(known)) => known,
+                    (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
+                };
+                let assignee = match (&self.routing, rule_turn) {
+                    (Some(routing), Some(slot)) => routing.assignee(&asked.take(slot)?)?,
+                    _ => None,
+                };
+                let mut second = Batch::new();
+                self.finish(turn, &mut second, claim, assignee)?;
+                Ok(Step::Run(second))
+            }
+            (Stage::Sent, Some(mut sent)) => {
+                if let Some(page) = self.page.take() {
+                    page_spent(&sent.take(page)?)?;
+                }
+                Ok(Step::Done(()))
+            }
+            _ => Err(IntakeError::Corrupt("a submission's write out of step")),
+        }
+    }
+}
+
+impl LeadWrite {
+    /// Adds to `batch` what needs the claims: the rule's assignment, the audit records, the
+    /// webhook.
+    fn finish(
+        &self,
+        turn: &mut Turn<'_>,
+        batch: &mut Batch,
+        claim: Claim,
+        assignee: Option<Uuid>,
+    ) -> Result<(), IntakeError> {
+        let (org, lead, now) = (self.org, self.lead, self.now);
+        let assigned = match assignee {
+            Some(to) => {
+                batch.push(
+                    Statement::new(
+                        "UPDATE leads SET assigned_to = $1 WHERE id = $2 AND org_id = $3",
+                    )
+                    .bind(to.to_string())
+                    .bind(lead.to_string())
+                    .bind(org.to_string()),
+                );
+                Some(record_routing(batch, org, lead, to, self.request_id, now))
+            }
+            None => None,
+        };
+        let events: Vec<&Event> = std::iter::once(&self.created)
+            .chain(assigned.as_ref())
+            .collect();
+        claim.record_grouped(turn, batch, &events, now)?;
+        let data = json!({
+            "lead_id": lead.to_string(),
+            "form_id": self.webhook.form,
+            "site_id": self.webhook.site,
+            "status": NEW,
+            "assigned_to": assignee.map(|a| a.to_string()),
+        });
+        leadvault_webhooks::enqueue(batch, org, "lead.created", data, now);
+        Ok(())
+    }
 }

@@ -121,55 +121,72 @@ impl Batch {
 
     /// Runs the statements in order on `conn`.
     pub async fn run(self, conn: &mut AnyConnection) -> Result<Outcomes, StoreError> {
-        run_all(self.statements, conn).await.map(Outcomes::of)
+        let mut done = Vec::with_capacity(self.statements.len());
+        run_all(self.statements, conn, &mut done).await?;
+        Ok(Outcomes::of(done))
     }
 
-    /// Runs `first`, then the statements, in the same round trip; `first`'s outcome is not
-    /// kept (a group commit's savepoint rides in its member's first batch this way).
+    /// Runs `prefix`, then the statements, in the same round trip; the prefix's outcomes
+    /// are not kept (a group commit's savepoint rides in its member's first batch this
+    /// way). On failure, says whether the whole prefix had run.
     pub(crate) async fn run_preceded(
         self,
-        first: Statement,
+        prefix: &[&'static str],
         conn: &mut AnyConnection,
-    ) -> Result<Outcomes, StoreError> {
-        let mut statements = Vec::with_capacity(self.statements.len() + 1);
-        statements.push(first);
+    ) -> Result<Outcomes, Failed> {
+        let mut statements = Vec::with_capacity(self.statements.len() + prefix.len());
+        statements.extend(prefix.iter().map(|sql| Statement::new(*sql)));
         statements.extend(self.statements);
-        let mut done = run_all(statements, conn).await?;
-        done.remove(0);
-        Ok(Outcomes::of(done))
+        let mut done = Vec::with_capacity(statements.len());
+        match run_all(statements, conn, &mut done).await {
+            Ok(()) => Ok(Outcomes::of(done.split_off(prefix.len()))),
+            Err(error) => Err(Failed {
+                error,
+                prefix_ran: done.len() >= prefix.len(),
+            }),
+        }
     }
 }
 
+/// A batch that failed part-way ([`Batch::run_preceded`]).
+#[derive(Debug)]
+pub(crate) struct Failed {
+    pub(crate) error: StoreError,
+    /// Whether every statement of the prefix had run before the failure.
+    pub(crate) prefix_ran: bool,
+}
+
+/// Runs `statements`, adding each one's outcome to `done` as it finishes.
 async fn run_all(
     statements: Vec<Statement>,
     conn: &mut AnyConnection,
-) -> Result<Vec<Done>, StoreError> {
+    done: &mut Vec<Done>,
+) -> Result<(), StoreError> {
     if statements.is_empty() {
-        return Ok(Vec::new());
+        return Ok(());
     }
-    let expected = statements.len();
-    let done = if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
-        run_as_one(statements, conn).await?
+    let expected = done.len() + statements.len();
+    if conn.backend_name() == <sqlx::Sqlite as sqlx::Database>::NAME {
+        run_as_one(statements, conn, done).await?;
     } else {
-        let mut done = Vec::with_capacity(expected);
         for statement in statements {
             done.push(collect(bound(statement.sql, statement.values), conn).await?);
         }
-        done
-    };
+    }
     if done.len() != expected {
         return Err(StoreError::Batch(
             "the database answered for a different number of statements",
         ));
     }
-    Ok(done)
+    Ok(())
 }
 
 /// SQLite: one query of all the statements, parameters renumbered to follow on.
 async fn run_as_one(
     statements: Vec<Statement>,
     conn: &mut AnyConnection,
-) -> Result<Vec<Done>, StoreError> {
+    done: &mut Vec<Done>,
+) -> Result<(), StoreError> {
     let mut sql = String::new();
     let mut values = Vec::new();
     for statement in statements {
@@ -181,7 +198,6 @@ async fn run_as_one(
     // The text is our statements' own, joined; only `$N` numbers changed.
     let query = bound(sqlx::AssertSqlSafe(sql).into_sql_str(), values);
     let mut stream = conn.fetch_many(query);
-    let mut done = Vec::new();
     let mut rows = Vec::new();
     while let Some(item) = stream.try_next().await? {
         match item {
@@ -192,7 +208,7 @@ async fn run_as_one(
             }),
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 async fn collect(

@@ -6,7 +6,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
 use crate::error::StoreError;
-use crate::group::{Committer, GroupedTx, ReadThenWrite};
+use crate::group::{Committer, GroupedWrite, ReadThenWrite, write_alone};
 use crate::tenant::{TenantScope, set_tenant_scope};
 use crate::url::DatabaseUrl;
 
@@ -56,7 +56,7 @@ pub struct Db {
     /// would wait on SQLite's busy handler, which sleeps and polls (1, 2, 5, 10 … 100 ms),
     /// leaving the lock idle between them. On PostgreSQL the same pool as everything else.
     writer: AnyPool,
-    /// SQLite's group committer, started by the first [`Db::begin_grouped_in`].
+    /// SQLite's group committer, started by the first [`Db::write_grouped_in`].
     committer: Arc<OnceLock<Committer>>,
     engine: Engine,
 }
@@ -164,24 +164,30 @@ impl Db {
         }
     }
 
-    /// A write transaction that may share its commit with writes queued at the same moment
-    /// (on SQLite; see [`GroupedTx`]), seeing the rows of `scope` only: for the writes that
-    /// come many at a time, such as submissions. On PostgreSQL, [`Db::begin_write_in`].
-    pub async fn begin_grouped_in(&self, scope: TenantScope) -> Result<GroupedTx, StoreError> {
+    /// Does `work` in a write transaction that may share its commit with writes queued at
+    /// the same moment (on SQLite; see [`GroupedWrite`]), seeing the rows of `scope` only:
+    /// for the writes that come many at a time, such as submissions. On PostgreSQL, in a
+    /// transaction of its own ([`Db::begin_write_in`]). When this returns `Ok`, the write
+    /// is durable.
+    pub async fn write_grouped_in<W: GroupedWrite>(
+        &self,
+        scope: TenantScope,
+        work: W,
+    ) -> Result<W::Output, W::Error> {
         match self.engine {
             Engine::Sqlite => {
                 let committer = self
                     .committer
                     .get_or_init(|| Committer::start(self.writer.clone()));
-                committer.join().await
+                committer.write(work).await
             }
-            Engine::Postgres => Ok(GroupedTx::alone(self.begin_write_in(scope).await?)),
+            Engine::Postgres => write_alone(self.begin_write_in(scope).await?, work).await,
         }
     }
 
     /// A write that must read first (a duplicate check, the rules it goes by), seeing the
     /// rows of `scope` only. On SQLite the reads run on a pooled connection, outside the
-    /// write lock, and the write is grouped ([`Db::begin_grouped_in`]); on PostgreSQL they
+    /// write lock, and the write is grouped ([`Db::write_grouped_in`]); on PostgreSQL they
     /// run in the write transaction itself, which saves the round trips of a transaction of
     /// their own.
     pub async fn read_then_write_in(

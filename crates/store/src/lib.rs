@@ -20,7 +20,7 @@ mod url;
 pub use batch::{Batch, Done, Outcomes, Slot, Statement, Value};
 pub use db::{Checkpointed, Db, DbOptions, Engine, Reader, Tx};
 pub use error::StoreError;
-pub use group::{GroupedTx, ReadThenWrite};
+pub use group::{GroupedWrite, ReadThenWrite, Step, Turn};
 pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
 pub use tenant::{OrgId, SiteId, TenantScope, set_tenant_scope};
 pub use time::{Civil, Timestamp};

@@ -1,8 +1,13 @@
 //! The audit chain: appended in the operation's own transaction, append-only, and every kind
 //! of tampering by someone with database access (triggers dropped) is found and named.
 
-use leadvault_audit::{Actor, Broken, Chain, Claiming, Event, Outcome, append, verify};
-use leadvault_store::{Batch, OrgId, Timestamp, sqlx};
+use leadvault_audit::{
+    Actor, AuditError, Broken, Chain, Claim, Claiming, Event, Outcome, append, verify,
+};
+use leadvault_store::{
+    Batch, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, StoreError, TenantScope,
+    Timestamp, Turn, sqlx,
+};
 use leadvault_test_support::{TestApp, on_both_engines};
 use uuid::Uuid;
 
@@ -155,38 +160,75 @@ on_both_engines! {
 /// One grouped writer's append: the claim recalled from an earlier writer of the shared
 /// transaction when there is one, read otherwise; a writer told to fail does so after its
 /// record is written, and is rolled back with it.
-async fn grouped_append(db: leadvault_store::Db, chain: Chain, n: usize, fails: bool) -> bool {
-    let mut tx = db
-        .begin_grouped_in(leadvault_store::TenantScope::AllOrganizations)
-        .await
-        .unwrap();
-    let claiming = Claiming::new(chain, 1);
-    let claim = match claiming.recall(&tx) {
-        Some(known) => known,
-        None => {
-            let mut first = Batch::new();
-            let slot = first.push(claiming.statement());
-            claiming
-                .claimed(tx.run(first).await.unwrap().take(slot).unwrap())
-                .unwrap()
-        }
-    };
-    let mut second = Batch::new();
-    let event = event(n);
-    claim
-        .record_grouped(&mut tx, &mut second, &[&event], Timestamp::now())
-        .unwrap();
-    tx.run(second).await.unwrap();
-    if fails {
-        let mut refused = Batch::new();
-        refused.push(leadvault_store::Statement::new(
-            "INSERT INTO no_such_table VALUES (1)",
-        ));
-        assert!(tx.run(refused).await.is_err());
-        return false;
+struct GroupedAppend {
+    claiming: Claiming,
+    event: Event,
+    fails: bool,
+    stage: AppendStage,
+}
+
+enum AppendStage {
+    Start,
+    Claimed(Slot),
+    Recorded,
+    Refused,
+}
+
+impl GroupedAppend {
+    fn record(&mut self, turn: &mut Turn<'_>, claim: Claim) -> Result<Step<()>, AuditError> {
+        let mut batch = Batch::new();
+        claim.record_grouped(turn, &mut batch, &[&self.event], Timestamp::now())?;
+        self.stage = AppendStage::Recorded;
+        Ok(Step::Run(batch))
     }
-    tx.commit().await.unwrap();
-    true
+}
+
+impl GroupedWrite for GroupedAppend {
+    type Output = ();
+    type Error = AuditError;
+
+    fn step(
+        &mut self,
+        turn: &mut Turn<'_>,
+        last: Option<Outcomes>,
+    ) -> Result<Step<()>, AuditError> {
+        match (&self.stage, last) {
+            (AppendStage::Start, None) => match self.claiming.recall(turn) {
+                Some(known) => self.record(turn, known),
+                None => {
+                    let mut first = Batch::new();
+                    self.stage = AppendStage::Claimed(first.push(self.claiming.statement()));
+                    Ok(Step::Run(first))
+                }
+            },
+            (AppendStage::Claimed(slot), Some(mut outcomes)) => {
+                let claim = self.claiming.claimed(outcomes.take(*slot)?)?;
+                self.record(turn, claim)
+            }
+            (AppendStage::Recorded, Some(_)) if self.fails => {
+                let mut refused = Batch::new();
+                refused.push(Statement::new("INSERT INTO no_such_table VALUES (1)"));
+                self.stage = AppendStage::Refused;
+                Ok(Step::Run(refused))
+            }
+            (AppendStage::Recorded, Some(_)) => Ok(Step::Done(())),
+            _ => Err(StoreError::Batch("out of step").into()),
+        }
+    }
+}
+
+async fn grouped_append(db: leadvault_store::Db, chain: Chain, n: usize, fails: bool) -> bool {
+    let append = GroupedAppend {
+        claiming: Claiming::new(chain, 1),
+        event: event(n),
+        fails,
+        stage: AppendStage::Start,
+    };
+    let written = db
+        .write_grouped_in(TenantScope::AllOrganizations, append)
+        .await;
+    assert_eq!(written.is_err(), fails, "{written:?}");
+    written.is_ok()
 }
 
 on_both_engines! {

@@ -1,10 +1,13 @@
-//! Writes that share a commit (`Db::begin_grouped_in`): on SQLite, writers queued together
+//! Writes that share a commit (`Db::write_grouped_in`): on SQLite, writers queued together
 //! share one transaction and one commit, each in a savepoint of its own; on PostgreSQL each
 //! is a transaction of its own. Either way, a write acknowledged is stored, and a write that
-//! fails or is abandoned leaves nothing, whoever it shared a commit with.
+//! fails, gives up or panics leaves nothing, whoever it shared a commit with.
 
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, Engine, Statement, TenantScope, Timestamp, migrate};
+use leadvault_store::{
+    Batch, Db, Engine, GroupedWrite, Outcomes, Statement, Step, StoreError, TenantScope, Timestamp,
+    Turn, migrate,
+};
 use leadvault_test_support::{TestDb, on_both_engines};
 
 use crate::storage;
@@ -37,33 +40,47 @@ async fn ids(db: &Db) -> Vec<String> {
         .collect()
 }
 
-/// What one writer does: insert `id`, twice when told to fail (the second is refused), or
-/// stop without committing.
+/// What one writer does: insert `id`; then, when told to, insert it again (refused by the
+/// database), give up with an error of its own, or panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Writer {
     Commits,
     Fails,
-    Abandons,
+    GivesUp,
+    Panics,
+}
+
+struct Insert {
+    id: String,
+    writer: Writer,
+    batches: usize,
+}
+
+impl GroupedWrite for Insert {
+    type Output = ();
+    type Error = StoreError;
+
+    fn step(&mut self, _: &mut Turn<'_>, _: Option<Outcomes>) -> Result<Step<()>, StoreError> {
+        self.batches += 1;
+        match (self.batches, self.writer) {
+            (1, _) | (2, Writer::Fails) => Ok(Step::Run(insert(&self.id))),
+            (2, Writer::GivesUp) => Err(StoreError::Batch("given up")),
+            (2, Writer::Panics) => panic!("a writer's bug"),
+            _ => Ok(Step::Done(())),
+        }
+    }
 }
 
 async fn write(db: Db, id: String, writer: Writer) -> Result<(), String> {
-    let mut tx = db
-        .begin_grouped_in(TenantScope::AllOrganizations)
+    let work = Insert {
+        id: id.clone(),
+        writer,
+        batches: 0,
+    };
+    db.write_grouped_in(TenantScope::AllOrganizations, work)
         .await
         .map_err(|e| e.to_string())?;
-    tx.run(insert(&id)).await.map_err(|e| e.to_string())?;
-    match writer {
-        Writer::Commits => {}
-        Writer::Fails => {
-            tx.run(insert(&id)).await.map_err(|e| e.to_string())?;
-        }
-        Writer::Abandons => {
-            tokio::task::yield_now().await;
-            return Err("abandoned".into());
-        }
-    }
     // Committed is durable: visible to a reader on another connection.
-    tx.commit().await.map_err(|e| e.to_string())?;
     let seen: i64 = sqlx::query_scalar("SELECT count(*) FROM things WHERE id = $1")
         .bind(&id)
         .fetch_one(db.pool())
@@ -81,9 +98,10 @@ on_both_engines! {
         let (_guard, db) = fresh(engine).await;
         let mut tasks = Vec::new();
         for n in 0..60 {
-            let writer = match n % 6 {
+            let writer = match n % 8 {
                 2 => Writer::Fails,
-                4 => Writer::Abandons,
+                4 => Writer::GivesUp,
+                6 => Writer::Panics,
                 _ => Writer::Commits,
             };
             let id = format!("w{n:02}");
@@ -91,7 +109,8 @@ on_both_engines! {
         }
         let mut committed = Vec::new();
         for (n, writer, task) in tasks {
-            let outcome = task.await.unwrap();
+            // A panic is its writer's own (in the committer on SQLite, which goes on).
+            let outcome = task.await.unwrap_or_else(|_| Err("panicked".into()));
             match writer {
                 Writer::Commits => {
                     assert_eq!(outcome, Ok(()), "writer {n}");
@@ -101,7 +120,11 @@ on_both_engines! {
                     let err = outcome.unwrap_err();
                     assert!(err.contains("UNIQUE") || err.contains("unique"), "writer {n}: {err}");
                 }
-                Writer::Abandons => assert_eq!(outcome, Err("abandoned".into())),
+                Writer::GivesUp => assert_eq!(outcome, Err(StoreError::Batch("given up").to_string())),
+                Writer::Panics => {
+                    let err = outcome.unwrap_err();
+                    assert!(err.contains("panicked"), "writer {n}: {err}");
+                }
             }
         }
         assert_eq!(ids(&db).await, committed, "exactly the acknowledged writes are stored");
