@@ -2,7 +2,8 @@
 //! Federal Reserve prefix) together with what makes it an account: the words around it, or
 //! another number that can be an account number.
 
-use super::numbers::{Run, has_word};
+use super::numbers::Run;
+use super::words::has_word;
 
 const WORDS: &[&str] = &[
     "routing",

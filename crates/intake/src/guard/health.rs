@@ -3,7 +3,9 @@
 //! the others: people describing an accident name their injuries, so by default the form asks
 //! them to leave the details for the consultation, and the form's owner can make it blocking.
 
-use super::numbers::has_word;
+use std::sync::LazyLock;
+
+use super::words::{WordList, has_word};
 
 /// Whole words and phrases, lower case. Chosen so that legal language does not trip them:
 /// "treatment" alone is not here (employees are treated unfairly), "treated for" is.
@@ -280,6 +282,10 @@ fn near_words(lower: &str, first: &[&str], second: &[&str]) -> bool {
     })
 }
 
+/// [`TERMS`], [`SPANISH`] and [`TUMOURS`], looked for together.
+static HEALTH_WORDS: LazyLock<WordList> =
+    LazyLock::new(|| WordList::new(TERMS.iter().chain(SPANISH).chain(TUMOURS).copied()));
+
 pub(crate) fn found(text: &str) -> bool {
     let mut lower = text.to_lowercase().replace('’', "'");
     for phrase in FIGURATIVE {
@@ -289,10 +295,6 @@ pub(crate) fn found(text: &str) -> bool {
         .iter()
         .any(|part| has_word(&lower, &format!("{part} replacement")))
         || near_words(&lower, SCAN_WORDS, SCANNED)
-        || TERMS
-            .iter()
-            .chain(SPANISH)
-            .chain(TUMOURS)
-            .any(|term| has_word(&lower, term))
+        || HEALTH_WORDS.any_in(&lower)
         || medical_word(&lower)
 }

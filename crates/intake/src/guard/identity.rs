@@ -2,7 +2,7 @@
 //! people use for them. Without those words a string of letters and digits is just a
 //! reference; with them, it is very likely the document's number.
 
-use super::numbers::has_word;
+use super::words::has_word;
 
 /// What introduces a document number, and what, said right after, means something else
 /// (a licence plate is not a licence).

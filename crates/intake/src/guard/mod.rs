@@ -16,6 +16,7 @@ mod iban;
 mod identity;
 mod numbers;
 mod ssn;
+mod words;
 
 use std::fmt;
 

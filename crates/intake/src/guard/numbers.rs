@@ -106,26 +106,6 @@ pub(crate) fn context(text: &str, start: usize, end: usize, before: usize, after
     text[from..to].to_lowercase()
 }
 
-/// Whether `haystack` holds `word` as a whole word (letters on neither side).
-pub(crate) fn has_word(haystack: &str, word: &str) -> bool {
-    let bytes = haystack.as_bytes();
-    let mut from = 0;
-    while let Some(found) = haystack[from..].find(word) {
-        let at = from + found;
-        let end = at + word.len();
-        let clear_before = at == 0 || !bytes[at - 1].is_ascii_alphabetic();
-        let clear_after = end >= bytes.len() || !bytes[end].is_ascii_alphabetic();
-        if clear_before && clear_after {
-            return true;
-        }
-        from = at + 1;
-        while from < haystack.len() && !haystack.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,12 +143,5 @@ mod tests {
             ]
         );
         assert_eq!(shapes("A1234567"), Vec::<Vec<&str>>::new());
-    }
-
-    #[test]
-    fn whole_words_only() {
-        assert!(has_word("my ssn is", "ssn"));
-        assert!(!has_word("classnote", "ssn"));
-        assert!(has_word("ss# 1", "ss#"));
     }
 }

@@ -3,7 +3,8 @@
 //! in a row when the words around them say it is one (nine digits alone are as likely a claim
 //! or order number).
 
-use super::numbers::{Run, context, has_word};
+use super::numbers::{Run, context};
+use super::words::has_word;
 
 const WORDS: &[&str] = &[
     "ssn",

@@ -1,0 +1,81 @@
+//! Words looked for in text as whole words: no letter on either side, so `ssn` is found in
+//! "my ssn is" and not in "classnote".
+
+use aho_corasick::AhoCorasick;
+
+/// Whether `haystack[at..end]` stands as a whole word (letters on neither side).
+fn whole(bytes: &[u8], at: usize, end: usize) -> bool {
+    let clear_before = at == 0 || !bytes[at - 1].is_ascii_alphabetic();
+    let clear_after = end >= bytes.len() || !bytes[end].is_ascii_alphabetic();
+    clear_before && clear_after
+}
+
+/// A long list of words, looked for together: one pass over the text for all of them
+/// instead of one search each (which, for a list of hundreds, was the guard's main cost).
+pub(crate) struct WordList {
+    words: Vec<&'static str>,
+    /// `None` only if the automaton could not be built (then each word is searched for).
+    automaton: Option<AhoCorasick>,
+}
+
+impl WordList {
+    pub(crate) fn new(words: impl IntoIterator<Item = &'static str>) -> Self {
+        let words: Vec<&'static str> = words.into_iter().collect();
+        let automaton = AhoCorasick::new(&words).ok();
+        Self { words, automaton }
+    }
+
+    /// Whether `haystack` holds any of the words as a whole word ([`has_word`]).
+    pub(crate) fn any_in(&self, haystack: &str) -> bool {
+        let bytes = haystack.as_bytes();
+        match &self.automaton {
+            // Overlapping: a word inside a longer one must not hide another that stands
+            // whole at the same place.
+            Some(automaton) => automaton
+                .find_overlapping_iter(haystack)
+                .any(|found| whole(bytes, found.start(), found.end())),
+            None => self.words.iter().any(|word| has_word(haystack, word)),
+        }
+    }
+}
+
+/// Whether `haystack` holds `word` as a whole word (letters on neither side).
+pub(crate) fn has_word(haystack: &str, word: &str) -> bool {
+    let bytes = haystack.as_bytes();
+    let mut from = 0;
+    while let Some(found) = haystack[from..].find(word) {
+        let at = from + found;
+        if whole(bytes, at, at + word.len()) {
+            return true;
+        }
+        from = at + 1;
+        while from < haystack.len() && !haystack.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_words_only() {
+        assert!(has_word("my ssn is", "ssn"));
+        assert!(!has_word("classnote", "ssn"));
+        assert!(has_word("ss# 1", "ss#"));
+    }
+
+    #[test]
+    fn a_word_list_finds_whole_words_only_even_inside_longer_matches() {
+        let list = WordList::new(["ssn", "classnote", "note", "ss#"]);
+        assert!(list.any_in("my ssn is"));
+        assert!(list.any_in("a classnote"));
+        assert!(!list.any_in("classnotes"));
+        assert!(list.any_in("classnotes and a note"));
+        assert!(list.any_in("ss# 1"));
+        assert!(!list.any_in("passnote"));
+        assert!(!list.any_in(""));
+    }
+}
