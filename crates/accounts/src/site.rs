@@ -120,13 +120,15 @@ pub async fn add_site(
 
 /// The organization's sites, by domain.
 pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    // On every public form page and submission of a form of the whole organization (who may
+    // frame it): a read without a transaction on SQLite.
+    let mut read = db.read_in(TenantScope::Org(org)).await?;
     let rows =
         sqlx::query("SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain")
             .bind(org.to_string())
-            .fetch_all(&mut *tx)
+            .fetch_all(read.conn())
             .await?;
-    tx.commit().await?;
+    read.finish().await?;
     rows.iter()
         .map(|row| {
             Ok(Site {
