@@ -112,7 +112,7 @@ pub async fn invite(
     by: &By,
     now: Timestamp,
 ) -> Result<(InvitationId, SecretToken), AccountsError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let already = sqlx::query(
         "SELECT (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
                  WHERE m.org_id = $1 AND u.email = $2) \
@@ -285,7 +285,7 @@ pub async fn accept_invitation(
         None => (UserId::random(), Some(hasher.hash(password).await?)),
     };
 
-    let mut tx = db.begin_in(TenantScope::AllOrganizations).await?;
+    let mut tx = db.begin_write_in(TenantScope::AllOrganizations).await?;
     let row = sqlx::query(
         "SELECT id, org_id, role, scope FROM invitations WHERE token_hash = $1 AND expires_at > $2",
     )

@@ -219,7 +219,7 @@ pub async fn change_grant(
     by: &By,
     now: Timestamp,
 ) -> Result<(), AccountsError> {
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let exists = sqlx::query("SELECT count(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())
         .bind(user.to_string())

@@ -95,7 +95,7 @@ impl Keyring {
         let sealed = with_context(&id, |ctx| encrypt_field(&key.key, key.key_ref, ctx, &pkcs8))
             .map_err(|_| KeyError::Random)?;
         // Only the first of racing processes makes the key: the others find it there.
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.db().begin_write().await?;
         let exists: i64 = sqlx::query("SELECT count(*) FROM signing_keys")
             .fetch_one(&mut *tx)
             .await?

@@ -298,3 +298,33 @@ on_both_engines! {
         assert_eq!((customers, members), (1, 1));
     }
 }
+
+on_both_engines! {
+    async fn an_invitation_made_while_another_write_holds_the_lock_waits_its_turn(engine) {
+        // An invitation reads (is the address a member already?) and then writes. On SQLite
+        // a transaction that read first cannot take the write lock once another writer has
+        // committed since it read; it must queue for the lock before it reads.
+        let app = TestApp::start(engine).await;
+        let owner = app.owner("ana@lima.law").await;
+        let mut other = app.db.begin_write().await.unwrap();
+        sqlx::query("UPDATE organizations SET name = name || '' WHERE id = $1")
+            .bind(owner.org_id.to_string())
+            .execute(&mut *other)
+            .await
+            .unwrap();
+        let db = app.db.clone();
+        let inviting = tokio::spawn(async move {
+            let email = leadvault_accounts::Email::parse("cy@lima.law").unwrap();
+            let joining = leadvault_accounts::Joining::Member(
+                leadvault_accounts::Grant::new(Role::Attorney, Scope::Organization).unwrap(),
+            );
+            leadvault_accounts::invite(&db, owner.org_id, owner.user_id, &email, &joining, &leadvault_test_support::fixture(), leadvault_store::Timestamp::now())
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        other.commit().await.unwrap();
+        assert_eq!(inviting.await.unwrap(), Ok(()));
+    }
+}
