@@ -10,9 +10,8 @@ use leadvault_crypto::{
 };
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_store::Timestamp;
-use leadvault_store::sqlx::AnyConnection;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, OrgId, Statement, TenantScope};
+use leadvault_store::{Batch, Db, Done, OrgId, Statement, TenantScope};
 
 use crate::error::IntakeError;
 use crate::form::{DataClass, FieldType, FormDefinition};
@@ -46,15 +45,14 @@ pub(crate) fn contacts_of<'a>(
         .collect()
 }
 
-/// A few earlier leads of `org` sharing any of `contacts`. A hint needs a few, not every
-/// one: a much-repeated address (a spammer's) must not make each new submission slower.
-pub(crate) async fn earlier_leads(
-    conn: &mut AnyConnection,
-    org: OrgId,
-    contacts: &[Contact],
-) -> Result<Vec<LeadId>, IntakeError> {
+/// The statement that finds a few earlier leads of `org` sharing any of `contacts` (none to
+/// look for: `None`). A hint needs a few, not every one: a much-repeated address (a
+/// spammer's) must not make each new submission slower. It runs in the submission's own
+/// write, before the lead's contacts are recorded: on SQLite a statement more in a batch
+/// costs far less than a read of its own.
+pub(crate) fn earlier_leads(org: OrgId, contacts: &[Contact]) -> Option<Statement> {
     if contacts.is_empty() {
-        return Ok(Vec::new());
+        return None;
     }
     // One bounded lookup per index, joined: an `OR` of the terms would make the engines
     // gather every match of each term before the limit (a phone number shared by thousands
@@ -69,13 +67,18 @@ pub(crate) async fn earlier_leads(
             )
         })
         .collect();
-    let sql = lookups.join(" UNION ");
-    let query = contacts.iter().fold(
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(org.to_string()),
-        |query, (kind, digest)| query.bind(*kind).bind(digest.as_bytes().to_vec()),
-    );
-    let rows = query.fetch_all(conn).await?;
-    rows.iter()
+    // Our own text, with numbered parameters only.
+    let sql = sqlx::AssertSqlSafe(lookups.join(" UNION "));
+    Some(contacts.iter().fold(
+        Statement::new(sql).bind(org.to_string()),
+        |s, (kind, digest)| s.bind(*kind).bind(digest.as_bytes().to_vec()),
+    ))
+}
+
+/// The leads [`earlier_leads`] found.
+pub(crate) fn earlier_leads_found(done: &Done) -> Result<Vec<LeadId>, IntakeError> {
+    done.rows
+        .iter()
         .map(|row| {
             LeadId::parse(&row.try_get::<String, _>(0)?).ok_or(IntakeError::Corrupt("a lead id"))
         })

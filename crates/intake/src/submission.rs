@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::access::LeadAccess;
 use crate::attachments::{LEAD_DOCUMENTS, Upload, record_uploads};
-use crate::contacts::{contacts_of, earlier_leads, record_contacts};
+use crate::contacts::{contacts_of, earlier_leads, earlier_leads_found, record_contacts};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass};
 use crate::forms::Form;
@@ -179,16 +179,22 @@ pub async fn submit_lead(
         &index_key.key,
     );
 
-    // Read first (on SQLite without the write lock): the duplicate hint, and the rule that
-    // takes the lead.
+    // Read first, when there are attorneys to route to (on SQLite without the write lock):
+    // the rule that takes the lead.
     let site = form.site.as_ref().map(|site| site.id);
-    let mut read = db.read_then_write_in(TenantScope::Org(org)).await?;
-    let possible_duplicates = earlier_leads(read.conn(), org, &digests).await?;
-    let routing = route(read.conn(), org, site, answers, submission.attorneys).await?;
+    let scope = TenantScope::Org(org);
+    let (read, routing) = if submission.attorneys.is_empty() {
+        (None, None)
+    } else {
+        let mut read = db.read_then_write_in(scope).await?;
+        let routing = route(read.conn(), org, site, answers, submission.attorneys).await?;
+        (Some(read), routing)
+    };
 
-    // Then the writes (see `LeadWrite`), prepared here: those that need nothing from the
-    // database first.
+    // Then the write (see `LeadWrite`), prepared here: the duplicate hint's lookup, and the
+    // statements that need nothing from the database.
     let mut first = Batch::new();
+    let earlier = earlier_leads(org, &digests).map(|lookup| first.push(lookup));
     let page = submission
         .page_token
         .map(|token| first.push(spend_page(token, now)));
@@ -244,6 +250,8 @@ pub async fn submit_lead(
         .in_request(request_id);
     let write = LeadWrite {
         stage: Stage::Start(first),
+        earlier,
+        found: Vec::new(),
         page,
         claiming: Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 }),
         routing,
@@ -257,7 +265,10 @@ pub async fn submit_lead(
         request_id,
         now,
     };
-    read.write(write).await?;
+    let possible_duplicates = match read {
+        Some(read) => read.write(write).await?,
+        None => db.write_grouped_in(scope, write).await?,
+    };
     Ok(Receipt {
         lead_id: lead,
         tracking_code,
@@ -281,6 +292,9 @@ struct WebhookData {
 #[derive(Debug)]
 struct LeadWrite {
     stage: Stage,
+    /// Where the duplicate hint's lookup is, and what it found (in the first batch).
+    earlier: Option<Slot>,
+    found: Vec<LeadId>,
     /// Where the page's spending is (in the first batch).
     page: Option<Slot>,
     claiming: Claiming,
@@ -307,14 +321,15 @@ enum Stage {
 }
 
 impl GroupedWrite for LeadWrite {
-    type Output = ();
+    /// Earlier leads with the same e-mail or phone.
+    type Output = Vec<LeadId>;
     type Error = IntakeError;
 
     fn step(
         &mut self,
         turn: &mut Turn<'_>,
         last: Option<Outcomes>,
-    ) -> Result<Step<()>, IntakeError> {
+    ) -> Result<Step<Vec<LeadId>>, IntakeError> {
         match (std::mem::replace(&mut self.stage, Stage::Sent), last) {
             (Stage::Start(mut first), None) => {
                 let known = self.claiming.recall(turn);
@@ -343,10 +358,7 @@ impl GroupedWrite for LeadWrite {
                 },
                 Some(mut asked),
             ) => {
-                // A page spent by another submission: this one's writes are undone with it.
-                if let Some(page) = self.page.take() {
-                    page_spent(&asked.take(page)?)?;
-                }
+                self.first_answers(&mut asked)?;
                 let claim = match (claim, self.claiming.recall(turn)) {
                     (Some(slot), _) => self.claiming.claimed(asked.take(slot)?)?,
                     (None, Some(known)) => known,
@@ -361,10 +373,8 @@ impl GroupedWrite for LeadWrite {
                 Ok(Step::Run(second))
             }
             (Stage::Sent, Some(mut sent)) => {
-                if let Some(page) = self.page.take() {
-                    page_spent(&sent.take(page)?)?;
-                }
-                Ok(Step::Done(()))
+                self.first_answers(&mut sent)?;
+                Ok(Step::Done(std::mem::take(&mut self.found)))
             }
             _ => Err(IntakeError::Corrupt("a submission's write out of step")),
         }
@@ -372,6 +382,18 @@ impl GroupedWrite for LeadWrite {
 }
 
 impl LeadWrite {
+    /// Takes in what the first batch answered (once).
+    fn first_answers(&mut self, outcomes: &mut Outcomes) -> Result<(), IntakeError> {
+        // A page spent by another submission: this one's writes are undone with it.
+        if let Some(page) = self.page.take() {
+            page_spent(&outcomes.take(page)?)?;
+        }
+        if let Some(earlier) = self.earlier.take() {
+            self.found = earlier_leads_found(&outcomes.take(earlier)?)?;
+        }
+        Ok(())
+    }
+
     /// Adds to `batch` what needs the claims: the rule's assignment, the audit records, the
     /// webhook.
     fn finish(
