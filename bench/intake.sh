@@ -51,13 +51,17 @@ run_engine() {
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://$serve_addr/healthz" |
         wrk_summary | tee "$work/healthz"
     printf '%-9s %-10s ' "$engine" "submit"
+    cpu_before=$(serve_cpu_ms)
     LV_PATH="/f/$form" LV_BODY="$answers" LV_TOKENS="$work/tokens" \
         wrk -t2 -c"$connections" -d"${seconds}s" --latency -s bench/intake_submit.lua "http://$serve_addr" |
         wrk_summary | tee "$work/submit"
+    cpu_used=$(( $(serve_cpu_ms) - cpu_before ))
     stop_serve
     [ -z "${LV_KEEP_STDERR:-}" ] || cp "$work/stderr" "$LV_KEEP_STDERR"
     healthz=$(awk '{print $1}' "$work/healthz"); submit=$(awk '{print $1}' "$work/submit")
     awk -v h="$healthz" -v s="$submit" -v e="$engine" 'BEGIN {printf "%-9s submissions per /healthz request: %.3f\n", e, s/h}'
+    sent=$(awk '{print $NF}' "$work/submit")
+    awk -v c="$cpu_used" -v n="$sent" -v e="$engine" 'BEGIN {printf "%-9s server CPU per submission: %.3f ms\n", e, c/n}'
     unset LEADVAULT_DATABASE_URL LEADVAULT_DATA_DIR LEADVAULT_LOG_LEVEL
     rm -rf "$work"
 }

@@ -32,6 +32,13 @@ start_serve() {
     [ -n "$serve_addr" ] || { echo "serve did not start:" >&2; cat "$work/stderr" >&2; kill "$serve_pid"; exit 1; }
 }
 
+# serve_cpu_ms: the CPU time (user and system) the server has used so far, in ms. Per
+# request, a figure that the machine's speed from one minute to the next sways less than
+# requests per second.
+serve_cpu_ms() {
+    awk -v tck="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / tck)}' "/proc/$serve_pid/stat"
+}
+
 stop_serve() {
     kill -TERM "$serve_pid"
     wait "$serve_pid" || true

@@ -58,5 +58,7 @@ pub use routing::{
 };
 pub use spam::{POW_BITS, forget_spent_pages, proof_of_work_ok};
 pub use status::{TrackedStatus, track};
-pub use submission::{LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, Submission, submit_lead};
+pub use submission::{
+    LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, SUBMISSIONS_AUDITED, Submission, submit_lead,
+};
 pub use tracking::{NotATrackingCode, TrackingCode};

@@ -52,6 +52,11 @@ pub const LEAD_COLUMNS: [leadvault_keys::EncryptedColumn; 3] = [
     },
 ];
 
+/// Whether submissions append to the audit log: always, except in a binary built with the
+/// `bench-without-audit` feature, which exists only so that `bench/intake.sh` can show what
+/// auditing costs. Such a binary says so loudly when it serves and must never be deployed.
+pub const SUBMISSIONS_AUDITED: bool = !cfg!(feature = "bench-without-audit");
+
 /// Where a submission came from, besides the form's site: plain, never personal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
@@ -253,7 +258,8 @@ pub async fn submit_lead(
         earlier,
         found: Vec::new(),
         page,
-        claiming: Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 }),
+        claiming: SUBMISSIONS_AUDITED
+            .then(|| Claiming::new(Chain::of(org), if routing.is_some() { 2 } else { 1 })),
         routing,
         org,
         lead,
@@ -297,7 +303,9 @@ struct LeadWrite {
     found: Vec<LeadId>,
     /// Where the page's spending is (in the first batch).
     page: Option<Slot>,
-    claiming: Claiming,
+    /// The audit log's places for the lead's records; `None` only in a binary built for the
+    /// benchmark's comparison ([`SUBMISSIONS_AUDITED`]).
+    claiming: Option<Claiming>,
     routing: Option<Routing>,
     org: OrgId,
     lead: LeadId,
@@ -332,10 +340,11 @@ impl GroupedWrite for LeadWrite {
     ) -> Result<Step<Vec<LeadId>>, IntakeError> {
         match (std::mem::replace(&mut self.stage, Stage::Sent), last) {
             (Stage::Start(mut first), None) => {
-                let known = self.claiming.recall(turn);
-                let claim = known
-                    .is_none()
-                    .then(|| first.push(self.claiming.statement()));
+                let known = self.claiming.as_ref().and_then(|c| c.recall(turn));
+                let claim = match &self.claiming {
+                    Some(claiming) if known.is_none() => Some(first.push(claiming.statement())),
+                    _ => None,
+                };
                 let rule_turn = self
                     .routing
                     .as_ref()
@@ -347,8 +356,7 @@ impl GroupedWrite for LeadWrite {
                     };
                     return Ok(Step::Run(first));
                 }
-                let claim = known.ok_or(IntakeError::Corrupt("an audit claim"))?;
-                self.finish(turn, &mut first, claim, None)?;
+                self.finish(turn, &mut first, known, None)?;
                 Ok(Step::Run(first))
             }
             (
@@ -359,10 +367,10 @@ impl GroupedWrite for LeadWrite {
                 Some(mut asked),
             ) => {
                 self.first_answers(&mut asked)?;
-                let claim = match (claim, self.claiming.recall(turn)) {
-                    (Some(slot), _) => self.claiming.claimed(asked.take(slot)?)?,
-                    (None, Some(known)) => known,
-                    (None, None) => return Err(IntakeError::Corrupt("an audit claim")),
+                let claim = match (claim, &self.claiming) {
+                    (Some(slot), Some(claiming)) => Some(claiming.claimed(asked.take(slot)?)?),
+                    (None, Some(claiming)) => claiming.recall(turn),
+                    (_, None) => None,
                 };
                 let assignee = match (&self.routing, rule_turn) {
                     (Some(routing), Some(slot)) => routing.assignee(&asked.take(slot)?)?,
@@ -400,7 +408,7 @@ impl LeadWrite {
         &self,
         turn: &mut Turn<'_>,
         batch: &mut Batch,
-        claim: Claim,
+        claim: Option<Claim>,
         assignee: Option<Uuid>,
     ) -> Result<(), IntakeError> {
         let (org, lead, now) = (self.org, self.lead, self.now);
@@ -421,7 +429,13 @@ impl LeadWrite {
         let events: Vec<&Event> = std::iter::once(&self.created)
             .chain(assigned.as_ref())
             .collect();
-        claim.record_grouped(turn, batch, &events, now)?;
+        match (claim, &self.claiming) {
+            (Some(claim), _) => {
+                claim.record_grouped(turn, batch, &events, now)?;
+            }
+            (None, Some(_)) => return Err(IntakeError::Corrupt("an audit claim")),
+            (None, None) => {}
+        }
         let data = json!({
             "lead_id": lead.to_string(),
             "form_id": self.webhook.form,

@@ -218,6 +218,13 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             token.expose()
         );
     }
+    if !leadvault_intake::SUBMISSIONS_AUDITED {
+        eprintln!(
+            "WARNING: this binary was built for a benchmark (bench-without-audit): submissions \
+             are NOT audited. Never deploy it."
+        );
+        tracing::warn!("built with bench-without-audit: submissions are not audited");
+    }
     println!("Leadvault is listening on {base_url} ({local})");
     if let Some(redirect) = tls
         .as_ref()
