@@ -7,6 +7,7 @@ mod access_review;
 mod backoff;
 mod common_passwords;
 mod customer;
+mod directory;
 mod email;
 mod email_change;
 mod error;
@@ -36,6 +37,7 @@ pub use access_review::{
 };
 pub use backoff::{Backoff, BackoffPolicy};
 pub use customer::{Customer, find_customer};
+pub use directory::members_and_sites;
 pub use email::{Email, EmailError};
 pub use email_change::{
     EMAIL_CHANGE_LIFETIME, EmailChanged, confirm_email_change, request_email_change,

@@ -2,11 +2,11 @@
 //! members (list, change role and scope, remove). Every change to what a member may do ends
 //! all of that person's sessions, so the change takes effect at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp, Tx};
 
 use crate::error::AccountsError;
 use crate::ids::{SiteId, UserId};
@@ -172,30 +172,67 @@ pub struct MemberSummary {
 }
 
 pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, AccountsError> {
-    // On every public submission (rules and notifications): a read without a transaction
-    // on SQLite.
+    let mut batch = Batch::new();
+    let members = MembersRead::push(&mut batch, org);
     let mut read = db.read_in(TenantScope::Org(org)).await?;
-    let rows = sqlx::query(
-        "SELECT m.user_id, u.email, m.role, m.scope, m.created_at FROM memberships m \
-         JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
-    )
-    .bind(org.to_string())
-    .fetch_all(read.conn())
-    .await?;
-    let mut members = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let user = UserId::parse(&row.try_get::<String, _>(0)?)
-            .ok_or(AccountsError::Corrupt("a user id"))?;
-        members.push(MemberSummary {
-            user_id: user,
-            email: row.try_get(1)?,
-            role: parse_role(&row.try_get::<String, _>(2)?)?,
-            scope: load_scope(read.conn(), org, user, &row.try_get::<String, _>(3)?).await?,
-            since: Timestamp::from_unix_micros(row.try_get(4)?),
-        });
-    }
+    let mut outcomes = batch.run(read.conn()).await?;
     read.finish().await?;
-    Ok(members)
+    members.take(&mut outcomes)
+}
+
+/// The statements that read an organization's members with the sites each one reaches, in
+/// one batch (one round trip, however many members are limited to sites): on every public
+/// submission (rules and notifications).
+#[derive(Debug)]
+pub(crate) struct MembersRead {
+    members: Slot,
+    sites: Slot,
+}
+
+impl MembersRead {
+    pub(crate) fn push(batch: &mut Batch, org: OrgId) -> Self {
+        Self {
+            members: batch.push(
+                Statement::new(
+                    "SELECT m.user_id, u.email, m.role, m.scope, m.created_at FROM memberships m \
+                     JOIN users u ON u.id = m.user_id WHERE m.org_id = $1 ORDER BY u.email",
+                )
+                .bind(org.to_string()),
+            ),
+            sites: batch.push(
+                Statement::new("SELECT user_id, site_id FROM membership_sites WHERE org_id = $1")
+                    .bind(org.to_string()),
+            ),
+        }
+    }
+
+    pub(crate) fn take(self, outcomes: &mut Outcomes) -> Result<Vec<MemberSummary>, AccountsError> {
+        let mut reach: HashMap<String, BTreeSet<SiteId>> = HashMap::new();
+        for row in outcomes.take(self.sites)?.rows {
+            let site = SiteId::parse(&row.try_get::<String, _>(1)?)
+                .ok_or(AccountsError::Corrupt("a site id"))?;
+            reach.entry(row.try_get(0)?).or_default().insert(site);
+        }
+        let rows = outcomes.take(self.members)?.rows;
+        let mut members = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: String = row.try_get(0)?;
+            let user = UserId::parse(&id).ok_or(AccountsError::Corrupt("a user id"))?;
+            let scope = match row.try_get::<String, _>(3)?.as_str() {
+                "organization" => Scope::Organization,
+                "sites" => Scope::Sites(reach.remove(&id).unwrap_or_default()),
+                _ => return Err(AccountsError::Corrupt("a membership scope")),
+            };
+            members.push(MemberSummary {
+                user_id: user,
+                email: row.try_get(1)?,
+                role: parse_role(&row.try_get::<String, _>(2)?)?,
+                scope,
+                since: Timestamp::from_unix_micros(row.try_get(4)?),
+            });
+        }
+        Ok(members)
+    }
 }
 
 /// Owners left in `org` after the change in this transaction; an organization must keep one.

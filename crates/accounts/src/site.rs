@@ -5,7 +5,7 @@ use std::fmt;
 
 use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
+use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp};
 
 use crate::error::AccountsError;
 use crate::ids::SiteId;
@@ -120,26 +120,46 @@ pub async fn add_site(
 
 /// The organization's sites, by domain.
 pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError> {
-    // On every public form page and submission of a form of the whole organization (who may
-    // frame it): a read without a transaction on SQLite.
+    let mut batch = Batch::new();
+    let sites = SitesRead::push(&mut batch, org);
     let mut read = db.read_in(TenantScope::Org(org)).await?;
-    let rows =
-        sqlx::query("SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain")
-            .bind(org.to_string())
-            .fetch_all(read.conn())
-            .await?;
+    let mut outcomes = batch.run(read.conn()).await?;
     read.finish().await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Site {
-                id: SiteId::parse(&row.try_get::<String, _>(0)?)
-                    .ok_or(AccountsError::Corrupt("a site id"))?,
-                domain: SiteDomain::parse(&row.try_get::<String, _>(1)?)
-                    .map_err(|_| AccountsError::Corrupt("a site domain"))?,
-                created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+    sites.take(&mut outcomes)
+}
+
+/// The statement that reads an organization's sites, for a batch.
+#[derive(Debug)]
+pub(crate) struct SitesRead(Slot);
+
+impl SitesRead {
+    pub(crate) fn push(batch: &mut Batch, org: OrgId) -> Self {
+        Self(
+            batch.push(
+                Statement::new(
+                    "SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain",
+                )
+                .bind(org.to_string()),
+            ),
+        )
+    }
+
+    pub(crate) fn take(self, outcomes: &mut Outcomes) -> Result<Vec<Site>, AccountsError> {
+        outcomes
+            .take(self.0)?
+            .rows
+            .iter()
+            .map(|row| {
+                Ok(Site {
+                    id: SiteId::parse(&row.try_get::<String, _>(0)?)
+                        .ok_or(AccountsError::Corrupt("a site id"))?,
+                    domain: SiteDomain::parse(&row.try_get::<String, _>(1)?)
+                        .map_err(|_| AccountsError::Corrupt("a site domain"))?,
+                    created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+                })
             })
-        })
-        .collect()
+            .collect()
+    }
 }
 
 /// Removes a site of `org`. `false` if `org` has no such site (another organization's

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites, organization_name};
+use leadvault_accounts::{
+    Capability, MemberSummary, Site, list_sites, members_and_sites, organization_name,
+};
 use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
 use leadvault_intake::{
     Form, FormId, IntakeError, LeadAccess, Origin, POW_BITS, Submission, TrackingCode, Upload,
@@ -99,13 +101,18 @@ async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
 /// Who may frame this form: its site, or, for a form of the whole organization, every site
 /// of the organization.
 async fn frame_ancestors(state: &AppState, form: &Form) -> Result<FrameAncestors, AppError> {
-    if let Some(site) = &form.site {
-        return Ok(FrameAncestors::domains([site.domain.as_str()]));
+    if form.site.is_some() {
+        return Ok(framing(form, &[]));
     }
-    let sites = list_sites(state.db(), form.org_id).await?;
-    Ok(FrameAncestors::domains(
-        sites.iter().map(|site| site.domain.as_str()),
-    ))
+    Ok(framing(form, &list_sites(state.db(), form.org_id).await?))
+}
+
+/// [`frame_ancestors`], the organization's `sites` known (read for a form without a site).
+fn framing(form: &Form, sites: &[Site]) -> FrameAncestors {
+    match &form.site {
+        Some(site) => FrameAncestors::domains([site.domain.as_str()]),
+        None => FrameAncestors::domains(sites.iter().map(|site| site.domain.as_str())),
+    }
 }
 
 struct Shown<'a> {
@@ -343,7 +350,7 @@ pub async fn submit(
             return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    let members = list_members(state.db(), form.org_id).await?;
+    let (members, sites) = members_and_sites(state.db(), form.org_id, form.site.is_none()).await?;
     let mut notify = notifications(&state, &form, &members, now).await?;
     let tracking_code = TrackingCode::generate().map_err(|e| AppError::Internal(e.to_string()))?;
     let wanted = fields.one(EMAIL_CODE) == "yes";
@@ -407,8 +414,6 @@ pub async fn submit(
         emailed,
     })
     .into_response();
-    response
-        .extensions_mut()
-        .insert(frame_ancestors(&state, &form).await?);
+    response.extensions_mut().insert(framing(&form, &sites));
     Ok(response)
 }
