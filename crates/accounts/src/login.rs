@@ -83,7 +83,7 @@ pub async fn check_password(
     let user_text: String = row.try_get(0)?;
     let user_id = UserId::parse(&user_text).ok_or(AccountsError::Corrupt("a user id"))?;
     let right = hasher.verify(password, row.try_get(1)?).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     let (by, event) = if right {
         let by = By::new(Actor::Member(user_id.as_uuid()), request_id);
         (by, by.event(ACTION))

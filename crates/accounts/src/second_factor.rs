@@ -198,7 +198,7 @@ pub async fn verify_second_factor(
     now: Timestamp,
 ) -> Result<(), AccountsError> {
     let recovery = normalize_recovery_code(code);
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     let checked = match &recovery {
         Some(normalized) => use_recovery_code(&mut tx, user, normalized, now).await,
         None => use_totp_code(db, &mut tx, keyring, user, code, now).await,

@@ -93,7 +93,7 @@ pub(crate) async fn record_refusal(
     event: Event,
     now: Timestamp,
 ) -> Result<(), AccountsError> {
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_write().await?;
     record_about(&mut tx, user, by, event.denied(), now).await?;
     tx.commit().await?;
     Ok(())

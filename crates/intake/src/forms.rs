@@ -122,7 +122,7 @@ pub async fn create_form(
 ) -> Result<FormId, IntakeError> {
     let name = check_name(&draft.name)?;
     let id = FormId::random();
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     check_site(&mut tx, org, draft.site).await?;
     sqlx::query(
         "INSERT INTO forms (id, org_id, site_id, name, kind, current_version, published, created_at, updated_at) \

@@ -299,21 +299,39 @@ on_both_engines! {
     }
 }
 
+/// Runs `operation` while another write holds the database's write lock, and commits that
+/// write while `operation` waits: on SQLite a transaction that read first cannot take the
+/// write lock once another writer has committed since it read, so an operation that reads
+/// and then writes must queue for the lock before it reads.
+async fn while_another_write_commits<F>(
+    app: &TestApp,
+    org: leadvault_store::OrgId,
+    operation: F,
+) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let mut other = app.db.begin_write().await.unwrap();
+    sqlx::query("UPDATE organizations SET name = name || '' WHERE id = $1")
+        .bind(org.to_string())
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let running = tokio::spawn(operation);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    running.await.unwrap()
+}
+
 on_both_engines! {
-    async fn an_invitation_made_while_another_write_holds_the_lock_waits_its_turn(engine) {
-        // An invitation reads (is the address a member already?) and then writes. On SQLite
-        // a transaction that read first cannot take the write lock once another writer has
-        // committed since it read; it must queue for the lock before it reads.
+    async fn operations_that_read_then_write_wait_for_a_concurrent_write_instead_of_failing(engine) {
         let app = TestApp::start(engine).await;
         let owner = app.owner("ana@lima.law").await;
-        let mut other = app.db.begin_write().await.unwrap();
-        sqlx::query("UPDATE organizations SET name = name || '' WHERE id = $1")
-            .bind(owner.org_id.to_string())
-            .execute(&mut *other)
-            .await
-            .unwrap();
+
+        // An invitation reads (is the address a member already?), then writes.
         let db = app.db.clone();
-        let inviting = tokio::spawn(async move {
+        let invited = while_another_write_commits(&app, owner.org_id, async move {
             let email = leadvault_accounts::Email::parse("cy@lima.law").unwrap();
             let joining = leadvault_accounts::Joining::Member(
                 leadvault_accounts::Grant::new(Role::Attorney, Scope::Organization).unwrap(),
@@ -322,9 +340,20 @@ on_both_engines! {
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string())
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        other.commit().await.unwrap();
-        assert_eq!(inviting.await.unwrap(), Ok(()));
+        })
+        .await;
+        assert_eq!(invited, Ok(()));
+
+        // A sign-in refused: the audit record reads whose chains it goes to, then appends.
+        let db = app.db.clone();
+        let refused = while_another_write_commits(&app, owner.org_id, async move {
+            let wrong = leadvault_accounts::Password::new("not the password at all".to_owned()).unwrap();
+            leadvault_accounts::check_password(&db, &leadvault_accounts::PasswordHasher::new(1), "ana@lima.law", wrong, None, leadvault_store::Timestamp::now())
+                .await
+                .map(|accepted| accepted.is_some())
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        assert_eq!(refused, Ok(false));
     }
 }
