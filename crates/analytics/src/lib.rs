@@ -1,0 +1,12 @@
+//! Privacy-first analytics: what a firm's website tells us about its visitors, counted
+//! without keeping anything that identifies one. No IP address and no raw user agent is ever
+//! written anywhere; a visitor is a keyed hash under a salt that lives one day and is
+//! forgotten the day after (see `visitor`). Knows nothing of HTTP.
+
+mod channel;
+mod error;
+mod visitor;
+
+pub use channel::{Channel, Referrers, Visit};
+pub use error::AnalyticsError;
+pub use visitor::{Day, Salts, VisitorId, VisitorIds};
