@@ -157,7 +157,7 @@ impl Referrers {
 }
 
 /// Whether `referrer` is the site itself (or a subdomain of it, or it of the referrer).
-fn same_site(referrer: &str, site: &str) -> bool {
+pub(crate) fn same_site(referrer: &str, site: &str) -> bool {
     let bare = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_owned();
     let (referrer, site) = (bare(referrer), bare(site));
     referrer == site

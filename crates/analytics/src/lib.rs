@@ -5,8 +5,10 @@
 
 mod channel;
 mod error;
+mod event;
 mod visitor;
 
 pub use channel::{Channel, Referrers, Visit};
 pub use error::AnalyticsError;
+pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use visitor::{Day, Salts, VisitorId, VisitorIds};
