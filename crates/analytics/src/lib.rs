@@ -3,11 +3,13 @@
 //! written anywhere; a visitor is a keyed hash under a salt that lives one day and is
 //! forgotten the day after (see `visitor`). Knows nothing of HTTP.
 
+mod agent;
 mod channel;
 mod error;
 mod event;
 mod visitor;
 
+pub use agent::{Agent, Device, agent};
 pub use channel::{Channel, Referrers, Visit};
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
