@@ -34,9 +34,9 @@ impl Channel {
     }
 }
 
-/// What the start of a visit says of its origin.
+/// How a visit arrived: what its first event says of its origin.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Visit<'a> {
+pub struct Arrival<'a> {
     /// The referrer's host name, if the browser sent a referrer.
     pub referrer_host: Option<&'a str>,
     /// The host name of the site visited: a referrer from the site itself is no origin.
@@ -88,7 +88,7 @@ impl Referrers {
     /// The channel of `visit`. Tagged campaigns and ad clicks decide first (the marketer
     /// said what they are); then the referrer's domain; no referrer, or one from the site
     /// itself, is direct.
-    pub fn channel(&self, visit: &Visit<'_>) -> Channel {
+    pub fn channel(&self, visit: &Arrival<'_>) -> Channel {
         let medium = visit.utm_medium.map(str::to_ascii_lowercase);
         let source = visit.utm_source.map(str::to_ascii_lowercase);
         let referrer = visit
@@ -184,15 +184,15 @@ mod tests {
     use super::*;
 
     fn from(referrer: Option<&str>) -> Channel {
-        Referrers::bundled().channel(&Visit {
+        Referrers::bundled().channel(&Arrival {
             referrer_host: referrer,
             site_host: "www.lima.law",
-            ..Visit::default()
+            ..Arrival::default()
         })
     }
 
     fn tagged(source: &str, medium: &str) -> Channel {
-        Referrers::bundled().channel(&Visit {
+        Referrers::bundled().channel(&Arrival {
             referrer_host: None,
             site_host: "www.lima.law",
             utm_source: Some(source),
@@ -248,11 +248,11 @@ mod tests {
         assert_eq!(tagged("spring-newsletter", "email"), Channel::Email);
         assert_eq!(tagged("partner-site", "referral"), Channel::Referral);
         let clicked = |referrer| {
-            Referrers::bundled().channel(&Visit {
+            Referrers::bundled().channel(&Arrival {
                 referrer_host: Some(referrer),
                 site_host: "lima.law",
                 ad_click: true,
-                ..Visit::default()
+                ..Arrival::default()
             })
         };
         assert_eq!(clicked("www.google.com"), Channel::PaidSearch);

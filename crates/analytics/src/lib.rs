@@ -8,9 +8,11 @@ mod channel;
 mod error;
 mod event;
 mod visitor;
+mod visits;
 
 pub use agent::{Agent, Device, agent};
-pub use channel::{Channel, Referrers, Visit};
+pub use channel::{Arrival, Channel, Referrers};
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use visitor::{Day, Salts, VisitorId, VisitorIds};
+pub use visits::{Seen, Step, VISIT_TIMEOUT, Visit, Visits};

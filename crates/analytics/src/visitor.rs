@@ -46,6 +46,11 @@ impl VisitorId {
     pub fn as_i64(self) -> i64 {
         self.0
     }
+
+    /// As read back from storage.
+    pub fn from_raw(raw: i64) -> Self {
+        Self(raw)
+    }
 }
 
 /// An event's visitor under today's salt and, while it is kept, yesterday's: a visit that
