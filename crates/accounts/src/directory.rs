@@ -17,9 +17,7 @@ pub async fn members_and_sites(
     let mut batch = Batch::new();
     let members = MembersRead::push(&mut batch, org);
     let sites = with_sites.then(|| SitesRead::push(&mut batch, org));
-    let mut read = db.read_in(TenantScope::Org(org)).await?;
-    let mut outcomes = batch.run(read.conn()).await?;
-    read.finish().await?;
+    let mut outcomes = db.read_batch_in(TenantScope::Org(org), batch).await?;
     let sites = match sites {
         Some(sites) => sites.take(&mut outcomes)?,
         None => Vec::new(),

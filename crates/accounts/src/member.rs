@@ -174,9 +174,7 @@ pub struct MemberSummary {
 pub async fn list_members(db: &Db, org: OrgId) -> Result<Vec<MemberSummary>, AccountsError> {
     let mut batch = Batch::new();
     let members = MembersRead::push(&mut batch, org);
-    let mut read = db.read_in(TenantScope::Org(org)).await?;
-    let mut outcomes = batch.run(read.conn()).await?;
-    read.finish().await?;
+    let mut outcomes = db.read_batch_in(TenantScope::Org(org), batch).await?;
     members.take(&mut outcomes)
 }
 

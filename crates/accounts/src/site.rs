@@ -122,9 +122,7 @@ pub async fn add_site(
 pub async fn list_sites(db: &Db, org: OrgId) -> Result<Vec<Site>, AccountsError> {
     let mut batch = Batch::new();
     let sites = SitesRead::push(&mut batch, org);
-    let mut read = db.read_in(TenantScope::Org(org)).await?;
-    let mut outcomes = batch.run(read.conn()).await?;
-    read.finish().await?;
+    let mut outcomes = db.read_batch_in(TenantScope::Org(org), batch).await?;
     sites.take(&mut outcomes)
 }
 

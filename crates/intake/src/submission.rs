@@ -319,9 +319,11 @@ struct LeadWrite {
 enum Stage {
     /// The first batch, prepared.
     Start(Batch),
-    /// The first batch sent; the claims it holds, if it asked for any.
+    /// The first batch sent; the claims it holds, if it asked for any, or the audit claim
+    /// recalled from the writer before.
     Asked {
         claim: Option<Slot>,
+        known: Option<Claim>,
         turn: Option<Slot>,
     },
     /// Everything sent.
@@ -352,6 +354,7 @@ impl GroupedWrite for LeadWrite {
                 if claim.is_some() || rule_turn.is_some() {
                     self.stage = Stage::Asked {
                         claim,
+                        known,
                         turn: rule_turn,
                     };
                     return Ok(Step::Run(first));
@@ -362,6 +365,7 @@ impl GroupedWrite for LeadWrite {
             (
                 Stage::Asked {
                     claim,
+                    known,
                     turn: rule_turn,
                 },
                 Some(mut asked),
@@ -369,8 +373,7 @@ impl GroupedWrite for LeadWrite {
                 self.first_answers(&mut asked)?;
                 let claim = match (claim, &self.claiming) {
                     (Some(slot), Some(claiming)) => Some(claiming.claimed(asked.take(slot)?)?),
-                    (None, Some(claiming)) => claiming.recall(turn),
-                    (_, None) => None,
+                    _ => known,
                 };
                 let assignee = match (&self.routing, rule_turn) {
                     (Some(routing), Some(slot)) => routing.assignee(&asked.take(slot)?)?,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor, Row};
 
+use crate::batch::{Batch, Outcomes};
 use crate::error::StoreError;
 use crate::group::{Committer, GroupedWrite, ReadThenWrite, write_alone};
 use crate::tenant::{TenantScope, set_tenant_scope};
@@ -230,6 +231,19 @@ impl Db {
             Engine::Sqlite => Ok(Reader::Connection(self.pool.acquire().await?)),
             Engine::Postgres => Ok(Reader::Transaction(self.begin_in(scope).await?)),
         }
+    }
+
+    /// Runs `batch`, statements that only read, as one [`Db::read_in`]: on SQLite one
+    /// hand-off to a connection's thread for them all.
+    pub async fn read_batch_in(
+        &self,
+        scope: TenantScope,
+        batch: Batch,
+    ) -> Result<Outcomes, StoreError> {
+        let mut read = self.read_in(scope).await?;
+        let outcomes = batch.run(read.conn()).await?;
+        read.finish().await?;
+        Ok(outcomes)
     }
 
     /// Whether the role we connect as is exempt from row-level security (a PostgreSQL
