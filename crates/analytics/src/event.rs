@@ -6,15 +6,17 @@
 //! to keep the script small:
 //!
 //! ```json
-//! {"n": "pageview", "u": "https://lima.law/fees?utm_source=news", "r": "https://www.google.com/",
-//!  "w": 1280, "p": {"plan": "pro"}, "$": {"amount": "19.99", "currency": "USD"}}
+//! {"s": "5f0c…", "n": "pageview", "u": "https://lima.law/fees?utm_source=news",
+//!  "r": "https://www.google.com/", "w": 1280, "p": {"plan": "pro"}, "$": {"amount": "19.99", "currency": "USD"}}
 //! ```
 //!
-//! `n` the event's name, `u` the page's URL, `r` the referrer, `w` the screen width in CSS
-//! pixels, `p` custom properties, `$` revenue; all but `n` and `u` may be left out.
+//! `s` the site's id, `n` the event's name, `u` the page's URL, `r` the referrer, `w` the screen width in CSS
+//! pixels, `p` custom properties, `$` revenue; all but `s`, `n` and `u` may be left
+//! out.
 
 use std::collections::BTreeMap;
 
+use leadvault_store::SiteId;
 use serde::Deserialize;
 use url::Url;
 
@@ -35,8 +37,10 @@ pub const PAGEVIEW: &str = "pageview";
 /// Why an event was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventRefused {
-    #[error("the body is not an event (JSON with at least \"n\" and \"u\")")]
+    #[error("the body is not an event (JSON with at least \"s\", \"n\" and \"u\")")]
     Malformed,
+    #[error("the site is not a site id")]
+    Site,
     #[error("the event's name is empty, too long or holds control characters")]
     Name,
     #[error(
@@ -95,6 +99,8 @@ pub struct Revenue {
 /// A checked event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IncomingEvent {
+    /// The site the script was given (`data-site`); whether it exists is the caller's check.
+    pub site: SiteId,
     pub name: String,
     pub page: Url,
     /// Kept only if it is an http or https URL of sensible length; otherwise as if none.
@@ -106,6 +112,7 @@ pub struct IncomingEvent {
 
 #[derive(Deserialize)]
 struct Wire {
+    s: String,
     n: String,
     u: String,
     r: Option<String>,
@@ -138,6 +145,7 @@ impl IncomingEvent {
     /// Checks the body the script sent.
     pub fn parse(body: &[u8]) -> Result<Self, EventRefused> {
         let wire: Wire = serde_json::from_slice(body).map_err(|_| EventRefused::Malformed)?;
+        let site = SiteId::parse(wire.s.trim()).ok_or(EventRefused::Site)?;
         let name = wire.n.trim().to_owned();
         if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control)
         {
@@ -167,6 +175,7 @@ impl IncomingEvent {
         }
         let revenue = wire.revenue.map(revenue).transpose()?;
         Ok(Self {
+            site,
             name,
             page,
             referrer,
@@ -245,8 +254,15 @@ fn revenue(wire: WireRevenue) -> Result<Revenue, EventRefused> {
 mod tests {
     use super::*;
 
+    const SITE: &str = "0d6f1c1e-8a43-4b4e-9a57-3c1d2b6e7f10";
+
+    /// Parses `json` as sent for [`SITE`].
     fn parse(json: &str) -> Result<IncomingEvent, EventRefused> {
-        IncomingEvent::parse(json.as_bytes())
+        let with_site = match json.strip_prefix('{') {
+            Some(rest) => format!(r#"{{"s": "{SITE}", {rest}"#),
+            None => json.to_owned(),
+        };
+        IncomingEvent::parse(with_site.as_bytes())
     }
 
     #[test]
@@ -257,6 +273,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(event.name, PAGEVIEW);
+        assert_eq!(event.site.to_string(), SITE);
         assert_eq!(event.page.path(), "/fees");
         assert_eq!(
             event.referrer.as_ref().and_then(Url::host_str),
@@ -370,6 +387,14 @@ mod tests {
             IncomingEvent::parse(b"\xff\xfe{}").err(),
             Some(EventRefused::Malformed)
         );
+        for site in ["", "lima.law", "../etc", "0d6f1c1e"] {
+            let body = format!(r#"{{"s": "{site}", "n": "pageview", "u": "https://lima.law/"}}"#);
+            assert_eq!(
+                IncomingEvent::parse(body.as_bytes()).err(),
+                Some(EventRefused::Site),
+                "{site}"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub use batch::{Batch, Done, Outcomes, Slot, Statement, Value};
 pub use db::{Checkpointed, Db, DbOptions, Engine, Reader, Tx};
 pub use error::StoreError;
 pub use group::{GroupedWrite, ReadThenWrite, Step, Turn};
-pub use migrate::{Migration, MigrationError, SchemaStatus, migrate, schema_status};
+pub use migrate::{
+    Ledger, Migration, MigrationError, SchemaStatus, migrate, migrate_ledger, schema_status,
+    schema_status_ledger,
+};
 pub use tenant::{OrgId, SiteId, TenantScope, set_tenant_scope};
 pub use time::{Civil, Timestamp};
 pub use url::{DatabaseUrl, DatabaseUrlError};

@@ -5,6 +5,10 @@
 //! transaction, so a failure anywhere leaves the database exactly as it was. Applied
 //! migrations are remembered with a checksum: editing one after release, or running an
 //! older binary against a newer schema, is refused rather than guessed at.
+//!
+//! A database may hold more than one list, each remembered in a ledger table of its own:
+//! analytics keeps its tables apart from the intake data (on SQLite in a file of its own, on
+//! PostgreSQL in the same database), and its migrations are applied and checked apart.
 
 use sqlx::{Acquire, Row};
 
@@ -69,10 +73,28 @@ impl SchemaStatus {
     }
 }
 
-const CREATE_SQLITE: &str = "CREATE TABLE IF NOT EXISTS lv_schema_migrations (
-    id TEXT PRIMARY KEY NOT NULL, checksum BLOB NOT NULL, applied_at BIGINT NOT NULL)";
-const CREATE_POSTGRES: &str = "CREATE TABLE IF NOT EXISTS lv_schema_migrations (
-    id TEXT PRIMARY KEY NOT NULL, checksum BYTEA NOT NULL, applied_at BIGINT NOT NULL)";
+/// The table that remembers which migrations of one list were applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ledger(&'static str);
+
+impl Ledger {
+    /// The ledger of the application's main list.
+    pub const MAIN: Self = Self("lv_schema_migrations");
+    /// The ledger of the analytics list.
+    pub const ANALYTICS: Self = Self("lv_analytics_migrations");
+
+    fn create(self, engine: Engine) -> String {
+        let blob = match engine {
+            Engine::Sqlite => "BLOB",
+            Engine::Postgres => "BYTEA",
+        };
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (id TEXT PRIMARY KEY NOT NULL, checksum {blob} NOT NULL, applied_at BIGINT NOT NULL)",
+            self.0
+        )
+    }
+}
+
 // An arbitrary constant naming Leadvault's migration lock among PostgreSQL advisory locks.
 const POSTGRES_MIGRATION_LOCK: i64 = 0x4c56_4d49_4752;
 
@@ -84,12 +106,24 @@ pub async fn migrate(
     migrations: &[Migration],
     now: Timestamp,
 ) -> Result<Vec<&'static str>, MigrationError> {
+    migrate_ledger(db, Ledger::MAIN, migrations, now).await
+}
+
+/// [`migrate`] for the list remembered in `ledger`.
+pub async fn migrate_ledger(
+    db: &Db,
+    ledger: Ledger,
+    migrations: &[Migration],
+    now: Timestamp,
+) -> Result<Vec<&'static str>, MigrationError> {
     let engine = db.engine();
+    // The ledger's name is one of the constants above, never input.
+    let create = ledger.create(engine);
     let mut conn = db.pool().acquire().await.map_err(StoreError::from)?;
     if engine == Engine::Sqlite {
         // Outside the transaction, so that the first statement inside it is a write and
         // SQLite takes the write lock up front instead of failing a read-to-write upgrade.
-        sqlx::query(CREATE_SQLITE)
+        sqlx::query(sqlx::AssertSqlSafe(create.clone()))
             .execute(&mut *conn)
             .await
             .map_err(StoreError::from)?;
@@ -97,10 +131,13 @@ pub async fn migrate(
     let mut tx = conn.begin().await.map_err(StoreError::from)?;
     match engine {
         Engine::Sqlite => {
-            sqlx::query("UPDATE lv_schema_migrations SET applied_at = applied_at WHERE id = ''")
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::from)?;
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {} SET applied_at = applied_at WHERE id = ''",
+                ledger.0
+            )))
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
         }
         Engine::Postgres => {
             sqlx::query("SELECT count(*) FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
@@ -108,14 +145,14 @@ pub async fn migrate(
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
-            sqlx::query(CREATE_POSTGRES)
+            sqlx::query(sqlx::AssertSqlSafe(create))
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::from)?;
         }
     }
 
-    let applied = applied_checksums(&mut tx).await?;
+    let applied = applied_checksums(&mut tx, ledger).await?;
     let pending = compare(engine, migrations, &applied)?;
     for migration in &pending {
         sqlx::raw_sql(migration.sql(engine))
@@ -125,9 +162,10 @@ pub async fn migrate(
                 id: migration.id,
                 source,
             })?;
-        sqlx::query(
-            "INSERT INTO lv_schema_migrations (id, checksum, applied_at) VALUES ($1, $2, $3)",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {} (id, checksum, applied_at) VALUES ($1, $2, $3)",
+            ledger.0
+        )))
         .bind(migration.id)
         .bind(migration.checksum(engine))
         .bind(now.as_unix_micros())
@@ -144,15 +182,25 @@ pub async fn schema_status(
     db: &Db,
     migrations: &[Migration],
 ) -> Result<SchemaStatus, MigrationError> {
+    schema_status_ledger(db, Ledger::MAIN, migrations).await
+}
+
+/// [`schema_status`] for the list remembered in `ledger`.
+pub async fn schema_status_ledger(
+    db: &Db,
+    ledger: Ledger,
+    migrations: &[Migration],
+) -> Result<SchemaStatus, MigrationError> {
     let mut conn = db.pool().acquire().await.map_err(StoreError::from)?;
     let exists = sqlx::query(match db.engine() {
         Engine::Sqlite => {
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'lv_schema_migrations'"
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1"
         }
         Engine::Postgres => {
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'lv_schema_migrations'"
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
         }
     })
+    .bind(ledger.0)
     .fetch_one(&mut *conn)
     .await
     .map_err(StoreError::from)?
@@ -164,7 +212,7 @@ pub async fn schema_status(
             pending: migrations.iter().map(|m| m.id).collect(),
         });
     }
-    let applied = applied_checksums(&mut conn).await?;
+    let applied = applied_checksums(&mut conn, ledger).await?;
     let pending = compare(db.engine(), migrations, &applied)?;
     Ok(SchemaStatus {
         applied: applied.len(),
@@ -174,11 +222,15 @@ pub async fn schema_status(
 
 async fn applied_checksums(
     conn: &mut sqlx::AnyConnection,
+    ledger: Ledger,
 ) -> Result<Vec<(String, Vec<u8>)>, MigrationError> {
-    let rows = sqlx::query("SELECT id, checksum FROM lv_schema_migrations")
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(StoreError::from)?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, checksum FROM {}",
+        ledger.0
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::from)?;
     rows.iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()

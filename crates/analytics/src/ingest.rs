@@ -1,0 +1,232 @@
+//! The ingester: one task that takes hits from the request handlers through a bounded
+//! queue, follows visits, and writes events and changed visits in batches, every second or
+//! every [`IngestOptions::flush_at`] events, whichever comes first, and once more when it
+//! is stopped.
+//!
+//! What a crash can lose: the hits queued and buffered since the last flush, at most one
+//! second's worth or `flush_at` events plus the queue. A request is answered once its hit is
+//! queued, not stored: analytics trades that second for answering at once. A failed write is
+//! kept and tried again at the next flush; past [`IngestOptions::max_buffered`] events the
+//! oldest are dropped (and counted in the log), so a database outage cannot exhaust memory.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use leadvault_store::{SiteId, Timestamp};
+use ring::rand::{SecureRandom, SystemRandom};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::error::AnalyticsError;
+use crate::hit::Hit;
+use crate::storage::{AnalyticsDb, StoredEvent};
+use crate::visits::{Seen, Visit, VisitId, Visits};
+
+/// How the ingester batches.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// The longest a hit waits in the buffer.
+    pub flush_every: Duration,
+    /// A flush as soon as this many events are buffered.
+    pub flush_at: usize,
+    /// Hits queued between the handlers and the ingester; past it, hits are refused.
+    pub queue: usize,
+    /// Open visits followed at most.
+    pub open_visits: usize,
+    /// Events kept for another try after failed writes, at most.
+    pub max_buffered: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            flush_every: Duration::from_secs(1),
+            flush_at: 10_000,
+            queue: 100_000,
+            open_visits: 200_000,
+            max_buffered: 1_000_000,
+        }
+    }
+}
+
+enum Command {
+    Hit(Box<Hit>),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The handlers' end: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Ingester {
+    queue: mpsc::Sender<Command>,
+}
+
+/// The queue is full or the ingester has stopped: the hit was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("analytics is overloaded; the event was not taken")]
+pub struct Overloaded;
+
+impl Ingester {
+    /// Queues `hit` without waiting.
+    pub fn accept(&self, hit: Hit) -> Result<(), Overloaded> {
+        self.queue
+            .try_send(Command::Hit(Box::new(hit)))
+            .map_err(|_| Overloaded)
+    }
+
+    /// Returns once everything queued before the call is stored (or its write failed).
+    pub async fn flush(&self) {
+        let (done, flushed) = oneshot::channel();
+        if self.queue.send(Command::Flush(done)).await.is_ok() {
+            let _ = flushed.await;
+        }
+    }
+}
+
+/// The running ingester's task.
+#[derive(Debug)]
+pub struct Ingesting {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
+}
+
+impl Ingesting {
+    /// Stops taking hits, stores what was taken (open visits as they are), and returns.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the ingester writing to `db`.
+pub fn start(
+    db: AnalyticsDb,
+    options: IngestOptions,
+) -> Result<(Ingester, Ingesting), AnalyticsError> {
+    let mut first_id = [0_u8; 8];
+    SystemRandom::new()
+        .fill(&mut first_id)
+        .map_err(|_| AnalyticsError::Random)?;
+    // Half the range, so that counting up never wraps in practice.
+    let first_id = i64::from_le_bytes(first_id) >> 1;
+    let (queue, received) = mpsc::channel(options.queue.max(1));
+    let (stop, stopped) = oneshot::channel();
+    let state = Buffer {
+        visits: Visits::new(options.open_visits, first_id),
+        events: Vec::new(),
+        visits_to_write: HashMap::new(),
+        db,
+        options,
+    };
+    let task = tokio::spawn(run(state, received, stopped));
+    Ok((Ingester { queue }, Ingesting { stop, task }))
+}
+
+struct Buffer {
+    visits: Visits,
+    events: Vec<StoredEvent>,
+    /// The latest state of every visit changed since the last successful write.
+    visits_to_write: HashMap<(SiteId, VisitId), Visit>,
+    db: AnalyticsDb,
+    options: IngestOptions,
+}
+
+async fn run(
+    mut buffer: Buffer,
+    mut received: mpsc::Receiver<Command>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let mut ticker = tokio::time::interval(buffer.options.flush_every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut commands = Vec::with_capacity(1024);
+    loop {
+        tokio::select! {
+            biased;
+            _ = &mut stopped => break,
+            count = received.recv_many(&mut commands, 1024) => {
+                if count == 0 {
+                    break;
+                }
+                for command in commands.drain(..) {
+                    match command {
+                        Command::Hit(hit) => buffer.take(*hit),
+                        Command::Flush(done) => {
+                            buffer.flush(Timestamp::now()).await;
+                            let _ = done.send(());
+                        }
+                    }
+                }
+                if buffer.events.len() >= buffer.options.flush_at {
+                    buffer.flush(Timestamp::now()).await;
+                }
+            }
+            _ = ticker.tick() => buffer.flush(Timestamp::now()).await,
+        }
+    }
+    // Whatever was queued before the stop is taken too.
+    received.close();
+    while let Some(command) = received.recv().await {
+        match command {
+            Command::Hit(hit) => buffer.take(*hit),
+            Command::Flush(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
+    buffer.visits.finish_all();
+    buffer.flush(Timestamp::now()).await;
+}
+
+impl Buffer {
+    fn take(&mut self, hit: Hit) {
+        let recorded = self.visits.record(&Seen {
+            site: hit.site,
+            visitor: hit.visitor,
+            page: &hit.path,
+            pageview: hit.is_pageview(),
+            at: hit.at,
+            facts: &hit.facts,
+        });
+        let props = (!hit.props.is_empty())
+            .then(|| serde_json::to_string(&hit.props).ok())
+            .flatten();
+        self.events.push(StoredEvent {
+            site: hit.site,
+            at: hit.at,
+            visit: recorded.visit,
+            name: hit.name,
+            path: hit.path,
+            props,
+            revenue: hit.revenue,
+        });
+    }
+
+    async fn flush(&mut self, now: Timestamp) {
+        self.visits.close_idle(now);
+        for visit in self.visits.take_changed() {
+            self.visits_to_write.insert((visit.site, visit.id), visit);
+        }
+        if self.events.is_empty() && self.visits_to_write.is_empty() {
+            return;
+        }
+        let visits: Vec<Visit> = self.visits_to_write.values().cloned().collect();
+        match self.db.write(&self.events, &visits).await {
+            Ok(()) => {
+                self.events.clear();
+                self.visits_to_write.clear();
+            }
+            Err(error) => {
+                tracing::error!(
+                    events = self.events.len(),
+                    visits = visits.len(),
+                    %error,
+                    "analytics could not be stored; trying again at the next flush"
+                );
+                let excess = self.events.len().saturating_sub(self.options.max_buffered);
+                if excess > 0 {
+                    self.events.drain(..excess);
+                    tracing::error!(dropped = excess, "analytics events dropped: buffer full");
+                }
+            }
+        }
+    }
+}
