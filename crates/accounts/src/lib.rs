@@ -79,6 +79,7 @@ pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,
 };
 pub use site::{
-    Site, SiteDomain, SiteDomainError, add_site, list_sites, remove_site, site_with_domain,
+    PublicSite, Site, SiteDomain, SiteDomainError, add_site, list_sites, public_site, remove_site,
+    set_do_not_track, site_with_domain,
 };
 pub use totp::{TotpError, TotpSecret};

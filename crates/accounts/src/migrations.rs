@@ -42,4 +42,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0008_access_reviews.sql"),
         postgres: include_str!("../migrations/postgres/0008_access_reviews.sql"),
     },
+    Migration {
+        id: "accounts/0009_site_privacy",
+        sqlite: include_str!("../migrations/sqlite/0009_site_privacy.sql"),
+        postgres: include_str!("../migrations/postgres/0009_site_privacy.sql"),
+    },
 ];

@@ -83,6 +83,15 @@ pub struct Site {
     pub id: SiteId,
     pub domain: SiteDomain,
     pub created_at: Timestamp,
+    /// Analytics skips visitors whose browser sends Do Not Track or Global Privacy Control.
+    pub honours_do_not_track: bool,
+}
+
+/// A site as the public analytics endpoint needs it: whose it is, besides the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicSite {
+    pub org: OrgId,
+    pub site: Site,
 }
 
 pub async fn add_site(
@@ -115,6 +124,7 @@ pub async fn add_site(
         id,
         domain: domain.clone(),
         created_at: now,
+        honours_do_not_track: false,
     })
 }
 
@@ -135,7 +145,7 @@ impl SitesRead {
         Self(
             batch.push(
                 Statement::new(
-                    "SELECT id, domain, created_at FROM sites WHERE org_id = $1 ORDER BY domain",
+                    "SELECT id, domain, created_at, honours_do_not_track FROM sites WHERE org_id = $1 ORDER BY domain",
                 )
                 .bind(org.to_string()),
             ),
@@ -143,21 +153,76 @@ impl SitesRead {
     }
 
     pub(crate) fn take(self, outcomes: &mut Outcomes) -> Result<Vec<Site>, AccountsError> {
-        outcomes
-            .take(self.0)?
-            .rows
-            .iter()
-            .map(|row| {
-                Ok(Site {
-                    id: SiteId::parse(&row.try_get::<String, _>(0)?)
-                        .ok_or(AccountsError::Corrupt("a site id"))?,
-                    domain: SiteDomain::parse(&row.try_get::<String, _>(1)?)
-                        .map_err(|_| AccountsError::Corrupt("a site domain"))?,
-                    created_at: Timestamp::from_unix_micros(row.try_get(2)?),
-                })
-            })
-            .collect()
+        outcomes.take(self.0)?.rows.iter().map(site_of).collect()
     }
+}
+
+/// A `sites` row selected as `id, domain, created_at, honours_do_not_track`.
+fn site_of(row: &sqlx::any::AnyRow) -> Result<Site, AccountsError> {
+    Ok(Site {
+        id: SiteId::parse(&row.try_get::<String, _>(0)?)
+            .ok_or(AccountsError::Corrupt("a site id"))?,
+        domain: SiteDomain::parse(&row.try_get::<String, _>(1)?)
+            .map_err(|_| AccountsError::Corrupt("a site domain"))?,
+        created_at: Timestamp::from_unix_micros(row.try_get(2)?),
+        honours_do_not_track: row.try_get::<i64, _>(3)? != 0,
+    })
+}
+
+/// The site `id`, whichever organization runs it: an analytics event names only its site,
+/// so this is one of the few reads across organizations. It reveals nothing to the
+/// sender (the endpoint answers the same for a site that does not exist).
+pub async fn public_site(db: &Db, id: SiteId) -> Result<Option<PublicSite>, AccountsError> {
+    let mut batch = Batch::new();
+    let slot = batch.push(
+        Statement::new(
+            "SELECT id, domain, created_at, honours_do_not_track, org_id FROM sites WHERE id = $1",
+        )
+        .bind(id.to_string()),
+    );
+    let mut outcomes = db
+        .read_batch_in(TenantScope::AllOrganizations, batch)
+        .await?;
+    let rows = outcomes.take(slot)?.rows;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let org = OrgId::parse(&row.try_get::<String, _>(4)?)
+        .ok_or(AccountsError::Corrupt("an organization id"))?;
+    Ok(Some(PublicSite {
+        org,
+        site: site_of(row)?,
+    }))
+}
+
+/// Turns `org`'s site `site` to honour Do Not Track and Global Privacy Control, or not.
+/// `false` if `org` has no such site.
+pub async fn set_do_not_track(
+    db: &Db,
+    org: OrgId,
+    site: SiteId,
+    honour: bool,
+    by: &By,
+    now: Timestamp,
+) -> Result<bool, AccountsError> {
+    let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
+    let changed =
+        sqlx::query("UPDATE sites SET honours_do_not_track = $1 WHERE org_id = $2 AND id = $3")
+            .bind(i64::from(honour))
+            .bind(org.to_string())
+            .bind(site.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if changed == 1 {
+        let event = by
+            .event("site.privacy_changed")
+            .on("site", site)
+            .touching(&["honours_do_not_track"]);
+        record(&mut tx, org, &event, now).await?;
+    }
+    tx.commit().await?;
+    Ok(changed == 1)
 }
 
 /// Removes a site of `org`. `false` if `org` has no such site (another organization's

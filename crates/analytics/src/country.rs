@@ -1,8 +1,9 @@
 //! The country of an address, from an IP-to-country database in the MaxMind DB format read
-//! with `maxminddb`. The bundled one (`assets/geo/`) is the CC0 `geo-whois-asn-country`
-//! database of the ip-location-db project; an operator may point at a newer file. The
-//! address is looked up and dropped: only the two-letter country is kept.
+//! with `maxminddb`. The bundled one (`assets/geo/`, built into the binary) is the CC0
+//! `geo-whois-asn-country` database of the ip-location-db project; an operator may point at
+//! a newer file. The address is looked up and dropped: only the two-letter country is kept.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::Path;
@@ -40,8 +41,11 @@ impl fmt::Display for Country {
 
 /// An IP-to-country database loaded in memory, or none (every country unknown).
 pub struct Countries {
-    reader: Option<Reader<Vec<u8>>>,
+    reader: Option<Reader<Cow<'static, [u8]>>>,
 }
+
+/// The bundled database (see `assets/geo/README.md` for its version and licence).
+static BUNDLED: &[u8] = include_bytes!("../../../assets/geo/geo-whois-asn-country.mmdb");
 
 impl fmt::Debug for Countries {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -62,11 +66,25 @@ impl Countries {
             path: path.display().to_string(),
             reason: source.to_string(),
         })?;
-        let reader =
-            Reader::from_source(bytes).map_err(|source| AnalyticsError::CountryDatabase {
+        let reader = Reader::from_source(Cow::Owned(bytes)).map_err(|source| {
+            AnalyticsError::CountryDatabase {
                 path: path.display().to_string(),
                 reason: source.to_string(),
-            })?;
+            }
+        })?;
+        Ok(Self {
+            reader: Some(reader),
+        })
+    }
+
+    /// The database built into the binary.
+    pub fn bundled() -> Result<Self, AnalyticsError> {
+        let reader = Reader::from_source(Cow::Borrowed(BUNDLED)).map_err(|source| {
+            AnalyticsError::CountryDatabase {
+                path: "(bundled)".to_owned(),
+                reason: source.to_string(),
+            }
+        })?;
         Ok(Self {
             reader: Some(reader),
         })
@@ -131,9 +149,15 @@ mod tests {
     use super::*;
 
     fn bundled() -> Countries {
+        Countries::bundled().unwrap()
+    }
+
+    #[test]
+    fn a_database_file_reads_as_the_bundled_one() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../assets/geo/geo-whois-asn-country.mmdb");
-        Countries::open(&path).unwrap()
+        let countries = Countries::open(&path).unwrap();
+        assert_eq!(country(&countries, "8.8.8.8").as_deref(), Some("US"));
     }
 
     fn country(countries: &Countries, ip: &str) -> Option<String> {

@@ -37,6 +37,8 @@ pub struct Layer {
     pub upload_limit_mb: Option<u64>,
     /// Where uploaded documents are kept (default `documents` in the data directory).
     pub documents_dir: Option<PathBuf>,
+    /// An IP-to-country database (MaxMind DB format) instead of the bundled one.
+    pub analytics_country_database: Option<PathBuf>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -102,6 +104,9 @@ impl Layer {
                 }
                 "UPLOAD_LIMIT_MB" => layer.upload_limit_mb = Some(parse_number(&name, &value)?),
                 "DOCUMENTS_DIR" => layer.documents_dir = Some(path()),
+                "ANALYTICS_COUNTRY_DATABASE" => {
+                    layer.analytics_country_database = Some(path());
+                }
                 "KEY_FILE" => layer.key_file = Some(path()),
                 "TRUSTED_PROXIES" => layer.trusted_proxies = Some(parse_list(&value)),
                 "LOG_FORMAT" => layer.log_format = Some(value.clone()),
@@ -177,6 +182,9 @@ impl Layer {
                 .or(self.webhooks_allow_private_networks),
             upload_limit_mb: over.upload_limit_mb.or(self.upload_limit_mb),
             documents_dir: over.documents_dir.or(self.documents_dir),
+            analytics_country_database: over
+                .analytics_country_database
+                .or(self.analytics_country_database),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),

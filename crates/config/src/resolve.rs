@@ -130,6 +130,8 @@ pub struct Config {
     /// Where uploaded documents are kept (encrypted). Servers sharing one PostgreSQL
     /// database must share this directory too (a shared volume).
     pub documents_dir: PathBuf,
+    /// The IP-to-country database analytics reads, when not the bundled one.
+    pub analytics_country_database: Option<PathBuf>,
 }
 
 /// 50 MB, unless the operator says otherwise.
@@ -249,6 +251,7 @@ impl Config {
                 .unwrap_or(false),
             upload_limit: upload_limit_mb * 1_000_000,
             documents_dir,
+            analytics_country_database: merged.analytics_country_database,
             trusted_proxies,
             tls,
             log_format,
@@ -372,6 +375,13 @@ impl fmt::Display for Config {
             "documents_dir = {}",
             quoted(&self.documents_dir.display().to_string())
         )?;
+        if let Some(path) = &self.analytics_country_database {
+            writeln!(
+                f,
+                "analytics_country_database = {}",
+                quoted(&path.display().to_string())
+            )?;
+        }
         let proxies: Vec<String> = self
             .trusted_proxies
             .iter()

@@ -5,8 +5,9 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
+use leadvault_analytics::{AnalyticsDb, Countries, analytics_url};
 use leadvault_config::{Config, KeySource, Layer};
-use leadvault_store::{Db, Timestamp, migrate};
+use leadvault_store::{Db, Engine, Timestamp, migrate};
 
 use crate::error::CliError;
 use crate::logging;
@@ -81,6 +82,32 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// Opens analytics' database (beside a SQLite file; the main database itself on
+/// PostgreSQL) and applies its pending migrations.
+pub async fn open_analytics(config: &Config, main: &Db) -> Result<AnalyticsDb, CliError> {
+    let db = match main.engine() {
+        Engine::Postgres => main.clone(),
+        Engine::Sqlite => {
+            Db::connect(&analytics_url(&config.database_url), &config.db_options()).await?
+        }
+    };
+    let analytics = AnalyticsDb::new(db);
+    let applied = analytics.migrate(Timestamp::now()).await?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), migrations = ?applied, "applied analytics migrations");
+    }
+    Ok(analytics)
+}
+
+/// The IP-to-country database: the configured file, or the one built in.
+pub fn countries(config: &Config) -> Result<Countries, CliError> {
+    match &config.analytics_country_database {
+        Some(path) => Countries::open(path),
+        None => Countries::bundled(),
+    }
+    .map_err(|e| CliError::Invalid(e.to_string()))
 }
 
 /// Connects and applies pending migrations; returns the database and the migrations this

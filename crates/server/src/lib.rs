@@ -4,6 +4,7 @@
 //! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
 //! applies to every response (request ids, logging, security headers) is middleware.
 
+mod analytics;
 mod auth;
 mod client_ip;
 mod csrf;
@@ -25,6 +26,13 @@ mod shutdown;
 mod state;
 mod tls;
 
+#[cfg(test)]
+#[path = "../build/minify.rs"]
+mod minify;
+#[cfg(test)]
+mod script_tests;
+
+pub use analytics::Analytics;
 pub use client_ip::{ClientIp, Peer};
 pub use error::AppError;
 pub use form_token::MIN_FILL as FORM_MIN_FILL;

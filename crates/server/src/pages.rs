@@ -388,6 +388,9 @@ pub struct PublicFormPage {
 #[template(path = "form_received.html")]
 pub struct FormReceivedPage {
     pub name: String,
+    /// The form's id: the page tells a framing page (the analytics script) that this form
+    /// was sent, and nothing else about it.
+    pub form_id: String,
     /// The tracking code, shown this once.
     pub code: String,
     /// Whether it was also e-mailed, as the person asked.

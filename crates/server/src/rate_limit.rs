@@ -72,6 +72,9 @@ pub struct RateLimits {
     /// Tracking-code lookups, per client IP: 80-bit codes cannot be guessed, and this keeps
     /// anyone from trying.
     pub track: Limit<IpAddr>,
+    /// Analytics events, per client IP: generous (an office behind one address is many
+    /// visitors), and in memory only like every limit, so the address is never kept.
+    pub analytics_events: Limit<IpAddr>,
     /// Failed sign-ins per address typed (SHA-256 of it, so no address is held), whether or
     /// not an account has that address.
     pub sign_in_failures: Backoff<[u8; 32]>,
@@ -91,6 +94,7 @@ impl Default for RateLimits {
             public_form_pages: Limit::new(60, Duration::from_secs(1)),
             public_form_submissions: Limit::new(10, Duration::from_secs(6)),
             track: Limit::new(10, Duration::from_secs(6)),
+            analytics_events: Limit::new(300, Duration::from_millis(50)),
             sign_in_failures: Backoff::new(BackoffPolicy::default()),
             second_factor_failures: Backoff::new(BackoffPolicy::default()),
         }

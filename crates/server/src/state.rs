@@ -12,6 +12,7 @@ use crate::error::AppError;
 use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
+use crate::analytics::Analytics;
 use crate::rate_limit::RateLimits;
 
 /// Facts about how browsers reach us that change what we send them.
@@ -52,6 +53,7 @@ struct Inner {
     webhooks_wake: Arc<Notify>,
     /// Where uploaded documents go, and how large one may be.
     documents: DocumentStore,
+    analytics: Analytics,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
         options: WebOptions,
         mail: Option<Arc<Notify>>,
         documents: DocumentStore,
+        analytics: Analytics,
     ) -> Self {
         let options_private = options.webhooks_allow_private_networks;
         Self {
@@ -78,6 +81,7 @@ impl AppState {
                 webhooks: WebhookClient::new(options_private),
                 webhooks_wake: Arc::new(Notify::new()),
                 documents,
+                analytics,
             }),
         }
     }
@@ -98,6 +102,11 @@ impl AppState {
     /// Uploaded documents (encrypted on disk).
     pub fn documents(&self) -> &DocumentStore {
         &self.inner.documents
+    }
+
+    /// Analytics: the enricher, the ingester's queue, the analytics database.
+    pub fn analytics(&self) -> &Analytics {
+        &self.inner.analytics
     }
 
     pub fn options(&self) -> &WebOptions {

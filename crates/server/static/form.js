@@ -17,6 +17,16 @@
   window.addEventListener("load", tellHeight);
   tellHeight();
 
+  // A form was sent: the firm's analytics counts the conversion. Only the form's id
+  // crosses the frame, never an answer or the tracking code.
+  var received = document.querySelector("[data-leadvault-received]");
+  if (received && window.parent !== window) {
+    window.parent.postMessage(
+      { leadvault: "submitted", form: received.getAttribute("data-leadvault-received") },
+      "*"
+    );
+  }
+
   var form = document.querySelector("form.public-form");
   if (!form) return;
 

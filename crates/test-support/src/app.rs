@@ -3,13 +3,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
+use leadvault_analytics::{
+    AnalyticsDb, Countries, Enricher, IngestOptions, Ingester, Ingesting, analytics_url,
+};
 use leadvault_config::PublicUrl;
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
 use leadvault_documents::DocumentStore;
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, SmtpUrl, deliver_until};
 use leadvault_server::{
-    AppState, ConnectionLimits, ReloadableCert, WebOptions, router, serve, tls_acceptor,
+    Analytics, AppState, ConnectionLimits, ReloadableCert, WebOptions, router, serve, tls_acceptor,
 };
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use leadvault_webhooks::deliver_webhooks_until;
@@ -35,6 +38,11 @@ pub struct TestApp {
     /// The server's document store (encrypted files on disk), for fixtures and for tests
     /// that look at what is stored.
     pub documents: DocumentStore,
+    /// Analytics' database (its own file on SQLite), for looking at what was stored.
+    pub analytics: AnalyticsDb,
+    analytics_ingester: Ingester,
+    /// Dropping it stops the ingester, which stores what it took first.
+    _analytics_ingesting: Ingesting,
     stop: Option<oneshot::Sender<()>>,
     mail_worker: Option<tokio::task::JoinHandle<()>>,
     webhook_worker: tokio::task::JoinHandle<()>,
@@ -184,6 +192,21 @@ impl TestAppBuilder {
                 (Some(public), Some(wake), Some(worker))
             }
         };
+        let analytics = AnalyticsDb::new(match self.engine {
+            Engine::Postgres => app_db.clone(),
+            Engine::Sqlite => Db::connect(&analytics_url(url), &options)
+                .await
+                .expect("connect to the analytics database"),
+        });
+        if self.migrate {
+            analytics
+                .migrate(Timestamp::now())
+                .await
+                .expect("migrate analytics");
+        }
+        let (analytics_ingester, analytics_ingesting) =
+            leadvault_analytics::start(analytics.clone(), IngestOptions::default())
+                .expect("analytics ingester");
         let state = AppState::new(
             app_db.clone(),
             PasswordHasher::new(2),
@@ -197,6 +220,11 @@ impl TestAppBuilder {
             },
             wake,
             documents.clone(),
+            Analytics::new(
+                Enricher::new(Countries::bundled().expect("the bundled country database")),
+                analytics_ingester.clone(),
+                analytics.clone(),
+            ),
         );
         // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
         let webhook_worker = tokio::spawn(deliver_webhooks_until(
@@ -234,6 +262,9 @@ impl TestAppBuilder {
             test_db,
             _key_dir: key_dir,
             documents,
+            analytics,
+            analytics_ingester,
+            _analytics_ingesting: analytics_ingesting,
             stop: Some(stop),
             mail_worker,
             webhook_worker,
@@ -267,6 +298,11 @@ impl TestApp {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Returns once every analytics event the server has taken is stored.
+    pub async fn flush_analytics(&self) {
+        self.analytics_ingester.flush().await;
     }
 
     pub fn test_db(&self) -> &TestDb {

@@ -14,6 +14,7 @@
 //! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod analytics;
 mod app;
 mod audit;
 mod browser;
@@ -31,6 +32,7 @@ mod softhsm;
 mod throwaway;
 mod webhook_receiver;
 
+pub use analytics::{CHROME, IPHONE, StoredVisit, event_body};
 pub use app::{TestApp, TestAppBuilder};
 pub use audit::AuditRow;
 pub use browser::{Browser, Page, Part};

@@ -2,6 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
+use leadvault_analytics::{Enricher, IngestOptions, Ingesting};
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
@@ -11,8 +12,8 @@ use leadvault_jobs::{
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
-    AppState, ConnectionLimits, FORM_MIN_FILL, ReloadableCert, WebOptions, redirect_router, router,
-    serve, tls_acceptor,
+    Analytics, AppState, ConnectionLimits, FORM_MIN_FILL, ReloadableCert, WebOptions,
+    redirect_router, router, serve, tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
 use leadvault_webhooks::deliver_webhooks_until;
@@ -124,6 +125,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     )
     .await;
     served.map_err(CliError::io("the server failed"))?;
+    // Requests are done: what analytics took is stored before the databases close.
+    started.ingesting.stop().await;
+    if let Some(analytics_db) = started.analytics_db {
+        close(analytics_db).await;
+    }
     close(started.db).await;
     tracing::info!("stopped");
     Ok(())
@@ -153,6 +159,9 @@ fn reload_on_sighup(cert: Arc<ReloadableCert>) -> Result<(), CliError> {
 
 struct Started {
     db: Db,
+    /// Analytics' own database, when it is not `db` (SQLite).
+    analytics_db: Option<Db>,
+    ingesting: Ingesting,
     keyring: Arc<Keyring>,
     mail: Option<MailRuntime>,
     listener: TcpListener,
@@ -248,6 +257,15 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
     if let Some(settings) = &config.mail {
         println!("E-mail goes through {}.", settings.smtp_url);
     }
+    let analytics_db = setup::open_analytics(config, &db).await?;
+    let (ingester, ingesting) =
+        leadvault_analytics::start(analytics_db.clone(), IngestOptions::default())
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
+    let analytics = Analytics::new(
+        Enricher::new(setup::countries(config)?),
+        ingester,
+        analytics_db.clone(),
+    );
     let state = AppState::new(
         db.clone(),
         PasswordHasher::new(parallelism),
@@ -261,8 +279,12 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         },
         mail.as_ref().map(|m| m.wake.clone()),
         DocumentStore::open(&config.documents_dir, config.upload_limit),
+        analytics,
     );
     Ok(Started {
+        analytics_db: (analytics_db.engine() == leadvault_store::Engine::Sqlite)
+            .then(|| analytics_db.db().clone()),
+        ingesting,
         db,
         keyring: keyring.clone(),
         mail,

@@ -101,6 +101,9 @@ fn table() -> Vec<Entry> {
         e("GET", "/static/app.css", None, Public(Status(200))),
         e("GET", "/static/form.js", None, Public(Status(200))),
         e("GET", "/embed.js", None, Public(Status(200))),
+        e("GET", "/js/lv.js", None, Public(Status(200))),
+        // The tracking script's events: anyone's browser sends them; an empty body is no event.
+        e("POST", "/api/event", None, Public(Status(422))),
         e("GET", "/setup", None, Public(Status(404))),
         e("POST", "/setup", AnonymousForm(&[]), Public(Status(404))),
         e(

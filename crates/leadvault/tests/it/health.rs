@@ -29,6 +29,10 @@ on_both_engines! {
         leadvault_store::migrate(&app.db, &leadvault_server::migrations(), leadvault_store::Timestamp::now())
             .await
             .unwrap();
+        let ready = app.get("/readyz").await;
+        assert_eq!(ready.status(), 503, "analytics' own migrations are pending still");
+        assert_eq!(ready.json::<serde_json::Value>().await.unwrap()["migrations"], "pending");
+        app.analytics.migrate(leadvault_store::Timestamp::now()).await.unwrap();
         assert_eq!(app.get("/readyz").await.status(), 200);
     }
 }

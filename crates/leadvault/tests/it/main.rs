@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod access_matrix;
+mod analytics;
 mod audit;
 mod audit_checkpoints;
 mod audit_review;

@@ -65,3 +65,12 @@ pub async fn form_script() -> impl IntoResponse {
 pub async fn embed_script() -> impl IntoResponse {
     javascript(include_str!("../../static/embed.js"), "cross-origin")
 }
+
+/// The analytics script a firm puts in its pages' head: minified at build time
+/// (`build.rs`), loaded by other sites.
+pub async fn analytics_script() -> impl IntoResponse {
+    javascript(
+        include_str!(concat!(env!("OUT_DIR"), "/lv.min.js")),
+        "cross-origin",
+    )
+}

@@ -21,9 +21,15 @@ pub struct Readiness {
     migrations: &'static str,
 }
 
-/// Readiness: the database answers and its schema is the one this binary expects.
+/// Readiness: the databases answer (the main one and analytics', the same one on
+/// PostgreSQL) and their schemas are the ones this binary expects.
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
-    let outcome = match schema_status(state.db(), state.migrations()).await {
+    let main = schema_status(state.db(), state.migrations()).await;
+    let status = match main {
+        Ok(status) if status.is_current() => state.analytics().db().schema_status().await,
+        other => other,
+    };
+    let outcome = match status {
         Ok(status) if status.is_current() => Ok(()),
         Ok(_) => Err(("ok", "pending")),
         Err(MigrationError::Store(e)) if e.is_unavailable() => Err(("unreachable", "unknown")),

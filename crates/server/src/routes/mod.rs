@@ -2,6 +2,7 @@ mod account;
 mod assets;
 mod audit_review;
 mod email;
+mod event;
 mod form_builder;
 mod form_view;
 mod forms;
@@ -50,6 +51,12 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/static/app.css", get(assets::stylesheet)),
         (Method::GET, "/static/form.js", get(assets::form_script)),
         (Method::GET, "/embed.js", get(assets::embed_script)),
+        (Method::GET, "/js/lv.js", get(assets::analytics_script)),
+        (
+            Method::POST,
+            "/api/event",
+            post(event::collect).layer(DefaultBodyLimit::max(event::EVENT_BODY_LIMIT)),
+        ),
         (Method::GET, "/setup", get(setup::show)),
         (Method::POST, "/setup", post(setup::submit)),
         (Method::GET, "/login", get(sign_in::show)),

@@ -410,6 +410,7 @@ pub async fn submit(
     tracing::info!(form_id = %form.id, lead_id = %receipt.lead_id, "consultation received");
     let mut response = render(&FormReceivedPage {
         name: form.name.clone(),
+        form_id: form.id.to_string(),
         code: receipt.tracking_code.display(),
         emailed,
     })
