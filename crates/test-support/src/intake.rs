@@ -11,19 +11,24 @@ use leadvault_store::Timestamp;
 use crate::TestApp;
 use crate::people::fixture;
 
+/// A site of `org` with this domain, in the database `db`.
+pub async fn site_in(db: &leadvault_store::Db, org: OrgId, domain: &str) -> SiteId {
+    add_site(
+        db,
+        org,
+        &SiteDomain::parse(domain).unwrap(),
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 impl TestApp {
     /// A site of `org` with this domain.
     pub async fn site(&self, org: OrgId, domain: &str) -> SiteId {
-        add_site(
-            &self.db,
-            org,
-            &SiteDomain::parse(domain).unwrap(),
-            &fixture(),
-            Timestamp::now(),
-        )
-        .await
-        .unwrap()
-        .id
+        site_in(&self.db, org, domain).await
     }
 
     /// A published form of the whole of `org`, named "Free consultation", from its JSON

@@ -23,6 +23,7 @@ mod chromium;
 mod db;
 mod intake;
 mod people;
+mod planted;
 mod postgres;
 mod process;
 mod proxy;
@@ -39,8 +40,10 @@ pub use browser::{Browser, Page, Part};
 pub use certs::TestCert;
 pub use chromium::{Chromium, Element};
 pub use db::TestDb;
+pub use intake::site_in;
 pub use leadvault_store::Engine;
-pub use people::{Enrolled, TEST_PASSWORD, TestPerson, fixture, next_code};
+pub use people::{Enrolled, TEST_PASSWORD, TestPerson, fixture, next_code, owner_in};
+pub use planted::{Haystack, files_under, planted_in, postgres_rows};
 pub use postgres::{
     admin_url as postgres_admin_url, app_role as postgres_app_role, postgres_available,
 };

@@ -36,28 +36,34 @@ pub struct Enrolled {
     pub confirmed_with: Timestamp,
 }
 
+/// A new organization named after the address in the database `db`, with this person as
+/// its owner (for tests that run the real binary over a database of their own).
+pub async fn owner_in(db: &leadvault_store::Db, email: &str) -> TestPerson {
+    let owner = create_owner(
+        db,
+        &PasswordHasher::new(1),
+        NewOwner {
+            org_name: OrgName::parse(&format!("Firm of {email}")).unwrap(),
+            email: Email::parse(email).unwrap(),
+            password: Password::new(TEST_PASSWORD.to_owned()).unwrap(),
+        },
+        &fixture(),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
+    TestPerson {
+        email: email.to_owned(),
+        password: TEST_PASSWORD.to_owned(),
+        user_id: owner.user_id,
+        org_id: owner.org_id,
+    }
+}
+
 impl TestApp {
     /// A new organization named after the address, with this person as its owner.
     pub async fn owner(&self, email: &str) -> TestPerson {
-        let owner = create_owner(
-            &self.db,
-            &PasswordHasher::new(1),
-            NewOwner {
-                org_name: OrgName::parse(&format!("Firm of {email}")).unwrap(),
-                email: Email::parse(email).unwrap(),
-                password: Password::new(TEST_PASSWORD.to_owned()).unwrap(),
-            },
-            &fixture(),
-            Timestamp::now(),
-        )
-        .await
-        .unwrap();
-        TestPerson {
-            email: email.to_owned(),
-            password: TEST_PASSWORD.to_owned(),
-            user_id: owner.user_id,
-            org_id: owner.org_id,
-        }
+        owner_in(&self.db, email).await
     }
 
     /// Someone invited into `owner`'s organization with `role` over `scope`, who has

@@ -263,3 +263,155 @@ async fn on_sqlite_analytics_and_intake_write_to_different_files() {
             .unwrap();
     assert!(tables.is_empty(), "{tables:?}");
 }
+
+/// 10,000 events from 1,000 addresses (IPv4 and IPv6), each event with a user agent of its
+/// own, all marked so that any copy of one can be found.
+const PLANTED_EVENTS: usize = 10_000;
+const AGENT_MARK: &str = "PlantedAgent";
+
+fn planted_address(i: usize) -> String {
+    let n = i % 1_000;
+    if n % 4 == 0 {
+        format!("2a02:8108:1{:03x}::77", n)
+    } else {
+        format!("81.{}.{}.77", 100 + n / 100, 100 + n % 100)
+    }
+}
+
+fn planted_agent(i: usize) -> String {
+    format!("{CHROME} {AGENT_MARK}/{i:05}")
+}
+
+/// What must be found nowhere: every address and the agents' mark.
+fn planted_needles() -> Vec<String> {
+    let mut needles: Vec<String> = (0..1_000).map(planted_address).collect();
+    needles.push(AGENT_MARK.to_owned());
+    needles
+}
+
+/// Sends the planted events of `site` to `url`, eight at a time; every one must be taken.
+async fn send_planted(client: &reqwest::Client, url: String, site: SiteId) {
+    let mut senders = tokio::task::JoinSet::new();
+    for lane in 0..8 {
+        let (client, url) = (client.clone(), url.clone());
+        senders.spawn(async move {
+            for i in (lane..PLANTED_EVENTS).step_by(8) {
+                let page = format!("https://lima.law/page-{}", i % 25);
+                let status = client
+                    .post(&url)
+                    .header("x-forwarded-for", planted_address(i))
+                    .header("user-agent", planted_agent(i))
+                    .body(event_body(&site, "pageview", &page))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                assert_eq!(status, 202, "event {i}");
+            }
+        });
+    }
+    while let Some(done) = senders.join_next().await {
+        done.unwrap();
+    }
+}
+
+on_both_engines! {
+    async fn ten_thousand_events_leave_no_address_and_no_user_agent_in_the_database(engine) {
+        let app = app(engine).await;
+        let site = site(&app, "ana@lima.law", "lima.law").await;
+        send_planted(&app.client, app.url("/api/event"), site).await;
+        app.flush_analytics().await;
+        assert_eq!(app.stored_events().await.len(), PLANTED_EVENTS, "every event taken is stored");
+
+        let haystacks = match app.test_db().sqlite_dir() {
+            // Both files, their WAL and shared memory, while the server runs.
+            Some(dir) => leadvault_test_support::files_under(dir),
+            None => leadvault_test_support::postgres_rows(&app.db).await,
+        };
+        assert!(
+            haystacks.iter().any(|h| h.name.ends_with("-wal") || h.name.contains("analytics_events")),
+            "the search reached the analytics data: {:?}",
+            haystacks.iter().map(|h| &h.name).collect::<Vec<_>>()
+        );
+        let found = leadvault_test_support::planted_in(&haystacks, &planted_needles());
+        assert!(found.is_empty(), "planted values stored: {found:?}");
+    }
+}
+
+/// The real binary: the events are stored by the time `serve` has stopped on SIGTERM, and
+/// neither its files (databases, WAL) nor its log hold an address or a user agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stores_every_event_it_took_and_keeps_no_address_or_user_agent_anywhere() {
+    use leadvault_store::{DatabaseUrl, Db, DbOptions};
+    use leadvault_test_support::LeadvaultProcess;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = LeadvaultProcess::spawn(
+        crate::leadvault_bin(),
+        dir.path(),
+        &["serve", "--listen", "127.0.0.1:0", "--log-format", "json"],
+        &[
+            ("LEADVAULT_LOG_LEVEL", "debug"),
+            ("LEADVAULT_TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    );
+    let addr = serve.listening().await;
+    let data = dir.path().join("data");
+    let main = Db::connect(
+        &DatabaseUrl::sqlite_file(&data.join("leadvault.db")),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let owner = leadvault_test_support::owner_in(&main, "ana@lima.law").await;
+    let site = leadvault_test_support::site_in(&main, owner.org_id, "lima.law").await;
+    main.close().await;
+
+    send_planted(
+        &reqwest::Client::new(),
+        format!("http://{addr}/api/event"),
+        site,
+    )
+    .await;
+    // While it runs (the WAL files are there), then once it has stopped.
+    let while_running = leadvault_test_support::files_under(&data);
+    assert!(
+        while_running
+            .iter()
+            .any(|h| h.name.ends_with("leadvault-analytics.db-wal"))
+    );
+    serve.stop().await;
+
+    let analytics = Db::connect(
+        &DatabaseUrl::sqlite_file(&data.join("leadvault-analytics.db")),
+        &DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM analytics_events")
+        .fetch_one(analytics.pool())
+        .await
+        .unwrap();
+    analytics.close().await;
+    assert_eq!(
+        stored, PLANTED_EVENTS as i64,
+        "an event answered 202 is stored by shutdown"
+    );
+
+    let mut haystacks = while_running;
+    haystacks.extend(leadvault_test_support::files_under(&data));
+    haystacks.push(leadvault_test_support::Haystack {
+        name: "stdout".into(),
+        bytes: serve.stdout().into_bytes(),
+    });
+    haystacks.push(leadvault_test_support::Haystack {
+        name: "stderr".into(),
+        bytes: serve.stderr().into_bytes(),
+    });
+    assert!(
+        serve.stderr().contains("/api/event"),
+        "the requests were logged (without what they carried)"
+    );
+    let found = leadvault_test_support::planted_in(&haystacks, &planted_needles());
+    assert!(found.is_empty(), "planted values written: {found:?}");
+}
