@@ -271,7 +271,7 @@ const AGENT_MARK: &str = "PlantedAgent";
 
 fn planted_address(i: usize) -> String {
     let n = i % 1_000;
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         format!("2a02:8108:1{:03x}::77", n)
     } else {
         format!("81.{}.{}.77", 100 + n / 100, 100 + n % 100)
