@@ -8,17 +8,23 @@
 //! queued, not stored: analytics trades that second for answering at once. A failed write is
 //! kept and tried again at the next flush; past [`IngestOptions::max_buffered`] events the
 //! oldest are dropped (and counted in the log), so a database outage cannot exhaust memory.
+//!
+//! The ingester also keeps the rollups reports read up to date: the days it stored
+//! something of are rolled up again at most every [`IngestOptions::roll_every`], and once
+//! more when it stops.
 
-use std::collections::HashMap;
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use leadvault_store::{SiteId, Timestamp};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::day::Day;
 use crate::error::AnalyticsError;
 use crate::hit::Hit;
+use crate::rollup::roll_up_day;
 use crate::storage::{AnalyticsDb, StoredEvent};
 use crate::visits::{Seen, Visit, VisitId, Visits};
 
@@ -35,6 +41,8 @@ pub struct IngestOptions {
     pub open_visits: usize,
     /// Events kept for another try after failed writes, at most.
     pub max_buffered: usize,
+    /// How fresh reports are: days with new events are rolled up again this often.
+    pub roll_every: Duration,
 }
 
 impl Default for IngestOptions {
@@ -45,6 +53,7 @@ impl Default for IngestOptions {
             queue: 100_000,
             open_visits: 200_000,
             max_buffered: 1_000_000,
+            roll_every: Duration::from_secs(60),
         }
     }
 }
@@ -73,7 +82,8 @@ impl Ingester {
             .map_err(|_| Overloaded)
     }
 
-    /// Returns once everything queued before the call is stored (or its write failed).
+    /// Returns once everything queued before the call is stored (or its write failed) and
+    /// rolled up for reports.
     pub async fn flush(&self) {
         let (done, flushed) = oneshot::channel();
         if self.queue.send(Command::Flush(done)).await.is_ok() {
@@ -114,6 +124,8 @@ pub fn start(
         visits: Visits::new(options.open_visits, first_id),
         events: Vec::new(),
         visits_to_write: HashMap::new(),
+        touched: HashSet::new(),
+        last_roll: Instant::now(),
         db,
         options,
     };
@@ -126,6 +138,9 @@ struct Buffer {
     events: Vec<StoredEvent>,
     /// The latest state of every visit changed since the last successful write.
     visits_to_write: HashMap<(SiteId, VisitId), Visit>,
+    /// The days of each site stored to since they were last rolled up.
+    touched: HashSet<(SiteId, Day)>,
+    last_roll: Instant,
     db: AnalyticsDb,
     options: IngestOptions,
 }
@@ -151,6 +166,7 @@ async fn run(
                         Command::Hit(hit) => buffer.take(*hit),
                         Command::Flush(done) => {
                             buffer.flush(Timestamp::now()).await;
+                            buffer.roll_up().await;
                             let _ = done.send(());
                         }
                     }
@@ -159,7 +175,12 @@ async fn run(
                     buffer.flush(Timestamp::now()).await;
                 }
             }
-            _ = ticker.tick() => buffer.flush(Timestamp::now()).await,
+            _ = ticker.tick() => {
+                buffer.flush(Timestamp::now()).await;
+                if buffer.last_roll.elapsed() >= buffer.options.roll_every {
+                    buffer.roll_up().await;
+                }
+            }
         }
     }
     // Whatever was queued before the stop is taken too.
@@ -174,6 +195,7 @@ async fn run(
     }
     buffer.visits.finish_all();
     buffer.flush(Timestamp::now()).await;
+    buffer.roll_up().await;
 }
 
 impl Buffer {
@@ -193,11 +215,24 @@ impl Buffer {
             site: hit.site,
             at: hit.at,
             visit: recorded.visit,
+            visitor: hit.visitor.today,
             name: hit.name,
             path: hit.path,
             props,
             revenue: hit.revenue,
         });
+    }
+
+    /// Rolls up again the days stored to since the last time. A day that fails stays to be
+    /// tried at the next round.
+    async fn roll_up(&mut self) {
+        self.last_roll = Instant::now();
+        for (site, day) in std::mem::take(&mut self.touched) {
+            if let Err(error) = roll_up_day(&self.db, site, day).await {
+                tracing::error!(%error, "analytics rollup failed; trying again at the next round");
+                self.touched.insert((site, day));
+            }
+        }
     }
 
     async fn flush(&mut self, now: Timestamp) {
@@ -211,6 +246,16 @@ impl Buffer {
         let visits: Vec<Visit> = self.visits_to_write.values().cloned().collect();
         match self.db.write(&self.events, &visits).await {
             Ok(()) => {
+                self.touched.extend(
+                    self.events
+                        .iter()
+                        .map(|event| (event.site, Day::of(event.at)))
+                        .chain(
+                            visits
+                                .iter()
+                                .map(|visit| (visit.site, Day::of(visit.started))),
+                        ),
+                );
                 self.events.clear();
                 self.visits_to_write.clear();
             }

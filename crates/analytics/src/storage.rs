@@ -12,6 +12,7 @@ use leadvault_store::{
 };
 
 use crate::event::Revenue;
+use crate::visitor::VisitorId;
 use crate::visits::{Visit, VisitId};
 
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -43,6 +44,8 @@ pub struct StoredEvent {
     pub site: SiteId,
     pub at: Timestamp,
     pub visit: VisitId,
+    /// The visitor, under the salt of the event's day.
+    pub visitor: VisitorId,
     pub name: String,
     pub path: String,
     /// Custom properties as a JSON object, if any.
@@ -60,7 +63,7 @@ pub struct AnalyticsDb {
 // PostgreSQL 65,535), and large enough that a flush is a few statements.
 const EVENT_ROWS: usize = 1_000;
 const VISIT_ROWS: usize = 400;
-const EVENT_COLUMNS: usize = 8;
+const EVENT_COLUMNS: usize = 9;
 const VISIT_COLUMNS: usize = 22;
 
 impl AnalyticsDb {
@@ -90,7 +93,7 @@ impl AnalyticsDb {
         let mut tx = self.db.begin_write().await?;
         for chunk in events.chunks(EVENT_ROWS) {
             let sql = format!(
-                "INSERT INTO analytics_events (site_id, at, visit_id, name, path, props, revenue_minor, revenue_currency) VALUES {}",
+                "INSERT INTO analytics_events (site_id, at, visit_id, visitor, name, path, props, revenue_minor, revenue_currency) VALUES {}",
                 placeholders(chunk.len(), EVENT_COLUMNS)
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -99,6 +102,7 @@ impl AnalyticsDb {
                     .bind(event.site.to_string())
                     .bind(event.at.as_unix_micros())
                     .bind(event.visit.as_i64())
+                    .bind(event.visitor.as_i64())
                     .bind(event.name.clone())
                     .bind(event.path.clone())
                     .bind(event.props.clone())

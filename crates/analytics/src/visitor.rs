@@ -17,24 +17,8 @@ use ring::hmac;
 use ring::rand::SecureRandom;
 use zeroize::Zeroizing;
 
+use crate::day::Day;
 use crate::error::AnalyticsError;
-
-const MICROS_PER_DAY: i64 = 86_400 * 1_000_000;
-
-/// A UTC day, counted from the Unix epoch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Day(i64);
-
-impl Day {
-    /// The UTC day `at` falls in.
-    pub fn of(at: Timestamp) -> Self {
-        Self(at.as_unix_micros().div_euclid(MICROS_PER_DAY))
-    }
-
-    fn before(self) -> Self {
-        Self(self.0 - 1)
-    }
-}
 
 /// A visitor of one site on one day (and, through [`VisitorIds::yesterday`], across
 /// midnight). Stored; it says nothing about who the visitor is.
@@ -154,6 +138,7 @@ fn id(salt: &[u8; 32], site: SiteId, ip: IpAddr, user_agent: &str) -> VisitorId 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::day::MICROS_PER_DAY;
     use ring::rand::SystemRandom;
 
     const NOON: i64 = 20_000 * MICROS_PER_DAY + MICROS_PER_DAY / 2;

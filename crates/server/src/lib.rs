@@ -21,6 +21,7 @@ mod rate_limit;
 mod reach;
 mod redirect;
 mod registry;
+mod report_view;
 mod routes;
 mod shutdown;
 mod state;

@@ -320,12 +320,18 @@ pub struct SiteRow {
     pub id: String,
     pub domain: String,
     pub added: String,
+    /// The viewer may open this site's analytics.
+    pub analytics: bool,
+    /// Analytics skips visitors who ask not to be tracked (Do Not Track, GPC).
+    pub honours_do_not_track: bool,
 }
 
 #[derive(Template)]
 #[template(path = "sites.html")]
 pub struct SitesPage {
     pub csrf: String,
+    /// Where the analytics script is loaded from (empty: relative).
+    pub origin: String,
     pub sites: Vec<SiteRow>,
     pub may_manage: bool,
     pub domain: String,

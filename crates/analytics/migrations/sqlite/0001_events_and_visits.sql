@@ -37,6 +37,7 @@ CREATE TABLE analytics_events (
     site_id          TEXT NOT NULL,
     at               BIGINT NOT NULL,
     visit_id         BIGINT NOT NULL,
+    visitor          BIGINT NOT NULL,
     name             TEXT NOT NULL,
     path             TEXT NOT NULL,
     props            TEXT,
@@ -44,3 +45,26 @@ CREATE TABLE analytics_events (
     revenue_currency TEXT
 );
 CREATE INDEX analytics_events_by_time ON analytics_events (site_id, at);
+-- Goals and custom events are read by name: a few among many page views.
+CREATE INDEX analytics_events_by_name ON analytics_events (site_id, name, at);
+
+-- Rollups: what reports read. One row per site, day ('d') or hour ('h'), dimension and
+-- value: visitors (distinct within the bucket; a day's visitor ids live one day, so a
+-- period's visitors are the sum of its days'), visits, page views, bounces, time spent
+-- (microseconds) and other events. Days carry every dimension; hours only the total
+-- (dimension '') for the hourly chart. Made again from the events and visits for a day
+-- while it is recent, and never changed once it is past.
+CREATE TABLE analytics_rollups (
+    site_id    TEXT NOT NULL,
+    grain      TEXT NOT NULL,
+    bucket     BIGINT NOT NULL,
+    dimension  TEXT NOT NULL,
+    value      TEXT NOT NULL,
+    visitors   BIGINT NOT NULL,
+    visits     BIGINT NOT NULL,
+    pageviews  BIGINT NOT NULL,
+    bounces    BIGINT NOT NULL,
+    duration   BIGINT NOT NULL,
+    events     BIGINT NOT NULL,
+    PRIMARY KEY (site_id, grain, dimension, bucket, value)
+);

@@ -87,6 +87,7 @@ fn table() -> Vec<Entry> {
     const LEAD_WORKERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Attorney];
     const SITE_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Analyst];
     const ORDER_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
+    const ANALYSTS: &[Role] = &[Role::Owner, Role::Admin, Role::Analyst];
     use Rule::*;
     let e = |method, path, body, rule| Entry {
         method,
@@ -422,6 +423,30 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Roles(MANAGERS, Redirect("/sites")),
         ),
+        e(
+            "POST",
+            "/sites/{id}/privacy",
+            SessionForm(&[("honour", "on")]),
+            Roles(MANAGERS, Redirect("/sites")),
+        ),
+        e(
+            "GET",
+            "/sites/{id}/analytics",
+            None,
+            Roles(ANALYSTS, Status(200)),
+        ),
+        e(
+            "GET",
+            "/sites/{id}/analytics.csv",
+            None,
+            Roles(ANALYSTS, Status(200)),
+        ),
+        e(
+            "GET",
+            "/api/sites/{id}/analytics",
+            None,
+            Api(ANALYSTS, Status(200)),
+        ),
         // Last, because it ends the session the rows above use.
         e("POST", "/logout", SessionForm(&[]), Custom(|_| SIGN_IN)),
     ]
@@ -555,7 +580,7 @@ async fn object_id(
     let now = Timestamp::now();
     if path.starts_with("/members/") {
         bystander(app, org).await.to_string()
-    } else if path.starts_with("/sites/") {
+    } else if path.starts_with("/sites/") || path.starts_with("/api/sites/") {
         let domain = SiteDomain::parse(&format!("s{}.example", UserId::random())).unwrap();
         add_site(&app.db, org, &domain, &fixture(), now)
             .await

@@ -1,4 +1,5 @@
 mod account;
+mod analytics_report;
 mod assets;
 mod audit_review;
 mod email;
@@ -189,6 +190,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             get(orders::download_document),
         ),
         (Method::GET, "/sites", get(sites::show)),
+        (
+            Method::GET,
+            "/sites/{id}/analytics",
+            get(analytics_report::dashboard),
+        ),
+        (
+            Method::GET,
+            "/sites/{id}/analytics.csv",
+            get(analytics_report::export),
+        ),
+        (
+            Method::GET,
+            "/api/sites/{id}/analytics",
+            get(analytics_report::json),
+        ),
         (Method::GET, "/f/{form}", get(public_form::show)),
         (
             Method::POST,
@@ -265,6 +281,7 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/audit.csv", get(audit_review::download)),
         (Method::POST, "/sites", post(sites::add)),
         (Method::POST, "/sites/{id}/remove", post(sites::remove)),
+        (Method::POST, "/sites/{id}/privacy", post(sites::privacy)),
     ]
 }
 

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, Capability, SiteDomain, SiteId, add_site, list_sites, remove_site,
+    set_do_not_track,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -30,10 +31,13 @@ async fn sites_page(
             id: s.id.to_string(),
             domain: s.domain.to_string(),
             added: utc(s.created_at),
+            analytics: signed_in.member.may_on_site(Capability::Analytics, s.id),
+            honours_do_not_track: s.honours_do_not_track,
         })
         .collect();
     Ok(SitesPage {
         csrf: signed_in.csrf_token(),
+        origin: state.public_origin(),
         sites,
         may_manage: signed_in.member.may(Capability::ManageSites),
         domain,
@@ -86,6 +90,43 @@ pub async fn add(
     };
     let page = sites_page(&state, &signed_in, typed, Some(error)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PrivacyForm {
+    #[serde(default)]
+    csrf: String,
+    /// `on` to honour Do Not Track and Global Privacy Control; anything else turns it off.
+    #[serde(default)]
+    honour: String,
+}
+
+/// Whether the site's analytics skips visitors who ask not to be tracked.
+pub async fn privacy(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<PrivacyForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    signed_in.require(&state, Capability::ManageSites).await?;
+    let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
+    let org = signed_in.member.org_id;
+    let honour = form.honour == "on";
+    if !set_do_not_track(
+        state.db(),
+        org,
+        id,
+        honour,
+        &signed_in.by(),
+        Timestamp::now(),
+    )
+    .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/sites").into_response())
 }
 
 pub async fn remove(

@@ -1,0 +1,230 @@
+//! Analytics reports: rollups and what the dashboard, the JSON API and the CSV export say
+//! about counted visits, and who may read them.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use leadvault_accounts::{Role, Scope};
+use leadvault_analytics::{
+    Channel, Day, Device, Range, Screen, Seen, StoredEvent, VisitFacts, VisitorId, VisitorIds,
+    Visits, report, roll_up_day,
+};
+use leadvault_store::{SiteId, Timestamp};
+use leadvault_test_support::{CHROME, IPHONE, TestApp, event_body, on_both_engines};
+
+fn facts(channel: Channel, country: &str) -> VisitFacts {
+    VisitFacts {
+        channel,
+        source: String::new(),
+        utm: Default::default(),
+        country: leadvault_analytics::Country::parse(country),
+        browser: "Firefox".into(),
+        browser_version: "133".into(),
+        os: "Linux".into(),
+        device: Device::Desktop,
+        screen: Screen::Desktop,
+    }
+}
+
+/// Stores page views of `visitor` at `minutes` past midnight of `day`, as the ingester
+/// would (one visit while they are under 30 minutes apart).
+async fn visit(
+    app: &TestApp,
+    site: SiteId,
+    day: Day,
+    visitor: i64,
+    pages: &[(&str, i64)],
+    facts: &VisitFacts,
+) {
+    static NEXT_VISIT: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+    let first_id = NEXT_VISIT.fetch_add(100, std::sync::atomic::Ordering::Relaxed);
+    let mut visits = Visits::new(10, first_id);
+    let mut events = Vec::new();
+    for (path, minutes) in pages {
+        let at = day
+            .start()
+            .saturating_add(Duration::from_secs(*minutes as u64 * 60));
+        let ids = VisitorIds {
+            today: VisitorId::from_raw(visitor),
+            yesterday: None,
+        };
+        let recorded = visits.record(&Seen {
+            site,
+            visitor: ids,
+            page: path,
+            pageview: true,
+            at,
+            facts,
+        });
+        events.push(StoredEvent {
+            site,
+            at,
+            visit: recorded.visit,
+            visitor: ids.today,
+            name: "pageview".into(),
+            path: (*path).into(),
+            props: None,
+            revenue: None,
+        });
+    }
+    visits.finish_all();
+    app.analytics
+        .write(&events, &visits.take_changed())
+        .await
+        .unwrap();
+}
+
+on_both_engines! {
+    async fn a_report_counts_each_day_from_its_rollups_and_compares_with_the_period_before(engine) {
+        let app = TestApp::start(engine).await;
+        let site = SiteId::random();
+        let today = Day::of(Timestamp::now());
+        let (search, direct) = (facts(Channel::OrganicSearch, "US"), facts(Channel::Direct, "NL"));
+        // This week: Ana twice on one day (two visits, one visitor that day), Ben bouncing.
+        visit(&app, site, today.plus(-1), 1, &[("/", 60), ("/fees", 62)], &search).await;
+        visit(&app, site, today.plus(-1), 1, &[("/contact", 180)], &search).await;
+        visit(&app, site, today.plus(-3), 2, &[("/fees", 600)], &direct).await;
+        // The week before: one visit.
+        visit(&app, site, today.plus(-10), 3, &[("/", 30), ("/about", 31)], &direct).await;
+        // Another site's visit counts for it alone.
+        visit(&app, SiteId::random(), today.plus(-1), 4, &[("/", 10)], &direct).await;
+        for days_ago in [1, 3, 10] {
+            roll_up_day(&app.analytics, site, today.plus(-days_ago)).await.unwrap();
+        }
+        // Rolling a day up again changes nothing.
+        roll_up_day(&app.analytics, site, today.plus(-1)).await.unwrap();
+
+        let period = Range::Last7Days.period(today);
+        let week = report(&app.analytics, site, period, 10).await.unwrap();
+        assert_eq!((week.totals.visitors, week.totals.visits, week.totals.pageviews), (2, 3, 4));
+        assert_eq!(week.totals.bounces, 2, "Ana's second visit and Ben's");
+        assert_eq!(week.totals.duration_micros, 2 * 60 * 1_000_000);
+        assert_eq!((week.previous.visitors, week.previous.pageviews), (1, 2));
+        assert_eq!(week.series.len(), 7);
+        let per_day: Vec<i64> = week.series.iter().map(|p| p.visitors).collect();
+        assert_eq!(per_day, [0, 0, 0, 1, 0, 1, 0]);
+        let rows = |name: &str| -> Vec<(String, i64)> {
+            week.breakdowns
+                .iter()
+                .find(|b| b.dimension.name() == name)
+                .unwrap()
+                .rows
+                .iter()
+                .map(|r| (r.value.clone(), r.metrics.visitors))
+                .collect()
+        };
+        assert_eq!(rows("page"), [("/fees".to_owned(), 2), ("/".to_owned(), 1), ("/contact".to_owned(), 1)]);
+        assert_eq!(rows("entry_page"), [("/".to_owned(), 1), ("/contact".to_owned(), 1), ("/fees".to_owned(), 1)]);
+        assert_eq!(rows("channel"), [("direct".to_owned(), 1), ("organic_search".to_owned(), 1)]);
+        assert_eq!(rows("country"), [("NL".to_owned(), 1), ("US".to_owned(), 1)]);
+        assert!(rows("event").is_empty());
+
+        let yesterday = report(&app.analytics, site, Range::Yesterday.period(today), 10).await.unwrap();
+        assert_eq!(yesterday.series.len(), 24, "a one-day period is shown by the hour");
+        let hours: Vec<i64> = yesterday.series.iter().map(|p| p.visitors).collect();
+        assert_eq!((hours[1], hours[3], hours.iter().sum::<i64>()), (1, 1, 2));
+    }
+}
+
+/// A site with visits counted through `/api/event`, and its owner.
+async fn counted_site(app: &TestApp) -> (leadvault_test_support::TestPerson, SiteId) {
+    let owner = app.owner("ana@lima.law").await;
+    let site = app.site(owner.org_id, "lima.law").await;
+    let signup = serde_json::json!({"s": site.to_string(), "n": "Signup", "u": "https://lima.law/fees", "p": {"plan": "pro"}});
+    let submitted = serde_json::json!({"s": site.to_string(), "n": "Form submitted", "u": "https://lima.law/contact", "p": {"form": "f1"}});
+    for (body, ip, agent) in [
+        (
+            event_body(&site, "pageview", "https://lima.law/"),
+            "8.8.8.8",
+            CHROME,
+        ),
+        (
+            event_body(&site, "pageview", "https://lima.law/fees"),
+            "8.8.8.8",
+            CHROME,
+        ),
+        (signup.to_string(), "8.8.8.8", CHROME),
+        (
+            event_body(&site, "pageview", "https://lima.law/fees"),
+            "193.0.6.139",
+            IPHONE,
+        ),
+        (submitted.to_string(), "193.0.6.139", IPHONE),
+    ] {
+        assert_eq!(app.send_event(body, ip, agent).await.status(), 202);
+    }
+    app.flush_analytics().await;
+    (owner, site)
+}
+
+on_both_engines! {
+    async fn the_dashboard_the_json_api_and_the_csv_show_what_was_counted_today(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1/32"]).build().await;
+        let (owner, site) = counted_site(&app).await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+
+        let json = browser.get(&format!("/api/sites/{site}/analytics?period=today")).await;
+        assert_eq!(json.status, 200, "{}", json.html);
+        let report: serde_json::Value = serde_json::from_str(&json.html).unwrap();
+        assert_eq!(report["totals"]["visitors"], 2);
+        assert_eq!(report["totals"]["visits"], 2);
+        assert_eq!(report["totals"]["pageviews"], 3);
+        assert_eq!(report["totals"]["events"], 2);
+        assert_eq!(report["totals"]["bounce_rate"], 0.0, "each visit did more than one thing");
+        assert_eq!(report["series"].as_array().unwrap().len(), 24);
+        let values = |dimension: &str| -> BTreeSet<String> {
+            report["breakdowns"][dimension]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| format!("{}={}", row["value"].as_str().unwrap(), row["visitors"]))
+                .collect()
+        };
+        assert_eq!(values("page"), ["/=1", "/fees=2"].map(String::from).into());
+        assert_eq!(values("event"), ["Form submitted=1", "Signup=1"].map(String::from).into());
+        assert_eq!(values("country"), ["NL=1", "US=1"].map(String::from).into());
+        assert_eq!(values("device"), ["desktop=1", "mobile=1"].map(String::from).into());
+
+        let page = browser.get(&format!("/sites/{site}/analytics?period=today")).await;
+        assert_eq!(page.status, 200);
+        for shown in ["lima.law", "Unique visitors", "<svg", "<polyline", "Top pages", "/fees", "Form submitted"] {
+            assert!(page.html.contains(shown), "{shown} not on the dashboard");
+        }
+
+        let export = browser.get(&format!("/sites/{site}/analytics.csv?period=today")).await;
+        assert_eq!(export.status, 200);
+        assert_eq!(export.headers["content-type"], "text/csv; charset=utf-8");
+        let lines: Vec<&str> = export.html.lines().collect();
+        assert!(lines[0].starts_with("dimension,value,visitors,visits,pageviews"));
+        assert!(lines[1].starts_with("total,,2,2,3,"), "{}", lines[1]);
+        assert!(lines.iter().any(|l| l.starts_with("page,/fees,2,2,2,")), "{lines:?}");
+
+        // A period that is not one is a clear refusal.
+        let bad = browser.get(&format!("/api/sites/{site}/analytics?period=custom&from=2026-02-30")).await;
+        assert_eq!(bad.status, 422);
+    }
+}
+
+on_both_engines! {
+    async fn only_members_whose_analytics_reach_the_site_see_it(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1/32"]).build().await;
+        let (owner, site) = counted_site(&app).await;
+        let other_site = app.site(owner.org_id, "lima-blog.law").await;
+        let analyst = app
+            .member(&owner, "amy@lima.law", Role::Analyst, Scope::Sites([other_site].into_iter().collect()))
+            .await;
+        let intake = app.member(&owner, "ian@lima.law", Role::Intake, Scope::Organization).await;
+        let stranger = app.owner("zed@elsewhere.law").await;
+
+        let path = format!("/api/sites/{site}/analytics");
+        let (mut browser, _) = app.signed_in(&analyst).await;
+        assert_eq!(browser.get(&path).await.status, 403, "an analyst of another site");
+        assert_eq!(browser.get(&format!("/api/sites/{other_site}/analytics")).await.status, 200);
+        let (mut browser, _) = app.signed_in(&intake).await;
+        assert_eq!(browser.get(&path).await.status, 403, "intake staff");
+        let (mut browser, _) = app.signed_in(&stranger).await;
+        assert_eq!(browser.get(&path).await.status, 404, "another organization");
+        assert_eq!(app.get(&path).await.status(), 401, "nobody");
+        assert_eq!(app.get(&format!("/sites/{site}/analytics")).await.status(), 303);
+    }
+}

@@ -1,0 +1,379 @@
+//! How an analytics report is shown: the dashboard page (figures, a chart drawn as SVG on
+//! the server, the top values of each dimension), the same data as JSON, and as CSV.
+
+use askama::Template;
+use leadvault_analytics::{Day, Metrics, Report};
+use serde::Serialize;
+
+/// The periods offered on the dashboard, in the order shown.
+const PERIODS: [(&str, &str); 7] = [
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
+    ("7d", "7 days"),
+    ("30d", "30 days"),
+    ("month", "This month"),
+    ("last_month", "Last month"),
+    ("12mo", "12 months"),
+];
+
+#[derive(Template)]
+#[template(path = "analytics.html")]
+pub struct DashboardPage {
+    pub site_id: String,
+    pub domain: String,
+    pub first: String,
+    pub last: String,
+    pub periods: Vec<PeriodLink>,
+    pub cards: Vec<Card>,
+    pub chart: Chart,
+    pub tables: Vec<Table>,
+    /// `period=…` (and `from`, `to`), for the export links.
+    pub query: String,
+}
+
+pub struct PeriodLink {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// A headline figure and how it moved against the period before.
+pub struct Card {
+    pub label: &'static str,
+    pub value: String,
+    pub change: String,
+}
+
+/// A line chart of visitors, as SVG coordinates in a 600 × 160 box.
+pub struct Chart {
+    pub label: String,
+    pub points: String,
+    pub max: i64,
+    pub first: String,
+    pub last: String,
+}
+
+pub struct Table {
+    pub title: &'static str,
+    pub rows: Vec<TableRow>,
+}
+
+pub struct TableRow {
+    pub value: String,
+    pub visitors: i64,
+    /// Of the period's visitors, for the bar behind the row (0–100).
+    pub share: i64,
+    pub count: i64,
+}
+
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 160.0;
+
+impl DashboardPage {
+    pub fn new(
+        site_id: String,
+        domain: String,
+        report: &Report,
+        period: &str,
+        query: String,
+    ) -> Self {
+        let (totals, previous) = (&report.totals, &report.previous);
+        let cards = vec![
+            card(
+                "Unique visitors",
+                totals.visitors.to_string(),
+                totals.visitors as f64,
+                previous.visitors as f64,
+            ),
+            card(
+                "Visits",
+                totals.visits.to_string(),
+                totals.visits as f64,
+                previous.visits as f64,
+            ),
+            card(
+                "Page views",
+                totals.pageviews.to_string(),
+                totals.pageviews as f64,
+                previous.pageviews as f64,
+            ),
+            card(
+                "Views per visit",
+                format!("{:.2}", totals.views_per_visit()),
+                totals.views_per_visit(),
+                previous.views_per_visit(),
+            ),
+            card(
+                "Bounce rate",
+                format!("{:.0}%", totals.bounce_rate()),
+                totals.bounce_rate(),
+                previous.bounce_rate(),
+            ),
+            card(
+                "Visit duration",
+                duration(totals),
+                totals.visit_duration().as_secs_f64(),
+                previous.visit_duration().as_secs_f64(),
+            ),
+        ];
+        let tables = report
+            .breakdowns
+            .iter()
+            .filter(|b| !b.rows.is_empty())
+            .map(|breakdown| Table {
+                title: breakdown.dimension.title(),
+                rows: breakdown
+                    .rows
+                    .iter()
+                    .map(|row| TableRow {
+                        value: if row.value.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            row.value.clone()
+                        },
+                        visitors: row.metrics.visitors,
+                        share: if totals.visitors > 0 {
+                            (100 * row.metrics.visitors / totals.visitors).clamp(0, 100)
+                        } else {
+                            0
+                        },
+                        count: row.metrics.pageviews.max(row.metrics.events),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Self {
+            site_id,
+            domain,
+            first: report.period.first.to_string(),
+            last: report.period.last().to_string(),
+            periods: PERIODS
+                .iter()
+                .map(|(name, label)| PeriodLink {
+                    name,
+                    label,
+                    current: *name == period,
+                })
+                .collect(),
+            cards,
+            chart: chart(report),
+            tables,
+            query,
+        }
+    }
+}
+
+fn card(label: &'static str, value: String, now: f64, before: f64) -> Card {
+    let change = if before == 0.0 {
+        if now == 0.0 {
+            "no change".to_owned()
+        } else {
+            "new".to_owned()
+        }
+    } else {
+        let percent = 100.0 * (now - before) / before;
+        format!(
+            "{}{:.0}% vs. the period before",
+            if percent >= 0.0 { "+" } else { "−" },
+            percent.abs()
+        )
+    };
+    Card {
+        label,
+        value,
+        change,
+    }
+}
+
+fn duration(metrics: &Metrics) -> String {
+    let seconds = metrics.visit_duration().as_secs();
+    format!("{}m {:02}s", seconds / 60, seconds % 60)
+}
+
+fn chart(report: &Report) -> Chart {
+    let max = report
+        .series
+        .iter()
+        .map(|p| p.visitors)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let steps = (report.series.len().max(2) - 1) as f64;
+    let points = report
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let x = WIDTH * i as f64 / steps;
+            let y = HEIGHT - HEIGHT * point.visitors as f64 / max as f64;
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let hourly = report.period.days() == 1;
+    Chart {
+        label: format!("Visitors per {}", if hourly { "hour" } else { "day" }),
+        points,
+        max,
+        first: report.period.first.to_string(),
+        last: report.period.last().to_string(),
+    }
+}
+
+/// The report as the JSON API gives it.
+#[derive(Debug, Serialize)]
+pub struct ReportJson {
+    pub site: String,
+    pub period: PeriodJson,
+    pub totals: MetricsJson,
+    pub previous: MetricsJson,
+    pub series: Vec<PointJson>,
+    pub breakdowns: std::collections::BTreeMap<&'static str, Vec<RowJson>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeriodJson {
+    pub name: String,
+    pub first: String,
+    pub last: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MetricsJson {
+    pub visitors: i64,
+    pub visits: i64,
+    pub pageviews: i64,
+    pub views_per_visit: f64,
+    pub bounce_rate: f64,
+    pub visit_duration_seconds: f64,
+    pub events: i64,
+}
+
+impl From<&Metrics> for MetricsJson {
+    fn from(m: &Metrics) -> Self {
+        Self {
+            visitors: m.visitors,
+            visits: m.visits,
+            pageviews: m.pageviews,
+            views_per_visit: m.views_per_visit(),
+            bounce_rate: m.bounce_rate(),
+            visit_duration_seconds: m.visit_duration().as_secs_f64(),
+            events: m.events,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PointJson {
+    pub start: String,
+    pub visitors: i64,
+    pub pageviews: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RowJson {
+    pub value: String,
+    #[serde(flatten)]
+    pub metrics: MetricsJson,
+}
+
+impl ReportJson {
+    pub fn new(site: String, period: &str, report: &Report) -> Self {
+        Self {
+            site,
+            period: PeriodJson {
+                name: period.to_owned(),
+                first: report.period.first.to_string(),
+                last: report.period.last().to_string(),
+            },
+            totals: (&report.totals).into(),
+            previous: (&report.previous).into(),
+            series: report
+                .series
+                .iter()
+                .map(|p| PointJson {
+                    start: p.start.rfc3339(),
+                    visitors: p.visitors,
+                    pageviews: p.pageviews,
+                })
+                .collect(),
+            breakdowns: report
+                .breakdowns
+                .iter()
+                .map(|b| {
+                    let rows = b
+                        .rows
+                        .iter()
+                        .map(|r| RowJson {
+                            value: r.value.clone(),
+                            metrics: (&r.metrics).into(),
+                        })
+                        .collect();
+                    (b.dimension.name(), rows)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The report as CSV: the totals, then every row of every dimension.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from(
+        "dimension,value,visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration_seconds,events\n",
+    );
+    let mut line = |dimension: &str, value: &str, m: &Metrics| {
+        out.push_str(&format!(
+            "{},{},{},{},{},{:.2},{:.1},{:.0},{}\n",
+            dimension,
+            csv_field(value),
+            m.visitors,
+            m.visits,
+            m.pageviews,
+            m.views_per_visit(),
+            m.bounce_rate(),
+            m.visit_duration().as_secs_f64(),
+            m.events
+        ));
+    };
+    line("total", "", &report.totals);
+    for breakdown in &report.breakdowns {
+        for row in &breakdown.rows {
+            line(breakdown.dimension.name(), &row.value, &row.metrics);
+        }
+    }
+    out
+}
+
+/// A CSV field that a spreadsheet shows as text: quoted where needed, and never read as a
+/// formula (a page path like `=HYPERLINK(…)` is made inert).
+fn csv_field(value: &str) -> String {
+    let inert = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if inert.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", inert.replace('"', "\"\""))
+    } else {
+        inert
+    }
+}
+
+/// Today, for the periods relative to it.
+pub fn today() -> Day {
+    Day::of(leadvault_store::Timestamp::now())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(csv_field("/fees"), "/fees");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+    }
+}
