@@ -9,14 +9,15 @@
 //! kept and tried again at the next flush; past [`IngestOptions::max_buffered`] events the
 //! oldest are dropped (and counted in the log), so a database outage cannot exhaust memory.
 //!
-//! The ingester also keeps the rollups reports read up to date: the days it stored
-//! something of are rolled up again at most every [`IngestOptions::roll_every`], and once
-//! more when it stops.
+//! A write runs in a task of its own, so hits are taken while it runs; the next write waits
+//! for it. The ingester also keeps the rollups reports read up to date: a task of its own
+//! rolls up again, every [`IngestOptions::roll_every`], the days something was stored to,
+//! and once more when the ingester stops.
 
-use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::collections::HashMap;
+use std::time::Duration;
 
-use leadvault_store::{SiteId, Timestamp};
+use leadvault_store::{SiteId, StoreError, Timestamp};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -24,7 +25,7 @@ use tokio::task::JoinHandle;
 use crate::day::Day;
 use crate::error::AnalyticsError;
 use crate::hit::Hit;
-use crate::rollup::roll_up_day;
+use crate::rollup::Pending;
 use crate::storage::{AnalyticsDb, StoredEvent};
 use crate::visits::{Seen, Visit, VisitId, Visits};
 
@@ -92,22 +93,25 @@ impl Ingester {
     }
 }
 
-/// The running ingester's task.
+/// The running ingester's tasks.
 #[derive(Debug)]
 pub struct Ingesting {
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    roller: JoinHandle<()>,
 }
 
 impl Ingesting {
-    /// Stops taking hits, stores what was taken (open visits as they are), and returns.
+    /// Stops taking hits, stores what was taken (open visits as they are), rolls it up,
+    /// and returns.
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+        self.roller.abort();
     }
 }
 
-/// Starts the ingester writing to `db`.
+/// Starts the ingester writing to `db`, and its task keeping the rollups up to date.
 pub fn start(
     db: AnalyticsDb,
     options: IngestOptions,
@@ -120,27 +124,46 @@ pub fn start(
     let first_id = i64::from_le_bytes(first_id) >> 1;
     let (queue, received) = mpsc::channel(options.queue.max(1));
     let (stop, stopped) = oneshot::channel();
+    let pending = Pending::default();
+    let roller = tokio::spawn(roll_up_every(
+        db.clone(),
+        pending.clone(),
+        options.roll_every,
+    ));
     let state = Buffer {
         visits: Visits::new(options.open_visits, first_id),
         events: Vec::new(),
         visits_to_write: HashMap::new(),
-        touched: HashSet::new(),
-        last_roll: Instant::now(),
+        in_flight: None,
+        pending,
         db,
         options,
     };
     let task = tokio::spawn(run(state, received, stopped));
-    Ok((Ingester { queue }, Ingesting { stop, task }))
+    Ok((Ingester { queue }, Ingesting { stop, task, roller }))
 }
+
+/// Rolls up the days stored to, every `every`.
+async fn roll_up_every(db: AnalyticsDb, pending: Pending, every: Duration) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        pending.roll_up(&db).await;
+    }
+}
+
+/// A write handed to its own task: its result, and what it wrote (kept to try again).
+type Write = JoinHandle<(Result<(), StoreError>, Vec<StoredEvent>, Vec<Visit>)>;
 
 struct Buffer {
     visits: Visits,
     events: Vec<StoredEvent>,
-    /// The latest state of every visit changed since the last successful write.
+    /// The latest state of every visit changed and not yet handed to a write.
     visits_to_write: HashMap<(SiteId, VisitId), Visit>,
-    /// The days of each site stored to since they were last rolled up.
-    touched: HashSet<(SiteId, Day)>,
-    last_roll: Instant,
+    /// The write under way, if any: hits are taken meanwhile, and the next write waits.
+    in_flight: Option<Write>,
+    pending: Pending,
     db: AnalyticsDb,
     options: IngestOptions,
 }
@@ -166,7 +189,8 @@ async fn run(
                         Command::Hit(hit) => buffer.take(*hit),
                         Command::Flush(done) => {
                             buffer.flush(Timestamp::now()).await;
-                            buffer.roll_up().await;
+                            buffer.settle().await;
+                            buffer.pending.roll_up(&buffer.db).await;
                             let _ = done.send(());
                         }
                     }
@@ -175,12 +199,7 @@ async fn run(
                     buffer.flush(Timestamp::now()).await;
                 }
             }
-            _ = ticker.tick() => {
-                buffer.flush(Timestamp::now()).await;
-                if buffer.last_roll.elapsed() >= buffer.options.roll_every {
-                    buffer.roll_up().await;
-                }
-            }
+            _ = ticker.tick() => buffer.flush(Timestamp::now()).await,
         }
     }
     // Whatever was queued before the stop is taken too.
@@ -195,7 +214,8 @@ async fn run(
     }
     buffer.visits.finish_all();
     buffer.flush(Timestamp::now()).await;
-    buffer.roll_up().await;
+    buffer.settle().await;
+    buffer.pending.roll_up(&buffer.db).await;
 }
 
 impl Buffer {
@@ -223,19 +243,9 @@ impl Buffer {
         });
     }
 
-    /// Rolls up again the days stored to since the last time. A day that fails stays to be
-    /// tried at the next round.
-    async fn roll_up(&mut self) {
-        self.last_roll = Instant::now();
-        for (site, day) in std::mem::take(&mut self.touched) {
-            if let Err(error) = roll_up_day(&self.db, site, day).await {
-                tracing::error!(%error, "analytics rollup failed; trying again at the next round");
-                self.touched.insert((site, day));
-            }
-        }
-    }
-
+    /// Hands what was taken to a write of its own, once the last one is done.
     async fn flush(&mut self, now: Timestamp) {
+        self.settle().await;
         self.visits.close_idle(now);
         for visit in self.visits.take_changed() {
             self.visits_to_write.insert((visit.site, visit.id), visit);
@@ -243,29 +253,54 @@ impl Buffer {
         if self.events.is_empty() && self.visits_to_write.is_empty() {
             return;
         }
-        let visits: Vec<Visit> = self.visits_to_write.values().cloned().collect();
-        match self.db.write(&self.events, &visits).await {
-            Ok(()) => {
-                self.touched.extend(
-                    self.events
-                        .iter()
-                        .map(|event| (event.site, Day::of(event.at)))
-                        .chain(
-                            visits
-                                .iter()
-                                .map(|visit| (visit.site, Day::of(visit.started))),
-                        ),
-                );
-                self.events.clear();
-                self.visits_to_write.clear();
+        let events = std::mem::take(&mut self.events);
+        let visits: Vec<Visit> = self.visits_to_write.drain().map(|(_, v)| v).collect();
+        let db = self.db.clone();
+        self.in_flight = Some(tokio::spawn(async move {
+            let written = db.write(&events, &visits).await;
+            (written, events, visits)
+        }));
+    }
+
+    /// Waits for the write under way; what it stored is to be rolled up, what it could not
+    /// is kept for the next one.
+    async fn settle(&mut self) {
+        let Some(write) = self.in_flight.take() else {
+            return;
+        };
+        let (written, events, visits) = match write.await {
+            Ok(done) => done,
+            Err(_) => {
+                tracing::error!("an analytics write stopped before it finished");
+                return;
             }
+        };
+        match written {
+            Ok(()) => self.pending.add(
+                events
+                    .iter()
+                    .map(|event| (event.site, Day::of(event.at)))
+                    .chain(
+                        visits
+                            .iter()
+                            .map(|visit| (visit.site, Day::of(visit.started))),
+                    ),
+            ),
             Err(error) => {
                 tracing::error!(
-                    events = self.events.len(),
+                    events = events.len(),
                     visits = visits.len(),
                     %error,
                     "analytics could not be stored; trying again at the next flush"
                 );
+                // Older first; a visit changed since keeps its newer state.
+                let newer = std::mem::replace(&mut self.events, events);
+                self.events.extend(newer);
+                for visit in visits {
+                    self.visits_to_write
+                        .entry((visit.site, visit.id))
+                        .or_insert(visit);
+                }
                 let excess = self.events.len().saturating_sub(self.options.max_buffered);
                 if excess > 0 {
                     self.events.drain(..excess);

@@ -8,7 +8,7 @@ use leadvault_store::{Batch, SiteId, Slot, Statement, StoreError, TenantScope, T
 
 use crate::day::{Day, MICROS_PER_HOUR};
 use crate::dimension::Dimension;
-use crate::storage::AnalyticsDb;
+use crate::storage::{AnalyticsDb, SITE_IS_1};
 
 /// The periods a report covers, as a marketer picks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,7 +215,7 @@ pub async fn report(
         batch.push(
             // The sums are the constant above.
             Statement::new(AssertSqlSafe(format!(
-                "SELECT {SUMS} FROM analytics_rollups WHERE site_id = $1 AND grain = 'd' \
+                "SELECT {SUMS} FROM analytics_rollups WHERE {SITE_IS_1} AND grain = 'd' \
                  AND dimension = '' AND bucket >= $2 AND bucket < $3"
             )))
             .bind(site.clone())
@@ -227,10 +227,10 @@ pub async fn report(
     let previous = totals_of(&mut batch, period.previous());
     let hourly = period.days() == 1;
     let series = batch.push(
-        Statement::new(
-            "SELECT bucket, visitors, pageviews FROM analytics_rollups WHERE site_id = $1 \
-             AND grain = $2 AND dimension = '' AND bucket >= $3 AND bucket < $4 ORDER BY bucket",
-        )
+        Statement::new(AssertSqlSafe(format!(
+            "SELECT bucket, visitors, pageviews FROM analytics_rollups WHERE {SITE_IS_1} \
+             AND grain = $2 AND dimension = '' AND bucket >= $3 AND bucket < $4 ORDER BY bucket"
+        )))
         .bind(site.clone())
         .bind(if hourly { "h" } else { "d" })
         .bind(micros(period.first))
@@ -241,7 +241,7 @@ pub async fn report(
         .map(|dimension| {
             let slot = batch.push(
                 Statement::new(AssertSqlSafe(format!(
-                    "SELECT value, {SUMS} FROM analytics_rollups WHERE site_id = $1 \
+                    "SELECT value, {SUMS} FROM analytics_rollups WHERE {SITE_IS_1} \
                      AND grain = 'd' AND dimension = $2 AND bucket >= $3 AND bucket < $4 \
                      GROUP BY value ORDER BY 2 DESC, value LIMIT $5"
                 )))

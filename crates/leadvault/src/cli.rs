@@ -37,9 +37,75 @@ pub enum Command {
     /// Intake forms: create one from a JSON definition, list them.
     #[command(subcommand)]
     Forms(FormsCommand),
+    /// Sites: the domains an organization's forms embed on and analytics counts.
+    #[command(subcommand)]
+    Sites(SitesCommand),
+    /// Analytics: made-up traffic for benchmarks, and timing a report.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Seed a fresh installation with a demo firm (a member of every role, forms, sample
     /// leads), print everyone's sign-in details once, then serve as `serve` does.
     Demo(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SitesCommand {
+    /// Add a site to an organization and print its id (the `data-site` of its script tag).
+    Add(SitesAddArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SitesAddArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The organization
+    #[arg(long, value_name = "ID")]
+    pub org: String,
+    /// The site's domain, like www.example.com
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Write made-up traffic for a site (visits, page views, forms sent) over the days up to
+    /// today, rolled up as the server would: for benchmarks and demonstrations.
+    Generate(AnalyticsGenerateArgs),
+    /// Read a site's report as the dashboard does, several times, and print how long it took.
+    Report(AnalyticsReportArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnalyticsGenerateArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The site (its id)
+    #[arg(long, value_name = "ID")]
+    pub site: String,
+    /// About how many events
+    #[arg(long, value_name = "N")]
+    pub events: u64,
+    /// Over how many days, ending today
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub days: u32,
+    /// Chooses the traffic: the same seed makes the same
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnalyticsReportArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The site (its id)
+    #[arg(long, value_name = "ID")]
+    pub site: String,
+    /// today, yesterday, 7d, 30d, month, last_month or 12mo
+    #[arg(long, value_name = "PERIOD", default_value = "30d")]
+    pub period: String,
+    /// How many times to read it
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub runs: u32,
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,6 +37,8 @@ fn main() -> ExitCode {
             Command::Keys(command) => commands::keys::run(command).await,
             Command::Audit(command) => commands::audit::run(command).await,
             Command::Forms(command) => commands::forms::run(command).await,
+            Command::Sites(command) => commands::sites::run(command).await,
+            Command::Analytics(command) => commands::analytics::run(command).await,
             Command::Demo(args) => commands::demo::run(args).await,
         }
     });

@@ -34,6 +34,17 @@ impl Chromium {
     /// Starts Chromium with `hosts` resolving to loopback addresses, as
     /// `("www.lima.law", addr)`: a page at `https://www.lima.law/` is served by `addr`.
     pub async fn start(hosts: &[(&str, SocketAddr)]) -> Self {
+        Self::launch(hosts, false).await
+    }
+
+    /// As [`Chromium::start`], but passing for a visitor's browser: it does not say it is
+    /// driven by a program (`navigator.webdriver`) and sends an ordinary desktop Chrome
+    /// user agent, so analytics counts it as it counts people.
+    pub async fn start_as_visitor(hosts: &[(&str, SocketAddr)]) -> Self {
+        Self::launch(hosts, true).await
+    }
+
+    async fn launch(hosts: &[(&str, SocketAddr)], as_visitor: bool) -> Self {
         let profile = tempfile::tempdir().expect("profile directory");
         let port = free_port();
         let driver = Command::new("chromedriver")
@@ -56,7 +67,7 @@ impl Chromium {
             .iter()
             .map(|(host, addr)| format!("MAP {host} {addr}"))
             .collect();
-        let args = vec![
+        let mut args = vec![
             "--headless".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -66,10 +77,20 @@ impl Chromium {
             format!("--user-data-dir={}", profile.path().display()),
             format!("--host-resolver-rules={}", rules.join(", ")),
         ];
+        let mut excluded = Vec::new();
+        if as_visitor {
+            args.push("--disable-blink-features=AutomationControlled".to_owned());
+            args.push(format!("--user-agent={}", crate::CHROME));
+            excluded.push("enable-automation");
+        }
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "acceptInsecureCerts": true,
-            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                "excludeSwitches": excluded,
+            },
         }}});
         let created: Value = http
             .post(format!("{base}/session"))

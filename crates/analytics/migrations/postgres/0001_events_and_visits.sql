@@ -3,10 +3,17 @@
 -- person: a visitor is a keyed hash under a salt forgotten the day after, and no IP address
 -- or user agent is stored.
 
+-- Sites as analytics knows them: a small number each, so that the tables below, which
+-- hold millions of rows, do not repeat a 36-character id in every row and index entry.
+CREATE TABLE analytics_sites (
+    site_key BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    site_id  TEXT NOT NULL UNIQUE
+);
+
 -- Visits: written when an event changes one (at the ingester's next flush), so a visit in
 -- progress is counted with what it is so far.
 CREATE TABLE analytics_visits (
-    site_id         TEXT NOT NULL,
+    site_key        BIGINT NOT NULL,
     visit_id        BIGINT NOT NULL,
     visitor         BIGINT NOT NULL,
     started         BIGINT NOT NULL,
@@ -28,13 +35,13 @@ CREATE TABLE analytics_visits (
     os              TEXT NOT NULL,
     device          TEXT NOT NULL,
     screen          TEXT NOT NULL,
-    PRIMARY KEY (site_id, visit_id)
+    PRIMARY KEY (site_key, visit_id)
 );
-CREATE INDEX analytics_visits_by_start ON analytics_visits (site_id, started);
+CREATE INDEX analytics_visits_by_start ON analytics_visits (site_key, started);
 
 -- Events: page views and the rest, each naming its visit, whose facts it shares.
 CREATE TABLE analytics_events (
-    site_id          TEXT NOT NULL,
+    site_key         BIGINT NOT NULL,
     at               BIGINT NOT NULL,
     visit_id         BIGINT NOT NULL,
     visitor          BIGINT NOT NULL,
@@ -44,9 +51,9 @@ CREATE TABLE analytics_events (
     revenue_minor    BIGINT,
     revenue_currency TEXT
 );
-CREATE INDEX analytics_events_by_time ON analytics_events (site_id, at);
+CREATE INDEX analytics_events_by_time ON analytics_events (site_key, at);
 -- Goals and custom events are read by name: a few among many page views.
-CREATE INDEX analytics_events_by_name ON analytics_events (site_id, name, at);
+CREATE INDEX analytics_events_by_name ON analytics_events (site_key, name, at);
 
 -- Rollups: what reports read. One row per site, day ('d') or hour ('h'), dimension and
 -- value: visitors (distinct within the bucket; a day's visitor ids live one day, so a
@@ -55,7 +62,7 @@ CREATE INDEX analytics_events_by_name ON analytics_events (site_id, name, at);
 -- (dimension '') for the hourly chart. Made again from the events and visits for a day
 -- while it is recent, and never changed once it is past.
 CREATE TABLE analytics_rollups (
-    site_id    TEXT NOT NULL,
+    site_key   BIGINT NOT NULL,
     grain      TEXT NOT NULL,
     bucket     BIGINT NOT NULL,
     dimension  TEXT NOT NULL,
@@ -66,5 +73,5 @@ CREATE TABLE analytics_rollups (
     bounces    BIGINT NOT NULL,
     duration   BIGINT NOT NULL,
     events     BIGINT NOT NULL,
-    PRIMARY KEY (site_id, grain, dimension, bucket, value)
+    PRIMARY KEY (site_key, grain, dimension, bucket, value)
 );

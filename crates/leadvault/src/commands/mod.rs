@@ -1,3 +1,4 @@
+pub mod analytics;
 pub mod audit;
 pub mod config_check;
 pub mod create_owner;
@@ -6,3 +7,4 @@ pub mod forms;
 pub mod keys;
 pub mod migrate;
 pub mod serve;
+pub mod sites;

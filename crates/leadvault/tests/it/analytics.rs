@@ -181,7 +181,9 @@ on_both_engines! {
             }
         }
         app.flush_analytics().await;
-        let site_ids: Vec<(String,)> = sqlx::query_as("SELECT site_id FROM analytics_events ORDER BY at")
+        let site_ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT s.site_id FROM analytics_events e JOIN analytics_sites s ON s.site_key = e.site_key ORDER BY e.at",
+        )
             .fetch_all(app.analytics.db().pool())
             .await
             .unwrap();

@@ -4,6 +4,7 @@
 
 mod access_matrix;
 mod analytics;
+mod analytics_browser;
 mod analytics_reports;
 mod audit;
 mod audit_checkpoints;
