@@ -80,7 +80,10 @@ const COUNTRIES: &[(&str, u64)] = &[
     ("NL", 2),
     ("AU", 2),
 ];
-const BROWSERS: &[((&str, &str, &str, Device, Screen), u64)] = &[
+/// Browser, major version, system, device and screen.
+type Browser = (&'static str, &'static str, &'static str, Device, Screen);
+
+const BROWSERS: &[(Browser, u64)] = &[
     (
         (
             "Chrome",
@@ -172,7 +175,7 @@ pub async fn generate(
                 channel,
                 source: source.to_owned(),
                 utm: Default::default(),
-                country: Country::parse(*dice.pick(COUNTRIES)),
+                country: Country::parse(dice.pick(COUNTRIES)),
                 browser: browser.0.to_owned(),
                 browser_version: browser.1.to_owned(),
                 os: browser.2.to_owned(),
