@@ -175,7 +175,7 @@ pub async fn generate(
                 channel,
                 source: source.to_owned(),
                 utm: Default::default(),
-                country: Country::parse(dice.pick(COUNTRIES)),
+                country: Country::parse(dice.pick::<&str>(COUNTRIES)),
                 browser: browser.0.to_owned(),
                 browser_version: browser.1.to_owned(),
                 os: browser.2.to_owned(),
