@@ -3,14 +3,15 @@
 //! becomes a country and, with the user agent, a visitor id under the day's salt; the user
 //! agent becomes a browser, system and device class. Automated agents give no hit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
 use std::sync::{Mutex, PoisonError};
 
 use leadvault_store::{SiteId, Timestamp};
 use ring::rand::SystemRandom;
 
-use crate::agent::{Device, agent};
+use crate::agent::{Agent, Device, agent};
 use crate::channel::{Arrival, Channel, Referrers, same_site};
 use crate::country::{Countries, Country};
 use crate::error::AnalyticsError;
@@ -70,6 +71,37 @@ pub struct Enricher {
     countries: Countries,
     salts: Mutex<Salts>,
     random: SystemRandom,
+    agents: AgentCache,
+}
+
+/// User agents already read: a site's visitors use a few thousand at most, and reading one
+/// (woothee's regular expressions, the automated-agent rules) costs more than the rest of
+/// an event. Keyed by a hash under a random key made at start, so the cache holds no user
+/// agent; a collision (one in 2^64) would give a visitor another browser's name.
+#[derive(Debug, Default)]
+struct AgentCache {
+    hasher: std::hash::RandomState,
+    read: Mutex<HashMap<u64, Option<Agent>>>,
+}
+
+/// User agents remembered at most; past it the cache starts again.
+const AGENTS_KEPT: usize = 10_000;
+
+impl AgentCache {
+    fn agent(&self, user_agent: &str) -> Option<Agent> {
+        let key = self.hasher.hash_one(user_agent);
+        let lock = || self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(known) = lock().get(&key) {
+            return known.clone();
+        }
+        let read = agent(user_agent);
+        let mut cache = lock();
+        if cache.len() >= AGENTS_KEPT {
+            cache.clear();
+        }
+        cache.insert(key, read.clone());
+        read
+    }
 }
 
 impl Enricher {
@@ -79,6 +111,7 @@ impl Enricher {
             countries,
             salts: Mutex::new(Salts::new()),
             random: SystemRandom::new(),
+            agents: AgentCache::default(),
         }
     }
 
@@ -91,7 +124,7 @@ impl Enricher {
         client: Client<'_>,
         now: Timestamp,
     ) -> Result<Option<Hit>, AnalyticsError> {
-        let Some(agent) = agent(client.user_agent) else {
+        let Some(agent) = self.agents.agent(client.user_agent) else {
             return Ok(None);
         };
         let visitor = self
