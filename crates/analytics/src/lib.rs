@@ -5,12 +5,14 @@
 
 mod agent;
 mod channel;
+mod conversions;
 mod country;
 mod day;
 mod dimension;
 mod error;
 mod event;
 mod generate;
+mod goals;
 mod hit;
 mod ingest;
 mod report;
@@ -21,12 +23,17 @@ mod visits;
 
 pub use agent::{Agent, Device, agent};
 pub use channel::{Arrival, Channel, Referrers};
+pub use conversions::{Conversion, ConversionRow, conversions, goal_by};
 pub use country::{Countries, Country};
 pub use day::Day;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use generate::{Generated, generate};
+pub use goals::{
+    FORM_SUBMITTED, Goal, GoalError, GoalKind, GoalRefused, MAX_GOALS, PathPattern, add_goal,
+    list_goals, remove_goal,
+};
 pub use hit::{Client, Enricher, Hit, VisitFacts};
 pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};

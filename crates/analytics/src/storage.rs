@@ -17,11 +17,18 @@ use crate::event::Revenue;
 use crate::visitor::VisitorId;
 use crate::visits::{Visit, VisitId};
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "analytics/0001_events_and_visits",
-    sqlite: include_str!("../migrations/sqlite/0001_events_and_visits.sql"),
-    postgres: include_str!("../migrations/postgres/0001_events_and_visits.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "analytics/0001_events_and_visits",
+        sqlite: include_str!("../migrations/sqlite/0001_events_and_visits.sql"),
+        postgres: include_str!("../migrations/postgres/0001_events_and_visits.sql"),
+    },
+    Migration {
+        id: "analytics/0002_goals",
+        sqlite: include_str!("../migrations/sqlite/0002_goals.sql"),
+        postgres: include_str!("../migrations/postgres/0002_goals.sql"),
+    },
+];
 
 /// Where analytics lives for an installation whose main database is `main`: beside a SQLite
 /// file, `NAME-analytics.db`; on PostgreSQL, the same database.

@@ -2,7 +2,7 @@
 //! the server, the top values of each dimension), the same data as JSON, and as CSV.
 
 use askama::Template;
-use leadvault_analytics::{Day, Metrics, Report};
+use leadvault_analytics::{Conversion, ConversionRow, Day, GoalKind, Metrics, Report};
 use serde::Serialize;
 
 /// The periods offered on the dashboard, in the order shown.
@@ -29,6 +29,60 @@ pub struct DashboardPage {
     pub tables: Vec<Table>,
     /// `period=…` (and `from`, `to`), for the export links.
     pub query: String,
+    pub goals: Vec<GoalView>,
+    /// "Form submitted" by channel: what brings consultations.
+    pub forms_by_channel: Vec<ConversionView>,
+    pub csrf: String,
+    /// Why the last goal was not added.
+    pub error: Option<String>,
+}
+
+pub struct GoalView {
+    /// The built-in goal has none: it cannot be removed.
+    pub id: Option<String>,
+    pub name: String,
+    pub visitors: i64,
+    pub conversions: i64,
+    pub rate: String,
+}
+
+pub struct ConversionView {
+    pub value: String,
+    pub visitors: i64,
+    pub converted: i64,
+    pub rate: String,
+}
+
+impl GoalView {
+    pub fn new(conversion: &Conversion) -> Self {
+        Self {
+            id: conversion.goal.id.map(|id| id.to_string()),
+            name: goal_name(&conversion.goal.kind),
+            visitors: conversion.visitors,
+            conversions: conversion.conversions,
+            rate: format!("{:.1}%", conversion.rate),
+        }
+    }
+}
+
+impl ConversionView {
+    pub fn new(row: &ConversionRow) -> Self {
+        Self {
+            value: if row.value.is_empty() {
+                "(none)".to_owned()
+            } else {
+                row.value.clone()
+            },
+            visitors: row.visitors,
+            converted: row.converted,
+            rate: format!("{:.1}%", row.rate),
+        }
+    }
+}
+
+/// How a goal is named on the dashboard and in exports.
+pub fn goal_name(kind: &GoalKind) -> String {
+    kind.to_string()
 }
 
 pub struct PeriodLink {
@@ -69,6 +123,14 @@ pub struct TableRow {
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;
 
+/// What the dashboard shows besides the report.
+pub struct Extras {
+    pub conversions: Vec<Conversion>,
+    pub forms_by_channel: Vec<ConversionRow>,
+    pub csrf: String,
+    pub error: Option<String>,
+}
+
 impl DashboardPage {
     pub fn new(
         site_id: String,
@@ -76,6 +138,7 @@ impl DashboardPage {
         report: &Report,
         period: &str,
         query: String,
+        extras: Extras,
     ) -> Self {
         let (totals, previous) = (&report.totals, &report.previous);
         let cards = vec![
@@ -159,6 +222,14 @@ impl DashboardPage {
             chart: chart(report),
             tables,
             query,
+            goals: extras.conversions.iter().map(GoalView::new).collect(),
+            forms_by_channel: extras
+                .forms_by_channel
+                .iter()
+                .map(ConversionView::new)
+                .collect(),
+            csrf: extras.csrf,
+            error: extras.error,
         }
     }
 }
@@ -229,6 +300,56 @@ pub struct ReportJson {
     pub previous: MetricsJson,
     pub series: Vec<PointJson>,
     pub breakdowns: std::collections::BTreeMap<&'static str, Vec<RowJson>>,
+    pub goals: Vec<GoalJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GoalJson {
+    /// `form-submitted` for the built-in goal.
+    pub id: String,
+    pub name: String,
+    pub visitors: i64,
+    pub conversions: i64,
+    pub rate: f64,
+}
+
+impl GoalJson {
+    pub fn new(conversion: &Conversion) -> Self {
+        Self {
+            id: conversion
+                .goal
+                .id
+                .map_or_else(|| BUILT_IN_GOAL.to_owned(), |id| id.to_string()),
+            name: goal_name(&conversion.goal.kind),
+            visitors: conversion.visitors,
+            conversions: conversion.conversions,
+            rate: conversion.rate,
+        }
+    }
+}
+
+/// How the API and the dashboard name the built-in goal ("Form submitted").
+pub const BUILT_IN_GOAL: &str = "form-submitted";
+
+#[derive(Debug, Serialize)]
+pub struct ConversionRowJson {
+    pub value: String,
+    pub visitors: i64,
+    pub converted: i64,
+    pub conversions: i64,
+    pub rate: f64,
+}
+
+impl From<&ConversionRow> for ConversionRowJson {
+    fn from(row: &ConversionRow) -> Self {
+        Self {
+            value: row.value.clone(),
+            visitors: row.visitors,
+            converted: row.converted,
+            conversions: row.conversions,
+            rate: row.rate,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -278,8 +399,9 @@ pub struct RowJson {
 }
 
 impl ReportJson {
-    pub fn new(site: String, period: &str, report: &Report) -> Self {
+    pub fn new(site: String, period: &str, report: &Report, conversions: &[Conversion]) -> Self {
         Self {
+            goals: conversions.iter().map(GoalJson::new).collect(),
             site,
             period: PeriodJson {
                 name: period.to_owned(),
@@ -316,8 +438,9 @@ impl ReportJson {
     }
 }
 
-/// The report as CSV: the totals, then every row of every dimension.
-pub fn csv(report: &Report) -> String {
+/// The report as CSV: the totals, then every row of every dimension, then the goals (their
+/// visitors, and conversions in the events column).
+pub fn csv(report: &Report, conversions: &[Conversion]) -> String {
     let mut out = String::from(
         "dimension,value,visitors,visits,pageviews,views_per_visit,bounce_rate,visit_duration_seconds,events\n",
     );
@@ -340,6 +463,14 @@ pub fn csv(report: &Report) -> String {
         for row in &breakdown.rows {
             line(breakdown.dimension.name(), &row.value, &row.metrics);
         }
+    }
+    for conversion in conversions {
+        let metrics = Metrics {
+            visitors: conversion.visitors,
+            events: conversion.conversions,
+            ..Metrics::default()
+        };
+        line("goal", &goal_name(&conversion.goal.kind), &metrics);
     }
     out
 }

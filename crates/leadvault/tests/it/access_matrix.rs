@@ -447,6 +447,25 @@ fn table() -> Vec<Entry> {
             None,
             Api(ANALYSTS, Status(200)),
         ),
+        // `{goal}` stays as written: no goal of that name, once the site is reached.
+        e(
+            "GET",
+            "/api/sites/{id}/analytics/goals/{goal}",
+            None,
+            Api(ANALYSTS, Status(404)),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/analytics/goals",
+            SessionForm(&[("kind", "event"), ("target", "Signup")]),
+            Roles(ANALYSTS, Redirect("/sites/{id}/analytics")),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/analytics/goals/{goal}/remove",
+            SessionForm(&[]),
+            Roles(ANALYSTS, Status(404)),
+        ),
         // Last, because it ends the session the rows above use.
         e("POST", "/logout", SessionForm(&[]), Custom(|_| SIGN_IN)),
     ]
@@ -707,6 +726,9 @@ async fn answer(
             "/settings/intake" => Expect::Redirect("/settings/intake"),
             portal if portal.starts_with("/portal/orders/") => {
                 Expect::Redirect("/portal/orders/{id}")
+            }
+            analytics if analytics.starts_with("/sites/") && analytics.ends_with("/analytics") => {
+                Expect::Redirect("/sites/{id}/analytics")
             }
             other => panic!("{method} {path}: unexpected redirect to {other}"),
         },

@@ -228,3 +228,78 @@ on_both_engines! {
         assert_eq!(app.get(&format!("/sites/{site}/analytics")).await.status(), 303);
     }
 }
+
+on_both_engines! {
+    async fn goals_count_conversions_and_break_them_down_by_a_dimension(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1/32"]).build().await;
+        let (owner, site) = counted_site(&app).await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let dashboard = format!("/sites/{site}/analytics?period=today");
+        let page = browser.get(&dashboard).await;
+        assert!(page.html.contains("Event: Form submitted"), "the built-in goal is there");
+        let csrf = page.csrf();
+
+        // A page goal and an event goal; a pattern that is no path is refused and saves nothing.
+        let goals = format!("/sites/{site}/analytics/goals");
+        let refused = browser.post(&goals, &[("csrf", &csrf), ("kind", "page"), ("target", "thank-you")]).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.html.contains("a page goal is a path starting with /"));
+        for (kind, target) in [("page", "/fees"), ("event", "Signup")] {
+            let added = browser.post(&goals, &[("csrf", &csrf), ("kind", kind), ("target", target)]).await;
+            assert_eq!(added.status, 303, "{}", added.html);
+        }
+        let again = browser.post(&goals, &[("csrf", &csrf), ("kind", "event"), ("target", "Signup")]).await;
+        assert_eq!(again.status, 422, "the same goal twice");
+
+        let report = browser.get(&format!("/api/sites/{site}/analytics?period=today")).await.json();
+        let goals: Vec<(String, i64, i64, f64)> = report["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    g["name"].as_str().unwrap().to_owned(),
+                    g["visitors"].as_i64().unwrap(),
+                    g["conversions"].as_i64().unwrap(),
+                    g["rate"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            goals,
+            [
+                ("Event: Form submitted".to_owned(), 1, 1, 50.0),
+                ("Visit /fees".to_owned(), 2, 2, 100.0),
+                ("Event: Signup".to_owned(), 1, 1, 50.0),
+            ]
+        );
+
+        // Which country the consultation came from, and the rate among that country's visitors.
+        let by_country = browser
+            .get(&format!("/api/sites/{site}/analytics/goals/form-submitted?period=today&dimension=country"))
+            .await
+            .json();
+        assert_eq!(by_country["rows"].as_array().unwrap().len(), 1);
+        assert_eq!(by_country["rows"][0]["value"], "NL");
+        assert_eq!(by_country["rows"][0]["converted"], 1);
+        assert_eq!(by_country["rows"][0]["rate"], 100.0);
+        let bad = browser
+            .get(&format!("/api/sites/{site}/analytics/goals/form-submitted?dimension=page"))
+            .await;
+        assert_eq!(bad.status, 422);
+
+        // The dashboard shows the goals and what brought the forms; removing one is audited.
+        let page = browser.get(&dashboard).await;
+        assert!(page.html.contains("Forms sent, by channel") && page.html.contains("Visit /fees"));
+        let signup = report["goals"][2]["id"].as_str().unwrap().to_owned();
+        let removed = browser
+            .post(&format!("/sites/{site}/analytics/goals/{signup}/remove"), &[("csrf", &csrf)])
+            .await;
+        assert_eq!(removed.status, 303);
+        let after = browser.get(&format!("/api/sites/{site}/analytics?period=today")).await.json();
+        assert_eq!(after["goals"].as_array().unwrap().len(), 2);
+        let chain = leadvault_audit::Chain::of(owner.org_id);
+        assert_eq!(app.audited(chain, "analytics.goal_added").await.len(), 2);
+        assert_eq!(app.audited(chain, "analytics.goal_removed").await.len(), 1);
+    }
+}

@@ -205,6 +205,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/api/sites/{id}/analytics",
             get(analytics_report::json),
         ),
+        (
+            Method::GET,
+            "/api/sites/{id}/analytics/goals/{goal}",
+            get(analytics_report::goal_breakdown),
+        ),
+        (
+            Method::POST,
+            "/sites/{id}/analytics/goals",
+            post(analytics_report::add),
+        ),
+        (
+            Method::POST,
+            "/sites/{id}/analytics/goals/{goal}/remove",
+            post(analytics_report::remove),
+        ),
         (Method::GET, "/f/{form}", get(public_form::show)),
         (
             Method::POST,
