@@ -16,6 +16,7 @@ mod goals;
 mod hit;
 mod ingest;
 mod report;
+mod retention;
 mod rollup;
 mod storage;
 mod visitor;
@@ -37,6 +38,7 @@ pub use goals::{
 pub use hit::{Client, Enricher, Hit, VisitFacts};
 pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};
+pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;
 pub use storage::{AnalyticsDb, MIGRATIONS, StoredEvent, analytics_url};
 pub use visitor::{Salts, VisitorId, VisitorIds};

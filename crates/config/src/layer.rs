@@ -39,6 +39,8 @@ pub struct Layer {
     pub documents_dir: Option<PathBuf>,
     /// An IP-to-country database (MaxMind DB format) instead of the bundled one.
     pub analytics_country_database: Option<PathBuf>,
+    /// How long analytics keeps raw events and visits, in months (default 13).
+    pub analytics_retention_months: Option<u32>,
 }
 
 /// Where the root key lives: `provider = "local"` (the key file) or `"pkcs11"` (an HSM).
@@ -104,6 +106,9 @@ impl Layer {
                 }
                 "UPLOAD_LIMIT_MB" => layer.upload_limit_mb = Some(parse_number(&name, &value)?),
                 "DOCUMENTS_DIR" => layer.documents_dir = Some(path()),
+                "ANALYTICS_RETENTION_MONTHS" => {
+                    layer.analytics_retention_months = Some(parse_number(&name, &value)?);
+                }
                 "ANALYTICS_COUNTRY_DATABASE" => {
                     layer.analytics_country_database = Some(path());
                 }
@@ -185,6 +190,9 @@ impl Layer {
             analytics_country_database: over
                 .analytics_country_database
                 .or(self.analytics_country_database),
+            analytics_retention_months: over
+                .analytics_retention_months
+                .or(self.analytics_retention_months),
             trusted_proxies: over.trusted_proxies.or(self.trusted_proxies),
             key_file: over.key_file.or(self.key_file),
             log_format: over.log_format.or(self.log_format),

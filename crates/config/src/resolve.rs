@@ -132,6 +132,8 @@ pub struct Config {
     pub documents_dir: PathBuf,
     /// The IP-to-country database analytics reads, when not the bundled one.
     pub analytics_country_database: Option<PathBuf>,
+    /// How long analytics keeps raw events and visits (months of 31 days); rollups stay.
+    pub analytics_retention_months: u32,
 }
 
 /// 50 MB, unless the operator says otherwise.
@@ -154,6 +156,13 @@ impl Config {
             .documents_dir
             .clone()
             .unwrap_or_else(|| data_dir.join("documents"));
+        let analytics_retention_months = merged.analytics_retention_months.unwrap_or(13);
+        if !(1..=120).contains(&analytics_retention_months) {
+            return Err(invalid(
+                "analytics_retention_months",
+                "must be from 1 to 120",
+            ));
+        }
         let upload_limit_mb = merged.upload_limit_mb.unwrap_or(DEFAULT_UPLOAD_LIMIT_MB);
         if !(1..=2000).contains(&upload_limit_mb) {
             return Err(invalid("upload_limit_mb", "must be from 1 to 2000"));
@@ -252,6 +261,7 @@ impl Config {
             upload_limit: upload_limit_mb * 1_000_000,
             documents_dir,
             analytics_country_database: merged.analytics_country_database,
+            analytics_retention_months,
             trusted_proxies,
             tls,
             log_format,
@@ -374,6 +384,11 @@ impl fmt::Display for Config {
             f,
             "documents_dir = {}",
             quoted(&self.documents_dir.display().to_string())
+        )?;
+        writeln!(
+            f,
+            "analytics_retention_months = {}",
+            self.analytics_retention_months
         )?;
         if let Some(path) = &self.analytics_country_database {
             writeln!(

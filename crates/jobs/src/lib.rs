@@ -4,6 +4,7 @@
 //! because every round starts from what the database says is still to do.
 
 mod access_review;
+mod analytics;
 mod audit;
 mod checkpoint;
 mod documents;
@@ -11,6 +12,7 @@ mod error;
 mod spent_pages;
 
 pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access_reviews};
+pub use analytics::purge_analytics_until;
 pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
 pub use checkpoint::checkpoint_until;
 pub use documents::sweep_documents_until;

@@ -2,12 +2,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
-use leadvault_analytics::{Enricher, IngestOptions, Ingesting};
+use leadvault_analytics::{AnalyticsDb, Enricher, IngestOptions, Ingesting};
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
     AuditJobs, access_reviews_until, audit_until, checkpoint_until, forget_spent_pages_until,
-    sweep_documents_until,
+    purge_analytics_until, sweep_documents_until,
 };
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
@@ -73,6 +73,11 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             stopped(stopping.clone()),
         ));
     }
+    tokio::spawn(purge_analytics_until(
+        started.analytics.clone(),
+        Duration::from_secs(u64::from(config.analytics_retention_months) * 31 * 86_400),
+        stopped(stopping.clone()),
+    ));
     tokio::spawn(forget_spent_pages_until(
         started.db.clone(),
         stopped(stopping.clone()),
@@ -161,6 +166,7 @@ struct Started {
     db: Db,
     /// Analytics' own database, when it is not `db` (SQLite).
     analytics_db: Option<Db>,
+    analytics: AnalyticsDb,
     ingesting: Ingesting,
     keyring: Arc<Keyring>,
     mail: Option<MailRuntime>,
@@ -284,6 +290,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
     Ok(Started {
         analytics_db: (analytics_db.engine() == leadvault_store::Engine::Sqlite)
             .then(|| analytics_db.db().clone()),
+        analytics: analytics_db.clone(),
         ingesting,
         db,
         keyring: keyring.clone(),

@@ -303,3 +303,30 @@ on_both_engines! {
         assert_eq!(app.audited(chain, "analytics.goal_removed").await.len(), 1);
     }
 }
+
+on_both_engines! {
+    async fn events_and_visits_past_their_retention_are_deleted_and_their_counts_stay(engine) {
+        let app = TestApp::start(engine).await;
+        let site = SiteId::random();
+        let today = Day::of(Timestamp::now());
+        let old = today.plus(-420);
+        let direct = facts(Channel::Direct, "US");
+        visit(&app, site, old, 1, &[("/", 60), ("/fees", 61)], &direct).await;
+        visit(&app, site, today.plus(-2), 2, &[("/", 60)], &direct).await;
+        roll_up_day(&app.analytics, site, old).await.unwrap();
+
+        let purged = leadvault_analytics::purge(&app.analytics, leadvault_analytics::DEFAULT_RETENTION, Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!((purged.events, purged.visits), (2, 1));
+        let left = app.stored_events().await;
+        assert_eq!(left.len(), 1, "the recent visit stays: {left:?}");
+        let past = leadvault_analytics::Range::Custom { first: old, last: old }.period(today);
+        let counted = report(&app.analytics, site, past, 10).await.unwrap();
+        assert_eq!((counted.totals.visitors, counted.totals.pageviews), (1, 2), "the rollup stays");
+        let again = leadvault_analytics::purge(&app.analytics, leadvault_analytics::DEFAULT_RETENTION, Timestamp::now())
+            .await
+            .unwrap();
+        assert_eq!(again, leadvault_analytics::Purged::default());
+    }
+}
