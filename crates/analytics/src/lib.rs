@@ -11,6 +11,7 @@ mod day;
 mod dimension;
 mod error;
 mod event;
+mod filtered;
 mod generate;
 mod goals;
 mod hit;
@@ -30,6 +31,7 @@ pub use day::Day;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
+pub use filtered::{Filter, MAX_FILTERS, filtered_report};
 pub use generate::{Generated, generate};
 pub use goals::{
     FORM_SUBMITTED, Goal, GoalError, GoalKind, GoalRefused, MAX_GOALS, PathPattern, add_goal,

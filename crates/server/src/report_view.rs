@@ -30,6 +30,7 @@ pub struct DashboardPage {
     /// `period=…` (and `from`, `to`), for the export links.
     pub query: String,
     pub goals: Vec<GoalView>,
+    pub filters: Vec<FilterChip>,
     /// "Form submitted" by channel: what brings consultations.
     pub forms_by_channel: Vec<ConversionView>,
     pub csrf: String,
@@ -114,6 +115,8 @@ pub struct Table {
 
 pub struct TableRow {
     pub value: String,
+    /// The dashboard narrowed to this value (none for events, which are not a visit's).
+    pub href: Option<String>,
     pub visitors: i64,
     /// Of the period's visitors, for the bar behind the row (0–100).
     pub share: i64,
@@ -123,9 +126,18 @@ pub struct TableRow {
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;
 
+/// A filter in force, and the dashboard without it.
+pub struct FilterChip {
+    pub label: String,
+    pub remove: String,
+}
+
 /// What the dashboard shows besides the report.
-pub struct Extras {
+pub struct Extras<'a> {
     pub conversions: Vec<Conversion>,
+    pub filters: Vec<FilterChip>,
+    /// The dashboard narrowed further to a dimension's value.
+    pub narrowed: &'a dyn Fn(leadvault_analytics::Dimension, &str) -> String,
     pub forms_by_channel: Vec<ConversionRow>,
     pub csrf: String,
     pub error: Option<String>,
@@ -138,7 +150,7 @@ impl DashboardPage {
         report: &Report,
         period: &str,
         query: String,
-        extras: Extras,
+        extras: Extras<'_>,
     ) -> Self {
         let (totals, previous) = (&report.totals, &report.previous);
         let cards = vec![
@@ -194,6 +206,8 @@ impl DashboardPage {
                         } else {
                             row.value.clone()
                         },
+                        href: (breakdown.dimension != leadvault_analytics::Dimension::Event)
+                            .then(|| (extras.narrowed)(breakdown.dimension, &row.value)),
                         visitors: row.metrics.visitors,
                         share: if totals.visitors > 0 {
                             (100 * row.metrics.visitors / totals.visitors).clamp(0, 100)
@@ -223,6 +237,7 @@ impl DashboardPage {
             tables,
             query,
             goals: extras.conversions.iter().map(GoalView::new).collect(),
+            filters: extras.filters,
             forms_by_channel: extras
                 .forms_by_channel
                 .iter()

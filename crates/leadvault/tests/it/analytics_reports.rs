@@ -199,6 +199,18 @@ on_both_engines! {
         assert!(lines[1].starts_with("total,,2,2,3,"), "{}", lines[1]);
         assert!(lines.iter().any(|l| l.starts_with("page,/fees,2,2,2,")), "{lines:?}");
 
+        // Narrowed to the visitors from one country, through the query string.
+        let dutch = browser.get(&format!("/api/sites/{site}/analytics?period=today&country=NL")).await.json();
+        assert_eq!((dutch["totals"]["visitors"].as_i64(), dutch["totals"]["pageviews"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(dutch["breakdowns"]["event"][0]["value"], "Form submitted");
+        let page = browser.get(&format!("/sites/{site}/analytics?period=today&page=%2Ffees")).await;
+        assert!(page.html.contains("Only visits with") && page.html.contains("Top pages: /fees"), "the filter is shown");
+        assert!(page.html.contains("page=%2Ffees&#38;country=NL"), "a row narrows further: {}", page.html);
+        let too_many = browser
+            .get(&format!("/api/sites/{site}/analytics?page=/&country=NL&channel=direct&device=mobile&os=iOS&browser=Safari"))
+            .await;
+        assert_eq!(too_many.status, 422);
+
         // A period that is not one is a clear refusal.
         let bad = browser.get(&format!("/api/sites/{site}/analytics?period=custom&from=2026-02-30")).await;
         assert_eq!(bad.status, 422);
@@ -328,5 +340,44 @@ on_both_engines! {
             .await
             .unwrap();
         assert_eq!(again, leadvault_analytics::Purged::default());
+    }
+}
+
+on_both_engines! {
+    async fn a_filtered_report_reads_the_visits_themselves_and_agrees_with_the_rollups(engine) {
+        use leadvault_analytics::{Dimension, Filter, filtered_report, generate};
+
+        let app = TestApp::start(engine).await;
+        let site = SiteId::random();
+        let today = Day::of(Timestamp::now());
+        generate(&app.analytics, site, 3_000, 3, today, 7).await.unwrap();
+        for range in [Range::Last7Days, Range::Today] {
+            let period = range.period(today);
+            let rolled = report(&app.analytics, site, period, 10).await.unwrap();
+            let read = filtered_report(&app.analytics, site, period, &[], 10).await.unwrap();
+            assert!(rolled.totals.pageviews > 0);
+            assert_eq!(read, rolled, "{range:?}: the same figures from the visits as from the rollups");
+        }
+
+        // Narrowed to one country: as many visits as that country's row said.
+        let period = Range::Last7Days.period(today);
+        let whole = report(&app.analytics, site, period, 10).await.unwrap();
+        let countries = &whole.breakdowns.iter().find(|b| b.dimension == Dimension::Country).unwrap().rows;
+        let us = countries.iter().find(|row| row.value == "US").unwrap();
+        let only_us = [Filter { dimension: Dimension::Country, value: "US".into() }];
+        let narrowed = filtered_report(&app.analytics, site, period, &only_us, 10).await.unwrap();
+        assert_eq!(narrowed.totals, us.metrics);
+        let narrowed_countries = &narrowed.breakdowns.iter().find(|b| b.dimension == Dimension::Country).unwrap().rows;
+        assert_eq!(narrowed_countries.len(), 1);
+        // Two filters at once, one of them a page viewed.
+        let both = [
+            Filter { dimension: Dimension::Country, value: "US".into() },
+            Filter { dimension: Dimension::Page, value: "/contact".into() },
+        ];
+        let fewer = filtered_report(&app.analytics, site, period, &both, 10).await.unwrap();
+        assert!(fewer.totals.visits > 0 && fewer.totals.visits < narrowed.totals.visits);
+        let nobody = [Filter { dimension: Dimension::Country, value: "' OR 1=1 --".into() }];
+        let none = filtered_report(&app.analytics, site, period, &nobody, 10).await.unwrap();
+        assert_eq!(none.totals, leadvault_analytics::Metrics::default());
     }
 }

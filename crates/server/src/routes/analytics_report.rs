@@ -6,14 +6,16 @@
 //! `period` (today, yesterday, 7d, 30d, month, last_month, 12mo, custom with `from` and
 //! `to`), 30 days when none is given.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use leadvault_accounts::{Capability, Site, SiteId, list_sites};
 use leadvault_analytics::{
-    Conversion, Dimension, FORM_SUBMITTED, Goal, GoalError, GoalKind, Range, Report, add_goal,
-    conversions, goal_by, list_goals, remove_goal, report,
+    Conversion, Dimension, FORM_SUBMITTED, Filter, Goal, GoalError, GoalKind, MAX_FILTERS, Range,
+    Report, add_goal, conversions, filtered_report, goal_by, list_goals, remove_goal, report,
 };
 use leadvault_audit::{Chain, append_alone};
 use leadvault_store::{Timestamp, Uuid};
@@ -23,7 +25,7 @@ use crate::auth::SignedIn;
 use crate::error::{ApiError, AppError};
 use crate::pages::render;
 use crate::report_view::{
-    BUILT_IN_GOAL, ConversionRowJson, DashboardPage, Extras, ReportJson, csv, today,
+    BUILT_IN_GOAL, ConversionRowJson, DashboardPage, Extras, FilterChip, ReportJson, csv, today,
 };
 use crate::state::AppState;
 
@@ -32,31 +34,63 @@ const ROWS: usize = 10;
 /// Rows per dimension in the CSV export.
 const EXPORT_ROWS: usize = 1_000;
 
-#[derive(Debug, Deserialize)]
-pub struct PeriodQuery {
-    period: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    /// For a goal's breakdown: the dimension (channel unless given).
+/// What a report is asked for in its query string: `period` (with `from` and `to` for a
+/// custom one), filters as `DIMENSION=VALUE` (`country=NL`, `page=/fees`, at most
+/// [`MAX_FILTERS`]), and for a goal's breakdown `dimension`. Other parameters are ignored.
+#[derive(Debug)]
+pub struct ReportQuery {
+    range: Range,
+    filters: Vec<Filter>,
     dimension: Option<String>,
 }
 
-impl PeriodQuery {
-    fn range(&self) -> Result<Range, AppError> {
-        Range::parse(
-            self.period.as_deref().unwrap_or("30d"),
-            self.from.as_deref(),
-            self.to.as_deref(),
+impl ReportQuery {
+    fn parse(params: &BTreeMap<String, String>) -> Result<Self, AppError> {
+        let range = Range::parse(
+            params.get("period").map_or("30d", String::as_str),
+            params.get("from").map(String::as_str),
+            params.get("to").map(String::as_str),
         )
-        .map_err(|refused| AppError::Invalid(refused.to_string()))
+        .map_err(|refused| AppError::Invalid(refused.to_string()))?;
+        let filters: Vec<Filter> = params
+            .iter()
+            .filter_map(|(key, value)| {
+                Dimension::parse(key).map(|dimension| Filter {
+                    dimension,
+                    value: value.chars().take(2_000).collect(),
+                })
+            })
+            .collect();
+        if filters.len() > MAX_FILTERS {
+            return Err(AppError::Invalid(format!(
+                "at most {MAX_FILTERS} filters at once"
+            )));
+        }
+        Ok(Self {
+            range,
+            filters,
+            dimension: params.get("dimension").cloned(),
+        })
     }
-}
 
-/// The query string that asks for `range` again (for export links).
-fn query_of(range: Range) -> String {
-    match range {
-        Range::Custom { first, last } => format!("period=custom&from={first}&to={last}"),
-        other => format!("period={}", other.name()),
+    /// The query string asking for this report again, with `filters` instead.
+    fn to_query(&self, filters: &[Filter]) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        match self.range {
+            Range::Custom { first, last } => {
+                query
+                    .append_pair("period", "custom")
+                    .append_pair("from", &first.to_string())
+                    .append_pair("to", &last.to_string());
+            }
+            other => {
+                query.append_pair("period", other.name());
+            }
+        }
+        for filter in filters {
+            query.append_pair(filter.dimension.name(), &filter.value);
+        }
+        query.finish()
     }
 }
 
@@ -80,15 +114,21 @@ async fn reachable_site(
     Ok(site)
 }
 
-/// The report and the goals' conversions for `site` over `range`.
+/// The report and the goals' conversions for `site`: from the rollups, or, filtered, from
+/// the visits themselves (goals are counted over all visits, so not shown then).
 async fn site_report(
     state: &AppState,
     site: &Site,
-    range: Range,
+    query: &ReportQuery,
     rows: usize,
 ) -> Result<(Report, Vec<Conversion>), AppError> {
     let db = state.analytics().db();
-    let report = report(db, site.id, range.period(today()), rows).await?;
+    let period = query.range.period(today());
+    if !query.filters.is_empty() {
+        let narrowed = filtered_report(db, site.id, period, &query.filters, rows).await?;
+        return Ok((narrowed, Vec::new()));
+    }
+    let report = report(db, site.id, period, rows).await?;
     let goals = list_goals(db, site.id).await?;
     let converted = conversions(db, site.id, report.period, &goals, report.totals.visitors).await?;
     Ok((report, converted))
@@ -98,10 +138,10 @@ async fn dashboard_page(
     state: &AppState,
     signed_in: &SignedIn,
     site: &Site,
-    range: Range,
+    query: &ReportQuery,
     error: Option<String>,
 ) -> Result<DashboardPage, AppError> {
-    let (report, converted) = site_report(state, site, range, ROWS).await?;
+    let (report, converted) = site_report(state, site, query, ROWS).await?;
     let form_goal = Goal {
         id: None,
         kind: GoalKind::Event(FORM_SUBMITTED.to_owned()),
@@ -114,14 +154,46 @@ async fn dashboard_page(
         Dimension::Channel,
     )
     .await?;
+    let base = format!("/sites/{}/analytics?", site.id);
+    let narrowed = |dimension: Dimension, value: &str| {
+        let mut filters: Vec<Filter> = query
+            .filters
+            .iter()
+            .filter(|f| f.dimension != dimension)
+            .cloned()
+            .collect();
+        filters.push(Filter {
+            dimension,
+            value: value.to_owned(),
+        });
+        format!("{base}{}", query.to_query(&filters))
+    };
+    let filters = query
+        .filters
+        .iter()
+        .map(|filter| {
+            let others: Vec<Filter> = query
+                .filters
+                .iter()
+                .filter(|f| *f != filter)
+                .cloned()
+                .collect();
+            FilterChip {
+                label: format!("{}: {}", filter.dimension.title(), filter.value),
+                remove: format!("{base}{}", query.to_query(&others)),
+            }
+        })
+        .collect();
     Ok(DashboardPage::new(
         site.id.to_string(),
         site.domain.to_string(),
         &report,
-        range.name(),
-        query_of(range),
+        query.range.name(),
+        query.to_query(&query.filters),
         Extras {
             conversions: converted,
+            filters,
+            narrowed: &narrowed,
             forms_by_channel,
             csrf: signed_in.csrf_token(),
             error,
@@ -133,11 +205,11 @@ pub async fn dashboard(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let range = query.range()?;
-    let page = dashboard_page(&state, &signed_in, &site, range, None).await?;
+    let query = ReportQuery::parse(&params)?;
+    let page = dashboard_page(&state, &signed_in, &site, &query, None).await?;
     Ok(render(&page).into_response())
 }
 
@@ -146,15 +218,15 @@ pub async fn json(
     State(state): State<AppState>,
     signed_in: Result<SignedIn, AppError>,
     Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let signed_in = signed_in?;
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let range = query.range()?;
-    let (report, converted) = site_report(&state, &site, range, ROWS).await?;
+    let query = ReportQuery::parse(&params)?;
+    let (report, converted) = site_report(&state, &site, &query, ROWS).await?;
     Ok(Json(ReportJson::new(
         site.id.to_string(),
-        range.name(),
+        query.range.name(),
         &report,
         &converted,
     )))
@@ -165,11 +237,11 @@ pub async fn goal_breakdown(
     State(state): State<AppState>,
     signed_in: Result<SignedIn, AppError>,
     Path((id, goal)): Path<(String, String)>,
-    Query(query): Query<PeriodQuery>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let signed_in = signed_in?;
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let range = query.range()?;
+    let query = ReportQuery::parse(&params)?;
     let dimension = match query.dimension.as_deref() {
         None => Dimension::Channel,
         Some(name) => Dimension::parse(name)
@@ -190,7 +262,7 @@ pub async fn goal_breakdown(
             Some(uuid) => uuid.to_string() == goal,
         })
         .ok_or(AppError::NotFound)?;
-    let period = range.period(today());
+    let period = query.range.period(today());
     let rows = goal_by(db, site.id, &wanted, period, dimension).await?;
     Ok(Json(serde_json::json!({
         "goal": wanted.kind.to_string(),
@@ -204,11 +276,11 @@ pub async fn export(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Query(query): Query<PeriodQuery>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let range = query.range()?;
-    let (report, converted) = site_report(&state, &site, range, EXPORT_ROWS).await?;
+    let query = ReportQuery::parse(&params)?;
+    let (report, converted) = site_report(&state, &site, &query, EXPORT_ROWS).await?;
     let name = format!(
         "attachment; filename=\"analytics-{}-{}-{}.csv\"",
         site.domain,
@@ -259,7 +331,8 @@ pub async fn add(
             }
         }
     };
-    let page = dashboard_page(&state, &signed_in, &site, Range::Last30Days, Some(refused)).await?;
+    let query = ReportQuery::parse(&BTreeMap::new())?;
+    let page = dashboard_page(&state, &signed_in, &site, &query, Some(refused)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
