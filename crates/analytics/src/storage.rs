@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_goals.sql"),
         postgres: include_str!("../migrations/postgres/0002_goals.sql"),
     },
+    Migration {
+        id: "analytics/0003_shares",
+        sqlite: include_str!("../migrations/sqlite/0003_shares.sql"),
+        postgres: include_str!("../migrations/postgres/0003_shares.sql"),
+    },
 ];
 
 /// Where analytics lives for an installation whose main database is `main`: beside a SQLite

@@ -75,6 +75,9 @@ pub struct RateLimits {
     /// Analytics events, per client IP: generous (an office behind one address is many
     /// visitors), and in memory only like every limit, so the address is never kept.
     pub analytics_events: Limit<IpAddr>,
+    /// Shared dashboards opened, per client IP: share tokens cannot be guessed, and this
+    /// keeps anyone from trying.
+    pub shared_reports: Limit<IpAddr>,
     /// Failed sign-ins per address typed (SHA-256 of it, so no address is held), whether or
     /// not an account has that address.
     pub sign_in_failures: Backoff<[u8; 32]>,
@@ -95,6 +98,7 @@ impl Default for RateLimits {
             public_form_submissions: Limit::new(10, Duration::from_secs(6)),
             track: Limit::new(10, Duration::from_secs(6)),
             analytics_events: Limit::new(300, Duration::from_millis(50)),
+            shared_reports: Limit::new(30, Duration::from_secs(2)),
             sign_in_failures: Backoff::new(BackoffPolicy::default()),
             second_factor_failures: Backoff::new(BackoffPolicy::default()),
         }

@@ -31,6 +31,10 @@ pub struct DashboardPage {
     pub query: String,
     pub goals: Vec<GoalView>,
     pub filters: Vec<FilterChip>,
+    pub base: String,
+    pub public: bool,
+    pub shared: bool,
+    pub new_share_link: Option<String>,
     /// "Form submitted" by channel: what brings consultations.
     pub forms_by_channel: Vec<ConversionView>,
     pub csrf: String,
@@ -134,6 +138,14 @@ pub struct FilterChip {
 
 /// What the dashboard shows besides the report.
 pub struct Extras<'a> {
+    /// Where this dashboard is: `/sites/ID/analytics`, or `/share/TOKEN` for a shared one.
+    pub base: String,
+    /// Shown through a share link: read-only, no exports, no goal changes.
+    pub public: bool,
+    /// The site has a share link.
+    pub shared: bool,
+    /// A share link just made, shown this once.
+    pub new_share_link: Option<String>,
     pub conversions: Vec<Conversion>,
     pub filters: Vec<FilterChip>,
     /// The dashboard narrowed further to a dimension's value.
@@ -238,6 +250,10 @@ impl DashboardPage {
             query,
             goals: extras.conversions.iter().map(GoalView::new).collect(),
             filters: extras.filters,
+            base: extras.base,
+            public: extras.public,
+            shared: extras.shared,
+            new_share_link: extras.new_share_link,
             forms_by_channel: extras
                 .forms_by_channel
                 .iter()

@@ -466,6 +466,20 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Roles(ANALYSTS, Status(404)),
         ),
+        e(
+            "POST",
+            "/sites/{id}/analytics/share",
+            SessionForm(&[]),
+            Roles(ANALYSTS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/analytics/share/remove",
+            SessionForm(&[]),
+            Roles(ANALYSTS, Redirect("/sites/{id}/analytics")),
+        ),
+        // Anyone with a share link; `{token}` stays as written, which is no token.
+        e("GET", "/share/{token}", None, Public(Status(404))),
         // Last, because it ends the session the rows above use.
         e("POST", "/logout", SessionForm(&[]), Custom(|_| SIGN_IN)),
     ]

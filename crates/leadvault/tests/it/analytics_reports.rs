@@ -381,3 +381,44 @@ on_both_engines! {
         assert_eq!(none.totals, leadvault_analytics::Metrics::default());
     }
 }
+
+on_both_engines! {
+    async fn a_share_link_shows_the_dashboard_read_only_to_anyone_until_it_is_ended(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1/32"]).build().await;
+        let (owner, site) = counted_site(&app).await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let csrf = browser.get(&format!("/sites/{site}/analytics")).await.csrf();
+        let made = browser.post(&format!("/sites/{site}/analytics/share"), &[("csrf", &csrf)]).await;
+        assert_eq!(made.status, 200);
+        let link = made.code_with_class("share-link");
+        let path = link.split_once("/share/").map(|(_, token)| format!("/share/{token}")).unwrap();
+
+        let shown = app.get(&format!("{path}?period=today")).await;
+        assert_eq!(shown.status(), 200);
+        let html = shown.text().await.unwrap();
+        for seen in ["lima.law", "Unique visitors", "<svg", "/fees"] {
+            assert!(html.contains(seen), "{seen} on the shared dashboard");
+        }
+        for hidden in ["Add goal", "csrf", "Download CSV", "Make a share link", "Remove"] {
+            assert!(!html.contains(hidden), "{hidden} on the shared dashboard");
+        }
+        assert!(html.contains(&format!("href=\"{path}?period=today&#38;country=")), "filters stay under the link");
+        let narrowed = app.get(&format!("{path}?period=today&country=NL")).await;
+        assert_eq!(narrowed.status(), 200);
+
+        // A new link ends the old; ending sharing ends the new one. Both audited.
+        let again = browser.post(&format!("/sites/{site}/analytics/share"), &[("csrf", &csrf)]).await;
+        let second = again.code_with_class("share-link");
+        assert_ne!(second, link);
+        assert_eq!(app.get(&path).await.status(), 404);
+        let second_path = format!("/share/{}", second.split_once("/share/").unwrap().1);
+        assert_eq!(app.get(&second_path).await.status(), 200);
+        let ended = browser.post(&format!("/sites/{site}/analytics/share/remove"), &[("csrf", &csrf)]).await;
+        assert_eq!(ended.status, 303);
+        assert_eq!(app.get(&second_path).await.status(), 404);
+        assert_eq!(app.get("/share/not-a-token").await.status(), 404);
+        let chain = leadvault_audit::Chain::of(owner.org_id);
+        assert_eq!(app.audited(chain, "analytics.shared").await.len(), 2);
+        assert_eq!(app.audited(chain, "analytics.unshared").await.len(), 1);
+    }
+}

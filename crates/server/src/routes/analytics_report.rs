@@ -12,16 +12,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
-use leadvault_accounts::{Capability, Site, SiteId, list_sites};
+use leadvault_accounts::{Capability, Site, SiteId, list_sites, public_site};
 use leadvault_analytics::{
     Conversion, Dimension, FORM_SUBMITTED, Filter, Goal, GoalError, GoalKind, MAX_FILTERS, Range,
-    Report, add_goal, conversions, filtered_report, goal_by, list_goals, remove_goal, report,
+    Report, add_goal, conversions, filtered_report, goal_by, is_shared, list_goals, remove_goal,
+    report, share, shared_site, unshare,
 };
 use leadvault_audit::{Chain, append_alone};
+use leadvault_crypto::SecretToken;
 use leadvault_store::{Timestamp, Uuid};
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
+use crate::client_ip::ClientIp;
 use crate::error::{ApiError, AppError};
 use crate::pages::render;
 use crate::report_view::{
@@ -134,12 +137,33 @@ async fn site_report(
     Ok((report, converted))
 }
 
+/// Where and to whom a dashboard is shown.
+struct View {
+    /// `/sites/ID/analytics`, or `/share/TOKEN`.
+    base: String,
+    public: bool,
+    csrf: String,
+    error: Option<String>,
+    new_share_link: Option<String>,
+}
+
+impl View {
+    fn member(signed_in: &SignedIn, site: &Site) -> Self {
+        Self {
+            base: format!("/sites/{}/analytics", site.id),
+            public: false,
+            csrf: signed_in.csrf_token(),
+            error: None,
+            new_share_link: None,
+        }
+    }
+}
+
 async fn dashboard_page(
     state: &AppState,
-    signed_in: &SignedIn,
     site: &Site,
     query: &ReportQuery,
-    error: Option<String>,
+    view: View,
 ) -> Result<DashboardPage, AppError> {
     let (report, converted) = site_report(state, site, query, ROWS).await?;
     let form_goal = Goal {
@@ -154,7 +178,7 @@ async fn dashboard_page(
         Dimension::Channel,
     )
     .await?;
-    let base = format!("/sites/{}/analytics?", site.id);
+    let base = format!("{}?", view.base);
     let narrowed = |dimension: Dimension, value: &str| {
         let mut filters: Vec<Filter> = query
             .filters
@@ -191,12 +215,16 @@ async fn dashboard_page(
         query.range.name(),
         query.to_query(&query.filters),
         Extras {
+            shared: !view.public && is_shared(state.analytics().db(), site.id).await?,
+            base: view.base,
+            public: view.public,
+            new_share_link: view.new_share_link,
             conversions: converted,
             filters,
             narrowed: &narrowed,
             forms_by_channel,
-            csrf: signed_in.csrf_token(),
-            error,
+            csrf: view.csrf,
+            error: view.error,
         },
     ))
 }
@@ -209,7 +237,7 @@ pub async fn dashboard(
 ) -> Result<Response, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
     let query = ReportQuery::parse(&params)?;
-    let page = dashboard_page(&state, &signed_in, &site, &query, None).await?;
+    let page = dashboard_page(&state, &site, &query, View::member(&signed_in, &site)).await?;
     Ok(render(&page).into_response())
 }
 
@@ -332,7 +360,11 @@ pub async fn add(
         }
     };
     let query = ReportQuery::parse(&BTreeMap::new())?;
-    let page = dashboard_page(&state, &signed_in, &site, &query, Some(refused)).await?;
+    let view = View {
+        error: Some(refused),
+        ..View::member(&signed_in, &site)
+    };
+    let page = dashboard_page(&state, &site, &query, view).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
@@ -367,6 +399,99 @@ async fn audit(
     goal: Uuid,
 ) -> Result<(), AppError> {
     let event = signed_in.by().event(action).on("analytics_goal", goal);
+    append_alone(
+        state.db(),
+        Chain::of(signed_in.member.org_id),
+        &event,
+        Timestamp::now(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes a public share link for the site's dashboard (ending any earlier one) and shows
+/// it this once.
+pub async fn share_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    let site = reachable_site(&state, &signed_in, &id).await?;
+    let token = SecretToken::generate().map_err(|e| AppError::Internal(e.to_string()))?;
+    share(
+        state.analytics().db(),
+        site.id,
+        token.hash().as_bytes(),
+        Timestamp::now(),
+    )
+    .await?;
+    audit_site(&state, &signed_in, "analytics.shared", site.id).await?;
+    let view = View {
+        new_share_link: Some(format!(
+            "{}/share/{}",
+            state.public_origin(),
+            token.expose()
+        )),
+        ..View::member(&signed_in, &site)
+    };
+    let query = ReportQuery::parse(&BTreeMap::new())?;
+    Ok(render(&dashboard_page(&state, &site, &query, view).await?).into_response())
+}
+
+/// Ends the site's public share link.
+pub async fn stop_sharing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed_in.verify_csrf(&headers, &form.csrf)?;
+    let site = reachable_site(&state, &signed_in, &id).await?;
+    if unshare(state.analytics().db(), site.id).await? {
+        audit_site(&state, &signed_in, "analytics.unshared", site.id).await?;
+    }
+    Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
+}
+
+/// A dashboard shown through its share link, to anyone who has it: read-only.
+pub async fn shared(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
+    state.limits().shared_reports.check(&ip)?;
+    let token = SecretToken::parse(&token).map_err(|_| AppError::NotFound)?;
+    let site_id = shared_site(state.analytics().db(), token.hash().as_bytes())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let site = public_site(state.db(), site_id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .site;
+    let query = ReportQuery::parse(&params)?;
+    let view = View {
+        base: format!("/share/{}", token.expose()),
+        public: true,
+        csrf: String::new(),
+        error: None,
+        new_share_link: None,
+    };
+    Ok(render(&dashboard_page(&state, &site, &query, view).await?).into_response())
+}
+
+/// Records a change of whether a site's dashboard is shared.
+async fn audit_site(
+    state: &AppState,
+    signed_in: &SignedIn,
+    action: &'static str,
+    site: SiteId,
+) -> Result<(), AppError> {
+    let event = signed_in.by().event(action).on("site", site);
     append_alone(
         state.db(),
         Chain::of(signed_in.member.org_id),

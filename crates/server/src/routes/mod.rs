@@ -220,6 +220,17 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/sites/{id}/analytics/goals/{goal}/remove",
             post(analytics_report::remove),
         ),
+        (
+            Method::POST,
+            "/sites/{id}/analytics/share",
+            post(analytics_report::share_link),
+        ),
+        (
+            Method::POST,
+            "/sites/{id}/analytics/share/remove",
+            post(analytics_report::stop_sharing),
+        ),
+        (Method::GET, "/share/{token}", get(analytics_report::shared)),
         (Method::GET, "/f/{form}", get(public_form::show)),
         (
             Method::POST,
