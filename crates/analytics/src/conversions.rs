@@ -190,3 +190,63 @@ pub async fn goal_by(
     rows.sort_by(|a, b| b.converted.cmp(&a.converted).then(a.value.cmp(&b.value)));
     Ok(rows)
 }
+
+/// A custom event's properties over a period: for each property, its values with how many
+/// times each was sent and by how many visitors (each day's, added up), most sent first.
+pub async fn event_properties(
+    db: &AnalyticsDb,
+    site: SiteId,
+    name: &str,
+    period: Period,
+) -> Result<BTreeMap<String, Vec<PropertyValue>>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT props, at / {MICROS_PER_DAY}, visitor FROM analytics_events \
+         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4 AND props IS NOT NULL"
+    )))
+    .bind(site.to_string())
+    .bind(name.to_owned())
+    .bind(period.first.start().as_unix_micros())
+    .bind(period.end.start().as_unix_micros())
+    .fetch_all(db.db().pool())
+    .await?;
+    // (property, value) → (times, distinct (day, visitor))
+    type Seen = (i64, std::collections::BTreeSet<(i64, i64)>);
+    let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
+    for row in rows {
+        let props: String = row.try_get(0)?;
+        let (day, visitor): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+        // Stored by the ingester as a JSON object of strings; anything else is skipped.
+        let Ok(props) = serde_json::from_str::<BTreeMap<String, String>>(&props) else {
+            continue;
+        };
+        for (key, value) in props {
+            let entry = seen.entry((key, value)).or_default();
+            entry.0 += 1;
+            entry.1.insert((day, visitor));
+        }
+    }
+    let mut by_property: BTreeMap<String, Vec<PropertyValue>> = BTreeMap::new();
+    for ((key, value), (times, visitors)) in seen {
+        by_property.entry(key).or_default().push(PropertyValue {
+            value,
+            events: times,
+            visitors: i64::try_from(visitors.len()).unwrap_or(i64::MAX),
+        });
+    }
+    for values in by_property.values_mut() {
+        values.sort_by(|a, b| b.events.cmp(&a.events).then(a.value.cmp(&b.value)));
+        values.truncate(MAX_PROPERTY_VALUES);
+    }
+    Ok(by_property)
+}
+
+/// Values shown per property, at most.
+const MAX_PROPERTY_VALUES: usize = 50;
+
+/// One value of a custom event's property.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PropertyValue {
+    pub value: String,
+    pub events: i64,
+    pub visitors: i64,
+}

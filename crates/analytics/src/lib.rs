@@ -26,7 +26,9 @@ mod visits;
 
 pub use agent::{Agent, Device, agent};
 pub use channel::{Arrival, Channel, Referrers};
-pub use conversions::{Conversion, ConversionRow, conversions, goal_by};
+pub use conversions::{
+    Conversion, ConversionRow, PropertyValue, conversions, event_properties, goal_by,
+};
 pub use country::{Countries, Country};
 pub use day::Day;
 pub use dimension::Dimension;

@@ -478,6 +478,12 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Roles(ANALYSTS, Redirect("/sites/{id}/analytics")),
         ),
+        e(
+            "GET",
+            "/api/sites/{id}/analytics/events/{name}/properties",
+            None,
+            Api(ANALYSTS, Status(200)),
+        ),
         // Anyone with a share link; `{token}` stays as written, which is no token.
         e("GET", "/share/{token}", None, Public(Status(404))),
         // Last, because it ends the session the rows above use.

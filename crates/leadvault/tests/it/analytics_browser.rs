@@ -1,6 +1,7 @@
 //! The tracking script in a real browser (headless Chromium): a firm's page on its own
 //! origin loads `lv.js` from Leadvault, navigates as a single-page app, fires a custom
-//! event, sends a Leadvault form embedded in the page and follows a link to another site;
+//! event, sends a Leadvault form embedded in the page, downloads a file and follows a link to
+//! another site;
 //! the report then shows exactly those page views and events, and nothing else.
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ lv("Early", {{queued: "yes"}});</script>
 <script defer src="https://analytics.lima-law.test/js/lv.js" data-site="{site}"></script>
 </head><body><h1>Talk to a lawyer</h1>
 <a id="about" href="/about">About us</a>
+<a id="brochure" href="/files/fees-2026.pdf?v=2" download>Our fees (PDF)</a>
 <a id="out" href="https://bar-association.test/find-a-lawyer?ref=lima">Bar association</a>
 <script src="https://analytics.lima-law.test/embed.js" data-form="{form}" async></script>
 <script>
@@ -65,16 +67,18 @@ on_both_engines! {
         chromium.click(&chromium.wait_for("button[type=submit]").await).await;
         chromium.wait_for("[data-leadvault-received]").await;
         chromium.leave_frames().await;
+        // A file downloaded.
+        chromium.click(&chromium.wait_for("#brochure").await).await;
         // A link to another site, followed.
         chromium.click(&chromium.wait_for("#out").await).await;
         chromium.wait_until("return location.hostname === 'bar-association.test';").await;
 
-        // Everything sent arrives: seven events.
+        // Everything sent arrives: eight events.
         let mut events = Vec::new();
         for _ in 0..100 {
             app.flush_analytics().await;
             events = app.stored_events().await;
-            if events.len() >= 7 {
+            if events.len() >= 8 {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -97,6 +101,7 @@ on_both_engines! {
                 ("pageview", "/", None),
                 ("Signup", "/", Some(r#"{"plan":"pro"}"#)),
                 ("Form submitted", "/", Some(form_props.as_str())),
+                ("File Download", "/", Some(r#"{"url":"https://www.lima.law/files/fees-2026.pdf"}"#)),
                 ("Outbound Link: Click", "/", Some(r#"{"url":"https://bar-association.test/find-a-lawyer"}"#)),
             ],
             "exactly what the visitor did, in the order done"
@@ -106,7 +111,7 @@ on_both_engines! {
         let today = Day::of(Timestamp::now());
         let report = report(&app.analytics, site, Range::Today.period(today), 10).await.unwrap();
         let totals = report.totals;
-        assert_eq!((totals.visitors, totals.visits, totals.pageviews, totals.events), (1, 1, 3, 4));
+        assert_eq!((totals.visitors, totals.visits, totals.pageviews, totals.events), (1, 1, 3, 5));
         let rows = |name: &str| -> Vec<String> {
             let mut values: Vec<String> = report
                 .breakdowns
@@ -120,7 +125,10 @@ on_both_engines! {
             values.sort();
             values
         };
-        assert_eq!(rows("event"), ["Early", "Form submitted", "Outbound Link: Click", "Signup"]);
+        assert_eq!(
+            rows("event"),
+            ["Early", "File Download", "Form submitted", "Outbound Link: Click", "Signup"]
+        );
         assert_eq!(rows("page"), ["/", "/about"]);
         assert_eq!(rows("channel"), ["email"]);
         assert_eq!(rows("utm_source"), ["newsletter"]);

@@ -211,6 +211,13 @@ on_both_engines! {
             .await;
         assert_eq!(too_many.status, 422);
 
+        // A custom event's properties.
+        let signup = browser.get(&format!("/api/sites/{site}/analytics/events/Signup/properties?period=today")).await.json();
+        assert_eq!(signup["properties"]["plan"][0]["value"], "pro");
+        assert_eq!((signup["properties"]["plan"][0]["events"].as_i64(), signup["properties"]["plan"][0]["visitors"].as_i64()), (Some(1), Some(1)));
+        let none = browser.get(&format!("/api/sites/{site}/analytics/events/Nothing/properties?period=today")).await.json();
+        assert_eq!(none["properties"], serde_json::json!({}));
+
         // A period that is not one is a clear refusal.
         let bad = browser.get(&format!("/api/sites/{site}/analytics?period=custom&from=2026-02-30")).await;
         assert_eq!(bad.status, 422);

@@ -15,8 +15,8 @@ use axum::{Form, Json};
 use leadvault_accounts::{Capability, Site, SiteId, list_sites, public_site};
 use leadvault_analytics::{
     Conversion, Dimension, FORM_SUBMITTED, Filter, Goal, GoalError, GoalKind, MAX_FILTERS, Range,
-    Report, add_goal, conversions, filtered_report, goal_by, is_shared, list_goals, remove_goal,
-    report, share, shared_site, unshare,
+    Report, add_goal, conversions, event_properties, filtered_report, goal_by, is_shared,
+    list_goals, remove_goal, report, share, shared_site, unshare,
 };
 use leadvault_audit::{Chain, append_alone};
 use leadvault_crypto::SecretToken;
@@ -407,6 +407,26 @@ async fn audit(
     )
     .await?;
     Ok(())
+}
+
+/// A custom event's properties: each property's values, how often each was sent and by how
+/// many visitors.
+pub async fn event_properties_json(
+    State(state): State<AppState>,
+    signed_in: Result<SignedIn, AppError>,
+    Path((id, name)): Path<(String, String)>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let signed_in = signed_in?;
+    let site = reachable_site(&state, &signed_in, &id).await?;
+    let query = ReportQuery::parse(&params)?;
+    let period = query.range.period(today());
+    let properties = event_properties(state.analytics().db(), site.id, &name, period).await?;
+    Ok(Json(serde_json::json!({
+        "event": name,
+        "period": {"first": period.first.to_string(), "last": period.last().to_string()},
+        "properties": properties,
+    })))
 }
 
 /// Makes a public share link for the site's dashboard (ending any earlier one) and shows

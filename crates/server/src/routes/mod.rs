@@ -231,6 +231,11 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(analytics_report::stop_sharing),
         ),
         (Method::GET, "/share/{token}", get(analytics_report::shared)),
+        (
+            Method::GET,
+            "/api/sites/{id}/analytics/events/{name}/properties",
+            get(analytics_report::event_properties_json),
+        ),
         (Method::GET, "/f/{form}", get(public_form::show)),
         (
             Method::POST,
