@@ -15,13 +15,10 @@ connections=${2:-64}
 command -v sqlite3 >/dev/null || { echo "sqlite3 is missing: apt-get install sqlite3" >&2; exit 1; }
 
 run_engine() {
-    local engine=$1 database_url=$2 work org site
+    local engine=$1 database_url=$2 work site
     work=$(mktemp -d)
     export LEADVAULT_DATABASE_URL=$database_url LEADVAULT_DATA_DIR=$work/data LEADVAULT_LOG_LEVEL=warn
-    org=$(echo "bench passphrase for the owner" |
-        "$bin" admin create-owner --org "Bench Law" --email owner@bench.test --password-stdin |
-        sed -n 's/.*(\(.*\)).*/\1/p')
-    site=$("$bin" sites add --org "$org" --domain bench.example | sed -n 's/^Added site \([^:]*\):.*/\1/p')
+    site=$(make_site bench.example)
     LEADVAULT_TRUSTED_PROXIES=127.0.0.1/32 start_serve "$work"
     printf '%-9s %-10s ' "$engine" "/healthz"
     wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://$serve_addr/healthz" |

@@ -16,13 +16,10 @@ connections=-; seconds=-
 . bench/lib.sh
 
 run_engine() {
-    local engine=$1 database_url=$2 work org site
+    local engine=$1 database_url=$2 work site
     work=$(mktemp -d)
     export LEADVAULT_DATABASE_URL=$database_url LEADVAULT_DATA_DIR=$work/data LEADVAULT_LOG_LEVEL=warn
-    org=$(echo "bench passphrase for the owner" |
-        "$bin" admin create-owner --org "Bench Law" --email owner@bench.test --password-stdin |
-        sed -n 's/.*(\(.*\)).*/\1/p')
-    site=$("$bin" sites add --org "$org" --domain bench.example | sed -n 's/^Added site \([^:]*\):.*/\1/p')
+    site=$(make_site bench.example)
     printf '%-9s ' "$engine"; "$bin" analytics generate --site "$site" --events "$events" --days "$days"
     for period in 30d 12mo today; do
         "$bin" analytics report --site "$site" --period "$period" --runs 20 | sed "s/^/$engine    /"

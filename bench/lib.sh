@@ -60,3 +60,13 @@ on_engines() {
         echo "postgres  skipped: no PostgreSQL at $pg_admin"
     fi
 }
+
+# make_site DOMAIN: creates an owner and their organization, and a site with this domain, in
+# the database LEADVAULT_DATABASE_URL names; prints the site's id.
+make_site() {
+    local org
+    org=$(echo "bench passphrase for the owner" |
+        "$bin" admin create-owner --org "Bench Law" --email owner@bench.test --password-stdin |
+        sed -n 's/.*(\(.*\)).*/\1/p')
+    "$bin" sites add --org "$org" --domain "$1" | sed -n 's/^Added site \([^:]*\):.*/\1/p'
+}

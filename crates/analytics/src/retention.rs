@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use leadvault_store::sqlx;
+use leadvault_store::sqlx::{self, AssertSqlSafe};
 use leadvault_store::{StoreError, Timestamp};
 
 use crate::day::{Day, MICROS_PER_DAY};
@@ -54,24 +54,23 @@ pub async fn purge(
             let to = (from.div_euclid(MICROS_PER_DAY) + 1) * MICROS_PER_DAY;
             let to = to.min(cutoff);
             let mut tx = db.db().begin_write().await?;
-            purged.events += sqlx::query(
-                "DELETE FROM analytics_events WHERE site_key = $1 AND at >= $2 AND at < $3",
-            )
-            .bind(site)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            purged.visits += sqlx::query(
-                "DELETE FROM analytics_visits WHERE site_key = $1 AND started >= $2 AND started < $3",
-            )
-            .bind(site)
-            .bind(from)
-            .bind(to)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            // Events by when they happened, visits by when they began.
+            for (table, column) in [("analytics_events", "at"), ("analytics_visits", "started")] {
+                let deleted = sqlx::query(AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE site_key = $1 AND {column} >= $2 AND {column} < $3"
+                )))
+                .bind(site)
+                .bind(from)
+                .bind(to)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if table == "analytics_events" {
+                    purged.events += deleted;
+                } else {
+                    purged.visits += deleted;
+                }
+            }
             tx.commit().await?;
             from = to;
         }

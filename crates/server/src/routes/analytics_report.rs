@@ -349,7 +349,14 @@ pub async fn add(
         Ok(kind) => {
             match add_goal(state.analytics().db(), site.id, &kind, Timestamp::now()).await {
                 Ok(goal) => {
-                    audit(&state, &signed_in, "analytics.goal_added", goal).await?;
+                    audit(
+                        &state,
+                        &signed_in,
+                        "analytics.goal_added",
+                        "analytics_goal",
+                        goal,
+                    )
+                    .await?;
                     return Ok(
                         Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response()
                     );
@@ -387,18 +394,27 @@ pub async fn remove(
     if !remove_goal(state.analytics().db(), site.id, goal).await? {
         return Err(AppError::NotFound);
     }
-    audit(&state, &signed_in, "analytics.goal_removed", goal).await?;
+    audit(
+        &state,
+        &signed_in,
+        "analytics.goal_removed",
+        "analytics_goal",
+        goal,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
 }
 
-/// Records a change of a site's goals in the organization's audit log.
+/// Records a change to a site's analytics (`kind` and `id` name what changed) in the
+/// organization's audit log.
 async fn audit(
     state: &AppState,
     signed_in: &SignedIn,
     action: &'static str,
-    goal: Uuid,
+    kind: &'static str,
+    id: impl ToString,
 ) -> Result<(), AppError> {
-    let event = signed_in.by().event(action).on("analytics_goal", goal);
+    let event = signed_in.by().event(action).on(kind, id);
     append_alone(
         state.db(),
         Chain::of(signed_in.member.org_id),
@@ -448,7 +464,7 @@ pub async fn share_link(
         Timestamp::now(),
     )
     .await?;
-    audit_site(&state, &signed_in, "analytics.shared", site.id).await?;
+    audit(&state, &signed_in, "analytics.shared", "site", site.id).await?;
     let view = View {
         new_share_link: Some(format!(
             "{}/share/{}",
@@ -472,7 +488,7 @@ pub async fn stop_sharing(
     signed_in.verify_csrf(&headers, &form.csrf)?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     if unshare(state.analytics().db(), site.id).await? {
-        audit_site(&state, &signed_in, "analytics.unshared", site.id).await?;
+        audit(&state, &signed_in, "analytics.unshared", "site", site.id).await?;
     }
     Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
 }
@@ -502,22 +518,4 @@ pub async fn shared(
         new_share_link: None,
     };
     Ok(render(&dashboard_page(&state, &site, &query, view).await?).into_response())
-}
-
-/// Records a change of whether a site's dashboard is shared.
-async fn audit_site(
-    state: &AppState,
-    signed_in: &SignedIn,
-    action: &'static str,
-    site: SiteId,
-) -> Result<(), AppError> {
-    let event = signed_in.by().event(action).on("site", site);
-    append_alone(
-        state.db(),
-        Chain::of(signed_in.member.org_id),
-        &event,
-        Timestamp::now(),
-    )
-    .await?;
-    Ok(())
 }
