@@ -28,6 +28,8 @@ pub struct Conversion {
     pub conversions: i64,
     /// Of all the period's visitors, percent.
     pub rate: f64,
+    /// Revenue sent with an event goal's events, per currency: (ISO code, minor units).
+    pub revenue: Vec<(String, i64)>,
 }
 
 /// One value of a dimension: its visitors and how many of them converted.
@@ -95,6 +97,12 @@ pub async fn conversions(
     } else {
         BTreeMap::new()
     };
+    let mut revenue = BTreeMap::new();
+    for goal in goals {
+        if let GoalKind::Event(name) = &goal.kind {
+            revenue.insert(name.clone(), revenue_of(db, site, name, period).await?);
+        }
+    }
     Ok(goals
         .iter()
         .map(|goal| {
@@ -110,9 +118,38 @@ pub async fn conversions(
                 visitors: reached,
                 conversions: times,
                 rate: rate(reached, visitors),
+                revenue: match &goal.kind {
+                    GoalKind::Event(name) => revenue.get(name).cloned().unwrap_or_default(),
+                    GoalKind::Page(_) => Vec::new(),
+                },
             }
         })
         .collect())
+}
+
+/// The revenue sent with event `name` over `period`, per currency (the goal's events are
+/// found by name through an index; revenue is rare among them all).
+async fn revenue_of(
+    db: &AnalyticsDb,
+    site: SiteId,
+    name: &str,
+    period: Period,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT revenue_currency, CAST(SUM(revenue_minor) AS BIGINT) FROM analytics_events \
+         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4 \
+         AND revenue_minor IS NOT NULL GROUP BY revenue_currency ORDER BY revenue_currency"
+    )))
+    .bind(site.to_string())
+    .bind(name.to_owned())
+    .bind(period.first.start().as_unix_micros())
+    .bind(period.end.start().as_unix_micros())
+    .fetch_all(db.db().pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
 }
 
 /// `goal`'s conversions over `period` by each value of `dimension` (one of a visit's).

@@ -30,6 +30,7 @@ pub struct DashboardPage {
     /// `period=…` (and `from`, `to`), for the export links.
     pub query: String,
     pub goals: Vec<GoalView>,
+    pub properties: Vec<PropertyTable>,
     pub filters: Vec<FilterChip>,
     pub base: String,
     pub public: bool,
@@ -46,6 +47,8 @@ pub struct GoalView {
     /// The built-in goal has none: it cannot be removed.
     pub id: Option<String>,
     pub name: String,
+    /// "USD 19.99, EUR 5.00", or empty.
+    pub revenue: String,
     pub visitors: i64,
     pub conversions: i64,
     pub rate: String,
@@ -63,6 +66,12 @@ impl GoalView {
         Self {
             id: conversion.goal.id.map(|id| id.to_string()),
             name: goal_name(&conversion.goal.kind),
+            revenue: conversion
+                .revenue
+                .iter()
+                .map(|(currency, minor)| money(currency, *minor))
+                .collect::<Vec<_>>()
+                .join(", "),
             visitors: conversion.visitors,
             conversions: conversion.conversions,
             rate: format!("{:.1}%", conversion.rate),
@@ -83,6 +92,14 @@ impl ConversionView {
             rate: format!("{:.1}%", row.rate),
         }
     }
+}
+
+/// An amount in minor units (two decimals), with its currency: `USD 1,234.50` is written
+/// `USD 1234.50`.
+fn money(currency: &str, minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let minor = minor.unsigned_abs();
+    format!("{currency} {sign}{}.{:02}", minor / 100, minor % 100)
 }
 
 /// How a goal is named on the dashboard and in exports.
@@ -130,6 +147,13 @@ pub struct TableRow {
 const WIDTH: f64 = 600.0;
 const HEIGHT: f64 = 160.0;
 
+/// One property of a custom event, and its values.
+pub struct PropertyTable {
+    pub event: String,
+    pub property: String,
+    pub values: Vec<leadvault_analytics::PropertyValue>,
+}
+
 /// A filter in force, and the dashboard without it.
 pub struct FilterChip {
     pub label: String,
@@ -147,6 +171,8 @@ pub struct Extras<'a> {
     /// A share link just made, shown this once.
     pub new_share_link: Option<String>,
     pub conversions: Vec<Conversion>,
+    /// The properties of the most sent custom events.
+    pub properties: Vec<PropertyTable>,
     pub filters: Vec<FilterChip>,
     /// The dashboard narrowed further to a dimension's value.
     pub narrowed: &'a dyn Fn(leadvault_analytics::Dimension, &str) -> String,
@@ -249,6 +275,7 @@ impl DashboardPage {
             tables,
             query,
             goals: extras.conversions.iter().map(GoalView::new).collect(),
+            properties: extras.properties,
             filters: extras.filters,
             base: extras.base,
             public: extras.public,
@@ -342,6 +369,8 @@ pub struct GoalJson {
     pub visitors: i64,
     pub conversions: i64,
     pub rate: f64,
+    /// Per currency, in minor units (cents).
+    pub revenue: std::collections::BTreeMap<String, i64>,
 }
 
 impl GoalJson {
@@ -355,6 +384,7 @@ impl GoalJson {
             visitors: conversion.visitors,
             conversions: conversion.conversions,
             rate: conversion.rate,
+            revenue: conversion.revenue.iter().cloned().collect(),
         }
     }
 }

@@ -136,3 +136,26 @@ on_both_engines! {
         chromium.close().await;
     }
 }
+
+on_both_engines! {
+    async fn a_browser_driven_by_a_program_is_not_counted(engine) {
+        let certs = tempfile::tempdir().unwrap();
+        let cert = TestCert::create(certs.path(), "leadvault");
+        let app = TestApp::builder(engine).tls(cert.clone()).build().await;
+        let owner = app.owner("ana@lima.law").await;
+        let site = app.site(owner.org_id, "www.lima.law").await;
+        let form = app.form_on(owner.org_id, Some(site), FORM).await;
+        let firm = serve_site_page(firm_page(&site.to_string(), &form.id.to_string()), &cert).await;
+        // As WebDriver leaves it: `navigator.webdriver` is true.
+        let chromium = Chromium::start(&[("analytics.lima-law.test", app.addr), ("www.lima.law", firm)]).await;
+        chromium.goto("https://www.lima.law/").await;
+        chromium.wait_until("return typeof window.lv === 'function' && !window.lv.q;").await;
+        assert_eq!(chromium.run("return navigator.webdriver === true").await, true);
+        chromium.run("lv('Signup', {plan: 'pro'}); history.pushState({}, '', '/about'); return null").await;
+        // Had anything been sent, it would be there by now: the script's requests go out at once.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        app.flush_analytics().await;
+        assert!(app.stored_events().await.is_empty());
+        chromium.close().await;
+    }
+}

@@ -130,7 +130,8 @@ on_both_engines! {
 async fn counted_site(app: &TestApp) -> (leadvault_test_support::TestPerson, SiteId) {
     let owner = app.owner("ana@lima.law").await;
     let site = app.site(owner.org_id, "lima.law").await;
-    let signup = serde_json::json!({"s": site.to_string(), "n": "Signup", "u": "https://lima.law/fees", "p": {"plan": "pro"}});
+    let signup = serde_json::json!({"s": site.to_string(), "n": "Signup", "u": "https://lima.law/fees", "p": {"plan": "pro"},
+                                    "$": {"amount": "19.99", "currency": "USD"}});
     let submitted = serde_json::json!({"s": site.to_string(), "n": "Form submitted", "u": "https://lima.law/contact", "p": {"form": "f1"}});
     for (body, ip, agent) in [
         (
@@ -284,6 +285,7 @@ on_both_engines! {
                 )
             })
             .collect();
+        assert_eq!(report["goals"][2]["revenue"], serde_json::json!({"USD": 1999}), "revenue sent with the goal's events");
         assert_eq!(
             goals,
             [
@@ -310,6 +312,8 @@ on_both_engines! {
         // The dashboard shows the goals and what brought the forms; removing one is audited.
         let page = browser.get(&dashboard).await;
         assert!(page.html.contains("Forms sent, by channel") && page.html.contains("Visit /fees"));
+        assert!(page.html.contains("Signup: plan") && page.html.contains("Event properties"));
+        assert!(page.html.contains("USD 19.99"), "the goal's revenue");
         let signup = report["goals"][2]["id"].as_str().unwrap().to_owned();
         let removed = browser
             .post(&format!("/sites/{site}/analytics/goals/{signup}/remove"), &[("csrf", &csrf)])

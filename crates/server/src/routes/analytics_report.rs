@@ -28,7 +28,8 @@ use crate::client_ip::ClientIp;
 use crate::error::{ApiError, AppError};
 use crate::pages::render;
 use crate::report_view::{
-    BUILT_IN_GOAL, ConversionRowJson, DashboardPage, Extras, FilterChip, ReportJson, csv, today,
+    BUILT_IN_GOAL, ConversionRowJson, DashboardPage, Extras, FilterChip, PropertyTable, ReportJson,
+    csv, today,
 };
 use crate::state::AppState;
 
@@ -178,6 +179,28 @@ async fn dashboard_page(
         Dimension::Channel,
     )
     .await?;
+    // The properties of the three most sent custom events (over all visits).
+    let mut properties = Vec::new();
+    if query.filters.is_empty() {
+        let events = report
+            .breakdowns
+            .iter()
+            .find(|b| b.dimension == Dimension::Event)
+            .map(|b| b.rows.iter().take(3).map(|r| r.value.clone()).collect())
+            .unwrap_or_else(Vec::new);
+        for event in events {
+            let found =
+                event_properties(state.analytics().db(), site.id, &event, report.period).await?;
+            for (property, mut values) in found {
+                values.truncate(ROWS);
+                properties.push(PropertyTable {
+                    event: event.clone(),
+                    property,
+                    values,
+                });
+            }
+        }
+    }
     let base = format!("{}?", view.base);
     let narrowed = |dimension: Dimension, value: &str| {
         let mut filters: Vec<Filter> = query
@@ -220,6 +243,7 @@ async fn dashboard_page(
             public: view.public,
             new_share_link: view.new_share_link,
             conversions: converted,
+            properties,
             filters,
             narrowed: &narrowed,
             forms_by_channel,
