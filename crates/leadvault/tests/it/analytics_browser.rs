@@ -33,15 +33,40 @@ document.getElementById("about").addEventListener("click", function (e) {{
     )
 }
 
-on_both_engines! {
-    async fn the_script_counts_what_a_visitor_does_on_the_firms_site_and_nothing_more(engine) {
+/// Leadvault over HTTPS, a firm with the site www.lima.law and a form on it, and the firm's
+/// page (served on another origin) carrying the script and the form.
+struct Firm {
+    app: TestApp,
+    site: leadvault_store::SiteId,
+    form: leadvault_intake::Form,
+    page: std::net::SocketAddr,
+    cert: TestCert,
+    _certs: tempfile::TempDir,
+}
+
+impl Firm {
+    async fn start(engine: leadvault_store::Engine) -> Self {
         let certs = tempfile::tempdir().unwrap();
         let cert = TestCert::create(certs.path(), "leadvault");
         let app = TestApp::builder(engine).tls(cert.clone()).build().await;
         let owner = app.owner("ana@lima.law").await;
         let site = app.site(owner.org_id, "www.lima.law").await;
         let form = app.form_on(owner.org_id, Some(site), FORM).await;
-        let firm = serve_site_page(firm_page(&site.to_string(), &form.id.to_string()), &cert).await;
+        let page = serve_site_page(firm_page(&site.to_string(), &form.id.to_string()), &cert).await;
+        Self {
+            app,
+            site,
+            form,
+            page,
+            cert,
+            _certs: certs,
+        }
+    }
+}
+
+on_both_engines! {
+    async fn the_script_counts_what_a_visitor_does_on_the_firms_site_and_nothing_more(engine) {
+        let Firm { app, site, form, page: firm, cert, _certs } = Firm::start(engine).await;
         let elsewhere = serve_site_page("<!doctype html><title>Bar</title><p>Find a lawyer".into(), &cert).await;
         let chromium = Chromium::start_as_visitor(&[
             ("analytics.lima-law.test", app.addr),
@@ -139,13 +164,7 @@ on_both_engines! {
 
 on_both_engines! {
     async fn a_browser_driven_by_a_program_is_not_counted(engine) {
-        let certs = tempfile::tempdir().unwrap();
-        let cert = TestCert::create(certs.path(), "leadvault");
-        let app = TestApp::builder(engine).tls(cert.clone()).build().await;
-        let owner = app.owner("ana@lima.law").await;
-        let site = app.site(owner.org_id, "www.lima.law").await;
-        let form = app.form_on(owner.org_id, Some(site), FORM).await;
-        let firm = serve_site_page(firm_page(&site.to_string(), &form.id.to_string()), &cert).await;
+        let Firm { app, page: firm, _certs, .. } = Firm::start(engine).await;
         // As WebDriver leaves it: `navigator.webdriver` is true.
         let chromium = Chromium::start(&[("analytics.lima-law.test", app.addr), ("www.lima.law", firm)]).await;
         chromium.goto("https://www.lima.law/").await;
