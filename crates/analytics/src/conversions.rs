@@ -127,6 +127,28 @@ pub async fn conversions(
         .collect())
 }
 
+/// Reads `columns` of `site`'s events named `name` in `period`, `rest` added to the query
+/// (both from this module's constants: the event's name and the period are bound).
+async fn named_events(
+    db: &AnalyticsDb,
+    columns: &str,
+    rest: &str,
+    site: SiteId,
+    name: &str,
+    period: Period,
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    Ok(sqlx::query(AssertSqlSafe(format!(
+        "SELECT {columns} FROM analytics_events \
+         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4 {rest}"
+    )))
+    .bind(site.to_string())
+    .bind(name.to_owned())
+    .bind(period.first.start().as_unix_micros())
+    .bind(period.end.start().as_unix_micros())
+    .fetch_all(db.db().pool())
+    .await?)
+}
+
 /// The revenue sent with event `name` over `period`, per currency (the goal's events are
 /// found by name through an index; revenue is rare among them all).
 async fn revenue_of(
@@ -135,16 +157,14 @@ async fn revenue_of(
     name: &str,
     period: Period,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT revenue_currency, CAST(SUM(revenue_minor) AS BIGINT) FROM analytics_events \
-         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4 \
-         AND revenue_minor IS NOT NULL GROUP BY revenue_currency ORDER BY revenue_currency"
-    )))
-    .bind(site.to_string())
-    .bind(name.to_owned())
-    .bind(period.first.start().as_unix_micros())
-    .bind(period.end.start().as_unix_micros())
-    .fetch_all(db.db().pool())
+    let rows = named_events(
+        db,
+        "revenue_currency, CAST(SUM(revenue_minor) AS BIGINT)",
+        "AND revenue_minor IS NOT NULL GROUP BY revenue_currency ORDER BY revenue_currency",
+        site,
+        name,
+        period,
+    )
     .await?;
     rows.iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
@@ -236,15 +256,14 @@ pub async fn event_properties(
     name: &str,
     period: Period,
 ) -> Result<BTreeMap<String, Vec<PropertyValue>>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT props, at / {MICROS_PER_DAY}, visitor FROM analytics_events \
-         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4 AND props IS NOT NULL"
-    )))
-    .bind(site.to_string())
-    .bind(name.to_owned())
-    .bind(period.first.start().as_unix_micros())
-    .bind(period.end.start().as_unix_micros())
-    .fetch_all(db.db().pool())
+    let rows = named_events(
+        db,
+        &format!("props, at / {MICROS_PER_DAY}, visitor"),
+        "AND props IS NOT NULL",
+        site,
+        name,
+        period,
+    )
     .await?;
     // (property, value) → (times, distinct (day, visitor))
     type Seen = (i64, std::collections::BTreeSet<(i64, i64)>);
