@@ -20,6 +20,7 @@ mod report;
 mod retention;
 mod rollup;
 mod shares;
+mod stats;
 mod storage;
 mod visitor;
 mod visits;
@@ -46,6 +47,10 @@ pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report,
 pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;
 pub use shares::{is_shared, share, shared_site, unshare};
+pub use stats::{
+    Arm, Comparison, chance_to_beat, chi_squared_sf, compare, ln_gamma, normal_cdf,
+    normal_quantile, sample_ratio_p, sample_size, verdict,
+};
 pub use storage::{AnalyticsDb, MIGRATIONS, StoredEvent, analytics_url};
 pub use visitor::{Salts, VisitorId, VisitorIds};
 pub use visits::{Recorded, Seen, Step, VISIT_TIMEOUT, Visit, VisitId, Visits};
