@@ -4,6 +4,7 @@
 //! forgotten the day after (see `visitor`). Knows nothing of HTTP.
 
 mod agent;
+mod assignment;
 mod channel;
 mod conversions;
 mod country;
@@ -11,6 +12,7 @@ mod day;
 mod dimension;
 mod error;
 mod event;
+mod experiment;
 mod filtered;
 mod generate;
 mod goals;
@@ -19,6 +21,7 @@ mod ingest;
 mod report;
 mod retention;
 mod rollup;
+mod selector;
 mod shares;
 mod stats;
 mod storage;
@@ -26,6 +29,7 @@ mod visitor;
 mod visits;
 
 pub use agent::{Agent, Device, agent};
+pub use assignment::{assign, fnv1a};
 pub use channel::{Arrival, Channel, Referrers};
 pub use conversions::{
     Conversion, ConversionRow, PropertyValue, conversions, event_properties, goal_by,
@@ -35,6 +39,10 @@ pub use day::Day;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
+pub use experiment::{
+    ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position, STYLE_PROPERTIES,
+    Variation,
+};
 pub use filtered::{Filter, MAX_FILTERS, filtered_report};
 pub use generate::{Generated, generate};
 pub use goals::{
@@ -46,6 +54,7 @@ pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};
 pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;
+pub use selector::{Selector, SelectorRefused};
 pub use shares::{is_shared, share, shared_site, unshare};
 pub use stats::{
     Arm, Comparison, chance_to_beat, chi_squared_sf, compare, ln_gamma, normal_cdf,

@@ -1,0 +1,597 @@
+//! An experiment's definition, checked once when it is saved ("parse, don't validate"):
+//! which pages it runs on, what share of visitors enter it, and its variations, each a list
+//! of safe DOM changes. No arbitrary HTML and no script: a marketer's mistake must not become
+//! stored XSS on a law firm's site, so every change is one of a few kinds, every attribute
+//! from an allow-list, every address http(s) and on the site.
+//!
+//! The JSON a definition is written in:
+//!
+//! ```json
+//! {"name": "Hero headline", "include": ["/", "/fees*"], "exclude": [], "traffic": 100,
+//!  "variations": [
+//!    {"name": "Control", "weight": 50, "changes": []},
+//!    {"name": "Direct", "weight": 50, "changes": [
+//!      {"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}},
+//!      {"set_attribute": {"selector": "a.cta", "name": "href", "value": "https://lima.law/contact"}},
+//!      {"add_class": {"selector": "a.cta", "class": "big"}},
+//!      {"set_style": {"selector": "a.cta", "property": "background-color", "value": "#0a7"}},
+//!      {"hide": {"selector": "#chat"}},
+//!      {"move": {"selector": "#quote", "target": "h1", "position": "after"}}]}]}
+//! ```
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::goals::PathPattern;
+use crate::selector::{Selector, SelectorRefused};
+
+/// A checked change to the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The element's text (set as text, never parsed as markup).
+    SetText {
+        selector: Selector,
+        text: String,
+    },
+    /// One of [`ATTRIBUTES`]; `href` and `src` only to http(s) addresses on the site.
+    SetAttribute {
+        selector: Selector,
+        name: String,
+        value: String,
+    },
+    AddClass {
+        selector: Selector,
+        class: String,
+    },
+    RemoveClass {
+        selector: Selector,
+        class: String,
+    },
+    /// One of [`STYLE_PROPERTIES`], with a value of plain characters.
+    SetStyle {
+        selector: Selector,
+        property: String,
+        value: String,
+    },
+    Hide {
+        selector: Selector,
+    },
+    Show {
+        selector: Selector,
+    },
+    /// Moves the element next to, or into, `target`.
+    Move {
+        selector: Selector,
+        target: Selector,
+        position: Position,
+    },
+    /// Sends the visitor to another address of the site.
+    Redirect {
+        url: Url,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    Before,
+    After,
+    Prepend,
+    Append,
+}
+
+/// Attributes a change may set.
+pub const ATTRIBUTES: [&str; 7] = [
+    "href",
+    "src",
+    "alt",
+    "title",
+    "aria-label",
+    "placeholder",
+    "target",
+];
+
+/// Style properties a change may set.
+pub const STYLE_PROPERTIES: [&str; 14] = [
+    "color",
+    "background-color",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "text-align",
+    "text-decoration",
+    "margin",
+    "padding",
+    "border",
+    "border-radius",
+    "width",
+    "max-width",
+    "opacity",
+];
+
+const MAX_TEXT: usize = 2_000;
+const MAX_CHANGES: usize = 50;
+const MAX_VARIATIONS: usize = 10;
+
+/// A variation: its name, its share of the experiment's visitors (weights add up to 100),
+/// and its changes (none for the control, the first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variation {
+    pub name: String,
+    pub weight: u32,
+    pub changes: Vec<Change>,
+}
+
+/// A checked experiment definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentDefinition {
+    pub name: String,
+    pub include: Vec<PathPattern>,
+    pub exclude: Vec<PathPattern>,
+    /// Percent of the site's visitors who enter it (0 to 100).
+    pub traffic: u32,
+    pub variations: Vec<Variation>,
+}
+
+/// Why a definition was refused; each names the rule and where it was broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExperimentRefused {
+    #[error("the definition is not JSON of the documented shape: {0}")]
+    Malformed(String),
+    #[error("an experiment needs a name of 1 to 120 characters")]
+    Name,
+    #[error("page patterns are paths starting with /, * for anything")]
+    Pattern,
+    #[error("traffic is a percentage from 0 to 100")]
+    Traffic,
+    #[error("an experiment has a control and 1 to {} more variations", MAX_VARIATIONS - 1)]
+    Variations,
+    #[error("the variations' weights add up to {0}, not 100")]
+    Weights(u32),
+    #[error("the first variation is the control, the page as it is: it has no changes")]
+    ControlChanged,
+    #[error("variation {variation}, change {change}: {reason}")]
+    Change {
+        variation: String,
+        change: usize,
+        reason: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireDefinition {
+    name: String,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    traffic: u32,
+    variations: Vec<WireVariation>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireVariation {
+    name: String,
+    weight: u32,
+    #[serde(default)]
+    changes: Vec<WireChange>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum WireChange {
+    SetText {
+        selector: String,
+        text: String,
+    },
+    SetAttribute {
+        selector: String,
+        name: String,
+        value: String,
+    },
+    AddClass {
+        selector: String,
+        class: String,
+    },
+    RemoveClass {
+        selector: String,
+        class: String,
+    },
+    SetStyle {
+        selector: String,
+        property: String,
+        value: String,
+    },
+    Hide {
+        selector: String,
+    },
+    Show {
+        selector: String,
+    },
+    Move {
+        selector: String,
+        target: String,
+        position: Position,
+    },
+    Redirect {
+        url: String,
+    },
+}
+
+impl ExperimentDefinition {
+    /// Checks a definition for the site at `site_domain`.
+    pub fn from_json(json: &str, site_domain: &str) -> Result<Self, ExperimentRefused> {
+        let wire: WireDefinition =
+            serde_json::from_str(json).map_err(|e| ExperimentRefused::Malformed(e.to_string()))?;
+        let name = wire.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {
+            return Err(ExperimentRefused::Name);
+        }
+        let patterns = |list: Vec<String>| {
+            list.iter()
+                .map(|p| PathPattern::parse(p).map_err(|_| ExperimentRefused::Pattern))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let (include, exclude) = (patterns(wire.include)?, patterns(wire.exclude)?);
+        if wire.traffic > 100 {
+            return Err(ExperimentRefused::Traffic);
+        }
+        if !(2..=MAX_VARIATIONS).contains(&wire.variations.len()) {
+            return Err(ExperimentRefused::Variations);
+        }
+        let total: u32 = wire.variations.iter().map(|v| v.weight).sum();
+        if total != 100 {
+            return Err(ExperimentRefused::Weights(total));
+        }
+        if wire
+            .variations
+            .first()
+            .is_some_and(|control| !control.changes.is_empty())
+        {
+            return Err(ExperimentRefused::ControlChanged);
+        }
+        let mut variations = Vec::new();
+        for variation in wire.variations {
+            let vname = variation.name.trim().to_owned();
+            if vname.is_empty() || vname.chars().count() > 60 {
+                return Err(ExperimentRefused::Name);
+            }
+            if variation.changes.len() > MAX_CHANGES {
+                return Err(ExperimentRefused::Change {
+                    variation: vname,
+                    change: MAX_CHANGES + 1,
+                    reason: format!("a variation has at most {MAX_CHANGES} changes"),
+                });
+            }
+            let mut changes = Vec::new();
+            for (i, change) in variation.changes.into_iter().enumerate() {
+                changes.push(check(change, site_domain).map_err(|reason| {
+                    ExperimentRefused::Change {
+                        variation: vname.clone(),
+                        change: i + 1,
+                        reason,
+                    }
+                })?);
+            }
+            variations.push(Variation {
+                name: vname,
+                weight: variation.weight,
+                changes,
+            });
+        }
+        Ok(Self {
+            name,
+            include,
+            exclude,
+            traffic: wire.traffic,
+            variations,
+        })
+    }
+
+    /// Whether the experiment runs on `path`: some include pattern matches (or there are
+    /// none) and no exclude pattern does.
+    pub fn runs_on(&self, path: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|p| p.matches(path)))
+            && !self.exclude.iter().any(|p| p.matches(path))
+    }
+}
+
+fn selector(text: &str) -> Result<Selector, String> {
+    Selector::parse(text).map_err(|e: SelectorRefused| e.to_string())
+}
+
+/// Text a change writes: bounded, no control characters (it is set as text, never markup).
+fn text(value: &str) -> Result<String, String> {
+    if value.chars().count() > MAX_TEXT || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(format!(
+            "text is at most {MAX_TEXT} characters, without control characters"
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A class name: letters, digits, `-`, `_`.
+fn class(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty()
+        && value.len() <= 100
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err("a class name is letters, digits, - and _".to_owned())
+    }
+}
+
+/// An http(s) address on the site (its domain or a subdomain).
+fn site_url(value: &str, site_domain: &str) -> Result<Url, String> {
+    let url =
+        Url::parse(value.trim()).map_err(|_| "an address must be a full http(s) URL".to_owned())?;
+    let on_site = url.host_str().is_some_and(|host| {
+        let host = host.to_ascii_lowercase();
+        let bare = |h: &str| h.strip_prefix("www.").unwrap_or(h).to_owned();
+        let (host, site) = (bare(&host), bare(&site_domain.to_ascii_lowercase()));
+        host == site || host.ends_with(&format!(".{site}"))
+    });
+    if !matches!(url.scheme(), "http" | "https") || !on_site {
+        return Err(format!("an address must be http(s) on {site_domain}"));
+    }
+    Ok(url)
+}
+
+fn check(change: WireChange, site_domain: &str) -> Result<Change, String> {
+    Ok(match change {
+        WireChange::SetText {
+            selector: s,
+            text: t,
+        } => Change::SetText {
+            selector: selector(&s)?,
+            text: text(&t)?,
+        },
+        WireChange::SetAttribute {
+            selector: s,
+            name,
+            value,
+        } => {
+            let name = name.trim().to_ascii_lowercase();
+            if !ATTRIBUTES.contains(&name.as_str()) {
+                return Err(format!(
+                    "the attribute {name:?} may not be set (only {})",
+                    ATTRIBUTES.join(", ")
+                ));
+            }
+            let value = match name.as_str() {
+                "href" | "src" => site_url(&value, site_domain)?.to_string(),
+                "target" if !matches!(value.as_str(), "_blank" | "_self") => {
+                    return Err("target is _blank or _self".to_owned());
+                }
+                _ => text(&value)?,
+            };
+            Change::SetAttribute {
+                selector: selector(&s)?,
+                name,
+                value,
+            }
+        }
+        WireChange::AddClass {
+            selector: s,
+            class: c,
+        } => Change::AddClass {
+            selector: selector(&s)?,
+            class: class(&c)?,
+        },
+        WireChange::RemoveClass {
+            selector: s,
+            class: c,
+        } => Change::RemoveClass {
+            selector: selector(&s)?,
+            class: class(&c)?,
+        },
+        WireChange::SetStyle {
+            selector: s,
+            property,
+            value,
+        } => {
+            let property = property.trim().to_ascii_lowercase();
+            if !STYLE_PROPERTIES.contains(&property.as_str()) {
+                return Err(format!(
+                    "the style property {property:?} may not be set (only {})",
+                    STYLE_PROPERTIES.join(", ")
+                ));
+            }
+            // Plain values only: no url(), expression(), escapes, quotes or a second rule.
+            let plain = value.len() <= 100
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || " #.,%-()".contains(c))
+                && !value.to_ascii_lowercase().contains("url(")
+                && !value.to_ascii_lowercase().contains("expression(");
+            if !plain {
+                return Err("a style value is letters, digits, spaces and # . , % - ( ) only, without url()".to_owned());
+            }
+            Change::SetStyle {
+                selector: selector(&s)?,
+                property,
+                value,
+            }
+        }
+        WireChange::Hide { selector: s } => Change::Hide {
+            selector: selector(&s)?,
+        },
+        WireChange::Show { selector: s } => Change::Show {
+            selector: selector(&s)?,
+        },
+        WireChange::Move {
+            selector: s,
+            target,
+            position,
+        } => Change::Move {
+            selector: selector(&s)?,
+            target: selector(&target)?,
+            position,
+        },
+        WireChange::Redirect { url } => Change::Redirect {
+            url: site_url(&url, site_domain)?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_changes(changes: &str) -> Result<ExperimentDefinition, ExperimentRefused> {
+        ExperimentDefinition::from_json(
+            &format!(
+                r#"{{"name": "Hero", "include": ["/", "/fees*"], "traffic": 80, "variations": [
+                    {{"name": "Control", "weight": 50}},
+                    {{"name": "B", "weight": 50, "changes": [{changes}]}}]}}"#
+            ),
+            "lima.law",
+        )
+    }
+
+    #[test]
+    fn a_definition_of_safe_changes_is_taken() {
+        let experiment = with_changes(
+            r##"{"set_text": {"selector": "h1", "text": "Talk to a lawyer <today>"}},
+                {"set_attribute": {"selector": "a.cta", "name": "HREF", "value": "https://www.lima.law/contact"}},
+                {"add_class": {"selector": "a.cta", "class": "big"}},
+                {"set_style": {"selector": "a.cta", "property": "background-color", "value": "#0a7"}},
+                {"hide": {"selector": "#chat"}},
+                {"move": {"selector": "#quote", "target": "h1", "position": "after"}},
+                {"redirect": {"url": "https://lima.law/fees-b"}}"##,
+        )
+        .unwrap();
+        assert_eq!(experiment.variations[1].changes.len(), 7);
+        assert!(
+            experiment.runs_on("/")
+                && experiment.runs_on("/fees/family")
+                && !experiment.runs_on("/blog")
+        );
+        assert_eq!(
+            experiment.variations[1].changes[0],
+            Change::SetText {
+                selector: Selector::parse("h1").unwrap(),
+                text: "Talk to a lawyer <today>".into()
+            },
+            "text is kept as text: the script sets textContent"
+        );
+    }
+
+    #[test]
+    fn unsafe_changes_are_refused_with_a_clear_message() {
+        for (change, says) in [
+            (
+                r#"{"set_attribute": {"selector": "a", "name": "onclick", "value": "alert(1)"}}"#,
+                "may not be set",
+            ),
+            (
+                r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(1)"}}"#,
+                "http(s) on lima.law",
+            ),
+            (
+                r#"{"set_attribute": {"selector": "a", "name": "href", "value": "https://evil.example/"}}"#,
+                "http(s) on lima.law",
+            ),
+            (
+                r#"{"set_attribute": {"selector": "img", "name": "src", "value": "data:image/svg+xml,<svg onload=alert(1)>"}}"#,
+                "http(s) on lima.law",
+            ),
+            (
+                r#"{"set_attribute": {"selector": "a", "name": "style", "value": "x"}}"#,
+                "may not be set",
+            ),
+            (
+                r#"{"set_style": {"selector": "a", "property": "background", "value": "url(https://evil.example/x)"}}"#,
+                "may not be set",
+            ),
+            (
+                r#"{"set_style": {"selector": "a", "property": "color", "value": "red; background: url(x)"}}"#,
+                "a style value",
+            ),
+            (
+                r#"{"set_style": {"selector": "a", "property": "width", "value": "expression(alert(1))"}}"#,
+                "a style value",
+            ),
+            (
+                r#"{"add_class": {"selector": "a", "class": "x\" onmouseover=\"alert(1)"}}"#,
+                "a class name",
+            ),
+            (
+                r#"{"set_text": {"selector": "h1 <script>", "text": "x"}}"#,
+                "is not a selector we take",
+            ),
+            (
+                r#"{"redirect": {"url": "https://evil.example/"}}"#,
+                "http(s) on lima.law",
+            ),
+        ] {
+            match with_changes(change) {
+                Err(ExperimentRefused::Change {
+                    variation,
+                    change: 1,
+                    reason,
+                }) => {
+                    assert_eq!(variation, "B");
+                    assert!(reason.contains(says), "{reason}");
+                }
+                other => panic!("{change} gave {other:?}"),
+            }
+        }
+        for (json, refused) in [
+            (
+                r#"{"inner_html": {"selector": "h1", "html": "<b>x</b>"}}"#,
+                "Malformed",
+            ),
+            (
+                r#"{"set_text": {"selector": "h1", "text": "x", "script": "y"}}"#,
+                "Malformed",
+            ),
+        ] {
+            let error = with_changes(json).unwrap_err();
+            assert!(format!("{error:?}").starts_with(refused), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn weights_traffic_and_the_control_are_checked() {
+        let definition = |variations: &str, traffic: u32| {
+            ExperimentDefinition::from_json(
+                &format!(r#"{{"name": "X", "traffic": {traffic}, "variations": [{variations}]}}"#),
+                "lima.law",
+            )
+        };
+        let ab = r#"{"name": "A", "weight": 50}, {"name": "B", "weight": 50}"#;
+        assert!(definition(ab, 100).is_ok());
+        assert_eq!(definition(ab, 101), Err(ExperimentRefused::Traffic));
+        assert_eq!(
+            definition(
+                r#"{"name": "A", "weight": 50}, {"name": "B", "weight": 40}"#,
+                100
+            ),
+            Err(ExperimentRefused::Weights(90))
+        );
+        assert_eq!(
+            definition(r#"{"name": "A", "weight": 100}"#, 100),
+            Err(ExperimentRefused::Variations)
+        );
+        assert_eq!(
+            definition(
+                r#"{"name": "A", "weight": 50, "changes": [{"hide": {"selector": "h1"}}]}, {"name": "B", "weight": 50}"#,
+                100
+            ),
+            Err(ExperimentRefused::ControlChanged)
+        );
+        assert!(matches!(
+            ExperimentDefinition::from_json(
+                r#"{"name": "X", "traffic": 5, "include": ["fees"], "variations": []}"#,
+                "lima.law"
+            ),
+            Err(ExperimentRefused::Pattern)
+        ));
+    }
+}
