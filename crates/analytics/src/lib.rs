@@ -13,6 +13,7 @@ mod dimension;
 mod error;
 mod event;
 mod experiment;
+mod experiments;
 mod filtered;
 mod generate;
 mod goals;
@@ -42,6 +43,9 @@ pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use experiment::{
     ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position, STYLE_PROPERTIES,
     Variation,
+};
+pub use experiments::{
+    Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
 };
 pub use filtered::{Filter, MAX_FILTERS, filtered_report};
 pub use generate::{Generated, generate};

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_shares.sql"),
         postgres: include_str!("../migrations/postgres/0003_shares.sql"),
     },
+    Migration {
+        id: "analytics/0004_experiments",
+        sqlite: include_str!("../migrations/sqlite/0004_experiments.sql"),
+        postgres: include_str!("../migrations/postgres/0004_experiments.sql"),
+    },
 ];
 
 /// Where analytics lives for an installation whose main database is `main`: beside a SQLite

@@ -18,6 +18,7 @@ mod cli_keys;
 mod cli_serve;
 mod demo;
 mod embed;
+mod experiments;
 mod form_builder;
 mod group_commit;
 mod health;
