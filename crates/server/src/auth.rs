@@ -155,6 +155,15 @@ impl SignedIn {
         self.token.csrf_token().to_string()
     }
 
+    /// For the JSON API: the session's anti-CSRF token in the `X-CSRF-Token` header.
+    pub fn verify_csrf_header(&self, headers: &HeaderMap) -> Result<(), AppError> {
+        let token = headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        self.verify_csrf(headers, token)
+    }
+
     /// Refuses (403) unless the member's role grants `capability`: the check every
     /// handler of a protected page makes first. A refusal is audited.
     pub async fn require(&self, state: &AppState, capability: Capability) -> Result<(), AppError> {

@@ -484,6 +484,26 @@ fn table() -> Vec<Entry> {
             None,
             Api(ANALYSTS, Status(200)),
         ),
+        e(
+            "GET",
+            "/api/sites/{id}/experiments",
+            None,
+            Api(ANALYSTS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/api/sites/{id}/experiments",
+            SessionJson(
+                r#"{"name": "Hero", "traffic": 100, "variations": [{"name": "A", "weight": 50}, {"name": "B", "weight": 50, "changes": [{"hide": {"selector": "h1"}}]}]}"#,
+            ),
+            Api(ANALYSTS, Status(201)),
+        ),
+        e(
+            "POST",
+            "/api/sites/{id}/experiments/{experiment}/state",
+            SessionJson(r#"{"state": "running"}"#),
+            Api(ANALYSTS, Status(404)),
+        ),
         // Anyone with a share link; `{token}` stays as written, which is no token.
         e("GET", "/share/{token}", None, Public(Status(404))),
         // Last, because it ends the session the rows above use.

@@ -49,3 +49,48 @@ on_both_engines! {
         ));
     }
 }
+
+on_both_engines! {
+    async fn the_json_api_saves_safe_experiments_refuses_unsafe_ones_and_runs_them(engine) {
+        let app = TestApp::start(engine).await;
+        let owner = app.owner("ana@lima.law").await;
+        let site = app.site(owner.org_id, "lima.law").await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let path = format!("/api/sites/{site}/experiments");
+        let csrf = browser.get(&format!("/sites/{site}/analytics")).await.csrf();
+        macro_rules! post {
+            ($to:expr, $json:expr) => {
+                browser
+                    .send_json(
+                        reqwest::Method::POST,
+                        &$to,
+                        Some(&csrf),
+                        &serde_json::from_str::<serde_json::Value>($json).unwrap(),
+                    )
+                    .await
+            };
+        }
+
+        let created = post!(path, HEADLINE);
+        assert_eq!(created.status, 201, "{}", created.html);
+        let experiment = created.json();
+        assert_eq!((experiment["name"].as_str(), experiment["state"].as_str()), (Some("Hero headline"), Some("draft")));
+
+        let script = HEADLINE.replace(r#"{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}"#, r#"{"set_style": {"selector": "h1", "property": "background", "value": "url(https://evil.example/x)"}}"#);
+        let refused = post!(path, &script);
+        assert_eq!(refused.status, 422);
+        assert!(refused.json()["error"].as_str().unwrap().contains("may not be set"), "{}", refused.html);
+
+        let id = experiment["id"].as_str().unwrap();
+        let state = format!("{path}/{id}/state");
+        assert_eq!(post!(state, r#"{"state": "running"}"#).status, 204);
+        let listed = browser.get(&path).await.json();
+        assert_eq!(listed["experiments"].as_array().unwrap().len(), 1, "the unsafe one was not saved");
+        assert_eq!(listed["experiments"][0]["state"], "running");
+        assert_eq!(post!(state, r#"{"state": "draft"}"#).status, 422);
+        assert_eq!(post!(state, r#"{"state": "shipped", "variation": 1}"#).status, 204);
+        let chain = leadvault_audit::Chain::of(owner.org_id);
+        assert_eq!(app.audited(chain, "experiment.created").await.len(), 1);
+        assert_eq!(app.audited(chain, "experiment.state_changed").await.len(), 2);
+    }
+}

@@ -100,7 +100,7 @@ impl ReportQuery {
 
 /// The site `id` of the member's organization, if their analytics reach it; refusals are
 /// audited, and another organization's site is as good as none.
-async fn reachable_site(
+pub(crate) async fn reachable_site(
     state: &AppState,
     signed_in: &SignedIn,
     id: &str,
@@ -429,9 +429,9 @@ pub async fn remove(
     Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
 }
 
-/// Records a change to a site's analytics (`kind` and `id` name what changed) in the
-/// organization's audit log.
-async fn audit(
+/// Records a change to a site's analytics or experiments (`kind` and `id` name what
+/// changed) in the organization's audit log.
+pub(crate) async fn audit(
     state: &AppState,
     signed_in: &SignedIn,
     action: &'static str,

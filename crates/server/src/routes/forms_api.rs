@@ -73,11 +73,7 @@ async fn manager(
 ) -> Result<SignedIn, ApiError> {
     let signed_in = signed_in?;
     if let Some(headers) = write {
-        let token = headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        signed_in.verify_csrf(headers, token)?;
+        signed_in.verify_csrf_header(headers)?;
     }
     signed_in.require(state, Capability::ManageForms).await?;
     Ok(signed_in)

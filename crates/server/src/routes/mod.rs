@@ -4,6 +4,7 @@ mod assets;
 mod audit_review;
 mod email;
 mod event;
+mod experiments_api;
 mod form_builder;
 mod form_view;
 mod forms;
@@ -231,6 +232,21 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             post(analytics_report::stop_sharing),
         ),
         (Method::GET, "/share/{token}", get(analytics_report::shared)),
+        (
+            Method::GET,
+            "/api/sites/{id}/experiments",
+            get(experiments_api::list),
+        ),
+        (
+            Method::POST,
+            "/api/sites/{id}/experiments",
+            post(experiments_api::create),
+        ),
+        (
+            Method::POST,
+            "/api/sites/{id}/experiments/{experiment}/state",
+            post(experiments_api::change_state),
+        ),
         (
             Method::GET,
             "/api/sites/{id}/analytics/events/{name}/properties",

@@ -1,0 +1,158 @@
+//! A site's experiments through the JSON API, for members with the analytics capability on
+//! the site: `GET /api/sites/{id}/experiments`, `POST /api/sites/{id}/experiments` (the
+//! definition as the body; see `leadvault_analytics::ExperimentDefinition`), and
+//! `POST /api/sites/{id}/experiments/{experiment}/state` (`{"state": "running" | "paused" |
+//! "stopped" | "shipped", "variation": N}`). Writes carry the page's anti-CSRF token in
+//! `X-CSRF-Token` and are audited.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use leadvault_accounts::Site;
+use leadvault_analytics::{
+    Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
+};
+use leadvault_store::{Timestamp, Uuid};
+use serde::Deserialize;
+
+use crate::auth::SignedIn;
+use crate::error::{ApiError, AppError};
+use crate::routes::analytics_report::{audit, reachable_site};
+use crate::state::AppState;
+
+/// The member and the site, once the session, the capability and (for a write) the CSRF
+/// header are checked.
+async fn site_of(
+    state: &AppState,
+    signed_in: Result<SignedIn, AppError>,
+    id: &str,
+    write: Option<&HeaderMap>,
+) -> Result<(SignedIn, Site), ApiError> {
+    let signed_in = signed_in?;
+    if let Some(headers) = write {
+        signed_in.verify_csrf_header(headers)?;
+    }
+    let site = reachable_site(state, &signed_in, id).await?;
+    Ok((signed_in, site))
+}
+
+fn json_of(experiment: &Experiment) -> serde_json::Value {
+    let (state, shipped) = match experiment.state {
+        ExperimentState::Draft => ("draft", None),
+        ExperimentState::Running => ("running", None),
+        ExperimentState::Paused => ("paused", None),
+        ExperimentState::Stopped => ("stopped", None),
+        ExperimentState::Shipped(index) => ("shipped", Some(index)),
+    };
+    let definition = &experiment.definition;
+    serde_json::json!({
+        "id": experiment.id.to_string(),
+        "name": definition.name,
+        "state": state,
+        "shipped_variation": shipped,
+        "traffic": definition.traffic,
+        "variations": definition.variations.iter().map(|v| serde_json::json!({
+            "name": v.name, "weight": v.weight, "changes": v.changes.len(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn refused(error: ExperimentError) -> ApiError {
+    match error {
+        ExperimentError::Store(store) => store.into(),
+        ExperimentError::Unknown => ApiError(AppError::NotFound),
+        other => ApiError(AppError::Invalid(other.to_string())),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: Result<SignedIn, AppError>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (_, site) = site_of(&state, signed_in, &id, None).await?;
+    let experiments =
+        list_experiments(state.analytics().db(), site.id, site.domain.as_str()).await?;
+    Ok(Json(serde_json::json!({
+        "experiments": experiments.iter().map(json_of).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: Result<SignedIn, AppError>,
+    Path(id): Path<String>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (signed_in, site) = site_of(&state, signed_in, &id, Some(&headers)).await?;
+    let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
+    let db = state.analytics().db();
+    let id = create_experiment(
+        db,
+        site.id,
+        site.domain.as_str(),
+        &body.to_string(),
+        Timestamp::now(),
+    )
+    .await
+    .map_err(refused)?;
+    audit(&state, &signed_in, "experiment.created", "experiment", id).await?;
+    let created = list_experiments(db, site.id, site.domain.as_str())
+        .await?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(json_of(&created))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StateBody {
+    state: String,
+    variation: Option<usize>,
+}
+
+pub async fn change_state(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    signed_in: Result<SignedIn, AppError>,
+    Path((id, experiment)): Path<(String, String)>,
+    body: Result<Json<StateBody>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let (signed_in, site) = site_of(&state, signed_in, &id, Some(&headers)).await?;
+    let experiment = Uuid::parse_str(&experiment).map_err(|_| AppError::NotFound)?;
+    let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
+    let next = match (body.state.as_str(), body.variation) {
+        ("running", _) => ExperimentState::Running,
+        ("paused", _) => ExperimentState::Paused,
+        ("stopped", _) => ExperimentState::Stopped,
+        ("shipped", Some(index)) => ExperimentState::Shipped(index),
+        _ => {
+            return Err(AppError::Invalid(
+                "state is running, paused, stopped, or shipped with a variation".to_owned(),
+            )
+            .into());
+        }
+    };
+    set_state(
+        state.analytics().db(),
+        site.id,
+        site.domain.as_str(),
+        experiment,
+        next,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(refused)?;
+    audit(
+        &state,
+        &signed_in,
+        "experiment.state_changed",
+        "experiment",
+        experiment,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
