@@ -129,7 +129,7 @@ pub async fn conversions(
 
 /// Reads `columns` of `site`'s events named `name` in `period`, `rest` added to the query
 /// (both from this module's constants: the event's name and the period are bound).
-async fn named_events(
+pub(crate) async fn named_events(
     db: &AnalyticsDb,
     columns: &str,
     rest: &str,

@@ -20,6 +20,7 @@ mod goals;
 mod hit;
 mod ingest;
 mod report;
+mod results;
 mod retention;
 mod rollup;
 mod selector;
@@ -56,6 +57,7 @@ pub use goals::{
 pub use hit::{Client, Enricher, Hit, VisitFacts};
 pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};
+pub use results::{EXPOSURE, Results, VariationResult, experiment_results};
 pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;
 pub use selector::{Selector, SelectorRefused};

@@ -94,3 +94,77 @@ on_both_engines! {
         assert_eq!(app.audited(chain, "experiment.state_changed").await.len(), 2);
     }
 }
+
+on_both_engines! {
+    async fn results_count_conversions_after_exposure_under_the_variation_seen(engine) {
+        use std::time::Duration;
+
+        use leadvault_analytics::{
+            Day, EXPOSURE, FORM_SUBMITTED, Goal, GoalKind, Range, StoredEvent, VisitId, VisitorId,
+            experiment_results,
+        };
+
+        let app = TestApp::start(engine).await;
+        let site = SiteId::random();
+        let db = &app.analytics;
+        let today = Day::of(Timestamp::now());
+        let id = create_experiment(db, site, "lima.law", HEADLINE, Timestamp::now()).await.unwrap();
+        let experiment = list_experiments(db, site, "lima.law").await.unwrap().remove(0);
+        let at = |minute: u64| today.start().saturating_add(Duration::from_secs(minute * 60));
+        let event = |visitor: i64, minute: u64, name: &str, props: Option<String>| StoredEvent {
+            site,
+            at: at(minute),
+            visit: VisitId::from_raw(visitor),
+            visitor: VisitorId::from_raw(visitor),
+            name: name.to_owned(),
+            path: "/".to_owned(),
+            props,
+            revenue: None,
+        };
+        let exposure = |experiment: &str, variation: usize| {
+            Some(format!(r#"{{"experiment":"{experiment}","variation":"{variation}"}}"#))
+        };
+        let mut events = Vec::new();
+        for visitor in 0..40_i64 {
+            let variation = usize::try_from(visitor % 2).unwrap();
+            events.push(event(visitor, 10, EXPOSURE, exposure(&id.to_string(), variation)));
+            // A second exposure later that day changes nothing.
+            events.push(event(visitor, 20, EXPOSURE, exposure(&id.to_string(), variation)));
+            // Two in twenty of the control convert; twelve in twenty of the variation.
+            let converts = if variation == 0 { visitor < 4 } else { visitor < 24 };
+            if converts {
+                events.push(event(visitor, 30, FORM_SUBMITTED, None));
+            }
+        }
+        // Converted before being exposed: not the variation's doing.
+        events.push(event(100, 5, FORM_SUBMITTED, None));
+        events.push(event(100, 6, EXPOSURE, exposure(&id.to_string(), 1)));
+        // Another experiment's exposure is not this one's.
+        events.push(event(101, 6, EXPOSURE, exposure("another", 1)));
+        // Four visitors, two in each arm, reach a thank-you page after exposure; one before.
+        for visitor in [0_i64, 1, 2, 3, 100] {
+            let minute = if visitor == 100 { 4 } else { 40 };
+            events.push(StoredEvent { path: "/thanks/consultation".into(), ..event(visitor, minute, "pageview", None) });
+        }
+        db.write(&events, &[]).await.unwrap();
+
+        let goal = Goal { id: None, kind: GoalKind::Event(FORM_SUBMITTED.to_owned()) };
+        let results = experiment_results(db, site, &experiment, &goal, Range::Today.period(today)).await.unwrap();
+        let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();
+        assert_eq!(arms, [(20, 2), (21, 12)]);
+        assert!(results.variations[0].comparison.is_none());
+        let direct = &results.variations[1];
+        assert!(direct.comparison.unwrap().chance_to_beat > 0.99);
+        assert_eq!(
+            direct.verdict.as_deref(),
+            Some("not enough data yet"),
+            "the numbers lean one way, but 20 visitors an arm is too few to say"
+        );
+        assert!(results.sample_ratio.unwrap() > 0.5, "20 and 21 of a 50/50 split is fair");
+
+        let page_goal = Goal { id: None, kind: GoalKind::Page(leadvault_analytics::PathPattern::parse("/thanks/*").unwrap()) };
+        let by_page = experiment_results(db, site, &experiment, &page_goal, Range::Today.period(today)).await.unwrap();
+        let conversions: Vec<u64> = by_page.variations.iter().map(|v| v.arm.conversions).collect();
+        assert_eq!(conversions, [2, 2]);
+    }
+}
