@@ -118,6 +118,18 @@ pub(crate) async fn reachable_site(
     Ok(site)
 }
 
+/// The site `id` (if the member's analytics reach it) and the report the query string asks
+/// for: what every report handler starts with.
+async fn site_and_query(
+    state: &AppState,
+    signed_in: &SignedIn,
+    id: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<(Site, ReportQuery), AppError> {
+    let site = reachable_site(state, signed_in, id).await?;
+    Ok((site, ReportQuery::parse(params)?))
+}
+
 /// The report and the goals' conversions for `site`: from the rollups, or, filtered, from
 /// the visits themselves (goals are counted over all visits, so not shown then).
 async fn site_report(
@@ -259,8 +271,7 @@ pub async fn dashboard(
     Path(id): Path<String>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let site = reachable_site(&state, &signed_in, &id).await?;
-    let query = ReportQuery::parse(&params)?;
+    let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
     let page = dashboard_page(&state, &site, &query, View::member(&signed_in, &site)).await?;
     Ok(render(&page).into_response())
 }
@@ -273,8 +284,7 @@ pub async fn json(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let signed_in = signed_in?;
-    let site = reachable_site(&state, &signed_in, &id).await?;
-    let query = ReportQuery::parse(&params)?;
+    let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
     let (report, converted) = site_report(&state, &site, &query, ROWS).await?;
     Ok(Json(ReportJson::new(
         site.id.to_string(),
@@ -292,8 +302,7 @@ pub async fn goal_breakdown(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let signed_in = signed_in?;
-    let site = reachable_site(&state, &signed_in, &id).await?;
-    let query = ReportQuery::parse(&params)?;
+    let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
     let dimension = match query.dimension.as_deref() {
         None => Dimension::Channel,
         Some(name) => Dimension::parse(name)
@@ -330,8 +339,7 @@ pub async fn export(
     Path(id): Path<String>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let site = reachable_site(&state, &signed_in, &id).await?;
-    let query = ReportQuery::parse(&params)?;
+    let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
     let (report, converted) = site_report(&state, &site, &query, EXPORT_ROWS).await?;
     let name = format!(
         "attachment; filename=\"analytics-{}-{}-{}.csv\"",
@@ -458,8 +466,7 @@ pub async fn event_properties_json(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let signed_in = signed_in?;
-    let site = reachable_site(&state, &signed_in, &id).await?;
-    let query = ReportQuery::parse(&params)?;
+    let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
     let period = query.range.period(today());
     let properties = event_properties(state.analytics().db(), site.id, &name, period).await?;
     Ok(Json(serde_json::json!({
