@@ -72,16 +72,7 @@ async fn summed(
     let mut sums: BTreeMap<String, Metrics> = BTreeMap::new();
     for row in query.fetch_all(db.db().pool()).await? {
         let value: String = row.try_get(0)?;
-        let at = |i: usize| -> Result<i64, sqlx::Error> {
-            Ok(row.try_get::<Option<i64>, _>(i)?.unwrap_or(0))
-        };
-        let sum = sums.entry(value).or_default();
-        sum.visitors += at(2)?;
-        sum.visits += at(3)?;
-        sum.pageviews += at(4)?;
-        sum.bounces += at(5)?;
-        sum.duration_micros += at(6)?;
-        sum.events += at(7)?;
+        *sums.entry(value).or_default() += Metrics::read(&row, 2)?;
     }
     Ok(sums)
 }

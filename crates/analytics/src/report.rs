@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use leadvault_store::sqlx::any::AnyRow;
 use leadvault_store::sqlx::{AssertSqlSafe, Row as _};
 use leadvault_store::{Batch, SiteId, Slot, Statement, StoreError, TenantScope, Timestamp};
 
@@ -137,6 +138,22 @@ pub struct Metrics {
 }
 
 impl Metrics {
+    /// The six sums a query selects from column `at` on, in the fields' order (a sum over
+    /// no rows reads as zero).
+    pub(crate) fn read(row: &AnyRow, at: usize) -> Result<Self, StoreError> {
+        let sum = |i: usize| -> Result<i64, StoreError> {
+            Ok(row.try_get::<Option<i64>, _>(at + i)?.unwrap_or(0))
+        };
+        Ok(Self {
+            visitors: sum(0)?,
+            visits: sum(1)?,
+            pageviews: sum(2)?,
+            bounces: sum(3)?,
+            duration_micros: sum(4)?,
+            events: sum(5)?,
+        })
+    }
+
     pub fn views_per_visit(&self) -> f64 {
         ratio(self.pageviews, self.visits)
     }
@@ -150,6 +167,17 @@ impl Metrics {
     pub fn visit_duration(&self) -> Duration {
         let micros = ratio(self.duration_micros, self.visits);
         Duration::from_micros(micros.max(0.0) as u64)
+    }
+}
+
+impl std::ops::AddAssign for Metrics {
+    fn add_assign(&mut self, other: Self) {
+        self.visitors += other.visitors;
+        self.visits += other.visits;
+        self.pageviews += other.pageviews;
+        self.bounces += other.bounces;
+        self.duration_micros += other.duration_micros;
+        self.events += other.events;
     }
 }
 
@@ -258,23 +286,9 @@ pub async fn report(
         .db()
         .read_batch_in(TenantScope::AllOrganizations, batch)
         .await?;
-    let metrics_at =
-        |row: &leadvault_store::sqlx::any::AnyRow, at: usize| -> Result<Metrics, StoreError> {
-            let sum = |i: usize| -> Result<i64, StoreError> {
-                Ok(row.try_get::<Option<i64>, _>(at + i)?.unwrap_or(0))
-            };
-            Ok(Metrics {
-                visitors: sum(0)?,
-                visits: sum(1)?,
-                pageviews: sum(2)?,
-                bounces: sum(3)?,
-                duration_micros: sum(4)?,
-                events: sum(5)?,
-            })
-        };
-    let one = |rows: Vec<leadvault_store::sqlx::any::AnyRow>| -> Result<Metrics, StoreError> {
+    let one = |rows: Vec<AnyRow>| -> Result<Metrics, StoreError> {
         rows.first()
-            .map_or(Ok(Metrics::default()), |row| metrics_at(row, 0))
+            .map_or(Ok(Metrics::default()), |row| Metrics::read(row, 0))
     };
     let totals = one(outcomes.take(totals)?.rows)?;
     let previous = one(outcomes.take(previous)?.rows)?;
@@ -312,7 +326,7 @@ pub async fn report(
             .map(|row| {
                 Ok(Row {
                     value: row.try_get(0)?,
-                    metrics: metrics_at(row, 1)?,
+                    metrics: Metrics::read(row, 1)?,
                 })
             })
             .collect::<Result<Vec<Row>, StoreError>>()?;
