@@ -7,7 +7,10 @@ mod minify;
 use std::path::PathBuf;
 
 /// Each script and the name of its minified copy.
-const SCRIPTS: &[(&str, &str)] = &[("static/lv.js", "lv.min.js")];
+const SCRIPTS: &[(&str, &str)] = &[
+    ("static/lv.js", "lv.min.js"),
+    ("static/lvx.js", "lvx.min.js"),
+];
 
 fn main() -> Result<(), String> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").map_err(|e| e.to_string())?);

@@ -16,13 +16,19 @@
 //!      {"add_class": {"selector": "a.cta", "class": "big"}},
 //!      {"set_style": {"selector": "a.cta", "property": "background-color", "value": "#0a7"}},
 //!      {"hide": {"selector": "#chat"}},
-//!      {"move": {"selector": "#quote", "target": "h1", "position": "after"}}]}]}
+//!      {"move": {"selector": "#quote", "target": "h1", "position": "after"}}]}],
+//!  "goals": [{"event": "Form submitted"}, {"page": "/thank-you*"}],
+//!  "anti_flicker": true, "anti_flicker_ms": 400}
 //! ```
+//!
+//! `goals` are the site's analytics goals, the first the primary one (without `goals`, the
+//! built-in "Form submitted"). `anti_flicker` hides the page until the changes are applied,
+//! for at most `anti_flicker_ms` (default 400, at most 1,000).
 
 use serde::Deserialize;
 use url::Url;
 
-use crate::goals::PathPattern;
+use crate::goals::{FORM_SUBMITTED, GoalKind, PathPattern};
 use crate::selector::{Selector, SelectorRefused};
 
 /// A checked change to the page.
@@ -112,6 +118,10 @@ pub const STYLE_PROPERTIES: [&str; 14] = [
 const MAX_TEXT: usize = 2_000;
 const MAX_CHANGES: usize = 50;
 const MAX_VARIATIONS: usize = 10;
+const MAX_GOALS: usize = 5;
+/// How long anti-flicker hiding lasts by default, and at most: a page must never stay blank.
+pub const ANTI_FLICKER_MS: u32 = 400;
+const MAX_ANTI_FLICKER_MS: u32 = 1_000;
 
 /// A variation: its name, its share of the experiment's visitors (weights add up to 100),
 /// and its changes (none for the control, the first).
@@ -131,6 +141,10 @@ pub struct ExperimentDefinition {
     /// Percent of the site's visitors who enter it (0 to 100).
     pub traffic: u32,
     pub variations: Vec<Variation>,
+    /// The goals it is judged by, the primary first.
+    pub goals: Vec<GoalKind>,
+    /// Milliseconds the page may stay hidden while changes apply; `None`: not hidden.
+    pub anti_flicker: Option<u32>,
 }
 
 /// Why a definition was refused; each names the rule and where it was broken.
@@ -150,6 +164,10 @@ pub enum ExperimentRefused {
     Weights(u32),
     #[error("the first variation is the control, the page as it is: it has no changes")]
     ControlChanged,
+    #[error("an experiment has 1 to {MAX_GOALS} goals, the site's goals, none twice")]
+    Goals,
+    #[error("anti-flicker hiding lasts 1 to {MAX_ANTI_FLICKER_MS} ms")]
+    AntiFlicker,
     #[error("variation {variation}, change {change}: {reason}")]
     Change {
         variation: String,
@@ -168,6 +186,17 @@ struct WireDefinition {
     exclude: Vec<String>,
     traffic: u32,
     variations: Vec<WireVariation>,
+    goals: Option<Vec<WireGoal>>,
+    #[serde(default)]
+    anti_flicker: bool,
+    anti_flicker_ms: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum WireGoal {
+    Event(String),
+    Page(String),
 }
 
 #[derive(Deserialize)]
@@ -281,12 +310,43 @@ impl ExperimentDefinition {
                 changes,
             });
         }
+        let goals = match wire.goals {
+            None => vec![GoalKind::Event(FORM_SUBMITTED.to_owned())],
+            Some(goals) => goals
+                .into_iter()
+                .map(|goal| match goal {
+                    WireGoal::Event(name) => GoalKind::parse("event", &name),
+                    WireGoal::Page(pattern) => GoalKind::parse("page", &pattern),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| ExperimentRefused::Goals)?,
+        };
+        let distinct = goals
+            .iter()
+            .enumerate()
+            .all(|(i, goal)| !goals[..i].contains(goal));
+        if goals.is_empty() || goals.len() > MAX_GOALS || !distinct {
+            return Err(ExperimentRefused::Goals);
+        }
+        let anti_flicker = match (wire.anti_flicker, wire.anti_flicker_ms) {
+            (false, None) => None,
+            (false, Some(_)) => return Err(ExperimentRefused::AntiFlicker),
+            (true, ms) => {
+                let ms = ms.unwrap_or(ANTI_FLICKER_MS);
+                if !(1..=MAX_ANTI_FLICKER_MS).contains(&ms) {
+                    return Err(ExperimentRefused::AntiFlicker);
+                }
+                Some(ms)
+            }
+        };
         Ok(Self {
             name,
             include,
             exclude,
             traffic: wire.traffic,
             variations,
+            goals,
+            anti_flicker,
         })
     }
 
@@ -586,6 +646,37 @@ mod tests {
             ),
             Err(ExperimentRefused::ControlChanged)
         );
+        let with = |extra: &str| {
+            ExperimentDefinition::from_json(
+                &format!(r#"{{"name": "X", "traffic": 100, "variations": [{ab}]{extra}}}"#),
+                "lima.law",
+            )
+        };
+        let plain = with("").unwrap();
+        assert_eq!(
+            (plain.goals, plain.anti_flicker),
+            (vec![GoalKind::Event(FORM_SUBMITTED.into())], None),
+            "forms sent by default, and no hiding"
+        );
+        let chosen =
+            with(r#", "goals": [{"page": "/thanks*"}, {"event": "Call"}], "anti_flicker": true"#)
+                .unwrap();
+        assert_eq!(chosen.goals[1], GoalKind::Event("Call".into()));
+        assert_eq!(chosen.anti_flicker, Some(ANTI_FLICKER_MS));
+        for bad in [
+            r#", "goals": []"#,
+            r#", "goals": [{"page": "thanks"}]"#,
+            r#", "goals": [{"event": "Call"}, {"event": "Call"}]"#,
+        ] {
+            assert_eq!(with(bad), Err(ExperimentRefused::Goals), "{bad}");
+        }
+        for bad in [
+            r#", "anti_flicker": true, "anti_flicker_ms": 5000"#,
+            r#", "anti_flicker": true, "anti_flicker_ms": 0"#,
+            r#", "anti_flicker_ms": 300"#,
+        ] {
+            assert_eq!(with(bad), Err(ExperimentRefused::AntiFlicker), "{bad}");
+        }
         assert!(matches!(
             ExperimentDefinition::from_json(
                 r#"{"name": "X", "traffic": 5, "include": ["fees"], "variations": []}"#,

@@ -6,6 +6,7 @@ use leadvault_store::sqlx::{self, Row as _};
 use leadvault_store::{SiteId, StoreError, Timestamp, Uuid};
 
 use crate::experiment::{ExperimentDefinition, ExperimentRefused};
+use crate::goals::list_goals;
 use crate::storage::AnalyticsDb;
 
 /// Where an experiment stands.
@@ -76,13 +77,16 @@ pub enum ExperimentError {
         from: &'static str,
         to: &'static str,
     },
+    #[error("the site has no goal {0}: add it under Goals first")]
+    UnknownGoal(String),
     #[error("there is no variation {0} to ship")]
     NoSuchVariation(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Saves a new experiment, a draft, for the site at `site_domain`.
+/// Saves a new experiment, a draft, for the site at `site_domain`; its goals must be the
+/// site's.
 pub async fn create_experiment(
     db: &AnalyticsDb,
     site: SiteId,
@@ -90,7 +94,15 @@ pub async fn create_experiment(
     json: &str,
     now: Timestamp,
 ) -> Result<Uuid, ExperimentError> {
-    ExperimentDefinition::from_json(json, site_domain)?;
+    let definition = ExperimentDefinition::from_json(json, site_domain)?;
+    let goals = list_goals(db, site).await?;
+    if let Some(unknown) = definition
+        .goals
+        .iter()
+        .find(|wanted| !goals.iter().any(|goal| goal.kind == **wanted))
+    {
+        return Err(ExperimentError::UnknownGoal(unknown.to_string()));
+    }
     let (id, seed) = (Uuid::new_v4(), Uuid::new_v4().simple().to_string());
     let (state, shipped) = ExperimentState::Draft.stored();
     sqlx::query(

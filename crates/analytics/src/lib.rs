@@ -9,6 +9,7 @@ mod channel;
 mod conversions;
 mod country;
 mod day;
+mod delivery;
 mod dimension;
 mod error;
 mod event;
@@ -38,11 +39,12 @@ pub use conversions::{
 };
 pub use country::{Countries, Country};
 pub use day::Day;
+pub use delivery::script_config;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use experiment::{
-    ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position, STYLE_PROPERTIES,
+    ANTI_FLICKER_MS, ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position, STYLE_PROPERTIES,
     Variation,
 };
 pub use experiments::{

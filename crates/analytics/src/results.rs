@@ -16,7 +16,7 @@ use crate::conversions::named_events;
 use crate::day::MICROS_PER_DAY;
 use crate::event::PAGEVIEW;
 use crate::experiments::Experiment;
-use crate::goals::{Goal, GoalKind};
+use crate::goals::GoalKind;
 use crate::report::Period;
 use crate::stats::{Arm, Comparison, compare, sample_ratio_p, verdict};
 use crate::storage::AnalyticsDb;
@@ -50,7 +50,7 @@ pub async fn experiment_results(
     db: &AnalyticsDb,
     site: SiteId,
     experiment: &Experiment,
-    goal: &Goal,
+    goal: &GoalKind,
     period: Period,
 ) -> Result<Results, StoreError> {
     let id = experiment.id.to_string();
@@ -93,7 +93,7 @@ pub async fn experiment_results(
             }
         }
     };
-    match &goal.kind {
+    match goal {
         GoalKind::Event(name) => {
             collect(
                 named_events(db, "visitor, at", "", site, name, period).await?,

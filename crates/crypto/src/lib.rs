@@ -5,6 +5,7 @@
 
 mod blind_index;
 mod field;
+mod fingerprint;
 mod hex;
 mod key;
 mod local_key;
@@ -20,6 +21,7 @@ pub use blind_index::{
     normalize_phone,
 };
 pub use field::{FieldContext, FieldError, decrypt_field, encrypt_field, field_key_ref};
+pub use fingerprint::fingerprint;
 pub use hex::{from_hex, to_hex};
 pub use key::{KEY_LEN, KeyBytes, KeyRef};
 pub use local_key::{KeyFileError, LocalKeyFile, ROOT_KEY_LEN, RootKey};

@@ -1,16 +1,18 @@
 //! Analytics as the web layer holds it: the enricher, the ingester's queue, the analytics
-//! database, and a short-lived cache of the sites events name (every event names one, and
-//! a database read per event would cost more than the rest of its handling).
+//! database, and short-lived caches of the sites events name (every event names one, and
+//! a database read per event would cost more than the rest of its handling) and of each
+//! site's script (loaded with every page of the site).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use leadvault_accounts::{PublicSite, public_site};
-use leadvault_analytics::{AnalyticsDb, Enricher, Ingester};
+use leadvault_analytics::{AnalyticsDb, Enricher, Ingester, list_experiments, script_config};
 use leadvault_store::{Db, SiteId};
 
 use crate::error::AppError;
+use crate::site_script::SiteScript;
 
 /// How long a site's settings (or its absence) are believed: a removed site stops
 /// counting, and a changed Do-Not-Track setting applies, within this.
@@ -19,8 +21,44 @@ const SITE_TTL: Duration = Duration::from_secs(30);
 /// growing it.
 const MAX_SITES: usize = 10_000;
 
-/// A site as last read (or that there is none), and when it was read.
-type CachedSites = HashMap<SiteId, (Instant, Option<Arc<PublicSite>>)>;
+/// What was last read of each site, and when.
+#[derive(Debug)]
+struct Expiring<V> {
+    entries: Mutex<HashMap<SiteId, (Instant, V)>>,
+}
+
+impl<V: Clone> Expiring<V> {
+    fn new() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<SiteId, (Instant, V)>> {
+        // Entries are inserted whole; a panic elsewhere cannot leave one half written.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The value read for `id` less than [`SITE_TTL`] before `now`.
+    fn fresh(&self, id: SiteId, now: Instant) -> Option<V> {
+        self.entries()
+            .get(&id)
+            .filter(|(at, _)| now.duration_since(*at) < SITE_TTL)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn remember(&self, id: SiteId, now: Instant, value: V) {
+        let mut entries = self.entries();
+        if entries.len() >= MAX_SITES {
+            entries.clear();
+        }
+        entries.insert(id, (now, value));
+    }
+
+    fn forget(&self, id: SiteId) {
+        self.entries().remove(&id);
+    }
+}
 
 /// Everything analytics needs while serving. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -33,7 +71,9 @@ struct Inner {
     enricher: Enricher,
     ingester: Ingester,
     db: AnalyticsDb,
-    sites: Mutex<CachedSites>,
+    /// A site as last read, or that there is none.
+    sites: Expiring<Option<Arc<PublicSite>>>,
+    scripts: Expiring<Arc<SiteScript>>,
 }
 
 impl Analytics {
@@ -43,7 +83,8 @@ impl Analytics {
                 enricher,
                 ingester,
                 db,
-                sites: Mutex::new(HashMap::new()),
+                sites: Expiring::new(),
+                scripts: Expiring::new(),
             }),
         }
     }
@@ -63,25 +104,36 @@ impl Analytics {
     /// The site `id`, from the cache or the main database `db`.
     pub async fn site(&self, db: &Db, id: SiteId) -> Result<Option<Arc<PublicSite>>, AppError> {
         let now = Instant::now();
-        if let Some((at, site)) = self.sites().get(&id)
-            && now.duration_since(*at) < SITE_TTL
-        {
-            return Ok(site.clone());
+        if let Some(site) = self.inner.sites.fresh(id, now) {
+            return Ok(site);
         }
         let site = public_site(db, id).await?.map(Arc::new);
-        let mut sites = self.sites();
-        if sites.len() >= MAX_SITES {
-            sites.clear();
-        }
-        sites.insert(id, (now, site.clone()));
+        self.inner.sites.remember(id, now, site.clone());
         Ok(site)
     }
 
-    fn sites(&self) -> std::sync::MutexGuard<'_, CachedSites> {
-        // Entries are inserted whole; a panic elsewhere cannot leave one half written.
-        self.inner
-            .sites
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// The script for the pages of site `id`: with the site's experiments, if it has any to
+    /// send; the plain script for a site there is not.
+    pub async fn script(&self, db: &Db, id: SiteId) -> Result<Arc<SiteScript>, AppError> {
+        let now = Instant::now();
+        if let Some(script) = self.inner.scripts.fresh(id, now) {
+            return Ok(script);
+        }
+        let script = match self.site(db, id).await? {
+            Some(site) => {
+                let experiments =
+                    list_experiments(self.db(), id, site.site.domain.as_str()).await?;
+                SiteScript::with(script_config(id, &experiments))
+            }
+            None => SiteScript::plain(),
+        };
+        self.inner.scripts.remember(id, now, script.clone());
+        Ok(script)
+    }
+
+    /// Forgets the script of site `id`: its experiments changed, and the next page of the
+    /// site gets them as they are now (from this server; others within [`SITE_TTL`]).
+    pub fn experiments_changed(&self, id: SiteId) {
+        self.inner.scripts.forget(id);
     }
 }

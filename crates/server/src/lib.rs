@@ -24,6 +24,7 @@ mod registry;
 mod report_view;
 mod routes;
 mod shutdown;
+mod site_script;
 mod state;
 mod tls;
 

@@ -5,9 +5,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::minify::minify;
-
-/// The analytics script as served.
-const LV_MIN: &str = include_str!(concat!(env!("OUT_DIR"), "/lv.min.js"));
+use crate::site_script::{LV_MIN, LVX_MIN, SiteScript};
 
 /// Page views, SPA navigation, outbound links, downloads and custom events: at most this
 /// many bytes once gzipped (issue 7's budget).
@@ -42,6 +40,24 @@ fn the_analytics_script_is_within_its_gzipped_budget() {
         LV_MIN.len() * 10 < include_str!("../static/lv.js").len() * 7,
         "minified, not copied"
     );
+}
+
+/// What experiments add to the script (issue 8's budget), for sites that have them.
+const LVX_GZIP_BUDGET: usize = 1_500;
+
+#[test]
+fn experiments_add_at_most_their_budget_and_only_for_sites_with_experiments() {
+    let plain = SiteScript::with(None);
+    assert_eq!(plain.body, LV_MIN, "a site without experiments gets the plain script");
+    let with = SiteScript::with(Some(r#"{"site":"s","x":[]}"#.to_owned()));
+    let added = gzipped_size(&with.body) - gzipped_size(LV_MIN);
+    println!(
+        "lvx.js: {} bytes minified, adds {added} bytes gzipped (budget {LVX_GZIP_BUDGET})",
+        LVX_MIN.len()
+    );
+    assert!(added <= LVX_GZIP_BUDGET, "{added} bytes gzipped");
+    assert!(LVX_MIN.len() * 10 < include_str!("../static/lvx.js").len() * 7);
+    assert_ne!(plain.etag, with.etag);
 }
 
 #[test]

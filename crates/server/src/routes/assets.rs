@@ -1,11 +1,14 @@
-use axum::extract::State;
-use axum::http::{HeaderName, header};
-use axum::response::{Html, IntoResponse};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
 use leadvault_accounts::{Capability, owner_exists};
+use leadvault_store::SiteId;
+use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::pages::{HomePage, MemberSummary, render};
 use crate::person::{Person, Relation};
+use crate::site_script::{LV_MIN, SiteScript};
 use crate::state::AppState;
 
 pub async fn home(
@@ -66,11 +69,52 @@ pub async fn embed_script() -> impl IntoResponse {
     javascript(include_str!("../../static/embed.js"), "cross-origin")
 }
 
-/// The analytics script a firm puts in its pages' head: minified at build time
-/// (`build.rs`), loaded by other sites.
-pub async fn analytics_script() -> impl IntoResponse {
-    javascript(
-        include_str!(concat!(env!("OUT_DIR"), "/lv.min.js")),
-        "cross-origin",
+#[derive(Debug, Deserialize)]
+pub struct ScriptQuery {
+    site: Option<String>,
+}
+
+/// The analytics script a firm puts in its pages' head, loaded by other sites. With
+/// `?site=ID`, it carries the site's experiments, if it has any: cached briefly (a started
+/// or stopped experiment reaches visitors within a minute or so) and revalidated by its
+/// entity tag. An unknown site gets the plain script: a page is never broken by it.
+pub async fn analytics_script(
+    State(state): State<AppState>,
+    Query(query): Query<ScriptQuery>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let script = match query.site.as_deref().and_then(SiteId::parse) {
+        Some(site) => state.analytics().script(state.db(), site).await?,
+        None if query.site.is_none() => {
+            return Ok(javascript(LV_MIN, "cross-origin").into_response());
+        }
+        None => SiteScript::plain(),
+    };
+    let cache = [
+        (header::CACHE_CONTROL, "public, max-age=60".to_owned()),
+        (header::ETAG, script.etag.clone()),
+        (header::VARY, "Accept-Encoding".to_owned()),
+    ];
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim().trim_start_matches("W/") == script.etag)
+        });
+    if unchanged {
+        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+    }
+    Ok((
+        cache,
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (
+                HeaderName::from_static("cross-origin-resource-policy"),
+                "cross-origin",
+            ),
+        ],
+        script.body.clone(),
     )
+        .into_response())
 }

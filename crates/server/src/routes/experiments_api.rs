@@ -99,6 +99,7 @@ pub async fn create(
     )
     .await
     .map_err(refused)?;
+    state.analytics().experiments_changed(site.id);
     audit(&state, &signed_in, "experiment.created", "experiment", id).await?;
     let created = list_experiments(db, site.id, site.domain.as_str())
         .await?
@@ -146,6 +147,7 @@ pub async fn change_state(
     )
     .await
     .map_err(refused)?;
+    state.analytics().experiments_changed(site.id);
     audit(
         &state,
         &signed_in,
