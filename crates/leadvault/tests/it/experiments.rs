@@ -100,7 +100,7 @@ on_both_engines! {
         use std::time::Duration;
 
         use leadvault_analytics::{
-            Day, EXPOSURE, FORM_SUBMITTED, Goal, GoalKind, Range, StoredEvent, VisitId, VisitorId,
+            Day, EXPOSURE, FORM_SUBMITTED, GoalKind, Range, StoredEvent, VisitId, VisitorId,
             experiment_results,
         };
 
@@ -148,7 +148,7 @@ on_both_engines! {
         }
         db.write(&events, &[]).await.unwrap();
 
-        let goal = Goal { id: None, kind: GoalKind::Event(FORM_SUBMITTED.to_owned()) };
+        let goal = GoalKind::Event(FORM_SUBMITTED.to_owned());
         let results = experiment_results(db, site, &experiment, &goal, Range::Today.period(today)).await.unwrap();
         let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();
         assert_eq!(arms, [(20, 2), (21, 12)]);
@@ -162,9 +162,78 @@ on_both_engines! {
         );
         assert!(results.sample_ratio.unwrap() > 0.5, "20 and 21 of a 50/50 split is fair");
 
-        let page_goal = Goal { id: None, kind: GoalKind::Page(leadvault_analytics::PathPattern::parse("/thanks/*").unwrap()) };
+        let page_goal = GoalKind::Page(leadvault_analytics::PathPattern::parse("/thanks/*").unwrap());
         let by_page = experiment_results(db, site, &experiment, &page_goal, Range::Today.period(today)).await.unwrap();
         let conversions: Vec<u64> = by_page.variations.iter().map(|v| v.arm.conversions).collect();
         assert_eq!(conversions, [2, 2]);
+    }
+}
+
+on_both_engines! {
+    async fn the_script_carries_a_sites_experiments_only_while_it_has_some(engine) {
+        let app = TestApp::start(engine).await;
+        let owner = app.owner("ana@lima.law").await;
+        let site = app.site(owner.org_id, "lima.law").await;
+        let other = app.site(owner.org_id, "other.law").await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let csrf = browser.get(&format!("/sites/{site}/analytics")).await.csrf();
+        let plain = app.client.get(app.url("/js/lv.js")).send().await.unwrap().text().await.unwrap();
+        let script = |site: String| {
+            let request = app.client.get(app.url(&format!("/js/lv.js?site={site}")));
+            async move {
+                let response = request.send().await.unwrap();
+                let (status, headers) = (response.status(), response.headers().clone());
+                (status, headers, response.text().await.unwrap())
+            }
+        };
+
+        // No experiments yet: the plain script, for every kind of site id.
+        for id in [site.to_string(), SiteId::random().to_string(), "not-an-id".to_owned()] {
+            let (status, _, body) = script(id).await;
+            assert_eq!((status.as_u16(), body.as_str()), (200, plain.as_str()));
+        }
+
+        // A draft is sent for its preview link; refusals save nothing.
+        let unknown_goal = HEADLINE.replace(r#""traffic": 100"#, r#""traffic": 100, "goals": [{"event": "Call"}]"#);
+        let refused = browser
+            .send_json(reqwest::Method::POST, &format!("/api/sites/{site}/experiments"), Some(&csrf),
+                &serde_json::from_str::<serde_json::Value>(&unknown_goal).unwrap())
+            .await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.json()["error"].as_str().unwrap().contains("no goal Event: Call"), "{}", refused.html);
+        let created = browser
+            .send_json(reqwest::Method::POST, &format!("/api/sites/{site}/experiments"), Some(&csrf),
+                &serde_json::from_str::<serde_json::Value>(HEADLINE).unwrap())
+            .await
+            .json();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let (_, headers, body) = script(site.to_string()).await;
+        assert!(body.starts_with(&plain) && body.len() > plain.len());
+        assert!(body.contains(&format!(r#""site":"{site}""#)) && body.contains(r#""state":"preview""#), "{body}");
+        assert!(body.contains("Talk to a lawyer today"));
+        assert_eq!(headers["cache-control"], "public, max-age=60");
+        assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
+        // Revalidated by its tag.
+        let etag = headers["etag"].to_str().unwrap().to_owned();
+        let again = app.client.get(app.url(&format!("/js/lv.js?site={site}")))
+            .header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(again.status(), 304);
+        // Another site's script does not carry them.
+        assert_eq!(script(other.to_string()).await.2, plain);
+
+        // Running, then stopped: the change reaches the script at once, with a new tag.
+        let state = format!("/api/sites/{site}/experiments/{id}/state");
+        let send = |body: &'static str| {
+            let body: serde_json::Value = serde_json::from_str(body).unwrap();
+            (state.clone(), body)
+        };
+        let (to, body) = send(r#"{"state": "running"}"#);
+        assert_eq!(browser.send_json(reqwest::Method::POST, &to, Some(&csrf), &body).await.status, 204);
+        let (_, headers, body) = script(site.to_string()).await;
+        assert!(body.contains(r#""state":"running""#));
+        assert_ne!(headers["etag"].to_str().unwrap(), etag);
+        let (to, body) = send(r#"{"state": "stopped"}"#);
+        assert_eq!(browser.send_json(reqwest::Method::POST, &to, Some(&csrf), &body).await.status, 204);
+        assert_eq!(script(site.to_string()).await.2, plain, "a stopped experiment is not sent");
     }
 }
