@@ -115,6 +115,7 @@ mod tests {
             seed: "seed".into(),
             definition: ExperimentDefinition::from_json(&json, "lima.law").unwrap(),
             state,
+            created: leadvault_store::Timestamp::from_unix_micros(0),
         }
     }
 
@@ -134,7 +135,10 @@ mod tests {
         let config = script_config(
             site,
             &[
-                stored(ExperimentState::Running, "</script><script>alert(1)</script>"),
+                stored(
+                    ExperimentState::Running,
+                    "</script><script>alert(1)</script>",
+                ),
                 stored(ExperimentState::Shipped(1), "Shipped"),
                 stored(ExperimentState::Draft, "Draft\u{2028}line"),
             ],
@@ -154,10 +158,13 @@ mod tests {
         assert_eq!(x[0]["in"], json!(["/"]));
         assert_eq!(
             x[0]["v"],
-            json!([[], [
-                ["text", "h1", "</script><script>alert(1)</script>"],
-                ["move", "p", "h1", "before"]
-            ]])
+            json!([
+                [],
+                [
+                    ["text", "h1", "</script><script>alert(1)</script>"],
+                    ["move", "p", "h1", "before"]
+                ]
+            ])
         );
     }
 }

@@ -21,6 +21,11 @@ pub enum ExperimentState {
 }
 
 impl ExperimentState {
+    /// Its name, as stored and as the API says it.
+    pub fn name(self) -> &'static str {
+        self.stored().0
+    }
+
     fn stored(self) -> (&'static str, Option<i64>) {
         match self {
             Self::Draft => ("draft", None),
@@ -63,6 +68,8 @@ pub struct Experiment {
     pub seed: String,
     pub definition: ExperimentDefinition,
     pub state: ExperimentState,
+    /// When it was saved: its results are counted from that day.
+    pub created: Timestamp,
 }
 
 /// What can go wrong with an experiment.
@@ -130,7 +137,7 @@ pub async fn list_experiments(
     site_domain: &str,
 ) -> Result<Vec<Experiment>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, seed, definition, state, shipped FROM analytics_experiments \
+        "SELECT id, seed, definition, state, shipped, created_at FROM analytics_experiments \
          WHERE site_id = $1 ORDER BY created_at, id",
     )
     .bind(site.to_string())
@@ -152,6 +159,7 @@ pub async fn list_experiments(
                 seed: row.try_get(1)?,
                 definition,
                 state,
+                created: Timestamp::from_unix_micros(row.try_get(5)?),
             });
         }
     }

@@ -20,6 +20,7 @@ mod generate;
 mod goals;
 mod hit;
 mod ingest;
+mod overlap;
 mod report;
 mod results;
 mod retention;
@@ -44,8 +45,8 @@ pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use experiment::{
-    ANTI_FLICKER_MS, ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position, STYLE_PROPERTIES,
-    Variation,
+    ANTI_FLICKER_MS, ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position,
+    STYLE_PROPERTIES, Variation,
 };
 pub use experiments::{
     Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
@@ -58,8 +59,11 @@ pub use goals::{
 };
 pub use hit::{Client, Enricher, Hit, VisitFacts};
 pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
+pub use overlap::{Overlap, overlaps};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};
-pub use results::{EXPOSURE, Results, VariationResult, experiment_results};
+pub use results::{
+    EXPOSURE, ExperimentReport, Results, VariationResult, experiment_report, experiment_results,
+};
 pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;
 pub use selector::{Selector, SelectorRefused};

@@ -18,7 +18,7 @@ use crate::event::PAGEVIEW;
 use crate::experiments::Experiment;
 use crate::goals::GoalKind;
 use crate::report::Period;
-use crate::stats::{Arm, Comparison, compare, sample_ratio_p, verdict};
+use crate::stats::{Arm, Comparison, compare, sample_ratio_p, sample_size, verdict};
 use crate::storage::AnalyticsDb;
 
 /// The event the script sends when it shows a visitor a variation.
@@ -40,6 +40,43 @@ pub struct Results {
     pub variations: Vec<VariationResult>,
     /// The sample-ratio-mismatch check's p-value (below 0.001: do not trust the results).
     pub sample_ratio: Option<f64>,
+}
+
+/// An experiment's results for each of its goals, the primary first, and how many
+/// visitors each variation needs to show a chosen effect on the primary goal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExperimentReport {
+    pub goals: Vec<(GoalKind, Results)>,
+    /// The relative minimum detectable effect asked about (0.1: a 10% lift).
+    pub effect: f64,
+    /// Visitors per variation for `effect` at the control's rate on the primary goal
+    /// (two-sided α 0.05, power 0.8); `None` until the control has a rate to start from.
+    pub sample_size: Option<u64>,
+}
+
+/// The results of `experiment` for every goal of it, over `period`, with the sample size a
+/// relative `effect` needs.
+pub async fn experiment_report(
+    db: &AnalyticsDb,
+    site: SiteId,
+    experiment: &Experiment,
+    period: Period,
+    effect: f64,
+) -> Result<ExperimentReport, StoreError> {
+    let mut goals = Vec::new();
+    for goal in &experiment.definition.goals {
+        let results = experiment_results(db, site, experiment, goal, period).await?;
+        goals.push((goal.clone(), results));
+    }
+    let baseline = goals
+        .first()
+        .and_then(|(_, results)| results.variations.first())
+        .map(|control| control.arm.rate());
+    Ok(ExperimentReport {
+        sample_size: baseline.and_then(|rate| sample_size(rate, effect)),
+        goals,
+        effect,
+    })
 }
 
 /// (day, visitor) → (first exposure's time, variation).

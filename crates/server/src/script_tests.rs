@@ -48,7 +48,10 @@ const LVX_GZIP_BUDGET: usize = 1_500;
 #[test]
 fn experiments_add_at_most_their_budget_and_only_for_sites_with_experiments() {
     let plain = SiteScript::with(None);
-    assert_eq!(plain.body, LV_MIN, "a site without experiments gets the plain script");
+    assert_eq!(
+        plain.body, LV_MIN,
+        "a site without experiments gets the plain script"
+    );
     let with = SiteScript::with(Some(r#"{"site":"s","x":[]}"#.to_owned()));
     let added = gzipped_size(&with.body) - gzipped_size(LV_MIN);
     println!(

@@ -18,7 +18,8 @@ pub struct SiteScript {
     pub etag: String,
 }
 
-static PLAIN: LazyLock<Arc<SiteScript>> = LazyLock::new(|| Arc::new(SiteScript::of(LV_MIN.to_owned())));
+static PLAIN: LazyLock<Arc<SiteScript>> =
+    LazyLock::new(|| Arc::new(SiteScript::of(LV_MIN.to_owned())));
 
 impl SiteScript {
     fn of(body: String) -> Self {
