@@ -11,6 +11,7 @@ mod csrf;
 mod denial;
 mod device;
 mod error;
+mod experiment_view;
 mod form_token;
 mod headers;
 mod mails;

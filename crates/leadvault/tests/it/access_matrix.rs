@@ -504,6 +504,37 @@ fn table() -> Vec<Entry> {
             SessionJson(r#"{"state": "running"}"#),
             Api(ANALYSTS, Status(404)),
         ),
+        // `{experiment}` stays as written: no such experiment, once the site is reached.
+        e(
+            "GET",
+            "/api/sites/{id}/experiments/{experiment}/results",
+            None,
+            Api(ANALYSTS, Status(404)),
+        ),
+        e(
+            "GET",
+            "/sites/{id}/experiments",
+            None,
+            Roles(ANALYSTS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/experiments",
+            SessionForm(&[("name", "Hero"), ("primary", "event:Form submitted")]),
+            Roles(ANALYSTS, Status(422)),
+        ),
+        e(
+            "GET",
+            "/sites/{id}/experiments/{experiment}",
+            None,
+            Roles(ANALYSTS, Status(404)),
+        ),
+        e(
+            "POST",
+            "/sites/{id}/experiments/{experiment}/state",
+            SessionForm(&[("state", "running")]),
+            Roles(ANALYSTS, Status(404)),
+        ),
         // Anyone with a share link; `{token}` stays as written, which is no token.
         e("GET", "/share/{token}", None, Public(Status(404))),
         // Last, because it ends the session the rows above use.

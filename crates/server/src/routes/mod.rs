@@ -4,7 +4,9 @@ mod assets;
 mod audit_review;
 mod email;
 mod event;
+pub(crate) mod experiment_form;
 mod experiments_api;
+mod experiments_page;
 mod form_builder;
 mod form_view;
 mod forms;
@@ -246,6 +248,31 @@ fn table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             Method::POST,
             "/api/sites/{id}/experiments/{experiment}/state",
             post(experiments_api::change_state),
+        ),
+        (
+            Method::GET,
+            "/api/sites/{id}/experiments/{experiment}/results",
+            get(experiments_page::results_json),
+        ),
+        (
+            Method::GET,
+            "/sites/{id}/experiments",
+            get(experiments_page::page),
+        ),
+        (
+            Method::POST,
+            "/sites/{id}/experiments",
+            post(experiments_page::create),
+        ),
+        (
+            Method::GET,
+            "/sites/{id}/experiments/{experiment}",
+            get(experiments_page::results_page),
+        ),
+        (
+            Method::POST,
+            "/sites/{id}/experiments/{experiment}/state",
+            post(experiments_page::change_state),
         ),
         (
             Method::GET,
