@@ -237,3 +237,83 @@ on_both_engines! {
         assert_eq!(script(site.to_string()).await.2, plain, "a stopped experiment is not sent");
     }
 }
+
+on_both_engines! {
+    async fn the_experiments_page_saves_safe_experiments_warns_of_overlaps_and_shows_results(engine) {
+        let app = TestApp::start(engine).await;
+        let owner = app.owner("ana@lima.law").await;
+        let site = app.site(owner.org_id, "lima.law").await;
+        let (mut browser, _) = app.signed_in(&owner).await;
+        let page_path = format!("/sites/{site}/experiments");
+        let dashboard = browser.get(&format!("/sites/{site}/analytics")).await;
+        assert!(dashboard.html.contains(&page_path), "the dashboard links to experiments");
+        let added = browser.submit(&dashboard, &format!("/sites/{site}/analytics/goals"), &[("kind", "event"), ("target", "Signup")]).await;
+        assert_eq!(added.status, 303);
+        let page = browser.get(&page_path).await;
+        assert!(page.html.contains("No experiments yet") && page.html.contains(r#"value="event:Signup""#), "{}", page.html);
+
+        let form = |kind: &'static str, field: &'static str, value: &'static str| -> Vec<(&'static str, &'static str)> {
+            vec![
+                ("name", "Hero"), ("include", "/\r\n/fees*"), ("exclude", ""), ("traffic", "100"),
+                ("primary", "event:Signup"), ("secondary", "event:Form submitted"),
+                ("control_name", "Original"), ("control_weight", "50"),
+                ("v1_name", "Direct"), ("v1_weight", "50"),
+                ("v1_kind", kind), ("v1_selector", "h1"), ("v1_field", field), ("v1_value", value),
+                ("v1_kind", ""), ("v1_selector", ""), ("v1_field", ""), ("v1_value", ""),
+                ("v2_name", ""), ("v2_weight", ""),
+            ]
+        };
+        let api = format!("/api/sites/{site}/experiments");
+
+        // An unsafe change: refused with the reason, the form kept, nothing saved.
+        let refused = browser.submit(&page, &page_path, &form("set_attribute", "onclick", "alert(1)")).await;
+        assert_eq!(refused.status, 422);
+        assert!(refused.html.contains("variation Direct, change 1: the attribute &#34;onclick&#34; may not be set"), "{}", refused.html);
+        assert!(refused.html.contains(r#"value="Hero""#), "what was typed stays");
+        assert!(browser.get(&api).await.json()["experiments"].as_array().unwrap().is_empty());
+
+        // A safe one is saved as a draft, with a preview link per variation.
+        let saved = browser.submit(&page, &page_path, &form("set_text", "", "Talk to a lawyer today")).await;
+        assert_eq!(saved.status, 303, "{}", saved.html);
+        let listed = browser.get(&api).await.json();
+        let id = listed["experiments"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(listed["experiments"][0]["state"], "draft");
+        let page = browser.get(&page_path).await;
+        assert!(page.html.contains(&format!("https://lima.law/?lv_preview={id}:1")), "{}", page.html);
+
+        // A second one changing the same element on the same pages: saved, and warned of.
+        let mut other = form("hide", "", "");
+        other[0] = ("name", "Quiet hero");
+        assert_eq!(browser.submit(&page, &page_path, &other).await.status, 303);
+        let page = browser.get(&page_path).await;
+        assert!(page.html.contains("Quiet hero also changes h1 on some of the same pages"), "{}", page.html);
+
+        // Started from the page.
+        let started = browser.submit(&page, &format!("{page_path}/{id}/state"), &[("state", "running")]).await;
+        assert_eq!(started.status, 303);
+        assert_eq!(browser.get(&api).await.json()["experiments"][0]["state"], "running");
+        let bogus = browser.submit(&page, &format!("{page_path}/{id}/state"), &[("state", "draft")]).await;
+        assert_eq!(bogus.status, 422);
+        let chain = leadvault_audit::Chain::of(owner.org_id);
+        assert_eq!(app.audited(chain, "experiment.created").await.len(), 2);
+        assert_eq!(app.audited(chain, "experiment.state_changed").await.len(), 1);
+
+        // Results: every goal, the primary first, as JSON and as a page.
+        let results = browser.get(&format!("{api}/{id}/results?effect=20")).await;
+        assert_eq!(results.status, 200, "{}", results.html);
+        let results = results.json();
+        assert_eq!(results["state"], "running");
+        assert_eq!(results["goals"][0]["goal"], "Event: Signup");
+        assert_eq!(results["goals"][0]["primary"], true);
+        assert_eq!(results["goals"][1]["goal"], "Event: Form submitted");
+        assert_eq!(results["goals"][0]["variations"][1]["name"], "Direct");
+        assert_eq!(results["goals"][0]["variations"][1]["visitors"], 0);
+        assert_eq!(results["effect_percent"], 20.0);
+        assert!(results["warnings"][0].as_str().unwrap().contains("Quiet hero"));
+        assert_eq!(browser.get(&format!("{api}/{id}/results?effect=0")).await.status, 422);
+        assert_eq!(browser.get(&format!("{api}/{id}/results?period=forever")).await.status, 422);
+        let page = browser.get(&format!("{page_path}/{id}")).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html.contains("Event: Signup (primary goal)") && page.html.contains("not enough data yet"), "{}", page.html);
+    }
+}
