@@ -35,10 +35,12 @@ pub fn script_config(site: SiteId, experiments: &[Experiment]) -> Option<String>
 }
 
 fn experiment(experiment: &Experiment) -> Option<Value> {
-    let (state, shipped) = match experiment.state {
-        ExperimentState::Running => ("running", None),
-        ExperimentState::Shipped(index) => ("shipped", Some(index)),
-        ExperimentState::Draft | ExperimentState::Paused => ("preview", None),
+    // `run`: assign visitors; `ship`: the variation everyone sees, or -1; neither: for
+    // the preview link only.
+    let (run, ship) = match experiment.state {
+        ExperimentState::Running => (true, -1),
+        ExperimentState::Shipped(index) => (false, i64::try_from(index).ok()?),
+        ExperimentState::Draft | ExperimentState::Paused => (false, -1),
         ExperimentState::Stopped => return None,
     };
     let definition = &experiment.definition;
@@ -48,12 +50,12 @@ fn experiment(experiment: &Experiment) -> Option<Value> {
     Some(json!({
         "id": experiment.id.to_string(),
         "seed": experiment.seed,
-        "state": state,
-        "ship": shipped,
+        "run": run,
+        "ship": ship,
         "traffic": definition.traffic,
         "weights": definition.variations.iter().map(|v| v.weight).collect::<Vec<_>>(),
-        "in": patterns(&definition.include),
-        "out": patterns(&definition.exclude),
+        "on": patterns(&definition.include),
+        "off": patterns(&definition.exclude),
         "hide": definition.anti_flicker.unwrap_or(0),
         "v": definition.variations.iter()
             .map(|v| v.changes.iter().map(change).collect::<Vec<_>>())
@@ -149,13 +151,13 @@ mod tests {
         assert_eq!(parsed["site"], site.to_string());
         let x = &parsed["x"];
         assert_eq!(
-            [&x[0]["state"], &x[1]["state"], &x[2]["state"]],
-            ["running", "shipped", "preview"]
+            [&x[0]["run"], &x[1]["run"], &x[2]["run"]],
+            [true, false, false]
         );
-        assert_eq!(x[1]["ship"], 1);
+        assert_eq!([&x[0]["ship"], &x[1]["ship"], &x[2]["ship"]], [-1, 1, -1]);
         assert_eq!((&x[0]["traffic"], &x[0]["hide"]), (&json!(50), &json!(400)));
         assert_eq!(x[0]["weights"], json!([50, 50]));
-        assert_eq!(x[0]["in"], json!(["/"]));
+        assert_eq!(x[0]["on"], json!(["/"]));
         assert_eq!(
             x[0]["v"],
             json!([

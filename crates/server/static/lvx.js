@@ -20,8 +20,7 @@ function (c) {
   var script = d.currentScript, todo = [], hide = 0, shield, watcher, away;
 
   function cookie(name) {
-    var els = ("; " + d.cookie).split("; " + name + "=")[1];
-    return els ? decodeURIComponent(els.split(";")[0]) : "";
+    return (("; " + d.cookie).split("; " + name + "=")[1] || "").split(";")[0];
   }
   function keep(name, value, age) {
     d.cookie = name + "=" + value + ";path=/;max-age=" + age + ";samesite=lax" +
@@ -40,27 +39,25 @@ function (c) {
   }
   function runsOn(x, path) {
     var hit = function (p) { return matches(p, path); };
-    return (!x["in"].length || x["in"].some(hit)) && !x.out.some(hit);
+    return (!x.on.length || x.on.some(hit)) && !x.off.some(hit);
   }
   function visitor() {
     var id = cookie("_lvid");
     if (id.length !== 32) {
       var bytes = new Uint8Array(16);
-      w.crypto.getRandomValues(bytes);
+      crypto.getRandomValues(bytes);
       id = "";
       for (var i = 0; i < 16; i++) id += (bytes[i] + 256).toString(16).slice(1);
     }
     keep("_lvid", id, 31536000);
     return id;
   }
+  // The variation's index, or -1 (not in the experiment).
   function assign(x, id) {
+    var draw = hash("variation:" + x.seed + ":" + id) % 100, i = 0, n = x.weights.length;
     if (hash("traffic:" + x.seed + ":" + id) % 100 >= x.traffic) return -1;
-    var draw = hash("variation:" + x.seed + ":" + id) % 100, upto = 0;
-    for (var i = 0; i < x.weights.length; i++) {
-      upto += x.weights[i];
-      if (draw < upto) return i;
-    }
-    return -1;
+    while (i < n && (draw -= x.weights[i]) >= 0) i++;
+    return i < n ? i : -1;
   }
 
   // "show" undoes the hidden attribute and an inline display, not a stylesheet's.
@@ -80,20 +77,26 @@ function (c) {
     } else el.classList[kind](a);
     return true;
   }
-  // Applies what can be applied; how many changes have els no element yet. A change
+  // Whether the parser is done with an element (a node follows it or an ancestor): a
+  // change to one still being parsed would be undone by what comes next (its text).
+  function closed(el) {
+    for (; el; el = el.parentNode) if (el.nextSibling) return true;
+    return d.readyState !== "loading";
+  }
+  // Applies what can be applied; how many changes have found no element yet. A change
   // that fails is given up, not retried.
   function apply() {
     var left = 0;
-    todo.forEach(function (p) {
+    todo.forEach(function (ch) {
       try {
-        var els = d.querySelectorAll(p.c[1]);
+        var els = d.querySelectorAll(ch[1]);
         for (var i = 0; i < els.length; i++) {
-          if (p.done.indexOf(els[i]) < 0 && change(els[i], p.c)) p.done.push(els[i]);
+          if (ch.done.indexOf(els[i]) < 0 && closed(els[i]) && change(els[i], ch)) ch.done.push(els[i]);
         }
       } catch (e) {
-        p.done.push(root);
+        ch.done.push(root);
       }
-      if (!p.done.length) left++;
+      if (!ch.done.length) left++;
     });
     return left;
   }
@@ -114,30 +117,31 @@ function (c) {
     var agreed = script.getAttribute("data-consent") !== "required" || w.lvConsent;
     c.x.forEach(function (x) {
       if (!runsOn(x, path)) return;
-      var v = -1, tag = x.id.slice(0, 8);
+      var v = -1;
       if (forced[0] === x.id) {
         v = +forced[1];
-      } else if (x.state === "shipped") {
+      } else if (x.ship >= 0) {
         v = x.ship;
-      } else if (x.state === "running" && agreed && !forced[0]) {
+      } else if (x.run && agreed && !forced[0]) {
         id = id || visitor();
         v = assign(x, id);
-        if (v >= 0 && seen.indexOf(tag) < 0) {
-          seen.push(tag);
-          w.lv("Experiment exposure", { experiment: x.id, variation: String(v) });
+        if (v >= 0 && seen.indexOf(x.id) < 0) {
+          seen.push(x.id);
+          w.lv("Experiment exposure", { experiment: x.id, variation: "" + v });
         }
       }
-      if (!x.v[v]) return;
-      x.v[v].forEach(function (ch) {
+      var changes = x.v[v] || [];
+      changes.forEach(function (ch) {
+        ch.done = [];
         if (ch[0] === "go") away = away || ch[1];
-        else todo.push({ c: ch, done: [] });
+        else todo.push(ch);
       });
-      if (x.v[v].length) hide = Math.max(hide, x.hide);
+      if (changes.length) hide = Math.max(hide, x.hide);
     });
     // The experiments this visit was exposed to; a visit ends after half an hour without
     // a page.
     if (seen.length) keep("_lvx", seen.join("."), 1800);
-    if (away && away.split("#")[0] !== l.href.split("#")[0]) {
+    if (away && away !== l.href) {
       l.replace(away);
       return;
     }
@@ -145,7 +149,7 @@ function (c) {
     if (hide) {
       shield = d.createElement("style");
       shield.textContent = "html{opacity:0!important}";
-      (d.head || root).appendChild(shield);
+      root.appendChild(shield);
       setTimeout(reveal, hide);
     }
     if (!apply()) return finish();
@@ -156,11 +160,11 @@ function (c) {
     // Every element of the page has been parsed: show it, and watch a while longer for
     // elements a script adds.
     d.addEventListener("DOMContentLoaded", function () {
+      apply();
       reveal();
       setTimeout(finish, 5000);
     });
   } catch (e) {
-    todo = [];
     finish();
   }
 }

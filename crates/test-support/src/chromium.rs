@@ -231,6 +231,31 @@ impl Chromium {
         assert!(answer.is_null(), "leaving the frame: {answer}");
     }
 
+    /// Loads the current page again and waits for its load event.
+    pub async fn reload(&self) {
+        let answer = self.post("/refresh", json!({})).await;
+        assert!(answer.is_null(), "reloading: {answer}");
+    }
+
+    /// Opens a new tab (same profile, same cookies) and switches to it.
+    pub async fn new_tab(&self) {
+        let opened = self.post("/window/new", json!({ "type": "tab" })).await;
+        let handle = opened["handle"].clone();
+        let answer = self.post("/window", json!({ "handle": handle })).await;
+        assert!(answer.is_null(), "switching to the new tab: {answer}");
+    }
+
+    /// Sets a cookie for the current page's site, as the page itself could.
+    pub async fn set_cookie(&self, name: &str, value: &str) {
+        let answer = self
+            .post(
+                "/cookie",
+                json!({ "cookie": { "name": name, "value": value, "path": "/" } }),
+            )
+            .await;
+        assert!(answer.is_null(), "setting the cookie {name}: {answer}");
+    }
+
     /// Ends the session and the browser.
     pub async fn close(mut self) {
         self.call(reqwest::Method::DELETE, "", None).await;

@@ -209,7 +209,7 @@ on_both_engines! {
         let id = created["id"].as_str().unwrap().to_owned();
         let (_, headers, body) = script(site.to_string()).await;
         assert!(body.starts_with(&plain) && body.len() > plain.len());
-        assert!(body.contains(&format!(r#""site":"{site}""#)) && body.contains(r#""state":"preview""#), "{body}");
+        assert!(body.contains(&format!(r#""site":"{site}""#)) && body.contains(r#""run":false"#), "{body}");
         assert!(body.contains("Talk to a lawyer today"));
         assert_eq!(headers["cache-control"], "public, max-age=60");
         assert_eq!(headers["cross-origin-resource-policy"], "cross-origin");
@@ -230,7 +230,7 @@ on_both_engines! {
         let (to, body) = send(r#"{"state": "running"}"#);
         assert_eq!(browser.send_json(reqwest::Method::POST, &to, Some(&csrf), &body).await.status, 204);
         let (_, headers, body) = script(site.to_string()).await;
-        assert!(body.contains(r#""state":"running""#));
+        assert!(body.contains(r#""run":true"#));
         assert_ne!(headers["etag"].to_str().unwrap(), etag);
         let (to, body) = send(r#"{"state": "stopped"}"#);
         assert_eq!(browser.send_json(reqwest::Method::POST, &to, Some(&csrf), &body).await.status, 204);

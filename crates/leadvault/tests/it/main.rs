@@ -19,6 +19,7 @@ mod cli_serve;
 mod demo;
 mod embed;
 mod experiments;
+mod experiments_browser;
 mod form_builder;
 mod group_commit;
 mod health;

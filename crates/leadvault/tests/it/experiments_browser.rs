@@ -1,0 +1,192 @@
+//! Experiments in a real browser (headless Chromium): a firm's page on its own origin loads
+//! `lv.js?site=…` from Leadvault; the visitor sees their variation before the load event,
+//! the same one after a reload and in a new tab; the control sees the page as it is; the
+//! preview link forces a variation; a configuration for another site changes nothing; and a
+//! conversion is counted under the variation the visitor was shown.
+
+use std::time::Duration;
+
+use leadvault_analytics::{
+    Day, ExperimentError, ExperimentState, GoalKind, Range, add_goal, assign, create_experiment,
+    experiment_report, list_experiments, set_state,
+};
+use leadvault_store::Timestamp;
+use leadvault_test_support::{Chromium, TestApp, TestCert, on_both_engines, serve_site_page};
+
+const ORIGINAL: &str = "Talk to a lawyer|hero";
+const DIRECT: &str = "Speak with a lawyer today|hero direct";
+
+const EXPERIMENT: &str = r#"{"name": "Hero", "include": ["/"], "traffic": 100, "anti_flicker": true,
+  "goals": [{"event": "Signup"}],
+  "variations": [{"name": "Original", "weight": 50},
+    {"name": "Direct", "weight": 50, "changes": [
+      {"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}},
+      {"add_class": {"selector": "h1", "class": "direct"}},
+      {"add_class": {"selector": "p.late", "class": "seen"}}]}]}"#;
+
+/// The firm's page: the script in the head, without defer, asking for `site`'s experiments
+/// and saying it is `data_site`. It notes the headline as parsed and at the load event, and
+/// adds a paragraph after the load.
+fn firm_page(site: &str, data_site: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><title>Lima Law</title>
+<script src="https://analytics.lima-law.test/js/lv.js?site={site}" data-site="{data_site}"></script>
+</head><body><h1 class="hero">Talk to a lawyer</h1><p id="intro">Free first consultation</p>
+<script>
+function headline() {{ var h = document.querySelector("h1"); return h.textContent + "|" + h.className; }}
+window.atParse = headline();
+addEventListener("load", function () {{
+  window.atLoad = headline();
+  setTimeout(function () {{
+    var p = document.createElement("p"); p.className = "late"; p.textContent = "Added later";
+    document.body.appendChild(p);
+  }}, 50);
+}});
+</script></body></html>"#
+    )
+}
+
+/// An id in the `_lvid` cookie's form that `assign` puts in `variation`.
+fn visitor_in(seed: &str, variation: usize) -> String {
+    (0_u64..)
+        .map(|n| format!("{n:032x}"))
+        .find(|id| assign(seed, id, 100, &[50, 50]) == Some(variation))
+        .unwrap()
+}
+
+/// The headline noted at parse and at load, once the load event has passed.
+async fn headline(chromium: &Chromium) -> (String, String) {
+    chromium
+        .wait_until("return typeof window.atLoad === 'string';")
+        .await;
+    let seen = chromium
+        .run("return [window.atParse, window.atLoad];")
+        .await;
+    (
+        seen[0].as_str().unwrap().to_owned(),
+        seen[1].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn cookie(chromium: &Chromium, name: &str) -> Option<String> {
+    let cookies = chromium.run("return document.cookie;").await;
+    cookies
+        .as_str()
+        .unwrap()
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
+}
+
+on_both_engines! {
+    async fn visitors_see_their_variation_before_the_page_loads_and_conversions_count_under_it(engine) {
+        let certs = tempfile::tempdir().unwrap();
+        let cert = TestCert::create(certs.path(), "leadvault");
+        let app = TestApp::builder(engine).tls(cert.clone()).build().await;
+        let owner = app.owner("ana@lima.law").await;
+        let site = app.site(owner.org_id, "www.lima.law").await;
+        let other = app.site(owner.org_id, "www.other.law").await;
+        add_goal(&app.analytics, site, &GoalKind::Event("Signup".into()), Timestamp::now()).await.unwrap();
+
+        // Defined and started; an unsafe change cannot be saved. (The API and the page
+        // that do this over HTTP are tested in `experiments`; this server speaks HTTPS only.)
+        let db = &app.analytics;
+        let unsafe_one = EXPERIMENT.replace(
+            r#"{"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}}"#,
+            r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(document.cookie)"}}"#,
+        );
+        let now = Timestamp::now();
+        assert!(matches!(
+            create_experiment(db, site, "www.lima.law", &unsafe_one, now).await,
+            Err(ExperimentError::Refused(_))
+        ));
+        let id = create_experiment(db, site, "www.lima.law", EXPERIMENT, now).await.unwrap();
+        set_state(db, site, "www.lima.law", id, ExperimentState::Running, now).await.unwrap();
+        let saved = list_experiments(db, site, "www.lima.law").await.unwrap();
+        assert_eq!(saved.len(), 1, "the unsafe one was not saved");
+        let seed = saved[0].seed.clone();
+
+        let page = serve_site_page(firm_page(&site.to_string(), &site.to_string()), &cert).await;
+        let mismatched = serve_site_page(firm_page(&site.to_string(), &other.to_string()), &cert).await;
+        let hosts = [
+            ("analytics.lima-law.test", app.addr),
+            ("www.lima.law", page),
+            ("www.other.law", mismatched),
+        ];
+
+        // A visitor: no cookie on a page without experiments; on the home page, a random id
+        // and the variation it draws, in the DOM before the load event (already as parsed).
+        let visitor = Chromium::start_as_visitor(&hosts).await;
+        visitor.goto("https://www.lima.law/about").await;
+        headline(&visitor).await;
+        assert_eq!(cookie(&visitor, "_lvid").await, None, "no experiment runs on /about");
+        visitor.goto("https://www.lima.law/").await;
+        let their_id = cookie(&visitor, "_lvid").await.expect("the visitor id cookie");
+        assert_eq!(their_id.len(), 32);
+        let arm = assign(&seed, &their_id, 100, &[50, 50]).unwrap();
+        let expected = [ORIGINAL, DIRECT][arm];
+        assert_eq!(headline(&visitor).await, (expected.to_owned(), expected.to_owned()));
+        // The same after a reload, and in a new tab.
+        visitor.reload().await;
+        assert_eq!(headline(&visitor).await.1, expected);
+        visitor.new_tab().await;
+        visitor.goto("https://www.lima.law/").await;
+        assert_eq!(headline(&visitor).await.1, expected);
+        assert_eq!(cookie(&visitor, "_lvid").await.as_deref(), Some(their_id.as_str()));
+        // They sign up.
+        visitor.run("lv('Signup'); return null;").await;
+
+        // The control group sees the page as it is; the variation's visitors see it changed,
+        // also on an element added after the load, and nothing stays hidden.
+        let others = Chromium::start_as_visitor(&hosts).await;
+        others.goto("https://www.lima.law/about").await;
+        others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
+        others.goto("https://www.lima.law/").await;
+        assert_eq!(headline(&others).await, (ORIGINAL.to_owned(), ORIGINAL.to_owned()));
+        others.wait_for("p.late").await;
+        assert!(others.find("p.late.seen").await.is_none());
+        others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
+        others.reload().await;
+        assert_eq!(headline(&others).await, (DIRECT.to_owned(), DIRECT.to_owned()));
+        others.wait_for("p.late.seen").await;
+        assert_eq!(others.run("return getComputedStyle(document.documentElement).opacity;").await, "1");
+        // The preview link forces a variation, whatever the cookie says.
+        others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
+        others.goto(&format!("https://www.lima.law/?lv_preview={id}:1")).await;
+        assert_eq!(headline(&others).await.1, DIRECT);
+        // A page whose script tag names another site applies nothing.
+        others.goto("https://www.other.law/").await;
+        others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
+        others.reload().await;
+        assert_eq!(headline(&others).await, (ORIGINAL.to_owned(), ORIGINAL.to_owned()));
+
+        // One exposure per visit for the first visitor, then the conversion: counted under
+        // the variation they were shown.
+        let mut events = Vec::new();
+        for _ in 0..100 {
+            app.flush_analytics().await;
+            events = app.stored_events().await;
+            if events.iter().any(|(name, _, _)| name == "Signup") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let exposure = format!(r#"{{"experiment":"{id}","variation":"{arm}"}}"#);
+        let first_visitor: Vec<_> = events
+            .iter()
+            .take_while(|(name, _, _)| name != "Signup")
+            .filter(|(name, _, _)| name == "Experiment exposure")
+            .collect();
+        assert_eq!(first_visitor.len(), 1, "{events:?}");
+        assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
+        let today = Day::of(Timestamp::now());
+        let report = experiment_report(db, site, &saved[0], Range::Today.period(today), 0.1).await.unwrap();
+        let (goal, results) = &report.goals[0];
+        assert_eq!(goal, &GoalKind::Event("Signup".into()));
+        let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();
+        let mut expected_arms = vec![(0, 0), (0, 0)];
+        expected_arms[arm] = (1, 1);
+        assert_eq!(arms, expected_arms, "one visitor (one address and browser, one day), converted");
+        visitor.close().await;
+        others.close().await;
+    }
+}
