@@ -43,6 +43,8 @@ pub struct TestApp {
     analytics_ingester: Ingester,
     /// Dropping it stops the ingester, which stores what it took first.
     _analytics_ingesting: Ingesting,
+    /// The web layer's analytics (its caches), shared with the router.
+    web_analytics: Analytics,
     stop: Option<oneshot::Sender<()>>,
     mail_worker: Option<tokio::task::JoinHandle<()>>,
     webhook_worker: tokio::task::JoinHandle<()>,
@@ -207,6 +209,11 @@ impl TestAppBuilder {
         let (analytics_ingester, analytics_ingesting) =
             leadvault_analytics::start(analytics.clone(), IngestOptions::default())
                 .expect("analytics ingester");
+        let web_analytics = Analytics::new(
+            Enricher::new(Countries::bundled().expect("the bundled country database")),
+            analytics_ingester.clone(),
+            analytics.clone(),
+        );
         let state = AppState::new(
             app_db.clone(),
             PasswordHasher::new(2),
@@ -220,11 +227,7 @@ impl TestAppBuilder {
             },
             wake,
             documents.clone(),
-            Analytics::new(
-                Enricher::new(Countries::bundled().expect("the bundled country database")),
-                analytics_ingester.clone(),
-                analytics.clone(),
-            ),
+            web_analytics.clone(),
         );
         // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
         let webhook_worker = tokio::spawn(deliver_webhooks_until(
@@ -265,6 +268,7 @@ impl TestAppBuilder {
             analytics,
             analytics_ingester,
             _analytics_ingesting: analytics_ingesting,
+            web_analytics,
             stop: Some(stop),
             mail_worker,
             webhook_worker,
@@ -303,6 +307,12 @@ impl TestApp {
     /// Returns once every analytics event the server has taken is stored.
     pub async fn flush_analytics(&self) {
         self.analytics_ingester.flush().await;
+    }
+
+    /// Tells the server that `site`'s experiments were changed behind its back (through the
+    /// analytics crate), as its own handlers do: its script is read anew.
+    pub fn experiments_changed(&self, site: leadvault_store::SiteId) {
+        self.web_analytics.experiments_changed(site);
     }
 
     pub fn test_db(&self) -> &TestDb {

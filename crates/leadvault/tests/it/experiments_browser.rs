@@ -26,11 +26,20 @@ const EXPERIMENT: &str = r#"{"name": "Hero", "include": ["/"], "traffic": 100, "
 
 /// The firm's page: the script in the head, without defer, asking for `site`'s experiments
 /// and saying it is `data_site`. It notes the headline as parsed and at the load event, and
-/// adds a paragraph after the load.
-fn firm_page(site: &str, data_site: &str) -> String {
+/// adds a paragraph after the load. With `consent`, the script waits for it, which the page
+/// gives when its address says `consent=yes`.
+fn firm_page(site: &str, data_site: &str, consent: bool) -> String {
+    let (given, required) = if consent {
+        (
+            r#"<script>window.lvConsent = location.search.indexOf("consent=yes") > 0;</script>"#,
+            r#"data-consent="required""#,
+        )
+    } else {
+        ("", "")
+    };
     format!(
-        r#"<!doctype html><html lang="en"><head><title>Lima Law</title>
-<script src="https://analytics.lima-law.test/js/lv.js?site={site}" data-site="{data_site}"></script>
+        r#"<!doctype html><html lang="en"><head><title>Lima Law</title>{given}
+<script src="https://analytics.lima-law.test/js/lv.js?site={site}" data-site="{data_site}" {required}></script>
 </head><body><h1 class="hero">Talk to a lawyer</h1><p id="intro">Free first consultation</p>
 <script>
 function headline() {{ var h = document.querySelector("h1"); return h.textContent + "|" + h.className; }}
@@ -105,11 +114,14 @@ on_both_engines! {
         assert_eq!(saved.len(), 1, "the unsafe one was not saved");
         let seed = saved[0].seed.clone();
 
-        let page = serve_site_page(firm_page(&site.to_string(), &site.to_string()), &cert).await;
-        let mismatched = serve_site_page(firm_page(&site.to_string(), &other.to_string()), &cert).await;
+        let lima = site.to_string();
+        let page = serve_site_page(firm_page(&lima, &lima, false), &cert).await;
+        let asking = serve_site_page(firm_page(&lima, &lima, true), &cert).await;
+        let mismatched = serve_site_page(firm_page(&lima, &other.to_string(), false), &cert).await;
         let hosts = [
             ("analytics.lima-law.test", app.addr),
             ("www.lima.law", page),
+            ("consent.lima.law", asking),
             ("www.other.law", mismatched),
         ];
 
@@ -186,6 +198,24 @@ on_both_engines! {
         let mut expected_arms = vec![(0, 0), (0, 0)];
         expected_arms[arm] = (1, 1);
         assert_eq!(arms, expected_arms, "one visitor (one address and browser, one day), converted");
+
+        // A page that asks for consent first: no cookie and no variation until it is given.
+        others.goto("https://consent.lima.law/").await;
+        assert_eq!(headline(&others).await.1, ORIGINAL);
+        assert_eq!(cookie(&others, "_lvid").await, None, "no cookie before consent");
+        others.goto("https://consent.lima.law/?consent=yes").await;
+        let given = cookie(&others, "_lvid").await.expect("the cookie, once consent is given");
+        let arm = assign(&seed, &given, 100, &[50, 50]).unwrap();
+        assert_eq!(headline(&others).await.1, [ORIGINAL, DIRECT][arm]);
+
+        // Shipped: everyone sees the variation, and no one is assigned.
+        set_state(db, site, "www.lima.law", id, ExperimentState::Shipped(1), now).await.unwrap();
+        app.experiments_changed(site);
+        let newcomer = Chromium::start_as_visitor(&hosts).await;
+        newcomer.goto("https://www.lima.law/").await;
+        assert_eq!(headline(&newcomer).await.1, DIRECT);
+        assert_eq!(cookie(&newcomer, "_lvid").await, None);
+        newcomer.close().await;
         visitor.close().await;
         others.close().await;
     }
