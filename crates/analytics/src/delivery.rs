@@ -8,8 +8,9 @@
 //!
 //! Each change is an array whose first element says its kind: `["text", selector, text]`,
 //! `["attr", selector, name, value]`, `["add", selector, class]`, `["remove", selector,
-//! class]`, `["style", selector, property, value]`, `["hide", selector]`,
-//! `["show", selector]`, `["move", selector, target, position]`, `["go", url]`.
+//! class]`, `["style", selector, property, value]`, `["show", selector]`,
+//! `["move", selector, target, position]`, `["go", url]`; hiding is a style,
+//! `["style", selector, "display", "none", "important"]`.
 
 use leadvault_store::SiteId;
 use serde_json::{Value, json};
@@ -78,7 +79,9 @@ fn change(change: &Change) -> Value {
             property,
             value,
         } => json!(["style", selector.as_str(), property, value]),
-        Change::Hide { selector } => json!(["hide", selector.as_str()]),
+        Change::Hide { selector } => {
+            json!(["style", selector.as_str(), "display", "none", "important"])
+        }
         Change::Show { selector } => json!(["show", selector.as_str()]),
         Change::Move {
             selector,

@@ -328,6 +328,22 @@ impl ExperimentDefinition {
         if goals.is_empty() || goals.len() > MAX_GOALS || !distinct {
             return Err(ExperimentRefused::Goals);
         }
+        // A redirect to a page the experiment runs on would send visitors round in a loop.
+        for variation in &variations {
+            for (i, change) in variation.changes.iter().enumerate() {
+                if let Change::Redirect { url } = change
+                    && (include.is_empty() || include.iter().any(|p| p.matches(url.path())))
+                    && !exclude.iter().any(|p| p.matches(url.path()))
+                {
+                    return Err(ExperimentRefused::Change {
+                        variation: variation.name.clone(),
+                        change: i + 1,
+                        reason: "the redirect goes to a page the experiment runs on: exclude it"
+                            .to_owned(),
+                    });
+                }
+            }
+        }
         let anti_flicker = match (wire.anti_flicker, wire.anti_flicker_ms) {
             (false, None) => None,
             (false, Some(_)) => return Err(ExperimentRefused::AntiFlicker),
@@ -493,9 +509,16 @@ fn check(change: WireChange, site_domain: &str) -> Result<Change, String> {
             target: selector(&target)?,
             position,
         },
-        WireChange::Redirect { url } => Change::Redirect {
-            url: site_url(&url, site_domain)?,
-        },
+        WireChange::Redirect { url } => {
+            let url = site_url(&url, site_domain)?;
+            if url.query().is_some() || url.fragment().is_some() {
+                return Err(
+                    "a redirect goes to a page without ? or #: the visitor's own query string is carried over"
+                        .to_owned(),
+                );
+            }
+            Change::Redirect { url }
+        }
     })
 }
 
@@ -523,7 +546,7 @@ mod tests {
                 {"set_style": {"selector": "a.cta", "property": "background-color", "value": "#0a7"}},
                 {"hide": {"selector": "#chat"}},
                 {"move": {"selector": "#quote", "target": "h1", "position": "after"}},
-                {"redirect": {"url": "https://lima.law/fees-b"}}"##,
+                {"redirect": {"url": "https://lima.law/contact-b"}}"##,
         )
         .unwrap();
         assert_eq!(experiment.variations[1].changes.len(), 7);
@@ -588,6 +611,14 @@ mod tests {
             (
                 r#"{"redirect": {"url": "https://evil.example/"}}"#,
                 "http(s) on lima.law",
+            ),
+            (
+                r#"{"redirect": {"url": "https://lima.law/fees-b"}}"#,
+                "a page the experiment runs on",
+            ),
+            (
+                r#"{"redirect": {"url": "https://lima.law/b?x=1"}}"#,
+                "without ? or #",
             ),
         ] {
             match with_changes(change) {

@@ -1,23 +1,64 @@
 //! Made-up traffic, for benchmarks and demonstrations: visits with one to eight page views
 //! over a few hundred pages (a few much more visited than the rest), channels, sources,
 //! countries, browsers and devices in plausible shares, a form sent in some visits, spread
-//! over the days asked for with more visits by day than by night. Written as the ingester
-//! writes (visits and events in batches), then rolled up.
+//! over the days asked for with more visits by day than by night. With an experiment, every
+//! visit it runs on is exposed to the variation its visitor draws, and its variations send
+//! forms a quarter more often than the control. Written as the ingester writes (visits and
+//! events in batches), then rolled up.
 
 use std::time::Duration;
 
 use leadvault_store::{SiteId, StoreError, Timestamp};
 
 use crate::agent::Device;
+use crate::assignment::assign;
 use crate::channel::Channel;
 use crate::country::Country;
 use crate::day::Day;
 use crate::event::Screen;
+use crate::experiments::Experiment;
 use crate::hit::VisitFacts;
+use crate::results::EXPOSURE;
 use crate::rollup::roll_up_day;
 use crate::storage::{AnalyticsDb, StoredEvent};
 use crate::visitor::{VisitorId, VisitorIds};
 use crate::visits::{Seen, Visits};
+
+/// One visit's events as they are made: the visit's bookkeeping and the rows to write.
+struct Visit<'a> {
+    site: SiteId,
+    visitor: VisitorIds,
+    facts: &'a VisitFacts,
+}
+
+impl Visit<'_> {
+    fn record(
+        &self,
+        visits: &mut Visits,
+        pending: &mut Vec<StoredEvent>,
+        at: Timestamp,
+        (name, path, props): (&str, String, Option<String>),
+    ) {
+        let recorded = visits.record(&Seen {
+            site: self.site,
+            visitor: self.visitor,
+            page: &path,
+            pageview: name == "pageview",
+            at,
+            facts: self.facts,
+        });
+        pending.push(StoredEvent {
+            site: self.site,
+            at,
+            visit: recorded.visit,
+            visitor: self.visitor.today,
+            name: name.to_owned(),
+            path,
+            props,
+            revenue: None,
+        });
+    }
+}
 
 /// What [`generate`] made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,7 +180,8 @@ fn page(n: u64) -> String {
 }
 
 /// About `events` events of `site` spread over the `days` days up to and including `last`,
-/// written to `db` and rolled up. `seed` chooses the traffic.
+/// written to `db` and rolled up, with exposures to `experiment` if given. `seed` chooses
+/// the traffic.
 pub async fn generate(
     db: &AnalyticsDb,
     site: SiteId,
@@ -147,6 +189,7 @@ pub async fn generate(
     days: u32,
     last: Day,
     seed: u64,
+    experiment: Option<&Experiment>,
 ) -> Result<Generated, StoreError> {
     let mut dice = Dice(seed);
     let first = last.plus(1 - i64::from(days.max(1)));
@@ -161,8 +204,9 @@ pub async fn generate(
         let day = first.plus(d);
         let mut today = 0;
         while today < per_day {
+            let raw = i64::try_from(dice.next() >> 1).unwrap_or(0);
             let visitor = VisitorIds {
-                today: VisitorId::from_raw(i64::try_from(dice.next() >> 1).unwrap_or(0)),
+                today: VisitorId::from_raw(raw),
                 yesterday: None,
             };
             // More visits by day than by night: an hour from two draws, bunched at noon.
@@ -182,8 +226,14 @@ pub async fn generate(
                 device: browser.3,
                 screen: browser.4,
             };
+            let visit = Visit {
+                site,
+                visitor,
+                facts: &facts,
+            };
             let views = 1 + dice.below(4) + dice.below(5);
             let mut at = start;
+            let mut variation = None;
             for view in 0..views {
                 // A few pages get most views: the lower of two draws, twice.
                 let n = dice
@@ -195,43 +245,33 @@ pub async fn generate(
                 } else {
                     n
                 });
-                let recorded = visits.record(&Seen {
-                    site,
-                    visitor,
-                    page: &path,
-                    pageview: true,
-                    at,
-                    facts: &facts,
-                });
-                pending.push(event(
-                    site,
-                    at,
-                    recorded.visit,
-                    visitor.today,
-                    "pageview",
-                    path,
-                    None,
-                ));
+                if let Some(experiment) = experiment
+                    && view == 0
+                    && experiment.definition.runs_on(&path)
+                {
+                    variation = exposure(experiment, raw);
+                    if let Some(index) = variation {
+                        let props = format!(
+                            r#"{{"experiment":"{}","variation":"{index}"}}"#,
+                            experiment.id
+                        );
+                        let exposed = (EXPOSURE, path.clone(), Some(props));
+                        visit.record(&mut visits, &mut pending, at, exposed);
+                    }
+                }
+                visit.record(&mut visits, &mut pending, at, ("pageview", path, None));
                 at = at.saturating_add(Duration::from_secs(10 + dice.below(170)));
             }
-            if dice.below(50) == 0 {
-                let recorded = visits.record(&Seen {
-                    site,
-                    visitor,
-                    page: "/contact",
-                    pageview: false,
-                    at,
-                    facts: &facts,
-                });
-                pending.push(event(
-                    site,
-                    at,
-                    recorded.visit,
-                    visitor.today,
-                    "Form submitted",
-                    "/contact".to_owned(),
-                    Some(r#"{"form":"consultation"}"#.to_owned()),
-                ));
+            // One visit in fifty sends a form; in an experiment's variations, one in forty.
+            let odds = if variation.is_some_and(|v| v > 0) {
+                40
+            } else {
+                50
+            };
+            if dice.below(odds) == 0 {
+                let form = Some(r#"{"form":"consultation"}"#.to_owned());
+                let sent = ("Form submitted", "/contact".to_owned(), form);
+                visit.record(&mut visits, &mut pending, at, sent);
             }
             visits.finish_all();
             made.visits += 1;
@@ -250,23 +290,19 @@ pub async fn generate(
     Ok(made)
 }
 
-fn event(
-    site: SiteId,
-    at: Timestamp,
-    visit: crate::visits::VisitId,
-    visitor: VisitorId,
-    name: &str,
-    path: String,
-    props: Option<String>,
-) -> StoredEvent {
-    StoredEvent {
-        site,
-        at,
-        visit,
-        visitor,
-        name: name.to_owned(),
-        path,
-        props,
-        revenue: None,
-    }
+/// The variation the visitor `raw` draws in `experiment`, as the script would for a cookie
+/// holding that number.
+fn exposure(experiment: &Experiment, raw: i64) -> Option<usize> {
+    let weights: Vec<u32> = experiment
+        .definition
+        .variations
+        .iter()
+        .map(|v| v.weight)
+        .collect();
+    assign(
+        &experiment.seed,
+        &raw.to_string(),
+        experiment.definition.traffic,
+        &weights,
+    )
 }

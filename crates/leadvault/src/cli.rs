@@ -73,6 +73,9 @@ pub enum AnalyticsCommand {
     Generate(AnalyticsGenerateArgs),
     /// Read a site's report as the dashboard does, several times, and print how long it took.
     Report(AnalyticsReportArgs),
+    /// Read an experiment's results as its page does, several times, and print them and how
+    /// long they took.
+    Results(AnalyticsResultsArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -91,6 +94,28 @@ pub struct AnalyticsGenerateArgs {
     /// Chooses the traffic: the same seed makes the same
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Also start an A/B experiment on the site (two variations, forms sent as the goal)
+    /// and expose the visits to it; prints its id
+    #[arg(long)]
+    pub experiment: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnalyticsResultsArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The site (its id)
+    #[arg(long, value_name = "ID")]
+    pub site: String,
+    /// The experiment (its id)
+    #[arg(long, value_name = "ID")]
+    pub experiment: String,
+    /// today, yesterday, 7d, 30d, month, last_month or 12mo
+    #[arg(long, value_name = "PERIOD", default_value = "30d")]
+    pub period: String,
+    /// How many times to read them
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub runs: u32,
 }
 
 #[derive(Debug, Args, Clone)]

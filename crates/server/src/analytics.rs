@@ -119,14 +119,13 @@ impl Analytics {
         if let Some(script) = self.inner.scripts.fresh(id, now) {
             return Ok(script);
         }
-        let script = match self.site(db, id).await? {
-            Some(site) => {
-                let experiments =
-                    list_experiments(self.db(), id, site.site.domain.as_str()).await?;
-                SiteScript::with(script_config(id, &experiments))
-            }
-            None => SiteScript::plain(),
+        // An unknown site is remembered in the site cache alone: made-up ids do not crowd
+        // out real sites' scripts.
+        let Some(site) = self.site(db, id).await? else {
+            return Ok(SiteScript::plain());
         };
+        let experiments = list_experiments(self.db(), id, site.site.domain.as_str()).await?;
+        let script = SiteScript::with(script_config(id, &experiments));
         self.inner.scripts.remember(id, now, script.clone());
         Ok(script)
     }

@@ -220,12 +220,11 @@ impl ExperimentRow {
         use ExperimentState::*;
         let definition = &experiment.definition;
         // A page the experiment runs on, for the preview link: its first include pattern
-        // without a wildcard, else the home page.
+        // up to any wildcard (or the home page).
         let path = definition
             .include
-            .iter()
-            .map(|p| p.as_str())
-            .find(|p| !p.contains('*'))
+            .first()
+            .and_then(|p| p.as_str().split(['*', '?', '#']).next())
             .unwrap_or("/");
         let state = experiment.state;
         Self {

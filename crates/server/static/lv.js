@@ -5,7 +5,8 @@
 // as a third argument: lv("Order", {}, {amount: "19.99", currency: "USD"}).
 //
 // No cookie, no storage, nothing about the visitor but the page, the referrer and the
-// screen's width class; the server keeps neither the address nor the user agent.
+// screen's width class; the server keeps neither the address nor the user agent. (Sites
+// running experiments get lvx.js too, which keeps a random id in a first-party cookie.)
 //
 // Written for the build step's minifier (build.rs): every statement ends with a semicolon,
 // and there is no regular-expression literal.

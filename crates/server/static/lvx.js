@@ -4,7 +4,7 @@
 // script without defer, in the head.
 //
 // A visitor in a running experiment gets a random id in a first-party cookie (_lvid; with
-// data-consent="required" on the script tag, only once the page has set
+// a data-consent attribute on the script tag, only once the page has set
 // window.lvConsent = true), and the variation that id draws: 32-bit FNV-1a of
 // "traffic:SEED:ID" modulo 100 below the traffic share brings them in, and that of
 // "variation:SEED:ID" modulo 100 picks the variation by cumulative weights (the analytics
@@ -16,14 +16,14 @@
 // the page. Each change applies once per element, never again: a framework that renders
 // the element anew is not fought.
 function (c) {
-  var w = window, d = document, l = w.location, root = d.documentElement;
+  var d = document, l = location, root = d.documentElement;
   var script = d.currentScript, todo = [], hide = 0, shield, watcher, away;
 
   function cookie(name) {
     return (("; " + d.cookie).split("; " + name + "=")[1] || "").split(";")[0];
   }
   function keep(name, value, age) {
-    d.cookie = name + "=" + value + ";path=/;max-age=" + age + ";samesite=lax" +
+    d.cookie = name + "=" + value + ";path=/;max-age=" + age +
       (l.protocol === "https:" ? ";secure" : "");
   }
   function hash(text) {
@@ -31,11 +31,17 @@ function (c) {
     for (var i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
     return h >>> 0;
   }
-  // A page pattern: a path where * stands for anything, as the analytics crate reads it.
+  // A page pattern: a path where * stands for anything, read as the analytics crate reads
+  // it (in linear time: a marketer's pattern must not freeze a visitor's page).
   function matches(pattern, path) {
-    return new RegExp("^" + pattern.split("*").map(function (part) {
-      return part.replace(new RegExp("[^\\w/-]", "g"), "\\$&");
-    }).join(".*") + "$").test(path);
+    var parts = pattern.split("*"), n = parts.length - 1, at = 0;
+    // Each part found after the one before: the first at the start, the last at the end.
+    return parts.every(function (part, i) {
+      var pos = i < n ? path.indexOf(part, at) : path.length - part.length;
+      var ok = pos >= at && (i || !pos) && path.startsWith(part, pos);
+      at = pos + part.length;
+      return ok;
+    });
   }
   function runsOn(x, path) {
     var hit = function (p) { return matches(p, path); };
@@ -43,11 +49,11 @@ function (c) {
   }
   function visitor() {
     var id = cookie("_lvid");
-    if (id.length !== 32) {
-      var bytes = new Uint8Array(16);
-      crypto.getRandomValues(bytes);
+    if (!id[31]) {
       id = "";
-      for (var i = 0; i < 16; i++) id += (bytes[i] + 256).toString(16).slice(1);
+      crypto.getRandomValues(new Uint32Array(4)).forEach(function (n) {
+        id += (n + 4294967296).toString(16).slice(1);
+      });
     }
     keep("_lvid", id, 31536000);
     return id;
@@ -60,17 +66,17 @@ function (c) {
     return i < n ? i : -1;
   }
 
-  // "show" undoes the hidden attribute and an inline display, not a stylesheet's.
+  // "show" undoes the hidden attribute and an inline display, not a stylesheet's. A move
+  // waits for its target, and is given up if the target is inside the element.
   function change(el, ch) {
     var kind = ch[0], a = ch[2], b = ch[3], style = el.style, target;
     if (kind === "move") {
       target = d.querySelector(a);
       if (!target) return false;
-      target[b](el);
+      if (!el.contains(target)) target[b](el);
     } else if (kind === "text") el.textContent = a;
     else if (kind === "attr") el.setAttribute(a, b);
-    else if (kind === "style") style.setProperty(a, b);
-    else if (kind === "hide") style.setProperty("display", "none", "important");
+    else if (kind === "style") style.setProperty(a, b, ch[4]);
     else if (kind === "show") {
       el.hidden = false;
       style.removeProperty("display");
@@ -83,22 +89,15 @@ function (c) {
     for (; el; el = el.parentNode) if (el.nextSibling) return true;
     return d.readyState !== "loading";
   }
-  // Applies what can be applied; how many changes have found no element yet. A change
-  // that fails is given up, not retried.
+  // Applies what can be applied; how many changes have found no element yet.
   function apply() {
-    var left = 0;
-    todo.forEach(function (ch) {
-      try {
-        var els = d.querySelectorAll(ch[1]);
-        for (var i = 0; i < els.length; i++) {
-          if (ch.done.indexOf(els[i]) < 0 && closed(els[i]) && change(els[i], ch)) ch.done.push(els[i]);
-        }
-      } catch (e) {
-        ch.done.push(root);
+    return todo.filter(function (ch) {
+      var els = d.querySelectorAll(ch[1]);
+      for (var i = 0; i < els.length; i++) {
+        if (ch.done.indexOf(els[i]) < 0 && closed(els[i]) && change(els[i], ch)) ch.done.push(els[i]);
       }
-      if (!ch.done.length) left++;
-    });
-    return left;
+      return !ch.done.length;
+    }).length;
   }
   function reveal() {
     if (shield) shield.remove();
@@ -111,10 +110,10 @@ function (c) {
 
   try {
     // (No script element or no configuration throws, and fails closed too.)
-    if (c.site !== script.getAttribute("data-site")) return;
+    if (c.site !== script.dataset.site) return;
     var path = l.pathname, id, seen = cookie("_lvx").split(".").filter(String);
     var forced = (new URLSearchParams(l.search).get("lv_preview") || "").split(":");
-    var agreed = script.getAttribute("data-consent") !== "required" || w.lvConsent;
+    var agreed = !script.dataset.consent || window.lvConsent;
     c.x.forEach(function (x) {
       if (!runsOn(x, path)) return;
       var v = -1;
@@ -127,7 +126,7 @@ function (c) {
         v = assign(x, id);
         if (v >= 0 && seen.indexOf(x.id) < 0) {
           seen.push(x.id);
-          w.lv("Experiment exposure", { experiment: x.id, variation: "" + v });
+          lv("Experiment exposure", { experiment: x.id, variation: "" + v });
         }
       }
       var changes = x.v[v] || [];
@@ -141,29 +140,29 @@ function (c) {
     // The experiments this visit was exposed to; a visit ends after half an hour without
     // a page.
     if (seen.length) keep("_lvx", seen.join("."), 1800);
-    if (away && away !== l.href) {
-      l.replace(away);
-      return;
-    }
-    if (!todo.length) return;
+    // To a path on the site (checked when saved: not one the experiment runs on), with
+    // the visitor's query string, where campaigns and ad clicks are.
+    if (away) return l.replace(away + l.search + l.hash);
     if (hide) {
       shield = d.createElement("style");
       shield.textContent = "html{opacity:0!important}";
-      root.appendChild(shield);
+      d.head.appendChild(shield);
       setTimeout(reveal, hide);
     }
-    if (!apply()) return finish();
+    // While the page is parsed, every element that matches gets its changes (shown once
+    // every change has found one); then, unless all have (or there are none), a while
+    // longer for elements a script adds.
     watcher = new MutationObserver(function () {
-      if (!apply()) finish();
+      if (!apply()) reveal();
     });
     watcher.observe(root, { childList: true, subtree: true });
-    // Every element of the page has been parsed: show it, and watch a while longer for
-    // elements a script adds.
-    d.addEventListener("DOMContentLoaded", function () {
-      apply();
+    var parsed = function () {
+      if (!apply()) return finish();
       reveal();
       setTimeout(finish, 5000);
-    });
+    };
+    if (d.readyState === "loading") d.addEventListener("DOMContentLoaded", parsed);
+    else parsed();
   } catch (e) {
     finish();
   }

@@ -1,12 +1,18 @@
-//! `leadvault analytics …`: made-up traffic for benchmarks, and a report timed as the
-//! dashboard reads it.
+//! `leadvault analytics …`: made-up traffic for benchmarks (with an experiment, if asked),
+//! and a report or an experiment's results timed as their pages read them.
 
 use std::time::Instant;
 
-use leadvault_analytics::{Day, Range, generate, report};
-use leadvault_store::{SiteId, Timestamp};
+use leadvault_accounts::public_site;
+use leadvault_analytics::{
+    AnalyticsDb, Day, Experiment, ExperimentState, Range, create_experiment, experiment_report,
+    generate, list_experiments, report, set_state,
+};
+use leadvault_store::{Db, SiteId, Timestamp, Uuid};
 
-use crate::cli::{AnalyticsCommand, AnalyticsGenerateArgs, AnalyticsReportArgs};
+use crate::cli::{
+    AnalyticsCommand, AnalyticsGenerateArgs, AnalyticsReportArgs, AnalyticsResultsArgs,
+};
 use crate::error::CliError;
 use crate::{logging, setup};
 
@@ -14,7 +20,54 @@ pub async fn run(command: AnalyticsCommand) -> Result<(), CliError> {
     match command {
         AnalyticsCommand::Generate(args) => make(args).await,
         AnalyticsCommand::Report(args) => time_report(args).await,
+        AnalyticsCommand::Results(args) => time_results(args).await,
     }
+}
+
+/// The experiment `--experiment` starts: the home page's headline, half the visitors each.
+const BENCH_EXPERIMENT: &str = r#"{"name": "Headline", "traffic": 100, "variations": [
+    {"name": "Original", "weight": 50},
+    {"name": "Direct", "weight": 50, "changes": [{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}]}]}"#;
+
+/// The domain of `site`, which experiments are checked against.
+async fn domain_of(db: &Db, site: SiteId) -> Result<String, CliError> {
+    let found = public_site(db, site)
+        .await
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    found
+        .map(|public| public.site.domain.as_str().to_owned())
+        .ok_or_else(|| CliError::Invalid(format!("there is no site {site}")))
+}
+
+/// Saves and starts the benchmark experiment on `site`.
+async fn start_experiment(
+    analytics: &AnalyticsDb,
+    site: SiteId,
+    domain: &str,
+) -> Result<Experiment, CliError> {
+    let now = Timestamp::now();
+    let invalid = |e: leadvault_analytics::ExperimentError| CliError::Invalid(e.to_string());
+    let id = create_experiment(analytics, site, domain, BENCH_EXPERIMENT, now)
+        .await
+        .map_err(invalid)?;
+    set_state(analytics, site, domain, id, ExperimentState::Running, now)
+        .await
+        .map_err(invalid)?;
+    find_experiment(analytics, site, domain, id).await
+}
+
+async fn find_experiment(
+    analytics: &AnalyticsDb,
+    site: SiteId,
+    domain: &str,
+    id: Uuid,
+) -> Result<Experiment, CliError> {
+    list_experiments(analytics, site, domain)
+        .await
+        .map_err(|e| CliError::Invalid(e.to_string()))?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| CliError::Invalid(format!("the site has no experiment {id}")))
 }
 
 fn site(text: &str) -> Result<SiteId, CliError> {
@@ -28,6 +81,14 @@ async fn make(args: AnalyticsGenerateArgs) -> Result<(), CliError> {
     logging::init(&config)?;
     let (db, _) = setup::open_database(&config).await?;
     let analytics = setup::open_analytics(&config, &db).await?;
+    let experiment = if args.experiment {
+        let domain = domain_of(&db, site).await?;
+        let experiment = start_experiment(&analytics, site, &domain).await?;
+        println!("Experiment {}", experiment.id);
+        Some(experiment)
+    } else {
+        None
+    };
     let started = Instant::now();
     let made = generate(
         &analytics,
@@ -36,6 +97,7 @@ async fn make(args: AnalyticsGenerateArgs) -> Result<(), CliError> {
         args.days,
         Day::of(Timestamp::now()),
         args.seed,
+        experiment.as_ref(),
     )
     .await;
     analytics.db().close().await;
@@ -85,6 +147,58 @@ async fn time_report(args: AnalyticsReportArgs) -> Result<(), CliError> {
     }
     println!(
         "report read {} times: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+        times.len(),
+        times.first().copied().unwrap_or_default(),
+        times.get(times.len() / 2).copied().unwrap_or_default(),
+        times.last().copied().unwrap_or_default()
+    );
+    Ok(())
+}
+
+async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
+    let site = site(&args.site)?;
+    let id = Uuid::parse_str(args.experiment.trim())
+        .map_err(|_| CliError::Invalid(format!("`{}` is not an experiment id", args.experiment)))?;
+    let range =
+        Range::parse(&args.period, None, None).map_err(|e| CliError::Invalid(e.to_string()))?;
+    let config = setup::load_config(args.common.config.as_deref(), args.common.layer())?;
+    logging::init(&config)?;
+    let (db, _) = setup::open_database(&config).await?;
+    let analytics = setup::open_analytics(&config, &db).await?;
+    let domain = domain_of(&db, site).await?;
+    let experiment = find_experiment(&analytics, site, &domain, id).await?;
+    let period = range.period(Day::of(Timestamp::now()));
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..args.runs.max(1) {
+        let started = Instant::now();
+        let read = experiment_report(&analytics, site, &experiment, period, 0.1).await;
+        times.push(started.elapsed().as_secs_f64() * 1_000.0);
+        last = Some(read.map_err(|e| CliError::Invalid(e.to_string()))?);
+    }
+    analytics.db().close().await;
+    db.close().await;
+    times.sort_by(f64::total_cmp);
+    if let Some(report) = last {
+        for (goal, results) in &report.goals {
+            for variation in &results.variations {
+                println!(
+                    "{goal} · {}: {} visitors, {} conversions ({:.2}%){}",
+                    variation.name,
+                    variation.arm.visitors,
+                    variation.arm.conversions,
+                    variation.arm.rate() * 100.0,
+                    variation
+                        .verdict
+                        .as_ref()
+                        .map(|v| format!("; {v}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    println!(
+        "results read {} times: min {:.1} ms, median {:.1} ms, max {:.1} ms",
         times.len(),
         times.first().copied().unwrap_or_default(),
         times.get(times.len() / 2).copied().unwrap_or_default(),

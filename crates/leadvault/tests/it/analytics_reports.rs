@@ -361,7 +361,7 @@ on_both_engines! {
         let app = TestApp::start(engine).await;
         let site = SiteId::random();
         let today = Day::of(Timestamp::now());
-        generate(&app.analytics, site, 3_000, 3, today, 7).await.unwrap();
+        generate(&app.analytics, site, 3_000, 3, today, 7, None).await.unwrap();
         for range in [Range::Last7Days, Range::Today] {
             let period = range.period(today);
             let rolled = report(&app.analytics, site, period, 10).await.unwrap();

@@ -75,6 +75,7 @@ on_both_engines! {
         assert_eq!(created.status, 201, "{}", created.html);
         let experiment = created.json();
         assert_eq!((experiment["name"].as_str(), experiment["state"].as_str()), (Some("Hero headline"), Some("draft")));
+        assert_eq!(experiment["warnings"], serde_json::json!([]));
 
         let script = HEADLINE.replace(r#"{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}"#, r#"{"set_style": {"selector": "h1", "property": "background", "value": "url(https://evil.example/x)"}}"#);
         let refused = post!(path, &script);
@@ -187,8 +188,9 @@ on_both_engines! {
             }
         };
 
-        // No experiments yet: the plain script, for every kind of site id.
-        for id in [site.to_string(), SiteId::random().to_string(), "not-an-id".to_owned()] {
+        // No experiments yet: the plain script, for every kind of site id (and a site named
+        // twice).
+        for id in [site.to_string(), SiteId::random().to_string(), "not-an-id".to_owned(), format!("{site}&site=x")] {
             let (status, _, body) = script(id).await;
             assert_eq!((status.as_u16(), body.as_str()), (200, plain.as_str()));
         }

@@ -13,16 +13,30 @@ use leadvault_analytics::{
 use leadvault_store::Timestamp;
 use leadvault_test_support::{Chromium, TestApp, TestCert, on_both_engines, serve_site_page};
 
-const ORIGINAL: &str = "Talk to a lawyer|hero";
-const DIRECT: &str = "Speak with a lawyer today|hero direct";
+/// The page as it is, and as variation Direct shows it: the headline and its classes, the
+/// link's address, the introduction's colour, whether the chat and the fee note show, which
+/// element comes first, and the badge's classes (see `facts` in the page).
+const ORIGINAL: &str = "Talk to a lawyer|hero|/call||block|none|H1|badge old";
+const DIRECT: &str = "Speak with a lawyer today|hero direct|https://www.lima.law/contact|rgb(170, 0, 0)|none|block|P|badge";
 
-const EXPERIMENT: &str = r#"{"name": "Hero", "include": ["/"], "traffic": 100, "anti_flicker": true,
+const EXPERIMENT: &str = r##"{"name": "Hero", "include": ["/"], "traffic": 100, "anti_flicker": true,
   "goals": [{"event": "Signup"}],
   "variations": [{"name": "Original", "weight": 50},
     {"name": "Direct", "weight": 50, "changes": [
       {"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}},
       {"add_class": {"selector": "h1", "class": "direct"}},
-      {"add_class": {"selector": "p.late", "class": "seen"}}]}]}"#;
+      {"set_attribute": {"selector": "a#call", "name": "href", "value": "https://www.lima.law/contact"}},
+      {"set_style": {"selector": "#intro", "property": "color", "value": "#aa0000"}},
+      {"hide": {"selector": "#chat"}},
+      {"show": {"selector": "#fee"}},
+      {"move": {"selector": "#intro", "target": "h1", "position": "before"}},
+      {"remove_class": {"selector": ".badge", "class": "old"}},
+      {"add_class": {"selector": "p.late", "class": "seen"}}]}]}"##;
+
+/// Sends visitors of /old to /new.
+const MOVED: &str = r#"{"name": "Moved", "include": ["/old"], "traffic": 100,
+  "variations": [{"name": "Stay", "weight": 0},
+    {"name": "Go", "weight": 100, "changes": [{"redirect": {"url": "https://www.lima.law/new"}}]}]}"#;
 
 /// The firm's page: the script in the head, without defer, asking for `site`'s experiments
 /// and saying it is `data_site`. It notes the headline as parsed and at the load event, and
@@ -38,12 +52,20 @@ fn firm_page(site: &str, data_site: &str, consent: bool) -> String {
         ("", "")
     };
     format!(
-        r#"<!doctype html><html lang="en"><head><title>Lima Law</title>{given}
+        r##"<!doctype html><html lang="en"><head><title>Lima Law</title>{given}
 <script src="https://analytics.lima-law.test/js/lv.js?site={site}" data-site="{data_site}" {required}></script>
 </head><body><h1 class="hero">Talk to a lawyer</h1><p id="intro">Free first consultation</p>
+<a id="call" href="/call">Call us</a><div id="chat">Chat with us</div><p id="fee" hidden>No fee unless we win</p>
+<span class="badge old">Since 1990</span>
 <script>
-function headline() {{ var h = document.querySelector("h1"); return h.textContent + "|" + h.className; }}
+function headline() {{
+  var h = document.querySelector("h1"), shown = function (css) {{ return getComputedStyle(document.querySelector(css)).display; }};
+  return [h.textContent, h.className, document.getElementById("call").getAttribute("href"),
+    document.getElementById("intro").style.color, shown("#chat"), shown("#fee"),
+    document.body.firstElementChild.tagName, document.querySelector(".badge").className].join("|");
+}}
 window.atParse = headline();
+window.opacityAtParse = getComputedStyle(document.documentElement).opacity;
 addEventListener("load", function () {{
   window.atLoad = headline();
   setTimeout(function () {{
@@ -51,7 +73,7 @@ addEventListener("load", function () {{
     document.body.appendChild(p);
   }}, 50);
 }});
-</script></body></html>"#
+</script></body></html>"##
     )
 }
 
@@ -110,9 +132,12 @@ on_both_engines! {
         ));
         let id = create_experiment(db, site, "www.lima.law", EXPERIMENT, now).await.unwrap();
         set_state(db, site, "www.lima.law", id, ExperimentState::Running, now).await.unwrap();
+        let moved = create_experiment(db, site, "www.lima.law", MOVED, now).await.unwrap();
+        set_state(db, site, "www.lima.law", moved, ExperimentState::Running, now).await.unwrap();
         let saved = list_experiments(db, site, "www.lima.law").await.unwrap();
-        assert_eq!(saved.len(), 1, "the unsafe one was not saved");
-        let seed = saved[0].seed.clone();
+        assert_eq!(saved.len(), 2, "the unsafe one was not saved");
+        let hero = saved.iter().find(|e| e.id == id).unwrap();
+        let seed = hero.seed.clone();
 
         let lima = site.to_string();
         let page = serve_site_page(firm_page(&lima, &lima, false), &cert).await;
@@ -154,17 +179,25 @@ on_both_engines! {
         others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
         others.goto("https://www.lima.law/").await;
         assert_eq!(headline(&others).await, (ORIGINAL.to_owned(), ORIGINAL.to_owned()));
+        assert_eq!(others.run("return window.opacityAtParse;").await, "1", "nothing hidden for the control");
         others.wait_for("p.late").await;
         assert!(others.find("p.late.seen").await.is_none());
         others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
         others.reload().await;
         assert_eq!(headline(&others).await, (DIRECT.to_owned(), DIRECT.to_owned()));
         others.wait_for("p.late.seen").await;
+        // Anti-flicker: hidden while parsed (one change, for p.late, had found nothing yet),
+        // shown once the page was parsed.
+        assert_eq!(others.run("return window.opacityAtParse;").await, "0");
         assert_eq!(others.run("return getComputedStyle(document.documentElement).opacity;").await, "1");
         // The preview link forces a variation, whatever the cookie says.
         others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
         others.goto(&format!("https://www.lima.law/?lv_preview={id}:1")).await;
         assert_eq!(headline(&others).await.1, DIRECT);
+        // A redirect keeps the visitor's query string (their campaign).
+        others.goto("https://www.lima.law/old?utm_source=newsletter").await;
+        others.wait_until("return location.pathname === '/new';").await;
+        assert_eq!(others.run("return location.search;").await, "?utm_source=newsletter");
         // A page whose script tag names another site applies nothing.
         others.goto("https://www.other.law/").await;
         others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
@@ -191,7 +224,7 @@ on_both_engines! {
         assert_eq!(first_visitor.len(), 1, "{events:?}");
         assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
         let today = Day::of(Timestamp::now());
-        let report = experiment_report(db, site, &saved[0], Range::Today.period(today), 0.1).await.unwrap();
+        let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1).await.unwrap();
         let (goal, results) = &report.goals[0];
         assert_eq!(goal, &GoalKind::Event("Signup".into()));
         let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();

@@ -1,9 +1,8 @@
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use leadvault_accounts::{Capability, owner_exists};
 use leadvault_store::SiteId;
-use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::pages::{HomePage, MemberSummary, render};
@@ -69,25 +68,30 @@ pub async fn embed_script() -> impl IntoResponse {
     javascript(include_str!("../../static/embed.js"), "cross-origin")
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ScriptQuery {
-    site: Option<String>,
-}
-
 /// The analytics script a firm puts in its pages' head, loaded by other sites. With
 /// `?site=ID`, it carries the site's experiments, if it has any: cached briefly (a started
 /// or stopped experiment reaches visitors within a minute or so) and revalidated by its
-/// entity tag. An unknown site gets the plain script: a page is never broken by it.
+/// entity tag. An unknown site, an address that is not one, or a database that cannot be
+/// read gets the plain script: a firm's page never loses its analytics to experiments.
 pub async fn analytics_script(
     State(state): State<AppState>,
-    Query(query): Query<ScriptQuery>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let script = match query.site.as_deref().and_then(SiteId::parse) {
-        Some(site) => state.analytics().script(state.db(), site).await?,
-        None if query.site.is_none() => {
-            return Ok(javascript(LV_MIN, "cross-origin").into_response());
-        }
+) -> Response {
+    let Some(query) = query else {
+        return javascript(LV_MIN, "cross-origin").into_response();
+    };
+    let site = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "site")
+        .and_then(|(_, value)| SiteId::parse(value.trim()));
+    let script = match site {
+        Some(site) => match state.analytics().script(state.db(), site).await {
+            Ok(script) => script,
+            Err(error) => {
+                tracing::warn!(%error, "a site's experiments could not be read; the plain script is served");
+                SiteScript::plain()
+            }
+        },
         None => SiteScript::plain(),
     };
     let cache = [
@@ -103,9 +107,9 @@ pub async fn analytics_script(
                 .any(|tag| tag.trim().trim_start_matches("W/") == script.etag)
         });
     if unchanged {
-        return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
     }
-    Ok((
+    (
         cache,
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
@@ -116,5 +120,5 @@ pub async fn analytics_script(
         ],
         script.body.clone(),
     )
-        .into_response())
+        .into_response()
 }

@@ -12,7 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
-    Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
+    Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, overlaps,
+    set_state,
 };
 use leadvault_store::{Timestamp, Uuid};
 use serde::Deserialize;
@@ -101,12 +102,32 @@ pub async fn create(
     .map_err(refused)?;
     state.analytics().experiments_changed(site.id);
     audit(&state, &signed_in, "experiment.created", "experiment", id).await?;
-    let created = list_experiments(db, site.id, site.domain.as_str())
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or(AppError::NotFound)?;
-    Ok((StatusCode::CREATED, Json(json_of(&created))).into_response())
+    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
+    let created = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
+    let mut answer = json_of(created);
+    answer["warnings"] = overlaps(&created.definition, id, &all)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// The state a request asks an experiment to go to (the API's body, the page's buttons).
+pub(crate) fn next_state(
+    state: &str,
+    variation: Option<usize>,
+) -> Result<ExperimentState, AppError> {
+    Ok(match (state, variation) {
+        ("running", _) => ExperimentState::Running,
+        ("paused", _) => ExperimentState::Paused,
+        ("stopped", _) => ExperimentState::Stopped,
+        ("shipped", Some(index)) => ExperimentState::Shipped(index),
+        _ => {
+            return Err(AppError::Invalid(
+                "state is running, paused, stopped, or shipped with a variation".to_owned(),
+            ));
+        }
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,18 +146,7 @@ pub async fn change_state(
     let (signed_in, site) = site_of(&state, signed_in, &id, Some(&headers)).await?;
     let experiment = Uuid::parse_str(&experiment).map_err(|_| AppError::NotFound)?;
     let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
-    let next = match (body.state.as_str(), body.variation) {
-        ("running", _) => ExperimentState::Running,
-        ("paused", _) => ExperimentState::Paused,
-        ("stopped", _) => ExperimentState::Stopped,
-        ("shipped", Some(index)) => ExperimentState::Shipped(index),
-        _ => {
-            return Err(AppError::Invalid(
-                "state is running, paused, stopped, or shipped with a variation".to_owned(),
-            )
-            .into());
-        }
-    };
+    let next = next_state(&body.state, body.variation)?;
     set_state(
         state.analytics().db(),
         site.id,

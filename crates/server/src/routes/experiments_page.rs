@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
-    Day, Experiment, ExperimentError, ExperimentState, Period, Range, create_experiment,
-    experiment_report, list_experiments, list_goals, overlaps, set_state,
+    Day, Experiment, ExperimentError, Period, Range, create_experiment, experiment_report,
+    list_experiments, list_goals, overlaps, set_state,
 };
 use leadvault_store::{Timestamp, Uuid};
 
@@ -24,6 +24,7 @@ use crate::pages::render;
 use crate::report_view::today;
 use crate::routes::analytics_report::{audit, reachable_site};
 use crate::routes::experiment_form::{ExperimentForm, FormValues};
+use crate::routes::experiments_api::next_state;
 use crate::state::AppState;
 
 /// The relative effect the sample size is worked out for, unless asked otherwise (percent).
@@ -202,20 +203,7 @@ pub async fn change_state(
     signed_in.verify_csrf(&headers, values.one("csrf"))?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     let experiment = find(&state, &site, &experiment).await?;
-    let next = match (
-        values.one("state"),
-        values.one("variation").parse::<usize>(),
-    ) {
-        ("running", _) => ExperimentState::Running,
-        ("paused", _) => ExperimentState::Paused,
-        ("stopped", _) => ExperimentState::Stopped,
-        ("shipped", Ok(index)) => ExperimentState::Shipped(index),
-        _ => {
-            return Err(AppError::Invalid(
-                "choose what to do with the experiment".to_owned(),
-            ));
-        }
-    };
+    let next = next_state(values.one("state"), values.one("variation").parse().ok())?;
     let moved = set_state(
         state.analytics().db(),
         site.id,
