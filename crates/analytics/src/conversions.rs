@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use futures_util::TryStreamExt as _;
 use leadvault_store::sqlx::{self, AssertSqlSafe, Row as _};
 use leadvault_store::{SiteId, StoreError};
 
@@ -147,6 +148,32 @@ pub(crate) async fn named_events(
     .bind(period.end.start().as_unix_micros())
     .fetch_all(db.db().pool())
     .await?)
+}
+
+/// As [`named_events`], but each row handed to `each` as it is read, none kept: for the
+/// millions of rows an experiment's exposures or a site's page views may be.
+pub(crate) async fn each_named_event(
+    db: &AnalyticsDb,
+    columns: &str,
+    site: SiteId,
+    name: &str,
+    period: Period,
+    mut each: impl FnMut(&sqlx::any::AnyRow) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM analytics_events \
+         WHERE {SITE_IS_1} AND name = $2 AND at >= $3 AND at < $4"
+    );
+    let mut rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(site.to_string())
+        .bind(name.to_owned())
+        .bind(period.first.start().as_unix_micros())
+        .bind(period.end.start().as_unix_micros())
+        .fetch(db.db().pool());
+    while let Some(row) = rows.try_next().await? {
+        each(&row)?;
+    }
+    Ok(())
 }
 
 /// The revenue sent with event `name` over `period`, per currency (the goal's events are

@@ -7,12 +7,13 @@
 //! ids live one day), and converts when they reach the goal later that day: a conversion
 //! before exposure is not the variation's doing.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use leadvault_store::sqlx::Row as _;
 use leadvault_store::{SiteId, StoreError};
+use serde::Deserialize;
 
-use crate::conversions::named_events;
+use crate::conversions::each_named_event;
 use crate::day::MICROS_PER_DAY;
 use crate::event::PAGEVIEW;
 use crate::experiments::Experiment;
@@ -55,7 +56,7 @@ pub struct ExperimentReport {
 }
 
 /// The results of `experiment` for every goal of it, over `period`, with the sample size a
-/// relative `effect` needs.
+/// relative `effect` needs. The exposures are read once for all the goals.
 pub async fn experiment_report(
     db: &AnalyticsDb,
     site: SiteId,
@@ -63,10 +64,11 @@ pub async fn experiment_report(
     period: Period,
     effect: f64,
 ) -> Result<ExperimentReport, StoreError> {
+    let exposures = exposures(db, site, experiment, period).await?;
     let mut goals = Vec::new();
     for goal in &experiment.definition.goals {
-        let results = experiment_results(db, site, experiment, goal, period).await?;
-        goals.push((goal.clone(), results));
+        let reached = reached(db, site, goal, period).await?;
+        goals.push((goal.clone(), tally(experiment, &exposures, &reached)));
     }
     let baseline = goals
         .first()
@@ -79,9 +81,6 @@ pub async fn experiment_report(
     })
 }
 
-/// (day, visitor) → (first exposure's time, variation).
-type Exposures = BTreeMap<(i64, i64), (i64, usize)>;
-
 /// The results of `experiment` on `site` for `goal` over `period`.
 pub async fn experiment_results(
     db: &AnalyticsDb,
@@ -90,72 +89,101 @@ pub async fn experiment_results(
     goal: &GoalKind,
     period: Period,
 ) -> Result<Results, StoreError> {
+    let exposures = exposures(db, site, experiment, period).await?;
+    let reached = reached(db, site, goal, period).await?;
+    Ok(tally(experiment, &exposures, &reached))
+}
+
+/// (day, visitor) → (first exposure's time, variation).
+type Exposures = HashMap<(i64, i64), (i64, usize)>;
+
+/// An exposure event's properties (ids and indexes: nothing to unescape).
+#[derive(Deserialize)]
+struct Exposed<'a> {
+    experiment: &'a str,
+    variation: &'a str,
+}
+
+/// Each visitor's first exposure to `experiment` of each day, and its variation.
+async fn exposures(
+    db: &AnalyticsDb,
+    site: SiteId,
+    experiment: &Experiment,
+    period: Period,
+) -> Result<Exposures, StoreError> {
     let id = experiment.id.to_string();
     let arms = experiment.definition.variations.len();
-    let mut exposures: Exposures = BTreeMap::new();
-    let rows = named_events(
-        db,
-        "visitor, at, props",
-        "AND props IS NOT NULL",
-        site,
-        EXPOSURE,
-        period,
-    )
-    .await?;
-    for row in rows {
+    let mut exposures = Exposures::new();
+    each_named_event(db, "visitor, at, props", site, EXPOSURE, period, |row| {
         let (visitor, at): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        let props: String = row.try_get(2)?;
-        let Ok(props) = serde_json::from_str::<BTreeMap<String, String>>(&props) else {
-            continue;
+        let props: Option<&str> = row.try_get(2)?;
+        let Some(exposed) = props.and_then(|p| serde_json::from_str::<Exposed<'_>>(p).ok()) else {
+            return Ok(());
         };
-        let variation = props.get("variation").and_then(|v| v.parse::<usize>().ok());
-        if props.get("experiment") != Some(&id) {
-            continue;
+        let Some(variation) = exposed
+            .variation
+            .parse::<usize>()
+            .ok()
+            .filter(|v| *v < arms)
+        else {
+            return Ok(());
+        };
+        if exposed.experiment != id {
+            return Ok(());
         }
-        let Some(variation) = variation.filter(|v| *v < arms) else {
-            continue;
-        };
-        let key = (at.div_euclid(MICROS_PER_DAY), visitor);
-        let first = exposures.entry(key).or_insert((at, variation));
+        let first = exposures
+            .entry((at.div_euclid(MICROS_PER_DAY), visitor))
+            .or_insert((at, variation));
         if at < first.0 {
             *first = (at, variation);
         }
-    }
-    // The goal's events: (visitor, time).
-    let mut reached: Vec<(i64, i64)> = Vec::new();
-    let collect = |rows: Vec<leadvault_store::sqlx::any::AnyRow>, into: &mut Vec<(i64, i64)>| {
-        for row in rows {
-            if let (Ok(visitor), Ok(at)) = (row.try_get::<i64, _>(0), row.try_get::<i64, _>(1)) {
-                into.push((visitor, at));
-            }
-        }
-    };
+        Ok(())
+    })
+    .await?;
+    Ok(exposures)
+}
+
+/// Who reached `goal` when: (visitor, time).
+async fn reached(
+    db: &AnalyticsDb,
+    site: SiteId,
+    goal: &GoalKind,
+    period: Period,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut reached = Vec::new();
     match goal {
         GoalKind::Event(name) => {
-            collect(
-                named_events(db, "visitor, at", "", site, name, period).await?,
-                &mut reached,
-            );
+            each_named_event(db, "visitor, at", site, name, period, |row| {
+                reached.push((row.try_get(0)?, row.try_get(1)?));
+                Ok(())
+            })
+            .await?;
         }
         GoalKind::Page(pattern) => {
             // Every page view of the period is read to match the pattern: fine for the
             // periods experiments run, and the place to narrow if a site's grow large.
-            let rows = named_events(db, "visitor, at, path", "", site, PAGEVIEW, period).await?;
-            let matching: Vec<_> = rows
-                .into_iter()
-                .filter(|row| {
-                    row.try_get::<String, _>(2)
-                        .is_ok_and(|path| pattern.matches(&path))
-                })
-                .collect();
-            collect(matching, &mut reached);
+            each_named_event(db, "visitor, at, path", site, PAGEVIEW, period, |row| {
+                let path: &str = row.try_get(2)?;
+                if pattern.matches(path) {
+                    reached.push((row.try_get(0)?, row.try_get(1)?));
+                }
+                Ok(())
+            })
+            .await?;
         }
     }
-    let mut converted: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    Ok(reached)
+}
+
+/// Counts each variation's exposed visitors and those who reached the goal after their
+/// first exposure that day, and compares them with the control.
+fn tally(experiment: &Experiment, exposures: &Exposures, reached: &[(i64, i64)]) -> Results {
+    let arms = experiment.definition.variations.len();
+    let mut converted: HashMap<(i64, i64), usize> = HashMap::new();
     for (visitor, at) in reached {
-        let key = (at.div_euclid(MICROS_PER_DAY), visitor);
+        let key = (at.div_euclid(MICROS_PER_DAY), *visitor);
         if let Some((exposed_at, variation)) = exposures.get(&key)
-            && at > *exposed_at
+            && at > exposed_at
         {
             converted.insert(key, *variation);
         }
@@ -198,8 +226,8 @@ pub async fn experiment_results(
             verdict: (i > 0).then(|| verdict(control, *arm, &variation.name, sample_ratio)),
         })
         .collect();
-    Ok(Results {
+    Results {
         variations,
         sample_ratio,
-    })
+    }
 }
