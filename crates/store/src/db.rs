@@ -66,8 +66,8 @@ pub struct Db {
 // commit is on disk before it returns (with `NORMAL`, a power cut may take back transactions
 // that were acknowledged); a busy timeout so concurrent writers queue instead of failing;
 // enforced foreign keys; a WAL file cut back to 64 MiB once checkpointed; and reads through
-// a memory map of up to 2 GiB of the file (most builds' limit), not a copy per page read (an experiment's results
-// read millions of rows: 2.5 times faster so, see docs/PERFORMANCE.md).
+// a memory map of up to 2 GiB of the file (most builds' limit), not a copy per page read
+// (an experiment's results read millions of rows; see docs/PERFORMANCE.md).
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_size_limit = 67108864; PRAGMA mmap_size = 2147418112;";
