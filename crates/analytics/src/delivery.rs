@@ -15,7 +15,7 @@
 use leadvault_store::SiteId;
 use serde_json::{Value, json};
 
-use crate::experiment::{Change, Position};
+use crate::change::{Change, Position};
 use crate::experiments::{Experiment, ExperimentState};
 
 /// The configuration for `site`'s pages as a JavaScript expression (JSON, with `<` and the

@@ -5,6 +5,7 @@
 
 mod agent;
 mod assignment;
+mod change;
 mod channel;
 mod conversions;
 mod country;
@@ -34,6 +35,7 @@ mod visits;
 
 pub use agent::{Agent, Device, agent};
 pub use assignment::{assign, fnv1a};
+pub use change::{ATTRIBUTES, Change, Position, STYLE_PROPERTIES};
 pub use channel::{Arrival, Channel, Referrers};
 pub use conversions::{
     Conversion, ConversionRow, PropertyValue, conversions, event_properties, goal_by,
@@ -44,10 +46,7 @@ pub use delivery::script_config;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
-pub use experiment::{
-    ANTI_FLICKER_MS, ATTRIBUTES, Change, ExperimentDefinition, ExperimentRefused, Position,
-    STYLE_PROPERTIES, Variation,
-};
+pub use experiment::{ANTI_FLICKER_MS, ExperimentDefinition, ExperimentRefused, Variation};
 pub use experiments::{
     Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
 };

@@ -2,7 +2,8 @@
 //! muddying the other's results. Not refused (a marketer may mean it, on pages they keep
 //! apart by hand) but warned of, when saved and on the experiments page.
 
-use crate::experiment::{Change, ExperimentDefinition};
+use crate::change::Change;
+use crate::experiment::ExperimentDefinition;
 use crate::experiments::{Experiment, ExperimentState};
 use crate::goals::PathPattern;
 
