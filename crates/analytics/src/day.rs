@@ -32,6 +32,11 @@ impl Day {
         Self(self.0.saturating_add(days))
     }
 
+    /// Its number: days since 1970-01-01 (as stored).
+    pub(crate) fn number(self) -> i64 {
+        self.0
+    }
+
     pub(crate) fn before(self) -> Self {
         self.plus(-1)
     }

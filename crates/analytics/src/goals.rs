@@ -118,6 +118,12 @@ impl GoalKind {
         }
     }
 
+    /// The goal as one string (`event:NAME`, `page:PATTERN`), for keys.
+    pub(crate) fn key(&self) -> String {
+        let (kind, target) = self.stored();
+        format!("{kind}:{target}")
+    }
+
     fn stored(&self) -> (&'static str, &str) {
         match self {
             Self::Event(name) => ("event", name),

@@ -15,6 +15,7 @@ mod dimension;
 mod error;
 mod event;
 mod experiment;
+mod experiment_days;
 mod experiments;
 mod filtered;
 mod generate;

@@ -14,8 +14,9 @@ use leadvault_store::{SiteId, StoreError};
 use serde::Deserialize;
 
 use crate::conversions::each_named_event;
-use crate::day::MICROS_PER_DAY;
+use crate::day::{Day, MICROS_PER_DAY};
 use crate::event::PAGEVIEW;
+use crate::experiment_days::{store_day, stored_days, unsettled_from};
 use crate::experiments::Experiment;
 use crate::goals::GoalKind;
 use crate::report::Period;
@@ -56,20 +57,68 @@ pub struct ExperimentReport {
 }
 
 /// The results of `experiment` for every goal of it, over `period`, with the sample size a
-/// relative `effect` needs. The exposures are read once for all the goals.
+/// relative `effect` needs, on `today`. Settled days are read from their stored tallies
+/// (counted and stored the first time; see `experiment_days`); the last two from the events.
 pub async fn experiment_report(
     db: &AnalyticsDb,
     site: SiteId,
     experiment: &Experiment,
     period: Period,
     effect: f64,
+    today: Day,
 ) -> Result<ExperimentReport, StoreError> {
-    let exposures = exposures(db, site, experiment, period).await?;
-    let mut goals = Vec::new();
-    for goal in &experiment.definition.goals {
-        let reached = reached(db, site, goal, period).await?;
-        goals.push((goal.clone(), tally(experiment, &exposures, &reached)));
+    let arms = experiment.definition.variations.len();
+    let goals = &experiment.definition.goals;
+    let zero = Arm {
+        visitors: 0,
+        conversions: 0,
+    };
+    let mut totals = vec![vec![zero; arms]; goals.len()];
+    let add = |into: &mut Vec<Arm>, from: &[Arm]| {
+        for (total, arm) in into.iter_mut().zip(from) {
+            total.visitors += arm.visitors;
+            total.conversions += arm.conversions;
+        }
+    };
+    let settled_end = unsettled_from(today).min(period.end);
+    if period.first < settled_end {
+        let stored = stored_days(db, experiment.id, arms, (period.first, settled_end)).await?;
+        for n in 0..period.first.until(settled_end) {
+            let day = period.first.plus(n);
+            let known: Option<Vec<&Vec<Arm>>> = goals
+                .iter()
+                .map(|goal| stored.get(&(goal.key(), day.number())))
+                .collect();
+            let tallies = match known {
+                Some(known) => known.into_iter().cloned().collect(),
+                None => {
+                    let counted = count_period(db, site, experiment, one_day(day)).await?;
+                    let named: Vec<(&GoalKind, Vec<Arm>)> =
+                        goals.iter().zip(counted.iter().cloned()).collect();
+                    store_day(db, experiment.id, day, &named).await?;
+                    counted
+                }
+            };
+            for (total, tally) in totals.iter_mut().zip(&tallies) {
+                add(total, tally);
+            }
+        }
     }
+    let live = Period {
+        first: settled_end.max(period.first),
+        end: period.end,
+    };
+    if live.first < live.end {
+        let counted = count_period(db, site, experiment, live).await?;
+        for (total, tally) in totals.iter_mut().zip(&counted) {
+            add(total, tally);
+        }
+    }
+    let goals: Vec<(GoalKind, Results)> = goals
+        .iter()
+        .zip(totals)
+        .map(|(goal, counted)| (goal.clone(), compared(experiment, counted)))
+        .collect();
     let baseline = goals
         .first()
         .and_then(|(_, results)| results.variations.first())
@@ -81,7 +130,8 @@ pub async fn experiment_report(
     })
 }
 
-/// The results of `experiment` on `site` for `goal` over `period`.
+/// The results of `experiment` on `site` for `goal` over `period`, counted from the events
+/// (no stored tallies).
 pub async fn experiment_results(
     db: &AnalyticsDb,
     site: SiteId,
@@ -91,7 +141,33 @@ pub async fn experiment_results(
 ) -> Result<Results, StoreError> {
     let exposures = exposures(db, site, experiment, period).await?;
     let reached = reached(db, site, goal, period).await?;
-    Ok(tally(experiment, &exposures, &reached))
+    let arms = experiment.definition.variations.len();
+    Ok(compared(experiment, count(arms, &exposures, &reached)))
+}
+
+/// The one-day period of `day`.
+fn one_day(day: Day) -> Period {
+    Period {
+        first: day,
+        end: day.plus(1),
+    }
+}
+
+/// Each goal's tally of `experiment` over `period`, from the events (exposures read once).
+async fn count_period(
+    db: &AnalyticsDb,
+    site: SiteId,
+    experiment: &Experiment,
+    period: Period,
+) -> Result<Vec<Vec<Arm>>, StoreError> {
+    let arms = experiment.definition.variations.len();
+    let exposures = exposures(db, site, experiment, period).await?;
+    let mut tallies = Vec::new();
+    for goal in &experiment.definition.goals {
+        let reached = reached(db, site, goal, period).await?;
+        tallies.push(count(arms, &exposures, &reached));
+    }
+    Ok(tallies)
 }
 
 /// (day, visitor) → (first exposure's time, variation).
@@ -176,9 +252,8 @@ async fn reached(
 }
 
 /// Counts each variation's exposed visitors and those who reached the goal after their
-/// first exposure that day, and compares them with the control.
-fn tally(experiment: &Experiment, exposures: &Exposures, reached: &[(i64, i64)]) -> Results {
-    let arms = experiment.definition.variations.len();
+/// first exposure that day.
+fn count(arms: usize, exposures: &Exposures, reached: &[(i64, i64)]) -> Vec<Arm> {
     let mut converted: HashMap<(i64, i64), usize> = HashMap::new();
     for (visitor, at) in reached {
         let key = (at.div_euclid(MICROS_PER_DAY), *visitor);
@@ -201,6 +276,11 @@ fn tally(experiment: &Experiment, exposures: &Exposures, reached: &[(i64, i64)])
     for variation in converted.values() {
         counted[*variation].conversions += 1;
     }
+    counted
+}
+
+/// Each variation's figures compared with the control's.
+fn compared(experiment: &Experiment, counted: Vec<Arm>) -> Results {
     let weights: Vec<u32> = experiment
         .definition
         .variations

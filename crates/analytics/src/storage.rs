@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0004_experiments.sql"),
         postgres: include_str!("../migrations/postgres/0004_experiments.sql"),
     },
+    Migration {
+        id: "analytics/0005_experiment_days",
+        sqlite: include_str!("../migrations/sqlite/0005_experiment_days.sql"),
+        postgres: include_str!("../migrations/postgres/0005_experiment_days.sql"),
+    },
 ];
 
 /// Where analytics lives for an installation whose main database is `main`: beside a SQLite

@@ -167,12 +167,13 @@ async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
     let analytics = setup::open_analytics(&config, &db).await?;
     let domain = domain_of(&db, site).await?;
     let experiment = find_experiment(&analytics, site, &domain, id).await?;
-    let period = range.period(Day::of(Timestamp::now()));
+    let today = Day::of(Timestamp::now());
+    let period = range.period(today);
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..args.runs.max(1) {
         let started = Instant::now();
-        let read = experiment_report(&analytics, site, &experiment, period, 0.1).await;
+        let read = experiment_report(&analytics, site, &experiment, period, 0.1, today).await;
         times.push(started.elapsed().as_secs_f64() * 1_000.0);
         last = Some(read.map_err(|e| CliError::Invalid(e.to_string()))?);
     }

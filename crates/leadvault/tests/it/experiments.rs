@@ -319,3 +319,68 @@ on_both_engines! {
         assert!(page.html.contains("Event: Signup (primary goal)") && page.html.contains("not enough data yet"), "{}", page.html);
     }
 }
+
+on_both_engines! {
+    async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are_gone(engine) {
+        use std::time::Duration;
+
+        use leadvault_analytics::{
+            Day, EXPOSURE, FORM_SUBMITTED, GoalKind, Period, StoredEvent, VisitId, VisitorId,
+            experiment_report, experiment_results, purge,
+        };
+
+        let app = TestApp::start(engine).await;
+        let site = SiteId::random();
+        let db = &app.analytics;
+        let now = Timestamp::now();
+        let today = Day::of(now);
+        let id = create_experiment(db, site, "lima.law", HEADLINE, now).await.unwrap();
+        let experiment = list_experiments(db, site, "lima.law").await.unwrap().remove(0);
+        // On each of five days (two settled, the day before yesterday among them, and the
+        // last two live), visitors exposed to both variations; some send a form after.
+        let mut events = Vec::new();
+        for (ago, visitors, converted) in [(5_i64, 10_i64, 3_i64), (2, 6, 1), (1, 4, 2), (0, 8, 4)] {
+            let day = today.plus(-ago);
+            for visitor in 0..visitors {
+                let at = |minute: u64| day.start().saturating_add(Duration::from_secs(60 * minute));
+                let event = |minute, name: &str, props| StoredEvent {
+                    site,
+                    at: at(minute),
+                    visit: VisitId::from_raw(visitor),
+                    visitor: VisitorId::from_raw(visitor),
+                    name: name.to_owned(),
+                    path: "/".to_owned(),
+                    props,
+                    revenue: None,
+                };
+                let variation = visitor % 2;
+                events.push(event(10, EXPOSURE, Some(format!(r#"{{"experiment":"{id}","variation":"{variation}"}}"#))));
+                if visitor < converted {
+                    events.push(event(20, FORM_SUBMITTED, None));
+                }
+            }
+        }
+        db.write(&events, &[]).await.unwrap();
+        let week = Period { first: today.plus(-6), end: today.plus(1) };
+        let arms = |results: &leadvault_analytics::Results| -> Vec<(u64, u64)> {
+            results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect()
+        };
+        let goal = GoalKind::Event(FORM_SUBMITTED.to_owned());
+        let counted = experiment_results(db, site, &experiment, &goal, week).await.unwrap();
+        // 28 visitor-days, 14 a variation (even visitors see the control). Conversions: 0
+        // and 2 (control) and 1 five days ago; 0 two days ago; 0 and 1 yesterday; 0 to 3
+        // today: 6 in the control, 4 in the variation.
+        assert_eq!(arms(&counted), [(14, 6), (14, 4)]);
+
+        // The report agrees, and stores the settled days' tallies as it goes.
+        let report = experiment_report(db, site, &experiment, week, 0.1, today).await.unwrap();
+        assert_eq!(arms(&report.goals[0].1), arms(&counted));
+        // The events of settled days go (retention): the report still counts them, from the
+        // stored tallies; counting from the events no longer can.
+        purge(db, Duration::from_secs(86_400 * 2), now).await.unwrap();
+        let after = experiment_report(db, site, &experiment, week, 0.1, today).await.unwrap();
+        assert_eq!(arms(&after.goals[0].1), arms(&counted));
+        let recounted = experiment_results(db, site, &experiment, &goal, week).await.unwrap();
+        assert_ne!(arms(&recounted), arms(&counted), "the purge did remove events");
+    }
+}

@@ -224,7 +224,7 @@ on_both_engines! {
         assert_eq!(first_visitor.len(), 1, "{events:?}");
         assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
         let today = Day::of(Timestamp::now());
-        let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1).await.unwrap();
+        let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1, today).await.unwrap();
         let (goal, results) = &report.goals[0];
         assert_eq!(goal, &GoalKind::Event("Signup".into()));
         let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();

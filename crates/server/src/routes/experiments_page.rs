@@ -72,7 +72,7 @@ async fn results_view(
             .ok_or_else(|| AppError::Invalid("effect is a percentage from 1 to 1000".to_owned()))?,
     };
     let db = state.analytics().db();
-    let report = experiment_report(db, site.id, experiment, period, effect / 100.0).await?;
+    let report = experiment_report(db, site.id, experiment, period, effect / 100.0, today).await?;
     let all = list_experiments(db, site.id, site.domain.as_str()).await?;
     let warnings = overlaps(&experiment.definition, experiment.id, &all)
         .iter()
