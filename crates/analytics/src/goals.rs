@@ -118,8 +118,9 @@ impl GoalKind {
         }
     }
 
-    /// The goal as one string (`event:NAME`, `page:PATTERN`), for keys.
-    pub(crate) fn key(&self) -> String {
+    /// The goal as one string (`event:NAME`, `page:PATTERN`): the key its stored tallies
+    /// are kept under, and how the experiments form names it.
+    pub fn key(&self) -> String {
         let (kind, target) = self.stored();
         format!("{kind}:{target}")
     }

@@ -7,7 +7,6 @@
 //! and rows of `vN_kind`, `vN_selector`, `vN_field` (an attribute, a style property or a
 //! move's target) and `vN_value`. Keys repeat, so the body is read as ordered pairs.
 
-use leadvault_analytics::GoalKind;
 use serde_json::{Value, json};
 
 /// The variations besides the control the form offers.
@@ -59,14 +58,7 @@ impl FormValues {
 pub struct ExperimentForm;
 
 impl ExperimentForm {
-    /// How a goal is named in the form.
-    pub fn goal_key(kind: &GoalKind) -> String {
-        match kind {
-            GoalKind::Event(name) => format!("event:{name}"),
-            GoalKind::Page(pattern) => format!("page:{}", pattern.as_str()),
-        }
-    }
-
+    /// A goal as the form names it (`leadvault_analytics::GoalKind::key`).
     fn goal(key: &str) -> Result<Value, String> {
         match key.split_once(':') {
             Some(("event", name)) => Ok(json!({ "event": name })),

@@ -40,12 +40,10 @@ async fn site_of(
 }
 
 fn json_of(experiment: &Experiment) -> serde_json::Value {
-    let (state, shipped) = match experiment.state {
-        ExperimentState::Draft => ("draft", None),
-        ExperimentState::Running => ("running", None),
-        ExperimentState::Paused => ("paused", None),
-        ExperimentState::Stopped => ("stopped", None),
-        ExperimentState::Shipped(index) => ("shipped", Some(index)),
+    let state = experiment.state.name();
+    let shipped = match experiment.state {
+        ExperimentState::Shipped(index) => Some(index),
+        _ => None,
     };
     let definition = &experiment.definition;
     serde_json::json!({

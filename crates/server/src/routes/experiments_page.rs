@@ -133,7 +133,7 @@ async fn experiments_page(
         experiments: rows,
         goals: goals
             .iter()
-            .map(|goal| (ExperimentForm::goal_key(&goal.kind), goal.kind.to_string()))
+            .map(|goal| (goal.kind.key(), goal.kind.to_string()))
             .collect(),
         csrf: signed_in.csrf_token(),
         error,
