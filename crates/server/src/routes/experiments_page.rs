@@ -12,8 +12,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
-    Day, Experiment, ExperimentError, Period, Range, create_experiment, experiment_report,
-    list_experiments, list_goals, overlaps, set_state,
+    Day, ExperimentError, Period, Range, create_experiment, experiment_report, list_experiments,
+    list_goals, overlaps, set_state,
 };
 use leadvault_store::{Timestamp, Uuid};
 
@@ -30,24 +30,24 @@ use crate::state::AppState;
 /// The relative effect the sample size is worked out for, unless asked otherwise (percent).
 const DEFAULT_EFFECT: f64 = 10.0;
 
-/// `site`'s experiment `id`.
-pub(crate) async fn find(state: &AppState, site: &Site, id: &str) -> Result<Experiment, AppError> {
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    list_experiments(state.analytics().db(), site.id, site.domain.as_str())
-        .await?
-        .into_iter()
-        .find(|e| e.id == id)
-        .ok_or(AppError::NotFound)
+/// An experiment id from the path; anything else names no experiment.
+fn experiment_id(text: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(text).map_err(|_| AppError::NotFound)
 }
 
-/// The results asked for: `period` (and `from`, `to`) as on the dashboard, else since the
+/// The results of `site`'s experiment `id` asked for: `period` (and `from`, `to`) as on the dashboard, else since the
 /// experiment was saved; `effect`, the minimum detectable effect in percent (1 to 1,000).
 async fn results_view(
     state: &AppState,
     site: &Site,
-    experiment: &Experiment,
+    id: &str,
     params: &BTreeMap<String, String>,
 ) -> Result<ResultsView, AppError> {
+    let id = experiment_id(id)?;
+    let db = state.analytics().db();
+    // One read of the site's experiments: this one, and the others it may overlap.
+    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
+    let experiment = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
     let today = today();
     let period = match params.get("period") {
         None => Period {
@@ -71,9 +71,7 @@ async fn results_view(
             .filter(|e| (1.0..=1_000.0).contains(e))
             .ok_or_else(|| AppError::Invalid("effect is a percentage from 1 to 1000".to_owned()))?,
     };
-    let db = state.analytics().db();
     let report = experiment_report(db, site.id, experiment, period, effect / 100.0, today).await?;
-    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
     let warnings = overlaps(&experiment.definition, experiment.id, &all)
         .iter()
         .map(ToString::to_string)
@@ -90,7 +88,6 @@ pub async fn results_json(
 ) -> Result<Json<ResultsView>, ApiError> {
     let signed_in = signed_in?;
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let experiment = find(&state, &site, &experiment).await?;
     Ok(Json(
         results_view(&state, &site, &experiment, &params).await?,
     ))
@@ -103,7 +100,6 @@ pub async fn results_page(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Html<String>, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let experiment = find(&state, &site, &experiment).await?;
     let results = results_view(&state, &site, &experiment, &params).await?;
     Ok(render(&ResultsPage {
         site_id: site.id.to_string(),
@@ -202,13 +198,14 @@ pub async fn change_state(
     let values = FormValues::parse(&body);
     signed_in.verify_csrf(&headers, values.one("csrf"))?;
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let experiment = find(&state, &site, &experiment).await?;
+    // An unknown experiment is the NotFound `set_state` answers.
+    let experiment = experiment_id(&experiment)?;
     let next = next_state(values.one("state"), values.one("variation").parse().ok())?;
     let moved = set_state(
         state.analytics().db(),
         site.id,
         site.domain.as_str(),
-        experiment.id,
+        experiment,
         next,
         Timestamp::now(),
     )
@@ -235,7 +232,7 @@ pub async fn change_state(
         &signed_in,
         "experiment.state_changed",
         "experiment",
-        experiment.id,
+        experiment,
     )
     .await?;
     Ok(Redirect::to(&format!("/sites/{}/experiments", site.id)).into_response())
