@@ -122,37 +122,60 @@ async fn time_report(args: AnalyticsReportArgs) -> Result<(), CliError> {
     let (db, _) = setup::open_database(&config).await?;
     let analytics = setup::open_analytics(&config, &db).await?;
     let period = range.period(Day::of(Timestamp::now()));
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..args.runs.max(1) {
-        let started = Instant::now();
-        let read = report(&analytics, site, period, 10).await;
-        times.push(started.elapsed().as_secs_f64() * 1_000.0);
-        last = Some(read?);
-    }
+    let timed = timed(args.runs, || report(&analytics, site, period, 10)).await;
     analytics.db().close().await;
     db.close().await;
-    times.sort_by(f64::total_cmp);
-    if let Some(report) = last {
-        println!(
-            "{} ({} to {}): {} visitors, {} visits, {} page views, {} other events",
-            range.name(),
-            report.period.first,
-            report.period.last(),
-            report.totals.visitors,
-            report.totals.visits,
-            report.totals.pageviews,
-            report.totals.events
-        );
-    }
+    let (times, report) = timed?;
     println!(
-        "report read {} times: min {:.1} ms, median {:.1} ms, max {:.1} ms",
-        times.len(),
-        times.first().copied().unwrap_or_default(),
-        times.get(times.len() / 2).copied().unwrap_or_default(),
-        times.last().copied().unwrap_or_default()
+        "{} ({} to {}): {} visitors, {} visits, {} page views, {} other events",
+        range.name(),
+        report.period.first,
+        report.period.last(),
+        report.totals.visitors,
+        report.totals.visits,
+        report.totals.pageviews,
+        report.totals.events
     );
+    println!("report read {times}");
     Ok(())
+}
+
+/// How long each of several runs took, in ms, sorted.
+struct Times(Vec<f64>);
+
+impl std::fmt::Display for Times {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = |i: usize| self.0.get(i).copied().unwrap_or_default();
+        write!(
+            f,
+            "{} times: min {:.1} ms, median {:.1} ms, max {:.1} ms",
+            self.0.len(),
+            at(0),
+            at(self.0.len() / 2),
+            at(self.0.len().saturating_sub(1))
+        )
+    }
+}
+
+/// Runs `read` `runs` times (at least once), timing each; the times and the last result,
+/// or the first error.
+async fn timed<T, E, F, Fut>(runs: u32, mut read: F) -> Result<(Times, T), E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut times = Vec::new();
+    let last = loop {
+        let started = Instant::now();
+        let result = read().await;
+        times.push(started.elapsed().as_secs_f64() * 1_000.0);
+        let result = result?;
+        if times.len() >= usize::try_from(runs).unwrap_or(usize::MAX) {
+            break result;
+        }
+    };
+    times.sort_by(f64::total_cmp);
+    Ok((Times(times), last))
 }
 
 async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
@@ -169,41 +192,29 @@ async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
     let experiment = find_experiment(&analytics, site, &domain, id).await?;
     let today = Day::of(Timestamp::now());
     let period = range.period(today);
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..args.runs.max(1) {
-        let started = Instant::now();
-        let read = experiment_report(&analytics, site, &experiment, period, 0.1, today).await;
-        times.push(started.elapsed().as_secs_f64() * 1_000.0);
-        last = Some(read.map_err(|e| CliError::Invalid(e.to_string()))?);
-    }
+    let timed = timed(args.runs, || {
+        experiment_report(&analytics, site, &experiment, period, 0.1, today)
+    })
+    .await;
     analytics.db().close().await;
     db.close().await;
-    times.sort_by(f64::total_cmp);
-    if let Some(report) = last {
-        for (goal, results) in &report.goals {
-            for variation in &results.variations {
-                println!(
-                    "{goal} · {}: {} visitors, {} conversions ({:.2}%){}",
-                    variation.name,
-                    variation.arm.visitors,
-                    variation.arm.conversions,
-                    variation.arm.rate() * 100.0,
-                    variation
-                        .verdict
-                        .as_ref()
-                        .map(|v| format!("; {v}"))
-                        .unwrap_or_default()
-                );
-            }
+    let (times, report) = timed.map_err(|e| CliError::Invalid(e.to_string()))?;
+    for (goal, results) in &report.goals {
+        for variation in &results.variations {
+            println!(
+                "{goal} · {}: {} visitors, {} conversions ({:.2}%){}",
+                variation.name,
+                variation.arm.visitors,
+                variation.arm.conversions,
+                variation.arm.rate() * 100.0,
+                variation
+                    .verdict
+                    .as_ref()
+                    .map(|v| format!("; {v}"))
+                    .unwrap_or_default()
+            );
         }
     }
-    println!(
-        "results read {} times: min {:.1} ms, median {:.1} ms, max {:.1} ms",
-        times.len(),
-        times.first().copied().unwrap_or_default(),
-        times.get(times.len() / 2).copied().unwrap_or_default(),
-        times.last().copied().unwrap_or_default()
-    );
+    println!("results read {times}");
     Ok(())
 }
