@@ -1,9 +1,10 @@
 //! US bank account details: a routing number (nine digits passing the ABA checksum, with a
-//! Federal Reserve prefix) together with what makes it an account: the words around it, or
-//! another number that can be an account number.
+//! Federal Reserve prefix, in a row or in threes) together with what makes it an account: the
+//! words of banking, in English or Spanish, or another number that can be an account number
+//! (unless the nine digits are named as something else: a claim, an order, a booking).
 
-use super::numbers::Run;
-use super::words::has_word;
+use super::numbers::{Group, Window, context, windows};
+use super::words::{has_word, has_word_or_typo};
 
 const WORDS: &[&str] = &[
     "routing",
@@ -18,7 +19,19 @@ const WORDS: &[&str] = &[
     "wire",
     "direct deposit",
     "transit",
+    "cuenta",
+    "ruta",
+    "banco",
+    "bancaria",
+    "bancario",
+    "transferencia",
+    "depósito directo",
+    "deposito directo",
+    "ahorros",
+    "cheques",
 ];
+/// The same, one typo away ("rounting", "acount", "cheking").
+const TYPED: &[&str] = &["routing", "account", "checking", "savings"];
 
 /// The ABA routing number checksum, and a prefix the Federal Reserve assigns.
 pub(crate) fn is_routing(digits: &str) -> bool {
@@ -31,18 +44,48 @@ pub(crate) fn is_routing(digits: &str) -> bool {
     checksum.is_multiple_of(10) && matches!(prefix, 1..=12 | 21..=32 | 61..=72 | 80)
 }
 
-pub(crate) fn found(text: &str, runs: &[Run<'_>]) -> bool {
+/// Words that name a nine-digit number as something other than a routing number.
+const OTHER_NUMBERS: &[&str] = &[
+    "claim",
+    "case",
+    "order",
+    "booking",
+    "confirmation",
+    "tracking",
+    "policy",
+    "member",
+    "student",
+    "employee",
+    "docket",
+    "invoice",
+    "reference",
+    "ticket",
+    "inmate",
+    "patient",
+    "file",
+    "phone",
+    "license",
+    "permit",
+];
+
+/// Nine digits in a row, or in threes (`021 000 021`, `021-000-021`): how routing numbers are
+/// written. A grouped nine in SSN shape (512-43-8876) is not one.
+fn routing_window(window: &Window<'_, '_>) -> bool {
+    let lengths = window.lengths();
+    (lengths == [9] || lengths == [3, 3, 3] && window.loosest().is_tight())
+        && is_routing(&window.digits)
+}
+
+pub(crate) fn found(text: &str, groups: &[Group<'_>]) -> bool {
     let lower = text.to_lowercase();
-    let worded = WORDS.iter().any(|w| has_word(&lower, w));
-    runs.iter().enumerate().any(|(i, run)| {
-        // Routing numbers are written as nine digits in a row; a grouped nine (512-43-8876)
-        // is the shape of an SSN, not of a routing number.
-        let routing = run.groups.iter().any(|g| is_routing(g));
-        let account_beside = runs
-            .iter()
-            .enumerate()
-            .any(|(j, other)| j != i && (4..=17).contains(&other.len()));
-        routing && (worded || account_beside)
+    let worded = WORDS.iter().any(|w| has_word(&lower, w)) || has_word_or_typo(&lower, TYPED);
+    windows(groups, 9, 9).filter(routing_window).any(|routing| {
+        let before = context(text, routing.start(), routing.start(), 24, 0);
+        let named_otherwise = OTHER_NUMBERS.iter().any(|w| has_word(&before, w));
+        let account_beside = windows(groups, 4, 17).any(|other| {
+            other.uniform() && (other.end() <= routing.start() || other.start() >= routing.end())
+        });
+        worded || account_beside && !named_otherwise
     })
 }
 

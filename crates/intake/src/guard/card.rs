@@ -1,8 +1,12 @@
-//! Payment card numbers: 13 to 19 digits in any grouping that pass the Luhn check and start
-//! with a real issuer's prefix. Both conditions together keep phone, order and tracking
-//! numbers out: a random number passes Luhn one time in ten, and few start like a card.
+//! Payment card numbers: 13 to 19 digits that pass the Luhn check and start with a real
+//! issuer's prefix, at a length that issuer uses. Both conditions together keep phone, order
+//! and tracking numbers out: a random number passes Luhn one time in ten, and few start like a
+//! card. Written in pieces ("4532 0151 / 1283 0366", "4532 0151 and then 1283 0366", "my visa
+//! 4532 0151 exp 04/27 no wait 1283 0366"), the pieces must be grouped as cards are and, the
+//! looser they are joined, the more the words around must say it is a card.
 
-use super::numbers::Run;
+use super::numbers::{Gap, Group, Window, context, windows};
+use super::words::{has_word, has_word_or_typo};
 
 /// The Luhn checksum (ISO/IEC 7812-1).
 pub(crate) fn luhn(digits: &str) -> bool {
@@ -51,13 +55,103 @@ fn issuer(digits: &str) -> bool {
     }
 }
 
-pub(crate) fn found(runs: &[Run<'_>]) -> bool {
-    runs.iter().any(|run| {
-        run.windows().any(|window| {
-            let digits = run.window_digits(window);
-            (13..=19).contains(&digits.len()) && issuer(&digits) && luhn(&digits)
-        })
+/// Words that say a number is a card's, in English and Spanish.
+const WORDS: &[&str] = &[
+    "card",
+    "cards",
+    "cc",
+    "credit",
+    "debit",
+    "visa",
+    "mastercard",
+    "master card",
+    "mc",
+    "amex",
+    "american express",
+    "discover",
+    "jcb",
+    "diners",
+    "unionpay",
+    "exp",
+    "expires",
+    "expiry",
+    "expiration",
+    "cvv",
+    "cvv2",
+    "cvc",
+    "cvc2",
+    "csc",
+    "security code",
+    "tarjeta",
+    "crédito",
+    "credito",
+    "débito",
+    "debito",
+    "vence",
+    "vencimiento",
+    "código de seguridad",
+    "codigo de seguridad",
+];
+/// The same words, one typo away ("crad" aside, which is too short to tell).
+const WORDS_TYPED: &[&str] = &["mastercard", "tarjeta", "credit", "expiration", "security"];
+
+/// Whether `lengths` is how card numbers are written: whole; in fours (the last group may be
+/// shorter); American Express's 4-6-5 and Diners Club's 4-6-4; or two halves.
+pub(crate) fn card_shaped(lengths: &[usize]) -> bool {
+    match lengths {
+        [_] | [4, 6, 5] | [4, 6, 4] => true,
+        [a, b] => *a >= 6 && *b >= 6 && a.abs_diff(*b) <= 1,
+        [init @ .., last] => init.iter().all(|&l| l == 4) && (1..=4).contains(last),
+        [] => false,
+    }
+}
+
+/// Whether the window's digits are a card number, judged by how they are joined: one number
+/// written the usual way needs nothing more; groups joined by mixed separators must be
+/// grouped the way cards are; joined by words ("and then", "my visa"), the words around must
+/// also say it is a card, unless it is written in exact fours.
+fn is_card(text: &str, window: &Window<'_, '_>) -> bool {
+    let digits = &window.digits;
+    if !(13..=19).contains(&digits.len()) || !issuer(digits) || !luhn(digits) {
+        return false;
+    }
+    if window.uniform() {
+        return true;
+    }
+    let lengths = window.lengths();
+    if !card_shaped(&lengths) {
+        return false;
+    }
+    let worded = || {
+        let around = context(text, window.start(), window.end(), 64, 48);
+        WORDS.iter().any(|w| has_word(&around, w)) || has_word_or_typo(&around, WORDS_TYPED)
+    };
+    match window.loosest() {
+        Gap::Single(_) | Gap::Separators => true,
+        Gap::Connected => {
+            let fours = lengths.iter().all(|&l| l == 4) || lengths == [4, 6, 5];
+            (fours && !money(text, window)) || worded()
+        }
+        Gap::Words => worded(),
+        Gap::Apart => false,
+    }
+}
+
+/// Whether any of the window's groups is written as an amount (`$4000`, `4000 dollars`): a
+/// list of amounts is not a card number split up.
+fn money(text: &str, window: &Window<'_, '_>) -> bool {
+    window.groups.iter().any(|group| {
+        let before = text[..group.start].trim_end().chars().next_back();
+        let after = text[group.end..].trim_start().to_lowercase();
+        matches!(before, Some('$' | '£' | '€'))
+            || ["dollar", "usd", "buck", "peso", "dólar", "k "]
+                .iter()
+                .any(|unit| after.starts_with(unit))
     })
+}
+
+pub(crate) fn found(text: &str, groups: &[Group<'_>]) -> bool {
+    windows(groups, 13, 19).any(|window| is_card(text, &window))
 }
 
 #[cfg(test)]

@@ -28,21 +28,23 @@ fn plausible(candidate: &str) -> bool {
         && mod97(candidate)
 }
 
+/// Characters people put between an IBAN's groups.
+const SEPARATORS: &[u8] = b" -.";
+
 pub(crate) fn found(text: &str) -> bool {
     let upper = text.to_uppercase();
     let bytes = upper.as_bytes();
     for start in 0..bytes.len() {
-        let begins = bytes.len() >= start + 4
-            && (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
+        let begins = (start == 0 || !bytes[start - 1].is_ascii_alphanumeric())
             && bytes[start].is_ascii_alphabetic()
-            && bytes[start + 1].is_ascii_alphabetic()
-            && bytes[start + 2].is_ascii_digit()
-            && bytes[start + 3].is_ascii_digit();
+            && bytes.get(start + 1).is_some_and(u8::is_ascii_alphabetic)
+            && bytes.get(start + 2).is_some_and(u8::is_ascii_digit)
+            && bytes.get(start + 3).is_some_and(u8::is_ascii_digit);
         if !begins {
             continue;
         }
-        // Gather alphanumerics, allowing single spaces between groups; then try every
-        // length from the longest down (a short word after the number may have been taken).
+        // Gather letters and digits, allowing one or two separators between groups; then try every length from the longest down (a
+        // short word after the number may have been taken).
         let mut candidate = String::new();
         let mut cuts = Vec::new();
         let mut i = start;
@@ -51,9 +53,15 @@ pub(crate) fn found(text: &str) -> bool {
             if b.is_ascii_alphanumeric() {
                 candidate.push(char::from(b));
                 i += 1;
-            } else if b == b' ' && bytes.get(i + 1).is_some_and(u8::is_ascii_alphanumeric) {
+                continue;
+            }
+            let gap = bytes[i..]
+                .iter()
+                .take_while(|b| SEPARATORS.contains(b))
+                .count();
+            if (1..=2).contains(&gap) && bytes.get(i + gap).is_some_and(u8::is_ascii_alphanumeric) {
                 cuts.push(candidate.len());
-                i += 1;
+                i += gap;
             } else {
                 break;
             }
@@ -80,5 +88,7 @@ mod tests {
         assert!(found("gb82west12345698765432"));
         assert!(!found("DE89 3704 0044 0532 0130 01"));
         assert!(!found("AB12 is a code"));
+        assert!(found("iban: de89-3704-0044-0532-0130-00"));
+        assert!(found("GB82 WEST 1234 5698 7654 32"));
     }
 }

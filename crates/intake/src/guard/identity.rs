@@ -2,7 +2,7 @@
 //! people use for them. Without those words a string of letters and digits is just a
 //! reference; with them, it is very likely the document's number.
 
-use super::words::has_word;
+use super::words::{has_word, near};
 
 /// What introduces a document number, and what, said right after, means something else
 /// (a licence plate is not a licence).
@@ -170,29 +170,6 @@ fn token_before(text: &str, at: usize) -> Option<String> {
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .find(|t| !t.is_empty())
         .map(str::to_owned)
-}
-
-/// Whether `a` and `b` differ by at most one letter inserted, removed or changed, or two
-/// neighbouring letters swapped.
-fn near(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (ra, rb) = (&a[prefix..], &b[prefix..]);
-    let skip = |x: &[u8], n: usize| x.get(n..).unwrap_or_default().to_vec();
-    let swapped = ra.len() >= 2
-        && ra.len() == rb.len()
-        && ra[0] == rb[1]
-        && ra[1] == rb[0]
-        && skip(ra, 2) == skip(rb, 2);
-    ra.is_empty() && rb.len() <= 1
-        || rb.is_empty() && ra.len() <= 1
-        || skip(ra, 1) == skip(rb, 1)
-        || skip(ra, 1) == rb
-        || ra == skip(rb, 1)
-        || swapped
 }
 
 /// `text` with each word one typo away from a document word written correctly, so that

@@ -15,6 +15,8 @@ mod health;
 mod iban;
 mod identity;
 mod numbers;
+#[cfg(test)]
+mod properties;
 mod ssn;
 mod words;
 
@@ -100,12 +102,12 @@ impl fmt::Display for Finding {
 
 /// Everything prohibited in `text`, each kind once, in [`Finding::ALL`] order.
 pub fn inspect(text: &str) -> Vec<Finding> {
-    let runs = numbers::runs(text);
+    let groups = numbers::groups(text);
     let mut found = Vec::new();
     let checks: [(Finding, bool); 7] = [
-        (Finding::Ssn, ssn::found(text, &runs)),
-        (Finding::Card, card::found(&runs)),
-        (Finding::BankAccount, bank::found(text, &runs)),
+        (Finding::Ssn, ssn::found(text, &groups)),
+        (Finding::Card, card::found(text, &groups)),
+        (Finding::BankAccount, bank::found(text, &groups)),
         (Finding::Iban, iban::found(text)),
         (
             Finding::Passport,

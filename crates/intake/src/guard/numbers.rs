@@ -1,95 +1,236 @@
-//! Numbers as people type them: runs of digit groups joined by one kind of separator
-//! (`4111 1111 1111 1111`, `512-43-8876`, `512.43.8876`, `021000021`).
+//! Numbers as people type them. A number is read as its **digit groups** and what joins each
+//! group to the one before: one separator (`4111 1111`), several or mixed ones (`512-43 8876`,
+//! `4111 / 1111`, a line break), a connecting word (`4111 and then 1111`), or a few other words
+//! (`4532 0151 my card 1283 0366`). The detectors then try every window of neighbouring groups
+//! ([`Window`]) and judge it by its digits (checksums, issuer prefixes, SSN rules), its shape
+//! (how it is grouped) and how tightly it is joined; looser joins need the words around them
+//! to say what the number is.
 //!
-//! A run never touches a letter (so `1Z999AA10123456784` or `2:23-cv-01234` hold no run that
-//! could pass for a card or an SSN by accident) and uses one separator throughout: when the
-//! separator changes, a new run starts.
+//! A group glued to a letter (`1Z999AA10123456784`, `A1234567`, `2:23-cv-01234`'s `23-cv`) is
+//! part of a code, not a number: it is no group, and nothing joins across it.
 
-/// One run: its digit groups, in order, and where it lies in the text (byte offsets).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Run<'a> {
-    pub groups: Vec<&'a str>,
-    pub separator: Option<u8>,
+/// A maximal run of ASCII digits that touches no letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Group<'a> {
+    pub digits: &'a str,
     pub start: usize,
     pub end: usize,
+    /// What joins this group to the one before it.
+    pub gap: Gap,
 }
 
-impl Run<'_> {
-    pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.len()).sum()
-    }
+/// What stands between two digit groups, from tightest to loosest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Gap {
+    /// One separator character: how a number is normally grouped (`-`, ` `, `.`, `/`, `,`).
+    Single(u8),
+    /// Separators only, several or mixed (` - `, ` / `, `...`, a line break), or a dictated
+    /// "dash".
+    Separators,
+    /// A connecting word or a comma and space (`and`, `then`, `y`, `&`, `, `).
+    Connected,
+    /// A few other words within reach ([`WORDS_REACH`] bytes, [`WORDS_MAX`] words).
+    Words,
+    /// Nothing joins them: the first group of the text, a sentence between, or a code.
+    Apart,
+}
 
-    /// Every window of consecutive groups, as (first group, one past the last) indices.
-    pub fn windows(&self) -> impl Iterator<Item = (usize, usize)> + '_ {
-        let n = self.groups.len();
-        (0..n).flat_map(move |i| (i + 1..=n).map(move |j| (i, j)))
-    }
-
-    pub fn window_digits(&self, (i, j): (usize, usize)) -> String {
-        self.groups
-            .get(i..j)
-            .map(|g| g.concat())
-            .unwrap_or_default()
+impl Gap {
+    /// Whether the join is made of separators alone (no word of any kind).
+    pub fn is_tight(self) -> bool {
+        matches!(self, Self::Single(_) | Self::Separators)
     }
 }
 
-const SEPARATORS: &[u8] = b" -.";
+/// Characters that separate the groups of one number.
+const SEPARATOR_CHARS: &[char] = &[' ', '\t', '\r', '\n', '-', '.', '/', '_', '–', '—', '*'];
+/// Words said between the groups of one number as if they were separators (dictation).
+const DICTATED: &[&str] = &["dash", "hyphen", "guion", "guión", "slash", "space"];
+/// Words that join the groups of one number when people split it.
+const CONNECTING: &[&str] = &[
+    "and", "then", "y", "e", "luego", "después", "despues", "next", "plus", "&", "+",
+];
+/// How long a join of separators may be (`" - "`, `" / "`, `"..."`, `"\n\n"`).
+const SEPARATORS_REACH: usize = 6;
+/// How long a join with a connecting word may be (`", and then "`).
+const CONNECTED_REACH: usize = 16;
+/// How far apart two groups joined by other words may be, and how many words at most.
+const WORDS_REACH: usize = 32;
+const WORDS_MAX: usize = 4;
 
-fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b >= 0x80
+fn is_word_char(c: char) -> bool {
+    c.is_alphabetic() || c == '_'
 }
 
-/// The runs of `text`.
-pub(crate) fn runs(text: &str) -> Vec<Run<'_>> {
+/// The digit groups of `text`, in order.
+pub(crate) fn groups(text: &str) -> Vec<Group<'_>> {
     let bytes = text.as_bytes();
-    let mut found = Vec::new();
+    let mut found: Vec<Group<'_>> = Vec::new();
+    // Where the last group ended (None after a code, which breaks the join).
+    let mut joinable_from: Option<usize> = None;
+    // Where the last code ended: digits tied to it by one `-`, `/` or `.` are the code's too
+    // (`CV-2026-004512`, `2:23-cv-01234`).
+    let mut code_end: Option<usize> = None;
     let mut i = 0;
     while i < bytes.len() {
-        if !bytes[i].is_ascii_digit()
-            || (i > 0 && (is_word_byte(bytes[i - 1]) || bytes[i - 1].is_ascii_digit()))
-        {
+        if !bytes[i].is_ascii_digit() {
             i += 1;
             continue;
         }
         let start = i;
-        let mut groups = Vec::new();
-        let mut separator: Option<u8> = None;
-        let mut end;
-        loop {
-            let group_start = i;
-            while i < bytes.len() && bytes[i].is_ascii_digit() {
-                i += 1;
-            }
-            groups.push(&text[group_start..i]);
-            end = i;
-            // Another group follows only after exactly one separator of the run's kind.
-            let next = bytes.get(i).copied();
-            let after = bytes.get(i + 1).copied();
-            match (next, after) {
-                (Some(sep), Some(d))
-                    if SEPARATORS.contains(&sep)
-                        && d.is_ascii_digit()
-                        && separator.is_none_or(|s| s == sep) =>
-                {
-                    separator = Some(sep);
-                    i += 1;
-                }
-                _ => break,
-            }
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
         }
-        // A run glued to a letter is part of a code, not a number.
-        let glued = bytes.get(end).is_some_and(|&b| is_word_byte(b));
-        if !glued {
-            found.push(Run {
-                groups,
-                separator,
-                start,
-                end,
-            });
+        let end = i;
+        let glued_before = text[..start].chars().next_back().is_some_and(is_word_char);
+        let glued_after = text[end..].chars().next().is_some_and(is_word_char);
+        let tied_to_code = code_end
+            .is_some_and(|code| code + 1 == start && matches!(bytes[code], b'-' | b'/' | b'.'));
+        let hyphenated_word =
+            start >= 2 && bytes[start - 1] == b'-' && bytes[start - 2].is_ascii_alphabetic()
+                || bytes.get(end) == Some(&b'-')
+                    && bytes.get(end + 1).is_some_and(u8::is_ascii_alphabetic);
+        if glued_before || glued_after || tied_to_code || hyphenated_word {
+            joinable_from = None;
+            code_end = Some(end);
+            continue;
         }
-        i = end.max(start + 1);
+        let gap = match joinable_from {
+            Some(from) => classify(&text[from..start]),
+            None => Gap::Apart,
+        };
+        found.push(Group {
+            digits: &text[start..end],
+            start,
+            end,
+            gap,
+        });
+        joinable_from = Some(end);
     }
     found
+}
+
+/// What the text between two groups makes of them.
+fn classify(between: &str) -> Gap {
+    let mut chars = between.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if matches!(c, '-' | ' ' | '.' | '/' | ',') {
+            return Gap::Single(c as u8);
+        }
+    }
+    let mut words = 0;
+    let mut connecting = false;
+    let mut other = false;
+    let mut sentence_end = false;
+    for token in between.split(|c: char| SEPARATOR_CHARS.contains(&c) || c == ',') {
+        if token.is_empty() {
+            continue;
+        }
+        let lower = token.to_lowercase();
+        if DICTATED.contains(&lower.as_str()) {
+            continue;
+        }
+        words += 1;
+        if CONNECTING.contains(&lower.as_str()) {
+            connecting = true;
+        } else {
+            other = true;
+            sentence_end |= token.contains(['!', '?', ';', ':', '(', ')', '"']);
+        }
+    }
+    let comma = between.contains(',');
+    if full_stop(between) || between.contains("\n\n\n") {
+        Gap::Apart
+    } else if words == 0 && !comma && between.len() <= SEPARATORS_REACH {
+        Gap::Separators
+    } else if !other && (connecting || comma) && between.len() <= CONNECTED_REACH {
+        Gap::Connected
+    } else if !sentence_end && words <= WORDS_MAX && between.len() <= WORDS_REACH {
+        Gap::Words
+    } else {
+        Gap::Apart
+    }
+}
+
+/// Whether `between` ends a sentence: a full stop followed by a space (an ellipsis, which
+/// people type between a number's pieces, does not; nor does a line break).
+fn full_stop(between: &str) -> bool {
+    let bytes = between.as_bytes();
+    bytes.windows(2).enumerate().any(|(i, pair)| {
+        pair[0] == b'.' && pair[1].is_ascii_whitespace() && (i == 0 || bytes[i - 1] != b'.')
+    })
+}
+
+/// Neighbouring groups read as one number.
+#[derive(Debug, Clone)]
+pub(crate) struct Window<'g, 'a> {
+    pub groups: &'g [Group<'a>],
+    pub digits: String,
+}
+
+impl<'g, 'a> Window<'g, 'a> {
+    pub fn start(&self) -> usize {
+        self.groups.first().map_or(0, |g| g.start)
+    }
+
+    pub fn end(&self) -> usize {
+        self.groups.last().map_or(0, |g| g.end)
+    }
+
+    /// The lengths of its groups, in order.
+    pub fn lengths(&self) -> Vec<usize> {
+        self.groups.iter().map(|g| g.digits.len()).collect()
+    }
+
+    /// The loosest join inside the window (`Single(b' ')` for one group).
+    pub fn loosest(&self) -> Gap {
+        self.groups
+            .iter()
+            .skip(1)
+            .map(|g| g.gap)
+            .max()
+            .unwrap_or(Gap::Single(b' '))
+    }
+
+    /// Whether the window is one group, or groups joined by one and the same separator
+    /// character throughout (`4111 1111 1111 1111`, `512-43-8876`).
+    pub fn uniform(&self) -> bool {
+        let mut joins = self.groups.iter().skip(1).map(|g| g.gap);
+        match joins.next() {
+            None => true,
+            Some(first @ Gap::Single(_)) => joins.all(|g| g == first),
+            Some(_) => false,
+        }
+    }
+}
+
+/// Every window of neighbouring groups (never across [`Gap::Apart`]) whose digits number
+/// between `min` and `max`.
+pub(crate) fn windows<'g, 'a>(
+    groups: &'g [Group<'a>],
+    min: usize,
+    max: usize,
+) -> impl Iterator<Item = Window<'g, 'a>> {
+    (0..groups.len()).flat_map(move |first| {
+        let mut digits = String::new();
+        let mut found = Vec::new();
+        for (last, group) in groups.iter().enumerate().skip(first) {
+            if last > first && group.gap == Gap::Apart {
+                break;
+            }
+            digits.push_str(group.digits);
+            if digits.len() > max {
+                break;
+            }
+            if digits.len() >= min {
+                found.push(Window {
+                    groups: &groups[first..=last],
+                    digits: digits.clone(),
+                });
+            }
+        }
+        found
+    })
 }
 
 /// The lower-cased text around `start..end`: `before` bytes before and `after` bytes after,
@@ -106,42 +247,106 @@ pub(crate) fn context(text: &str, start: usize, end: usize, before: usize, after
     text[from..to].to_lowercase()
 }
 
+/// The lower-cased words just before `start`: at most `reach` bytes, and none from before
+/// the previous digit, so that they speak of this number and not of another.
+pub(crate) fn words_before(text: &str, start: usize, reach: usize) -> String {
+    let window = context(text, start, start, reach, 0);
+    let cut = window
+        .rfind(|c: char| c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    window[cut..].to_owned()
+}
+
+/// The lower-cased words just after `end`, likewise up to the next digit.
+pub(crate) fn words_after(text: &str, end: usize, reach: usize) -> String {
+    let window = context(text, end, end, 0, reach);
+    let cut = window
+        .find(|c: char| c.is_ascii_digit())
+        .unwrap_or(window.len());
+    window[..cut].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn shapes(text: &str) -> Vec<Vec<&str>> {
-        runs(text).into_iter().map(|r| r.groups).collect()
+    fn joined(text: &str) -> Vec<(&str, Gap)> {
+        groups(text)
+            .into_iter()
+            .map(|g| (g.digits, g.gap))
+            .collect()
     }
 
     #[test]
-    fn runs_keep_one_separator_and_never_touch_letters() {
+    fn groups_and_what_joins_them() {
+        use Gap::*;
         assert_eq!(
-            shapes("call 415-555-0132 now"),
-            vec![vec!["415", "555", "0132"]]
-        );
-        assert_eq!(
-            shapes("4111 1111 1111 1111"),
-            vec![vec!["4111", "1111", "1111", "1111"]]
-        );
-        assert_eq!(
-            shapes("512-43-8876 5551234"),
-            vec![vec!["512", "43", "8876"], vec!["5551234"]]
-        );
-        assert_eq!(
-            shapes("1Z999AA10123456784 and 2:23-cv-01234"),
-            vec![vec!["2"], vec!["23"], vec!["01234"]]
-        );
-        assert_eq!(
-            shapes("$12,500 on 03/14/2023"),
+            joined("call 415-555-0132 now"),
             vec![
-                vec!["12"],
-                vec!["500"],
-                vec!["03"],
-                vec!["14"],
-                vec!["2023"]
+                ("415", Apart),
+                ("555", Single(b'-')),
+                ("0132", Single(b'-'))
             ]
         );
-        assert_eq!(shapes("A1234567"), Vec::<Vec<&str>>::new());
+        assert_eq!(
+            joined("512 - 43 8876"),
+            vec![("512", Apart), ("43", Separators), ("8876", Single(b' '))]
+        );
+        assert_eq!(
+            joined("4111 1111 and then 1111\n1111"),
+            vec![
+                ("4111", Apart),
+                ("1111", Single(b' ')),
+                ("1111", Connected),
+                ("1111", Separators)
+            ]
+        );
+        assert_eq!(
+            joined("4532 0151 on my visa 1283 0366"),
+            vec![
+                ("4532", Apart),
+                ("0151", Single(b' ')),
+                ("1283", Words),
+                ("0366", Single(b' '))
+            ]
+        );
+        assert_eq!(
+            joined("512 dash 43 dash 8876"),
+            vec![("512", Apart), ("43", Separators), ("8876", Separators)]
+        );
+    }
+
+    #[test]
+    fn codes_and_sentences_break_numbers_apart() {
+        use Gap::*;
+        assert_eq!(
+            joined("1Z999AA10123456784 and 2:23-cv-01234"),
+            vec![("2", Apart)]
+        );
+        assert_eq!(
+            joined("case CV-2026-004512 and 4111"),
+            vec![("4111", Apart)]
+        );
+        assert_eq!(joined("A1234567"), vec![]);
+        assert_eq!(
+            joined("It was 2019. In 2021 it happened again"),
+            vec![("2019", Apart), ("2021", Apart)]
+        );
+        assert_eq!(
+            joined("paid on 3/14 and a long way further on, the rest 2200"),
+            vec![("3", Apart), ("14", Single(b'/')), ("2200", Apart)]
+        );
+    }
+
+    #[test]
+    fn windows_never_cross_what_keeps_groups_apart() {
+        let text = "4111 1111 1111 1111. 5500 0000";
+        let groups = groups(text);
+        let all: Vec<String> = windows(&groups, 13, 19).map(|w| w.digits).collect();
+        assert_eq!(all, vec!["4111111111111111".to_owned()]);
+        let one = windows(&groups, 16, 16)
+            .next()
+            .map(|w| (w.uniform(), w.lengths()));
+        assert_eq!(one, Some((true, vec![4, 4, 4, 4])));
     }
 }

@@ -1,24 +1,70 @@
-//! US Social Security numbers: `AAA-GG-SSSS` with hyphens, spaces or dots, valid by the
-//! SSA's rules (area not 000, 666 or 900–999; group not 00; serial not 0000); or nine digits
-//! in a row when the words around them say it is one (nine digits alone are as likely a claim
-//! or order number).
+//! US Social Security numbers, valid by the SSA's rules (area not 000, 666 or 900–999; group
+//! not 00; serial not 0000), written as people write them:
+//! - three groups, 3-2-4, joined by separators of any kind and mix (`512-43-8876`,
+//!   `512 - 43 8876`, `512/43/8876`, "512 dash 43 dash 8876"): that shape is an SSN's;
+//! - nine digits in any other grouping (`512438876`, `512 438 876`) when the words around say
+//!   it is one, spelt right or not ("ssn", "SNN", "ss#", "socail", "seguro social", "... that's
+//!   my social"). Nine digits alone are as likely a claim or order number.
 
-use super::numbers::{Run, context};
-use super::words::has_word;
+use super::numbers::{Group, Window, windows, words_after, words_before};
+use super::words::{has_word, has_word_or_typo};
 
+/// Words that name an SSN, lower case, matched whole.
 const WORDS: &[&str] = &[
     "ssn",
+    "ssns",
+    "snn",
+    "ssn#",
     "ss#",
     "ss #",
-    "ssn#",
-    "social",
-    "soc sec",
-    "social security",
     "ss no",
+    "ss num",
+    "s.s.n",
+    "s.s.",
+    "s s n",
+    "soc",
+    "soc sec",
+    "socsec",
+    "social",
+    "social security",
     "taxpayer id",
     "tin",
     "itin",
+    "seguro social",
+    "ssa number",
 ];
+/// The same, one typo away: "socail", "scoial", "socal".
+const WORDS_TYPED: &[&str] = &["social"];
+/// "Social" followed by one of these is not a number's name ("social media", "the social
+/// security office").
+const NOT_SOCIAL: &[&str] = &[
+    "media",
+    "worker",
+    "workers",
+    "services",
+    "service",
+    "life",
+    "club",
+    "network",
+    "networks",
+    "event",
+    "events",
+    "skills",
+    "anxiety",
+    "security office",
+    "security administration",
+    "security benefits",
+    "security disability",
+    "security income",
+    "security check",
+    "security checks",
+    "security payments",
+    "security card office",
+];
+
+/// How far before and after a number its name may stand.
+const BEFORE: usize = 48;
+const AFTER: usize = 40;
 
 pub(crate) fn is_valid(area: &str, group: &str, serial: &str) -> bool {
     let (Ok(a), Ok(g), Ok(s)) = (
@@ -38,20 +84,42 @@ pub(crate) fn is_valid(area: &str, group: &str, serial: &str) -> bool {
         && s != 0
 }
 
-pub(crate) fn found(text: &str, runs: &[Run<'_>]) -> bool {
-    runs.iter().any(|run| {
-        let grouped = run.groups.windows(3).any(|w| match w {
-            [a, g, s] => run.separator.is_some() && is_valid(a, g, s),
-            _ => false,
-        });
-        let bare = run
-            .groups
-            .iter()
-            .any(|g| g.len() == 9 && is_valid(&g[0..3], &g[3..5], &g[5..9]))
-            && {
-                let around = context(text, run.start, run.end, 40, 10);
-                WORDS.iter().any(|w| has_word(&around, w))
-            };
-        grouped || bare
-    })
+/// Words that name a nine-digit number as an employer's: an EIN is not an SSN.
+const EMPLOYER: &[&str] = &["ein", "fein", "employer id", "employer identification"];
+
+/// Whether the words around the number, and not those of another number, say an SSN is
+/// meant.
+fn named(text: &str, window: &Window<'_, '_>) -> bool {
+    let before = words_before(text, window.start(), BEFORE);
+    let after = words_after(text, window.end(), AFTER);
+    let mut around = format!("{before} {after}");
+    if EMPLOYER.iter().any(|w| has_word(&before, w)) {
+        return false;
+    }
+    for phrase in NOT_SOCIAL {
+        around = around.replace(&format!("social {phrase}"), " ");
+    }
+    WORDS.iter().any(|w| has_word(&around, w)) || has_word_or_typo(&around, WORDS_TYPED)
+}
+
+fn is_ssn(text: &str, window: &Window<'_, '_>) -> bool {
+    let digits = &window.digits;
+    let (area, rest) = digits.split_at(3);
+    let (group, serial) = rest.split_at(2);
+    if !is_valid(area, group, serial) {
+        return false;
+    }
+    if !window.loosest().is_tight() {
+        return false;
+    }
+    // ZIP+4 (5-4) and an EIN (2-7) are other numbers' shapes, whatever is said near them.
+    match window.lengths().as_slice() {
+        [3, 2, 4] => true,
+        [9] | [3, 3, 3] | [3, 6] | [6, 3] => named(text, window),
+        _ => false,
+    }
+}
+
+pub(crate) fn found(text: &str, groups: &[Group<'_>]) -> bool {
+    windows(groups, 9, 9).any(|window| is_ssn(text, &window))
 }

@@ -56,6 +56,39 @@ pub(crate) fn has_word(haystack: &str, word: &str) -> bool {
     false
 }
 
+/// Whether `a` and `b` differ by at most one letter inserted, removed or changed, or two
+/// neighbouring letters swapped.
+pub(crate) fn near(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    let skip = |x: &[u8], n: usize| x.get(n..).unwrap_or_default().to_vec();
+    let swapped = ra.len() >= 2
+        && ra.len() == rb.len()
+        && ra[0] == rb[1]
+        && ra[1] == rb[0]
+        && skip(ra, 2) == skip(rb, 2);
+    ra.is_empty() && rb.len() <= 1
+        || rb.is_empty() && ra.len() <= 1
+        || skip(ra, 1) == skip(rb, 1)
+        || skip(ra, 1) == rb
+        || ra == skip(rb, 1)
+        || swapped
+}
+
+/// Whether any word of `lower` is `label` or one typo away from it ([`near`]): "socail",
+/// "rounting", "acount". Only labels of five letters or more are matched this way; shorter
+/// ones are too close to ordinary words.
+pub(crate) fn has_word_or_typo(lower: &str, labels: &[&str]) -> bool {
+    lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| word.len() >= 5)
+        .any(|word| labels.iter().any(|label| near(word, label)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
