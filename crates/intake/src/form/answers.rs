@@ -108,7 +108,7 @@ pub fn check_answers(
                         problems.findings.extend(findings.iter().copied());
                         problems
                             .errors
-                            .push((field.key.clone(), finding.message().to_owned()));
+                            .push((field.key.clone(), finding.message(&field.label)));
                         continue;
                     }
                 }
@@ -406,7 +406,32 @@ mod tests {
         let errors = check_answers(&form(""), &sent, false).unwrap_err();
         let message = errors.for_field("story").unwrap();
         assert!(message.contains("Social Security number") && !message.contains("512"));
+        assert!(
+            message.contains("\u{201c}What happened\u{201d}"),
+            "{message}"
+        );
         assert_eq!(errors.findings, vec![Finding::Ssn]);
+
+        // Each kind names itself and the field, never the value, on whichever free-text field
+        // it was typed into.
+        let cases = [
+            ("4532 0151 / 1283 0366 exp 04/29", "card number", "4532"),
+            (
+                "routing 021 000 021 acct 4455667788",
+                "bank account",
+                "4455667788",
+            ),
+            ("passport no X12345678", "passport number", "X12345678"),
+        ];
+        for (value, kind, planted) in cases {
+            let mut sent = submit(GOOD);
+            sent.insert("name".into(), vec![value.into()]);
+            let errors = check_answers(&form(""), &sent, false).unwrap_err();
+            let message = errors.for_field("name").unwrap();
+            assert!(message.contains(kind), "{message}");
+            assert!(message.contains("\u{201c}Name\u{201d}"), "{message}");
+            assert!(!message.contains(planted), "{message}");
+        }
         assert!(
             check_answers(&form(""), &sent, true).is_err(),
             "no acknowledging an SSN away"

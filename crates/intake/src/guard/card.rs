@@ -5,7 +5,7 @@
 //! 4532 0151 exp 04/27 no wait 1283 0366"), the pieces must be grouped as cards are and, the
 //! looser they are joined, the more the words around must say it is a card.
 
-use super::numbers::{Gap, Group, Window, context, windows};
+use super::numbers::{Gap, Group, Window, context, windows, words_before};
 use super::words::{has_word, has_word_or_typo};
 
 /// The Luhn checksum (ISO/IEC 7812-1).
@@ -106,10 +106,29 @@ pub(crate) fn card_shaped(lengths: &[usize]) -> bool {
     }
 }
 
+/// What, said just before a number, makes it a masked one ("card ending in 4242").
+const MASKED: &[&str] = &[
+    "ending in",
+    "ending with",
+    "ends in",
+    "ends with",
+    "ending",
+    "last 4",
+    "last four",
+    "terminada en",
+    "termina en",
+    "últimos 4",
+    "ultimos 4",
+];
+
+/// What introduces the first piece of a number given piece by piece.
+const PIECES: &[&str] = &["first four", "first 4", "primeros cuatro", "primeros 4"];
+
 /// Whether the window's digits are a card number, judged by how they are joined: one number
 /// written the usual way needs nothing more; groups joined by mixed separators must be
-/// grouped the way cards are; joined by words ("and then", "my visa"), the words around must
-/// also say it is a card, unless it is written in exact fours.
+/// grouped the way cards are; joined by words ("and then", "hold on"), they must be exact
+/// fours (4-4-4-4, or Amex's 4-6-5) that are not amounts, or the words around must say it is
+/// a card, and then any split at multiples of four will do.
 fn is_card(text: &str, window: &Window<'_, '_>) -> bool {
     let digits = &window.digits;
     if !(13..=19).contains(&digits.len()) || !issuer(digits) || !luhn(digits) {
@@ -119,20 +138,38 @@ fn is_card(text: &str, window: &Window<'_, '_>) -> bool {
         return true;
     }
     let lengths = window.lengths();
-    if !card_shaped(&lengths) {
-        return false;
-    }
     let worded = || {
         let around = context(text, window.start(), window.end(), 64, 48);
         WORDS.iter().any(|w| has_word(&around, w)) || has_word_or_typo(&around, WORDS_TYPED)
     };
+    // A group said to be the end of a number ("card ending in 4242") is that number, whole;
+    // unless the number was given piece by piece ("first four 4706, ... last four 3494").
+    let masked = || {
+        let first = words_before(text, window.start(), 16);
+        let piece_by_piece = PIECES.iter().any(|w| has_word(&first, w));
+        window.groups.iter().any(|group| {
+            let before = words_before(text, group.start, 16);
+            MASKED.iter().any(|w| {
+                before.trim_end().ends_with(w) && !(piece_by_piece && w.starts_with("last"))
+            })
+        })
+    };
+    let fours = match lengths.as_slice() {
+        [4, 6, 5] => true,
+        [init @ .., last] => init.iter().all(|&l| l == 4) && (1..=4).contains(last),
+        [] => false,
+    };
+    // Split by hand, a card number comes apart at a multiple of four: "4978 and then
+    // 856570253778", "5430 9875 and 21481264".
+    let pieces = card_shaped(&lengths)
+        || lengths
+            .split_last()
+            .is_some_and(|(_, init)| init.iter().all(|&l| l % 4 == 0));
     match window.loosest() {
-        Gap::Single(_) | Gap::Separators => true,
-        Gap::Connected => {
-            let fours = lengths.iter().all(|&l| l == 4) || lengths == [4, 6, 5];
-            (fours && !money(text, window)) || worded()
+        Gap::Single(_) | Gap::Separators => card_shaped(&lengths),
+        Gap::Connected | Gap::Words => {
+            !masked() && (fours && !money(text, window) || pieces && worded())
         }
-        Gap::Words => worded(),
         Gap::Apart => false,
     }
 }

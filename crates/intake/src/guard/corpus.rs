@@ -1,10 +1,53 @@
-//! The guard measured against its labelled corpus (`data/guard_corpus.jsonl`, see
-//! `data/README.md`): precision and recall per detector, printed, and a failure below 0.99
-//! recall or 0.98 precision for any of them.
+//! The guard measured against labelled answers (`data/`, see `data/README.md`): precision and
+//! recall per detector, printed.
+//!
+//! - The **tuning corpus** is every set the detectors have been developed on. It gates: every
+//!   hard detector at recall >= 0.995 and precision >= 0.99, health (a warning) at
+//!   [`HEALTH_PRECISION`] and [`HEALTH_RECALL`], and health's false warnings on ordinary
+//!   injury and employment stories at most [`HEALTH_FALSE_WARNINGS`].
+//! - The **holdout** (`guard_holdout3.jsonl`) was written apart from the detectors and is never
+//!   tuned on: its figures are printed (and recorded in docs/SECURITY.md), not gated, so that
+//!   they stay an honest measure of answers the guard has never seen.
+//!
+//! `cargo test -p leadvault-intake --lib guard::corpus -- --nocapture` prints them all.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Finding, inspect};
+
+/// The sets the detectors are developed on, by name.
+const TUNING: &[(&str, &str)] = &[
+    (
+        "guard_corpus.jsonl",
+        include_str!("../../data/guard_corpus.jsonl"),
+    ),
+    (
+        "guard_holdout.jsonl",
+        include_str!("../../data/guard_holdout.jsonl"),
+    ),
+    (
+        "guard_holdout2.jsonl",
+        include_str!("../../data/guard_holdout2.jsonl"),
+    ),
+    (
+        "guard_corpus_numbers.jsonl",
+        include_str!("../../data/guard_corpus_numbers.jsonl"),
+    ),
+    (
+        "guard_corpus_health.jsonl",
+        include_str!("../../data/guard_corpus_health.jsonl"),
+    ),
+];
+
+const HOLDOUT: &str = include_str!("../../data/guard_holdout3.jsonl");
+
+const HARD_PRECISION: f64 = 0.99;
+const HARD_RECALL: f64 = 0.995;
+const HEALTH_PRECISION: f64 = 0.97;
+const HEALTH_RECALL: f64 = 0.97;
+/// The share of ordinary stories (the negatives of `guard_corpus_health.jsonl`) that may get
+/// a health warning.
+const HEALTH_FALSE_WARNINGS: f64 = 0.02;
 
 #[derive(serde::Deserialize)]
 struct Entry {
@@ -13,32 +56,48 @@ struct Entry {
     expect: Vec<String>,
 }
 
-#[derive(Default)]
+fn entries(corpus: &str) -> Vec<Entry> {
+    corpus
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn labels(entry: &Entry) -> Vec<Finding> {
+    entry
+        .expect
+        .iter()
+        .map(|name| Finding::parse(name).unwrap_or_else(|| panic!("{}: label {name}", entry.id)))
+        .collect()
+}
+
+#[derive(Default, Clone, Copy)]
 struct Tally {
     true_positive: u32,
     false_positive: u32,
     false_negative: u32,
 }
 
-/// Precision and recall of every detector on `corpus`, printed; returns the detectors below
-/// 0.98 precision or 0.99 recall.
-fn measure(title: &str, corpus: &str) -> Vec<&'static str> {
-    let entries: Vec<Entry> = corpus
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
-    let positives = entries.iter().filter(|e| !e.expect.is_empty()).count();
+impl Tally {
+    fn precision(self) -> f64 {
+        f64::from(self.true_positive) / f64::from((self.true_positive + self.false_positive).max(1))
+    }
 
-    let mut tallies: BTreeMap<Finding, Tally> = BTreeMap::new();
+    fn recall(self) -> f64 {
+        f64::from(self.true_positive) / f64::from((self.true_positive + self.false_negative).max(1))
+    }
+}
+
+/// Every detector's tally on `entries`, and the lines that went wrong.
+fn measure(entries: &[Entry]) -> (BTreeMap<Finding, Tally>, Vec<String>) {
+    let mut tallies: BTreeMap<Finding, Tally> = Finding::ALL
+        .iter()
+        .map(|f| (*f, Tally::default()))
+        .collect();
     let mut misses = Vec::new();
-    for entry in &entries {
-        let expected: Vec<Finding> = entry
-            .expect
-            .iter()
-            .map(|name| {
-                Finding::parse(name).unwrap_or_else(|| panic!("{}: label {name}", entry.id))
-            })
-            .collect();
+    for entry in entries {
+        let expected = labels(entry);
         let found = inspect(&entry.text);
         for finding in Finding::ALL {
             let tally = tallies.entry(finding).or_default();
@@ -56,6 +115,11 @@ fn measure(title: &str, corpus: &str) -> Vec<&'static str> {
             }
         }
     }
+    (tallies, misses)
+}
+
+fn print(title: &str, entries: &[Entry], tallies: &BTreeMap<Finding, Tally>) {
+    let positives = entries.iter().filter(|e| !e.expect.is_empty()).count();
     println!(
         "{title}: {} answers, {positives} with prohibited data",
         entries.len()
@@ -64,74 +128,96 @@ fn measure(title: &str, corpus: &str) -> Vec<&'static str> {
         "{:<16} {:>9} {:>9} {:>5} {:>5} {:>5}",
         "detector", "precision", "recall", "tp", "fp", "fn"
     );
-    let mut below = Vec::new();
-    for (finding, t) in &tallies {
-        let precision =
-            f64::from(t.true_positive) / f64::from((t.true_positive + t.false_positive).max(1));
-        let recall =
-            f64::from(t.true_positive) / f64::from((t.true_positive + t.false_negative).max(1));
+    for (finding, t) in tallies {
         println!(
-            "{:<16} {precision:>9.3} {recall:>9.3} {:>5} {:>5} {:>5}",
+            "{:<16} {:>9.3} {:>9.3} {:>5} {:>5} {:>5}",
             finding.name(),
+            t.precision(),
+            t.recall(),
             t.true_positive,
             t.false_positive,
             t.false_negative
         );
-        if precision < 0.98 || recall < 0.99 {
-            below.push(finding.name());
-        }
     }
+}
+
+/// Checks a set is well formed: unique ids, known labels, both kinds of answer.
+fn well_formed(name: &str, entries: &[Entry]) {
+    let ids: BTreeSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(ids.len(), entries.len(), "{name}: ids are not unique");
+    for entry in entries {
+        labels(entry);
+    }
+    let positives = entries.iter().filter(|e| !e.expect.is_empty()).count();
+    assert!(
+        positives > 0 && positives < entries.len(),
+        "{name}: positives and negatives both"
+    );
+}
+
+#[test]
+fn every_detector_meets_its_precision_and_recall_on_the_tuning_corpus() {
+    let mut all = Vec::new();
+    for (name, corpus) in TUNING {
+        let set = entries(corpus);
+        well_formed(name, &set);
+        let (tallies, _) = measure(&set);
+        print(name, &set, &tallies);
+        all.extend(set);
+    }
+    assert!(all.len() >= 2000, "the tuning corpus is too small");
+    let (tallies, misses) = measure(&all);
+    print("tuning corpus, all sets", &all, &tallies);
     for miss in &misses {
         println!("{miss}");
     }
-    below
+    let below: Vec<String> = tallies
+        .iter()
+        .filter(|(finding, t)| match finding {
+            Finding::Health => t.precision() < HEALTH_PRECISION || t.recall() < HEALTH_RECALL,
+            _ => t.precision() < HARD_PRECISION || t.recall() < HARD_RECALL,
+        })
+        .map(|(finding, t)| format!("{finding} {:.3}/{:.3}", t.precision(), t.recall()))
+        .collect();
+    assert!(below.is_empty(), "below the gate: {below:?}");
 }
 
+/// Ordinary injury and employment stories (what happened, with no medical detail) rarely get
+/// a health warning.
 #[test]
-fn every_detector_meets_its_precision_and_recall_on_the_corpus() {
-    let corpus = include_str!("../../data/guard_corpus.jsonl");
-    let negatives = corpus
-        .lines()
-        .filter(|l| l.contains("\"expect\": []"))
-        .count();
-    let positives = corpus.lines().count() - negatives;
-    assert!(
-        positives >= 300 && negatives >= 300,
-        "the corpus is too small"
+fn ordinary_stories_rarely_get_a_health_warning() {
+    let stories: Vec<Entry> = entries(include_str!("../../data/guard_corpus_health.jsonl"))
+        .into_iter()
+        .filter(|e| e.expect.is_empty())
+        .collect();
+    assert!(stories.len() >= 100, "too few ordinary stories");
+    let warned: Vec<&Entry> = stories
+        .iter()
+        .filter(|e| inspect(&e.text).contains(&Finding::Health))
+        .collect();
+    let share = warned.len() as f64 / stories.len() as f64;
+    println!(
+        "health warnings on {} ordinary stories: {} ({:.1}%)",
+        stories.len(),
+        warned.len(),
+        share * 100.0
     );
-    let below = measure("development corpus", corpus);
-    assert!(
-        below.is_empty(),
-        "below 0.98 precision or 0.99 recall: {below:?}"
-    );
+    for entry in &warned {
+        println!("{}: {}", entry.id, entry.text);
+    }
+    assert!(share <= HEALTH_FALSE_WARNINGS, "too many false warnings");
 }
 
-/// The second set was written apart from the detectors as a held-out set; its first
-/// measurement is recorded in `data/README.md`, and the misses it showed were fixed, so it is
-/// now a second development set that keeps those fixes from regressing.
+/// The holdout, measured and printed; never a gate, never tuned on.
 #[test]
-fn every_detector_meets_its_precision_and_recall_on_the_held_out_set() {
-    let below = measure(
-        "held-out set",
-        include_str!("../../data/guard_holdout.jsonl"),
-    );
-    assert!(
-        below.is_empty(),
-        "below 0.98 precision or 0.99 recall: {below:?}"
-    );
-}
-
-/// The third set, written apart from the detectors on 2026-12-06 by someone who read neither
-/// them nor the other sets. Its first figures are in `data/README.md`; the misses it showed
-/// were fixed in general ways, so it now keeps those fixes from regressing, like the others.
-#[test]
-fn every_detector_meets_its_precision_and_recall_on_the_second_held_out_set() {
-    let below = measure(
-        "second held-out set",
-        include_str!("../../data/guard_holdout2.jsonl"),
-    );
-    assert!(
-        below.is_empty(),
-        "below 0.98 precision or 0.99 recall: {below:?}"
+fn the_holdout_is_measured() {
+    let set = entries(HOLDOUT);
+    well_formed("guard_holdout3.jsonl", &set);
+    assert!(set.len() >= 600, "the holdout is too small");
+    let (tallies, _) = measure(&set);
+    print(
+        "holdout (guard_holdout3.jsonl, never tuned on)",
+        &set,
+        &tallies,
     );
 }

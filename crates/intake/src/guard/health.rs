@@ -7,237 +7,23 @@ use std::sync::LazyLock;
 
 use super::words::{WordList, has_word};
 
-/// Whole words and phrases, lower case. Chosen so that legal language does not trip them:
-/// "treatment" alone is not here (employees are treated unfairly), "treated for" is.
-const TERMS: &[&str] = &[
-    // conditions
-    "diagnosed",
-    "diagnosis",
-    "diabetes",
-    "diabetic",
-    "hiv",
-    "aids",
-    "cancer",
-    "tumor",
-    "tumour",
-    "chemotherapy",
-    "chemo",
-    "leukemia",
-    "depression",
-    "depressed",
-    "anxiety disorder",
-    "ptsd",
-    "bipolar",
-    "schizophrenia",
-    "adhd",
-    "autism",
-    "epilepsy",
-    "seizure",
-    "seizures",
-    "dementia",
-    "alzheimer",
-    "alzheimer's",
-    "parkinson",
-    "parkinson's",
-    "multiple sclerosis",
-    "asthma",
-    "hepatitis",
-    "stroke",
-    "heart attack",
-    "heart condition",
-    "high blood pressure",
-    "hypertension",
-    "pregnant",
-    "pregnancy",
-    "miscarriage",
-    "disability",
-    "was in a coma",
-    "induced coma",
-    "asbestosis",
-    "mesothelioma",
-    "autistic",
-    "cerebral palsy",
-    "lupus",
-    "alcoholic",
-    "sober",
-    "deaf",
-    "hearing impaired",
-    "asl interpreter",
-    "bedsore",
-    "bedsores",
-    "pressure ulcer",
-    "std",
-    "covid",
-    "long covid",
-    "arthritis",
-    "fibromyalgia",
-    "chronic pain",
-    "migraine",
-    "migraines",
-    "eating disorder",
-    "anorexia",
-    "addiction",
-    "alcoholism",
-    "substance abuse",
-    "rehab",
-    "overdose",
-    "suicidal",
-    "panic attacks",
-    "insomnia",
-    "herniated",
-    "paralyzed",
-    "paralysis",
-    "amputation",
-    "amputated",
-    "dialysis",
-    "transplant",
-    // injuries and care
-    "injury",
-    "injuries",
-    "injured",
-    "broken leg",
-    "broken arm",
-    "broken wrist",
-    "broke my",
-    "fractured",
-    "fracture",
-    "whiplash",
-    "concussion",
-    "tbi",
-    "brain injury",
-    "spinal",
-    "surgery",
-    "surgeries",
-    "operation on",
-    "in the hospital",
-    "in hospital",
-    "to the hospital",
-    "at the hospital",
-    "hospital stay",
-    "hospital bill",
-    "hospital bills",
-    "burned on",
-    "hospitalized",
-    "hospitalised",
-    "er visit",
-    "emergency room",
-    "icu",
-    "physical therapy",
-    "physiotherapy",
-    "chiropractor",
-    "black eye",
-    "split lip",
-    "the er",
-    "lost two fingers",
-    "lost a finger",
-    "lost fingers",
-    "wheelchair",
-    "rotator cuff",
-    "torn ligament",
-    "acl tear",
-    "torn acl",
-    "femur",
-    "burns",
-    "second-degree",
-    "third-degree",
-    "burned my hand",
-    "burned my arm",
-    "burned my leg",
-    "stitches",
-    "mri",
-    "ct scan",
-    "x-ray",
-    "xray",
-    "doctor",
-    "physician",
-    "neurologist",
-    "psychiatrist",
-    "psychologist",
-    "therapist",
-    "therapy",
-    "counseling for",
-    "treated for",
-    "medical record",
-    "medical records",
-    "mrn",
-    "patient id",
-    "health insurance id",
-    // medication
-    "medication",
-    "medications",
-    "prescription",
-    "prescribed",
-    "mg",
-    "insulin",
-    "antidepressant",
-    "antidepressants",
-    "opioid",
-    "opioids",
-    "oxycodone",
-    "xanax",
-    "prozac",
-    "zoloft",
-    "adderall",
-    "lithium",
-    "methadone",
-    "ibuprofen",
-    "painkillers",
-    "suboxone",
-    "buprenorphine",
-    // biometrics
-    "fingerprint",
-    "fingerprints",
-    "retina",
-    "retinas",
-    "retina scan",
-    "retina scans",
-    "retinal",
-    "iris scan",
-    "voiceprints",
-    "face scan",
-    "facial scan",
-    "facial recognition",
-    "dna",
-    "voiceprint",
-    "biometric",
-    "biometrics",
-    "genetic",
-    "blood type",
-];
+/// The vocabulary (`data/health_terms.txt`): conditions, chronic conditions, mental-health
+/// care and psychiatric stays, medications, procedures, injuries and care, end of life,
+/// biometrics; in English and Spanish. One lower-case term or phrase a line, whole words;
+/// `#` lines are headings. Chosen so that legal language does not trip it: "treatment" alone
+/// is not there (employees are treated unfairly), "treated for" is.
+const VOCABULARY: &str = include_str!("../../data/health_terms.txt");
 
-/// The same in Spanish, which many US intake forms receive.
-const SPANISH: &[&str] = &[
-    "diagnosticado",
-    "diagnosticada",
-    "diabetes",
-    "cáncer",
-    "cancer",
-    "autismo",
-    "autista",
-    "depresión",
-    "embarazada",
-    "embarazo",
-    "medicamento",
-    "medicamentos",
-    "terapia",
-    "hospitalizado",
-    "hospitalizada",
-    "en el hospital",
-    "cirugía",
-    "cirugia",
-    "lesión",
-    "lesiones",
-    "herido",
-    "herida",
-    "fractura",
-    "discapacidad",
-    "huellas dactilares",
-];
+fn vocabulary() -> impl Iterator<Item = &'static str> {
+    VOCABULARY
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
 
 /// Endings that only medicine uses: an operation (appendectomy, tracheotomy, colostomy,
 /// angioplasty) or an inflammation (appendicitis, meningitis).
 const MEDICAL_ENDINGS: &[&str] = &["ectomy", "otomy", "ostomy", "plasty", "itis"];
-const TUMOURS: &[&str] = &["melanoma", "carcinoma", "lymphoma", "hematoma", "glaucoma"];
 
 fn medical_word(lower: &str) -> bool {
     lower
@@ -245,9 +31,10 @@ fn medical_word(lower: &str) -> bool {
         .any(|word| word.len() > 6 && MEDICAL_ENDINGS.iter().any(|e| word.ends_with(e)))
 }
 
-/// Health words used as figures of speech, and a doctor's office named as a party or a
-/// place: removed before the terms are looked for. ("The rent increase gave me a heart
-/// attack" says nothing of anyone's heart.)
+/// Health words used as figures of speech, as the names of a practice area or a service, and a
+/// doctor's office named as a party or a place: removed before the terms are looked for.
+/// ("The rent increase gave me a heart attack" says nothing of anyone's heart; "a personal
+/// injury lawyer" nothing of an injury.)
 const FIGURATIVE: &[&str] = &[
     "gave me a heart attack",
     "give me a heart attack",
@@ -256,8 +43,26 @@ const FIGURATIVE: &[&str] = &[
     "is a cancer to",
     "is a cancer in",
     "like a cancer",
+    "fell on deaf ears",
+    "falls on deaf ears",
+    "falling on deaf ears",
+    "stroke of luck",
+    "stroke of genius",
+    "rehab and flip",
+    "rehab and resell",
     "doctor's office",
     "doctors office",
+    "personal injury",
+    "personal injuries",
+    "lesiones personales",
+    "injury lawyer",
+    "injury lawyers",
+    "injury attorney",
+    "injury attorneys",
+    "injury law",
+    "wheelchair access",
+    "wheelchair accessible",
+    "wheelchair ramp",
 ];
 
 /// A joint or a valve replaced is surgery, whatever else the sentence says.
@@ -282,9 +87,270 @@ fn near_words(lower: &str, first: &[&str], second: &[&str]) -> bool {
     })
 }
 
-/// [`TERMS`], [`SPANISH`] and [`TUMOURS`], looked for together.
-static HEALTH_WORDS: LazyLock<WordList> =
-    LazyLock::new(|| WordList::new(TERMS.iter().chain(SPANISH).chain(TUMOURS).copied()));
+/// A word of `first` and then, within three words, one of `second`.
+fn followed_by(lower: &str, first: &[&str], second: &[&str]) -> bool {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    words.iter().enumerate().any(|(i, w)| {
+        first.contains(w)
+            && words
+                .get(i + 1..(i + 4).min(words.len()))
+                .is_some_and(|next| next.iter().any(|other| second.contains(other)))
+    })
+}
+
+/// The vocabulary, looked for in one pass.
+static HEALTH_WORDS: LazyLock<WordList> = LazyLock::new(|| WordList::new(vocabulary()));
+
+/// Words of the vocabulary that speak of an injury or of seeing a doctor: said after a
+/// negation ("nobody was injured", "I didn't go to the doctor"), they tell of no one's health.
+const NEGATABLE: &[&str] = &[
+    "injury",
+    "injuries",
+    "injured",
+    "doctor",
+    "the er",
+    "to the hospital",
+    "in the hospital",
+    "at the hospital",
+    "in hospital",
+    "emergency room",
+    "ambulance",
+    "herido",
+    "herida",
+    "heridos",
+    "heridas",
+    "lesiones",
+    "lesionado",
+    "lesionada",
+    "al hospital",
+    "en el hospital",
+    "al doctor",
+    "médico",
+    "medico",
+];
+const NEGATIONS: &[&str] = &[
+    "no", "not", "nobody", "none", "never", "without", "wasn't", "weren't", "didn't", "don't",
+    "doesn't", "wasnt", "werent", "didnt", "dont", "sin", "nadie", "ningún", "ningun", "ninguna",
+    "ni", "nunca",
+];
+/// Places of care, which are also places of work ("I'm a janitor at the hospital", "ICU
+/// nurse"): said next to work, they tell of a job, not of anyone's health.
+const PLACES: &[&str] = &[
+    "hospital",
+    "in the hospital",
+    "at the hospital",
+    "in hospital",
+    "to the hospital",
+    "en el hospital",
+    "al hospital",
+    "icu",
+    "the er",
+    "emergency room",
+    "physical therapy",
+    "physiotherapy",
+    "surgery",
+    "therapy",
+    "rehab",
+    "clinic",
+    "clínica",
+    "clinica",
+    "dialysis",
+    "hospice",
+    "pharmacy",
+    "farmacia",
+];
+const WORK: &[&str] = &[
+    "work",
+    "works",
+    "worked",
+    "working",
+    "job",
+    "jobs",
+    "employed",
+    "employer",
+    "employee",
+    "janitor",
+    "nurse",
+    "nurses",
+    "guard",
+    "security",
+    "shift",
+    "shifts",
+    "staff",
+    "hired",
+    "fired",
+    "cleaner",
+    "cook",
+    "receptionist",
+    "scheduler",
+    "clerk",
+    "technician",
+    "manager",
+    "supervisor",
+    "assistant",
+    "aide",
+    "driver",
+    "secretary",
+    "coordinator",
+    "biller",
+    "desk",
+    "trabajo",
+    "trabaja",
+    "trabajaba",
+    "trabajé",
+    "trabaje",
+    "conserje",
+    "enfermera",
+    "enfermero",
+    "empleado",
+    "empleada",
+    "limpieza",
+];
+/// The words before `at` in `lower`, at most `count`, nearest last.
+fn words_before(lower: &str, at: usize, count: usize) -> Vec<&str> {
+    let mut words: Vec<&str> = lower
+        .get(..at)
+        .unwrap_or_default()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(count)
+        .collect();
+    words.reverse();
+    words
+}
+
+/// The words after `at + len` in `lower`, at most `count`.
+fn words_after(lower: &str, end: usize, count: usize) -> Vec<&str> {
+    lower
+        .get(end..)
+        .unwrap_or_default()
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .take(count)
+        .collect()
+}
+
+/// Animals: their health is not a person's ("our dog needed surgery after the attack").
+const ANIMALS: &[&str] = &[
+    "dog", "dog's", "dogs", "cat", "cat's", "cats", "pet", "pet's", "pets", "puppy", "horse",
+    "vet", "perro", "perra", "gato", "gata", "mascota",
+];
+
+/// Whether the term found at `at` tells of a person's health: not negated, not an animal's,
+/// and not a place named as a workplace.
+fn counts(lower: &str, term: &'static str, at: usize) -> bool {
+    let before = words_before(lower, at, 4);
+    let of_an_animal = ANIMALS.iter().any(|animal| has_word(term, animal));
+    if !of_an_animal && before.iter().any(|w| ANIMALS.contains(w)) {
+        return false;
+    }
+    if NEGATABLE.contains(&term) && before.iter().any(|w| NEGATIONS.contains(w)) {
+        return false;
+    }
+    if PLACES.contains(&term) {
+        let before = words_before(lower, at, 6);
+        let after = words_after(lower, at + term.len(), 2);
+        if before.iter().chain(&after).any(|w| WORK.contains(w)) {
+            return false;
+        }
+    }
+    true
+}
+
+/// An injury done to a part of the body ("crushed 3 toes", "me rompí el brazo").
+const INJURED: &[&str] = &[
+    "broke",
+    "broken",
+    "crushed",
+    "fractured",
+    "sprained",
+    "twisted",
+    "dislocated",
+    "severed",
+    "burned",
+    "burnt",
+    "cut",
+    "smashed",
+    "tore",
+    "torn",
+    "rompí",
+    "rompi",
+    "rompió",
+    "rompio",
+    "fracturé",
+    "fracture",
+    "quebré",
+    "quebre",
+    "lastimé",
+    "lastime",
+    "torcí",
+    "torci",
+];
+const BODY: &[&str] = &[
+    "toe",
+    "toes",
+    "finger",
+    "fingers",
+    "thumb",
+    "hand",
+    "hands",
+    "arm",
+    "arms",
+    "leg",
+    "legs",
+    "ankle",
+    "ankles",
+    "wrist",
+    "wrists",
+    "knee",
+    "knees",
+    "hip",
+    "hips",
+    "rib",
+    "ribs",
+    "neck",
+    "shoulder",
+    "shoulders",
+    "skull",
+    "jaw",
+    "nose",
+    "foot",
+    "feet",
+    "spine",
+    "pelvis",
+    "collarbone",
+    "elbow",
+    "tooth",
+    "teeth",
+    "dedo",
+    "dedos",
+    "mano",
+    "manos",
+    "brazo",
+    "brazos",
+    "pierna",
+    "piernas",
+    "tobillo",
+    "muñeca",
+    "rodilla",
+    "cadera",
+    "costilla",
+    "costillas",
+    "cuello",
+    "hombro",
+    "pie",
+    "pies",
+    "espalda",
+    "columna",
+    "nariz",
+    "mandíbula",
+    "diente",
+    "dientes",
+];
 
 pub(crate) fn found(text: &str) -> bool {
     let mut lower = text.to_lowercase().replace('’', "'");
@@ -295,6 +361,7 @@ pub(crate) fn found(text: &str) -> bool {
         .iter()
         .any(|part| has_word(&lower, &format!("{part} replacement")))
         || near_words(&lower, SCAN_WORDS, SCANNED)
-        || HEALTH_WORDS.any_in(&lower)
+        || followed_by(&lower, INJURED, BODY)
+        || HEALTH_WORDS.any_where(&lower, |term, at| counts(&lower, term, at))
         || medical_word(&lower)
 }

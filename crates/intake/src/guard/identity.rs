@@ -60,8 +60,30 @@ pub(crate) const DRIVERS_LICENSE: Document = Document {
         "cdl",
         "cdl#",
         "id card",
+        "licencia de conducir",
+        "licencia de manejo",
+        "licencia de manejar",
+        "licencia para conducir",
+        "número de licencia",
+        "numero de licencia",
+        "licencia",
+        "identificación estatal",
+        "identificacion estatal",
     ],
-    not_after: &["plate", "plates"],
+    not_after: &[
+        "plate",
+        "plates",
+        "de contratista",
+        "comercial",
+        "de negocio",
+        "de bienes",
+        "de matrimonio",
+        "de pesca",
+        "de caza",
+        "de licor",
+        "profesional",
+        "de placa",
+    ],
     not_before: &[
         "business",
         "liquor",
@@ -238,9 +260,11 @@ const TRADE_REACH: usize = 48;
 /// Whether the introducer found at `at` in `lower` is the bare word licence (not naming a
 /// driver's licence or an ID), which a trade or profession said shortly before claims.
 fn bare_licence(introducer: &str) -> bool {
-    !["driv", "dl", "state id", "cdl", "id card"]
-        .iter()
-        .any(|explicit| introducer.contains(explicit))
+    ![
+        "driv", "dl", "state id", "cdl", "id card", "conduc", "manej", "estatal",
+    ]
+    .iter()
+    .any(|explicit| introducer.contains(explicit))
 }
 
 /// The part of `lower` before `at` that is in the same sentence, at most `TRADE_REACH` bytes.
@@ -302,6 +326,17 @@ pub(crate) fn found(text: &str, document: &Document) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spanish_licence_words_introduce_a_licence_number_but_not_a_trades() {
+        assert!(found(
+            "mi licencia de conducir es D1234567",
+            &DRIVERS_LICENSE
+        ));
+        assert!(found("numero de licencia: F55512345", &DRIVERS_LICENSE));
+        assert!(!found("licencia de contratista 1048823", &DRIVERS_LICENSE));
+        assert!(!found("licencia comercial 55-1234567", &DRIVERS_LICENSE));
+    }
 
     #[test]
     fn numbers_count_only_after_their_words() {

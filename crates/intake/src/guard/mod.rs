@@ -63,27 +63,29 @@ impl Finding {
         Self::ALL.into_iter().find(|f| f.name() == name)
     }
 
-    /// What to tell the person, on the field: what not to send, and why.
-    pub fn message(self) -> &'static str {
+    /// What to tell the person, on the field labelled `field`: what kind of thing to take out
+    /// of which answer, and why. Never the value itself.
+    pub fn message(self, field: &str) -> String {
+        let field = field.trim();
         match self {
-            Self::Ssn => {
-                "Please remove the Social Security number. This form never needs it, and sending it over a website form puts you at risk of identity theft."
-            }
-            Self::Card => {
-                "Please remove the card number. We never take payment details through this form; the firm will tell you how to pay safely if needed."
-            }
-            Self::BankAccount | Self::Iban => {
-                "Please remove the bank account details. This form never needs them, and they could be misused if they were exposed."
-            }
-            Self::Passport => {
-                "Please remove the passport number. Bring identity documents to your consultation instead; this form never needs them."
-            }
-            Self::DriversLicense => {
-                "Please remove the driver's licence or ID number. Bring identity documents to your consultation instead; this form never needs them."
-            }
-            Self::Health => {
-                "Please leave out medical details (conditions, injuries, treatment, medication) for now. Describe what happened in general terms; you can discuss your health confidentially with the lawyer."
-            }
+            Self::Ssn => format!(
+                "Please remove the Social Security number from \u{201c}{field}\u{201d}. This form never needs it, and sending it over a website form puts you at risk of identity theft."
+            ),
+            Self::Card => format!(
+                "Please remove the card number from \u{201c}{field}\u{201d}. We never take payment details through this form; the firm will tell you how to pay safely if needed."
+            ),
+            Self::BankAccount | Self::Iban => format!(
+                "Please remove the bank account details from \u{201c}{field}\u{201d}. This form never needs them, and they could be misused if they were exposed."
+            ),
+            Self::Passport => format!(
+                "Please remove the passport number from \u{201c}{field}\u{201d}. Bring identity documents to your consultation instead; this form never needs them."
+            ),
+            Self::DriversLicense => format!(
+                "Please remove the driver's licence or ID number from \u{201c}{field}\u{201d}. Bring identity documents to your consultation instead; this form never needs them."
+            ),
+            Self::Health => format!(
+                "Please leave medical details (conditions, injuries, treatment, medication) out of \u{201c}{field}\u{201d} for now. Describe what happened in general terms; you can discuss your health confidentially with the lawyer."
+            ),
         }
     }
 

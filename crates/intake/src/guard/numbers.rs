@@ -43,12 +43,50 @@ impl Gap {
 }
 
 /// Characters that separate the groups of one number.
-const SEPARATOR_CHARS: &[char] = &[' ', '\t', '\r', '\n', '-', '.', '/', '_', '–', '—', '*'];
+const SEPARATOR_CHARS: &[char] = &[
+    ' ', '\t', '\r', '\n', '-', '.', '/', '_', '–', '—', '*', '(', ')',
+];
 /// Words said between the groups of one number as if they were separators (dictation).
 const DICTATED: &[&str] = &["dash", "hyphen", "guion", "guión", "slash", "space"];
 /// Words that join the groups of one number when people split it.
 const CONNECTING: &[&str] = &[
     "and", "then", "y", "e", "luego", "después", "despues", "next", "plus", "&", "+",
+];
+/// Words that name another number: said between two groups, they keep them apart ("4368,
+/// zip 78495").
+pub(crate) const OTHER_NUMBER: &[&str] = &[
+    "zip",
+    "zipcode",
+    "postal",
+    "phone",
+    "tel",
+    "cell",
+    "call",
+    "text",
+    "fax",
+    "claim",
+    "case",
+    "docket",
+    "dob",
+    "born",
+    "apt",
+    "apartment",
+    "suite",
+    "unit",
+    "order",
+    "invoice",
+    "policy",
+    "ein",
+    "imei",
+    "tracking",
+    "ticket",
+    "room",
+    "código",
+    "codigo",
+    "teléfono",
+    "telefono",
+    "celular",
+    "caso",
 ];
 /// How long a join of separators may be (`" - "`, `" / "`, `"..."`, `"\n\n"`).
 const SEPARATORS_REACH: usize = 6;
@@ -133,9 +171,11 @@ fn classify(between: &str) -> Gap {
         words += 1;
         if CONNECTING.contains(&lower.as_str()) {
             connecting = true;
+        } else if OTHER_NUMBER.contains(&lower.as_str()) {
+            return Gap::Apart;
         } else {
             other = true;
-            sentence_end |= token.contains(['!', '?', ';', ':', '(', ')', '"']);
+            sentence_end |= token.contains(['!', '?', ';', ':', '"']);
         }
     }
     let comma = between.contains(',');
@@ -255,15 +295,6 @@ pub(crate) fn words_before(text: &str, start: usize, reach: usize) -> String {
         .rfind(|c: char| c.is_ascii_digit())
         .map_or(0, |i| i + 1);
     window[cut..].to_owned()
-}
-
-/// The lower-cased words just after `end`, likewise up to the next digit.
-pub(crate) fn words_after(text: &str, end: usize, reach: usize) -> String {
-    let window = context(text, end, end, 0, reach);
-    let cut = window
-        .find(|c: char| c.is_ascii_digit())
-        .unwrap_or(window.len());
-    window[..cut].to_owned()
 }
 
 #[cfg(test)]

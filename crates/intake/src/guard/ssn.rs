@@ -6,7 +6,7 @@
 //!   it is one, spelt right or not ("ssn", "SNN", "ss#", "socail", "seguro social", "... that's
 //!   my social"). Nine digits alone are as likely a claim or order number.
 
-use super::numbers::{Group, Window, windows, words_after, words_before};
+use super::numbers::{Group, Window, context, windows, words_before};
 use super::words::{has_word, has_word_or_typo};
 
 /// Words that name an SSN, lower case, matched whole.
@@ -26,6 +26,7 @@ const WORDS: &[&str] = &[
     "soc sec",
     "socsec",
     "social",
+    "sosh",
     "social security",
     "taxpayer id",
     "tin",
@@ -91,15 +92,40 @@ const EMPLOYER: &[&str] = &["ein", "fein", "employer id", "employer identificati
 /// meant.
 fn named(text: &str, window: &Window<'_, '_>) -> bool {
     let before = words_before(text, window.start(), BEFORE);
-    let after = words_after(text, window.end(), AFTER);
-    let mut around = format!("{before} {after}");
+    let after = context(text, window.end(), window.end(), 0, AFTER);
     if EMPLOYER.iter().any(|w| has_word(&before, w)) {
         return false;
     }
-    for phrase in NOT_SOCIAL {
-        around = around.replace(&format!("social {phrase}"), " ");
+    let says_ssn = |words: &str| {
+        let mut words = words.to_owned();
+        for phrase in NOT_SOCIAL {
+            words = words.replace(&format!("social {phrase}"), " ");
+        }
+        WORDS.iter().any(|w| has_word(&words, w)) || has_word_or_typo(&words, WORDS_TYPED)
+    };
+    // Named before ("my ssn is …"), or after ("… that's my social"), but not by words that
+    // introduce the next number ("claim # … / ssn xxx-xx-…").
+    says_ssn(&before) || says_ssn(own_words_after(&after))
+}
+
+/// The words after a number that still speak of it: up to where the next number (or a
+/// masked one, `xxx-xx-…`) is introduced, less the clause that introduces it.
+fn own_words_after(after: &str) -> &str {
+    let next = ["xx", "**"]
+        .iter()
+        .filter_map(|mark| after.find(mark))
+        .chain(after.find(|c: char| c.is_ascii_digit()))
+        .min()
+        .unwrap_or(after.len());
+    if next == after.len() {
+        return after;
     }
-    WORDS.iter().any(|w| has_word(&around, w)) || has_word_or_typo(&around, WORDS_TYPED)
+    let clause = [",", "/", ";", "(", " and ", " y ", " or ", ". ", "|"]
+        .iter()
+        .filter_map(|mark| after[..next].rfind(mark))
+        .max()
+        .unwrap_or(0);
+    &after[..clause]
 }
 
 fn is_ssn(text: &str, window: &Window<'_, '_>) -> bool {

@@ -3,11 +3,13 @@
 
 use aho_corasick::AhoCorasick;
 
-/// Whether `haystack[at..end]` stands as a whole word (letters on neither side).
-fn whole(bytes: &[u8], at: usize, end: usize) -> bool {
-    let clear_before = at == 0 || !bytes[at - 1].is_ascii_alphabetic();
-    let clear_after = end >= bytes.len() || !bytes[end].is_ascii_alphabetic();
-    clear_before && clear_after
+/// Whether `haystack[at..end]` stands as a whole word: no letter, of any alphabet, on either
+/// side ("lesion" is not found in "lesioné"; "cáncer" is found after "¿").
+fn whole(haystack: &str, at: usize, end: usize) -> bool {
+    let letter = |c: Option<char>| c.is_some_and(char::is_alphabetic);
+    let before = haystack.get(..at).and_then(|h| h.chars().next_back());
+    let after = haystack.get(end..).and_then(|h| h.chars().next());
+    !letter(before) && !letter(after)
 }
 
 /// A long list of words, looked for together: one pass over the text for all of them
@@ -27,33 +29,45 @@ impl WordList {
 
     /// Whether `haystack` holds any of the words as a whole word ([`has_word`]).
     pub(crate) fn any_in(&self, haystack: &str) -> bool {
-        let bytes = haystack.as_bytes();
+        self.any_where(haystack, |_, _| true)
+    }
+
+    /// Whether `haystack` holds any of the words as a whole word at a place where `counts`
+    /// (given the word and where it starts) says it counts.
+    pub(crate) fn any_where(
+        &self,
+        haystack: &str,
+        mut counts: impl FnMut(&'static str, usize) -> bool,
+    ) -> bool {
         match &self.automaton {
             // Overlapping: a word inside a longer one must not hide another that stands
             // whole at the same place.
-            Some(automaton) => automaton
-                .find_overlapping_iter(haystack)
-                .any(|found| whole(bytes, found.start(), found.end())),
-            None => self.words.iter().any(|word| has_word(haystack, word)),
+            Some(automaton) => automaton.find_overlapping_iter(haystack).any(|found| {
+                whole(haystack, found.start(), found.end())
+                    && self
+                        .words
+                        .get(found.pattern().as_usize())
+                        .is_some_and(|word| counts(word, found.start()))
+            }),
+            None => self
+                .words
+                .iter()
+                .any(|word| positions(haystack, word).any(|at| counts(word, at))),
         }
     }
 }
 
 /// Whether `haystack` holds `word` as a whole word (letters on neither side).
 pub(crate) fn has_word(haystack: &str, word: &str) -> bool {
-    let bytes = haystack.as_bytes();
-    let mut from = 0;
-    while let Some(found) = haystack[from..].find(word) {
-        let at = from + found;
-        if whole(bytes, at, at + word.len()) {
-            return true;
-        }
-        from = at + 1;
-        while from < haystack.len() && !haystack.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    false
+    positions(haystack, word).next().is_some()
+}
+
+/// Where `word` stands whole in `haystack`.
+fn positions<'h>(haystack: &'h str, word: &'h str) -> impl Iterator<Item = usize> + 'h {
+    haystack
+        .match_indices(word)
+        .map(|(at, _)| at)
+        .filter(move |&at| !word.is_empty() && whole(haystack, at, at + word.len()))
 }
 
 /// Whether `a` and `b` differ by at most one letter inserted, removed or changed, or two
