@@ -71,21 +71,28 @@ const OTHER_NUMBERS: &[&str] = &[
 /// Nine digits in a row, or in threes (`021 000 021`, `021-000-021`): how routing numbers are
 /// written. A grouped nine in SSN shape (512-43-8876) is not one.
 fn routing_window(window: &Window<'_, '_>) -> bool {
-    let lengths = window.lengths();
-    (lengths == [9] || lengths == [3, 3, 3] && window.loosest().is_tight())
-        && is_routing(&window.digits)
+    is_routing(window.digits()) && {
+        let lengths = window.lengths();
+        lengths == [9] || lengths == [3, 3, 3] && window.loosest().is_tight()
+    }
 }
 
 pub(crate) fn found(text: &str, groups: &[Group<'_>]) -> bool {
-    let lower = text.to_lowercase();
-    let worded = WORDS.iter().any(|w| has_word(&lower, w)) || has_word_or_typo(&lower, TYPED);
+    // Read once, and only when there is a routing number to judge.
+    let worded = std::cell::OnceCell::new();
+    let worded = || {
+        *worded.get_or_init(|| {
+            let lower = text.to_lowercase();
+            WORDS.iter().any(|w| has_word(&lower, w)) || has_word_or_typo(&lower, TYPED)
+        })
+    };
     windows(groups, 9, 9).filter(routing_window).any(|routing| {
         let before = context(text, routing.start(), routing.start(), 24, 0);
         let named_otherwise = OTHER_NUMBERS.iter().any(|w| has_word(&before, w));
         let account_beside = windows(groups, 4, 17).any(|other| {
             other.uniform() && (other.end() <= routing.start() || other.start() >= routing.end())
         });
-        worded || account_beside && !named_otherwise
+        worded() || account_beside && !named_otherwise
     })
 }
 

@@ -130,7 +130,7 @@ const PIECES: &[&str] = &["first four", "first 4", "primeros cuatro", "primeros 
 /// fours (4-4-4-4, or Amex's 4-6-5) that are not amounts, or the words around must say it is
 /// a card, and then any split at multiples of four will do.
 fn is_card(text: &str, window: &Window<'_, '_>) -> bool {
-    let digits = &window.digits;
+    let digits = window.digits();
     if !(13..=19).contains(&digits.len()) || !issuer(digits) || !luhn(digits) {
         return false;
     }

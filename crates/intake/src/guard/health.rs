@@ -5,6 +5,8 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
 use super::words::{WordList, has_word};
 
 /// The vocabulary (`data/health_terms.txt`): conditions, chronic conditions, mental-health
@@ -25,10 +27,8 @@ fn vocabulary() -> impl Iterator<Item = &'static str> {
 /// angioplasty) or an inflammation (appendicitis, meningitis).
 const MEDICAL_ENDINGS: &[&str] = &["ectomy", "otomy", "ostomy", "plasty", "itis"];
 
-fn medical_word(lower: &str) -> bool {
-    lower
-        .split(|c: char| !c.is_alphabetic())
-        .any(|word| word.len() > 6 && MEDICAL_ENDINGS.iter().any(|e| word.ends_with(e)))
+fn medical_word(word: &str) -> bool {
+    word.len() > 6 && MEDICAL_ENDINGS.iter().any(|e| word.ends_with(e))
 }
 
 /// Health words used as figures of speech, as the names of a practice area or a service, and a
@@ -73,12 +73,15 @@ const REPLACED: &[&str] = &[
 const SCANNED: &[&str] = &["iris", "irises", "retina", "face", "faces", "palm", "palms"];
 const SCAN_WORDS: &[&str] = &["scan", "scans", "scanned", "scanning", "scanner"];
 
+/// A joint or a valve, then "replacement".
+fn replaced(words: &[&str]) -> bool {
+    words
+        .windows(2)
+        .any(|pair| REPLACED.contains(&pair[0]) && pair[1] == "replacement")
+}
+
 /// `first` and then `second` within a few words of each other, in that order or the other.
-fn near_words(lower: &str, first: &[&str], second: &[&str]) -> bool {
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+fn near_words(words: &[&str], first: &[&str], second: &[&str]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         first.contains(w)
             && words[i.saturating_sub(3)..(i + 4).min(words.len())]
@@ -88,11 +91,7 @@ fn near_words(lower: &str, first: &[&str], second: &[&str]) -> bool {
 }
 
 /// A word of `first` and then, within three words, one of `second`.
-fn followed_by(lower: &str, first: &[&str], second: &[&str]) -> bool {
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
+fn followed_by(words: &[&str], first: &[&str], second: &[&str]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         first.contains(w)
             && words
@@ -352,16 +351,33 @@ const BODY: &[&str] = &[
     "dientes",
 ];
 
-pub(crate) fn found(text: &str) -> bool {
-    let mut lower = text.to_lowercase().replace('’', "'");
-    for phrase in FIGURATIVE {
-        lower = lower.replace(phrase, " ");
+/// [`FIGURATIVE`], found in one pass.
+static FIGURES: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(FIGURATIVE)
+        .ok()
+});
+
+/// `lower` with the figures of speech blanked out.
+fn literal(lower: String) -> String {
+    match FIGURES.as_ref() {
+        Some(figures) => figures.replace_all(&lower, &[" "; FIGURATIVE.len()]),
+        None => FIGURATIVE
+            .iter()
+            .fold(lower, |text, phrase| text.replace(phrase, " ")),
     }
-    REPLACED
-        .iter()
-        .any(|part| has_word(&lower, &format!("{part} replacement")))
-        || near_words(&lower, SCAN_WORDS, SCANNED)
-        || followed_by(&lower, INJURED, BODY)
+}
+
+pub(crate) fn found(text: &str) -> bool {
+    let lower = literal(text.to_lowercase().replace('’', "'"));
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    replaced(&words)
+        || near_words(&words, SCAN_WORDS, SCANNED)
+        || followed_by(&words, INJURED, BODY)
         || HEALTH_WORDS.any_where(&lower, |term, at| counts(&lower, term, at))
-        || medical_word(&lower)
+        || words.iter().any(|word| medical_word(word))
 }

@@ -201,14 +201,27 @@ fn full_stop(between: &str) -> bool {
     })
 }
 
-/// Neighbouring groups read as one number.
-#[derive(Debug, Clone)]
+/// The most digits a window holds (a card number's longest).
+pub(crate) const MAX_DIGITS: usize = 19;
+
+/// Neighbouring groups read as one number. Its digits are kept inline: the guard tries
+/// every window of every answer, so none of them allocates.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Window<'g, 'a> {
     pub groups: &'g [Group<'a>],
-    pub digits: String,
+    digits: [u8; MAX_DIGITS],
+    len: usize,
 }
 
 impl<'g, 'a> Window<'g, 'a> {
+    /// Its digits, run together.
+    pub fn digits(&self) -> &str {
+        self.digits
+            .get(..self.len)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .unwrap_or_default()
+    }
+
     pub fn start(&self) -> usize {
         self.groups.first().map_or(0, |g| g.start)
     }
@@ -245,31 +258,39 @@ impl<'g, 'a> Window<'g, 'a> {
 }
 
 /// Every window of neighbouring groups (never across [`Gap::Apart`]) whose digits number
-/// between `min` and `max`.
+/// between `min` and `max` (at most [`MAX_DIGITS`]).
 pub(crate) fn windows<'g, 'a>(
     groups: &'g [Group<'a>],
     min: usize,
     max: usize,
 ) -> impl Iterator<Item = Window<'g, 'a>> {
+    let max = max.min(MAX_DIGITS);
     (0..groups.len()).flat_map(move |first| {
-        let mut digits = String::new();
-        let mut found = Vec::new();
-        for (last, group) in groups.iter().enumerate().skip(first) {
-            if last > first && group.gap == Gap::Apart {
-                break;
+        let mut digits = [0u8; MAX_DIGITS];
+        let mut len = 0;
+        let mut last = first;
+        std::iter::from_fn(move || {
+            while let Some(group) = groups.get(last) {
+                let joined = last == first || group.gap != Gap::Apart;
+                let end = len + group.digits.len();
+                if !joined || end > max {
+                    return None;
+                }
+                digits
+                    .get_mut(len..end)?
+                    .copy_from_slice(group.digits.as_bytes());
+                len = end;
+                last += 1;
+                if len >= min {
+                    return Some(Window {
+                        groups: groups.get(first..last)?,
+                        digits,
+                        len,
+                    });
+                }
             }
-            digits.push_str(group.digits);
-            if digits.len() > max {
-                break;
-            }
-            if digits.len() >= min {
-                found.push(Window {
-                    groups: &groups[first..=last],
-                    digits: digits.clone(),
-                });
-            }
-        }
-        found
+            None
+        })
     })
 }
 
@@ -373,7 +394,9 @@ mod tests {
     fn windows_never_cross_what_keeps_groups_apart() {
         let text = "4111 1111 1111 1111. 5500 0000";
         let groups = groups(text);
-        let all: Vec<String> = windows(&groups, 13, 19).map(|w| w.digits).collect();
+        let all: Vec<String> = windows(&groups, 13, 19)
+            .map(|w| w.digits().to_owned())
+            .collect();
         assert_eq!(all, vec!["4111111111111111".to_owned()]);
         let one = windows(&groups, 16, 16)
             .next()

@@ -129,7 +129,7 @@ fn own_words_after(after: &str) -> &str {
 }
 
 fn is_ssn(text: &str, window: &Window<'_, '_>) -> bool {
-    let digits = &window.digits;
+    let digits = window.digits();
     let (area, rest) = digits.split_at(3);
     let (group, serial) = rest.split_at(2);
     if !is_valid(area, group, serial) {

@@ -241,11 +241,47 @@ async fn a_rejected_value_is_never_logged_or_stored() {
         .unwrap();
     assert_eq!(answer.status(), 422);
     assert!(!answer.text().await.unwrap().contains(SSN));
+
+    // Written the way people type them: an SSN with mixed separators after a misspelt label,
+    // and a card number in pieces. Refused by kind and field, and echoed nowhere.
+    let typed = "my socail 521 - 43 8876 and my visa 4532 0151 / 1283 0366 exp 04/29";
+    let answer = client
+        .post(&url)
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("_token", token.as_str()),
+            ("name", "Marisol"),
+            ("email", "m@example.com"),
+            ("story", typed),
+            ("agree", "yes"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 422);
+    let page = answer.text().await.unwrap();
+    assert!(
+        page.contains("Please remove the Social Security number from"),
+        "{page}"
+    );
+    let planted = [
+        "521 - 43 8876",
+        "521438876",
+        "4532 0151",
+        "1283 0366",
+        "4532015112830366",
+    ];
+    for value in planted {
+        assert!(!page.contains(value), "{value} sent back");
+    }
     serve.stop().await;
 
     let logs = serve.stderr();
     assert!(logs.contains("prohibited data refused"), "{logs}");
     assert!(!logs.contains(SSN) && !logs.contains("512438876"), "{logs}");
+    for value in planted {
+        assert!(!logs.contains(value), "{value} logged: {logs}");
+    }
     let dump = std::fs::read(dir.path().join("data/leadvault.db")).unwrap();
     assert!(
         !dump.windows(SSN.len()).any(|w| w == SSN.as_bytes()),
@@ -256,6 +292,14 @@ async fn a_rejected_value_is_never_logged_or_stored() {
         !wal.windows(SSN.len()).any(|w| w == SSN.as_bytes()),
         "not in its write-ahead log"
     );
+    for value in planted {
+        for file in [&dump, &wal] {
+            assert!(
+                !file.windows(value.len()).any(|w| w == value.as_bytes()),
+                "{value} stored"
+            );
+        }
+    }
     db.close().await;
 }
 
