@@ -16,7 +16,7 @@ use super::words::{WordList, has_word};
 /// is not there (employees are treated unfairly), "treated for" is.
 const VOCABULARY: &str = include_str!("../../data/health_terms.txt");
 
-fn vocabulary() -> impl Iterator<Item = &'static str> {
+pub(crate) fn vocabulary() -> impl Iterator<Item = &'static str> {
     VOCABULARY
         .lines()
         .map(str::trim)

@@ -151,10 +151,8 @@ pub(crate) fn groups(text: &str) -> Vec<Group<'_>> {
 /// What the text between two groups makes of them.
 fn classify(between: &str) -> Gap {
     let mut chars = between.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        if matches!(c, '-' | ' ' | '.' | '/' | ',') {
-            return Gap::Single(c as u8);
-        }
+    if let (Some(c @ ('-' | ' ' | '.' | '/' | ',')), None) = (chars.next(), chars.next()) {
+        return Gap::Single(c as u8);
     }
     let mut words = 0;
     let mut connecting = false;

@@ -1,8 +1,9 @@
-//! The guard's hard detectors as properties: valid numbers of every kind, written the ways
-//! people write them (random separators, group splits, connecting words, labels with typos,
-//! case, sentences in English and Spanish around them), are always refused; look-alikes
+//! The guard's detectors as properties: valid numbers of every kind, written the ways people
+//! write them (random separators, group splits, connecting words, labels with typos, case,
+//! sentences in English and Spanish around them), are always refused; so are document numbers
+//! after their words, and every term of the health vocabulary is warned of. Look-alikes
 //! written the same ways (phones, dates, ZIP+4, dockets, claims, amounts, IMEIs, EINs, masked
-//! numbers, invalid SSNs) are always accepted.
+//! numbers, invalid SSNs, plates, trade licences) are always accepted.
 //!
 //! The case count is fixed so the suite runs in seconds in CI. A failure is shrunk and saved
 //! by proptest under `proptest-regressions/`, which is committed: every saved case is tried
@@ -412,6 +413,9 @@ fn look_alike() -> impl Strategy<Value = String> {
         invalid_ssn().prop_map(|n| format!("my ssn is {n}")),
         (100u32..999, 100u32..999, 100u32..999)
             .prop_map(|(a, b, c)| format!("A-number A{a}-{b}-{c}")),
+        (0u8..26, 1000u32..9999)
+            .prop_map(|(l, n)| format!("license plate {}{n}", char::from(b'A' + l))),
+        (100000u32..9999999).prop_map(|n| format!("contractor license {n}")),
     ]
 }
 
@@ -440,6 +444,74 @@ fn look_alikes_text() -> impl Strategy<Value = String> {
         .prop_flat_map(around)
 }
 
+// --- Identity documents and health --------------------------------------------------------
+
+const PASSPORT_WORDS: &[&str] = &[
+    "passport",
+    "passport no",
+    "passport #",
+    "my passport number is",
+    "Passport No.",
+    "pasport",
+    "passprot",
+    "pasaporte",
+    "número de pasaporte",
+];
+const LICENCE_WORDS: &[&str] = &[
+    "driver's license",
+    "drivers license #",
+    "DL#",
+    "DL",
+    "license number",
+    "drivers lic",
+    "CDL",
+    "state ID",
+    "licencia de conducir",
+    "numero de licencia",
+];
+
+/// A document number as issued: a letter or two and digits, or digits alone.
+fn document_number() -> impl Strategy<Value = String> {
+    (0u8..26, 0u8..26, 0..3usize, digits(12), 7..10usize).prop_map(|(a, b, how, digits, len)| {
+        let (a, b) = (char::from(b'A' + a), char::from(b'A' + b));
+        match how {
+            0 => format!("{a}{}", &digits[..len - 1]),
+            1 => format!("{a}{b}{}", &digits[..len - 2]),
+            _ => digits[..len].to_owned(),
+        }
+    })
+}
+
+fn document_text(words: &'static [&'static str]) -> impl Strategy<Value = String> {
+    (select(words), document_number(), any::<bool>())
+        .prop_map(|(word, number, after)| {
+            if after && !word.contains(' ') {
+                format!("{number} is my {word}")
+            } else {
+                format!("{word}: {number}")
+            }
+        })
+        .prop_flat_map(around)
+}
+
+/// Sentences that tell of someone's health, with `{}` where the term goes.
+const HEALTH_FRAMES: &[&str] = &[
+    "{}",
+    "my mom has {} and the home wont let me see her",
+    "I was told it was {} after the crash.",
+    "mi esposo tiene {} y lo despidieron",
+    "since the {} my husband changed",
+    "they knew about the {} and still fired me",
+];
+
+fn health_text() -> impl Strategy<Value = String> {
+    let terms: Vec<&'static str> = super::health::vocabulary().collect();
+    (select(terms), select(HEALTH_FRAMES), any::<bool>()).prop_map(|(term, frame, shout)| {
+        let text = frame.replacen("{}", term, 1);
+        if shout { text.to_uppercase() } else { text }
+    })
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -466,5 +538,20 @@ proptest! {
     #[test]
     fn look_alikes_are_accepted(text in look_alikes_text()) {
         prop_assert_eq!(hard(&text), Vec::<Finding>::new(), "{:?}", text);
+    }
+
+    #[test]
+    fn every_passport_number_after_its_words_is_refused(text in document_text(PASSPORT_WORDS)) {
+        prop_assert!(inspect(&text).contains(&Finding::Passport), "{text:?}");
+    }
+
+    #[test]
+    fn every_licence_number_after_its_words_is_refused(text in document_text(LICENCE_WORDS)) {
+        prop_assert!(inspect(&text).contains(&Finding::DriversLicense), "{text:?}");
+    }
+
+    #[test]
+    fn every_term_of_the_health_vocabulary_is_warned_of(text in health_text()) {
+        prop_assert!(inspect(&text).contains(&Finding::Health), "{text:?}");
     }
 }
