@@ -72,8 +72,8 @@ pub use second_factor::{
 };
 pub use session::{
     ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Session, SessionStage, SessionSummary, SessionToken,
-    advance_session, end_all_sessions, end_other_sessions, end_session, end_session_by_id,
-    find_session, list_sessions, purge_expired_sessions, start_session,
+    advance_session, end_other_sessions, end_session, end_session_by_id, find_session,
+    list_sessions, purge_expired_sessions, start_session,
 };
 pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,

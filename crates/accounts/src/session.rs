@@ -3,7 +3,7 @@
 //!
 //! A session ends when it has been idle for [`IDLE_TIMEOUT`], when it is older than
 //! [`ABSOLUTE_TIMEOUT`], when its holder signs out, or when something about its person
-//! changes (password, role, removal): see [`end_all_sessions`]. Each change of stage issues
+//! changes (password, role, removal): see [`end_all_sessions_in`]. Each change of stage issues
 //! a new token and destroys the old one, so a token seen before sign-in is worthless after.
 
 use std::fmt;
@@ -260,23 +260,8 @@ pub async fn end_session(
     Ok(())
 }
 
-/// Signs a person out everywhere (an operator's or their own decision). Returns how many
-/// sessions ended.
-pub async fn end_all_sessions(
-    db: &Db,
-    user: UserId,
-    by: &By,
-    now: Timestamp,
-) -> Result<u64, AccountsError> {
-    let mut tx = db.begin().await?;
-    let ended = end_all_sessions_in(&mut *tx, user).await?;
-    record_about(&mut tx, user, by, by.event("session.revoked_all"), now).await?;
-    tx.commit().await?;
-    Ok(ended)
-}
-
-/// [`end_all_sessions`] inside a caller's transaction, so that a change and the sign-out it
-/// requires commit together.
+/// Signs a person out everywhere, inside a caller's transaction, so that a change (password,
+/// e-mail, role, removal) and the sign-out it requires commit together.
 pub(crate) async fn end_all_sessions_in<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user: UserId,

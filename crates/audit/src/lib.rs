@@ -26,7 +26,7 @@ pub use checkpoint::{
 pub use error::AuditError;
 pub use export::{export_new, send_checkpoints};
 pub use migrations::MIGRATIONS;
-pub use read::{Filter, Record, records, records_newest_first};
+pub use read::{Filter, Record, records};
 pub use record::{Actor, By, Chain, Event, Outcome};
-pub use report::{ReportQuery, ReportRow, csv_line, report, report_csv, report_json};
+pub use report::{ReportQuery, ReportRow, csv_cell, csv_line, report, report_csv, report_json};
 pub use sink::Sink;

@@ -71,59 +71,29 @@ pub async fn records(
     after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Record>, AuditError> {
-    read(db, chain, filter, Page::After(after_seq), limit).await
-}
-
-/// The newest records of `chain` that match `filter`, before `before_seq` (or the newest of
-/// all), newest first, at most `limit`: a page of the review screen.
-pub async fn records_newest_first(
-    db: &Db,
-    chain: Chain,
-    filter: &Filter,
-    before_seq: Option<i64>,
-    limit: i64,
-) -> Result<Vec<Record>, AuditError> {
-    read(db, chain, filter, Page::Before(before_seq), limit).await
-}
-
-enum Page {
-    After(i64),
-    Before(Option<i64>),
+    read(db, chain, filter, after_seq, limit).await
 }
 
 async fn read(
     db: &Db,
     chain: Chain,
     filter: &Filter,
-    page: Page,
+    after_seq: i64,
     limit: i64,
 ) -> Result<Vec<Record>, AuditError> {
-    // One fixed statement per direction; absent filters are bound as NULL.
-    let (sql, seq) = match page {
-        Page::After(after) => (
-            "SELECT seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, \
-             request_id, outcome, hash FROM audit_records WHERE chain = $1 \
-             AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
-             AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR action = $5) \
-             AND seq > $6 ORDER BY seq LIMIT $7",
-            after,
-        ),
-        Page::Before(before) => (
-            "SELECT seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, \
-             request_id, outcome, hash FROM audit_records WHERE chain = $1 \
-             AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
-             AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR action = $5) \
-             AND seq < $6 ORDER BY seq DESC LIMIT $7",
-            before.unwrap_or(i64::MAX),
-        ),
-    };
+    // One fixed statement; absent filters are bound as NULL.
+    let sql = "SELECT seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, \
+         request_id, outcome, hash FROM audit_records WHERE chain = $1 \
+         AND ($2 IS NULL OR at >= $2) AND ($3 IS NULL OR at < $3) \
+         AND ($4 IS NULL OR actor_id = $4) AND ($5 IS NULL OR action = $5) \
+         AND seq > $6 ORDER BY seq LIMIT $7";
     let rows = sqlx::query(sql)
         .bind(chain.name())
         .bind(filter.since.map(Timestamp::as_unix_micros))
         .bind(filter.until.map(Timestamp::as_unix_micros))
         .bind(filter.actor_id.clone())
         .bind(filter.action.clone())
-        .bind(seq)
+        .bind(after_seq)
         .bind(limit)
         .fetch_all(db.pool())
         .await?;

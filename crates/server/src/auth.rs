@@ -17,7 +17,7 @@ use leadvault_audit::{Actor, By};
 use leadvault_store::Timestamp;
 
 use crate::csrf;
-use crate::denial;
+use crate::denial::{self, Needed};
 use crate::error::AppError;
 use crate::observe;
 use crate::state::{AppState, WebOptions};
@@ -93,11 +93,6 @@ impl SigningIn {
         observe::by(Actor::Member(self.session.user_id.as_uuid()))
     }
 
-    /// Checks a state-changing request's anti-CSRF token against this session.
-    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
-        csrf::verify_for_session(headers, submitted, &self.token)
-    }
-
     /// The token to embed in this page's forms.
     pub fn csrf_token(&self) -> String {
         self.token.csrf_token().to_string()
@@ -146,22 +141,9 @@ impl SignedIn {
         observe::by(Actor::Member(self.member.user_id.as_uuid()))
     }
 
-    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
-        csrf::verify_for_session(headers, submitted, &self.token)
-    }
-
     /// The token to embed in this page's forms.
     pub fn csrf_token(&self) -> String {
         self.token.csrf_token().to_string()
-    }
-
-    /// For the JSON API: the session's anti-CSRF token in the `X-CSRF-Token` header.
-    pub fn verify_csrf_header(&self, headers: &HeaderMap) -> Result<(), AppError> {
-        let token = headers
-            .get("x-csrf-token")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        self.verify_csrf(headers, token)
     }
 
     /// Refuses (403) unless the member's role grants `capability`: the check every
@@ -170,12 +152,12 @@ impl SignedIn {
         if self.member.may(capability) {
             Ok(())
         } else {
-            Err(self.refuse(state, capability.name()).await)
+            Err(self.refuse(state, Needed::Capability(capability)).await)
         }
     }
 
     /// The audited refusal of something that needs `needed`.
-    pub async fn refuse(&self, state: &AppState, needed: &'static str) -> AppError {
+    pub async fn refuse(&self, state: &AppState, needed: Needed) -> AppError {
         denial::forbidden(state, self.member.org_id, self.by(), needed).await
     }
 }
@@ -196,7 +178,7 @@ impl FromRequestParts<AppState> for SignedIn {
                 .is_some() =>
             {
                 let by = observe::by(Actor::Client(session.user_id.as_uuid()));
-                Err(denial::forbidden(state, session.org_id, by, "staff_pages").await)
+                Err(denial::forbidden(state, session.org_id, by, Needed::StaffPages).await)
             }
             // Removed from the organization since signing in: the session is worthless.
             None => Err(AppError::SignInRequired),

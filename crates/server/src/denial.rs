@@ -1,29 +1,74 @@
 //! Refusals: every 403 for want of a right is recorded in the organization's audit log
 //! before it is answered, so that an investigator sees who tried to reach what.
 
+use leadvault_accounts::Capability;
 use leadvault_audit::{By, Chain, append_alone};
 use leadvault_store::{OrgId, Timestamp};
 
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// Records that `by` was refused something that needs `needed` (a capability's name, or a
-/// kind of page) in `org`, and returns the refusal to answer with. If the record cannot be
-/// written, that failure is answered instead: still a refusal, never an unrecorded one.
-pub async fn forbidden(state: &AppState, org: OrgId, by: By, needed: &'static str) -> AppError {
+/// What a refused request needed: a capability of the role, or a reach or a kind of page
+/// that the role alone does not give. Its name is what the audit record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needed {
+    Capability(Capability),
+    /// Staff pages, refused to a client of the portal.
+    StaffPages,
+    /// The client portal, refused to staff.
+    ClientPortal,
+    /// Granting or changing a role above one's own.
+    AssignRole,
+    /// The analytics of a site outside the member's reach.
+    AnalyticsOfSite,
+    /// A lead outside the member's reach.
+    WorkLeads,
+    /// Assigning leads to others.
+    AssignLeads,
+    /// An order outside the member's reach.
+    WorkOrders,
+}
+
+impl Needed {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Capability(capability) => capability.name(),
+            Self::StaffPages => "staff_pages",
+            Self::ClientPortal => "client_portal",
+            Self::AssignRole => "assign_role",
+            Self::AnalyticsOfSite => "analytics_of_site",
+            Self::WorkLeads => "work_leads",
+            Self::AssignLeads => "assign_leads",
+            Self::WorkOrders => "work_orders",
+        }
+    }
+}
+
+/// Records that `by` was refused something that needs `needed` in `org`, and returns the
+/// refusal to answer with. If the record cannot be written, that failure is answered
+/// instead: still a refusal, never an unrecorded one.
+pub async fn forbidden(state: &AppState, org: OrgId, by: By, needed: Needed) -> AppError {
     match record(state, org, by, needed).await {
         Ok(()) => AppError::Forbidden,
         Err(err) => err,
     }
 }
 
-async fn record(
-    state: &AppState,
-    org: OrgId,
-    by: By,
-    needed: &'static str,
-) -> Result<(), AppError> {
-    let event = by.event("access.denied").on("capability", needed).denied();
+async fn record(state: &AppState, org: OrgId, by: By, needed: Needed) -> Result<(), AppError> {
+    let event = by
+        .event("access.denied")
+        .on("capability", needed.name())
+        .denied();
     append_alone(state.db(), Chain::of(org), &event, Timestamp::now()).await?;
     Ok(())
+}
+
+/// Records that `by`'s state-changing request in `org` was refused for want of its anti-CSRF
+/// token, and returns the refusal (or the failure to record it: still a refusal).
+pub async fn csrf_refused(state: &AppState, org: OrgId, by: By) -> AppError {
+    let event = by.event("access.denied").on("check", "csrf").denied();
+    match append_alone(state.db(), Chain::of(org), &event, Timestamp::now()).await {
+        Ok(_) => AppError::CsrfRejected,
+        Err(err) => err.into(),
+    }
 }

@@ -32,6 +32,9 @@ pub enum AppError {
     EnrolmentRequired,
     #[error("the database is unavailable")]
     Unavailable,
+    /// A body over the limit of what its route accepts.
+    #[error("the request body is too large")]
+    TooLarge,
     #[error("too many requests; retry after {0:?}")]
     RateLimited(std::time::Duration),
     /// What the client sent cannot be accepted, for the reason given (safe to show: it names
@@ -136,6 +139,7 @@ impl AppError {
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -159,6 +163,9 @@ impl AppError {
             Self::RateLimited(_) => {
                 "Too many attempts from your address. Nothing was changed; please wait a little and try again."
             }
+            Self::TooLarge => {
+                "What was sent is larger than this page accepts. Nothing was changed; please shorten it and try again."
+            }
             Self::Internal(_) => {
                 "Something went wrong on our side. Nothing was changed; please try again, and tell the operator the request id below if it happens again."
             }
@@ -177,6 +184,7 @@ impl IntoResponse for AppError {
             }
             Self::RateLimited(_) => tracing::info!("rate limited"),
             Self::Invalid(_) => tracing::info!("refused as invalid"),
+            Self::TooLarge => tracing::info!("refused as too large"),
             Self::NotFound
             | Self::SignInRequired
             | Self::SecondFactorPending

@@ -7,7 +7,8 @@ use leadvault_analytics::{
 };
 use serde::Serialize;
 
-use crate::routes::experiment_form::{CHANGE_ROWS, FORM_VARIATIONS, FormValues};
+use crate::routes::experiment_form::{CHANGE_ROWS, FORM_VARIATIONS};
+use crate::routes::forms::Fields;
 
 /// The sample-ratio p-value below which the split is not to be trusted.
 const SRM_ALARM: f64 = 0.001;
@@ -154,7 +155,7 @@ pub struct ExperimentsPage {
     pub csrf: String,
     pub error: Option<String>,
     /// What was sent, when the form was refused.
-    pub form: FormValues,
+    pub form: Fields,
 }
 
 impl ExperimentsPage {

@@ -8,6 +8,7 @@ mod analytics;
 mod auth;
 mod client_ip;
 mod csrf;
+mod csrf_guard;
 mod denial;
 mod device;
 mod error;
@@ -37,6 +38,7 @@ mod script_tests;
 
 pub use analytics::Analytics;
 pub use client_ip::{ClientIp, Peer};
+pub use csrf_guard::{Csrf, policy as csrf_policy};
 pub use error::AppError;
 pub use form_token::MIN_FILL as FORM_MIN_FILL;
 pub use headers::FrameAncestors;

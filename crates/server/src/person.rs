@@ -4,7 +4,6 @@
 use std::fmt;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use leadvault_accounts::{
     Capability, OrgId, Role, SessionToken, UserId, find_customer, find_member,
@@ -12,7 +11,6 @@ use leadvault_accounts::{
 use leadvault_audit::{Actor, By};
 
 use crate::auth::{SigningIn, full_session};
-use crate::csrf;
 use crate::denial;
 use crate::error::AppError;
 use crate::observe;
@@ -57,10 +55,6 @@ impl Person {
         })
     }
 
-    pub fn verify_csrf(&self, headers: &HeaderMap, submitted: &str) -> Result<(), AppError> {
-        csrf::verify_for_session(headers, submitted, &self.token)
-    }
-
     pub fn csrf_token(&self) -> String {
         self.token.csrf_token().to_string()
     }
@@ -76,7 +70,7 @@ impl Person {
         if self.relation == Relation::Customer {
             Ok(())
         } else {
-            Err(denial::forbidden(state, self.org_id, self.by(), "client_portal").await)
+            Err(denial::forbidden(state, self.org_id, self.by(), denial::Needed::ClientPortal).await)
         }
     }
 }

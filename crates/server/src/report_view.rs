@@ -3,6 +3,7 @@
 
 use askama::Template;
 use leadvault_analytics::{Conversion, ConversionRow, Day, GoalKind, Metrics, Report};
+use leadvault_audit::csv_cell;
 use serde::Serialize;
 
 /// The periods offered on the dashboard, in the order shown.
@@ -509,7 +510,7 @@ pub fn csv(report: &Report, conversions: &[Conversion]) -> String {
         out.push_str(&format!(
             "{},{},{},{},{},{:.2},{:.1},{:.0},{}\n",
             dimension,
-            csv_field(value),
+            csv_cell(value),
             m.visitors,
             m.visits,
             m.pageviews,
@@ -536,36 +537,7 @@ pub fn csv(report: &Report, conversions: &[Conversion]) -> String {
     out
 }
 
-/// A CSV field that a spreadsheet shows as text: quoted where needed, and never read as a
-/// formula (a page path like `=HYPERLINK(…)` is made inert).
-fn csv_field(value: &str) -> String {
-    let inert = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if inert.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", inert.replace('"', "\"\""))
-    } else {
-        inert
-    }
-}
-
 /// Today, for the periods relative to it.
 pub fn today() -> Day {
     Day::of(leadvault_store::Timestamp::now())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("/fees"), "/fees");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-    }
 }

@@ -6,10 +6,26 @@ use std::fmt;
 pub use leadvault_documents::FileKind;
 use serde::{Deserialize, Serialize};
 
-/// What kind of answer a field takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldType {
+/// Declares [`FieldType`] and [`FieldType::ALL`] from one list, so that a type is in `ALL`
+/// (and so offered by the form builder) the moment it is declared; every other question about
+/// a type is an exhaustive `match`, which the compiler makes a new type answer.
+macro_rules! field_types {
+    ($($(#[$doc:meta])* $variant:ident,)+) => {
+        /// What kind of answer a field takes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum FieldType {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl FieldType {
+            /// Every type, in the order the form builder offers them.
+            pub const ALL: &'static [FieldType] = &[$(Self::$variant),+];
+        }
+    };
+}
+
+field_types! {
     Text,
     LongText,
     Email,
@@ -39,23 +55,6 @@ pub const PAYMENT_INTENTS: &[&str] = &[
 ];
 
 impl FieldType {
-    pub const ALL: [FieldType; 14] = [
-        Self::Text,
-        Self::LongText,
-        Self::Email,
-        Self::Phone,
-        Self::Number,
-        Self::Date,
-        Self::SingleChoice,
-        Self::MultipleChoice,
-        Self::Checkbox,
-        Self::Consent,
-        Self::Urgency,
-        Self::CaseHistory,
-        Self::PaymentIntent,
-        Self::File,
-    ];
-
     /// The name forms are written with (`"type"` in the JSON).
     pub fn name(self) -> &'static str {
         match self {
@@ -82,21 +81,36 @@ impl FieldType {
             Self::Email | Self::Phone => Some(DataClass::Contact),
             Self::Urgency | Self::CaseHistory | Self::PaymentIntent => Some(DataClass::Assessment),
             Self::Consent => Some(DataClass::Meta),
-            _ => None,
+            Self::Text
+            | Self::LongText
+            | Self::Number
+            | Self::Date
+            | Self::SingleChoice
+            | Self::MultipleChoice
+            | Self::Checkbox
+            | Self::File => None,
         }
     }
 
-    /// Whether the answer is free text that the prohibited-data guard reads.
+    /// Whether the answer is free text that the prohibited-data guard reads. Exhaustive: a
+    /// new type must say whether the guard reads it.
     pub fn is_free_text(self) -> bool {
-        matches!(
-            self,
+        match self {
             Self::Text
-                | Self::LongText
-                | Self::CaseHistory
-                | Self::Email
-                | Self::Phone
-                | Self::Number
-        )
+            | Self::LongText
+            | Self::CaseHistory
+            | Self::Email
+            | Self::Phone
+            | Self::Number => true,
+            Self::Date
+            | Self::SingleChoice
+            | Self::MultipleChoice
+            | Self::Checkbox
+            | Self::Consent
+            | Self::Urgency
+            | Self::PaymentIntent
+            | Self::File => false,
+        }
     }
 
     /// The longest answer a field of this type accepts when the form sets no limit.

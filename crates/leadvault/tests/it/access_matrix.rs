@@ -6,9 +6,11 @@ use leadvault_accounts::{
     Email, Grant, Joining, OrgId, Role, Scope, SiteDomain, UserId, add_site, invite,
 };
 use leadvault_crypto::SecretToken;
-use leadvault_server::routes;
+use leadvault_server::{Csrf, csrf_policy, routes};
+use leadvault_store::Engine;
 use leadvault_store::{Timestamp, sqlx};
 use leadvault_test_support::{Browser, TestApp, TestPerson, fixture, on_both_engines};
+use reqwest::Method;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -873,5 +875,115 @@ on_both_engines! {
             }
         }
         assert!(failures.is_empty(), "access matrix violations:\n{}", failures.join("\n"));
+    }
+}
+
+/// What a refused request must leave as it was: the number of rows of every table, the
+/// changes the audit log has recorded, and the refusals it has recorded.
+#[derive(Debug, PartialEq, Eq)]
+struct Snapshot {
+    rows: Vec<(String, i64)>,
+    changes: i64,
+    csrf_refusals: i64,
+}
+
+async fn snapshot(app: &TestApp) -> Snapshot {
+    let tables: Vec<String> = match app.engine {
+        Engine::Sqlite => {
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(app.db.pool())
+                .await
+                .unwrap()
+        }
+        Engine::Postgres => sqlx::query_scalar(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap(),
+    };
+    let mut rows = Vec::new();
+    for table in tables.into_iter().filter(|t| t != "audit_records") {
+        let count: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM \"{table}\""
+        )))
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        rows.push((table, count));
+    }
+    let changes =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_records WHERE action <> 'access.denied'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    let csrf_refusals = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_records WHERE action = 'access.denied' AND target_id = 'csrf'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    Snapshot {
+        rows,
+        changes,
+        csrf_refusals,
+    }
+}
+
+on_both_engines! {
+    async fn every_state_changing_route_refuses_a_request_without_its_sessions_token(engine) {
+        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1"]).build().await;
+        let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
+        let (_, mut other_browser, _) = app.signed_in_owner("owner@b.test").await;
+        let others_token = other_browser.get("/account").await.csrf();
+        browser.set_client_address("192.0.2.7");
+
+        let mut checked = 0;
+        let mut failures = Vec::new();
+        for entry in table() {
+            let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
+            if csrf_policy(&method, entry.path) != Some(Csrf::Session) {
+                continue;
+            }
+            let path = if entry.path.contains("{id}") {
+                entry.path.replace("{id}", &object_id(&app, entry.path, Whose::Own, owner.org_id, &owner).await)
+            } else {
+                entry.path.to_owned()
+            };
+            for (what, token) in [("no token", ""), ("another session's token", others_token.as_str())] {
+                let before = snapshot(&app).await;
+                let got = answer(&mut browser, entry.method, &path, entry.body, token, Actor::Member(Role::Owner)).await;
+                let after = snapshot(&app).await;
+                if got != Expect::Status(403) {
+                    failures.push(format!("{} {} with {what}: got {got:?}", entry.method, entry.path));
+                }
+                if after.rows != before.rows || after.changes != before.changes {
+                    failures.push(format!("{} {} with {what}: something changed", entry.method, entry.path));
+                }
+                if after.csrf_refusals != before.csrf_refusals + 1 {
+                    failures.push(format!("{} {} with {what}: the refusal was not audited", entry.method, entry.path));
+                }
+                checked += 1;
+            }
+        }
+        // The routes that are not guarded by the session's token, spelled out, so that a new
+        // exemption shows up here as a failure.
+        let mut unguarded: Vec<String> = routes()
+            .into_iter()
+            .filter(|(method, path)| matches!(csrf_policy(method, path), Some(Csrf::Anonymous | Csrf::Exempt(_))))
+            .map(|(method, path)| format!("{method} {path}"))
+            .collect();
+        unguarded.sort();
+        assert_eq!(
+            unguarded,
+            [
+                "POST /account/email/confirm", "POST /api/event", "POST /f/{form}", "POST /invitation",
+                "POST /login", "POST /password-reset", "POST /password-reset/confirm", "POST /setup", "POST /track",
+            ]
+        );
+        let guarded = routes().into_iter().filter(|(method, path)| csrf_policy(method, path) == Some(Csrf::Session)).count();
+        assert!(guarded >= 30, "only {guarded} routes are guarded by the session's token");
+        assert_eq!(checked, 2 * guarded, "every guarded route was tried twice");
+        assert!(failures.is_empty(), "CSRF violations:\n{}", failures.join("\n"));
     }
 }

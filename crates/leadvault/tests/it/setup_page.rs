@@ -263,8 +263,17 @@ on_both_engines! {
         let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=6).contains(&retry), "{retry}");
         assert!(refused.text().await.unwrap().contains("Too many attempts"));
-        // Posting is limited by the same allowance.
-        let post = app.client.post(app.url("/setup")).form(&[("csrf", "x")]).send().await.unwrap();
+        // Posting is limited by the same allowance (a post that passes the CSRF check, so
+        // that it reaches the limit).
+        let token = leadvault_crypto::SecretToken::generate().unwrap();
+        let post = app
+            .client
+            .post(app.url("/setup"))
+            .header("cookie", format!("lv_csrf={}", token.expose()))
+            .form(&[("csrf", token.expose())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(post.status(), 429);
     }
 }

@@ -212,8 +212,9 @@ on_both_engines! {
         assert_eq!(forged.status, 403);
         let forged = dee.post_multipart(&format!("/portal/orders/new/{id}"), &[Part::Text("csrf", "nope")]).await;
         assert_eq!(forged.status, 403);
-        // Not multipart at all.
-        let wrong = dee.post(&format!("/portal/orders/new/{id}"), &[("job", "Court filing")]).await;
+        // Not multipart at all (with the session's token, so that it passes the CSRF check).
+        let csrf = dee.get(&format!("/portal/orders/new/{id}")).await.csrf();
+        let wrong = dee.post(&format!("/portal/orders/new/{id}"), &[("csrf", csrf.as_str()), ("job", "Court filing")]).await;
         assert_eq!(wrong.status, 422);
 
         assert_eq!((count(&app, "work_orders").await, count(&app, "documents").await), (0, 0));

@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, SessionStage, TotpSecret, advance_session, confirm_enrolment,
@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::pages::{AccountPage, EnrolPage, RecoveryCodesPage, SessionRow, render, utc};
 use crate::person::Person;
 use crate::rate_limit::backoff_check;
-use crate::routes::forms::{CodeForm, CsrfOnly};
+use crate::routes::forms::CodeForm;
 use crate::state::AppState;
 
 /// The name authenticator apps show above the code.
@@ -67,12 +67,9 @@ pub(crate) async fn account_page(
 
 pub async fn end_one_session(
     State(state): State<AppState>,
-    headers: HeaderMap,
     person: Person,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    person.verify_csrf(&headers, &form.csrf)?;
     let user = person.user_id;
     if !end_session_by_id(state.db(), user, &id, &person.by(), Timestamp::now()).await? {
         return Err(AppError::NotFound);
@@ -91,11 +88,8 @@ pub async fn end_one_session(
 
 pub async fn end_other(
     State(state): State<AppState>,
-    headers: HeaderMap,
     person: Person,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    person.verify_csrf(&headers, &form.csrf)?;
     let user = person.user_id;
     let ended = end_other_sessions(
         state.db(),
@@ -172,12 +166,10 @@ pub async fn enrolment_qr(
 pub async fn confirm(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     signing_in: SigningIn,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     state.limits().second_factor.check(&ip)?;
-    signing_in.verify_csrf(&headers, &form.csrf)?;
     may_enrol(&signing_in)?;
     let now = Timestamp::now();
     let user = signing_in.session.user_id;

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use leadvault_accounts::{Capability, Site, SiteId, list_sites, public_site};
@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use crate::auth::SignedIn;
 use crate::client_ip::ClientIp;
+use crate::denial::Needed;
 use crate::error::{ApiError, AppError};
 use crate::pages::render;
 use crate::report_view::{
@@ -113,7 +114,7 @@ pub(crate) async fn reachable_site(
         .find(|site| site.id == id)
         .ok_or(AppError::NotFound)?;
     if !signed_in.member.may_on_site(Capability::Analytics, id) {
-        return Err(signed_in.refuse(state, "analytics_of_site").await);
+        return Err(signed_in.refuse(state, Needed::AnalyticsOfSite).await);
     }
     Ok(site)
 }
@@ -360,8 +361,6 @@ pub async fn export(
 #[derive(Debug, Deserialize)]
 pub struct GoalForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     kind: String,
     #[serde(default)]
     target: String,
@@ -369,12 +368,10 @@ pub struct GoalForm {
 
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<GoalForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     let refused = match GoalKind::parse(&form.kind, &form.target) {
         Err(refused) => refused.to_string(),
@@ -407,20 +404,11 @@ pub async fn add(
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path((id, goal)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     let goal = Uuid::parse_str(&goal).map_err(|_| AppError::NotFound)?;
     if !remove_goal(state.analytics().db(), site.id, goal).await? {
@@ -480,12 +468,9 @@ pub async fn event_properties_json(
 /// it this once.
 pub async fn share_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     let token = SecretToken::generate().map_err(|e| AppError::Internal(e.to_string()))?;
     share(
@@ -511,12 +496,9 @@ pub async fn share_link(
 /// Ends the site's public share link.
 pub async fn stop_sharing(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let site = reachable_site(&state, &signed_in, &id).await?;
     if unshare(state.analytics().db(), site.id).await? {
         audit(&state, &signed_in, "analytics.unshared", "site", site.id).await?;

@@ -21,13 +21,12 @@ use crate::observe;
 use crate::pages::{EmailChangedPage, EmailConfirmPage, ErrorPage, render};
 use crate::person::Person;
 use crate::routes::account::account_page;
+use crate::routes::forms::TokenQuery;
 use crate::routes::reauth::{Answers, reauthenticated};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct EmailForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -51,16 +50,14 @@ async fn account_with(
 pub async fn request(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     person: Person,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, AppError> {
     let answers = Answers {
-        csrf: &form.csrf,
         password: &form.password,
         code: &form.code,
     };
-    if let Err(refusal) = reauthenticated(&state, ip, &headers, &person, &answers).await? {
+    if let Err(refusal) = reauthenticated(&state, ip, &person, &answers).await? {
         return Ok(refusal);
     }
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
@@ -94,12 +91,6 @@ pub async fn request(
     account_with(&state, &person, StatusCode::OK, None, Some(notice)).await
 }
 
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
-
 pub async fn show_confirm(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -119,8 +110,6 @@ pub async fn show_confirm(
 #[derive(Deserialize)]
 pub struct ConfirmForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
 }
 
@@ -131,7 +120,6 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     state.limits().password_reset.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let token = SecretToken::parse(&form.token).map_err(|_| AppError::NotFound)?;
     let changed = match confirm_email_change(
         state.db(),

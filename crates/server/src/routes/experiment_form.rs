@@ -9,50 +9,12 @@
 
 use serde_json::{Value, json};
 
+use crate::routes::forms::Fields;
+
 /// The variations besides the control the form offers.
 pub const FORM_VARIATIONS: usize = 2;
 /// Change rows per variation.
 pub const CHANGE_ROWS: usize = 4;
-
-/// A form body as its ordered pairs (keys may repeat).
-#[derive(Debug, Default)]
-pub struct FormValues(Vec<(String, String)>);
-
-impl FormValues {
-    pub fn parse(body: &str) -> Self {
-        Self(
-            url::form_urlencoded::parse(body.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    /// The first value of `key`, or "".
-    pub fn one(&self, key: &str) -> &str {
-        self.nth(key, 0)
-    }
-
-    /// The `index`th value of `key`, or "".
-    pub fn nth(&self, key: &str, index: usize) -> &str {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .nth(index)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    /// Whether `key` was sent with `value` (a checked box, a chosen option).
-    pub fn has(&self, key: &str, value: &str) -> bool {
-        self.0.iter().any(|(k, v)| k == key && v == value)
-    }
-
-    fn all(&self, key: &str) -> impl Iterator<Item = &str> {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
 
 /// Reading the form.
 pub struct ExperimentForm;
@@ -101,7 +63,7 @@ impl ExperimentForm {
 
     /// The definition the form describes, as JSON; a message when it cannot be read at all
     /// (the analytics crate checks the rest).
-    pub fn read(form: &FormValues) -> Result<Value, String> {
+    pub fn read(form: &Fields) -> Result<Value, String> {
         let lines = |key: &str| -> Vec<String> {
             form.one(key)
                 .lines()
@@ -167,7 +129,7 @@ mod tests {
 
     #[test]
     fn the_form_reads_into_the_documented_definition() {
-        let form = FormValues::parse(
+        let form = Fields::parse_str(
             "name=Hero&include=%2F%0D%0A%2Ffees*&exclude=&traffic=80&primary=event%3ASignup\
              &secondary=page%3A%2Fthanks&secondary=event%3ASignup&anti_flicker=on\
              &control_name=Original&control_weight=50&v1_name=Direct&v1_weight=50\
@@ -189,7 +151,7 @@ mod tests {
                         {"move": {"selector": "#quote", "target": "h1", "position": "after"}}]}]
             })
         );
-        let unknown = FormValues::parse(
+        let unknown = Fields::parse_str(
             "primary=event%3AX&control_weight=50&v1_name=B&v1_weight=50&v1_kind=inner_html&traffic=1",
         );
         assert!(
@@ -197,6 +159,6 @@ mod tests {
                 .unwrap_err()
                 .contains("no change called")
         );
-        assert!(ExperimentForm::read(&FormValues::parse("primary=")).is_err());
+        assert!(ExperimentForm::read(&Fields::parse_str("primary=")).is_err());
     }
 }

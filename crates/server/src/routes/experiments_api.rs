@@ -8,7 +8,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
@@ -23,18 +23,14 @@ use crate::error::{ApiError, AppError};
 use crate::routes::analytics_report::{audit, reachable_site};
 use crate::state::AppState;
 
-/// The member and the site, once the session, the capability and (for a write) the CSRF
-/// header are checked.
+/// The member and the site, once the session and the capability are checked (a write's
+/// CSRF header was checked by the route's guard).
 async fn site_of(
     state: &AppState,
     signed_in: Result<SignedIn, AppError>,
     id: &str,
-    write: Option<&HeaderMap>,
 ) -> Result<(SignedIn, Site), ApiError> {
     let signed_in = signed_in?;
-    if let Some(headers) = write {
-        signed_in.verify_csrf_header(headers)?;
-    }
     let site = reachable_site(state, &signed_in, id).await?;
     Ok((signed_in, site))
 }
@@ -71,7 +67,7 @@ pub async fn list(
     signed_in: Result<SignedIn, AppError>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (_, site) = site_of(&state, signed_in, &id, None).await?;
+    let (_, site) = site_of(&state, signed_in, &id).await?;
     let experiments =
         list_experiments(state.analytics().db(), site.id, site.domain.as_str()).await?;
     Ok(Json(serde_json::json!({
@@ -81,12 +77,11 @@ pub async fn list(
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: Result<SignedIn, AppError>,
     Path(id): Path<String>,
     body: Result<Json<serde_json::Value>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let (signed_in, site) = site_of(&state, signed_in, &id, Some(&headers)).await?;
+    let (signed_in, site) = site_of(&state, signed_in, &id).await?;
     let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
     let db = state.analytics().db();
     let id = create_experiment(
@@ -136,12 +131,11 @@ pub struct StateBody {
 
 pub async fn change_state(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: Result<SignedIn, AppError>,
     Path((id, experiment)): Path<(String, String)>,
     body: Result<Json<StateBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let (signed_in, site) = site_of(&state, signed_in, &id, Some(&headers)).await?;
+    let (signed_in, site) = site_of(&state, signed_in, &id).await?;
     let experiment = Uuid::parse_str(&experiment).map_err(|_| AppError::NotFound)?;
     let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
     let next = next_state(&body.state, body.variation)?;

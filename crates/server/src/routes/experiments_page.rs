@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
@@ -23,8 +23,9 @@ use crate::experiment_view::{ExperimentRow, ExperimentsPage, ResultsPage, Result
 use crate::pages::render;
 use crate::report_view::today;
 use crate::routes::analytics_report::{audit, reachable_site};
-use crate::routes::experiment_form::{ExperimentForm, FormValues};
+use crate::routes::experiment_form::ExperimentForm;
 use crate::routes::experiments_api::next_state;
+use crate::routes::forms::Fields;
 use crate::state::AppState;
 
 /// The relative effect the sample size is worked out for, unless asked otherwise (percent).
@@ -114,7 +115,7 @@ async fn experiments_page(
     signed_in: &SignedIn,
     site: &Site,
     error: Option<String>,
-    form: FormValues,
+    form: Fields,
 ) -> Result<ExperimentsPage, AppError> {
     let db = state.analytics().db();
     let all = list_experiments(db, site.id, site.domain.as_str()).await?;
@@ -143,19 +144,17 @@ pub async fn page(
     Path(id): Path<String>,
 ) -> Result<Html<String>, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
-    let page = experiments_page(&state, &signed_in, &site, None, FormValues::default()).await?;
+    let page = experiments_page(&state, &signed_in, &site, None, Fields::default()).await?;
     Ok(render(&page))
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     body: String,
 ) -> Result<Response, AppError> {
-    let values = FormValues::parse(&body);
-    signed_in.verify_csrf(&headers, values.one("csrf"))?;
+    let values = Fields::parse_str(&body);
     let site = reachable_site(&state, &signed_in, &id).await?;
     let refused = match ExperimentForm::read(&values) {
         Err(reason) => reason,
@@ -190,13 +189,11 @@ pub async fn create(
 
 pub async fn change_state(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path((id, experiment)): Path<(String, String)>,
     body: String,
 ) -> Result<Response, AppError> {
-    let values = FormValues::parse(&body);
-    signed_in.verify_csrf(&headers, values.one("csrf"))?;
+    let values = Fields::parse_str(&body);
     let site = reachable_site(&state, &signed_in, &id).await?;
     // An unknown experiment is the NotFound `set_state` answers.
     let experiment = experiment_id(&experiment)?;
@@ -220,7 +217,7 @@ pub async fn change_state(
                 &signed_in,
                 &site,
                 Some(other.to_string()),
-                FormValues::default(),
+                Fields::default(),
             )
             .await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());

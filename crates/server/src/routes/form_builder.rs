@@ -6,7 +6,7 @@
 //! is shown above the questions and nothing is saved.
 
 use axum::extract::{Path, RawForm, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_sites};
 use leadvault_intake::form::{DataClass, FieldType, FormDefinition, FormKind};
@@ -336,33 +336,29 @@ pub async fn show_edit(
 
 pub async fn submit_new(
     state: State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     body: RawForm,
 ) -> Result<Response, AppError> {
-    submit(state, headers, signed_in, None, body).await
+    submit(state, signed_in, None, body).await
 }
 
 pub async fn submit_edit(
     state: State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     body: RawForm,
 ) -> Result<Response, AppError> {
     let id = FormId::parse(&id).ok_or(AppError::NotFound)?;
-    submit(state, headers, signed_in, Some(id), body).await
+    submit(state, signed_in, Some(id), body).await
 }
 
 async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     form: Option<FormId>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
     let fields = Fields::parse(&body);
-    signed_in.verify_csrf(&headers, fields.one("csrf"))?;
     signed_in.require(&state, Capability::ManageForms).await?;
     let org = signed_in.member.org_id;
     if let Some(id) = form {

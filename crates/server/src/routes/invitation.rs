@@ -16,13 +16,8 @@ use crate::csrf;
 use crate::error::AppError;
 use crate::observe;
 use crate::pages::{InvitationDonePage, InvitationPage, render};
+use crate::routes::forms::TokenQuery;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
 
 /// A live invitation's token and what it shows; anything else is a plain 404.
 async fn live(
@@ -73,8 +68,6 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct AcceptForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
     #[serde(default)]
     password: Zeroizing<String>,
@@ -87,7 +80,6 @@ pub async fn accept(
     Form(form): Form<AcceptForm>,
 ) -> Result<Response, AppError> {
     state.limits().invitation.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let (token, view) = live(&state, &form.token).await?;
     // A new account's password must meet the policy; an existing one's need only be right.
     let password = if view.account_exists {

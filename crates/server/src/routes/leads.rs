@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{MemberSummary, SiteId, list_members};
 use leadvault_intake::{
@@ -18,6 +18,7 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
+use crate::denial::Needed;
 use crate::error::AppError;
 use crate::pages::{
     AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow, render, utc,
@@ -32,7 +33,7 @@ async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, Ap
     let member = &signed_in.member;
     match lead_access(member.role, &member.scope, member.user_id) {
         Some(access) => Ok(access),
-        None => Err(signed_in.refuse(state, "work_leads").await),
+        None => Err(signed_in.refuse(state, Needed::WorkLeads).await),
     }
 }
 
@@ -208,19 +209,15 @@ async fn lead_page(
 #[derive(Deserialize)]
 pub struct StatusForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     status: String,
 }
 
 pub async fn change_status(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let access = access(&state, &signed_in).await?;
     let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
     match set_status(
@@ -249,22 +246,18 @@ pub async fn change_status(
 #[derive(Deserialize)]
 pub struct AssignForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     attorney: String,
 }
 
 pub async fn assign(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let access = access(&state, &signed_in).await?;
     if !access.triages() {
-        return Err(signed_in.refuse(&state, "assign_leads").await);
+        return Err(signed_in.refuse(&state, Needed::AssignLeads).await);
     }
     let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
     let summary = lead_summary(state.db(), org, lead, &access).await?;
@@ -296,8 +289,6 @@ fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
 #[derive(Deserialize)]
 pub struct NoteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     note: String,
 }
 
@@ -305,12 +296,10 @@ pub struct NoteForm {
 /// again with the reason.
 pub async fn add_note(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let access = access(&state, &signed_in).await?;
     let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
     let added = match NoteText::parse(&form.note) {

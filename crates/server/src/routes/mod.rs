@@ -9,7 +9,7 @@ mod experiments_api;
 mod experiments_page;
 mod form_builder;
 mod form_view;
-mod forms;
+pub(crate) mod forms;
 mod forms_admin;
 mod forms_api;
 mod health;
@@ -40,7 +40,7 @@ use axum::routing::{MethodRouter, get, post, put};
 
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::{headers, observe};
+use crate::{csrf_guard, headers, observe};
 
 /// Forms are small; uploads will get their own, streaming, limit.
 pub(crate) const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -372,7 +372,16 @@ pub fn routes() -> Vec<(Method, &'static str)> {
 pub fn router(state: AppState) -> Router {
     table()
         .into_iter()
-        .fold(Router::new(), |router, (_, path, handler)| {
+        .fold(Router::new(), |router, (method, path, handler)| {
+            // Every state-changing route is guarded: its handler sees no body whose token
+            // has not been checked.
+            let handler = match csrf_guard::policy(&method, path) {
+                Some(policy) => handler.layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    move |state, request, next| csrf_guard::guard(state, policy, request, next),
+                )),
+                None => handler,
+            };
             router.route(path, handler)
         })
         .route_layer(middleware::from_fn(observe::record_route))

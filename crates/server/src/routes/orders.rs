@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{UserId, find_customer, list_members};
 use leadvault_intake::{
@@ -18,6 +18,7 @@ use leadvault_store::Timestamp;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
+use crate::denial::Needed;
 use crate::error::AppError;
 use crate::mails;
 use crate::pages::{OrdersPage, render};
@@ -30,7 +31,7 @@ async fn access(state: &AppState, signed_in: &SignedIn) -> Result<OrderAccess, A
     let member = &signed_in.member;
     match order_access(member.role, &member.scope) {
         Some(access) => Ok(access),
-        None => Err(signed_in.refuse(state, "work_orders").await),
+        None => Err(signed_in.refuse(state, Needed::WorkOrders).await),
     }
 }
 
@@ -92,8 +93,6 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct StatusForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     status: String,
 }
 
@@ -127,12 +126,10 @@ async fn client_notice(
 
 pub async fn change_status(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     let access = access(&state, &signed_in).await?;
     let (org, order) = (signed_in.member.org_id, order_id(&id)?);
     let Some(to) = OrderStatus::parse(&form.status) else {

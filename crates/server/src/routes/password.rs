@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Password, PasswordChange, change_password, sign_in_key};
 use leadvault_store::Timestamp;
@@ -29,8 +29,6 @@ pub async fn show(person: Person) -> Result<Response, AppError> {
 #[derive(Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     current: Zeroizing<String>,
     #[serde(default)]
     new: Zeroizing<String>,
@@ -47,12 +45,10 @@ fn refused(person: &Person, message: String) -> Response {
 pub async fn change(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     person: Person,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     state.limits().sign_in.check(&ip)?;
-    person.verify_csrf(&headers, &form.csrf)?;
     let now = Timestamp::now();
     let key = sign_in_key(&person.email);
     let failures = &state.limits().sign_in_failures;

@@ -25,6 +25,7 @@ use crate::mails;
 use crate::observe;
 use crate::pages::{PasswordResetDonePage, PasswordResetPage, PasswordResetRequestPage, render};
 use crate::rate_limit::backoff_check;
+use crate::routes::forms::TokenQuery;
 use crate::state::AppState;
 
 fn request_page(
@@ -53,8 +54,6 @@ pub async fn show_request(
 #[derive(Deserialize)]
 pub struct RequestForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
@@ -65,7 +64,6 @@ pub async fn request(
     Form(form): Form<RequestForm>,
 ) -> Result<Response, AppError> {
     state.limits().password_reset.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let Some(public) = state.mail_links().cloned() else {
         return request_page(&state, &headers, None);
     };
@@ -98,12 +96,6 @@ pub async fn request(
         });
     }
     request_page(&state, &headers, Some(typed))
-}
-
-#[derive(Deserialize)]
-pub struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 /// A live reset link's token and whether a code is needed; anything else is a plain 404.
@@ -149,8 +141,6 @@ pub async fn show_reset(
 #[derive(Deserialize)]
 pub struct ResetForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
     #[serde(default)]
     password: Zeroizing<String>,
@@ -165,7 +155,6 @@ pub async fn reset(
     Form(form): Form<ResetForm>,
 ) -> Result<Response, AppError> {
     state.limits().password_reset.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let (token, needs_code) = live(&state, &form.token).await?;
     let now = Timestamp::now();
     let refuse = |message: String| reset_page(&state, &headers, &token, needs_code, Some(message));

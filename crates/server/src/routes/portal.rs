@@ -3,9 +3,8 @@
 //! `/portal/orders/{id}` shows one (audited), and a client may cancel an order nobody
 //! accepted yet. Staff are refused every page here (theirs are under `/orders`).
 
-use axum::Form as WebForm;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members};
 use leadvault_intake::form::{FieldErrors, FormKind, Submitted, check_answers};
@@ -15,7 +14,6 @@ use leadvault_intake::{
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
-use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::mails;
@@ -128,17 +126,15 @@ async fn staff_notices(
 pub async fn place(
     State(state): State<AppState>,
     person: Person,
-    headers: HeaderMap,
     Path(id): Path<String>,
     body: Request,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     let form = order_form(&state, &person, &id).await?;
     // Read only now, after the checks: whoever may not place orders is told so, whatever
-    // they sent; and nothing is stored before the token is checked.
+    // they sent. The first part is the token, which the route's guard has checked.
     let mut multipart = multipart_form::parts(body, &state, &form).await?;
-    let token = multipart_form::first_part(&mut multipart, "csrf").await?;
-    person.verify_csrf(&headers, &token)?;
+    multipart_form::first_part(&mut multipart, "csrf").await?;
     let gate = multipart_form::Gate {
         take_documents: true,
         honeypot: None,
@@ -204,21 +200,12 @@ pub async fn show_order(
     Ok(render(&page).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct CancelForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn cancel(
     State(state): State<AppState>,
     person: Person,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    WebForm(form): WebForm<CancelForm>,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
-    person.verify_csrf(&headers, &form.csrf)?;
     let order = order_id(&id)?;
     let change = StatusChange {
         to: OrderStatus::Cancelled,

@@ -1,7 +1,7 @@
 //! Re-authentication in a form: the password and, for a person with a second factor, a
 //! code. Failures count towards the person's second-factor back-off.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Password, Proof, reauthenticate};
 use leadvault_store::Timestamp;
@@ -19,8 +19,6 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 pub struct ReauthForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     password: Zeroizing<String>,
     #[serde(default)]
     code: Zeroizing<String>,
@@ -29,7 +27,6 @@ pub struct ReauthForm {
 impl ReauthForm {
     pub fn answers(&self) -> Answers<'_> {
         Answers {
-            csrf: &self.csrf,
             password: &self.password,
             code: &self.code,
         }
@@ -39,7 +36,6 @@ impl ReauthForm {
 /// The re-authentication fields of any form.
 #[derive(Debug, Clone, Copy)]
 pub struct Answers<'a> {
-    pub csrf: &'a str,
     pub password: &'a str,
     pub code: &'a str,
 }
@@ -48,12 +44,10 @@ pub struct Answers<'a> {
 pub async fn reauthenticated(
     state: &AppState,
     ip: std::net::IpAddr,
-    headers: &HeaderMap,
     person: &Person,
     answers: &Answers<'_>,
 ) -> Result<Result<(), Response>, AppError> {
     state.limits().second_factor.check(&ip)?;
-    person.verify_csrf(headers, answers.csrf)?;
     let now = Timestamp::now();
     let failures = &state.limits().second_factor_failures;
     backoff_check(failures, &person.user_id, now)?;

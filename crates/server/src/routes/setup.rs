@@ -46,8 +46,6 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct SetupForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     token: String,
     #[serde(default)]
     org_name: String,
@@ -64,7 +62,6 @@ pub async fn submit(
     Form(form): Form<SetupForm>,
 ) -> Result<Response, AppError> {
     state.limits().setup.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let token = usable_token(&state, &form.token).await?;
 
     let org_name = OrgName::parse(&form.org_name);

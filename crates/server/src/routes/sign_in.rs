@@ -20,7 +20,7 @@ use crate::observe;
 use crate::pages::{SecondFactorPage, SignInPage, render};
 use crate::person::Person;
 use crate::rate_limit::backoff_check;
-use crate::routes::forms::{CodeForm, CsrfOnly};
+use crate::routes::forms::CodeForm;
 use crate::state::AppState;
 use crate::{csrf, device};
 
@@ -64,8 +64,6 @@ fn sign_in_form(
 #[derive(Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
     #[serde(default)]
     password: Zeroizing<String>,
@@ -78,7 +76,6 @@ pub async fn submit(
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
     state.limits().sign_in.check(&ip)?;
-    csrf::verify(&headers, &form.csrf, state.options())?;
     let now = Timestamp::now();
     let account_key = sign_in_key(&form.email);
     let failures = &state.limits().sign_in_failures;
@@ -150,12 +147,10 @@ pub async fn show_second_factor(signing_in: SigningIn) -> Result<Response, AppEr
 pub async fn submit_second_factor(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     signing_in: SigningIn,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     state.limits().second_factor.check(&ip)?;
-    signing_in.verify_csrf(&headers, &form.csrf)?;
     let by = signing_in.by();
     let SigningIn { session, token } = signing_in;
     if session.stage != SessionStage::SecondFactor {
@@ -198,11 +193,8 @@ pub async fn submit_second_factor(
 
 pub async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signing_in: SigningIn,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    signing_in.verify_csrf(&headers, &form.csrf)?;
     end_session(
         state.db(),
         &signing_in.token,

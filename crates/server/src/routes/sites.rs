@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, Capability, SiteDomain, SiteId, add_site, list_sites, remove_site,
@@ -15,7 +15,6 @@ use serde::Deserialize;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{SiteRow, SitesPage, render, utc};
-use crate::routes::forms::CsrfOnly;
 use crate::state::AppState;
 
 async fn sites_page(
@@ -56,18 +55,14 @@ pub async fn show(
 #[derive(Deserialize)]
 pub struct SiteForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     domain: String,
 }
 
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Form(form): Form<SiteForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     signed_in.require(&state, Capability::ManageSites).await?;
     let typed: String = form.domain.chars().take(253).collect();
     let error = match SiteDomain::parse(&typed) {
@@ -94,8 +89,6 @@ pub async fn add(
 
 #[derive(Deserialize)]
 pub struct PrivacyForm {
-    #[serde(default)]
-    csrf: String,
     /// `on` to honour Do Not Track and Global Privacy Control; anything else turns it off.
     #[serde(default)]
     honour: String,
@@ -104,12 +97,10 @@ pub struct PrivacyForm {
 /// Whether the site's analytics skips visitors who ask not to be tracked.
 pub async fn privacy(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     Form(form): Form<PrivacyForm>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     signed_in.require(&state, Capability::ManageSites).await?;
     let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;
@@ -131,12 +122,9 @@ pub async fn privacy(
 
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
-    signed_in.verify_csrf(&headers, &form.csrf)?;
     signed_in.require(&state, Capability::ManageSites).await?;
     let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
     let org = signed_in.member.org_id;

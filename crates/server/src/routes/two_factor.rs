@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, regenerate_recovery_codes, remove_second_factor, second_factor_required,
@@ -21,11 +21,10 @@ use crate::state::AppState;
 pub async fn new_recovery_codes(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     person: Person,
     Form(form): Form<ReauthForm>,
 ) -> Result<Response, AppError> {
-    if let Err(refusal) = reauthenticated(&state, ip, &headers, &person, &form.answers()).await? {
+    if let Err(refusal) = reauthenticated(&state, ip, &person, &form.answers()).await? {
         return Ok(refusal);
     }
     let codes =
@@ -49,18 +48,16 @@ pub async fn new_recovery_codes(
 pub async fn turn_off(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    headers: HeaderMap,
     person: Person,
     Form(form): Form<ReauthForm>,
 ) -> Result<Response, AppError> {
-    person.verify_csrf(&headers, form.answers().csrf)?;
     // Refused before the code is checked, so that no recovery code is spent on it.
     if second_factor_required(state.db(), person.user_id).await? {
         let message = AccountsError::SecondFactorMandatory.to_string();
         let page = account_page(&state, &person, Some(message)).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
     }
-    if let Err(refusal) = reauthenticated(&state, ip, &headers, &person, &form.answers()).await? {
+    if let Err(refusal) = reauthenticated(&state, ip, &person, &form.answers()).await? {
         return Ok(refusal);
     }
     match remove_second_factor(state.db(), person.user_id, &person.by(), Timestamp::now()).await {

@@ -2,7 +2,6 @@
 //! page this once) and removing one. The page itself is `intake_settings`'.
 
 use axum::extract::{Path, RawForm, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_store::Timestamp;
 use leadvault_webhooks::{WebhookError, add_endpoint, remove_endpoint};
@@ -15,11 +14,10 @@ use crate::state::AppState;
 
 pub async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    let fields = settings_form(&state, &headers, &signed_in, &body).await?;
+    let fields = settings_form(&state, &signed_in, &body).await?;
     let refuse = |reason: String| settings_page(&state, &signed_in, Some(reason));
     let Ok(url) = Url::parse(fields.one("url").trim()) else {
         return refuse("give the endpoint's full address, starting with https://".into()).await;
@@ -49,12 +47,11 @@ pub async fn add(
 
 pub async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
     signed_in: SignedIn,
     Path(id): Path<String>,
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
-    settings_form(&state, &headers, &signed_in, &body).await?;
+    settings_form(&state, &signed_in, &body).await?;
     let org = signed_in.member.org_id;
     remove_endpoint(state.db(), org, &id, &signed_in.by(), Timestamp::now()).await?;
     Ok(Redirect::to(PAGE).into_response())
