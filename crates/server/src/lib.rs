@@ -5,6 +5,7 @@
 //! applies to every response (request ids, logging, security headers) is middleware.
 
 mod analytics;
+mod app;
 mod auth;
 mod client_ip;
 mod csrf;
@@ -37,6 +38,7 @@ mod minify;
 mod script_tests;
 
 pub use analytics::Analytics;
+pub use app::{App, Parts, build_app};
 pub use client_ip::{ClientIp, Peer};
 pub use csrf_guard::{Csrf, policy as csrf_policy};
 pub use error::AppError;

@@ -70,7 +70,10 @@ impl Person {
         if self.relation == Relation::Customer {
             Ok(())
         } else {
-            Err(denial::forbidden(state, self.org_id, self.by(), denial::Needed::ClientPortal).await)
+            Err(
+                denial::forbidden(state, self.org_id, self.by(), denial::Needed::ClientPortal)
+                    .await,
+            )
         }
     }
 }

@@ -3,16 +3,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token};
-use leadvault_analytics::{
-    AnalyticsDb, Countries, Enricher, IngestOptions, Ingester, Ingesting, analytics_url,
-};
+use leadvault_analytics::{AnalyticsDb, Countries, Ingester, Ingesting, analytics_url};
 use leadvault_config::PublicUrl;
 use leadvault_crypto::{LocalKeyFile, LocalProvider, SecretToken};
 use leadvault_documents::DocumentStore;
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, SmtpUrl, deliver_until};
 use leadvault_server::{
-    Analytics, AppState, ConnectionLimits, ReloadableCert, WebOptions, router, serve, tls_acceptor,
+    Analytics, ConnectionLimits, Parts, ReloadableCert, WebOptions, build_app, serve, tls_acceptor,
 };
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Timestamp, migrate};
 use leadvault_webhooks::deliver_webhooks_until;
@@ -206,29 +204,28 @@ impl TestAppBuilder {
                 .await
                 .expect("migrate analytics");
         }
-        let (analytics_ingester, analytics_ingesting) =
-            leadvault_analytics::start(analytics.clone(), IngestOptions::default())
-                .expect("analytics ingester");
-        let web_analytics = Analytics::new(
-            Enricher::new(Countries::bundled().expect("the bundled country database")),
-            analytics_ingester.clone(),
-            analytics.clone(),
-        );
-        let state = AppState::new(
-            app_db.clone(),
-            PasswordHasher::new(2),
-            keyring.clone(),
-            WebOptions {
+        // Wired as `serve` wires it: the same composition root, with a test's parts.
+        let app = build_app(Parts {
+            db: app_db.clone(),
+            keyring: keyring.clone(),
+            hasher: PasswordHasher::new(2),
+            options: WebOptions {
                 https: self.https,
                 trusted_proxies: self.trusted_proxies.clone(),
                 public_url,
                 form_min_fill: self.form_min_fill,
                 webhooks_allow_private_networks: true,
             },
-            wake,
-            documents.clone(),
-            web_analytics.clone(),
-        );
+            mail_wake: wake,
+            documents: documents.clone(),
+            analytics_db: analytics.clone(),
+            countries: Countries::bundled().expect("the bundled country database"),
+        })
+        .expect("the application");
+        let state = app.state;
+        let web_analytics = state.analytics().clone();
+        let analytics_ingester = app.ingester;
+        let analytics_ingesting = app.ingesting;
         // Webhooks are sent as `serve` sends them; tests may also drive rounds themselves.
         let webhook_worker = tokio::spawn(deliver_webhooks_until(
             app_db.clone(),
@@ -245,7 +242,7 @@ impl TestAppBuilder {
         tokio::spawn(serve(
             listener,
             tls,
-            router(state),
+            app.router,
             async move {
                 let _ = stopped.await;
             },

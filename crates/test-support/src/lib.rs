@@ -5,7 +5,7 @@
 //!   new PostgreSQL database, dropped afterwards), so tests run in parallel without sharing
 //!   state.
 //! - [`TestApp`]: the real router, served on a random loopback port over a [`TestDb`].
-//! - [`on_both_engines!`]: writes one test body once and runs it on SQLite and PostgreSQL.
+//! - [`both_engines`]: a test written once, run on SQLite and PostgreSQL.
 //! - [`Browser`] and [`TestPerson`]: signing in as a browser does, with people to sign in as.
 //! - [`Chromium`]: headless Chromium through WebDriver, with host names mapped to test
 //!   servers ([`serve_site_page`] plays a firm's own site).
@@ -54,30 +54,8 @@ pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
 pub use webhook_receiver::{ReceivedHook, WebhookReceiver};
 
-/// Runs a test body on both engines: it expands to a module with a `sqlite` and a
-/// `postgres` test. Where PostgreSQL is missing outside CI the `postgres` test says so
-/// loudly and returns; in CI (`CI=true`) it fails.
-#[macro_export]
-macro_rules! on_both_engines {
-    ($(#[$meta:meta])* async fn $name:ident($engine:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            async fn body($engine: $crate::Engine) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                body($crate::Engine::Sqlite).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if $crate::postgres_available().await {
-                    body($crate::Engine::Postgres).await;
-                }
-            }
-        }
-    };
-}
+/// Runs a test on both engines (see `leadvault_test_macros`): `#[both_engines] async fn
+/// name(engine: Engine)` expands to a module with a `sqlite` and a `postgres` test. Where
+/// PostgreSQL is missing outside CI the `postgres` test says so loudly and returns; in CI
+/// (`CI=true`) it fails.
+pub use leadvault_test_macros::both_engines;

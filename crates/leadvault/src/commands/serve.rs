@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use leadvault_accounts::{PasswordHasher, issue_setup_token, owner_exists};
-use leadvault_analytics::{AnalyticsDb, Enricher, IngestOptions, Ingesting};
+use leadvault_analytics::AnalyticsDb;
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
@@ -12,8 +12,8 @@ use leadvault_jobs::{
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};
 use leadvault_server::{
-    Analytics, AppState, ConnectionLimits, FORM_MIN_FILL, ReloadableCert, WebOptions,
-    redirect_router, router, serve, tls_acceptor,
+    App, ConnectionLimits, FORM_MIN_FILL, Parts, ReloadableCert, WebOptions, build_app,
+    redirect_router, serve, tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
 use leadvault_webhooks::deliver_webhooks_until;
@@ -88,17 +88,17 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     ));
     tokio::spawn(sweep_documents_until(
         started.db.clone(),
-        started.state.documents().clone(),
+        started.app.state.documents().clone(),
         stopped(stopping.clone()),
     ));
     tokio::spawn(deliver_webhooks_until(
         started.db.clone(),
         started.keyring.clone(),
-        started.state.webhooks().clone(),
-        started.state.webhooks_wake(),
+        started.app.state.webhooks().clone(),
+        started.app.state.webhooks_wake(),
         stopped(stopping.clone()),
     ));
-    let app = router(started.state);
+    let app = started.app.router;
     let grace = config.shutdown_grace;
     let limits = ConnectionLimits::default();
     let acceptor = match started.tls {
@@ -131,7 +131,7 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     .await;
     served.map_err(CliError::io("the server failed"))?;
     // Requests are done: what analytics took is stored before the databases close.
-    started.ingesting.stop().await;
+    started.app.ingesting.stop().await;
     if let Some(analytics_db) = started.analytics_db {
         close(analytics_db).await;
     }
@@ -167,12 +167,12 @@ struct Started {
     /// Analytics' own database, when it is not `db` (SQLite).
     analytics_db: Option<Db>,
     analytics: AnalyticsDb,
-    ingesting: Ingesting,
     keyring: Arc<Keyring>,
     mail: Option<MailRuntime>,
     listener: TcpListener,
     local: std::net::SocketAddr,
-    state: AppState,
+    /// The application, wired by the composition root.
+    app: App,
     tls: Option<TlsRuntime>,
 }
 
@@ -264,40 +264,33 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         println!("E-mail goes through {}.", settings.smtp_url);
     }
     let analytics_db = setup::open_analytics(config, &db).await?;
-    let (ingester, ingesting) =
-        leadvault_analytics::start(analytics_db.clone(), IngestOptions::default())
-            .map_err(|e| CliError::Invalid(e.to_string()))?;
-    let analytics = Analytics::new(
-        Enricher::new(setup::countries(config)?),
-        ingester,
-        analytics_db.clone(),
-    );
-    let state = AppState::new(
-        db.clone(),
-        PasswordHasher::new(parallelism),
-        keyring.clone(),
-        WebOptions {
+    let app = build_app(Parts {
+        db: db.clone(),
+        keyring: keyring.clone(),
+        hasher: PasswordHasher::new(parallelism),
+        options: WebOptions {
             https: transport.is_https(),
             trusted_proxies: config.trusted_proxies.clone(),
             public_url: config.public_url.clone(),
             form_min_fill: FORM_MIN_FILL,
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
         },
-        mail.as_ref().map(|m| m.wake.clone()),
-        DocumentStore::open(&config.documents_dir, config.upload_limit),
-        analytics,
-    );
+        mail_wake: mail.as_ref().map(|m| m.wake.clone()),
+        documents: DocumentStore::open(&config.documents_dir, config.upload_limit),
+        analytics_db: analytics_db.clone(),
+        countries: setup::countries(config)?,
+    })
+    .map_err(|e| CliError::Invalid(e.to_string()))?;
     Ok(Started {
         analytics_db: (analytics_db.engine() == leadvault_store::Engine::Sqlite)
             .then(|| analytics_db.db().clone()),
         analytics: analytics_db.clone(),
-        ingesting,
         db,
         keyring: keyring.clone(),
         mail,
         listener,
         local,
-        state,
+        app,
         tls,
     })
 }

@@ -9,7 +9,7 @@ use leadvault_crypto::SecretToken;
 use leadvault_server::{Csrf, csrf_policy, routes};
 use leadvault_store::Engine;
 use leadvault_store::{Timestamp, sqlx};
-use leadvault_test_support::{Browser, TestApp, TestPerson, fixture, on_both_engines};
+use leadvault_test_support::{Browser, TestApp, TestPerson, both_engines, fixture};
 use reqwest::Method;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -809,73 +809,98 @@ async fn answer(
     }
 }
 
-on_both_engines! {
-    async fn every_route_answers_every_role_as_the_policy_says(engine) {
-        // Each actor comes from its own address, so per-address rate limits stay out of the
-        // way of what this test is about.
-        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1"]).build().await;
-        let table = table();
+#[both_engines]
+async fn every_route_answers_every_role_as_the_policy_says(engine: Engine) {
+    // Each actor comes from its own address, so per-address rate limits stay out of the
+    // way of what this test is about.
+    let app = TestApp::builder(engine)
+        .trusted_proxies(&["127.0.0.1"])
+        .build()
+        .await;
+    let table = table();
 
-        // Every route of the router is in the table, and nothing else is.
-        let served: Vec<(String, &str)> = routes().into_iter().map(|(m, p)| (m.to_string(), p)).collect();
-        for (method, path) in &served {
-            assert!(
-                table.iter().any(|e| e.method == method && e.path == *path),
-                "{method} {path} is served but missing from the access matrix"
-            );
-        }
+    // Every route of the router is in the table, and nothing else is.
+    let served: Vec<(String, &str)> = routes()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    for (method, path) in &served {
+        assert!(
+            table.iter().any(|e| e.method == method && e.path == *path),
+            "{method} {path} is served but missing from the access matrix"
+        );
+    }
+    for entry in &table {
+        assert!(
+            served
+                .iter()
+                .any(|(m, p)| m == entry.method && *p == entry.path),
+            "{} {} is in the matrix but not served",
+            entry.method,
+            entry.path
+        );
+    }
+
+    let (owner, owner_browser, _) = app.signed_in_owner("owner@a.test").await;
+    let (other_owner, _other_browser, _) = app.signed_in_owner("owner@b.test").await;
+    let mut actors: Vec<(Actor, Browser<'_>)> = vec![
+        (Actor::Anonymous, app.browser()),
+        (Actor::Member(Role::Owner), owner_browser),
+    ];
+    for role in Role::ALL.into_iter().filter(|r| *r != Role::Owner) {
+        let person = app
+            .member(&owner, &format!("{role}@a.test"), role, Scope::Organization)
+            .await;
+        let (browser, _) = app.signed_in(&person).await;
+        actors.push((Actor::Member(role), browser));
+    }
+    let client = app.customer(&owner, "client@a.test").await;
+    let (browser, enrolled) = app.signed_in(&client).await;
+    assert!(enrolled.is_none(), "clients need no second factor");
+    actors.push((Actor::Customer, browser));
+
+    let mut failures = Vec::new();
+    for (n, (actor, browser)) in actors.iter_mut().enumerate() {
+        browser.set_client_address(&format!("192.0.2.{}", n + 1));
+        let csrf = match actor {
+            Actor::Anonymous => String::new(),
+            Actor::Member(_) | Actor::Customer => browser.get("/account").await.csrf(),
+        };
         for entry in &table {
-            assert!(
-                served.iter().any(|(m, p)| m == entry.method && *p == entry.path),
-                "{} {} is in the matrix but not served", entry.method, entry.path
-            );
-        }
-
-        let (owner, owner_browser, _) = app.signed_in_owner("owner@a.test").await;
-        let (other_owner, _other_browser, _) = app.signed_in_owner("owner@b.test").await;
-        let mut actors: Vec<(Actor, Browser<'_>)> = vec![
-            (Actor::Anonymous, app.browser()),
-            (Actor::Member(Role::Owner), owner_browser),
-        ];
-        for role in Role::ALL.into_iter().filter(|r| *r != Role::Owner) {
-            let person = app.member(&owner, &format!("{role}@a.test"), role, Scope::Organization).await;
-            let (browser, _) = app.signed_in(&person).await;
-            actors.push((Actor::Member(role), browser));
-        }
-        let client = app.customer(&owner, "client@a.test").await;
-        let (browser, enrolled) = app.signed_in(&client).await;
-        assert!(enrolled.is_none(), "clients need no second factor");
-        actors.push((Actor::Customer, browser));
-
-        let mut failures = Vec::new();
-        for (n, (actor, browser)) in actors.iter_mut().enumerate() {
-            browser.set_client_address(&format!("192.0.2.{}", n + 1));
-            let csrf = match actor {
-                Actor::Anonymous => String::new(),
-                Actor::Member(_) | Actor::Customer => browser.get("/account").await.csrf(),
+            let sides: &[Whose] = if entry.path.contains("{id}") {
+                &[Whose::Own, Whose::Other]
+            } else {
+                &[Whose::Own]
             };
-            for entry in &table {
-                let sides: &[Whose] = if entry.path.contains("{id}") { &[Whose::Own, Whose::Other] } else { &[Whose::Own] };
-                for whose in sides {
-                    let path = if entry.path.contains("{id}") {
-                        let (org, holder) = match whose {
-                            Whose::Own => (owner.org_id, &owner),
-                            Whose::Other => (other_owner.org_id, &other_owner),
-                        };
-                        entry.path.replace("{id}", &object_id(&app, entry.path, *whose, org, holder).await)
-                    } else {
-                        entry.path.to_owned()
+            for whose in sides {
+                let path = if entry.path.contains("{id}") {
+                    let (org, holder) = match whose {
+                        Whose::Own => (owner.org_id, &owner),
+                        Whose::Other => (other_owner.org_id, &other_owner),
                     };
-                    let want = expected(entry.rule, *actor, *whose);
-                    let got = answer(browser, entry.method, &path, entry.body, &csrf, *actor).await;
-                    if got != want {
-                        failures.push(format!("{actor:?} {whose:?} {} {}: expected {want:?}, got {got:?}", entry.method, entry.path));
-                    }
+                    entry.path.replace(
+                        "{id}",
+                        &object_id(&app, entry.path, *whose, org, holder).await,
+                    )
+                } else {
+                    entry.path.to_owned()
+                };
+                let want = expected(entry.rule, *actor, *whose);
+                let got = answer(browser, entry.method, &path, entry.body, &csrf, *actor).await;
+                if got != want {
+                    failures.push(format!(
+                        "{actor:?} {whose:?} {} {}: expected {want:?}, got {got:?}",
+                        entry.method, entry.path
+                    ));
                 }
             }
         }
-        assert!(failures.is_empty(), "access matrix violations:\n{}", failures.join("\n"));
     }
+    assert!(
+        failures.is_empty(),
+        "access matrix violations:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// What a refused request must leave as it was: the number of rows of every table, the
@@ -930,60 +955,107 @@ async fn snapshot(app: &TestApp) -> Snapshot {
     }
 }
 
-on_both_engines! {
-    async fn every_state_changing_route_refuses_a_request_without_its_sessions_token(engine) {
-        let app = TestApp::builder(engine).trusted_proxies(&["127.0.0.1"]).build().await;
-        let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
-        let (_, mut other_browser, _) = app.signed_in_owner("owner@b.test").await;
-        let others_token = other_browser.get("/account").await.csrf();
-        browser.set_client_address("192.0.2.7");
+#[both_engines]
+async fn every_state_changing_route_refuses_a_request_without_its_sessions_token(engine: Engine) {
+    let app = TestApp::builder(engine)
+        .trusted_proxies(&["127.0.0.1"])
+        .build()
+        .await;
+    let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
+    let (_, mut other_browser, _) = app.signed_in_owner("owner@b.test").await;
+    let others_token = other_browser.get("/account").await.csrf();
+    browser.set_client_address("192.0.2.7");
 
-        let mut checked = 0;
-        let mut failures = Vec::new();
-        for entry in table() {
-            let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
-            if csrf_policy(&method, entry.path) != Some(Csrf::Session) {
-                continue;
-            }
-            let path = if entry.path.contains("{id}") {
-                entry.path.replace("{id}", &object_id(&app, entry.path, Whose::Own, owner.org_id, &owner).await)
-            } else {
-                entry.path.to_owned()
-            };
-            for (what, token) in [("no token", ""), ("another session's token", others_token.as_str())] {
-                let before = snapshot(&app).await;
-                let got = answer(&mut browser, entry.method, &path, entry.body, token, Actor::Member(Role::Owner)).await;
-                let after = snapshot(&app).await;
-                if got != Expect::Status(403) {
-                    failures.push(format!("{} {} with {what}: got {got:?}", entry.method, entry.path));
-                }
-                if after.rows != before.rows || after.changes != before.changes {
-                    failures.push(format!("{} {} with {what}: something changed", entry.method, entry.path));
-                }
-                if after.csrf_refusals != before.csrf_refusals + 1 {
-                    failures.push(format!("{} {} with {what}: the refusal was not audited", entry.method, entry.path));
-                }
-                checked += 1;
-            }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for entry in table() {
+        let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
+        if csrf_policy(&method, entry.path) != Some(Csrf::Session) {
+            continue;
         }
-        // The routes that are not guarded by the session's token, spelled out, so that a new
-        // exemption shows up here as a failure.
-        let mut unguarded: Vec<String> = routes()
-            .into_iter()
-            .filter(|(method, path)| matches!(csrf_policy(method, path), Some(Csrf::Anonymous | Csrf::Exempt(_))))
-            .map(|(method, path)| format!("{method} {path}"))
-            .collect();
-        unguarded.sort();
-        assert_eq!(
-            unguarded,
-            [
-                "POST /account/email/confirm", "POST /api/event", "POST /f/{form}", "POST /invitation",
-                "POST /login", "POST /password-reset", "POST /password-reset/confirm", "POST /setup", "POST /track",
-            ]
-        );
-        let guarded = routes().into_iter().filter(|(method, path)| csrf_policy(method, path) == Some(Csrf::Session)).count();
-        assert!(guarded >= 30, "only {guarded} routes are guarded by the session's token");
-        assert_eq!(checked, 2 * guarded, "every guarded route was tried twice");
-        assert!(failures.is_empty(), "CSRF violations:\n{}", failures.join("\n"));
+        let path = if entry.path.contains("{id}") {
+            entry.path.replace(
+                "{id}",
+                &object_id(&app, entry.path, Whose::Own, owner.org_id, &owner).await,
+            )
+        } else {
+            entry.path.to_owned()
+        };
+        for (what, token) in [
+            ("no token", ""),
+            ("another session's token", others_token.as_str()),
+        ] {
+            let before = snapshot(&app).await;
+            let got = answer(
+                &mut browser,
+                entry.method,
+                &path,
+                entry.body,
+                token,
+                Actor::Member(Role::Owner),
+            )
+            .await;
+            let after = snapshot(&app).await;
+            if got != Expect::Status(403) {
+                failures.push(format!(
+                    "{} {} with {what}: got {got:?}",
+                    entry.method, entry.path
+                ));
+            }
+            if after.rows != before.rows || after.changes != before.changes {
+                failures.push(format!(
+                    "{} {} with {what}: something changed",
+                    entry.method, entry.path
+                ));
+            }
+            if after.csrf_refusals != before.csrf_refusals + 1 {
+                failures.push(format!(
+                    "{} {} with {what}: the refusal was not audited",
+                    entry.method, entry.path
+                ));
+            }
+            checked += 1;
+        }
     }
+    // The routes that are not guarded by the session's token, spelled out, so that a new
+    // exemption shows up here as a failure.
+    let mut unguarded: Vec<String> = routes()
+        .into_iter()
+        .filter(|(method, path)| {
+            matches!(
+                csrf_policy(method, path),
+                Some(Csrf::Anonymous | Csrf::Exempt(_))
+            )
+        })
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    unguarded.sort();
+    assert_eq!(
+        unguarded,
+        [
+            "POST /account/email/confirm",
+            "POST /api/event",
+            "POST /f/{form}",
+            "POST /invitation",
+            "POST /login",
+            "POST /password-reset",
+            "POST /password-reset/confirm",
+            "POST /setup",
+            "POST /track",
+        ]
+    );
+    let guarded = routes()
+        .into_iter()
+        .filter(|(method, path)| csrf_policy(method, path) == Some(Csrf::Session))
+        .count();
+    assert!(
+        guarded >= 30,
+        "only {guarded} routes are guarded by the session's token"
+    );
+    assert_eq!(checked, 2 * guarded, "every guarded route was tried twice");
+    assert!(
+        failures.is_empty(),
+        "CSRF violations:\n{}",
+        failures.join("\n")
+    );
 }

@@ -4,7 +4,7 @@
 use leadvault_accounts::set_do_not_track;
 use leadvault_store::{SiteId, Timestamp, sqlx};
 use leadvault_test_support::{
-    CHROME, IPHONE, StoredVisit, TestApp, event_body, fixture, on_both_engines,
+    CHROME, Engine, IPHONE, StoredVisit, TestApp, both_engines, event_body, fixture,
 };
 
 /// An app that believes the test's `X-Forwarded-For`, so each request can come from an
@@ -21,193 +21,246 @@ async fn site(app: &TestApp, email: &str, domain: &str) -> SiteId {
     app.site(owner.org_id, domain).await
 }
 
-on_both_engines! {
-    async fn events_make_visits_with_what_was_learned_from_the_request(engine) {
-        let app = app(engine).await;
-        let site = site(&app, "ana@lima.law", "lima.law").await;
-        let landing = serde_json::json!({
-            "s": site.to_string(), "n": "pageview", "u": "https://www.lima.law/?gclid=planted-click",
-            "r": "https://www.google.com/search?q=planted+question", "w": 1280,
-        });
-        for (body, ip, agent) in [
-            (landing.to_string(), "8.8.8.8", CHROME),
-            (
-                serde_json::json!({"s": site.to_string(), "n": "Signup", "u": "https://www.lima.law/fees",
-                                   "p": {"plan": "pro"}, "$": {"amount": "19.99", "currency": "USD"}})
-                .to_string(),
-                "8.8.8.8",
-                CHROME,
-            ),
-            (event_body(&site, "pageview", "https://www.lima.law/contact?email=planted%40mail.example"), "8.8.8.8", CHROME),
-            (event_body(&site, "pageview", "https://lima.law/fees"), "193.0.6.139", IPHONE),
-        ] {
-            assert_eq!(app.send_event(body, ip, agent).await.status(), 202);
+#[both_engines]
+async fn events_make_visits_with_what_was_learned_from_the_request(engine: Engine) {
+    let app = app(engine).await;
+    let site = site(&app, "ana@lima.law", "lima.law").await;
+    let landing = serde_json::json!({
+        "s": site.to_string(), "n": "pageview", "u": "https://www.lima.law/?gclid=planted-click",
+        "r": "https://www.google.com/search?q=planted+question", "w": 1280,
+    });
+    for (body, ip, agent) in [
+        (landing.to_string(), "8.8.8.8", CHROME),
+        (
+            serde_json::json!({"s": site.to_string(), "n": "Signup", "u": "https://www.lima.law/fees",
+                               "p": {"plan": "pro"}, "$": {"amount": "19.99", "currency": "USD"}})
+            .to_string(),
+            "8.8.8.8",
+            CHROME,
+        ),
+        (event_body(&site, "pageview", "https://www.lima.law/contact?email=planted%40mail.example"), "8.8.8.8", CHROME),
+        (event_body(&site, "pageview", "https://lima.law/fees"), "193.0.6.139", IPHONE),
+    ] {
+        assert_eq!(app.send_event(body, ip, agent).await.status(), 202);
+    }
+    app.flush_analytics().await;
+
+    let visits = app.stored_visits().await;
+    assert_eq!(visits.len(), 2, "{visits:?}");
+    assert_eq!(
+        visits[0],
+        StoredVisit {
+            entry_page: "/".into(),
+            exit_page: "/contact".into(),
+            pageviews: 2,
+            other_events: 1,
+            channel: "paid_search".into(),
+            source: "google.com".into(),
+            utm_source: String::new(),
+            country: "US".into(),
+            browser: "Chrome".into(),
+            os: visits[0].os.clone(),
+            device: "desktop".into(),
+            screen: "laptop".into(),
         }
-        app.flush_analytics().await;
+    );
+    assert!(visits[0].os.starts_with("Windows"), "{}", visits[0].os);
+    assert_eq!(
+        (
+            visits[1].country.as_str(),
+            visits[1].device.as_str(),
+            visits[1].channel.as_str()
+        ),
+        ("NL", "mobile", "direct")
+    );
+    assert_eq!((visits[1].pageviews, visits[1].other_events), (1, 0));
 
-        let visits = app.stored_visits().await;
-        assert_eq!(visits.len(), 2, "{visits:?}");
-        assert_eq!(
-            visits[0],
-            StoredVisit {
-                entry_page: "/".into(),
-                exit_page: "/contact".into(),
-                pageviews: 2,
-                other_events: 1,
-                channel: "paid_search".into(),
-                source: "google.com".into(),
-                utm_source: String::new(),
-                country: "US".into(),
-                browser: "Chrome".into(),
-                os: visits[0].os.clone(),
-                device: "desktop".into(),
-                screen: "laptop".into(),
-            }
-        );
-        assert!(visits[0].os.starts_with("Windows"), "{}", visits[0].os);
-        assert_eq!(
-            (visits[1].country.as_str(), visits[1].device.as_str(), visits[1].channel.as_str()),
-            ("NL", "mobile", "direct")
-        );
-        assert_eq!((visits[1].pageviews, visits[1].other_events), (1, 0));
+    let events = app.stored_events().await;
+    let names: Vec<(&str, &str)> = events
+        .iter()
+        .map(|(n, p, _)| (n.as_str(), p.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("pageview", "/"),
+            ("Signup", "/fees"),
+            ("pageview", "/contact"),
+            ("pageview", "/fees")
+        ]
+    );
+    assert_eq!(events[1].2.as_deref(), Some(r#"{"plan":"pro"}"#));
+    let revenue: (i64, String) = sqlx::query_as(
+        "SELECT revenue_minor, revenue_currency FROM analytics_events WHERE name = 'Signup'",
+    )
+    .fetch_one(app.analytics.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(revenue, (1999, "USD".to_owned()));
+    // Neither a query string (where forms put what people typed) nor a search term.
+    let everything = format!("{visits:?} {events:?}");
+    for planted in ["planted", "8.8.8.8", "193.0.6.139", "Mozilla"] {
+        assert!(!everything.contains(planted), "{planted} was stored");
+    }
+}
 
-        let events = app.stored_events().await;
-        let names: Vec<(&str, &str)> = events.iter().map(|(n, p, _)| (n.as_str(), p.as_str())).collect();
-        assert_eq!(
-            names,
-            [("pageview", "/"), ("Signup", "/fees"), ("pageview", "/contact"), ("pageview", "/fees")]
-        );
-        assert_eq!(events[1].2.as_deref(), Some(r#"{"plan":"pro"}"#));
-        let revenue: (i64, String) = sqlx::query_as(
-            "SELECT revenue_minor, revenue_currency FROM analytics_events WHERE name = 'Signup'",
+#[both_engines]
+async fn refused_and_dropped_events_change_nothing(engine: Engine) {
+    let app = app(engine).await;
+    let site = site(&app, "ana@lima.law", "lima.law").await;
+    let good = event_body(&site, "pageview", "https://lima.law/");
+    let cases: Vec<(&str, Vec<u8>, &str, u16)> = vec![
+        ("not JSON", b"pageview".to_vec(), CHROME, 422),
+        ("not UTF-8", b"{\"s\": \"\xff\xfe\", \"n\": \"pageview\"}".to_vec(), CHROME, 422),
+        ("no page", format!(r#"{{"s": "{site}", "n": "pageview"}}"#).into_bytes(), CHROME, 422),
+        ("a page that is no web address", event_body(&site, "pageview", "javascript:alert(1)").into_bytes(), CHROME, 422),
+        ("a huge body", format!(r#"{{"s": "{site}", "n": "pageview", "u": "https://lima.law/", "p": {{"x": "{}"}}}}"#, "x".repeat(20_000)).into_bytes(), CHROME, 413),
+        ("an unknown site", event_body(&SiteId::random(), "pageview", "https://lima.law/").into_bytes(), CHROME, 404),
+        ("another site's page", event_body(&site, "pageview", "https://copycat.example/").into_bytes(), CHROME, 403),
+        ("a look-alike domain", event_body(&site, "pageview", "https://notlima.law/").into_bytes(), CHROME, 403),
+        ("a crawler", good.clone().into_bytes(), "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 202),
+        ("a headless browser", good.clone().into_bytes(), "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", 202),
+        ("an HTTP library", good.clone().into_bytes(), "python-requests/2.32.3", 202),
+        ("no user agent at all", good.clone().into_bytes(), "", 202),
+    ];
+    for (what, body, agent, status) in cases {
+        let response = app.send_event(body, "198.51.100.7", agent).await;
+        assert_eq!(response.status().as_u16(), status, "{what}");
+    }
+    app.flush_analytics().await;
+    assert!(app.stored_events().await.is_empty());
+    assert!(app.stored_visits().await.is_empty());
+}
+
+#[both_engines]
+async fn a_flood_from_one_address_is_cut_off_and_others_still_counted(engine: Engine) {
+    let app = app(engine).await;
+    let site = site(&app, "ana@lima.law", "lima.law").await;
+    let body = event_body(&site, "pageview", "https://lima.law/");
+    let mut limited = 0;
+    for _ in 0..400 {
+        let status = app
+            .send_event(body.clone(), "203.0.113.50", CHROME)
+            .await
+            .status();
+        assert!(status == 202 || status == 429, "{status}");
+        limited += usize::from(status == 429);
+    }
+    assert!(limited >= 50, "only {limited} of 400 refused");
+    assert_eq!(
+        app.send_event(body, "203.0.113.51", CHROME).await.status(),
+        202
+    );
+    app.flush_analytics().await;
+    let stored = app.stored_events().await.len();
+    assert_eq!(
+        stored,
+        400 - limited + 1,
+        "what was accepted is stored, no more"
+    );
+}
+
+#[both_engines]
+async fn an_absurd_screen_and_a_huge_referrer_are_dropped_from_the_event_not_the_event(
+    engine: Engine,
+) {
+    let app = app(engine).await;
+    let site = site(&app, "ana@lima.law", "lima.law").await;
+    let body = serde_json::json!({
+        "s": site.to_string(), "n": "pageview", "u": "https://lima.law/",
+        "r": format!("https://google.com/{}", "r".repeat(10_000)), "w": 99_999_999,
+    });
+    assert_eq!(
+        app.send_event(body.to_string(), "198.51.100.8", CHROME)
+            .await
+            .status(),
+        202
+    );
+    app.flush_analytics().await;
+    let visits = app.stored_visits().await;
+    assert_eq!(visits.len(), 1);
+    assert_eq!(
+        (visits[0].screen.as_str(), visits[0].source.as_str()),
+        ("unknown", "")
+    );
+}
+
+#[both_engines]
+async fn a_site_that_honours_do_not_track_counts_nobody_who_asks(engine: Engine) {
+    let app = app(engine).await;
+    let owner = app.owner("ana@lima.law").await;
+    let honouring = app.site(owner.org_id, "lima.law").await;
+    let other = app.site(owner.org_id, "lima-blog.law").await;
+    assert!(
+        set_do_not_track(
+            &app.db,
+            owner.org_id,
+            honouring,
+            true,
+            &fixture(),
+            Timestamp::now()
         )
-        .fetch_one(app.analytics.db().pool())
+        .await
+        .unwrap()
+    );
+    for (site, host) in [(honouring, "lima.law"), (other, "lima-blog.law")] {
+        let body = event_body(&site, "pageview", &format!("https://{host}/"));
+        for (header, value) in [("dnt", "1"), ("sec-gpc", "1"), ("dnt", "0")] {
+            let response = app
+                .client
+                .post(app.url("/api/event"))
+                .header("x-forwarded-for", "198.51.100.9")
+                .header("user-agent", CHROME)
+                .header(header, value)
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 202);
+        }
+    }
+    app.flush_analytics().await;
+    let site_ids: Vec<(String,)> = sqlx::query_as(
+        "SELECT s.site_id FROM analytics_events e JOIN analytics_sites s ON s.site_key = e.site_key ORDER BY e.at",
+    )
+        .fetch_all(app.analytics.db().pool())
         .await
         .unwrap();
-        assert_eq!(revenue, (1999, "USD".to_owned()));
-        // Neither a query string (where forms put what people typed) nor a search term.
-        let everything = format!("{visits:?} {events:?}");
-        for planted in ["planted", "8.8.8.8", "193.0.6.139", "Mozilla"] {
-            assert!(!everything.contains(planted), "{planted} was stored");
-        }
-    }
+    let counted: Vec<String> = site_ids.into_iter().map(|(s,)| s).collect();
+    assert_eq!(
+        counted,
+        [
+            honouring.to_string(),
+            other.to_string(),
+            other.to_string(),
+            other.to_string()
+        ],
+        "the honouring site counts only the visitor who did not ask"
+    );
 }
 
-on_both_engines! {
-    async fn refused_and_dropped_events_change_nothing(engine) {
-        let app = app(engine).await;
-        let site = site(&app, "ana@lima.law", "lima.law").await;
-        let good = event_body(&site, "pageview", "https://lima.law/");
-        let cases: Vec<(&str, Vec<u8>, &str, u16)> = vec![
-            ("not JSON", b"pageview".to_vec(), CHROME, 422),
-            ("not UTF-8", b"{\"s\": \"\xff\xfe\", \"n\": \"pageview\"}".to_vec(), CHROME, 422),
-            ("no page", format!(r#"{{"s": "{site}", "n": "pageview"}}"#).into_bytes(), CHROME, 422),
-            ("a page that is no web address", event_body(&site, "pageview", "javascript:alert(1)").into_bytes(), CHROME, 422),
-            ("a huge body", format!(r#"{{"s": "{site}", "n": "pageview", "u": "https://lima.law/", "p": {{"x": "{}"}}}}"#, "x".repeat(20_000)).into_bytes(), CHROME, 413),
-            ("an unknown site", event_body(&SiteId::random(), "pageview", "https://lima.law/").into_bytes(), CHROME, 404),
-            ("another site's page", event_body(&site, "pageview", "https://copycat.example/").into_bytes(), CHROME, 403),
-            ("a look-alike domain", event_body(&site, "pageview", "https://notlima.law/").into_bytes(), CHROME, 403),
-            ("a crawler", good.clone().into_bytes(), "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", 202),
-            ("a headless browser", good.clone().into_bytes(), "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36", 202),
-            ("an HTTP library", good.clone().into_bytes(), "python-requests/2.32.3", 202),
-            ("no user agent at all", good.clone().into_bytes(), "", 202),
-        ];
-        for (what, body, agent, status) in cases {
-            let response = app.send_event(body, "198.51.100.7", agent).await;
-            assert_eq!(response.status().as_u16(), status, "{what}");
-        }
-        app.flush_analytics().await;
-        assert!(app.stored_events().await.is_empty());
-        assert!(app.stored_visits().await.is_empty());
-    }
-}
-
-on_both_engines! {
-    async fn a_flood_from_one_address_is_cut_off_and_others_still_counted(engine) {
-        let app = app(engine).await;
-        let site = site(&app, "ana@lima.law", "lima.law").await;
-        let body = event_body(&site, "pageview", "https://lima.law/");
-        let mut limited = 0;
-        for _ in 0..400 {
-            let status = app.send_event(body.clone(), "203.0.113.50", CHROME).await.status();
-            assert!(status == 202 || status == 429, "{status}");
-            limited += usize::from(status == 429);
-        }
-        assert!(limited >= 50, "only {limited} of 400 refused");
-        assert_eq!(app.send_event(body, "203.0.113.51", CHROME).await.status(), 202);
-        app.flush_analytics().await;
-        let stored = app.stored_events().await.len();
-        assert_eq!(stored, 400 - limited + 1, "what was accepted is stored, no more");
-    }
-}
-
-on_both_engines! {
-    async fn an_absurd_screen_and_a_huge_referrer_are_dropped_from_the_event_not_the_event(engine) {
-        let app = app(engine).await;
-        let site = site(&app, "ana@lima.law", "lima.law").await;
-        let body = serde_json::json!({
-            "s": site.to_string(), "n": "pageview", "u": "https://lima.law/",
-            "r": format!("https://google.com/{}", "r".repeat(10_000)), "w": 99_999_999,
-        });
-        assert_eq!(app.send_event(body.to_string(), "198.51.100.8", CHROME).await.status(), 202);
-        app.flush_analytics().await;
-        let visits = app.stored_visits().await;
-        assert_eq!(visits.len(), 1);
-        assert_eq!((visits[0].screen.as_str(), visits[0].source.as_str()), ("unknown", ""));
-    }
-}
-
-on_both_engines! {
-    async fn a_site_that_honours_do_not_track_counts_nobody_who_asks(engine) {
-        let app = app(engine).await;
-        let owner = app.owner("ana@lima.law").await;
-        let honouring = app.site(owner.org_id, "lima.law").await;
-        let other = app.site(owner.org_id, "lima-blog.law").await;
-        assert!(set_do_not_track(&app.db, owner.org_id, honouring, true, &fixture(), Timestamp::now()).await.unwrap());
-        for (site, host) in [(honouring, "lima.law"), (other, "lima-blog.law")] {
-            let body = event_body(&site, "pageview", &format!("https://{host}/"));
-            for (header, value) in [("dnt", "1"), ("sec-gpc", "1"), ("dnt", "0")] {
-                let response = app
-                    .client
-                    .post(app.url("/api/event"))
-                    .header("x-forwarded-for", "198.51.100.9")
-                    .header("user-agent", CHROME)
-                    .header(header, value)
-                    .body(body.clone())
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 202);
-            }
-        }
-        app.flush_analytics().await;
-        let site_ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT s.site_id FROM analytics_events e JOIN analytics_sites s ON s.site_key = e.site_key ORDER BY e.at",
-        )
-            .fetch_all(app.analytics.db().pool())
-            .await
-            .unwrap();
-        let counted: Vec<String> = site_ids.into_iter().map(|(s,)| s).collect();
-        assert_eq!(
-            counted,
-            [honouring.to_string(), other.to_string(), other.to_string(), other.to_string()],
-            "the honouring site counts only the visitor who did not ask"
-        );
-    }
-}
-
-on_both_engines! {
-    async fn the_script_is_served_minified_for_other_sites_to_load(engine) {
-        let app = TestApp::start(engine).await;
-        let script = app.get("/js/lv.js").await;
-        assert_eq!(script.status(), 200);
-        assert_eq!(script.headers()["content-type"], "text/javascript; charset=utf-8");
-        assert_eq!(script.headers()["cross-origin-resource-policy"], "cross-origin");
-        assert!(script.headers()["cache-control"].to_str().unwrap().starts_with("public"));
-        let text = script.text().await.unwrap();
-        assert!(text.contains("/api/event") && text.contains("keepalive"));
-        assert!(!text.contains("\n  ") && !text.contains("// "), "minified");
-    }
+#[both_engines]
+async fn the_script_is_served_minified_for_other_sites_to_load(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let script = app.get("/js/lv.js").await;
+    assert_eq!(script.status(), 200);
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        script.headers()["cross-origin-resource-policy"],
+        "cross-origin"
+    );
+    assert!(
+        script.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("public")
+    );
+    let text = script.text().await.unwrap();
+    assert!(text.contains("/api/event") && text.contains("keepalive"));
+    assert!(!text.contains("\n  ") && !text.contains("// "), "minified");
 }
 
 /// On SQLite analytics has a file of its own: a long analytics write cannot hold up an
@@ -317,27 +370,32 @@ async fn send_planted(client: &reqwest::Client, url: String, site: SiteId) {
     }
 }
 
-on_both_engines! {
-    async fn ten_thousand_events_leave_no_address_and_no_user_agent_in_the_database(engine) {
-        let app = app(engine).await;
-        let site = site(&app, "ana@lima.law", "lima.law").await;
-        send_planted(&app.client, app.url("/api/event"), site).await;
-        app.flush_analytics().await;
-        assert_eq!(app.stored_events().await.len(), PLANTED_EVENTS, "every event taken is stored");
+#[both_engines]
+async fn ten_thousand_events_leave_no_address_and_no_user_agent_in_the_database(engine: Engine) {
+    let app = app(engine).await;
+    let site = site(&app, "ana@lima.law", "lima.law").await;
+    send_planted(&app.client, app.url("/api/event"), site).await;
+    app.flush_analytics().await;
+    assert_eq!(
+        app.stored_events().await.len(),
+        PLANTED_EVENTS,
+        "every event taken is stored"
+    );
 
-        let haystacks = match app.test_db().sqlite_dir() {
-            // Both files, their WAL and shared memory, while the server runs.
-            Some(dir) => leadvault_test_support::files_under(dir),
-            None => leadvault_test_support::postgres_rows(&app.db).await,
-        };
-        assert!(
-            haystacks.iter().any(|h| h.name.ends_with("-wal") || h.name.contains("analytics_events")),
-            "the search reached the analytics data: {:?}",
-            haystacks.iter().map(|h| &h.name).collect::<Vec<_>>()
-        );
-        let found = leadvault_test_support::planted_in(&haystacks, &planted_needles());
-        assert!(found.is_empty(), "planted values stored: {found:?}");
-    }
+    let haystacks = match app.test_db().sqlite_dir() {
+        // Both files, their WAL and shared memory, while the server runs.
+        Some(dir) => leadvault_test_support::files_under(dir),
+        None => leadvault_test_support::postgres_rows(&app.db).await,
+    };
+    assert!(
+        haystacks
+            .iter()
+            .any(|h| h.name.ends_with("-wal") || h.name.contains("analytics_events")),
+        "the search reached the analytics data: {:?}",
+        haystacks.iter().map(|h| &h.name).collect::<Vec<_>>()
+    );
+    let found = leadvault_test_support::planted_in(&haystacks, &planted_needles());
+    assert!(found.is_empty(), "planted values stored: {found:?}");
 }
 
 /// The real binary: the events are stored by the time `serve` has stopped on SIGTERM, and

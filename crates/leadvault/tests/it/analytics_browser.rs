@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use leadvault_analytics::{Day, Range, report};
 use leadvault_store::Timestamp;
-use leadvault_test_support::{Chromium, TestApp, TestCert, on_both_engines, serve_site_page};
+use leadvault_test_support::{Chromium, Engine, TestApp, TestCert, both_engines, serve_site_page};
 
 const FORM: &str = r#"{"kind": "consultation", "fields": [
     {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
@@ -64,117 +64,182 @@ impl Firm {
     }
 }
 
-on_both_engines! {
-    async fn the_script_counts_what_a_visitor_does_on_the_firms_site_and_nothing_more(engine) {
-        let Firm { app, site, form, page: firm, cert, _certs } = Firm::start(engine).await;
-        let elsewhere = serve_site_page("<!doctype html><title>Bar</title><p>Find a lawyer".into(), &cert).await;
-        let chromium = Chromium::start_as_visitor(&[
-            ("analytics.lima-law.test", app.addr),
-            ("www.lima.law", firm),
-            ("bar-association.test", elsewhere),
-        ])
+#[both_engines]
+async fn the_script_counts_what_a_visitor_does_on_the_firms_site_and_nothing_more(engine: Engine) {
+    let Firm {
+        app,
+        site,
+        form,
+        page: firm,
+        cert,
+        _certs,
+    } = Firm::start(engine).await;
+    let elsewhere = serve_site_page(
+        "<!doctype html><title>Bar</title><p>Find a lawyer".into(),
+        &cert,
+    )
+    .await;
+    let chromium = Chromium::start_as_visitor(&[
+        ("analytics.lima-law.test", app.addr),
+        ("www.lima.law", firm),
+        ("bar-association.test", elsewhere),
+    ])
+    .await;
+
+    // A page view on load (and the event queued before the script ran).
+    chromium
+        .goto("https://www.lima.law/?utm_source=newsletter&utm_medium=email")
+        .await;
+    chromium
+        .wait_until("return typeof window.lv === 'function' && !window.lv.q;")
+        .await;
+    // A single-page app's navigation, and back.
+    chromium.click(&chromium.wait_for("#about").await).await;
+    chromium.run("history.back(); return null").await;
+    chromium
+        .wait_until("return location.pathname === '/';")
+        .await;
+    // The site's own event, with a property.
+    chromium
+        .run("lv('Signup', {plan: 'pro'}); return null")
+        .await;
+    // A consultation sent through the embedded form.
+    let frame = chromium.wait_for("iframe[data-leadvault-form]").await;
+    chromium.enter_frame(&frame).await;
+    chromium
+        .type_into(&chromium.wait_for("#name").await, "Marisol Quintana")
+        .await;
+    chromium
+        .type_into(&chromium.wait_for("#email").await, "marisol@example.com")
+        .await;
+    chromium
+        .click(&chromium.wait_for("button[type=submit]").await)
+        .await;
+    chromium.wait_for("[data-leadvault-received]").await;
+    chromium.leave_frames().await;
+    // A file downloaded.
+    chromium.click(&chromium.wait_for("#brochure").await).await;
+    // A link to another site, followed.
+    chromium.click(&chromium.wait_for("#out").await).await;
+    chromium
+        .wait_until("return location.hostname === 'bar-association.test';")
         .await;
 
-        // A page view on load (and the event queued before the script ran).
-        chromium.goto("https://www.lima.law/?utm_source=newsletter&utm_medium=email").await;
-        chromium.wait_until("return typeof window.lv === 'function' && !window.lv.q;").await;
-        // A single-page app's navigation, and back.
-        chromium.click(&chromium.wait_for("#about").await).await;
-        chromium.run("history.back(); return null").await;
-        chromium.wait_until("return location.pathname === '/';").await;
-        // The site's own event, with a property.
-        chromium.run("lv('Signup', {plan: 'pro'}); return null").await;
-        // A consultation sent through the embedded form.
-        let frame = chromium.wait_for("iframe[data-leadvault-form]").await;
-        chromium.enter_frame(&frame).await;
-        chromium.type_into(&chromium.wait_for("#name").await, "Marisol Quintana").await;
-        chromium.type_into(&chromium.wait_for("#email").await, "marisol@example.com").await;
-        chromium.click(&chromium.wait_for("button[type=submit]").await).await;
-        chromium.wait_for("[data-leadvault-received]").await;
-        chromium.leave_frames().await;
-        // A file downloaded.
-        chromium.click(&chromium.wait_for("#brochure").await).await;
-        // A link to another site, followed.
-        chromium.click(&chromium.wait_for("#out").await).await;
-        chromium.wait_until("return location.hostname === 'bar-association.test';").await;
-
-        // Everything sent arrives: eight events.
-        let mut events = Vec::new();
-        for _ in 0..100 {
-            app.flush_analytics().await;
-            events = app.stored_events().await;
-            if events.len() >= 8 {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    // Everything sent arrives: eight events.
+    let mut events = Vec::new();
+    for _ in 0..100 {
+        app.flush_analytics().await;
+        events = app.stored_events().await;
+        if events.len() >= 8 {
+            break;
         }
-        let mut seen: Vec<(&str, &str, Option<&str>)> = events
-            .iter()
-            .map(|(name, path, props)| (name.as_str(), path.as_str(), props.as_deref()))
-            .collect();
-        // The first page view and the queued event leave together: either may arrive first.
-        if seen.len() >= 2 {
-            seen[..2].sort_by_key(|(name, _, _)| *name != "pageview");
-        }
-        let form_props = format!(r#"{{"form":"{}"}}"#, form.id);
-        assert_eq!(
-            seen,
-            [
-                ("pageview", "/", None),
-                ("Early", "/", Some(r#"{"queued":"yes"}"#)),
-                ("pageview", "/about", None),
-                ("pageview", "/", None),
-                ("Signup", "/", Some(r#"{"plan":"pro"}"#)),
-                ("Form submitted", "/", Some(form_props.as_str())),
-                ("File Download", "/", Some(r#"{"url":"https://www.lima.law/files/fees-2026.pdf"}"#)),
-                ("Outbound Link: Click", "/", Some(r#"{"url":"https://bar-association.test/find-a-lawyer"}"#)),
-            ],
-            "exactly what the visitor did, in the order done"
-        );
-
-        // The report says so.
-        let today = Day::of(Timestamp::now());
-        let report = report(&app.analytics, site, Range::Today.period(today), 10).await.unwrap();
-        let totals = report.totals;
-        assert_eq!((totals.visitors, totals.visits, totals.pageviews, totals.events), (1, 1, 3, 5));
-        let rows = |name: &str| -> Vec<String> {
-            let mut values: Vec<String> = report
-                .breakdowns
-                .iter()
-                .find(|b| b.dimension.name() == name)
-                .unwrap()
-                .rows
-                .iter()
-                .map(|row| row.value.clone())
-                .collect();
-            values.sort();
-            values
-        };
-        assert_eq!(
-            rows("event"),
-            ["Early", "File Download", "Form submitted", "Outbound Link: Click", "Signup"]
-        );
-        assert_eq!(rows("page"), ["/", "/about"]);
-        assert_eq!(rows("channel"), ["email"]);
-        assert_eq!(rows("utm_source"), ["newsletter"]);
-        assert_eq!(rows("browser"), ["Chrome"]);
-        chromium.close().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let mut seen: Vec<(&str, &str, Option<&str>)> = events
+        .iter()
+        .map(|(name, path, props)| (name.as_str(), path.as_str(), props.as_deref()))
+        .collect();
+    // The first page view and the queued event leave together: either may arrive first.
+    if seen.len() >= 2 {
+        seen[..2].sort_by_key(|(name, _, _)| *name != "pageview");
+    }
+    let form_props = format!(r#"{{"form":"{}"}}"#, form.id);
+    assert_eq!(
+        seen,
+        [
+            ("pageview", "/", None),
+            ("Early", "/", Some(r#"{"queued":"yes"}"#)),
+            ("pageview", "/about", None),
+            ("pageview", "/", None),
+            ("Signup", "/", Some(r#"{"plan":"pro"}"#)),
+            ("Form submitted", "/", Some(form_props.as_str())),
+            (
+                "File Download",
+                "/",
+                Some(r#"{"url":"https://www.lima.law/files/fees-2026.pdf"}"#)
+            ),
+            (
+                "Outbound Link: Click",
+                "/",
+                Some(r#"{"url":"https://bar-association.test/find-a-lawyer"}"#)
+            ),
+        ],
+        "exactly what the visitor did, in the order done"
+    );
+
+    // The report says so.
+    let today = Day::of(Timestamp::now());
+    let report = report(&app.analytics, site, Range::Today.period(today), 10)
+        .await
+        .unwrap();
+    let totals = report.totals;
+    assert_eq!(
+        (
+            totals.visitors,
+            totals.visits,
+            totals.pageviews,
+            totals.events
+        ),
+        (1, 1, 3, 5)
+    );
+    let rows = |name: &str| -> Vec<String> {
+        let mut values: Vec<String> = report
+            .breakdowns
+            .iter()
+            .find(|b| b.dimension.name() == name)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|row| row.value.clone())
+            .collect();
+        values.sort();
+        values
+    };
+    assert_eq!(
+        rows("event"),
+        [
+            "Early",
+            "File Download",
+            "Form submitted",
+            "Outbound Link: Click",
+            "Signup"
+        ]
+    );
+    assert_eq!(rows("page"), ["/", "/about"]);
+    assert_eq!(rows("channel"), ["email"]);
+    assert_eq!(rows("utm_source"), ["newsletter"]);
+    assert_eq!(rows("browser"), ["Chrome"]);
+    chromium.close().await;
 }
 
-on_both_engines! {
-    async fn a_browser_driven_by_a_program_is_not_counted(engine) {
-        let Firm { app, page: firm, _certs, .. } = Firm::start(engine).await;
-        // As WebDriver leaves it: `navigator.webdriver` is true.
-        let chromium = Chromium::start(&[("analytics.lima-law.test", app.addr), ("www.lima.law", firm)]).await;
-        chromium.goto("https://www.lima.law/").await;
-        chromium.wait_until("return typeof window.lv === 'function' && !window.lv.q;").await;
-        assert_eq!(chromium.run("return navigator.webdriver === true").await, true);
-        chromium.run("lv('Signup', {plan: 'pro'}); history.pushState({}, '', '/about'); return null").await;
-        // Had anything been sent, it would be there by now: the script's requests go out at once.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        app.flush_analytics().await;
-        assert!(app.stored_events().await.is_empty());
-        chromium.close().await;
-    }
+#[both_engines]
+async fn a_browser_driven_by_a_program_is_not_counted(engine: Engine) {
+    let Firm {
+        app,
+        page: firm,
+        _certs,
+        ..
+    } = Firm::start(engine).await;
+    // As WebDriver leaves it: `navigator.webdriver` is true.
+    let chromium = Chromium::start(&[
+        ("analytics.lima-law.test", app.addr),
+        ("www.lima.law", firm),
+    ])
+    .await;
+    chromium.goto("https://www.lima.law/").await;
+    chromium
+        .wait_until("return typeof window.lv === 'function' && !window.lv.q;")
+        .await;
+    assert_eq!(
+        chromium.run("return navigator.webdriver === true").await,
+        true
+    );
+    chromium
+        .run("lv('Signup', {plan: 'pro'}); history.pushState({}, '', '/about'); return null")
+        .await;
+    // Had anything been sent, it would be there by now: the script's requests go out at once.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.flush_analytics().await;
+    assert!(app.stored_events().await.is_empty());
+    chromium.close().await;
 }

@@ -8,7 +8,7 @@ use leadvault_store::{
     Batch, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, StoreError, TenantScope,
     Timestamp, Turn, sqlx,
 };
-use leadvault_test_support::{TestApp, on_both_engines};
+use leadvault_test_support::{Engine, TestApp, both_engines};
 use uuid::Uuid;
 
 fn event(n: usize) -> Event {
@@ -34,127 +34,210 @@ async fn chain_of(app: &TestApp, records: usize) -> Chain {
     chain
 }
 
-on_both_engines! {
-    async fn records_are_appended_with_their_operation_or_not_at_all(engine) {
-        let app = TestApp::start(engine).await;
-        let chain = chain_of(&app, 3).await;
+#[both_engines]
+async fn records_are_appended_with_their_operation_or_not_at_all(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let chain = chain_of(&app, 3).await;
 
-        let mut tx = app.db.begin().await.unwrap();
-        append(&mut tx, chain, &event(9), Timestamp::now()).await.unwrap();
-        tx.rollback().await.unwrap();
-        let verified = verify(&app.db, chain).await.unwrap().unwrap();
-        assert_eq!(verified.records, 3, "a rolled-back operation leaves no record");
+    let mut tx = app.db.begin().await.unwrap();
+    append(&mut tx, chain, &event(9), Timestamp::now())
+        .await
+        .unwrap();
+    tx.rollback().await.unwrap();
+    let verified = verify(&app.db, chain).await.unwrap().unwrap();
+    assert_eq!(
+        verified.records, 3,
+        "a rolled-back operation leaves no record"
+    );
 
-        // Appends racing on one chain queue up; none is lost or duplicated.
-        let mut tasks = Vec::new();
-        for n in 0..12 {
-            let db = app.db.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut tx = db.begin().await.unwrap();
-                append(&mut tx, chain, &event(n), Timestamp::now()).await.unwrap();
-                tx.commit().await.unwrap();
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
-        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 15);
-        let other = chain_of(&app, 2).await;
-        assert_eq!(verify(&app.db, other).await.unwrap().unwrap().records, 2, "chains are separate");
-        assert_eq!(verify(&app.db, Chain::Instance).await.unwrap().unwrap().records, 0);
-    }
-}
-
-on_both_engines! {
-    async fn records_cannot_be_changed_or_deleted(engine) {
-        let app = TestApp::start(engine).await;
-        let chain = chain_of(&app, 2).await;
-        for sql in [
-            "UPDATE audit_records SET action = 'nothing' WHERE chain = $1",
-            "DELETE FROM audit_records WHERE chain = $1",
-        ] {
-            let refused = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-                .bind(chain.name())
-                .execute(app.db.pool())
-                .await;
-            assert!(refused.is_err(), "{sql}");
-        }
-        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 2);
-    }
-}
-
-on_both_engines! {
-    async fn every_kind_of_tampering_is_found_and_named(engine) {
-        let app = TestApp::start(engine).await;
-        let chains: Vec<Chain> = {
-            let mut chains = Vec::new();
-            for _ in 0..5 {
-                chains.push(chain_of(&app, 5).await);
-            }
-            chains
-        };
-        app.drop_audit_guards().await;
-
-        // Altered: a field list edited.
-        app.on_chain( "UPDATE audit_records SET fields = '' WHERE chain = $1 AND seq = 3", chains[0]).await;
-        assert_eq!(verify(&app.db, chains[0]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
-
-        // Removed from the middle.
-        app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq = 3", chains[1]).await;
-        assert_eq!(verify(&app.db, chains[1]).await.unwrap(), Err(Broken::Missing { expected: 3, found: 4 }));
-
-        // Inserted: the later records renumbered to make room for a forged one.
-        app.on_chain( "UPDATE audit_records SET seq = seq + 10 WHERE chain = $1 AND seq >= 3", chains[2]).await;
-        app.on_chain( "UPDATE audit_records SET seq = seq - 9 WHERE chain = $1 AND seq >= 13", chains[2]).await;
-        app.on_chain(
-            "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, request_id, outcome, prev_hash, hash) \
-             SELECT chain, 3, at, actor_kind, actor_id, 'lead.deleted', target_kind, target_id, fields, request_id, outcome, hash, hash \
-             FROM audit_records WHERE chain = $1 AND seq = 2",
-            chains[2],
-        ).await;
-        assert_eq!(verify(&app.db, chains[2]).await.unwrap(), Err(Broken::Altered { seq: 3 }));
-
-        // Reordered: two records swap places.
-        app.on_chain( "UPDATE audit_records SET seq = 100 WHERE chain = $1 AND seq = 2", chains[3]).await;
-        app.on_chain( "UPDATE audit_records SET seq = 2 WHERE chain = $1 AND seq = 3", chains[3]).await;
-        app.on_chain( "UPDATE audit_records SET seq = 3 WHERE chain = $1 AND seq = 100", chains[3]).await;
-        assert_eq!(verify(&app.db, chains[3]).await.unwrap(), Err(Broken::Altered { seq: 2 }));
-
-        // Truncated: the last records removed.
-        app.on_chain( "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4", chains[4]).await;
-        assert_eq!(verify(&app.db, chains[4]).await.unwrap(), Err(Broken::Truncated { last: 3, head: 5 }));
-    }
-}
-
-on_both_engines! {
-    async fn places_claimed_for_records_and_left_unused_are_given_back(engine) {
-        let app = TestApp::start(engine).await;
-        let chain = chain_of(&app, 1).await;
-        let fresh = Chain::Org(OrgId::random());
-        for (chain, used) in [(chain, 1), (fresh, 2), (chain, 0)] {
-            let claiming = Claiming::new(chain, 3);
-            let mut first = Batch::new();
-            let slot = first.push(claiming.statement());
-            let mut tx = app.db.begin_write().await.unwrap();
-            let claim = claiming.claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap()).unwrap();
-            let events: Vec<Event> = (0..used).map(event).collect();
-            let mut second = Batch::new();
-            claim.record(&mut second, &events.iter().collect::<Vec<_>>(), Timestamp::now()).unwrap();
-            second.run(&mut tx).await.unwrap();
+    // Appends racing on one chain queue up; none is lost or duplicated.
+    let mut tasks = Vec::new();
+    for n in 0..12 {
+        let db = app.db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            append(&mut tx, chain, &event(n), Timestamp::now())
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
-        }
-        app.append(chain, &event(7)).await;
-        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 3, "no gap, no seq lost");
-        assert_eq!(verify(&app.db, fresh).await.unwrap().unwrap().records, 2);
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 15);
+    let other = chain_of(&app, 2).await;
+    assert_eq!(
+        verify(&app.db, other).await.unwrap().unwrap().records,
+        2,
+        "chains are separate"
+    );
+    assert_eq!(
+        verify(&app.db, Chain::Instance)
+            .await
+            .unwrap()
+            .unwrap()
+            .records,
+        0
+    );
+}
 
-        let claiming = Claiming::new(fresh, 1);
+#[both_engines]
+async fn records_cannot_be_changed_or_deleted(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let chain = chain_of(&app, 2).await;
+    for sql in [
+        "UPDATE audit_records SET action = 'nothing' WHERE chain = $1",
+        "DELETE FROM audit_records WHERE chain = $1",
+    ] {
+        let refused = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .bind(chain.name())
+            .execute(app.db.pool())
+            .await;
+        assert!(refused.is_err(), "{sql}");
+    }
+    assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 2);
+}
+
+#[both_engines]
+async fn every_kind_of_tampering_is_found_and_named(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let chains: Vec<Chain> = {
+        let mut chains = Vec::new();
+        for _ in 0..5 {
+            chains.push(chain_of(&app, 5).await);
+        }
+        chains
+    };
+    app.drop_audit_guards().await;
+
+    // Altered: a field list edited.
+    app.on_chain(
+        "UPDATE audit_records SET fields = '' WHERE chain = $1 AND seq = 3",
+        chains[0],
+    )
+    .await;
+    assert_eq!(
+        verify(&app.db, chains[0]).await.unwrap(),
+        Err(Broken::Altered { seq: 3 })
+    );
+
+    // Removed from the middle.
+    app.on_chain(
+        "DELETE FROM audit_records WHERE chain = $1 AND seq = 3",
+        chains[1],
+    )
+    .await;
+    assert_eq!(
+        verify(&app.db, chains[1]).await.unwrap(),
+        Err(Broken::Missing {
+            expected: 3,
+            found: 4
+        })
+    );
+
+    // Inserted: the later records renumbered to make room for a forged one.
+    app.on_chain(
+        "UPDATE audit_records SET seq = seq + 10 WHERE chain = $1 AND seq >= 3",
+        chains[2],
+    )
+    .await;
+    app.on_chain(
+        "UPDATE audit_records SET seq = seq - 9 WHERE chain = $1 AND seq >= 13",
+        chains[2],
+    )
+    .await;
+    app.on_chain(
+        "INSERT INTO audit_records (chain, seq, at, actor_kind, actor_id, action, target_kind, target_id, fields, request_id, outcome, prev_hash, hash) \
+         SELECT chain, 3, at, actor_kind, actor_id, 'lead.deleted', target_kind, target_id, fields, request_id, outcome, hash, hash \
+         FROM audit_records WHERE chain = $1 AND seq = 2",
+        chains[2],
+    ).await;
+    assert_eq!(
+        verify(&app.db, chains[2]).await.unwrap(),
+        Err(Broken::Altered { seq: 3 })
+    );
+
+    // Reordered: two records swap places.
+    app.on_chain(
+        "UPDATE audit_records SET seq = 100 WHERE chain = $1 AND seq = 2",
+        chains[3],
+    )
+    .await;
+    app.on_chain(
+        "UPDATE audit_records SET seq = 2 WHERE chain = $1 AND seq = 3",
+        chains[3],
+    )
+    .await;
+    app.on_chain(
+        "UPDATE audit_records SET seq = 3 WHERE chain = $1 AND seq = 100",
+        chains[3],
+    )
+    .await;
+    assert_eq!(
+        verify(&app.db, chains[3]).await.unwrap(),
+        Err(Broken::Altered { seq: 2 })
+    );
+
+    // Truncated: the last records removed.
+    app.on_chain(
+        "DELETE FROM audit_records WHERE chain = $1 AND seq >= 4",
+        chains[4],
+    )
+    .await;
+    assert_eq!(
+        verify(&app.db, chains[4]).await.unwrap(),
+        Err(Broken::Truncated { last: 3, head: 5 })
+    );
+}
+
+#[both_engines]
+async fn places_claimed_for_records_and_left_unused_are_given_back(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let chain = chain_of(&app, 1).await;
+    let fresh = Chain::Org(OrgId::random());
+    for (chain, used) in [(chain, 1), (fresh, 2), (chain, 0)] {
+        let claiming = Claiming::new(chain, 3);
         let mut first = Batch::new();
         let slot = first.push(claiming.statement());
         let mut tx = app.db.begin_write().await.unwrap();
-        let claim = claiming.claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap()).unwrap();
-        let (one, two) = (event(1), event(2));
-        assert!(claim.record(&mut Batch::new(), &[&one, &two], Timestamp::now()).is_err(), "no more records than places");
+        let claim = claiming
+            .claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap())
+            .unwrap();
+        let events: Vec<Event> = (0..used).map(event).collect();
+        let mut second = Batch::new();
+        claim
+            .record(
+                &mut second,
+                &events.iter().collect::<Vec<_>>(),
+                Timestamp::now(),
+            )
+            .unwrap();
+        second.run(&mut tx).await.unwrap();
+        tx.commit().await.unwrap();
     }
+    app.append(chain, &event(7)).await;
+    assert_eq!(
+        verify(&app.db, chain).await.unwrap().unwrap().records,
+        3,
+        "no gap, no seq lost"
+    );
+    assert_eq!(verify(&app.db, fresh).await.unwrap().unwrap().records, 2);
+
+    let claiming = Claiming::new(fresh, 1);
+    let mut first = Batch::new();
+    let slot = first.push(claiming.statement());
+    let mut tx = app.db.begin_write().await.unwrap();
+    let claim = claiming
+        .claimed(first.run(&mut tx).await.unwrap().take(slot).unwrap())
+        .unwrap();
+    let (one, two) = (event(1), event(2));
+    assert!(
+        claim
+            .record(&mut Batch::new(), &[&one, &two], Timestamp::now())
+            .is_err(),
+        "no more records than places"
+    );
 }
 
 /// One grouped writer's append: the claim recalled from an earlier writer of the shared
@@ -231,21 +314,23 @@ async fn grouped_append(db: leadvault_store::Db, chain: Chain, n: usize, fails: 
     written.is_ok()
 }
 
-on_both_engines! {
-    async fn writers_sharing_a_commit_chain_their_records_in_commit_order(engine) {
-        let app = TestApp::start(engine).await;
-        let chain = chain_of(&app, 2).await;
-        let tasks: Vec<_> = (0..40)
-            .map(|n| tokio::spawn(grouped_append(app.db.clone(), chain, n, n % 7 == 3)))
-            .collect();
-        let mut committed = 0;
-        for task in tasks {
-            committed += usize::from(task.await.unwrap());
-        }
-        assert_eq!(committed, 34);
-        let verified = verify(&app.db, chain).await.unwrap().unwrap();
-        assert_eq!(verified.records, 36, "every committed record, none of the failed, no gap");
-        app.append(chain, &event(99)).await;
-        assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 37);
+#[both_engines]
+async fn writers_sharing_a_commit_chain_their_records_in_commit_order(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let chain = chain_of(&app, 2).await;
+    let tasks: Vec<_> = (0..40)
+        .map(|n| tokio::spawn(grouped_append(app.db.clone(), chain, n, n % 7 == 3)))
+        .collect();
+    let mut committed = 0;
+    for task in tasks {
+        committed += usize::from(task.await.unwrap());
     }
+    assert_eq!(committed, 34);
+    let verified = verify(&app.db, chain).await.unwrap().unwrap();
+    assert_eq!(
+        verified.records, 36,
+        "every committed record, none of the failed, no gap"
+    );
+    app.append(chain, &event(99)).await;
+    assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 37);
 }

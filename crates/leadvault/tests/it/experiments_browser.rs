@@ -11,7 +11,7 @@ use leadvault_analytics::{
     experiment_report, list_experiments, set_state,
 };
 use leadvault_store::Timestamp;
-use leadvault_test_support::{Chromium, TestApp, TestCert, on_both_engines, serve_site_page};
+use leadvault_test_support::{Chromium, Engine, TestApp, TestCert, both_engines, serve_site_page};
 
 /// The page as it is, and as variation Direct shows it: the headline and its classes, the
 /// link's address, the introduction's colour, whether the chat and the fee note show, which
@@ -108,148 +108,234 @@ async fn cookie(chromium: &Chromium, name: &str) -> Option<String> {
         .find_map(|pair| pair.strip_prefix(&format!("{name}=")).map(str::to_owned))
 }
 
-on_both_engines! {
-    async fn visitors_see_their_variation_before_the_page_loads_and_conversions_count_under_it(engine) {
-        let certs = tempfile::tempdir().unwrap();
-        let cert = TestCert::create(certs.path(), "leadvault");
-        let app = TestApp::builder(engine).tls(cert.clone()).build().await;
-        let owner = app.owner("ana@lima.law").await;
-        let site = app.site(owner.org_id, "www.lima.law").await;
-        let other = app.site(owner.org_id, "www.other.law").await;
-        add_goal(&app.analytics, site, &GoalKind::Event("Signup".into()), Timestamp::now()).await.unwrap();
+#[both_engines]
+async fn visitors_see_their_variation_before_the_page_loads_and_conversions_count_under_it(
+    engine: Engine,
+) {
+    let certs = tempfile::tempdir().unwrap();
+    let cert = TestCert::create(certs.path(), "leadvault");
+    let app = TestApp::builder(engine).tls(cert.clone()).build().await;
+    let owner = app.owner("ana@lima.law").await;
+    let site = app.site(owner.org_id, "www.lima.law").await;
+    let other = app.site(owner.org_id, "www.other.law").await;
+    add_goal(
+        &app.analytics,
+        site,
+        &GoalKind::Event("Signup".into()),
+        Timestamp::now(),
+    )
+    .await
+    .unwrap();
 
-        // Defined and started; an unsafe change cannot be saved. (The API and the page
-        // that do this over HTTP are tested in `experiments`; this server speaks HTTPS only.)
-        let db = &app.analytics;
-        let unsafe_one = EXPERIMENT.replace(
-            r#"{"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}}"#,
-            r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(document.cookie)"}}"#,
-        );
-        let now = Timestamp::now();
-        assert!(matches!(
-            create_experiment(db, site, "www.lima.law", &unsafe_one, now).await,
-            Err(ExperimentError::Refused(_))
-        ));
-        let id = create_experiment(db, site, "www.lima.law", EXPERIMENT, now).await.unwrap();
-        set_state(db, site, "www.lima.law", id, ExperimentState::Running, now).await.unwrap();
-        let moved = create_experiment(db, site, "www.lima.law", MOVED, now).await.unwrap();
-        set_state(db, site, "www.lima.law", moved, ExperimentState::Running, now).await.unwrap();
-        let saved = list_experiments(db, site, "www.lima.law").await.unwrap();
-        assert_eq!(saved.len(), 2, "the unsafe one was not saved");
-        let hero = saved.iter().find(|e| e.id == id).unwrap();
-        let seed = hero.seed.clone();
+    // Defined and started; an unsafe change cannot be saved. (The API and the page
+    // that do this over HTTP are tested in `experiments`; this server speaks HTTPS only.)
+    let db = &app.analytics;
+    let unsafe_one = EXPERIMENT.replace(
+        r#"{"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}}"#,
+        r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(document.cookie)"}}"#,
+    );
+    let now = Timestamp::now();
+    assert!(matches!(
+        create_experiment(db, site, "www.lima.law", &unsafe_one, now).await,
+        Err(ExperimentError::Refused(_))
+    ));
+    let id = create_experiment(db, site, "www.lima.law", EXPERIMENT, now)
+        .await
+        .unwrap();
+    set_state(db, site, "www.lima.law", id, ExperimentState::Running, now)
+        .await
+        .unwrap();
+    let moved = create_experiment(db, site, "www.lima.law", MOVED, now)
+        .await
+        .unwrap();
+    set_state(
+        db,
+        site,
+        "www.lima.law",
+        moved,
+        ExperimentState::Running,
+        now,
+    )
+    .await
+    .unwrap();
+    let saved = list_experiments(db, site, "www.lima.law").await.unwrap();
+    assert_eq!(saved.len(), 2, "the unsafe one was not saved");
+    let hero = saved.iter().find(|e| e.id == id).unwrap();
+    let seed = hero.seed.clone();
 
-        let lima = site.to_string();
-        let page = serve_site_page(firm_page(&lima, &lima, false), &cert).await;
-        let asking = serve_site_page(firm_page(&lima, &lima, true), &cert).await;
-        let mismatched = serve_site_page(firm_page(&lima, &other.to_string(), false), &cert).await;
-        let hosts = [
-            ("analytics.lima-law.test", app.addr),
-            ("www.lima.law", page),
-            ("consent.lima.law", asking),
-            ("www.other.law", mismatched),
-        ];
+    let lima = site.to_string();
+    let page = serve_site_page(firm_page(&lima, &lima, false), &cert).await;
+    let asking = serve_site_page(firm_page(&lima, &lima, true), &cert).await;
+    let mismatched = serve_site_page(firm_page(&lima, &other.to_string(), false), &cert).await;
+    let hosts = [
+        ("analytics.lima-law.test", app.addr),
+        ("www.lima.law", page),
+        ("consent.lima.law", asking),
+        ("www.other.law", mismatched),
+    ];
 
-        // A visitor: no cookie on a page without experiments; on the home page, a random id
-        // and the variation it draws, in the DOM before the load event (already as parsed).
-        let visitor = Chromium::start_as_visitor(&hosts).await;
-        visitor.goto("https://www.lima.law/about").await;
-        headline(&visitor).await;
-        assert_eq!(cookie(&visitor, "_lvid").await, None, "no experiment runs on /about");
-        visitor.goto("https://www.lima.law/").await;
-        let their_id = cookie(&visitor, "_lvid").await.expect("the visitor id cookie");
-        assert_eq!(their_id.len(), 32);
-        let arm = assign(&seed, &their_id, 100, &[50, 50]).unwrap();
-        let expected = [ORIGINAL, DIRECT][arm];
-        assert_eq!(headline(&visitor).await, (expected.to_owned(), expected.to_owned()));
-        // The same after a reload, and in a new tab.
-        visitor.reload().await;
-        assert_eq!(headline(&visitor).await.1, expected);
-        visitor.new_tab().await;
-        visitor.goto("https://www.lima.law/").await;
-        assert_eq!(headline(&visitor).await.1, expected);
-        assert_eq!(cookie(&visitor, "_lvid").await.as_deref(), Some(their_id.as_str()));
-        // They sign up.
-        visitor.run("lv('Signup'); return null;").await;
+    // A visitor: no cookie on a page without experiments; on the home page, a random id
+    // and the variation it draws, in the DOM before the load event (already as parsed).
+    let visitor = Chromium::start_as_visitor(&hosts).await;
+    visitor.goto("https://www.lima.law/about").await;
+    headline(&visitor).await;
+    assert_eq!(
+        cookie(&visitor, "_lvid").await,
+        None,
+        "no experiment runs on /about"
+    );
+    visitor.goto("https://www.lima.law/").await;
+    let their_id = cookie(&visitor, "_lvid")
+        .await
+        .expect("the visitor id cookie");
+    assert_eq!(their_id.len(), 32);
+    let arm = assign(&seed, &their_id, 100, &[50, 50]).unwrap();
+    let expected = [ORIGINAL, DIRECT][arm];
+    assert_eq!(
+        headline(&visitor).await,
+        (expected.to_owned(), expected.to_owned())
+    );
+    // The same after a reload, and in a new tab.
+    visitor.reload().await;
+    assert_eq!(headline(&visitor).await.1, expected);
+    visitor.new_tab().await;
+    visitor.goto("https://www.lima.law/").await;
+    assert_eq!(headline(&visitor).await.1, expected);
+    assert_eq!(
+        cookie(&visitor, "_lvid").await.as_deref(),
+        Some(their_id.as_str())
+    );
+    // They sign up.
+    visitor.run("lv('Signup'); return null;").await;
 
-        // The control group sees the page as it is; the variation's visitors see it changed,
-        // also on an element added after the load, and nothing stays hidden.
-        let others = Chromium::start_as_visitor(&hosts).await;
-        others.goto("https://www.lima.law/about").await;
-        others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
-        others.goto("https://www.lima.law/").await;
-        assert_eq!(headline(&others).await, (ORIGINAL.to_owned(), ORIGINAL.to_owned()));
-        assert_eq!(others.run("return window.opacityAtParse;").await, "1", "nothing hidden for the control");
-        others.wait_for("p.late").await;
-        assert!(others.find("p.late.seen").await.is_none());
-        others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
-        others.reload().await;
-        assert_eq!(headline(&others).await, (DIRECT.to_owned(), DIRECT.to_owned()));
-        others.wait_for("p.late.seen").await;
-        // Anti-flicker: hidden while parsed (one change, for p.late, had found nothing yet),
-        // shown once the page was parsed.
-        assert_eq!(others.run("return window.opacityAtParse;").await, "0");
-        assert_eq!(others.run("return getComputedStyle(document.documentElement).opacity;").await, "1");
-        // The preview link forces a variation, whatever the cookie says.
-        others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
-        others.goto(&format!("https://www.lima.law/?lv_preview={id}:1")).await;
-        assert_eq!(headline(&others).await.1, DIRECT);
-        // A redirect keeps the visitor's query string (their campaign).
-        others.goto("https://www.lima.law/old?utm_source=newsletter").await;
-        others.wait_until("return location.pathname === '/new';").await;
-        assert_eq!(others.run("return location.search;").await, "?utm_source=newsletter");
-        // A page whose script tag names another site applies nothing.
-        others.goto("https://www.other.law/").await;
-        others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
-        others.reload().await;
-        assert_eq!(headline(&others).await, (ORIGINAL.to_owned(), ORIGINAL.to_owned()));
+    // The control group sees the page as it is; the variation's visitors see it changed,
+    // also on an element added after the load, and nothing stays hidden.
+    let others = Chromium::start_as_visitor(&hosts).await;
+    others.goto("https://www.lima.law/about").await;
+    others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
+    others.goto("https://www.lima.law/").await;
+    assert_eq!(
+        headline(&others).await,
+        (ORIGINAL.to_owned(), ORIGINAL.to_owned())
+    );
+    assert_eq!(
+        others.run("return window.opacityAtParse;").await,
+        "1",
+        "nothing hidden for the control"
+    );
+    others.wait_for("p.late").await;
+    assert!(others.find("p.late.seen").await.is_none());
+    others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
+    others.reload().await;
+    assert_eq!(
+        headline(&others).await,
+        (DIRECT.to_owned(), DIRECT.to_owned())
+    );
+    others.wait_for("p.late.seen").await;
+    // Anti-flicker: hidden while parsed (one change, for p.late, had found nothing yet),
+    // shown once the page was parsed.
+    assert_eq!(others.run("return window.opacityAtParse;").await, "0");
+    assert_eq!(
+        others
+            .run("return getComputedStyle(document.documentElement).opacity;")
+            .await,
+        "1"
+    );
+    // The preview link forces a variation, whatever the cookie says.
+    others.set_cookie("_lvid", &visitor_in(&seed, 0)).await;
+    others
+        .goto(&format!("https://www.lima.law/?lv_preview={id}:1"))
+        .await;
+    assert_eq!(headline(&others).await.1, DIRECT);
+    // A redirect keeps the visitor's query string (their campaign).
+    others
+        .goto("https://www.lima.law/old?utm_source=newsletter")
+        .await;
+    others
+        .wait_until("return location.pathname === '/new';")
+        .await;
+    assert_eq!(
+        others.run("return location.search;").await,
+        "?utm_source=newsletter"
+    );
+    // A page whose script tag names another site applies nothing.
+    others.goto("https://www.other.law/").await;
+    others.set_cookie("_lvid", &visitor_in(&seed, 1)).await;
+    others.reload().await;
+    assert_eq!(
+        headline(&others).await,
+        (ORIGINAL.to_owned(), ORIGINAL.to_owned())
+    );
 
-        // One exposure per visit for the first visitor, then the conversion: counted under
-        // the variation they were shown.
-        let mut events = Vec::new();
-        for _ in 0..100 {
-            app.flush_analytics().await;
-            events = app.stored_events().await;
-            if events.iter().any(|(name, _, _)| name == "Signup") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    // One exposure per visit for the first visitor, then the conversion: counted under
+    // the variation they were shown.
+    let mut events = Vec::new();
+    for _ in 0..100 {
+        app.flush_analytics().await;
+        events = app.stored_events().await;
+        if events.iter().any(|(name, _, _)| name == "Signup") {
+            break;
         }
-        let exposure = format!(r#"{{"experiment":"{id}","variation":"{arm}"}}"#);
-        let first_visitor: Vec<_> = events
-            .iter()
-            .take_while(|(name, _, _)| name != "Signup")
-            .filter(|(name, _, _)| name == "Experiment exposure")
-            .collect();
-        assert_eq!(first_visitor.len(), 1, "{events:?}");
-        assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
-        let today = Day::of(Timestamp::now());
-        let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1, today).await.unwrap();
-        let (goal, results) = &report.goals[0];
-        assert_eq!(goal, &GoalKind::Event("Signup".into()));
-        let arms: Vec<(u64, u64)> = results.variations.iter().map(|v| (v.arm.visitors, v.arm.conversions)).collect();
-        let mut expected_arms = vec![(0, 0), (0, 0)];
-        expected_arms[arm] = (1, 1);
-        assert_eq!(arms, expected_arms, "one visitor (one address and browser, one day), converted");
-
-        // A page that asks for consent first: no cookie and no variation until it is given.
-        others.goto("https://consent.lima.law/").await;
-        assert_eq!(headline(&others).await.1, ORIGINAL);
-        assert_eq!(cookie(&others, "_lvid").await, None, "no cookie before consent");
-        others.goto("https://consent.lima.law/?consent=yes").await;
-        let given = cookie(&others, "_lvid").await.expect("the cookie, once consent is given");
-        let arm = assign(&seed, &given, 100, &[50, 50]).unwrap();
-        assert_eq!(headline(&others).await.1, [ORIGINAL, DIRECT][arm]);
-
-        // Shipped: everyone sees the variation, and no one is assigned.
-        set_state(db, site, "www.lima.law", id, ExperimentState::Shipped(1), now).await.unwrap();
-        app.experiments_changed(site);
-        let newcomer = Chromium::start_as_visitor(&hosts).await;
-        newcomer.goto("https://www.lima.law/").await;
-        assert_eq!(headline(&newcomer).await.1, DIRECT);
-        assert_eq!(cookie(&newcomer, "_lvid").await, None);
-        newcomer.close().await;
-        visitor.close().await;
-        others.close().await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let exposure = format!(r#"{{"experiment":"{id}","variation":"{arm}"}}"#);
+    let first_visitor: Vec<_> = events
+        .iter()
+        .take_while(|(name, _, _)| name != "Signup")
+        .filter(|(name, _, _)| name == "Experiment exposure")
+        .collect();
+    assert_eq!(first_visitor.len(), 1, "{events:?}");
+    assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
+    let today = Day::of(Timestamp::now());
+    let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1, today)
+        .await
+        .unwrap();
+    let (goal, results) = &report.goals[0];
+    assert_eq!(goal, &GoalKind::Event("Signup".into()));
+    let arms: Vec<(u64, u64)> = results
+        .variations
+        .iter()
+        .map(|v| (v.arm.visitors, v.arm.conversions))
+        .collect();
+    let mut expected_arms = vec![(0, 0), (0, 0)];
+    expected_arms[arm] = (1, 1);
+    assert_eq!(
+        arms, expected_arms,
+        "one visitor (one address and browser, one day), converted"
+    );
+
+    // A page that asks for consent first: no cookie and no variation until it is given.
+    others.goto("https://consent.lima.law/").await;
+    assert_eq!(headline(&others).await.1, ORIGINAL);
+    assert_eq!(
+        cookie(&others, "_lvid").await,
+        None,
+        "no cookie before consent"
+    );
+    others.goto("https://consent.lima.law/?consent=yes").await;
+    let given = cookie(&others, "_lvid")
+        .await
+        .expect("the cookie, once consent is given");
+    let arm = assign(&seed, &given, 100, &[50, 50]).unwrap();
+    assert_eq!(headline(&others).await.1, [ORIGINAL, DIRECT][arm]);
+
+    // Shipped: everyone sees the variation, and no one is assigned.
+    set_state(
+        db,
+        site,
+        "www.lima.law",
+        id,
+        ExperimentState::Shipped(1),
+        now,
+    )
+    .await
+    .unwrap();
+    app.experiments_changed(site);
+    let newcomer = Chromium::start_as_visitor(&hosts).await;
+    newcomer.goto("https://www.lima.law/").await;
+    assert_eq!(headline(&newcomer).await.1, DIRECT);
+    assert_eq!(cookie(&newcomer, "_lvid").await, None);
+    newcomer.close().await;
+    visitor.close().await;
+    others.close().await;
 }

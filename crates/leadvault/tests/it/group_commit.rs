@@ -8,7 +8,7 @@ use leadvault_store::{
     Batch, Db, Engine, GroupedWrite, Outcomes, Statement, Step, StoreError, TenantScope, Timestamp,
     Turn, migrate,
 };
-use leadvault_test_support::{TestDb, on_both_engines};
+use leadvault_test_support::{TestDb, both_engines};
 
 use crate::storage;
 
@@ -93,63 +93,71 @@ async fn write(db: Db, id: String, writer: Writer) -> Result<(), String> {
     }
 }
 
-on_both_engines! {
-    async fn writers_that_share_a_commit_keep_each_others_writes_and_lose_none(engine) {
-        let (_guard, db) = fresh(engine).await;
-        let mut tasks = Vec::new();
-        for n in 0..60 {
-            let writer = match n % 8 {
-                2 => Writer::Fails,
-                4 => Writer::GivesUp,
-                6 => Writer::Panics,
-                _ => Writer::Commits,
-            };
-            let id = format!("w{n:02}");
-            tasks.push((n, writer, tokio::spawn(write(db.clone(), id, writer))));
-        }
-        let mut committed = Vec::new();
-        for (n, writer, task) in tasks {
-            // A panic is its writer's own (in the committer on SQLite, which goes on).
-            let outcome = task.await.unwrap_or_else(|_| Err("panicked".into()));
-            match writer {
-                Writer::Commits => {
-                    assert_eq!(outcome, Ok(()), "writer {n}");
-                    committed.push(format!("w{n:02}"));
-                }
-                Writer::Fails => {
-                    let err = outcome.unwrap_err();
-                    assert!(err.contains("UNIQUE") || err.contains("unique"), "writer {n}: {err}");
-                }
-                Writer::GivesUp => assert_eq!(outcome, Err(StoreError::Batch("given up").to_string())),
-                Writer::Panics => {
-                    let err = outcome.unwrap_err();
-                    assert!(err.contains("panicked"), "writer {n}: {err}");
-                }
+#[both_engines]
+async fn writers_that_share_a_commit_keep_each_others_writes_and_lose_none(engine: Engine) {
+    let (_guard, db) = fresh(engine).await;
+    let mut tasks = Vec::new();
+    for n in 0..60 {
+        let writer = match n % 8 {
+            2 => Writer::Fails,
+            4 => Writer::GivesUp,
+            6 => Writer::Panics,
+            _ => Writer::Commits,
+        };
+        let id = format!("w{n:02}");
+        tasks.push((n, writer, tokio::spawn(write(db.clone(), id, writer))));
+    }
+    let mut committed = Vec::new();
+    for (n, writer, task) in tasks {
+        // A panic is its writer's own (in the committer on SQLite, which goes on).
+        let outcome = task.await.unwrap_or_else(|_| Err("panicked".into()));
+        match writer {
+            Writer::Commits => {
+                assert_eq!(outcome, Ok(()), "writer {n}");
+                committed.push(format!("w{n:02}"));
+            }
+            Writer::Fails => {
+                let err = outcome.unwrap_err();
+                assert!(
+                    err.contains("UNIQUE") || err.contains("unique"),
+                    "writer {n}: {err}"
+                );
+            }
+            Writer::GivesUp => assert_eq!(outcome, Err(StoreError::Batch("given up").to_string())),
+            Writer::Panics => {
+                let err = outcome.unwrap_err();
+                assert!(err.contains("panicked"), "writer {n}: {err}");
             }
         }
-        assert_eq!(ids(&db).await, committed, "exactly the acknowledged writes are stored");
     }
+    assert_eq!(
+        ids(&db).await,
+        committed,
+        "exactly the acknowledged writes are stored"
+    );
 }
 
-on_both_engines! {
-    async fn grouped_writers_and_plain_writers_take_turns(engine) {
-        let (_guard, db) = fresh(engine).await;
-        let mut tasks = Vec::new();
-        for n in 0..20 {
-            let db = db.clone();
-            tasks.push(tokio::spawn(async move {
-                if n % 2 == 0 {
-                    write(db, format!("g{n:02}"), Writer::Commits).await
-                } else {
-                    let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
-                    insert(&format!("p{n:02}")).run(&mut tx).await.map_err(|e| e.to_string())?;
-                    tx.commit().await.map_err(|e| e.to_string())
-                }
-            }));
-        }
-        for task in tasks {
-            assert_eq!(task.await.unwrap(), Ok(()));
-        }
-        assert_eq!(ids(&db).await.len(), 20);
+#[both_engines]
+async fn grouped_writers_and_plain_writers_take_turns(engine: Engine) {
+    let (_guard, db) = fresh(engine).await;
+    let mut tasks = Vec::new();
+    for n in 0..20 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            if n % 2 == 0 {
+                write(db, format!("g{n:02}"), Writer::Commits).await
+            } else {
+                let mut tx = db.begin_write().await.map_err(|e| e.to_string())?;
+                insert(&format!("p{n:02}"))
+                    .run(&mut tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())
+            }
+        }));
     }
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), Ok(()));
+    }
+    assert_eq!(ids(&db).await.len(), 20);
 }
