@@ -31,15 +31,45 @@ impl Trail {
     }
 }
 
-/// Adds to `batch` a line of a history, for the caller's transaction: `kind` is `created`,
-/// `status`, `assigned` or `note`, `detail` the new status, the assignee's user id or the
-/// note's id.
+/// What a line of a history says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryKind {
+    /// Received (a lead) or placed (an order); the detail is the first status.
+    Created,
+    /// The status changed; the detail is the new one.
+    Status,
+    /// Assigned; the detail is the assignee's user id.
+    Assigned,
+    /// A note was added; the detail is the note's id.
+    Note,
+}
+
+impl HistoryKind {
+    /// The stored name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Status => "status",
+            Self::Assigned => "assigned",
+            Self::Note => "note",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        [Self::Created, Self::Status, Self::Assigned, Self::Note]
+            .into_iter()
+            .find(|kind| kind.name() == name)
+    }
+}
+
+/// Adds to `batch` a line of a history, for the caller's transaction: what happened
+/// (`kind`), and its detail (the new status, the assignee's user id or the note's id).
 pub(crate) fn record_event(
     batch: &mut Batch,
     org: OrgId,
     trail: Trail,
     actor: Actor,
-    kind: &str,
+    kind: HistoryKind,
     detail: &str,
     now: Timestamp,
 ) {
@@ -55,7 +85,7 @@ pub(crate) fn record_event(
         .bind(now.as_unix_micros())
         .bind(actor_kind)
         .bind(actor_id)
-        .bind(kind)
+        .bind(kind.name())
         .bind(detail),
     );
 }
@@ -67,8 +97,7 @@ pub struct HistoryEvent {
     /// `member`, `anonymous`, `system`.
     pub actor_kind: String,
     pub actor_id: String,
-    /// `created`, `status`, `assigned`.
-    pub kind: String,
+    pub kind: HistoryKind,
     /// The new status, or the assignee's user id.
     pub detail: String,
 }
@@ -106,7 +135,8 @@ pub(crate) async fn history_in(
                 at: Timestamp::from_unix_micros(row.try_get(0)?),
                 actor_kind: row.try_get(1)?,
                 actor_id: row.try_get(2)?,
-                kind: row.try_get(3)?,
+                kind: HistoryKind::parse(&row.try_get::<String, _>(3)?)
+                    .ok_or(IntakeError::Corrupt("a history line's kind"))?,
                 detail: row.try_get(4)?,
             })
         })

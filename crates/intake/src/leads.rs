@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::access::LeadAccess;
 use crate::attachments::LEAD_DOCUMENTS;
 use crate::error::IntakeError;
-use crate::history::{Trail, record_event};
+use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{FormId, LeadId};
 use crate::notes::{Note, notes_of};
 use crate::pipeline::pipeline_in;
@@ -159,7 +159,7 @@ pub async fn assign_lead(
         org,
         Trail::Lead(lead),
         by.actor,
-        "assigned",
+        HistoryKind::Assigned,
         &to.to_string(),
         now,
     );
@@ -273,7 +273,7 @@ pub async fn set_status(
         org,
         Trail::Lead(lead),
         by.actor,
-        "status",
+        HistoryKind::Status,
         status,
         now,
     );

@@ -37,7 +37,7 @@ pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
     find_public_form, form_version, list_forms, revise_form,
 };
-pub use history::{HistoryEvent, lead_history};
+pub use history::{HistoryEvent, HistoryKind, lead_history};
 pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
 pub use leads::{
     LeadSummary, LeadView, assign_lead, lead_summary, list_leads, possible_duplicates, read_lead,

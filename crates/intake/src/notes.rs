@@ -10,7 +10,7 @@ use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
 use crate::error::IntakeError;
-use crate::history::{Trail, record_event};
+use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{LeadId, NoteId};
 
 const NOTES_TABLE: &str = "lead_notes";
@@ -128,7 +128,7 @@ pub async fn add_note(
         org,
         Trail::Lead(lead),
         by.actor,
-        "note",
+        HistoryKind::Note,
         &note.to_string(),
         now,
     );

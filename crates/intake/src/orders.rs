@@ -18,7 +18,7 @@ use crate::attachments::{ORDER_DOCUMENTS, Upload, record_uploads};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FormKind};
 use crate::forms::Form;
-use crate::history::{HistoryEvent, Trail, history_in, record_event};
+use crate::history::{HistoryEvent, HistoryKind, Trail, history_in, record_event};
 use crate::ids::{FormId, OrderId};
 use crate::leads::site_of;
 use crate::order_access::OrderAccess;
@@ -172,7 +172,7 @@ pub async fn place_order(
         org,
         Trail::Order(id),
         actor,
-        "created",
+        HistoryKind::Created,
         status.name(),
         now,
     );
@@ -372,7 +372,7 @@ pub async fn set_order_status(
         org,
         Trail::Order(order),
         by.actor,
-        "status",
+        HistoryKind::Status,
         change.to.name(),
         now,
     );

@@ -14,7 +14,7 @@ use crate::access::LeadAccess;
 use crate::error::IntakeError;
 use crate::form::{Answers, FieldKey};
 use crate::forms::check_site;
-use crate::history::{Trail, record_event};
+use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{LeadId, RuleId};
 
 const MAX_ATTORNEYS: usize = 50;
@@ -370,7 +370,7 @@ pub(crate) fn record_routing(
         org,
         Trail::Lead(lead),
         RULES_ACTOR,
-        "assigned",
+        HistoryKind::Assigned,
         &to.to_string(),
         now,
     );

@@ -21,7 +21,7 @@ use crate::contacts::{contacts_of, earlier_leads, earlier_leads_found, record_co
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass};
 use crate::forms::Form;
-use crate::history::{Trail, record_event};
+use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::LeadId;
 use crate::pipeline::NEW;
 use crate::routing::{Routing, record_routing, route};
@@ -218,7 +218,7 @@ pub async fn submit_lead(
         org,
         Trail::Lead(lead),
         Actor::Anonymous,
-        "created",
+        HistoryKind::Created,
         NEW,
         now,
     );

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{MemberSummary, SiteId, list_members};
 use leadvault_intake::{
-    Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history, lead_summary,
-    list_leads, pipeline, possible_duplicates, read_lead, set_status,
+    HistoryKind, Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history,
+    lead_summary, list_leads, pipeline, possible_duplicates, read_lead, set_status,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -120,7 +120,13 @@ async fn lead_page(
             })
         })
         .collect();
-    let emails = member_emails(state, signed_in).await?;
+    // The members, read once: to name people in the history and notes, and to offer the
+    // attorneys a lead may be assigned to.
+    let members = list_members(state.db(), org).await?;
+    let emails: HashMap<String, String> = members
+        .iter()
+        .map(|m| (m.user_id.to_string(), m.email.clone()))
+        .collect();
     let name = |id: &str| {
         emails
             .get(id)
@@ -133,12 +139,13 @@ async fn lead_page(
         .into_iter()
         .map(|event| HistoryRow {
             at: utc(event.at),
-            what: match event.kind.as_str() {
-                "created" => "received through the form".to_owned(),
-                "status" => format!("status set to {}", stages.label_of(&event.detail)),
-                "assigned" => format!("assigned to {}", name(&event.detail)),
-                "note" => "added a note".to_owned(),
-                other => other.to_owned(),
+            what: match event.kind {
+                HistoryKind::Created => "received through the form".to_owned(),
+                HistoryKind::Status => {
+                    format!("status set to {}", stages.label_of(&event.detail))
+                }
+                HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
+                HistoryKind::Note => "added a note".to_owned(),
             },
             by: match event.actor_kind.as_str() {
                 "member" => name(&event.actor_id),
@@ -158,8 +165,7 @@ async fn lead_page(
         Vec::new()
     };
     let attorneys = if access.triages() {
-        list_members(state.db(), org)
-            .await?
+        members
             .into_iter()
             .filter(|m| may_be_given(m, view.site_id))
             .map(|m| AttorneyOption {

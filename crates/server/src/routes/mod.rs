@@ -2,6 +2,7 @@ mod account;
 mod analytics_report;
 mod assets;
 mod audit_review;
+mod consultation;
 mod email;
 mod event;
 pub(crate) mod experiment_form;

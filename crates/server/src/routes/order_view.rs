@@ -8,8 +8,8 @@ use leadvault_audit::By;
 use leadvault_documents::{Document, DocumentId};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{
-    Holder, OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at, open_document,
-    read_order,
+    HistoryKind, Holder, OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at,
+    open_document, read_order,
 };
 use leadvault_store::{OrgId, Timestamp};
 
@@ -125,13 +125,14 @@ pub async fn order_page(
             .iter()
             .map(|event| HistoryRow {
                 at: utc(event.at),
-                what: match event.kind.as_str() {
-                    "created" => "order placed".to_owned(),
-                    "status" => format!(
+                what: match event.kind {
+                    HistoryKind::Created => "order placed".to_owned(),
+                    HistoryKind::Status => format!(
                         "status set to {}",
                         OrderStatus::parse(&event.detail).map_or("?", OrderStatus::label)
                     ),
-                    other => other.to_owned(),
+                    HistoryKind::Assigned => "assigned".to_owned(),
+                    HistoryKind::Note => "added a note".to_owned(),
                 },
                 by: names(&event.actor_kind, &event.actor_id),
             })

@@ -12,15 +12,9 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use leadvault_accounts::{
-    Capability, MemberSummary, Site, list_sites, members_and_sites, organization_name,
-};
-use leadvault_intake::form::{FieldErrors, FieldType, Submitted, check_answers};
-use leadvault_intake::{
-    Form, FormId, IntakeError, LeadAccess, Origin, POW_BITS, Submission, TrackingCode, Upload,
-    find_public_form, proof_of_work_ok, submit_lead,
-};
-use leadvault_mail::{SealedMail, seal};
+use leadvault_accounts::{Site, list_sites};
+use leadvault_intake::form::{FieldErrors, FieldType, Submitted};
+use leadvault_intake::{Form, FormId, POW_BITS, find_public_form};
 use leadvault_store::Timestamp;
 
 use crate::client_ip::ClientIp;
@@ -28,11 +22,9 @@ use crate::csrf;
 use crate::error::AppError;
 use crate::form_token::{self, TokenProblem};
 use crate::headers::FrameAncestors;
-use crate::mails;
-use crate::observe;
 use crate::pages::{FormReceivedPage, PublicFormPage, render};
-use crate::reach::attorney_access;
 use crate::routes::BODY_LIMIT_BYTES;
+use crate::routes::consultation::{self, Received, Sent};
 use crate::routes::form_view::{Uploads, field_views};
 use crate::routes::forms::Fields;
 use crate::routes::multipart_form;
@@ -40,14 +32,14 @@ use crate::state::AppState;
 
 /// Field names of the page itself, never a form field's key (keys start with a letter and
 /// have no leading underscore).
-const TOKEN: &str = "_token";
-const HONEYPOT: &str = "_website";
-const ACKNOWLEDGED: &str = "_health_ok";
-const EMAIL_CODE: &str = "_email_code";
-const PROOF_OF_WORK: &str = "_pow";
+pub(super) const TOKEN: &str = "_token";
+pub(super) const HONEYPOT: &str = "_website";
+pub(super) const ACKNOWLEDGED: &str = "_health_ok";
+pub(super) const EMAIL_CODE: &str = "_email_code";
+pub(super) const PROOF_OF_WORK: &str = "_pow";
 
 /// The form's first e-mail question: where the tracking code goes when asked.
-fn email_field(form: &Form) -> Option<&str> {
+pub(super) fn email_field(form: &Form) -> Option<&str> {
     form.definition
         .fields
         .iter()
@@ -55,35 +47,8 @@ fn email_field(form: &Form) -> Option<&str> {
         .map(|f| f.key.as_str())
 }
 
-/// The tracking code e-mailed to the address the person gave, when they asked and e-mail is
-/// set up; sealed for the outbox, so it is queued with the lead or not at all.
-async fn code_mail(
-    state: &AppState,
-    form: &Form,
-    address: Option<&str>,
-    code: &TrackingCode,
-    now: Timestamp,
-) -> Result<Option<SealedMail>, AppError> {
-    let (Some(public), Some(address)) = (state.mail_links(), address) else {
-        return Ok(None);
-    };
-    let org_name = organization_name(state.db(), form.org_id)
-        .await?
-        .unwrap_or_default();
-    let link = format!("{public}/track");
-    // An address the form accepted but mail cannot take is not e-mailed; the page says so.
-    let Ok(mail) = mails::tracking_code(address, &org_name, &form.name, &code.display(), &link)
-    else {
-        return Ok(None);
-    };
-    let sealed = seal(state.keyring(), &mail, now)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Some(sealed))
-}
-
 /// The UTM parameters kept with a lead (plain meta data).
-const UTM: [&str; 5] = [
+pub(super) const UTM: [&str; 5] = [
     "utm_source",
     "utm_medium",
     "utm_campaign",
@@ -115,11 +80,25 @@ fn framing(form: &Form, sites: &[Site]) -> FrameAncestors {
     }
 }
 
-struct Shown<'a> {
-    typed: Submitted,
-    errors: FieldErrors,
-    notice: Option<&'a str>,
-    utm: BTreeMap<String, String>,
+/// What the page shows again: the answers as typed, the errors on their fields, a notice
+/// above the form, and the campaign parameters it carries on.
+pub(super) struct Shown<'a> {
+    pub typed: Submitted,
+    pub errors: FieldErrors,
+    pub notice: Option<&'a str>,
+    pub utm: BTreeMap<String, String>,
+}
+
+impl<'a> Shown<'a> {
+    /// The answers as typed, with `notice` and no error on a field.
+    pub fn notice(typed: Submitted, notice: &'a str, utm: BTreeMap<String, String>) -> Self {
+        Self {
+            typed,
+            errors: FieldErrors::default(),
+            notice: Some(notice),
+            utm,
+        }
+    }
 }
 
 async fn page(
@@ -189,32 +168,6 @@ pub async fn show(
     page(&state, &form, shown, StatusCode::OK).await
 }
 
-/// "A new request is waiting" for everyone who works the organization's leads, sealed for
-/// the outbox, when e-mail is configured. Nothing from the submission is in it.
-async fn notifications(
-    state: &AppState,
-    form: &Form,
-    members: &[MemberSummary],
-    now: Timestamp,
-) -> Result<Vec<SealedMail>, AppError> {
-    let Some(public) = state.mail_links().cloned() else {
-        return Ok(Vec::new());
-    };
-    let link = format!("{public}/leads");
-    let mut sealed = Vec::new();
-    for member in members {
-        if member.role.grants(Capability::WorkAllLeads) {
-            let mail = mails::new_lead(&member.email, &form.name, &link)?;
-            sealed.push(
-                seal(state.keyring(), &mail, now)
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))?,
-            );
-        }
-    }
-    Ok(sealed)
-}
-
 /// Whether the form's owner asked for documents (a file field): then the page is sent as
 /// `multipart/form-data`, and only then are documents taken.
 fn asks_for_documents(form: &Form) -> bool {
@@ -232,12 +185,16 @@ async fn read_body(
     form: &Form,
     headers: &HeaderMap,
     body: Request,
-) -> Result<(Fields, Vec<Upload>, Vec<(String, String)>), AppError> {
+) -> Result<Sent, AppError> {
     if !multipart_form::is_multipart(headers) {
         let bytes = axum::body::to_bytes(body.into_body(), BODY_LIMIT_BYTES)
             .await
             .map_err(|_| AppError::Invalid("the form is too large".to_owned()))?;
-        return Ok((Fields::parse(&bytes), Vec::new(), Vec::new()));
+        return Ok(Sent {
+            fields: Fields::parse(&bytes),
+            uploads: Vec::new(),
+            refused_documents: Vec::new(),
+        });
     }
     if !asks_for_documents(form) {
         return Err(AppError::Invalid("this form takes no documents".to_owned()));
@@ -263,9 +220,14 @@ async fn read_body(
             .pairs()
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
     );
-    Ok((Fields::from_pairs(pairs), sent.uploads, sent.refused))
+    Ok(Sent {
+        fields: Fields::from_pairs(pairs),
+        uploads: sent.uploads,
+        refused_documents: sent.refused,
+    })
 }
 
+/// `POST /f/{form}`: a consultation request, received by [`consultation::receive`].
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -276,145 +238,25 @@ pub async fn submit(
     state.limits().public_form_submissions.check(&ip)?;
     csrf::check_origin(&headers)?;
     let form = published(&state, &id).await?;
-    let (fields, uploads, refused_documents) = read_body(&state, &form, &headers, body).await?;
-    let mut typed = Submitted::new();
-    let mut utm = BTreeMap::new();
-    for (name, value) in fields.pairs() {
-        if UTM.contains(&name) && value.len() <= 200 {
-            utm.insert(name.to_owned(), value.to_owned());
-        } else if !name.starts_with('_') && form.definition.field(name).is_some() {
-            typed
-                .entry(name.to_owned())
-                .or_default()
-                .push(value.to_owned());
+    let sent = read_body(&state, &form, &headers, body).await?;
+    match consultation::receive(&state, &form, sent, Timestamp::now()).await? {
+        Received::Refused(shown) => {
+            page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Received::Stored {
+            receipt,
+            emailed,
+            sites,
+        } => {
+            let mut response = render(&FormReceivedPage {
+                name: form.name.clone(),
+                form_id: form.id.to_string(),
+                code: receipt.tracking_code.display(),
+                emailed,
+            })
+            .into_response();
+            response.extensions_mut().insert(framing(&form, &sites));
+            Ok(response)
         }
     }
-    let now = Timestamp::now();
-    let refused = |notice| Shown {
-        typed: typed.clone(),
-        errors: FieldErrors::default(),
-        notice: Some(notice),
-        utm: utm.clone(),
-    };
-    if !fields.one(HONEYPOT).is_empty() {
-        let shown = refused("This form could not be accepted. Please try again.");
-        return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let min_fill = state.options().form_min_fill;
-    match form_token::check(state.keyring(), form.id, fields.one(TOKEN), now, min_fill).await? {
-        Ok(()) => {}
-        Err(TokenProblem::Invalid) => return Err(AppError::CsrfRejected),
-        Err(TokenProblem::TooFast) => {
-            let shown = refused(
-                "That was quicker than a person can fill in a form. Please check your answers and send again.",
-            );
-            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(TokenProblem::Expired) => {
-            let shown = refused(
-                "This page was open for a long time. Please check your answers and send again.",
-            );
-            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    }
-    let token = fields.one(TOKEN);
-    if form.definition.proof_of_work && !proof_of_work_ok(token, fields.one(PROOF_OF_WORK)) {
-        let shown = refused(
-            "Your browser could not confirm that a person is sending this form. Please make sure JavaScript is on, and send again.",
-        );
-        return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let acknowledged = fields.one(ACKNOWLEDGED) == "yes";
-    let checked = check_answers(&form.definition, &typed, acknowledged);
-    // Documents of questions the answers leave hidden are not kept; on any refusal below,
-    // the documents received go with `uploads`: nothing is kept.
-    let mut uploads = uploads;
-    let checked = multipart_form::with_documents(&form, checked, &mut uploads, &refused_documents);
-    let answers = match checked {
-        Ok(answers) => answers,
-        Err(errors) => {
-            if !errors.findings.is_empty() {
-                // The kinds found, never the values: for the operator's statistics.
-                let kinds: Vec<&str> = errors.findings.iter().map(|f| f.name()).collect();
-                tracing::info!(target: "security", form_id = %form.id, ?kinds, "prohibited data refused");
-            }
-            for key in &errors.cleared {
-                typed.remove(key.as_str());
-            }
-            let shown = Shown {
-                typed,
-                errors,
-                notice: None,
-                utm,
-            };
-            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    let (members, sites) = members_and_sites(state.db(), form.org_id, form.site.is_none()).await?;
-    let mut notify = notifications(&state, &form, &members, now).await?;
-    let tracking_code = TrackingCode::generate().map_err(|e| AppError::Internal(e.to_string()))?;
-    let wanted = fields.one(EMAIL_CODE) == "yes";
-    let address = email_field(&form).and_then(|key| answers.get(key));
-    let emailed = match code_mail(
-        &state,
-        &form,
-        address.filter(|_| wanted),
-        &tracking_code,
-        now,
-    )
-    .await?
-    {
-        Some(mail) => {
-            notify.push(mail);
-            true
-        }
-        None => false,
-    };
-    let attorneys: Vec<LeadAccess> = members
-        .iter()
-        .filter_map(|m| attorney_access(m.role, &m.scope, m.user_id))
-        .collect();
-    let submission = Submission {
-        origin: Origin { utm: utm.clone() },
-        request_id: observe::anonymous().request_id,
-        notify: &notify,
-        attorneys: &attorneys,
-        tracking_code: Some(tracking_code),
-        page_token: Some(token),
-        uploads: &uploads,
-        documents: Some(state.documents()),
-    };
-    let receipt = match submit_lead(
-        state.db(),
-        state.keyring(),
-        &form,
-        &answers,
-        &submission,
-        now,
-    )
-    .await
-    {
-        Ok(receipt) => receipt,
-        Err(IntakeError::PageUsed) => {
-            let shown = refused(
-                "This page was already used to send a request, which we received. To send another, fill in the form again.",
-            );
-            return page(&state, &form, shown, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(other) => return Err(other.into()),
-    };
-    if !notify.is_empty() {
-        state.wake_mail();
-    }
-    state.wake_webhooks();
-    tracing::info!(form_id = %form.id, lead_id = %receipt.lead_id, "consultation received");
-    let mut response = render(&FormReceivedPage {
-        name: form.name.clone(),
-        form_id: form.id.to_string(),
-        code: receipt.tracking_code.display(),
-        emailed,
-    })
-    .into_response();
-    response.extensions_mut().insert(framing(&form, &sites));
-    Ok(response)
 }
