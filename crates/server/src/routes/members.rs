@@ -12,6 +12,7 @@ use leadvault_accounts::{
     UserId, change_grant, find_member, invite, list_members, list_sites, may_assign,
     pending_invitations, remove_member, revoke_invitation,
 };
+use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
 
 use crate::auth::{SignedIn, signed_out};
@@ -168,27 +169,15 @@ pub async fn invite_someone(
         invite_role: fields.one("role").parse().ok(),
         ..Extras::default()
     };
-    let email = match Email::parse(fields.one("email")) {
-        Ok(email) => email,
-        Err(e) => {
-            extras.error = Some(e.to_string());
-            return refused(&state, &signed_in, extras).await;
-        }
-    };
     let sites = list_sites(state.db(), org).await?;
-    let joining = if fields.one("role") == CLIENT {
-        if fields.all("site").next().is_some() {
-            extras.error = Some("a client sees only their own work orders; choose no sites".into());
+    let requested = Email::parse(fields.one("email"))
+        .map_err(|e| e.to_string())
+        .and_then(|email| Ok((email, requested_joining(&fields, &sites)?)));
+    let (email, joining) = match requested {
+        Ok(requested) => requested,
+        Err(message) => {
+            extras.error = Some(message);
             return refused(&state, &signed_in, extras).await;
-        }
-        Joining::Customer
-    } else {
-        match requested_grant(&fields, &sites) {
-            Ok(grant) => Joining::Member(grant),
-            Err(message) => {
-                extras.error = Some(message);
-                return refused(&state, &signed_in, extras).await;
-            }
         }
     };
     if let Joining::Member(grant) = &joining
@@ -214,32 +203,62 @@ pub async fn invite_someone(
         }
         Err(other) => return Err(other.into()),
     };
-    let invited_as = match &joining {
-        Joining::Member(grant) => grant.role().to_string(),
-        Joining::Customer => "client".to_owned(),
-    };
-    tracing::info!(target: "security", org_id = %org, invitation = %id, invited_as, "invitation made");
-    let path = format!("/invitation?token={}", token.expose());
-    let invited_link = match state.mail_links() {
-        Some(public) => {
-            let link = format!("{public}{path}");
-            let mail = mails::invitation(
-                email.as_str(),
-                &signed_in.member.org_name,
-                &invited_as,
-                &link,
-            )?;
-            state.send_mail(&mail).await?;
-            None
-        }
-        None => Some(format!("{}{path}", origin(&headers, state.options().https))),
-    };
+    tracing::info!(target: "security", org_id = %org, invitation = %id, "invitation made");
+    let invited_link =
+        send_invitation(&state, &signed_in, &headers, &email, &joining, &token).await?;
     let extras = Extras {
         invited: Some(email.as_str().to_owned()),
         invited_link,
         ..Extras::default()
     };
     Ok(render(&members_page(&state, &signed_in, extras).await?).into_response())
+}
+
+/// Sends the invitation's link by e-mail; without e-mail, returns it, to be shown to the
+/// inviter once and passed on.
+async fn send_invitation(
+    state: &AppState,
+    signed_in: &SignedIn,
+    headers: &HeaderMap,
+    email: &Email,
+    joining: &Joining,
+    token: &SecretToken,
+) -> Result<Option<String>, AppError> {
+    let path = format!("/invitation?token={}", token.expose());
+    let Some(public) = state.mail_links() else {
+        return Ok(Some(format!(
+            "{}{path}",
+            origin(headers, state.options().https)
+        )));
+    };
+    let mail = mails::invitation(
+        email.as_str(),
+        &signed_in.member.org_name,
+        &invited_as(joining),
+        &format!("{public}{path}"),
+    )?;
+    state.send_mail(&mail).await?;
+    Ok(None)
+}
+
+/// Who the invited person joins as: a client (of no site), or a member with the role and
+/// sites the form asks for. `Err`: what to tell the inviter.
+fn requested_joining(fields: &Fields, sites: &[Site]) -> Result<Joining, String> {
+    if fields.one("role") == CLIENT {
+        if fields.all("site").next().is_some() {
+            return Err("a client sees only their own work orders; choose no sites".into());
+        }
+        return Ok(Joining::Customer);
+    }
+    requested_grant(fields, sites).map(Joining::Member)
+}
+
+/// What the invitation e-mail says the person is invited as.
+fn invited_as(joining: &Joining) -> String {
+    match joining {
+        Joining::Member(grant) => grant.role().to_string(),
+        Joining::Customer => "client".to_owned(),
+    }
 }
 
 /// The address this person reached us at, for a link they will pass on. Only ever shown

@@ -64,49 +64,10 @@ pub async fn submit(
     state.limits().setup.check(&ip)?;
     let token = usable_token(&state, &form.token).await?;
 
-    let org_name = OrgName::parse(&form.org_name);
-    let email = Email::parse(&form.email);
-    let password = Password::new(form.password.to_string());
-    let mut errors = SetupErrors {
-        org_name: org_name.as_ref().err().map(ToString::to_string),
-        email: email.as_ref().err().map(ToString::to_string),
-        password: password.as_ref().err().map(ToString::to_string),
-        form: None,
+    let mut errors = match create(&state, &token, &form).await? {
+        Ok(org_name) => return Ok(render(&SetupDonePage { org_name }).into_response()),
+        Err(errors) => errors,
     };
-    if let (Ok(org_name), Ok(email), Ok(password)) = (org_name, email, password) {
-        let shown_name = org_name.as_str().to_owned();
-        let new = NewOwner {
-            org_name,
-            email,
-            password,
-        };
-        let by = observe::anonymous();
-        match complete_setup(
-            state.db(),
-            state.hasher(),
-            &token,
-            new,
-            &by,
-            Timestamp::now(),
-        )
-        .await
-        {
-            Ok(owner) => {
-                tracing::info!(org_id = %owner.org_id, user_id = %owner.user_id, "first organization and owner created");
-                return Ok(render(&SetupDonePage {
-                    org_name: shown_name,
-                })
-                .into_response());
-            }
-            Err(AccountsError::EmailTaken) => {
-                errors.email = Some(AccountsError::EmailTaken.to_string());
-            }
-            Err(AccountsError::SetupTokenInvalid | AccountsError::SetupAlreadyDone) => {
-                return Err(AppError::NotFound);
-            }
-            Err(other) => return Err(other.into()),
-        }
-    }
     errors.form = Some("Please correct the fields marked below.".to_owned());
     csrf::form_page(
         &headers,
@@ -120,6 +81,57 @@ pub async fn submit(
             errors,
         },
     )
+}
+
+/// Creates the first organization and its owner from the form: `Ok(Ok(name))` done,
+/// `Ok(Err(errors))` what to correct on which field.
+async fn create(
+    state: &AppState,
+    token: &SecretToken,
+    form: &SetupForm,
+) -> Result<Result<String, SetupErrors>, AppError> {
+    let org_name = OrgName::parse(&form.org_name);
+    let email = Email::parse(&form.email);
+    let password = Password::new(form.password.to_string());
+    let mut errors = SetupErrors {
+        org_name: org_name.as_ref().err().map(ToString::to_string),
+        email: email.as_ref().err().map(ToString::to_string),
+        password: password.as_ref().err().map(ToString::to_string),
+        form: None,
+    };
+    let (Ok(org_name), Ok(email), Ok(password)) = (org_name, email, password) else {
+        return Ok(Err(errors));
+    };
+    let shown_name = org_name.as_str().to_owned();
+    let new = NewOwner {
+        org_name,
+        email,
+        password,
+    };
+    let by = observe::anonymous();
+    match complete_setup(
+        state.db(),
+        state.hasher(),
+        token,
+        new,
+        &by,
+        Timestamp::now(),
+    )
+    .await
+    {
+        Ok(owner) => {
+            tracing::info!(org_id = %owner.org_id, user_id = %owner.user_id, "first organization and owner created");
+            Ok(Ok(shown_name))
+        }
+        Err(AccountsError::EmailTaken) => {
+            errors.email = Some(AccountsError::EmailTaken.to_string());
+            Ok(Err(errors))
+        }
+        Err(AccountsError::SetupTokenInvalid | AccountsError::SetupAlreadyDone) => {
+            Err(AppError::NotFound)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The setup token, if setup is still open and the token is one we issued and still honour.

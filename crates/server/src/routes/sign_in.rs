@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
-    AccountsError, Password, SessionStage, advance_session, check_password, end_session,
-    sign_in_key, start_session, verify_second_factor,
+    AccountsError, Password, PasswordAccepted, SessionStage, SessionToken, advance_session,
+    check_password, end_session, sign_in_key, start_session, verify_second_factor,
 };
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -110,9 +110,20 @@ pub async fn submit(
         );
     };
     failures.record_success(&account_key);
+    let token = fresh_session(&state, &headers, &accepted, now).await?;
+    tracing::info!(target: "security", user_id = %accepted.user_id, stage = ?accepted.stage, "password accepted");
+    redirect_with_session(state.options(), &token, next_page(accepted.stage))
+}
 
-    // A session the browser already had (perhaps planted by someone else) is not reused.
-    if let Some(old) = presented_token(&headers, state.options()) {
+/// A new session for the person whose password was accepted, named by their device. A
+/// session the browser already had (perhaps planted by someone else) is ended, not reused.
+async fn fresh_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    accepted: &PasswordAccepted,
+    now: Timestamp,
+) -> Result<SessionToken, AppError> {
+    if let Some(old) = presented_token(headers, state.options()) {
         end_session(state.db(), &old, &observe::anonymous(), now).await?;
     }
     let device = device::label(
@@ -120,7 +131,7 @@ pub async fn submit(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
-    let token = start_session(
+    Ok(start_session(
         state.db(),
         accepted.user_id,
         accepted.org_id,
@@ -128,9 +139,7 @@ pub async fn submit(
         &device,
         now,
     )
-    .await?;
-    tracing::info!(target: "security", user_id = %accepted.user_id, stage = ?accepted.stage, "password accepted");
-    redirect_with_session(state.options(), &token, next_page(accepted.stage))
+    .await?)
 }
 
 pub async fn show_second_factor(signing_in: SigningIn) -> Result<Response, AppError> {
