@@ -334,3 +334,75 @@ async fn writers_sharing_a_commit_chain_their_records_in_commit_order(engine: En
     app.append(chain, &event(99)).await;
     assert_eq!(verify(&app.db, chain).await.unwrap().unwrap().records, 37);
 }
+
+/// Makes every audit append fail from now on, as a full disk or a broken database would.
+async fn refuse_audit_appends(app: &TestApp) {
+    let statements: &[&str] = match app.engine {
+        Engine::Sqlite => &[
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records \
+             BEGIN SELECT RAISE(ABORT, 'audit refused'); END",
+        ],
+        Engine::Postgres => &[
+            "CREATE FUNCTION refuse_audit() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'audit refused'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_records \
+             FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+        ],
+    };
+    for statement in statements {
+        sqlx::query(*statement)
+            .execute(app.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+/// A change is audited in its own transaction: when its audit record cannot be written, the
+/// change is not made either (the person gets an error, and nothing is half done).
+#[both_engines]
+async fn a_change_whose_audit_record_cannot_be_written_is_not_made(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
+    let form = app
+        .form(
+            owner.org_id,
+            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
+        )
+        .await;
+    let lead = app.lead(&form, &[("name", "Marisol")]).await;
+    let csrf = browser.get(&format!("/leads/{lead}")).await.csrf();
+    let status = || async {
+        sqlx::query_scalar::<_, String>("SELECT status FROM leads WHERE id = $1")
+            .bind(lead.to_string())
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap()
+    };
+    let before = status().await;
+
+    refuse_audit_appends(&app).await;
+    let changed = browser
+        .post(
+            &format!("/leads/{lead}/status"),
+            &[("csrf", csrf.as_str()), ("status", "contacted")],
+        )
+        .await;
+    assert_eq!(changed.status, 500);
+    assert_eq!(status().await, before, "the status change was rolled back");
+
+    let noted = browser
+        .post(
+            &format!("/leads/{lead}/notes"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("note", "Called back, left a message"),
+            ],
+        )
+        .await;
+    assert_eq!(noted.status, 500);
+    let notes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM lead_notes")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(notes, 0, "the note was not kept");
+}
