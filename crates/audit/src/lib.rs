@@ -6,6 +6,7 @@
 //! Why one chain per organization: each tenant's log verifies and exports on its own, and
 //! appends of different organizations never wait for each other.
 
+mod acting;
 mod chain;
 mod checkpoint;
 mod error;
@@ -16,6 +17,7 @@ mod record;
 mod report;
 mod sink;
 
+pub use acting::Acting;
 pub use chain::{
     Appended, Broken, Claim, Claiming, Verified, append, append_alone, chains, verify,
 };

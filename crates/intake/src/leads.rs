@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{By, Chain, append, append_alone};
+use leadvault_audit::{Acting, Chain, append, append_alone};
 use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
@@ -54,12 +54,11 @@ pub async fn read_lead(
     db: &Db,
     keyring: &Keyring,
     documents: &DocumentStore,
-    org: OrgId,
+    acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
-    by: &By,
-    now: Timestamp,
 ) -> Result<LeadView, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let reach = access.condition("leads", 3);
     // Read (and keys fetched) without holding the write lock; the read is recorded before
     // anything is returned, in a write of its own.
@@ -135,13 +134,12 @@ pub async fn read_lead(
 /// leads of the lead's site.
 pub async fn assign_lead(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
     to: Uuid,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     set_column(
         &mut tx,
@@ -254,13 +252,12 @@ async fn summaries(
 /// Moves a lead to `status` (a state of the organization's pipeline), with history and audit.
 pub async fn set_status(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
     status: &str,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     // Reads the pipeline, then writes: a write transaction from the start (SQLite).
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     if pipeline_in(&mut tx, org).await?.find(status).is_none() {

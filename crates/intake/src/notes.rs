@@ -2,7 +2,7 @@
 //! so each note is encrypted under the organization's field key, added and read only within
 //! the writer's [`LeadAccess`], and every read is part of the lead's audited read.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{Acting, Chain, append};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -90,13 +90,12 @@ fn with_note_context<T>(org: OrgId, note: NoteId, f: impl FnOnce(FieldContext<'_
 pub async fn add_note(
     db: &Db,
     keyring: &Keyring,
-    org: OrgId,
+    acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
     text: &NoteText,
-    by: &By,
-    now: Timestamp,
 ) -> Result<NoteId, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let note = NoteId::random();
     let key = keyring.current(org, KeyPurpose::Field, now).await?;
     let sealed = with_note_context(org, note, |ctx| {

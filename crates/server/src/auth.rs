@@ -13,7 +13,7 @@ use leadvault_accounts::{
     Capability, Member, Session, SessionStage, SessionToken, find_customer, find_member,
     find_session,
 };
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::Timestamp;
 
 use crate::csrf;
@@ -133,6 +133,9 @@ pub(crate) async fn full_session(
 pub struct SignedIn {
     pub member: Member,
     pub token: SessionToken,
+    /// This request's context for domain calls: the member's organization, the member (in
+    /// this request), and the request's time, taken once.
+    pub acting: Acting,
 }
 
 impl SignedIn {
@@ -171,7 +174,15 @@ impl FromRequestParts<AppState> for SignedIn {
     ) -> Result<Self, Self::Rejection> {
         let SigningIn { session, token } = full_session(parts, state).await?;
         match find_member(state.db(), session.user_id, session.org_id).await? {
-            Some(member) => Ok(Self { member, token }),
+            Some(member) => {
+                let by = observe::by(Actor::Member(member.user_id.as_uuid()));
+                let acting = Acting::new(member.org_id, by, Timestamp::now());
+                Ok(Self {
+                    member,
+                    token,
+                    acting,
+                })
+            }
             // A client, on a staff page.
             None if find_customer(state.db(), session.user_id, session.org_id)
                 .await?

@@ -13,6 +13,7 @@ use leadvault_accounts::{
     SiteDomain, TotpSecret, UserId, accept_invitation, add_site, confirm_enrolment, create_owner,
     invite, owner_exists, pending_enrolment,
 };
+use leadvault_audit::Acting;
 use leadvault_audit::{Actor, By};
 use leadvault_documents::DocumentStore;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
@@ -326,22 +327,34 @@ async fn seed(
         let lead = receipt.lead_id;
         match i {
             0 => {
-                set_status(db, org, lead, &all, "contacted", &by, now)
+                set_status(db, &Acting::new(org, by, now), lead, &all, "contacted")
                     .await
                     .map_err(|e| lead_error(e.to_string()))?;
                 let note = NoteText::parse("Called back on Monday; she prefers e-mail.")
                     .map_err(|e| lead_error(e.to_string()))?;
-                add_note(db, keyring, org, lead, &all, &note, &by, now)
+                add_note(db, keyring, &Acting::new(org, by, now), lead, &all, &note)
                     .await
                     .map_err(|e| lead_error(e.to_string()))?;
             }
             1 => {
-                assign_lead(db, org, lead, &all, attorney.as_uuid(), &by, now)
-                    .await
-                    .map_err(|e| lead_error(e.to_string()))?;
-                set_status(db, org, lead, &all, "consultation_scheduled", &by, now)
-                    .await
-                    .map_err(|e| lead_error(e.to_string()))?;
+                assign_lead(
+                    db,
+                    &Acting::new(org, by, now),
+                    lead,
+                    &all,
+                    attorney.as_uuid(),
+                )
+                .await
+                .map_err(|e| lead_error(e.to_string()))?;
+                set_status(
+                    db,
+                    &Acting::new(org, by, now),
+                    lead,
+                    &all,
+                    "consultation_scheduled",
+                )
+                .await
+                .map_err(|e| lead_error(e.to_string()))?;
             }
             _ => {}
         }

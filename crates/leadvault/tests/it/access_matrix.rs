@@ -5,6 +5,7 @@
 use leadvault_accounts::{
     Email, Grant, Joining, OrgId, Role, Scope, SiteDomain, UserId, add_site, invite,
 };
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_server::{Csrf, csrf_policy, routes};
 use leadvault_store::Engine;
@@ -618,9 +619,15 @@ async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
         let by = leadvault_test_support::fixture();
         let to = uuid::Uuid::try_parse(&attorney).unwrap();
         let all = leadvault_intake::LeadAccess::all();
-        leadvault_intake::assign_lead(&app.db, org, lead, &all, to, &by, Timestamp::now())
-            .await
-            .unwrap();
+        leadvault_intake::assign_lead(
+            &app.db,
+            &Acting::new(org, by, Timestamp::now()),
+            lead,
+            &all,
+            to,
+        )
+        .await
+        .unwrap();
     }
     lead
 }

@@ -3,6 +3,7 @@
 //! code, the duplicate hint, and who may read which fields of it.
 
 use leadvault_accounts::{Role, Scope};
+use leadvault_audit::Acting;
 use leadvault_audit::{Actor, By, Chain};
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
@@ -230,11 +231,9 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
         &app.db,
         &app.keyring,
         &app.documents,
-        org,
+        &Acting::new(org, intake_by, Timestamp::now()),
         lead,
         &LeadAccess::all(),
-        &intake_by,
-        Timestamp::now(),
     )
     .await
     .unwrap();
@@ -258,22 +257,18 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
         &app.db,
         &app.keyring,
         &app.documents,
-        org,
+        &Acting::new(org, cy_by, Timestamp::now()),
         lead,
         &attorney,
-        &cy_by,
-        Timestamp::now(),
     )
     .await;
     assert!(matches!(refused, Err(IntakeError::UnknownLead)));
     assign_lead(
         &app.db,
-        org,
+        &Acting::new(org, intake_by, Timestamp::now()),
         lead,
         &LeadAccess::all(),
         cy.user_id.as_uuid(),
-        &intake_by,
-        Timestamp::now(),
     )
     .await
     .unwrap();
@@ -281,11 +276,9 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
         &app.db,
         &app.keyring,
         &app.documents,
-        org,
+        &Acting::new(org, cy_by, Timestamp::now()),
         lead,
         &attorney,
-        &cy_by,
-        Timestamp::now(),
     )
     .await
     .unwrap();
@@ -300,11 +293,9 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
             &app.db,
             &app.keyring,
             &app.documents,
-            bo.org_id,
+            &Acting::new(bo.org_id, bo_by, Timestamp::now()),
             lead,
-            &LeadAccess::all(),
-            &bo_by,
-            Timestamp::now()
+            &LeadAccess::all()
         )
         .await,
         Err(IntakeError::UnknownLead)
@@ -412,11 +403,9 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
         &app.db,
         &app.keyring,
         &app.documents,
-        ana.org_id,
+        &Acting::new(ana.org_id, by, Timestamp::now()),
         earlier.lead_id,
         &LeadAccess::all(),
-        &by,
-        Timestamp::now(),
     )
     .await
     .unwrap();

@@ -14,7 +14,6 @@ use leadvault_intake::{
     HistoryKind, Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history,
     lead_summary, list_leads, pipeline, possible_duplicates, read_lead, set_status,
 };
-use leadvault_store::Timestamp;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -101,11 +100,9 @@ async fn lead_page(
         state.db(),
         state.keyring(),
         state.documents(),
-        org,
+        &signed_in.acting,
         lead,
         access,
-        &signed_in.by(),
-        Timestamp::now(),
     )
     .await?;
     let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
@@ -225,18 +222,8 @@ pub async fn change_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
-    match set_status(
-        state.db(),
-        org,
-        lead,
-        &access,
-        &form.status,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await
-    {
+    let lead = lead_id(&id)?;
+    match set_status(state.db(), &signed_in.acting, lead, &access, &form.status).await {
         Ok(()) => {
             state.wake_webhooks();
             Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
@@ -265,22 +252,20 @@ pub async fn assign(
     if !access.triages() {
         return Err(signed_in.refuse(&state, Needed::AssignLeads).await);
     }
-    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
-    let summary = lead_summary(state.db(), org, lead, &access).await?;
+    let lead = lead_id(&id)?;
+    let summary = lead_summary(state.db(), signed_in.acting.org, lead, &access).await?;
     // Only an attorney of this organization who could read the lead can be given it.
-    let attorney = list_members(state.db(), org)
+    let attorney = list_members(state.db(), signed_in.acting.org)
         .await?
         .into_iter()
         .find(|m| may_be_given(m, summary.site_id) && m.user_id.to_string() == form.attorney.trim())
         .ok_or(AppError::NotFound)?;
     assign_lead(
         state.db(),
-        org,
+        &signed_in.acting,
         lead,
         &access,
         attorney.user_id.as_uuid(),
-        &signed_in.by(),
-        Timestamp::now(),
     )
     .await?;
     Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
@@ -307,18 +292,16 @@ pub async fn add_note(
     Form(form): Form<NoteForm>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let (org, lead) = (signed_in.member.org_id, lead_id(&id)?);
+    let lead = lead_id(&id)?;
     let added = match NoteText::parse(&form.note) {
         Ok(text) => {
             leadvault_intake::add_note(
                 state.db(),
                 state.keyring(),
-                org,
+                &signed_in.acting,
                 lead,
                 &access,
                 &text,
-                &signed_in.by(),
-                Timestamp::now(),
             )
             .await
         }
