@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use leadvault_audit::{Actor, By, Chain, append, append_alone};
+use leadvault_audit::{Acting, Actor, By, Chain, append, append_alone};
 use leadvault_documents::{Document, DocumentStore, Owner};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_mail::{SealedMail, enqueue_sealed};
@@ -246,12 +246,11 @@ pub async fn read_order(
     db: &Db,
     keyring: &Keyring,
     documents: &DocumentStore,
-    org: OrgId,
+    acting: &Acting,
     order: OrderId,
     access: &OrderAccess,
-    by: &By,
-    now: Timestamp,
 ) -> Result<OrderView, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let reach = access.condition("o", 3);
     // Read (and keys fetched) without holding the write lock; the read is recorded before
     // anything is returned, in a write of its own.
@@ -326,13 +325,12 @@ pub struct StatusChange<'a> {
 /// an order nobody accepted yet). Returns the status it had.
 pub async fn set_order_status(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     order: OrderId,
     access: &OrderAccess,
     change: &StatusChange<'_>,
-    by: &By,
-    now: Timestamp,
 ) -> Result<OrderStatus, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let status = order_column(&mut tx, org, order, access, "status").await?;
     let from = OrderStatus::parse(&status).ok_or(IntakeError::Corrupt("a work order's status"))?;

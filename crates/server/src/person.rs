@@ -8,7 +8,8 @@ use axum::http::request::Parts;
 use leadvault_accounts::{
     Capability, OrgId, Role, SessionToken, UserId, find_customer, find_member,
 };
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
+use leadvault_store::Timestamp;
 
 use crate::auth::{SigningIn, full_session};
 use crate::denial;
@@ -43,6 +44,9 @@ pub struct Person {
     pub org_name: String,
     pub relation: Relation,
     pub token: SessionToken,
+    /// This request's context for domain calls: the organization, this person (a member or
+    /// a client, in this request), and the request's time, taken once.
+    pub acting: Acting,
 }
 
 impl Person {
@@ -88,6 +92,7 @@ impl FromRequestParts<AppState> for Person {
         let SigningIn { session, token } = full_session(parts, state).await?;
         let (user, org) = (session.user_id, session.org_id);
         if let Some(member) = find_member(state.db(), user, org).await? {
+            let by = observe::by(Actor::Member(user.as_uuid()));
             return Ok(Self {
                 user_id: user,
                 org_id: org,
@@ -95,11 +100,13 @@ impl FromRequestParts<AppState> for Person {
                 org_name: member.org_name,
                 relation: Relation::Member(member.role),
                 token,
+                acting: Acting::new(org, by, Timestamp::now()),
             });
         }
         let customer = find_customer(state.db(), user, org)
             .await?
             .ok_or(AppError::SignInRequired)?;
+        let by = observe::by(Actor::Client(user.as_uuid()));
         Ok(Self {
             user_id: user,
             org_id: org,
@@ -107,6 +114,7 @@ impl FromRequestParts<AppState> for Person {
             org_name: customer.org_name,
             relation: Relation::Customer,
             token,
+            acting: Acting::new(org, by, Timestamp::now()),
         })
     }
 }

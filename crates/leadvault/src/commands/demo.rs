@@ -13,8 +13,7 @@ use leadvault_accounts::{
     SiteDomain, TotpSecret, UserId, accept_invitation, add_site, confirm_enrolment, create_owner,
     invite, owner_exists, pending_enrolment,
 };
-use leadvault_audit::Acting;
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_documents::DocumentStore;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
@@ -431,12 +430,10 @@ async fn seed_orders(
             };
             set_order_status(
                 db,
-                form.org_id,
+                &Acting::new(form.org_id, staff, now),
                 id,
                 &OrderAccess::staff(),
                 &change,
-                &staff,
-                now,
             )
             .await
             .map_err(|e| order_error(e.to_string()))?;

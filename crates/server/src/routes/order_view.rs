@@ -4,7 +4,7 @@
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_documents::{Document, DocumentId};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{
@@ -58,10 +58,9 @@ pub fn document_row(base: &str, definition: &FormDefinition, document: &Document
 /// An order's page: reading it is an audited decryption. `names` says who an actor id is.
 pub async fn order_page(
     state: &AppState,
-    org: OrgId,
+    acting: &Acting,
     order: OrderId,
     access: &OrderAccess,
-    by: &By,
     csrf: String,
     names: impl Fn(&str, &str) -> String,
 ) -> Result<OrderPage, AppError> {
@@ -69,14 +68,12 @@ pub async fn order_page(
         state.db(),
         state.keyring(),
         state.documents(),
-        org,
+        acting,
         order,
         access,
-        by,
-        Timestamp::now(),
     )
     .await?;
-    let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
+    let definition = definition_at(state.db(), acting.org, view.form_id, view.form_version).await?;
     let label = |key: &str| {
         definition
             .field(key)

@@ -63,10 +63,9 @@ async fn page(
         .collect();
     let mut page = order_page(
         state,
-        org,
+        &signed_in.acting,
         order_id(id)?,
         access,
-        &signed_in.by(),
         signed_in.csrf_token(),
         |kind, id| match kind {
             "client" => "the client".to_owned(),
@@ -150,17 +149,7 @@ pub async fn change_status(
         to,
         notify: &notify,
     };
-    match set_order_status(
-        state.db(),
-        org,
-        order,
-        &access,
-        &change,
-        &signed_in.by(),
-        now,
-    )
-    .await
-    {
+    match set_order_status(state.db(), &signed_in.acting, order, &access, &change).await {
         Ok(_) => {
             if !notify.is_empty() {
                 state.wake_mail();

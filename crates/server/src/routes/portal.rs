@@ -186,10 +186,9 @@ pub async fn show_order(
     person.require_customer(&state).await?;
     let page = order_page(
         &state,
-        person.org_id,
+        &person.acting,
         order_id(&id)?,
         &own(&person),
-        &person.by(),
         person.csrf_token(),
         |kind, _| match kind {
             "client" => "you".to_owned(),
@@ -211,16 +210,7 @@ pub async fn cancel(
         to: OrderStatus::Cancelled,
         notify: &[],
     };
-    set_order_status(
-        state.db(),
-        person.org_id,
-        order,
-        &own(&person),
-        &change,
-        &person.by(),
-        Timestamp::now(),
-    )
-    .await?;
+    set_order_status(state.db(), &person.acting, order, &own(&person), &change).await?;
     state.wake_webhooks();
     Ok(Redirect::to(&format!("/portal/orders/{order}")).into_response())
 }
