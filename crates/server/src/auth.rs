@@ -141,7 +141,7 @@ pub struct SignedIn {
 impl SignedIn {
     /// This member, acting in this request.
     pub fn by(&self) -> By {
-        observe::by(Actor::Member(self.member.user_id.as_uuid()))
+        self.acting.by
     }
 
     /// The token to embed in this page's forms.

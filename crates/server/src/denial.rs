@@ -2,7 +2,7 @@
 //! before it is answered, so that an investigator sees who tried to reach what.
 
 use leadvault_accounts::Capability;
-use leadvault_audit::{By, Chain, append_alone};
+use leadvault_audit::{By, Chain, Event, append_alone};
 use leadvault_store::{OrgId, Timestamp};
 
 use crate::error::AppError;
@@ -48,27 +48,24 @@ impl Needed {
 /// refusal to answer with. If the record cannot be written, that failure is answered
 /// instead: still a refusal, never an unrecorded one.
 pub async fn forbidden(state: &AppState, org: OrgId, by: By, needed: Needed) -> AppError {
-    match record(state, org, by, needed).await {
-        Ok(()) => AppError::Forbidden,
-        Err(err) => err,
-    }
-}
-
-async fn record(state: &AppState, org: OrgId, by: By, needed: Needed) -> Result<(), AppError> {
     let event = by
         .event("access.denied")
         .on("capability", needed.name())
         .denied();
-    append_alone(state.db(), Chain::of(org), &event, Timestamp::now()).await?;
-    Ok(())
+    recorded(state, org, &event, AppError::Forbidden).await
 }
 
 /// Records that `by`'s state-changing request in `org` was refused for want of its anti-CSRF
 /// token, and returns the refusal (or the failure to record it: still a refusal).
 pub async fn csrf_refused(state: &AppState, org: OrgId, by: By) -> AppError {
     let event = by.event("access.denied").on("check", "csrf").denied();
-    match append_alone(state.db(), Chain::of(org), &event, Timestamp::now()).await {
-        Ok(_) => AppError::CsrfRejected,
+    recorded(state, org, &event, AppError::CsrfRejected).await
+}
+
+/// `refusal`, once `event` is in `org`'s audit log; the failure to write it otherwise.
+async fn recorded(state: &AppState, org: OrgId, event: &Event, refusal: AppError) -> AppError {
+    match append_alone(state.db(), Chain::of(org), event, Timestamp::now()).await {
+        Ok(_) => refusal,
         Err(err) => err.into(),
     }
 }

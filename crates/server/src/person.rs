@@ -52,11 +52,7 @@ pub struct Person {
 impl Person {
     /// This person, acting in this request: a member, or a client.
     pub fn by(&self) -> By {
-        let id = self.user_id.as_uuid();
-        observe::by(match self.relation {
-            Relation::Member(_) => Actor::Member(id),
-            Relation::Customer => Actor::Client(id),
-        })
+        self.acting.by
     }
 
     pub fn csrf_token(&self) -> String {
@@ -91,30 +87,27 @@ impl FromRequestParts<AppState> for Person {
     ) -> Result<Self, Self::Rejection> {
         let SigningIn { session, token } = full_session(parts, state).await?;
         let (user, org) = (session.user_id, session.org_id);
-        if let Some(member) = find_member(state.db(), user, org).await? {
-            let by = observe::by(Actor::Member(user.as_uuid()));
-            return Ok(Self {
-                user_id: user,
-                org_id: org,
-                email: member.email,
-                org_name: member.org_name,
-                relation: Relation::Member(member.role),
-                token,
-                acting: Acting::new(org, by, Timestamp::now()),
-            });
-        }
-        let customer = find_customer(state.db(), user, org)
-            .await?
-            .ok_or(AppError::SignInRequired)?;
-        let by = observe::by(Actor::Client(user.as_uuid()));
+        let (email, org_name, relation) = match find_member(state.db(), user, org).await? {
+            Some(member) => (member.email, member.org_name, Relation::Member(member.role)),
+            None => {
+                let customer = find_customer(state.db(), user, org)
+                    .await?
+                    .ok_or(AppError::SignInRequired)?;
+                (customer.email, customer.org_name, Relation::Customer)
+            }
+        };
+        let actor = match relation {
+            Relation::Member(_) => Actor::Member(user.as_uuid()),
+            Relation::Customer => Actor::Client(user.as_uuid()),
+        };
         Ok(Self {
             user_id: user,
             org_id: org,
-            email: customer.email,
-            org_name: customer.org_name,
-            relation: Relation::Customer,
+            email,
+            org_name,
+            relation,
             token,
-            acting: Acting::new(org, by, Timestamp::now()),
+            acting: Acting::new(org, observe::by(actor), Timestamp::now()),
         })
     }
 }
