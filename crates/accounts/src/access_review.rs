@@ -12,6 +12,7 @@ use leadvault_audit::{By, Chain};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::role::Role;
@@ -157,7 +158,7 @@ pub async fn mark_reminded(
     .await?;
     for member in unused {
         let event = by
-            .event("access_review.reminded")
+            .event(AccountAction::AccessReviewReminded)
             .on("user", member.user_id);
         record(&mut tx, org, &event, now).await?;
     }

@@ -9,6 +9,7 @@ use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
@@ -44,7 +45,9 @@ pub async fn request_email_change(
     .bind(now.saturating_add(EMAIL_CHANGE_LIFETIME).as_unix_micros())
     .execute(&mut *tx)
     .await?;
-    let event = by.event("email.change_requested").touching(&["email"]);
+    let event = by
+        .event(AccountAction::EmailChangeRequested)
+        .touching(&["email"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(token)
@@ -95,7 +98,9 @@ pub async fn confirm_email_change(
         other => other?,
     };
     end_all_sessions_in(&mut *tx, user).await?;
-    let event = by.event("email.changed").touching(&["email", "sessions"]);
+    let event = by
+        .event(AccountAction::EmailChanged)
+        .touching(&["email", "sessions"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
     Ok(EmailChanged {

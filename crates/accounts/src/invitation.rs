@@ -14,6 +14,7 @@ use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
 
+use crate::actions::AccountAction;
 use crate::customer::insert_customer;
 use crate::email::Email;
 use crate::error::AccountsError;
@@ -162,7 +163,7 @@ pub async fn invite(
         }
     }
     let event = by
-        .event("invitation.created")
+        .event(AccountAction::InvitationCreated)
         .on("invitation", id)
         .touching(&["email", "role", "scope"]);
     record(&mut tx, org, &event, now).await?;
@@ -215,7 +216,9 @@ pub async fn revoke_invitation(
         .await?
         .rows_affected();
     if removed == 1 {
-        let event = by.event("invitation.revoked").on("invitation", id);
+        let event = by
+            .event(AccountAction::InvitationRevoked)
+            .on("invitation", id);
         record(&mut tx, org, &event, now).await?;
     }
     tx.commit().await?;
@@ -276,7 +279,7 @@ pub async fn accept_invitation(
             let id = UserId::parse(&row.try_get::<String, _>(0)?)
                 .ok_or(AccountsError::Corrupt("a user id"))?;
             if !hasher.verify(password, row.try_get(1)?).await? {
-                let event = by.event("invitation.accepted");
+                let event = by.event(AccountAction::InvitationAccepted);
                 record_refusal(db, id, by, event, now).await?;
                 return Err(AccountsError::WrongPassword);
             }
@@ -366,7 +369,7 @@ pub async fn accept_invitation(
         Joining::Customer => Actor::Client(user.as_uuid()),
         Joining::Member(_) => Actor::Member(user.as_uuid()),
     };
-    let event = Event::new(joiner, "invitation.accepted")
+    let event = Event::new(joiner, AccountAction::InvitationAccepted)
         .on("invitation", invitation)
         .in_request(by.request_id);
     record(&mut tx, org, &event, now).await?;

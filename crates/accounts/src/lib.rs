@@ -4,6 +4,7 @@
 //! Knows nothing of HTTP. Every function that depends on the time takes it as a parameter.
 
 mod access_review;
+mod actions;
 mod backoff;
 mod common_passwords;
 mod customer;
@@ -35,6 +36,7 @@ pub use access_review::{
     AccessReview, REVIEW_EVERY, UNUSED_AFTER, UnusedAccess, due_access_reviews, mark_reminded,
     unused_access,
 };
+pub use actions::AccountAction;
 pub use backoff::{Backoff, BackoffPolicy};
 pub use customer::{Customer, find_customer};
 pub use directory::members_and_sites;

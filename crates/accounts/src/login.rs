@@ -9,6 +9,7 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use uuid::Uuid;
 
+use crate::actions::AccountAction;
 use crate::customer::first_customer_org;
 use crate::email::Email;
 use crate::error::AccountsError;
@@ -40,7 +41,7 @@ pub fn sign_in_key(typed_email: &str) -> [u8; 32] {
 }
 
 /// The audit action of a password check, allowed or denied.
-const ACTION: &str = "sign_in.password";
+const ACTION: AccountAction = AccountAction::SignInPassword;
 
 /// Records a refused sign-in about nobody known, in the installation's chain.
 async fn record_unknown(

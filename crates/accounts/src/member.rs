@@ -8,6 +8,7 @@ use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp, Tx};
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::{SiteId, UserId};
 use crate::policy::Scope;
@@ -271,7 +272,7 @@ pub async fn change_grant(
     }
     end_all_sessions_in(&mut *tx, user).await?;
     let event = by
-        .event("member.grant_changed")
+        .event(AccountAction::MemberGrantChanged)
         .on("user", user)
         .touching(&["role", "scope", "sessions"]);
     record(&mut tx, org, &event, now).await?;
@@ -303,7 +304,7 @@ pub async fn remove_member(
     }
     end_all_sessions_in(&mut *tx, user).await?;
     let event = by
-        .event("member.removed")
+        .event(AccountAction::MemberRemoved)
         .on("user", user)
         .touching(&["role", "scope", "sessions"]);
     record(&mut tx, org, &event, now).await?;

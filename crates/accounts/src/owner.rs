@@ -4,6 +4,7 @@ use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, TenantScope, Timestamp, Tx, set_tenant_scope};
 
+use crate::actions::AccountAction;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
@@ -134,7 +135,7 @@ pub(crate) async fn insert_owner(
     .execute(&mut **tx)
     .await?;
     let event = by
-        .event("organization.created")
+        .event(AccountAction::OrganizationCreated)
         .on("organization", owner.org_id)
         .touching(&["name", "owner"]);
     record(tx, owner.org_id, &event, now).await?;

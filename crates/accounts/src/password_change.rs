@@ -6,6 +6,7 @@ use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
@@ -38,7 +39,7 @@ pub async fn change_password(
         .ok_or(AccountsError::UnknownMember)?
         .try_get(0)?;
     if !hasher.verify(current, stored.clone()).await? {
-        let event = by.event("password.changed");
+        let event = by.event(AccountAction::PasswordChanged);
         record_refusal(db, user, by, event, now).await?;
         return Err(AccountsError::WrongPassword);
     }
@@ -64,7 +65,7 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await?;
     let event = by
-        .event("password.changed")
+        .event(AccountAction::PasswordChanged)
         .touching(&["password", "sessions"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;

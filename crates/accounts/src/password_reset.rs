@@ -11,6 +11,7 @@ use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
@@ -53,7 +54,7 @@ pub async fn request_password_reset(
     .bind(now.saturating_add(RESET_LIFETIME).as_unix_micros())
     .execute(&mut *tx)
     .await?;
-    let event = by.event("password.reset_requested");
+    let event = by.event(AccountAction::PasswordResetRequested);
     record_about(&mut tx, user_id, by, event, now).await?;
     tx.commit().await?;
     Ok(Some(token))
@@ -136,7 +137,7 @@ pub async fn complete_password_reset(
         .await?;
     end_all_sessions_in(&mut *tx, view.user_id).await?;
     let event = by
-        .event("password.reset")
+        .event(AccountAction::PasswordReset)
         .touching(&["password", "sessions"]);
     record_about(&mut tx, view.user_id, by, event, now).await?;
     tx.commit().await?;

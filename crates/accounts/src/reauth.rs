@@ -9,6 +9,7 @@ use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, TenantScope, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::password::{Password, PasswordHasher};
@@ -46,7 +47,7 @@ pub async fn reauthenticate(
         .ok_or(AccountsError::UnknownMember)?
         .try_get(0)?;
     if !hasher.verify(password, stored).await? {
-        let event = by.event("reauth.password");
+        let event = by.event(AccountAction::ReauthPassword);
         record_refusal(db, user, by, event, now).await?;
         return Err(AccountsError::WrongPassword);
     }

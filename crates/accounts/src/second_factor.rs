@@ -14,6 +14,7 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp, Tx};
 use zeroize::Zeroizing;
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::reauth::second_factor_required;
@@ -180,7 +181,7 @@ pub async fn confirm_enrolment(
     }
     store_recovery_codes(&mut tx, user, &codes).await?;
     let event = by
-        .event("second_factor.enrolled")
+        .event(AccountAction::SecondFactorEnrolled)
         .touching(&["totp_secret", "recovery_codes"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
@@ -208,7 +209,9 @@ pub async fn verify_second_factor(
     } else {
         "totp_code"
     };
-    let event = by.event("sign_in.second_factor").touching(&[kind]);
+    let event = by
+        .event(AccountAction::SignInSecondFactor)
+        .touching(&[kind]);
     let event = match &checked {
         Ok(()) => event,
         Err(AccountsError::Totp(_) | AccountsError::NotEnrolled) => event.denied(),
@@ -270,7 +273,7 @@ pub async fn regenerate_recovery_codes(
     let mut tx = db.begin().await?;
     store_recovery_codes(&mut tx, user, &codes).await?;
     let event = by
-        .event("second_factor.recovery_codes_replaced")
+        .event(AccountAction::SecondFactorRecoveryCodesReplaced)
         .touching(&["recovery_codes"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;
@@ -298,7 +301,7 @@ pub async fn remove_second_factor(
         .await?;
     }
     let event = by
-        .event("second_factor.removed")
+        .event(AccountAction::SecondFactorRemoved)
         .touching(&["totp_secret", "recovery_codes"]);
     record_about(&mut tx, user, by, event, now).await?;
     tx.commit().await?;

@@ -16,6 +16,7 @@ use leadvault_store::{Db, OrgId, Timestamp};
 use ring::hmac;
 use zeroize::Zeroizing;
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::UserId;
 use crate::trail::record_about;
@@ -254,7 +255,14 @@ pub async fn end_session(
     if let Some(row) = ended {
         let user = UserId::parse(&row.try_get::<String, _>(0)?)
             .ok_or(AccountsError::Corrupt("a user id"))?;
-        record_about(&mut tx, user, by, by.event("session.signed_out"), now).await?;
+        record_about(
+            &mut tx,
+            user,
+            by,
+            by.event(AccountAction::SessionSignedOut),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -288,7 +296,14 @@ pub async fn end_other_sessions(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-    record_about(&mut tx, user, by, by.event("session.revoked_others"), now).await?;
+    record_about(
+        &mut tx,
+        user,
+        by,
+        by.event(AccountAction::SessionRevokedOthers),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(ended)
 }
@@ -314,7 +329,14 @@ pub async fn end_session_by_id(
         .rows_affected()
         == 1;
     if ended {
-        record_about(&mut tx, user, by, by.event("session.revoked"), now).await?;
+        record_about(
+            &mut tx,
+            user,
+            by,
+            by.event(AccountAction::SessionRevoked),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(ended)

@@ -7,6 +7,7 @@ use leadvault_audit::By;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp};
 
+use crate::actions::AccountAction;
 use crate::error::AccountsError;
 use crate::ids::SiteId;
 use crate::trail::record;
@@ -117,7 +118,10 @@ pub async fn add_site(
         Err(e) => return Err(e.into()),
         Ok(_) => {}
     }
-    let event = by.event("site.added").on("site", id).touching(&["domain"]);
+    let event = by
+        .event(AccountAction::SiteAdded)
+        .on("site", id)
+        .touching(&["domain"]);
     record(&mut tx, org, &event, now).await?;
     tx.commit().await?;
     Ok(Site {
@@ -216,7 +220,7 @@ pub async fn set_do_not_track(
             .rows_affected();
     if changed == 1 {
         let event = by
-            .event("site.privacy_changed")
+            .event(AccountAction::SitePrivacyChanged)
             .on("site", site)
             .touching(&["honours_do_not_track"]);
         record(&mut tx, org, &event, now).await?;
@@ -242,7 +246,7 @@ pub async fn remove_site(
         .await?
         .rows_affected();
     if removed == 1 {
-        let event = by.event("site.removed").on("site", site);
+        let event = by.event(AccountAction::SiteRemoved).on("site", site);
         record(&mut tx, org, &event, now).await?;
     }
     tx.commit().await?;

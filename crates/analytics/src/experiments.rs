@@ -2,12 +2,13 @@
 //! again, stops, and may ship a variation (which then shows to every visitor). A stopped or
 //! shipped experiment does not run again: its seed and results stay as they were.
 
-use leadvault_store::sqlx::{self, Row as _};
-use leadvault_store::{SiteId, StoreError, Timestamp, Uuid};
+use leadvault_audit::{Acting, AuditError, Chain, append};
+use leadvault_store::sqlx::{self, AnyConnection, Row as _};
+use leadvault_store::{Db, SiteId, StoreError, TenantScope, Timestamp, Uuid};
 
+use crate::actions::AnalyticsAction;
 use crate::experiment::{ExperimentDefinition, ExperimentRefused};
-use crate::goals::list_goals;
-use crate::storage::AnalyticsDb;
+use crate::goals::goals_in;
 
 /// Where an experiment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,19 +91,29 @@ pub enum ExperimentError {
     NoSuchVariation(usize),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
 }
 
-/// Saves a new experiment, a draft, for the site at `site_domain`; its goals must be the
-/// site's.
+/// The site an experiment belongs to, and that site's domain (which its selectors and
+/// pages are checked against).
+#[derive(Debug, Clone, Copy)]
+pub struct OnSite<'a> {
+    pub site: SiteId,
+    pub domain: &'a str,
+}
+
+/// Saves a new experiment, a draft, for `on`'s site, audited in the same transaction; its
+/// goals must be the site's.
 pub async fn create_experiment(
-    db: &AnalyticsDb,
-    site: SiteId,
-    site_domain: &str,
+    db: &Db,
+    acting: &Acting,
+    on: OnSite<'_>,
     json: &str,
-    now: Timestamp,
 ) -> Result<Uuid, ExperimentError> {
-    let definition = ExperimentDefinition::from_json(json, site_domain)?;
-    let goals = list_goals(db, site).await?;
+    let definition = ExperimentDefinition::from_json(json, on.domain)?;
+    let mut tx = db.begin_write_in(TenantScope::Org(acting.org)).await?;
+    let goals = goals_in(&mut tx, on.site).await?;
     if let Some(unknown) = definition
         .goals
         .iter()
@@ -117,31 +128,41 @@ pub async fn create_experiment(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
     .bind(id.to_string())
-    .bind(site.to_string())
+    .bind(on.site.to_string())
     .bind(seed)
     .bind(json.to_owned())
     .bind(state)
     .bind(shipped)
-    .bind(now.as_unix_micros())
-    .execute(db.db().pool())
+    .bind(acting.now.as_unix_micros())
+    .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;
+    let event = acting
+        .by
+        .event(AnalyticsAction::ExperimentCreated)
+        .on("experiment", id);
+    append(&mut tx, Chain::of(acting.org), &event, acting.now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }
 
 /// The site's experiments, oldest first. One whose stored definition no longer reads (a
 /// rule tightened since) is skipped rather than shown half-checked.
-pub async fn list_experiments(
-    db: &AnalyticsDb,
-    site: SiteId,
-    site_domain: &str,
+pub async fn list_experiments(db: &Db, on: OnSite<'_>) -> Result<Vec<Experiment>, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    experiments_in(&mut conn, on).await
+}
+
+async fn experiments_in(
+    conn: &mut AnyConnection,
+    on: OnSite<'_>,
 ) -> Result<Vec<Experiment>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, seed, definition, state, shipped, created_at FROM analytics_experiments \
          WHERE site_id = $1 ORDER BY created_at, id",
     )
-    .bind(site.to_string())
-    .fetch_all(db.db().pool())
+    .bind(on.site.to_string())
+    .fetch_all(&mut *conn)
     .await?;
     let mut experiments = Vec::new();
     for row in rows {
@@ -151,7 +172,7 @@ pub async fn list_experiments(
         let shipped: Option<i64> = row.try_get(4)?;
         if let (Ok(id), Ok(definition), Some(state)) = (
             Uuid::parse_str(&id),
-            ExperimentDefinition::from_json(&json, site_domain),
+            ExperimentDefinition::from_json(&json, on.domain),
             ExperimentState::read(&state, shipped),
         ) {
             experiments.push(Experiment {
@@ -166,16 +187,17 @@ pub async fn list_experiments(
     Ok(experiments)
 }
 
-/// Moves `site`'s experiment `id` to `next`, if that is a step of its life.
+/// Moves `on`'s experiment `id` to `next`, if that is a step of its life; audited in the
+/// same transaction.
 pub async fn set_state(
-    db: &AnalyticsDb,
-    site: SiteId,
-    site_domain: &str,
+    db: &Db,
+    acting: &Acting,
+    on: OnSite<'_>,
     id: Uuid,
     next: ExperimentState,
-    now: Timestamp,
 ) -> Result<(), ExperimentError> {
-    let experiment = list_experiments(db, site, site_domain)
+    let mut tx = db.begin_write_in(TenantScope::Org(acting.org)).await?;
+    let experiment = experiments_in(&mut tx, on)
         .await?
         .into_iter()
         .find(|e| e.id == id)
@@ -200,20 +222,25 @@ pub async fn set_state(
     )
     .bind(state)
     .bind(shipped)
-    .bind(now.as_unix_micros())
-    .bind(site.to_string())
+    .bind(acting.now.as_unix_micros())
+    .bind(on.site.to_string())
     .bind(id.to_string())
     .bind(before)
-    .execute(db.db().pool())
+    .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?
     .rows_affected();
-    if changed == 1 {
-        Ok(())
-    } else {
-        Err(ExperimentError::Transition {
+    if changed != 1 {
+        return Err(ExperimentError::Transition {
             from: before,
             to: state,
-        })
+        });
     }
+    let event = acting
+        .by
+        .event(AnalyticsAction::ExperimentStateChanged)
+        .on("experiment", id);
+    append(&mut tx, Chain::of(acting.org), &event, acting.now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(())
 }

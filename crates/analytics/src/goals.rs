@@ -4,11 +4,12 @@
 
 use std::fmt;
 
-use leadvault_store::sqlx::{self, Row as _};
-use leadvault_store::{SiteId, StoreError, Timestamp, Uuid};
+use leadvault_audit::{Acting, AuditError, Chain, append};
+use leadvault_store::sqlx::{self, AnyConnection, Row as _};
+use leadvault_store::{Db, SiteId, StoreError, TenantScope, Uuid};
 
+use crate::actions::AnalyticsAction;
 use crate::event::MAX_NAME;
-use crate::storage::AnalyticsDb;
 
 /// The event the script sends when a Leadvault form embedded on the page was sent.
 pub const FORM_SUBMITTED: &str = "Form submitted";
@@ -140,25 +141,34 @@ pub enum GoalError {
     Refused(#[from] GoalRefused),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
 }
 
 /// The site's goals: the built-in one first, then the site's own in the order added.
-pub async fn list_goals(db: &AnalyticsDb, site: SiteId) -> Result<Vec<Goal>, StoreError> {
+pub async fn list_goals(db: &Db, site: SiteId) -> Result<Vec<Goal>, StoreError> {
+    let mut conn = db.pool().acquire().await?;
+    goals_in(&mut conn, site).await
+}
+
+pub(crate) async fn goals_in(
+    conn: &mut AnyConnection,
+    site: SiteId,
+) -> Result<Vec<Goal>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, target FROM analytics_goals WHERE site_id = $1 ORDER BY created_at, id",
     )
     .bind(site.to_string())
-    .fetch_all(db.db().pool())
-    .await
-    .map_err(StoreError::from)?;
+    .fetch_all(&mut *conn)
+    .await?;
     let mut goals = vec![Goal {
         id: None,
         kind: GoalKind::Event(FORM_SUBMITTED.to_owned()),
     }];
     for row in rows {
-        let id: String = row.try_get(0).map_err(StoreError::from)?;
-        let kind: String = row.try_get(1).map_err(StoreError::from)?;
-        let target: String = row.try_get(2).map_err(StoreError::from)?;
+        let id: String = row.try_get(0)?;
+        let kind: String = row.try_get(1)?;
+        let target: String = row.try_get(2)?;
         // A stored goal was checked when added; one that no longer reads is skipped.
         if let (Ok(id), Ok(kind)) = (Uuid::parse_str(&id), GoalKind::parse(&kind, &target)) {
             goals.push(Goal { id: Some(id), kind });
@@ -167,14 +177,15 @@ pub async fn list_goals(db: &AnalyticsDb, site: SiteId) -> Result<Vec<Goal>, Sto
     Ok(goals)
 }
 
-/// Adds a goal to `site`; its id.
+/// Adds a goal to `site`, audited in the same transaction; its id.
 pub async fn add_goal(
-    db: &AnalyticsDb,
+    db: &Db,
+    acting: &Acting,
     site: SiteId,
     kind: &GoalKind,
-    now: Timestamp,
 ) -> Result<Uuid, GoalError> {
-    let goals = list_goals(db, site).await?;
+    let mut tx = db.begin_write_in(TenantScope::Org(acting.org)).await?;
+    let goals = goals_in(&mut tx, site).await?;
     if goals.iter().any(|goal| goal.kind == *kind) {
         return Err(GoalRefused::Exists.into());
     }
@@ -182,31 +193,52 @@ pub async fn add_goal(
         return Err(GoalRefused::TooMany.into());
     }
     let id = Uuid::new_v4();
-    let (kind, target) = kind.stored();
+    let (stored_kind, target) = kind.stored();
     sqlx::query(
         "INSERT INTO analytics_goals (id, site_id, kind, target, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(id.to_string())
     .bind(site.to_string())
-    .bind(kind)
+    .bind(stored_kind)
     .bind(target)
-    .bind(now.as_unix_micros())
-    .execute(db.db().pool())
+    .bind(acting.now.as_unix_micros())
+    .execute(&mut *tx)
     .await
     .map_err(StoreError::from)?;
+    let event = acting
+        .by
+        .event(AnalyticsAction::GoalAdded)
+        .on("analytics_goal", id);
+    append(&mut tx, Chain::of(acting.org), &event, acting.now).await?;
+    tx.commit().await.map_err(StoreError::from)?;
     Ok(id)
 }
 
-/// Removes `site`'s goal `id`; `false` if the site has no such goal.
-pub async fn remove_goal(db: &AnalyticsDb, site: SiteId, id: Uuid) -> Result<bool, StoreError> {
+/// Removes `site`'s goal `id`, audited in the same transaction; `false` if the site has no
+/// such goal.
+pub async fn remove_goal(
+    db: &Db,
+    acting: &Acting,
+    site: SiteId,
+    id: Uuid,
+) -> Result<bool, AuditError> {
+    let mut tx = db.begin_write_in(TenantScope::Org(acting.org)).await?;
     let removed = sqlx::query("DELETE FROM analytics_goals WHERE site_id = $1 AND id = $2")
         .bind(site.to_string())
         .bind(id.to_string())
-        .execute(db.db().pool())
-        .await
-        .map_err(StoreError::from)?
+        .execute(&mut *tx)
+        .await?
         .rows_affected();
-    Ok(removed == 1)
+    if removed != 1 {
+        return Ok(false);
+    }
+    let event = acting
+        .by
+        .event(AnalyticsAction::GoalRemoved)
+        .on("analytics_goal", id);
+    append(&mut tx, Chain::of(acting.org), &event, acting.now).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! written anywhere; a visitor is a keyed hash under a salt that lives one day and is
 //! forgotten the day after (see `visitor`). Knows nothing of HTTP.
 
+mod actions;
 mod agent;
 mod assignment;
 mod change;
@@ -10,6 +11,7 @@ mod channel;
 mod conversions;
 mod country;
 mod day;
+mod definitions;
 mod delivery;
 mod dimension;
 mod error;
@@ -34,6 +36,7 @@ mod storage;
 mod visitor;
 mod visits;
 
+pub use actions::AnalyticsAction;
 pub use agent::{Agent, Device, agent};
 pub use assignment::{assign, fnv1a};
 pub use change::{ATTRIBUTES, Change, Position, STYLE_PROPERTIES};
@@ -43,13 +46,15 @@ pub use conversions::{
 };
 pub use country::{Countries, Country};
 pub use day::Day;
+pub use definitions::{DEFINITION_MIGRATIONS, move_definitions};
 pub use delivery::script_config;
 pub use dimension::Dimension;
 pub use error::AnalyticsError;
 pub use event::{EventRefused, IncomingEvent, PAGEVIEW, Revenue, Screen, UTM};
 pub use experiment::{ANTI_FLICKER_MS, ExperimentDefinition, ExperimentRefused, Variation};
 pub use experiments::{
-    Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, set_state,
+    Experiment, ExperimentError, ExperimentState, OnSite, create_experiment, list_experiments,
+    set_state,
 };
 pub use filtered::{Filter, MAX_FILTERS, filtered_report};
 pub use generate::{Generated, generate};

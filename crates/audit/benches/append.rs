@@ -22,6 +22,16 @@ const OPS_TABLE: Migration = Migration {
 };
 
 /// One operation: an insert, and with `audit`, its record in `chain`, in one transaction.
+/// The record a public form's submission writes.
+#[derive(Clone, Copy)]
+struct LeadCreated;
+
+impl leadvault_audit::Action for LeadCreated {
+    fn name(self) -> &'static str {
+        "lead.created"
+    }
+}
+
 async fn operation(db: &Db, chain: Chain, audit: bool) {
     let mut tx = db.begin().await.unwrap();
     let id = Uuid::new_v4();
@@ -32,7 +42,7 @@ async fn operation(db: &Db, chain: Chain, audit: bool) {
         .await
         .unwrap();
     if audit {
-        let event = Event::new(Actor::Anonymous, "lead.created")
+        let event = Event::new(Actor::Anonymous, LeadCreated)
             .on("lead", id)
             .touching(&["name", "email", "phone"])
             .in_request(Some(Uuid::new_v4()));

@@ -29,6 +29,6 @@ pub use error::AuditError;
 pub use export::{export_new, send_checkpoints};
 pub use migrations::MIGRATIONS;
 pub use read::{Filter, Record, records};
-pub use record::{Actor, By, Chain, Event, Outcome};
+pub use record::{Action, Actor, By, Chain, Event, Outcome};
 pub use report::{ReportQuery, ReportRow, csv_cell, csv_line, report, report_csv, report_json};
 pub use sink::Sink;

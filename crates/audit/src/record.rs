@@ -83,6 +83,13 @@ impl Outcome {
     }
 }
 
+/// What was done, as a stable dotted name (`lead.read`, `member.role_changed`). Each domain
+/// crate names its own in an enum whose `name` is an exhaustive `match`, so the whole
+/// vocabulary is in one place per crate and a new operation cannot be misspelt at a call site.
+pub trait Action: Copy {
+    fn name(self) -> &'static str;
+}
+
 /// One operation to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -100,10 +107,10 @@ pub struct Event {
 
 impl Event {
     /// `actor` did `action`, and was allowed to; to nothing in particular, touching no fields.
-    pub fn new(actor: Actor, action: &'static str) -> Self {
+    pub fn new(actor: Actor, action: impl Action) -> Self {
         Self {
             actor,
-            action,
+            action: action.name(),
             target: None,
             fields: Vec::new(),
             request_id: None,
@@ -159,7 +166,7 @@ impl By {
     }
 
     /// An event of this actor in this request.
-    pub fn event(&self, action: &'static str) -> Event {
+    pub fn event(&self, action: impl Action) -> Event {
         Event::new(self.actor, action).in_request(self.request_id)
     }
 }

@@ -9,6 +9,7 @@ use leadvault_store::sqlx;
 use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp};
 
 use crate::access::LeadAccess;
+use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::order_access::OrderAccess;
 
@@ -102,7 +103,7 @@ pub async fn open_document(
         .await?
         .ok_or(IntakeError::UnknownDocument)?;
     let event = by
-        .event("document.downloaded")
+        .event(IntakeAction::DocumentDownloaded)
         .on("document", document)
         .touching(&[found.field.as_str()]);
     tx.commit().await?;

@@ -5,6 +5,7 @@ use leadvault_audit::{By, Chain, append};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 
+use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::form::{FormDefinition, FormKind};
 use crate::ids::FormId;
@@ -138,12 +139,10 @@ pub async fn create_form(
     .execute(&mut *tx)
     .await?;
     insert_version(&mut tx, org, id, 1, &draft.definition, now).await?;
-    let event = by.event("form.created").on("form", id).touching(&[
-        "name",
-        "site",
-        "published",
-        "definition",
-    ]);
+    let event = by
+        .event(IntakeAction::FormCreated)
+        .on("form", id)
+        .touching(&["name", "site", "published", "definition"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(id)
@@ -185,12 +184,10 @@ pub async fn revise_form(
     // whatever site was asked for.
     check_site(&mut tx, org, draft.site).await?;
     insert_version(&mut tx, org, form, version, &draft.definition, now).await?;
-    let event = by.event("form.revised").on("form", form).touching(&[
-        "name",
-        "site",
-        "published",
-        "definition",
-    ]);
+    let event = by
+        .event(IntakeAction::FormRevised)
+        .on("form", form)
+        .touching(&["name", "site", "published", "definition"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(version)

@@ -16,6 +16,7 @@ use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
+use crate::actions::IntakeAction;
 use crate::attachments::LEAD_DOCUMENTS;
 use crate::error::IntakeError;
 use crate::history::{HistoryKind, Trail, record_event};
@@ -110,7 +111,10 @@ pub async fn read_lead(
         fields.push("notes");
     }
     fields.extend(attached.iter().map(|d| d.field.as_str()));
-    let event = by.event("lead.read").on("lead", lead).touching(&fields);
+    let event = by
+        .event(IntakeAction::LeadRead)
+        .on("lead", lead)
+        .touching(&fields);
     tx.commit().await?;
     append_alone(db, Chain::of(org), &event, now).await?;
     let corrupt = || IntakeError::Corrupt("a lead");
@@ -162,7 +166,7 @@ pub async fn assign_lead(
         now,
     );
     let event = by
-        .event("lead.assigned")
+        .event(IntakeAction::LeadAssigned)
         .on("lead", lead)
         .touching(&["assigned_to"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
@@ -277,7 +281,7 @@ pub async fn set_status(
     let data = serde_json::json!({"lead_id": lead.to_string(), "status": status});
     leadvault_webhooks::enqueue(&mut writes, org, "lead.status_changed", data, now);
     let event = by
-        .event("lead.status_changed")
+        .event(IntakeAction::LeadStatusChanged)
         .on("lead", lead)
         .touching(&["status"]);
     append(&mut tx, Chain::of(org), &event, now).await?;

@@ -7,6 +7,7 @@
 //! and work orders with their documents ([`place_order`], [`OrderAccess`]).
 
 mod access;
+mod actions;
 mod attachments;
 mod contacts;
 mod error;
@@ -30,6 +31,7 @@ mod submission;
 mod tracking;
 
 pub use access::LeadAccess;
+pub use actions::IntakeAction;
 pub use attachments::{Holder, Upload, open_document};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;

@@ -9,6 +9,7 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
+use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{LeadId, NoteId};
@@ -132,7 +133,7 @@ pub async fn add_note(
         now,
     );
     let event = by
-        .event("lead.note_added")
+        .event(IntakeAction::LeadNoteAdded)
         .on("lead", lead)
         .touching(&["note"]);
     append(&mut tx, Chain::of(org), &event, now).await?;

@@ -14,6 +14,7 @@ use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::actions::IntakeAction;
 use crate::attachments::{ORDER_DOCUMENTS, Upload, record_uploads};
 use crate::error::IntakeError;
 use crate::form::{Answers, DataClass, FormKind};
@@ -179,7 +180,7 @@ pub async fn place_order(
     let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     fields.extend(uploads.iter().map(|u| u.field.as_str()));
     let event = By::new(actor, request_id)
-        .event("work_order.created")
+        .event(IntakeAction::WorkOrderCreated)
         .on("work_order", id)
         .touching(&fields);
     append(&mut tx, Chain::of(org), &event, now).await?;
@@ -293,7 +294,7 @@ pub async fn read_order(
     let mut fields: Vec<&str> = answers.keys().map(String::as_str).collect();
     fields.extend(attached.iter().map(|d| d.field.as_str()));
     let event = by
-        .event("work_order.read")
+        .event(IntakeAction::WorkOrderRead)
         .on("work_order", order)
         .touching(&fields);
     tx.commit().await?;
@@ -375,7 +376,7 @@ pub async fn set_order_status(
         now,
     );
     let event = by
-        .event("work_order.status_changed")
+        .event(IntakeAction::WorkOrderStatusChanged)
         .on("work_order", order)
         .touching(&["status"]);
     append(&mut tx, Chain::of(org), &event, now).await?;

@@ -7,6 +7,7 @@ use leadvault_audit::{By, Chain, append};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
 
+use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 
 /// The first state of every pipeline: where a lead arrives.
@@ -182,7 +183,9 @@ pub async fn set_pipeline(
         .execute(&mut *tx)
         .await?;
     }
-    let event = by.event("pipeline.changed").touching(&["states"]);
+    let event = by
+        .event(IntakeAction::PipelineChanged)
+        .touching(&["states"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
     Ok(())

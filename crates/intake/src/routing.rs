@@ -11,6 +11,7 @@ use leadvault_store::{Batch, Db, Done, OrgId, SiteId, Statement, TenantScope, Ti
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
+use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::form::{Answers, FieldKey};
 use crate::forms::check_site;
@@ -186,7 +187,7 @@ pub async fn add_rule(
     .execute(&mut *tx)
     .await?;
     let event = by
-        .event("assignment_rule.added")
+        .event(IntakeAction::AssignmentRuleAdded)
         .on("assignment_rule", id)
         .touching(&["site", "answer", "attorneys"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
@@ -213,7 +214,7 @@ pub async fn remove_rule(
         return Err(IntakeError::UnknownRule);
     }
     let event = by
-        .event("assignment_rule.removed")
+        .event(IntakeAction::AssignmentRuleRemoved)
         .on("assignment_rule", rule);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;
@@ -276,7 +277,7 @@ pub async fn move_rule(
             .await?;
     }
     let event = by
-        .event("assignment_rule.moved")
+        .event(IntakeAction::AssignmentRuleMoved)
         .on("assignment_rule", rule)
         .touching(&["position"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
@@ -374,7 +375,7 @@ pub(crate) fn record_routing(
         &to.to_string(),
         now,
     );
-    Event::new(RULES_ACTOR, "lead.assigned")
+    Event::new(RULES_ACTOR, IntakeAction::LeadAssigned)
         .on("lead", lead)
         .touching(&["assigned_to"])
         .in_request(request_id)

@@ -16,6 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::LeadAccess;
+use crate::actions::IntakeAction;
 use crate::attachments::{LEAD_DOCUMENTS, Upload, record_uploads};
 use crate::contacts::{contacts_of, earlier_leads, earlier_leads_found, record_contacts};
 use crate::error::IntakeError;
@@ -249,7 +250,7 @@ pub async fn submit_lead(
     }
     let mut fields: Vec<&str> = answers.0.iter().map(|a| a.key.as_str()).collect();
     fields.extend(submission.uploads.iter().map(|u| u.field.as_str()));
-    let created = Event::new(Actor::Anonymous, "lead.created")
+    let created = Event::new(Actor::Anonymous, IntakeAction::LeadCreated)
         .on("lead", lead)
         .touching(&fields)
         .in_request(request_id);

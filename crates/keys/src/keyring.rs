@@ -6,6 +6,7 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
 use uuid::Uuid;
 
+use crate::actions::KeyAction;
 use crate::cache::{CacheSettings, KeyCache};
 use crate::error::KeyError;
 
@@ -132,7 +133,7 @@ fn security_event(org: OrgId, kind: &str, version: i64) {
     tracing::warn!(target: "security", org_id = %org, kind, version, "a stored key failed to unwrap");
 }
 
-fn key_event(actor: Actor, action: &'static str, kind: &'static str, id: String) -> Event {
+fn key_event(actor: Actor, action: KeyAction, kind: &'static str, id: String) -> Event {
     Event::new(actor, action).on(kind, id)
 }
 
@@ -476,7 +477,12 @@ impl Keyring {
         .bind(org.to_string())
         .execute(&mut *tx)
         .await?;
-        let event = key_event(actor, "key.tenant_rotated", "tenant_key", next.to_string());
+        let event = key_event(
+            actor,
+            KeyAction::KeyTenantRotated,
+            "tenant_key",
+            next.to_string(),
+        );
         append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
         self.forget_current(org)?;
@@ -530,7 +536,7 @@ impl Keyring {
             .retain(|_| false);
         let event = key_event(
             actor,
-            "key.root_rotated",
+            KeyAction::KeyRootRotated,
             "root_key",
             to.root_key_id().to_owned(),
         );
@@ -558,7 +564,12 @@ impl Keyring {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        let event = key_event(actor, "key.shredded", "organization", org.to_string());
+        let event = key_event(
+            actor,
+            KeyAction::KeyShredded,
+            "organization",
+            org.to_string(),
+        );
         append(&mut tx, Chain::of(org), &event, now).await?;
         tx.commit().await?;
         self.forget_current(org)?;

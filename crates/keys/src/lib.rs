@@ -10,6 +10,7 @@
 //! Unwrapped keys live only in memory, in a bounded cache with a time to live. Deleting an
 //! organization's rows here makes all of its encrypted data unreadable (crypto-shredding).
 
+mod actions;
 mod cache;
 mod error;
 mod keyring;
@@ -17,6 +18,7 @@ mod migrations;
 mod reencrypt;
 mod signing;
 
+pub use actions::KeyAction;
 pub use cache::CacheSettings;
 pub use error::KeyError;
 pub use keyring::{

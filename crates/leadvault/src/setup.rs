@@ -5,7 +5,7 @@ use std::fs::DirBuilder;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 
-use leadvault_analytics::{AnalyticsDb, Countries, analytics_url};
+use leadvault_analytics::{AnalyticsDb, Countries, analytics_url, move_definitions};
 use leadvault_config::{Config, KeySource, Layer};
 use leadvault_store::{Db, Engine, Timestamp, migrate};
 
@@ -97,6 +97,13 @@ pub async fn open_analytics(config: &Config, main: &Db) -> Result<AnalyticsDb, C
     let applied = analytics.migrate(Timestamp::now()).await?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), migrations = ?applied, "applied analytics migrations");
+    }
+    let moved = move_definitions(main, &analytics).await?;
+    if moved > 0 {
+        tracing::info!(
+            rows = moved,
+            "moved analytics goals, share links and experiments into the main database"
+        );
     }
     Ok(analytics)
 }

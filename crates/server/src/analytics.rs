@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use leadvault_accounts::{PublicSite, public_site};
-use leadvault_analytics::{AnalyticsDb, Enricher, Ingester, list_experiments, script_config};
+use leadvault_accounts::{PublicSite, Site, public_site};
+use leadvault_analytics::{
+    AnalyticsDb, Enricher, Ingester, OnSite, list_experiments, script_config,
+};
 use leadvault_store::{Db, SiteId};
 
 use crate::error::AppError;
@@ -124,7 +126,11 @@ impl Analytics {
         let Some(site) = self.site(db, id).await? else {
             return Ok(SiteScript::plain());
         };
-        let experiments = list_experiments(self.db(), id, site.site.domain.as_str()).await?;
+        let on = OnSite {
+            site: id,
+            domain: site.site.domain.as_str(),
+        };
+        let experiments = list_experiments(db, on).await?;
         let script = SiteScript::with(script_config(id, &experiments));
         self.inner.scripts.remember(id, now, script.clone());
         Ok(script)
@@ -134,5 +140,14 @@ impl Analytics {
     /// site gets them as they are now (from this server; others within [`SITE_TTL`]).
     pub fn experiments_changed(&self, id: SiteId) {
         self.inner.scripts.forget(id);
+    }
+}
+
+/// A site as analytics' experiment functions name it: by id, with the domain its
+/// experiments' pages and selectors are checked against.
+pub(crate) fn on(site: &Site) -> OnSite<'_> {
+    OnSite {
+        site: site.id,
+        domain: site.domain.as_str(),
     }
 }

@@ -5,6 +5,7 @@ use leadvault_accounts::Capability;
 use leadvault_audit::{By, Chain, Event, append_alone};
 use leadvault_store::{OrgId, Timestamp};
 
+use crate::actions::WebAction;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -49,7 +50,7 @@ impl Needed {
 /// instead: still a refusal, never an unrecorded one.
 pub async fn forbidden(state: &AppState, org: OrgId, by: By, needed: Needed) -> AppError {
     let event = by
-        .event("access.denied")
+        .event(WebAction::AccessDenied)
         .on("capability", needed.name())
         .denied();
     recorded(state, org, &event, AppError::Forbidden).await
@@ -58,7 +59,10 @@ pub async fn forbidden(state: &AppState, org: OrgId, by: By, needed: Needed) -> 
 /// Records that `by`'s state-changing request in `org` was refused for want of its anti-CSRF
 /// token, and returns the refusal (or the failure to record it: still a refusal).
 pub async fn csrf_refused(state: &AppState, org: OrgId, by: By) -> AppError {
-    let event = by.event("access.denied").on("check", "csrf").denied();
+    let event = by
+        .event(WebAction::AccessDenied)
+        .on("check", "csrf")
+        .denied();
     recorded(state, org, &event, AppError::CsrfRejected).await
 }
 

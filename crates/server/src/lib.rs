@@ -4,6 +4,7 @@
 //! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
 //! applies to every response (request ids, logging, security headers) is middleware.
 
+mod actions;
 mod analytics;
 mod app;
 mod auth;
@@ -37,6 +38,7 @@ mod minify;
 #[cfg(test)]
 mod script_tests;
 
+pub use actions::WebAction;
 pub use analytics::Analytics;
 pub use app::{App, Parts, build_app};
 pub use client_ip::{ClientIp, Peer};

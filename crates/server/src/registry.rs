@@ -14,6 +14,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_webhooks::MIGRATIONS,
         leadvault_documents::MIGRATIONS,
         leadvault_intake::MIGRATIONS,
+        leadvault_analytics::DEFINITION_MIGRATIONS,
     ]
     .concat()
 }

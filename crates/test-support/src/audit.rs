@@ -1,6 +1,7 @@
 //! Reading the audit log back, as an investigator would.
 
-use leadvault_audit::{Actor, Chain, Event, append_alone};
+use leadvault_audit::{Acting, Actor, By, Chain, Event, append_alone};
+use leadvault_intake::IntakeAction;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Engine, OrgId, Timestamp};
 
@@ -42,7 +43,7 @@ impl TestApp {
     pub async fn chain_of(&self, records: usize) -> Chain {
         let chain = Chain::Org(OrgId::random());
         for n in 0..records {
-            let event = Event::new(Actor::System("test"), "lead.read").on("lead", n);
+            let event = Event::new(Actor::System("test"), IntakeAction::LeadRead).on("lead", n);
             self.append(chain, &event).await;
         }
         chain
@@ -106,4 +107,20 @@ impl TestApp {
         rows.retain(|row| row.action == action);
         rows
     }
+}
+
+impl TestApp {
+    /// How many rows `table` of the main database holds, in every organization.
+    pub async fn rows_in(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+}
+
+/// A test's own context in `org`, now: who acts (the system, as "test") for a domain call
+/// the test makes directly rather than through the web.
+pub fn acting_in(org: OrgId) -> Acting {
+    Acting::new(org, By::new(Actor::System("test"), None), Timestamp::now())
 }

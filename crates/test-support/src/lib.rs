@@ -35,7 +35,7 @@ mod webhook_receiver;
 
 pub use analytics::{CHROME, IPHONE, StoredVisit, event_body};
 pub use app::{TestApp, TestAppBuilder};
-pub use audit::AuditRow;
+pub use audit::{AuditRow, acting_in};
 pub use browser::{Browser, Page, Part};
 pub use certs::TestCert;
 pub use chromium::{Chromium, Element};

@@ -8,6 +8,7 @@ use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use url::Url;
 
+use crate::actions::WebhookAction;
 use crate::error::WebhookError;
 use crate::signature::SigningSecret;
 
@@ -81,7 +82,7 @@ pub async fn add_endpoint(
     .execute(&mut *tx)
     .await?;
     let event = by
-        .event("webhook.endpoint_added")
+        .event(WebhookAction::WebhookEndpointAdded)
         .on("webhook_endpoint", &id)
         .touching(&["url", "secret"]);
     append(&mut tx, Chain::of(org), &event, now).await?;
@@ -114,7 +115,7 @@ pub async fn remove_endpoint(
         return Err(WebhookError::UnknownEndpoint);
     }
     let event = by
-        .event("webhook.endpoint_removed")
+        .event(WebhookAction::WebhookEndpointRemoved)
         .on("webhook_endpoint", id);
     append(&mut tx, Chain::of(org), &event, now).await?;
     tx.commit().await?;

@@ -3,6 +3,7 @@
 //! per Standard Webhooks, queued in the transaction of what they report and sent with
 //! retries by the worker `serve` runs. Knows nothing of the web pages that manage it.
 
+mod actions;
 mod client;
 mod endpoint;
 mod error;
@@ -11,6 +12,7 @@ mod queue;
 mod signature;
 mod worker;
 
+pub use actions::WebhookAction;
 pub use client::{SendError, WebhookClient, is_public};
 pub use endpoint::{Endpoint, SECRET_COLUMN, add_endpoint, list_endpoints, remove_endpoint};
 pub use error::WebhookError;

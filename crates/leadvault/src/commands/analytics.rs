@@ -3,11 +3,12 @@
 
 use std::time::Instant;
 
-use leadvault_accounts::public_site;
+use leadvault_accounts::{PublicSite, public_site};
 use leadvault_analytics::{
-    AnalyticsDb, Day, Experiment, ExperimentState, Range, create_experiment, experiment_report,
+    Day, Experiment, ExperimentState, OnSite, Range, create_experiment, experiment_report,
     generate, list_experiments, report, set_state,
 };
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::{Db, SiteId, Timestamp, Uuid};
 
 use crate::cli::{
@@ -29,40 +30,39 @@ const BENCH_EXPERIMENT: &str = r#"{"name": "Headline", "traffic": 100, "variatio
     {"name": "Original", "weight": 50},
     {"name": "Direct", "weight": 50, "changes": [{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}]}]}"#;
 
-/// The domain of `site`, which experiments are checked against.
-async fn domain_of(db: &Db, site: SiteId) -> Result<String, CliError> {
-    let found = public_site(db, site)
+/// Who makes the benchmark's experiment, in the organization's audit log.
+const OPERATOR: Actor = Actor::System("cli:analytics");
+
+/// The site `site` (whose domain experiments are checked against) and its organization.
+async fn site_of(db: &Db, site: SiteId) -> Result<PublicSite, CliError> {
+    public_site(db, site)
         .await
-        .map_err(|e| CliError::Invalid(e.to_string()))?;
-    found
-        .map(|public| public.site.domain.as_str().to_owned())
+        .map_err(|e| CliError::Invalid(e.to_string()))?
         .ok_or_else(|| CliError::Invalid(format!("there is no site {site}")))
 }
 
-/// Saves and starts the benchmark experiment on `site`.
-async fn start_experiment(
-    analytics: &AnalyticsDb,
-    site: SiteId,
-    domain: &str,
-) -> Result<Experiment, CliError> {
-    let now = Timestamp::now();
-    let invalid = |e: leadvault_analytics::ExperimentError| CliError::Invalid(e.to_string());
-    let id = create_experiment(analytics, site, domain, BENCH_EXPERIMENT, now)
-        .await
-        .map_err(invalid)?;
-    set_state(analytics, site, domain, id, ExperimentState::Running, now)
-        .await
-        .map_err(invalid)?;
-    find_experiment(analytics, site, domain, id).await
+fn on(site: &PublicSite) -> OnSite<'_> {
+    OnSite {
+        site: site.site.id,
+        domain: site.site.domain.as_str(),
+    }
 }
 
-async fn find_experiment(
-    analytics: &AnalyticsDb,
-    site: SiteId,
-    domain: &str,
-    id: Uuid,
-) -> Result<Experiment, CliError> {
-    list_experiments(analytics, site, domain)
+/// Saves and starts the benchmark experiment on `site`, audited as the operator's.
+async fn start_experiment(db: &Db, site: &PublicSite) -> Result<Experiment, CliError> {
+    let acting = Acting::new(site.org, By::new(OPERATOR, None), Timestamp::now());
+    let invalid = |e: leadvault_analytics::ExperimentError| CliError::Invalid(e.to_string());
+    let id = create_experiment(db, &acting, on(site), BENCH_EXPERIMENT)
+        .await
+        .map_err(invalid)?;
+    set_state(db, &acting, on(site), id, ExperimentState::Running)
+        .await
+        .map_err(invalid)?;
+    find_experiment(db, site, id).await
+}
+
+async fn find_experiment(db: &Db, site: &PublicSite, id: Uuid) -> Result<Experiment, CliError> {
+    list_experiments(db, on(site))
         .await
         .map_err(|e| CliError::Invalid(e.to_string()))?
         .into_iter()
@@ -82,8 +82,8 @@ async fn make(args: AnalyticsGenerateArgs) -> Result<(), CliError> {
     let (db, _) = setup::open_database(&config).await?;
     let analytics = setup::open_analytics(&config, &db).await?;
     let experiment = if args.experiment {
-        let domain = domain_of(&db, site).await?;
-        let experiment = start_experiment(&analytics, site, &domain).await?;
+        let found = site_of(&db, site).await?;
+        let experiment = start_experiment(&db, &found).await?;
         println!("Experiment {}", experiment.id);
         Some(experiment)
     } else {
@@ -188,8 +188,8 @@ async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
     logging::init(&config)?;
     let (db, _) = setup::open_database(&config).await?;
     let analytics = setup::open_analytics(&config, &db).await?;
-    let domain = domain_of(&db, site).await?;
-    let experiment = find_experiment(&analytics, site, &domain, id).await?;
+    let found = site_of(&db, site).await?;
+    let experiment = find_experiment(&db, &found, id).await?;
     let today = Day::of(Timestamp::now());
     let period = range.period(today);
     let timed = timed(args.runs, || {

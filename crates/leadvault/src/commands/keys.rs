@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use leadvault_audit::{Actor, Chain, Event, append_alone};
 use leadvault_config::{KeySource, PinSource};
-use leadvault_keys::{CacheSettings, Keyring, Progress};
+use leadvault_keys::{CacheSettings, KeyAction, Keyring, Progress};
 use leadvault_store::{Db, OrgId, Timestamp};
 
 use crate::cli::{KeysCommand, RotateRootArgs, RotateTenantArgs};
@@ -253,7 +253,7 @@ async fn shred(keyring: &Keyring, org_text: &str) -> Result<(), CliError> {
         .map_err(CliError::io("cannot read the confirmation"))?;
     if line.trim() != org.to_string() {
         // A refused attempt at destroying keys is worth an investigator's attention too.
-        let event = Event::new(OPERATOR, "key.shredded")
+        let event = Event::new(OPERATOR, KeyAction::KeyShredded)
             .on("organization", org)
             .denied();
         append_alone(

@@ -406,3 +406,82 @@ async fn a_change_whose_audit_record_cannot_be_written_is_not_made(engine: Engin
         .unwrap();
     assert_eq!(notes, 0, "the note was not kept");
 }
+
+/// Analytics' definitions are audited the same way: a goal, a share link or an experiment's
+/// change whose audit record cannot be written is not made.
+#[both_engines]
+async fn an_analytics_change_whose_audit_record_cannot_be_written_is_not_made(engine: Engine) {
+    use leadvault_analytics::{ExperimentError, OnSite, create_experiment, list_experiments};
+
+    let app = TestApp::start(engine).await;
+    let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
+    let site = app.site(owner.org_id, "lima.law").await;
+    let lima = OnSite {
+        site,
+        domain: "lima.law",
+    };
+    let acting = leadvault_test_support::acting_in(owner.org_id);
+    let experiment = create_experiment(
+        &app.db,
+        &acting,
+        lima,
+        r#"{"name": "Headline", "traffic": 100, "variations": [{"name": "A", "weight": 50}, {"name": "B", "weight": 50, "changes": [{"set_text": {"selector": "h1", "text": "Call us"}}]}]}"#,
+    )
+    .await
+    .unwrap();
+    let csrf = browser
+        .get(&format!("/sites/{site}/analytics"))
+        .await
+        .csrf();
+    let count = |table: &'static str| app.rows_in(table);
+
+    refuse_audit_appends(&app).await;
+    let goal = browser
+        .post(
+            &format!("/sites/{site}/analytics/goals"),
+            &[("csrf", &csrf), ("kind", "event"), ("target", "Signup")],
+        )
+        .await;
+    assert_eq!(goal.status, 500);
+    assert_eq!(count("analytics_goals").await, 0, "the goal was not kept");
+
+    let shared = browser
+        .post(
+            &format!("/sites/{site}/analytics/share"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(shared.status, 500);
+    assert_eq!(count("analytics_shares").await, 0, "no share link exists");
+
+    let started = browser
+        .post(
+            &format!("/sites/{site}/experiments/{experiment}/state"),
+            &[("csrf", &csrf), ("state", "running")],
+        )
+        .await;
+    assert_eq!(started.status, 500);
+    let saved = list_experiments(&app.db, lima).await.unwrap();
+    assert_eq!(
+        saved[0].state.name(),
+        "draft",
+        "the experiment did not start"
+    );
+
+    let refused = create_experiment(
+        &app.db,
+        &acting,
+        lima,
+        r#"{"name": "Other", "traffic": 100, "variations": [{"name": "A", "weight": 50}, {"name": "B", "weight": 50}]}"#,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(ExperimentError::Audit(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        count("analytics_experiments").await,
+        1,
+        "only the first is kept"
+    );
+}

@@ -2,11 +2,14 @@
 //! who cuts the tail and rewinds the head, or rebuilds a whole chain, gets past the chain
 //! check alone; the checkpoints kept outside catch both.
 
+use leadvault_accounts::AccountAction;
 use leadvault_audit::{
     Actor, Chain, CheckpointProblem, Event, ReportQuery, Sink, TrustedKey, check_checkpoints,
     export_new, report, report_csv, sign_heads, stored_checkpoints, verify,
 };
+use leadvault_intake::IntakeAction;
 use leadvault_keys::checkpoint_public_keys;
+use leadvault_server::WebAction;
 use leadvault_store::{OrgId, Timestamp, sqlx};
 use leadvault_test_support::{Engine, TestApp, both_engines};
 use uuid::Uuid;
@@ -43,7 +46,7 @@ async fn checkpoints_are_signed_by_the_sealed_installation_key_once_per_new_head
     );
     app.append(
         a,
-        &Event::new(Actor::Anonymous, "sign_in.password").denied(),
+        &Event::new(Actor::Anonymous, AccountAction::SignInPassword).denied(),
     )
     .await;
     let again = sign_heads(&app.db, &key, now).await.unwrap();
@@ -122,7 +125,7 @@ async fn a_cut_tail_or_a_rebuilt_chain_passes_the_chain_check_but_not_the_checkp
     for n in 0..4 {
         app.append(
             rebuilt,
-            &Event::new(Actor::System("test"), "lead.read").on("lead", n + 100),
+            &Event::new(Actor::System("test"), IntakeAction::LeadRead).on("lead", n + 100),
         )
         .await;
     }
@@ -168,7 +171,7 @@ async fn the_export_sends_each_record_once_as_json_lines(engine: Engine) {
     let request = Uuid::new_v4();
     app.append(
         chain,
-        &Event::new(Actor::Member(Uuid::new_v4()), "member.removed")
+        &Event::new(Actor::Member(Uuid::new_v4()), AccountAction::MemberRemoved)
             .on("user", "u-1")
             .touching(&["role"])
             .in_request(Some(request))
@@ -190,7 +193,7 @@ async fn the_export_sends_each_record_once_as_json_lines(engine: Engine) {
     );
     app.append(
         chain,
-        &Event::new(Actor::Anonymous, "sign_in.password").denied(),
+        &Event::new(Actor::Anonymous, AccountAction::SignInPassword).denied(),
     )
     .await;
     assert_eq!(
@@ -269,18 +272,18 @@ async fn the_report_counts_each_actors_actions_per_target_refusals_first(engine:
     for _ in 0..3 {
         app.append(
             chain,
-            &Event::new(Actor::Member(ana), "lead.read").on("lead", "L1"),
+            &Event::new(Actor::Member(ana), IntakeAction::LeadRead).on("lead", "L1"),
         )
         .await;
     }
     app.append(
         chain,
-        &Event::new(Actor::Member(ana), "lead.read").on("lead", "L2"),
+        &Event::new(Actor::Member(ana), IntakeAction::LeadRead).on("lead", "L2"),
     )
     .await;
     app.append(
         chain,
-        &Event::new(Actor::Member(cy), "access.denied")
+        &Event::new(Actor::Member(cy), WebAction::AccessDenied)
             .on("capability", "manage_members")
             .denied(),
     )
@@ -288,7 +291,7 @@ async fn the_report_counts_each_actors_actions_per_target_refusals_first(engine:
     // Another organization's records never show.
     app.append(
         Chain::Org(OrgId::random()),
-        &Event::new(Actor::Member(ana), "lead.read").on("lead", "X"),
+        &Event::new(Actor::Member(ana), IntakeAction::LeadRead).on("lead", "X"),
     )
     .await;
 

@@ -3,6 +3,7 @@
 
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::{Actor, Chain, Event};
+use leadvault_intake::IntakeAction;
 use leadvault_test_support::{Engine, TestApp, TestPerson, both_engines};
 
 #[both_engines]
@@ -78,7 +79,8 @@ async fn owners_review_the_log_filtered_paginated_and_as_csv(engine: Engine) {
     // Sixty distinct targets: two pages.
     let chain = Chain::Org(ana.org_id);
     for n in 0..60 {
-        let event = Event::new(Actor::Member(cy.user_id.as_uuid()), "lead.read").on("lead", n);
+        let event =
+            Event::new(Actor::Member(cy.user_id.as_uuid()), IntakeAction::LeadRead).on("lead", n);
         app.append(chain, &event).await;
     }
     let first = browser.get("/audit?action=lead.read").await;

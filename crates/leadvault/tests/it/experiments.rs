@@ -2,11 +2,19 @@
 //! experiment, and each site seeing only its own.
 
 use leadvault_analytics::{
-    ExperimentError, ExperimentRefused, ExperimentState, create_experiment, list_experiments,
-    set_state,
+    ExperimentError, ExperimentRefused, ExperimentState, OnSite, create_experiment,
+    list_experiments, set_state,
 };
-use leadvault_store::{SiteId, Timestamp};
-use leadvault_test_support::{Engine, TestApp, both_engines};
+use leadvault_store::{OrgId, SiteId, Timestamp};
+use leadvault_test_support::{Engine, TestApp, acting_in, both_engines};
+
+/// A site of a made-up organization, as experiments name it.
+fn lima(site: SiteId) -> OnSite<'static> {
+    OnSite {
+        site,
+        domain: "lima.law",
+    }
+}
 
 const HEADLINE: &str = r#"{"name": "Hero headline", "include": ["/"], "traffic": 100, "variations": [
     {"name": "Control", "weight": 50},
@@ -16,9 +24,8 @@ const HEADLINE: &str = r#"{"name": "Hero headline", "include": ["/"], "traffic":
 async fn an_experiment_is_saved_checked_and_moves_only_through_its_life(engine: Engine) {
     let app = TestApp::start(engine).await;
     let (site, other) = (SiteId::random(), SiteId::random());
-    let db = &app.analytics;
-    let now = Timestamp::now();
-    let id = create_experiment(db, site, "lima.law", HEADLINE, now)
+    let (db, acting) = (&app.db, acting_in(OrgId::random()));
+    let id = create_experiment(db, &acting, lima(site), HEADLINE)
         .await
         .unwrap();
 
@@ -26,22 +33,28 @@ async fn an_experiment_is_saved_checked_and_moves_only_through_its_life(engine: 
         r#"{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}"#,
         r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(1)"}}"#,
     );
-    match create_experiment(db, site, "lima.law", &unsafe_one, now).await {
+    match create_experiment(db, &acting, lima(site), &unsafe_one).await {
         Err(ExperimentError::Refused(ExperimentRefused::Change { change: 1, .. })) => {}
         other => panic!("an unsafe change was not refused: {other:?}"),
     }
-    let saved = list_experiments(db, site, "lima.law").await.unwrap();
+    let saved = list_experiments(db, lima(site)).await.unwrap();
     assert_eq!(saved.len(), 1, "the refused one was not saved");
     assert_eq!((saved[0].id, saved[0].state), (id, ExperimentState::Draft));
     assert_eq!(saved[0].seed.len(), 32);
     assert!(
-        list_experiments(db, other, "other.law")
-            .await
-            .unwrap()
-            .is_empty()
+        list_experiments(
+            db,
+            OnSite {
+                site: other,
+                domain: "other.law"
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
-    let step = |next| set_state(db, site, "lima.law", id, next, now);
+    let step = |next| set_state(db, &acting, lima(site), id, next);
     step(ExperimentState::Running).await.unwrap();
     assert!(matches!(
         step(ExperimentState::Draft).await,
@@ -59,11 +72,21 @@ async fn an_experiment_is_saved_checked_and_moves_only_through_its_life(engine: 
         Err(ExperimentError::Transition { .. })
     ));
     assert_eq!(
-        list_experiments(db, site, "lima.law").await.unwrap()[0].state,
+        list_experiments(db, lima(site)).await.unwrap()[0].state,
         ExperimentState::Shipped(1)
     );
     assert!(matches!(
-        set_state(db, other, "other.law", id, ExperimentState::Stopped, now).await,
+        set_state(
+            db,
+            &acting,
+            OnSite {
+                site: other,
+                domain: "other.law"
+            },
+            id,
+            ExperimentState::Stopped
+        )
+        .await,
         Err(ExperimentError::Unknown)
     ));
 }
@@ -149,10 +172,11 @@ async fn results_count_conversions_after_exposure_under_the_variation_seen(engin
     let site = SiteId::random();
     let db = &app.analytics;
     let today = Day::of(Timestamp::now());
-    let id = create_experiment(db, site, "lima.law", HEADLINE, Timestamp::now())
+    let acting = acting_in(OrgId::random());
+    let id = create_experiment(&app.db, &acting, lima(site), HEADLINE)
         .await
         .unwrap();
-    let experiment = list_experiments(db, site, "lima.law")
+    let experiment = list_experiments(&app.db, lima(site))
         .await
         .unwrap()
         .remove(0);
@@ -587,10 +611,11 @@ async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are
     let db = &app.analytics;
     let now = Timestamp::now();
     let today = Day::of(now);
-    let id = create_experiment(db, site, "lima.law", HEADLINE, now)
+    let acting = acting_in(OrgId::random());
+    let id = create_experiment(&app.db, &acting, lima(site), HEADLINE)
         .await
         .unwrap();
-    let experiment = list_experiments(db, site, "lima.law")
+    let experiment = list_experiments(&app.db, lima(site))
         .await
         .unwrap()
         .remove(0);
@@ -667,4 +692,61 @@ async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are
         arms(&counted),
         "the purge did remove events"
     );
+}
+
+/// Goals, share links and experiments an earlier version kept in the SQLite analytics file
+/// are moved beside the audit log when analytics opens, once; on PostgreSQL they were there
+/// all along.
+#[both_engines]
+async fn definitions_kept_by_an_earlier_version_move_to_the_main_database(engine: Engine) {
+    use leadvault_analytics::{is_shared, list_goals, move_definitions};
+    use leadvault_store::sqlx;
+
+    let app = TestApp::start(engine).await;
+    let site = SiteId::random();
+    let old = app.analytics.db();
+    let micros = Timestamp::now().as_unix_micros();
+    sqlx::query(
+        "INSERT INTO analytics_goals (id, site_id, kind, target, created_at) \
+         VALUES ('7d2c1e0a-5b7c-4d8e-9f00-112233445566', $1, 'event', 'Signup', $2)",
+    )
+    .bind(site.to_string())
+    .bind(micros)
+    .execute(old.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO analytics_shares (site_id, token_hash, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(site.to_string())
+    .bind(b"token hash".to_vec())
+    .bind(micros)
+    .execute(old.pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO analytics_experiments \
+         (id, site_id, seed, definition, state, shipped, created_at, updated_at) \
+         VALUES ('8e3d2f1b-6c8d-4e9f-a011-223344556677', $1, 'seed', $2, 'running', NULL, $3, $3)",
+    )
+    .bind(site.to_string())
+    .bind(HEADLINE)
+    .bind(micros)
+    .execute(old.pool())
+    .await
+    .unwrap();
+
+    let moved = move_definitions(&app.db, &app.analytics).await.unwrap();
+    assert_eq!(moved, if engine == Engine::Sqlite { 3 } else { 0 });
+    let goals = list_goals(&app.db, site).await.unwrap();
+    assert_eq!(goals.len(), 2, "the built-in goal and the one moved");
+    assert!(is_shared(&app.db, site).await.unwrap());
+    let experiments = list_experiments(&app.db, lima(site)).await.unwrap();
+    assert_eq!(experiments[0].state, ExperimentState::Running);
+    assert_eq!(
+        move_definitions(&app.db, &app.analytics).await.unwrap(),
+        0,
+        "nothing is moved twice"
+    );
+    assert_eq!(list_goals(&app.db, site).await.unwrap().len(), 2);
 }

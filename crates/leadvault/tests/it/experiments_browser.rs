@@ -7,11 +7,13 @@
 use std::time::Duration;
 
 use leadvault_analytics::{
-    Day, ExperimentError, ExperimentState, GoalKind, Range, add_goal, assign, create_experiment,
-    experiment_report, list_experiments, set_state,
+    Day, ExperimentError, ExperimentState, GoalKind, OnSite, Range, add_goal, assign,
+    create_experiment, experiment_report, list_experiments, set_state,
 };
 use leadvault_store::Timestamp;
-use leadvault_test_support::{Chromium, Engine, TestApp, TestCert, both_engines, serve_site_page};
+use leadvault_test_support::{
+    Chromium, Engine, TestApp, TestCert, acting_in, both_engines, serve_site_page,
+};
 
 /// The page as it is, and as variation Direct shows it: the headline and its classes, the
 /// link's address, the introduction's colour, whether the chat and the fee note show, which
@@ -118,47 +120,41 @@ async fn visitors_see_their_variation_before_the_page_loads_and_conversions_coun
     let owner = app.owner("ana@lima.law").await;
     let site = app.site(owner.org_id, "www.lima.law").await;
     let other = app.site(owner.org_id, "www.other.law").await;
-    add_goal(
-        &app.analytics,
-        site,
-        &GoalKind::Event("Signup".into()),
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    let acting = acting_in(owner.org_id);
+    add_goal(&app.db, &acting, site, &GoalKind::Event("Signup".into()))
+        .await
+        .unwrap();
 
     // Defined and started; an unsafe change cannot be saved. (The API and the page
     // that do this over HTTP are tested in `experiments`; this server speaks HTTPS only.)
-    let db = &app.analytics;
+    let (db, on_lima) = (
+        &app.db,
+        OnSite {
+            site,
+            domain: "www.lima.law",
+        },
+    );
     let unsafe_one = EXPERIMENT.replace(
         r#"{"set_text": {"selector": "h1", "text": "Speak with a lawyer today"}}"#,
         r#"{"set_attribute": {"selector": "a", "name": "href", "value": "javascript:alert(document.cookie)"}}"#,
     );
-    let now = Timestamp::now();
     assert!(matches!(
-        create_experiment(db, site, "www.lima.law", &unsafe_one, now).await,
+        create_experiment(db, &acting, on_lima, &unsafe_one).await,
         Err(ExperimentError::Refused(_))
     ));
-    let id = create_experiment(db, site, "www.lima.law", EXPERIMENT, now)
+    let id = create_experiment(db, &acting, on_lima, EXPERIMENT)
         .await
         .unwrap();
-    set_state(db, site, "www.lima.law", id, ExperimentState::Running, now)
+    set_state(db, &acting, on_lima, id, ExperimentState::Running)
         .await
         .unwrap();
-    let moved = create_experiment(db, site, "www.lima.law", MOVED, now)
+    let moved = create_experiment(db, &acting, on_lima, MOVED)
         .await
         .unwrap();
-    set_state(
-        db,
-        site,
-        "www.lima.law",
-        moved,
-        ExperimentState::Running,
-        now,
-    )
-    .await
-    .unwrap();
-    let saved = list_experiments(db, site, "www.lima.law").await.unwrap();
+    set_state(db, &acting, on_lima, moved, ExperimentState::Running)
+        .await
+        .unwrap();
+    let saved = list_experiments(db, on_lima).await.unwrap();
     assert_eq!(saved.len(), 2, "the unsafe one was not saved");
     let hero = saved.iter().find(|e| e.id == id).unwrap();
     let seed = hero.seed.clone();
@@ -287,9 +283,16 @@ async fn visitors_see_their_variation_before_the_page_loads_and_conversions_coun
     assert_eq!(first_visitor.len(), 1, "{events:?}");
     assert_eq!(first_visitor[0].2.as_deref(), Some(exposure.as_str()));
     let today = Day::of(Timestamp::now());
-    let report = experiment_report(db, site, hero, Range::Today.period(today), 0.1, today)
-        .await
-        .unwrap();
+    let report = experiment_report(
+        &app.analytics,
+        site,
+        hero,
+        Range::Today.period(today),
+        0.1,
+        today,
+    )
+    .await
+    .unwrap();
     let (goal, results) = &report.goals[0];
     assert_eq!(goal, &GoalKind::Event("Signup".into()));
     let arms: Vec<(u64, u64)> = results
@@ -320,16 +323,9 @@ async fn visitors_see_their_variation_before_the_page_loads_and_conversions_coun
     assert_eq!(headline(&others).await.1, [ORIGINAL, DIRECT][arm]);
 
     // Shipped: everyone sees the variation, and no one is assigned.
-    set_state(
-        db,
-        site,
-        "www.lima.law",
-        id,
-        ExperimentState::Shipped(1),
-        now,
-    )
-    .await
-    .unwrap();
+    set_state(db, &acting, on_lima, id, ExperimentState::Shipped(1))
+        .await
+        .unwrap();
     app.experiments_changed(site);
     let newcomer = Chromium::start_as_visitor(&hosts).await;
     newcomer.goto("https://www.lima.law/").await;

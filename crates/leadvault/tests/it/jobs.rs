@@ -1,6 +1,8 @@
 //! The periodic work of `serve`: audit checkpoints copied outside the database and records
 //! exported, catching up after a target was unreachable; the monthly access-review e-mail.
 
+use leadvault_accounts::AccountAction;
+use leadvault_intake::IntakeAction;
 use std::time::Duration;
 
 use leadvault_accounts::{Role, Scope};
@@ -13,7 +15,7 @@ use leadvault_test_support::{Engine, SmtpSink, TestApp, both_engines};
 const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 
 fn read(n: usize) -> Event {
-    Event::new(Actor::System("test"), "lead.read").on("lead", n)
+    Event::new(Actor::System("test"), IntakeAction::LeadRead).on("lead", n)
 }
 
 #[both_engines]
@@ -88,8 +90,11 @@ async fn owners_are_reminded_monthly_of_members_whose_access_went_unused(engine:
         .await;
     // A hundred days on: cy has done nothing since joining; dee signed in ten days ago.
     let now = Timestamp::now().saturating_add(100 * DAY);
-    let signed_in = Event::new(Actor::Member(dee.user_id.as_uuid()), "sign_in.password")
-        .on("user", dee.user_id);
+    let signed_in = Event::new(
+        Actor::Member(dee.user_id.as_uuid()),
+        AccountAction::SignInPassword,
+    )
+    .on("user", dee.user_id);
     app.append_at(
         Chain::Org(ana.org_id),
         &signed_in,

@@ -18,9 +18,8 @@ use leadvault_analytics::{
     Report, add_goal, conversions, event_properties, filtered_report, goal_by, is_shared,
     list_goals, remove_goal, report, share, shared_site, unshare,
 };
-use leadvault_audit::{Chain, append_alone};
 use leadvault_crypto::SecretToken;
-use leadvault_store::{Timestamp, Uuid};
+use leadvault_store::Uuid;
 use serde::Deserialize;
 
 use crate::auth::SignedIn;
@@ -146,7 +145,7 @@ async fn site_report(
         return Ok((narrowed, Vec::new()));
     }
     let report = report(db, site.id, period, rows).await?;
-    let goals = list_goals(db, site.id).await?;
+    let goals = list_goals(state.db(), site.id).await?;
     let converted = conversions(db, site.id, report.period, &goals, report.totals.visitors).await?;
     Ok((report, converted))
 }
@@ -251,7 +250,7 @@ async fn dashboard_page(
         query.range.name(),
         query.to_query(&query.filters),
         Extras {
-            shared: !view.public && is_shared(state.analytics().db(), site.id).await?,
+            shared: !view.public && is_shared(state.db(), site.id).await?,
             base: view.base,
             public: view.public,
             new_share_link: view.new_share_link,
@@ -316,7 +315,7 @@ pub async fn goal_breakdown(
             })?,
     };
     let db = state.analytics().db();
-    let goals = list_goals(db, site.id).await?;
+    let goals = list_goals(state.db(), site.id).await?;
     let wanted = goals
         .into_iter()
         .find(|g| match g.id {
@@ -375,25 +374,14 @@ pub async fn add(
     let site = reachable_site(&state, &signed_in, &id).await?;
     let refused = match GoalKind::parse(&form.kind, &form.target) {
         Err(refused) => refused.to_string(),
-        Ok(kind) => {
-            match add_goal(state.analytics().db(), site.id, &kind, Timestamp::now()).await {
-                Ok(goal) => {
-                    audit(
-                        &state,
-                        &signed_in,
-                        "analytics.goal_added",
-                        "analytics_goal",
-                        goal,
-                    )
-                    .await?;
-                    return Ok(
-                        Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response()
-                    );
-                }
-                Err(GoalError::Refused(refused)) => refused.to_string(),
-                Err(GoalError::Store(store)) => return Err(store.into()),
+        Ok(kind) => match add_goal(state.db(), &signed_in.acting, site.id, &kind).await {
+            Ok(_) => {
+                return Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response());
             }
-        }
+            Err(GoalError::Refused(refused)) => refused.to_string(),
+            Err(GoalError::Store(store)) => return Err(store.into()),
+            Err(GoalError::Audit(audit)) => return Err(audit.into()),
+        },
     };
     let query = ReportQuery::parse(&BTreeMap::new())?;
     let view = View {
@@ -411,38 +399,10 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
     let goal = Uuid::parse_str(&goal).map_err(|_| AppError::NotFound)?;
-    if !remove_goal(state.analytics().db(), site.id, goal).await? {
+    if !remove_goal(state.db(), &signed_in.acting, site.id, goal).await? {
         return Err(AppError::NotFound);
     }
-    audit(
-        &state,
-        &signed_in,
-        "analytics.goal_removed",
-        "analytics_goal",
-        goal,
-    )
-    .await?;
     Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
-}
-
-/// Records a change to a site's analytics or experiments (`kind` and `id` name what
-/// changed) in the organization's audit log.
-pub(crate) async fn audit(
-    state: &AppState,
-    signed_in: &SignedIn,
-    action: &'static str,
-    kind: &'static str,
-    id: impl ToString,
-) -> Result<(), AppError> {
-    let event = signed_in.by().event(action).on(kind, id);
-    append_alone(
-        state.db(),
-        Chain::of(signed_in.member.org_id),
-        &event,
-        Timestamp::now(),
-    )
-    .await?;
-    Ok(())
 }
 
 /// A custom event's properties: each property's values, how often each was sent and by how
@@ -474,13 +434,12 @@ pub async fn share_link(
     let site = reachable_site(&state, &signed_in, &id).await?;
     let token = SecretToken::generate().map_err(|e| AppError::Internal(e.to_string()))?;
     share(
-        state.analytics().db(),
+        state.db(),
+        &signed_in.acting,
         site.id,
         token.hash().as_bytes(),
-        Timestamp::now(),
     )
     .await?;
-    audit(&state, &signed_in, "analytics.shared", "site", site.id).await?;
     let view = View {
         new_share_link: Some(format!(
             "{}/share/{}",
@@ -500,9 +459,7 @@ pub async fn stop_sharing(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let site = reachable_site(&state, &signed_in, &id).await?;
-    if unshare(state.analytics().db(), site.id).await? {
-        audit(&state, &signed_in, "analytics.unshared", "site", site.id).await?;
-    }
+    unshare(state.db(), &signed_in.acting, site.id).await?;
     Ok(Redirect::to(&format!("/sites/{}/analytics", site.id)).into_response())
 }
 
@@ -515,7 +472,7 @@ pub async fn shared(
 ) -> Result<Response, AppError> {
     state.limits().shared_reports.check(&ip)?;
     let token = SecretToken::parse(&token).map_err(|_| AppError::NotFound)?;
-    let site_id = shared_site(state.analytics().db(), token.hash().as_bytes())
+    let site_id = shared_site(state.db(), token.hash().as_bytes())
         .await?
         .ok_or(AppError::NotFound)?;
     let site = public_site(state.db(), site_id)

@@ -13,6 +13,7 @@ use leadvault_audit::{Chain, ReportQuery, ReportRow, append_alone, report, repor
 use leadvault_store::{OrgId, Timestamp};
 use serde::Deserialize;
 
+use crate::actions::WebAction;
 use crate::auth::SignedIn;
 use crate::error::AppError;
 use crate::pages::{AuditPage, AuditRow, MemberOption, render, utc};
@@ -99,7 +100,7 @@ fn check(filters: &Filters, now: Timestamp) -> Result<Checked, String> {
 async fn record_review(
     state: &AppState,
     signed_in: &SignedIn,
-    action: &'static str,
+    action: WebAction,
     query: &ReportQuery,
 ) -> Result<(), AppError> {
     let mut fields = vec!["since"];
@@ -219,7 +220,7 @@ pub async fn show(
         Err(message) => return refused(&state, &signed_in, &filters, message).await,
     };
     let org = signed_in.member.org_id;
-    record_review(&state, &signed_in, "audit.reviewed", &checked.query).await?;
+    record_review(&state, &signed_in, WebAction::AuditReviewed, &checked.query).await?;
     let window = ((checked.page - 1) * PAGE, PAGE + 1);
     let rows = report(state.db(), Chain::of(org), &checked.query, Some(window)).await?;
     let shown = page(&state, &signed_in, &filters, rows, checked.page, None).await?;
@@ -236,7 +237,13 @@ pub async fn download(
         Ok(checked) => checked,
         Err(message) => return refused(&state, &signed_in, &filters, message).await,
     };
-    record_review(&state, &signed_in, "audit.downloaded", &checked.query).await?;
+    record_review(
+        &state,
+        &signed_in,
+        WebAction::AuditDownloaded,
+        &checked.query,
+    )
+    .await?;
     let org = signed_in.member.org_id;
     let rows = report(state.db(), Chain::of(org), &checked.query, None).await?;
     Ok((

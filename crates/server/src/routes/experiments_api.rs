@@ -15,12 +15,13 @@ use leadvault_analytics::{
     Experiment, ExperimentError, ExperimentState, create_experiment, list_experiments, overlaps,
     set_state,
 };
-use leadvault_store::{Timestamp, Uuid};
+use leadvault_store::Uuid;
 use serde::Deserialize;
 
+use crate::analytics::on;
 use crate::auth::SignedIn;
 use crate::error::{ApiError, AppError};
-use crate::routes::analytics_report::{audit, reachable_site};
+use crate::routes::analytics_report::reachable_site;
 use crate::state::AppState;
 
 /// The member and the site, once the session and the capability are checked (a write's
@@ -57,6 +58,7 @@ fn json_of(experiment: &Experiment) -> serde_json::Value {
 fn refused(error: ExperimentError) -> ApiError {
     match error {
         ExperimentError::Store(store) => store.into(),
+        ExperimentError::Audit(audit) => audit.into(),
         ExperimentError::Unknown => ApiError(AppError::NotFound),
         other => ApiError(AppError::Invalid(other.to_string())),
     }
@@ -68,8 +70,7 @@ pub async fn list(
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let (_, site) = site_of(&state, signed_in, &id).await?;
-    let experiments =
-        list_experiments(state.analytics().db(), site.id, site.domain.as_str()).await?;
+    let experiments = list_experiments(state.db(), on(&site)).await?;
     Ok(Json(serde_json::json!({
         "experiments": experiments.iter().map(json_of).collect::<Vec<_>>(),
     })))
@@ -83,19 +84,11 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let (signed_in, site) = site_of(&state, signed_in, &id).await?;
     let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
-    let db = state.analytics().db();
-    let id = create_experiment(
-        db,
-        site.id,
-        site.domain.as_str(),
-        &body.to_string(),
-        Timestamp::now(),
-    )
-    .await
-    .map_err(refused)?;
+    let id = create_experiment(state.db(), &signed_in.acting, on(&site), &body.to_string())
+        .await
+        .map_err(refused)?;
     state.analytics().experiments_changed(site.id);
-    audit(&state, &signed_in, "experiment.created", "experiment", id).await?;
-    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
+    let all = list_experiments(state.db(), on(&site)).await?;
     let created = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
     let mut answer = json_of(created);
     answer["warnings"] = overlaps(&created.definition, id, &all)
@@ -139,24 +132,9 @@ pub async fn change_state(
     let experiment = Uuid::parse_str(&experiment).map_err(|_| AppError::NotFound)?;
     let Json(body) = body.map_err(|rejection| AppError::Invalid(rejection.body_text()))?;
     let next = next_state(&body.state, body.variation)?;
-    set_state(
-        state.analytics().db(),
-        site.id,
-        site.domain.as_str(),
-        experiment,
-        next,
-        Timestamp::now(),
-    )
-    .await
-    .map_err(refused)?;
+    set_state(state.db(), &signed_in.acting, on(&site), experiment, next)
+        .await
+        .map_err(refused)?;
     state.analytics().experiments_changed(site.id);
-    audit(
-        &state,
-        &signed_in,
-        "experiment.state_changed",
-        "experiment",
-        experiment,
-    )
-    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

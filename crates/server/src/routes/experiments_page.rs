@@ -15,14 +15,15 @@ use leadvault_analytics::{
     Day, ExperimentError, Period, Range, create_experiment, experiment_report, list_experiments,
     list_goals, overlaps, set_state,
 };
-use leadvault_store::{Timestamp, Uuid};
+use leadvault_store::Uuid;
 
+use crate::analytics::on;
 use crate::auth::SignedIn;
 use crate::error::{ApiError, AppError};
 use crate::experiment_view::{ExperimentRow, ExperimentsPage, ResultsPage, ResultsView};
 use crate::pages::render;
 use crate::report_view::today;
-use crate::routes::analytics_report::{audit, reachable_site};
+use crate::routes::analytics_report::reachable_site;
 use crate::routes::experiment_form::ExperimentForm;
 use crate::routes::experiments_api::next_state;
 use crate::routes::forms::Fields;
@@ -47,7 +48,7 @@ async fn results_view(
     let id = experiment_id(id)?;
     let db = state.analytics().db();
     // One read of the site's experiments: this one, and the others it may overlap.
-    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
+    let all = list_experiments(state.db(), on(site)).await?;
     let experiment = all.iter().find(|e| e.id == id).ok_or(AppError::NotFound)?;
     let today = today();
     let period = match params.get("period") {
@@ -117,9 +118,8 @@ async fn experiments_page(
     error: Option<String>,
     form: Fields,
 ) -> Result<ExperimentsPage, AppError> {
-    let db = state.analytics().db();
-    let all = list_experiments(db, site.id, site.domain.as_str()).await?;
-    let goals = list_goals(db, site.id).await?;
+    let all = list_experiments(state.db(), on(site)).await?;
+    let goals = list_goals(state.db(), site.id).await?;
     let rows = all
         .iter()
         .map(|experiment| ExperimentRow::new(experiment, site.domain.as_str(), &all))
@@ -159,27 +159,19 @@ pub async fn create(
     let refused = match ExperimentForm::read(&values) {
         Err(reason) => reason,
         Ok(definition) => match create_experiment(
-            state.analytics().db(),
-            site.id,
-            site.domain.as_str(),
+            state.db(),
+            &signed_in.acting,
+            on(&site),
             &definition.to_string(),
-            Timestamp::now(),
         )
         .await
         {
-            Ok(experiment) => {
+            Ok(_) => {
                 state.analytics().experiments_changed(site.id);
-                audit(
-                    &state,
-                    &signed_in,
-                    "experiment.created",
-                    "experiment",
-                    experiment,
-                )
-                .await?;
                 return Ok(Redirect::to(&format!("/sites/{}/experiments", site.id)).into_response());
             }
             Err(ExperimentError::Store(store)) => return Err(store.into()),
+            Err(ExperimentError::Audit(audit)) => return Err(audit.into()),
             Err(other) => other.to_string(),
         },
     };
@@ -198,18 +190,11 @@ pub async fn change_state(
     // An unknown experiment is the NotFound `set_state` answers.
     let experiment = experiment_id(&experiment)?;
     let next = next_state(values.one("state"), values.one("variation").parse().ok())?;
-    let moved = set_state(
-        state.analytics().db(),
-        site.id,
-        site.domain.as_str(),
-        experiment,
-        next,
-        Timestamp::now(),
-    )
-    .await;
+    let moved = set_state(state.db(), &signed_in.acting, on(&site), experiment, next).await;
     match moved {
         Ok(()) => {}
         Err(ExperimentError::Store(store)) => return Err(store.into()),
+        Err(ExperimentError::Audit(audit)) => return Err(audit.into()),
         Err(ExperimentError::Unknown) => return Err(AppError::NotFound),
         Err(other) => {
             let page = experiments_page(
@@ -224,13 +209,5 @@ pub async fn change_state(
         }
     }
     state.analytics().experiments_changed(site.id);
-    audit(
-        &state,
-        &signed_in,
-        "experiment.state_changed",
-        "experiment",
-        experiment,
-    )
-    .await?;
     Ok(Redirect::to(&format!("/sites/{}/experiments", site.id)).into_response())
 }
