@@ -1,55 +1,42 @@
 //! The Leadvault web application: an axum router over the domain crates.
 //!
-//! Handlers are thin: they parse input into domain types, call one domain function, and
-//! render. Errors become HTTP responses in exactly one place ([`error`]). Everything that
-//! applies to every response (request ids, logging, security headers) is middleware.
+//! One module per feature (`account`, `team`, `intake`, `analytics`, `audit_review`, `ops`),
+//! each holding its handlers, its view models and its slice of the route table; `web` holds
+//! what they share (extractors, CSRF, errors, headers, bodies, serving). Handlers are thin:
+//! they parse input, call one domain function, and render. Errors become HTTP responses in
+//! exactly one place (`web::error`). The route table ([`routes`]) is the one list of every
+//! route, read by the router and by the access-matrix test.
 
+mod account;
 mod actions;
 mod analytics;
 mod app;
-mod auth;
-mod client_ip;
-mod csrf;
-mod csrf_guard;
-mod denial;
-mod device;
-mod error;
-mod experiment_view;
-mod form_token;
-mod headers;
+mod audit_review;
+mod intake;
 mod mails;
-mod observe;
-mod pages;
-mod person;
-mod rate_limit;
-mod reach;
-mod redirect;
+mod ops;
 mod registry;
-mod report_view;
 mod routes;
-mod shutdown;
-mod site_script;
 mod state;
-mod tls;
+mod team;
+mod web;
 
 #[cfg(test)]
 #[path = "../build/minify.rs"]
 mod minify;
-#[cfg(test)]
-mod script_tests;
 
 pub use actions::WebAction;
 pub use analytics::Analytics;
 pub use app::{App, Parts, build_app};
-pub use client_ip::{ClientIp, Peer};
-pub use csrf_guard::{Csrf, policy as csrf_policy};
-pub use error::AppError;
-pub use form_token::MIN_FILL as FORM_MIN_FILL;
-pub use headers::FrameAncestors;
-pub use rate_limit::{Limit, RateLimits};
-pub use redirect::redirect_router;
+pub use intake::form_token::MIN_FILL as FORM_MIN_FILL;
 pub use registry::{encrypted_columns, migrations};
-pub use routes::{router, routes};
-pub use shutdown::{ConnectionLimits, serve};
+pub use routes::{RouteInfo, router, routes};
 pub use state::{AppState, WebOptions};
-pub use tls::{ReloadableCert, TlsError, acceptor as tls_acceptor};
+pub use web::client_ip::{ClientIp, Peer};
+pub use web::csrf_guard::Csrf;
+pub use web::error::AppError;
+pub use web::headers::FrameAncestors;
+pub use web::rate_limit::{Limit, RateLimits};
+pub use web::redirect::redirect_router;
+pub use web::shutdown::{ConnectionLimits, serve};
+pub use web::tls::{ReloadableCert, TlsError, acceptor as tls_acceptor};

@@ -5,7 +5,7 @@ use askama::Template;
 use leadvault_mail::{Mail, Recipient};
 use zeroize::Zeroizing;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 
 #[derive(Template)]
 #[template(path = "mail/invitation.txt")]

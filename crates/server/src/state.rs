@@ -8,12 +8,12 @@ use leadvault_store::Timestamp;
 use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
 
-use crate::error::AppError;
+use crate::web::error::AppError;
 use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
 use crate::analytics::Analytics;
-use crate::rate_limit::RateLimits;
+use crate::web::rate_limit::RateLimits;
 
 /// Facts about how browsers reach us that change what we send them.
 #[derive(Debug, Clone, Default)]
@@ -26,7 +26,7 @@ pub struct WebOptions {
     /// The origin people open Leadvault at: links in e-mail point there.
     pub public_url: Option<PublicUrl>,
     /// How long a public form must have been open before it is sent: bots post at once.
-    /// [`crate::form_token::MIN_FILL`] when serving; tests that do not test it set zero.
+    /// [`crate::intake::form_token::MIN_FILL`] when serving; tests that do not test it set zero.
     pub form_min_fill: std::time::Duration,
     /// Webhook endpoints may be plain HTTP and private addresses (development and tests).
     pub webhooks_allow_private_networks: bool,

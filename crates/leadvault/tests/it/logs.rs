@@ -140,7 +140,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
         // Every event the web layer logs while handling a request names that request; only
         // the server's own start and stop messages stand outside one.
         let target = event["target"].as_str().unwrap_or_default();
-        if target.starts_with("leadvault_server") && target != "leadvault_server::shutdown" {
+        if target.starts_with("leadvault_server") && target != "leadvault_server::web::shutdown" {
             request_lines += 1;
             let id = event["span"]["request_id"].as_str().unwrap_or_default();
             assert_eq!(id.len(), 36, "no request id: {line}");

@@ -1,0 +1,336 @@
+//! Leads for staff: `GET /leads` (no personal data: the list decrypts nothing),
+//! `GET /leads/{id}` (decrypted as far as the field-visibility policy allows, and audited),
+//! and the status and assignment forms. Intake staff, owners and admins work every lead;
+//! attorneys only those assigned to them.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{MemberSummary, SiteId, list_members};
+use leadvault_intake::{
+    HistoryKind, Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history,
+    lead_summary, list_leads, pipeline, possible_duplicates, read_lead, set_status,
+};
+use serde::Deserialize;
+
+use crate::intake::order_view::{document_row, download};
+use crate::intake::reach::{attorney_access, lead_access};
+use crate::intake::views::{
+    AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow,
+};
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::denial::Needed;
+use crate::web::error::AppError;
+use crate::web::render::{render, utc};
+
+/// How far this member's access to leads reaches (their role, then their sites); a refusal
+/// (audited) for everyone else.
+async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
+    let member = &signed_in.member;
+    match lead_access(member.role, &member.scope, member.user_id) {
+        Some(access) => Ok(access),
+        None => Err(signed_in.refuse(state, Needed::WorkLeads).await),
+    }
+}
+
+fn lead_id(text: &str) -> Result<LeadId, AppError> {
+    LeadId::parse(text).ok_or(AppError::NotFound)
+}
+
+/// Member e-mail addresses by user id, to name assignees and actors.
+async fn member_emails(
+    state: &AppState,
+    signed_in: &SignedIn,
+) -> Result<HashMap<String, String>, AppError> {
+    Ok(list_members(state.db(), signed_in.member.org_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id.to_string(), m.email))
+        .collect())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let org = signed_in.member.org_id;
+    let emails = member_emails(&state, &signed_in).await?;
+    let stages = pipeline(state.db(), org).await?;
+    let leads = list_leads(state.db(), org, &access, 200)
+        .await?
+        .into_iter()
+        .map(|lead| LeadRow {
+            id: lead.id.to_string(),
+            form: lead.form_name,
+            status: stages.label_of(&lead.status),
+            assigned: lead
+                .assigned_to
+                .and_then(|a| emails.get(&a.to_string()).cloned())
+                .unwrap_or_default(),
+            received: utc(lead.created_at),
+        })
+        .collect();
+    Ok(render(&LeadsPage { leads }).into_response())
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let page = lead_page(&state, &signed_in, &access, lead_id(&id)?, None).await?;
+    Ok(render(&page).into_response())
+}
+
+/// A lead's page: reading it is an audited decryption.
+async fn lead_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    access: &LeadAccess,
+    lead: LeadId,
+    error: Option<String>,
+) -> Result<LeadPage, AppError> {
+    let org = signed_in.member.org_id;
+    let view = read_lead(
+        state.db(),
+        state.keyring(),
+        state.documents(),
+        &signed_in.acting,
+        lead,
+        access,
+    )
+    .await?;
+    let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
+    // In the form's order, with its labels; multiple choices one per line.
+    let answers = definition
+        .fields
+        .iter()
+        .filter_map(|field| {
+            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
+                label: field.label.clone(),
+                lines: value.split('\n').map(str::to_owned).collect(),
+            })
+        })
+        .collect();
+    // The members, read once: to name people in the history and notes, and to offer the
+    // attorneys a lead may be assigned to.
+    let members = list_members(state.db(), org).await?;
+    let emails: HashMap<String, String> = members
+        .iter()
+        .map(|m| (m.user_id.to_string(), m.email.clone()))
+        .collect();
+    let name = |id: &str| {
+        emails
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "someone".to_owned())
+    };
+    let stages = pipeline(state.db(), org).await?;
+    let history = lead_history(state.db(), org, lead)
+        .await?
+        .into_iter()
+        .map(|event| HistoryRow {
+            at: utc(event.at),
+            what: match event.kind {
+                HistoryKind::Created => "received through the form".to_owned(),
+                HistoryKind::Status => {
+                    format!("status set to {}", stages.label_of(&event.detail))
+                }
+                HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
+                HistoryKind::Note => "added a note".to_owned(),
+            },
+            by: match event.actor_kind.as_str() {
+                "member" => name(&event.actor_id),
+                "system" => event.actor_id.clone(),
+                "anonymous" => "the person who sent it".to_owned(),
+                other => other.to_owned(),
+            },
+        })
+        .collect();
+    let duplicates = if access.triages() {
+        possible_duplicates(state.db(), org, lead, access)
+            .await?
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let attorneys = if access.triages() {
+        members
+            .into_iter()
+            .filter(|m| may_be_given(m, view.site_id))
+            .map(|m| AttorneyOption {
+                selected: view.assigned_to == Some(m.user_id.as_uuid()),
+                id: m.user_id.to_string(),
+                email: m.email,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let notes = view
+        .notes
+        .iter()
+        .map(|note| NoteRow {
+            at: utc(note.at),
+            by: name(&note.author_id),
+            lines: note.text.as_str().lines().map(str::to_owned).collect(),
+        })
+        .collect();
+    let documents = view
+        .documents
+        .iter()
+        .map(|d| document_row("/leads/documents", &definition, d))
+        .collect();
+    Ok(LeadPage {
+        notes,
+        documents,
+        error,
+        id: view.id.to_string(),
+        csrf: signed_in.csrf_token(),
+        status: stages.label_of(&view.status),
+        statuses: stages
+            .stages()
+            .iter()
+            .map(|s| (s.name.clone(), s.label.clone(), s.name == view.status))
+            .collect(),
+        received: utc(view.created_at),
+        answers,
+        history,
+        attorneys,
+        may_assign: access.triages(),
+        duplicates,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let lead = lead_id(&id)?;
+    match set_status(state.db(), &signed_in.acting, lead, &access, &form.status).await {
+        Ok(()) => {
+            state.wake_webhooks();
+            Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
+        }
+        Err(leadvault_intake::IntakeError::Invalid(message)) => {
+            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    attorney: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    if !access.triages() {
+        return Err(signed_in.refuse(&state, Needed::AssignLeads).await);
+    }
+    let lead = lead_id(&id)?;
+    let summary = lead_summary(state.db(), signed_in.acting.org, lead, &access).await?;
+    // Only an attorney of this organization who could read the lead can be given it.
+    let attorney = list_members(state.db(), signed_in.acting.org)
+        .await?
+        .into_iter()
+        .find(|m| may_be_given(m, summary.site_id) && m.user_id.to_string() == form.attorney.trim())
+        .ok_or(AppError::NotFound)?;
+    assign_lead(
+        state.db(),
+        &signed_in.acting,
+        lead,
+        &access,
+        attorney.user_id.as_uuid(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
+}
+
+/// Whether `member` may be given a lead of `site`: an attorney whose scope reaches it.
+fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
+    attorney_access(member.role, &member.scope, member.user_id)
+        .is_some_and(|access| access.covers_site(site))
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    note: String,
+}
+
+/// Adds a note to a lead the member can work; a note that cannot be kept shows the lead
+/// again with the reason.
+pub async fn add_note(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let lead = lead_id(&id)?;
+    let added = match NoteText::parse(&form.note) {
+        Ok(text) => {
+            leadvault_intake::add_note(
+                state.db(),
+                state.keyring(),
+                &signed_in.acting,
+                lead,
+                &access,
+                &text,
+            )
+            .await
+        }
+        Err(refused) => Err(refused),
+    };
+    match added {
+        Ok(_) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
+        Err(leadvault_intake::IntakeError::Invalid(message)) => {
+            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn download_document(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let holder = Holder::Lead(&access);
+    download(
+        &state,
+        signed_in.member.org_id,
+        &id,
+        holder,
+        &signed_in.by(),
+    )
+    .await
+}

@@ -1,0 +1,190 @@
+//! What the client's and the staff's order pages share: an order as a row and as a page;
+//! and what every page with documents shares: a document as a row and as a download.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use leadvault_audit::{Acting, By};
+use leadvault_documents::{Document, DocumentId};
+use leadvault_intake::form::FormDefinition;
+use leadvault_intake::{
+    HistoryKind, Holder, OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at,
+    open_document, read_order,
+};
+use leadvault_store::{OrgId, Timestamp};
+
+use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage, OrderRow};
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::render::utc;
+
+pub fn order_id(text: &str) -> Result<OrderId, AppError> {
+    OrderId::parse(text).ok_or(AppError::NotFound)
+}
+
+pub fn order_row(order: OrderSummary) -> OrderRow {
+    OrderRow {
+        id: order.id.to_string(),
+        form: order.form_name,
+        status: order.status.label(),
+        placed: utc(order.created_at),
+        updated: utc(order.updated_at),
+        details: order.details.into_iter().collect(),
+    }
+}
+
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} bytes"),
+        1_000..1_000_000 => format!("{} KB", bytes.div_ceil(1_000)),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
+    }
+}
+
+/// A document as listed on a lead's or an order's page; `base` is the download route of
+/// the person looking (`/portal/documents` for a client, `/orders/documents` or
+/// `/leads/documents` for staff: each route checks its own kind of person).
+pub fn document_row(base: &str, definition: &FormDefinition, document: &Document) -> DocumentRow {
+    DocumentRow {
+        href: format!("{base}/{}", document.id),
+        name: document.name.clone(),
+        field: definition
+            .field(&document.field)
+            .map_or_else(|| document.field.clone(), |f| f.label.clone()),
+        kind: document.kind.name().to_uppercase(),
+        size: size(document.size),
+    }
+}
+
+/// An order's page: reading it is an audited decryption. `names` says who an actor id is.
+pub async fn order_page(
+    state: &AppState,
+    acting: &Acting,
+    order: OrderId,
+    access: &OrderAccess,
+    csrf: String,
+    names: impl Fn(&str, &str) -> String,
+) -> Result<OrderPage, AppError> {
+    let view = read_order(
+        state.db(),
+        state.keyring(),
+        state.documents(),
+        acting,
+        order,
+        access,
+    )
+    .await?;
+    let definition = definition_at(state.db(), acting.org, view.form_id, view.form_version).await?;
+    let label = |key: &str| {
+        definition
+            .field(key)
+            .map_or_else(|| key.to_owned(), |f| f.label.clone())
+    };
+    let mut answers: Vec<AnswerRow> = definition
+        .fields
+        .iter()
+        .filter_map(|field| {
+            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
+                label: field.label.clone(),
+                lines: value.split('\n').map(str::to_owned).collect(),
+            })
+        })
+        .collect();
+    answers.extend(view.summary.details.iter().map(|(key, value)| AnswerRow {
+        label: label(key),
+        lines: value.split('\n').map(str::to_owned).collect(),
+    }));
+    let staff = access.is_staff();
+    let status = view.summary.status;
+    Ok(OrderPage {
+        id: order.to_string(),
+        csrf,
+        staff,
+        error: None,
+        form: view.summary.form_name.clone(),
+        status: status.label(),
+        placed: utc(view.summary.created_at),
+        answers,
+        withheld: view.withheld.iter().map(|key| label(key)).collect(),
+        documents: view
+            .documents
+            .iter()
+            .map(|d| {
+                let base = if staff {
+                    "/orders/documents"
+                } else {
+                    "/portal/documents"
+                };
+                document_row(base, &definition, d)
+            })
+            .collect(),
+        history: view
+            .history
+            .iter()
+            .map(|event| HistoryRow {
+                at: utc(event.at),
+                what: match event.kind {
+                    HistoryKind::Created => "order placed".to_owned(),
+                    HistoryKind::Status => format!(
+                        "status set to {}",
+                        OrderStatus::parse(&event.detail).map_or("?", OrderStatus::label)
+                    ),
+                    HistoryKind::Assigned => "assigned".to_owned(),
+                    HistoryKind::Note => "added a note".to_owned(),
+                },
+                by: names(&event.actor_kind, &event.actor_id),
+            })
+            .collect(),
+        moves: status
+            .next()
+            .iter()
+            .map(|s| (s.name(), s.label()))
+            .collect(),
+        may_cancel: status.client_may_cancel(),
+    })
+}
+
+/// A document as a download: audited first, then streamed out as it is decrypted, each
+/// chunk authenticated before it is sent. Never shown inline, never cached.
+pub async fn download(
+    state: &AppState,
+    org: OrgId,
+    id: &str,
+    holder: Holder<'_>,
+    by: &By,
+) -> Result<Response, AppError> {
+    let id = DocumentId::parse(id).ok_or(AppError::NotFound)?;
+    let now = Timestamp::now();
+    let document = open_document(
+        state.db(),
+        state.keyring(),
+        state.documents(),
+        org,
+        id,
+        holder,
+        by,
+        now,
+    )
+    .await?;
+    let chunks = state
+        .documents()
+        .read(state.keyring(), org, &document, now)
+        .await?;
+    let body = Body::from_stream(futures_util::stream::unfold(chunks, |mut chunks| async {
+        chunks.recv().await.map(|chunk| (chunk, chunks))
+    }));
+    let disposition = format!("attachment; filename=\"{}\"", document.download_name());
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.kind.media_type()),
+    );
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(document.size));
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| AppError::Internal(e.to_string()))?,
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}

@@ -1,0 +1,184 @@
+//! Work orders for staff: `GET /orders` (no personal data: the list decrypts nothing),
+//! `GET /orders/{id}` (every answer and the documents; audited), the status form, and
+//! document downloads. Members whose role handles work orders reach those of their sites.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{UserId, find_customer, list_members};
+use leadvault_intake::{
+    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, order_client,
+    set_order_status,
+};
+use leadvault_mail::{SealedMail, seal};
+use leadvault_store::Timestamp;
+use serde::Deserialize;
+
+use crate::intake::order_view::{download, order_id, order_page, order_row};
+use crate::intake::reach::order_access;
+use crate::intake::views::OrdersPage;
+use crate::mails;
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::denial::Needed;
+use crate::web::error::AppError;
+use crate::web::render::render;
+
+/// The orders this member handles; a refusal (audited) for a role that handles none.
+async fn access(state: &AppState, signed_in: &SignedIn) -> Result<OrderAccess, AppError> {
+    let member = &signed_in.member;
+    match order_access(member.role, &member.scope) {
+        Some(access) => Ok(access),
+        None => Err(signed_in.refuse(state, Needed::WorkOrders).await),
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let orders = list_orders(state.db(), signed_in.member.org_id, &access)
+        .await?
+        .into_iter()
+        .map(order_row)
+        .collect();
+    Ok(render(&OrdersPage { orders }).into_response())
+}
+
+async fn page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    access: &OrderAccess,
+    id: &str,
+    error: Option<String>,
+) -> Result<crate::intake::views::OrderPage, AppError> {
+    let org = signed_in.member.org_id;
+    let emails: HashMap<String, String> = list_members(state.db(), org)
+        .await?
+        .into_iter()
+        .map(|m| (m.user_id.to_string(), m.email))
+        .collect();
+    let mut page = order_page(
+        state,
+        &signed_in.acting,
+        order_id(id)?,
+        access,
+        signed_in.csrf_token(),
+        |kind, id| match kind {
+            "client" => "the client".to_owned(),
+            _ => emails
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| "staff".to_owned()),
+        },
+    )
+    .await?;
+    page.error = error;
+    Ok(page)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    Ok(render(&page(&state, &signed_in, &access, &id, None).await?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+}
+
+/// "Your order is now …" for the client, sealed for the outbox when e-mail is configured:
+/// the new status and a link to the portal, nothing of what the order says.
+async fn client_notice(
+    state: &AppState,
+    signed_in: &SignedIn,
+    client: uuid::Uuid,
+    to: OrderStatus,
+    now: Timestamp,
+) -> Result<Vec<SealedMail>, AppError> {
+    let Some(public) = state.mail_links().cloned() else {
+        return Ok(Vec::new());
+    };
+    let org = signed_in.member.org_id;
+    let Some(customer) = find_customer(state.db(), UserId::from_uuid(client), org).await? else {
+        return Ok(Vec::new()); // no longer a client: nobody to tell
+    };
+    let mail = mails::order_status(
+        &customer.email,
+        &customer.org_name,
+        to.label(),
+        &format!("{public}/portal"),
+    )?;
+    let sealed = seal(state.keyring(), &mail, now)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(vec![sealed])
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let (org, order) = (signed_in.member.org_id, order_id(&id)?);
+    let Some(to) = OrderStatus::parse(&form.status) else {
+        let page = page(
+            &state,
+            &signed_in,
+            &access,
+            &id,
+            Some("Choose a status.".to_owned()),
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+    };
+    let now = Timestamp::now();
+    let client = order_client(state.db(), org, order, &access).await?;
+    let notify = client_notice(&state, &signed_in, client, to, now).await?;
+    let change = StatusChange {
+        to,
+        notify: &notify,
+    };
+    match set_order_status(state.db(), &signed_in.acting, order, &access, &change).await {
+        Ok(_) => {
+            if !notify.is_empty() {
+                state.wake_mail();
+            }
+            state.wake_webhooks();
+            Ok(Redirect::to(&format!("/orders/{order}")).into_response())
+        }
+        Err(refused @ IntakeError::NotAllowed { .. }) => {
+            let page = page(&state, &signed_in, &access, &id, Some(refused.to_string())).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn download_document(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let holder = Holder::Order(&access);
+    download(
+        &state,
+        signed_in.member.org_id,
+        &id,
+        holder,
+        &signed_in.by(),
+    )
+    .await
+}

@@ -1,0 +1,234 @@
+//! The client portal: a client's own work orders. `GET /portal` lists them with the forms
+//! to place new ones; `/portal/orders/new/{form}` takes an order with its documents;
+//! `/portal/orders/{id}` shows one (audited), and a client may cancel an order nobody
+//! accepted yet. Staff are refused every page here (theirs are under `/orders`).
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_accounts::{Capability, list_members};
+use leadvault_intake::form::{FieldErrors, FormKind, Submitted, check_answers};
+use leadvault_intake::{
+    Form, FormId, Holder, NewOrder, OrderAccess, OrderStatus, StatusChange, find_order_form,
+    list_forms, list_orders, place_order, set_order_status,
+};
+use leadvault_mail::{SealedMail, seal};
+use leadvault_store::Timestamp;
+
+use crate::intake::form_view::{Uploads, field_views};
+use crate::intake::order_view::{download, order_id, order_page, order_row};
+use crate::intake::views::{OrderFormPage, PortalPage};
+use crate::mails;
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::multipart;
+use crate::web::person::Person;
+use crate::web::render::render;
+
+fn own(person: &Person) -> OrderAccess {
+    OrderAccess::Client(person.user_id.as_uuid())
+}
+
+pub async fn show(State(state): State<AppState>, person: Person) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let orders = list_orders(state.db(), person.org_id, &own(&person))
+        .await?
+        .into_iter()
+        .map(order_row)
+        .collect();
+    let forms = list_forms(state.db(), person.org_id)
+        .await?
+        .into_iter()
+        .filter(|f| f.kind == FormKind::WorkOrder && f.published)
+        .map(|f| (f.id.to_string(), f.name))
+        .collect();
+    Ok(render(&PortalPage {
+        org_name: person.org_name,
+        email: person.email,
+        orders,
+        forms,
+    })
+    .into_response())
+}
+
+async fn order_form(state: &AppState, person: &Person, id: &str) -> Result<Form, AppError> {
+    let id = FormId::parse(id).ok_or(AppError::NotFound)?;
+    find_order_form(state.db(), person.org_id, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn form_page(
+    state: &AppState,
+    person: &Person,
+    form: &Form,
+    typed: &Submitted,
+    errors: &FieldErrors,
+    notice: Option<String>,
+) -> OrderFormPage {
+    OrderFormPage {
+        form_id: form.id.to_string(),
+        name: form.name.clone(),
+        csrf: person.csrf_token(),
+        fields: field_views(form, typed, errors, Uploads::Asked),
+        notice,
+        error_count: errors.errors.len(),
+        upload_limit_mb: state.documents().limit() / 1_000_000,
+    }
+}
+
+pub async fn show_new(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let form = order_form(&state, &person, &id).await?;
+    let page = form_page(
+        &state,
+        &person,
+        &form,
+        &Submitted::new(),
+        &FieldErrors::default(),
+        None,
+    );
+    Ok(render(&page).into_response())
+}
+
+/// "A work order is waiting", for everyone who handles the organization's orders, sealed
+/// for the outbox when e-mail is configured. Nothing from the order is in it.
+async fn staff_notices(
+    state: &AppState,
+    form: &Form,
+    now: Timestamp,
+) -> Result<Vec<SealedMail>, AppError> {
+    let Some(public) = state.mail_links().cloned() else {
+        return Ok(Vec::new());
+    };
+    let link = format!("{public}/orders");
+    let mut sealed = Vec::new();
+    for member in list_members(state.db(), form.org_id).await? {
+        let reaches = match (&form.site, &member.scope) {
+            (Some(site), scope) => scope.covers(site.id),
+            (None, scope) => *scope == leadvault_accounts::Scope::Organization,
+        };
+        if member.role.grants(Capability::WorkOrders) && reaches {
+            let mail = mails::new_order(&member.email, &form.name, &link)?;
+            sealed.push(
+                seal(state.keyring(), &mail, now)
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            );
+        }
+    }
+    Ok(sealed)
+}
+
+pub async fn place(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+    body: Request,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let form = order_form(&state, &person, &id).await?;
+    // Read only now, after the checks: whoever may not place orders is told so, whatever
+    // they sent. The first part is the token, which the route's guard has checked.
+    let mut multipart = multipart::parts(body, &state, &form).await?;
+    multipart::first_part(&mut multipart, "csrf").await?;
+    let gate = multipart::Gate {
+        take_documents: true,
+        honeypot: None,
+    };
+    let mut sent = multipart::read_rest(&state, &form, multipart, gate).await?;
+    let mut typed = Submitted::new();
+    for (name, value) in sent.fields.pairs() {
+        if form.definition.field(name).is_some() {
+            typed
+                .entry(name.to_owned())
+                .or_default()
+                .push(value.to_owned());
+        }
+    }
+    let checked = check_answers(&form.definition, &typed, false);
+    let answers = match multipart::with_documents(&form, checked, &mut sent.uploads, &sent.refused)
+    {
+        Ok(answers) => answers,
+        // The documents received go with `sent`: nothing of a refused order is kept.
+        Err(errors) => {
+            let page = form_page(&state, &person, &form, &typed, &errors, None);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+    };
+    let now = Timestamp::now();
+    let notify = staff_notices(&state, &form, now).await?;
+    let order = NewOrder {
+        client: person.user_id.as_uuid(),
+        form: &form,
+        answers: &answers,
+        uploads: sent.uploads,
+        notify: &notify,
+        request_id: person.by().request_id,
+    };
+    let id = place_order(state.db(), state.keyring(), state.documents(), order, now).await?;
+    if !notify.is_empty() {
+        state.wake_mail();
+    }
+    state.wake_webhooks();
+    tracing::info!(form_id = %form.id, work_order_id = %id, "work order placed");
+    Ok(Redirect::to(&format!("/portal/orders/{id}")).into_response())
+}
+
+pub async fn show_order(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let page = order_page(
+        &state,
+        &person.acting,
+        order_id(&id)?,
+        &own(&person),
+        person.csrf_token(),
+        |kind, _| match kind {
+            "client" => "you".to_owned(),
+            _ => format!("{} staff", person.org_name),
+        },
+    )
+    .await?;
+    Ok(render(&page).into_response())
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let order = order_id(&id)?;
+    let change = StatusChange {
+        to: OrderStatus::Cancelled,
+        notify: &[],
+    };
+    set_order_status(state.db(), &person.acting, order, &own(&person), &change).await?;
+    state.wake_webhooks();
+    Ok(Redirect::to(&format!("/portal/orders/{order}")).into_response())
+}
+
+pub async fn download_document(
+    State(state): State<AppState>,
+    person: Person,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    let own = own(&person);
+    download(
+        &state,
+        person.org_id,
+        &id,
+        Holder::Order(&own),
+        &person.by(),
+    )
+    .await
+}

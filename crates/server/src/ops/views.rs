@@ -1,0 +1,26 @@
+//! The home page's view model.
+
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "ops/home.html")]
+pub struct HomePage {
+    pub needs_setup: bool,
+    pub member: Option<MemberSummary>,
+}
+
+/// What the home page knows about a signed-in member.
+#[derive(Debug)]
+pub struct MemberSummary {
+    pub org_name: String,
+    pub email: String,
+    pub role: String,
+    pub manages_members: bool,
+    pub reviews_audit: bool,
+    pub manages_forms: bool,
+    pub sets_up_intake: bool,
+    pub works_leads: bool,
+    pub sees_sites: bool,
+    /// A client: the portal is their page.
+    pub is_client: bool,
+}
