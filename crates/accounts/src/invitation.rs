@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use leadvault_audit::{Actor, By, Event};
+use leadvault_audit::{Acting, Actor, By, Event};
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
@@ -106,13 +106,12 @@ pub struct InvitationView {
 /// secret token, which is stored only as a hash.
 pub async fn invite(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     invited_by: UserId,
     email: &Email,
     joining: &Joining,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(InvitationId, SecretToken), AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let already = sqlx::query(
         "SELECT (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id \
@@ -263,9 +262,9 @@ pub async fn accept_invitation(
     hasher: &PasswordHasher,
     token: &SecretToken,
     password: Password,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<(OrgId, UserId), AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let view = view_invitation(db, token, now)
         .await?
         .ok_or(AccountsError::InvitationInvalid)?;

@@ -7,6 +7,7 @@ mod access_review;
 mod actions;
 mod backoff;
 mod common_passwords;
+mod credentials;
 mod customer;
 mod directory;
 mod email;
@@ -38,6 +39,7 @@ pub use access_review::{
 };
 pub use actions::AccountAction;
 pub use backoff::{Backoff, BackoffPolicy};
+pub use credentials::Credentials;
 pub use customer::{Customer, find_customer};
 pub use directory::members_and_sites;
 pub use email::{Email, EmailError};
@@ -73,9 +75,9 @@ pub use second_factor::{
     verify_second_factor,
 };
 pub use session::{
-    ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, Session, SessionStage, SessionSummary, SessionToken,
-    advance_session, end_other_sessions, end_session, end_session_by_id, find_session,
-    list_sessions, purge_expired_sessions, start_session,
+    ABSOLUTE_TIMEOUT, IDLE_TIMEOUT, NewSession, Session, SessionStage, SessionSummary,
+    SessionToken, advance_session, end_other_sessions, end_session, end_session_by_id,
+    find_session, list_sessions, purge_expired_sessions, start_session,
 };
 pub use setup::{
     SETUP_TOKEN_LIFETIME, complete_setup, issue_setup_token, setup_is_open, setup_token_is_valid,

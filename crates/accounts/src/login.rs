@@ -4,7 +4,7 @@
 //! person with no organization and a wrong password all cost one Argon2 verification and
 //! answer `None`. Which one it was is never told to the client.
 
-use leadvault_audit::{Actor, By, Chain, Event, append_alone};
+use leadvault_audit::{Acting, Actor, By, Chain, Event, append_alone};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use uuid::Uuid;
@@ -64,9 +64,9 @@ pub async fn check_password(
     hasher: &PasswordHasher,
     email: &str,
     password: Password,
-    request_id: Option<Uuid>,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<Option<PasswordAccepted>, AccountsError> {
+    let (request_id, now) = (acting.by.request_id, acting.now);
     let Ok(email) = Email::parse(email) else {
         hasher.verify_nobody(password).await?;
         record_unknown(db, request_id, now).await?;

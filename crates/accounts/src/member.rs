@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp, Tx};
 
@@ -249,12 +249,11 @@ async fn owners(tx: &mut Tx, org: OrgId) -> Result<i64, AccountsError> {
 /// Changes a member's role and scope, and signs them out everywhere.
 pub async fn change_grant(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     user: UserId,
     grant: &Grant,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let exists = sqlx::query("SELECT count(*) FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())

@@ -2,14 +2,14 @@
 //! and every other session of the person ends with the change, so a thief's session does
 //! not outlive the victim's new password.
 
-use leadvault_audit::By;
+use leadvault_audit::Acting;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Timestamp};
 
 use crate::actions::AccountAction;
+use crate::credentials::Credentials;
 use crate::error::AccountsError;
 use crate::ids::UserId;
-use crate::password::{Password, PasswordHasher};
+use crate::password::Password;
 use crate::session::{SessionStage, SessionToken, advance_session};
 use crate::trail::{record_about, record_refusal};
 
@@ -23,14 +23,14 @@ pub struct PasswordChange {
 /// Changes `user`'s password from `current` to `new`, ends their other sessions, and gives
 /// the session `keep` a new id. Returns that new session token.
 pub async fn change_password(
-    db: &Db,
-    hasher: &PasswordHasher,
+    credentials: Credentials<'_>,
     user: UserId,
     change: PasswordChange,
     keep: &SessionToken,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<SessionToken, AccountsError> {
+    let Credentials { db, hasher, .. } = credentials;
+    let (by, now) = (&acting.by, acting.now);
     let PasswordChange { current, new } = change;
     let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(user.to_string())

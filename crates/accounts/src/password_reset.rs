@@ -5,17 +5,17 @@
 
 use std::time::Duration;
 
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_crypto::SecretToken;
-use leadvault_keys::Keyring;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
 
 use crate::actions::AccountAction;
+use crate::credentials::Credentials;
 use crate::email::Email;
 use crate::error::AccountsError;
 use crate::ids::UserId;
-use crate::password::{Password, PasswordHasher};
+use crate::password::Password;
 use crate::second_factor::{has_second_factor, verify_second_factor};
 use crate::session::end_all_sessions_in;
 use crate::trail::record_about;
@@ -95,15 +95,18 @@ pub async fn view_password_reset(
 /// session ends. `by` is whoever holds the link: Leadvault cannot know more.
 #[allow(clippy::too_many_arguments)]
 pub async fn complete_password_reset(
-    db: &Db,
-    hasher: &PasswordHasher,
-    keyring: &Keyring,
+    credentials: Credentials<'_>,
     token: &SecretToken,
     new: Password,
     code: Option<&str>,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<UserId, AccountsError> {
+    let Credentials {
+        db,
+        hasher,
+        keyring,
+    } = credentials;
+    let (by, now) = (&acting.by, acting.now);
     let view = view_password_reset(db, token, now)
         .await?
         .ok_or(AccountsError::ResetInvalid)?;
@@ -111,7 +114,7 @@ pub async fn complete_password_reset(
         let code = code
             .filter(|c| !c.trim().is_empty())
             .ok_or(AccountsError::SecondFactorRequired)?;
-        verify_second_factor(db, keyring, view.user_id, code, by, now).await?;
+        verify_second_factor(db, keyring, view.user_id, code, acting).await?;
     }
     let hash = hasher.hash(new).await?;
     let mut tx = db.begin().await?;

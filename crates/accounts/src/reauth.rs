@@ -4,15 +4,15 @@
 
 use std::fmt;
 
-use leadvault_audit::By;
-use leadvault_keys::Keyring;
+use leadvault_audit::Acting;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, TenantScope, Timestamp};
+use leadvault_store::{Db, TenantScope};
 
 use crate::actions::AccountAction;
+use crate::credentials::Credentials;
 use crate::error::AccountsError;
 use crate::ids::UserId;
-use crate::password::{Password, PasswordHasher};
+use crate::password::Password;
 use crate::role::Role;
 use crate::second_factor::{has_second_factor, verify_second_factor};
 use crate::trail::record_refusal;
@@ -31,14 +31,17 @@ impl fmt::Debug for Proof<'_> {
 }
 
 pub async fn reauthenticate(
-    db: &Db,
-    hasher: &PasswordHasher,
-    keyring: &Keyring,
+    credentials: Credentials<'_>,
     user: UserId,
     proof: Proof<'_>,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<(), AccountsError> {
+    let Credentials {
+        db,
+        hasher,
+        keyring,
+    } = credentials;
+    let (by, now) = (&acting.by, acting.now);
     let Proof { password, code } = proof;
     let stored: String = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
         .bind(user.to_string())
@@ -55,7 +58,7 @@ pub async fn reauthenticate(
         if code.trim().is_empty() {
             return Err(AccountsError::SecondFactorRequired);
         }
-        verify_second_factor(db, keyring, user, code, by, now).await?;
+        verify_second_factor(db, keyring, user, code, acting).await?;
     }
     Ok(())
 }

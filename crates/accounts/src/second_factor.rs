@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref, random_bytes};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -150,9 +150,9 @@ pub async fn confirm_enrolment(
     keyring: &Keyring,
     user: UserId,
     code: &str,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<RecoveryCodes, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let row = sqlx::query("SELECT secret, confirmed_at FROM totp_credentials WHERE user_id = $1")
         .bind(user.to_string())
         .fetch_optional(db.pool())
@@ -195,9 +195,9 @@ pub async fn verify_second_factor(
     keyring: &Keyring,
     user: UserId,
     code: &str,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<(), AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let recovery = normalize_recovery_code(code);
     let mut tx = db.begin_write().await?;
     let checked = match &recovery {

@@ -30,6 +30,16 @@ const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// Someone who typed the password must enter the code soon after, or start again.
 const SECOND_FACTOR_WINDOW: Duration = Duration::from_secs(10 * 60);
 
+/// A session about to start: whose, in which organization, how far sign-in has come, and
+/// the few words naming the device it is on.
+#[derive(Debug, Clone, Copy)]
+pub struct NewSession<'a> {
+    pub user: UserId,
+    pub org: OrgId,
+    pub stage: SessionStage,
+    pub device: &'a str,
+}
+
 /// How far sign-in has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionStage {
@@ -141,12 +151,15 @@ pub struct SessionSummary {
 /// Starts a session after a correct password.
 pub async fn start_session(
     db: &Db,
-    user: UserId,
-    org: OrgId,
-    stage: SessionStage,
-    device: &str,
+    session: NewSession<'_>,
     now: Timestamp,
 ) -> Result<SessionToken, AccountsError> {
+    let NewSession {
+        user,
+        org,
+        stage,
+        device,
+    } = session;
     purge_expired_sessions(db, now).await?;
     let token = SessionToken::generate()?;
     sqlx::query(

@@ -2,7 +2,7 @@
 //! first organization. Several `serve` processes may each print a link; using any one of
 //! them closes all of them.
 
-use leadvault_audit::By;
+use leadvault_audit::Acting;
 use std::time::Duration;
 
 use leadvault_crypto::SecretToken;
@@ -70,9 +70,9 @@ pub async fn complete_setup(
     hasher: &PasswordHasher,
     token: &SecretToken,
     new: NewOwner,
-    by: &By,
-    now: Timestamp,
+    acting: &Acting,
 ) -> Result<Owner, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let new = new.hashed(hasher).await?;
 
     // Whether any organization has an owner is a question across organizations.

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp};
 
@@ -203,12 +203,11 @@ pub async fn public_site(db: &Db, id: SiteId) -> Result<Option<PublicSite>, Acco
 /// `false` if `org` has no such site.
 pub async fn set_do_not_track(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     site: SiteId,
     honour: bool,
-    by: &By,
-    now: Timestamp,
 ) -> Result<bool, AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let changed =
         sqlx::query("UPDATE sites SET honours_do_not_track = $1 WHERE org_id = $2 AND id = $3")

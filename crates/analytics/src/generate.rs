@@ -179,18 +179,30 @@ fn page(n: u64) -> String {
     }
 }
 
-/// About `events` events of `site` spread over the `days` days up to and including `last`,
-/// written to `db` and rolled up, with exposures to `experiment` if given. `seed` chooses
-/// the traffic.
+/// How much made-up traffic to make: about `events` events over the `days` days up to and
+/// including `last`; `seed` chooses them.
+#[derive(Debug, Clone, Copy)]
+pub struct Traffic {
+    pub events: u64,
+    pub days: u32,
+    pub last: Day,
+    pub seed: u64,
+}
+
+/// `traffic` for `site`, written to `db` and rolled up, with exposures to `experiment` if
+/// given.
 pub async fn generate(
     db: &AnalyticsDb,
     site: SiteId,
-    events: u64,
-    days: u32,
-    last: Day,
-    seed: u64,
+    traffic: Traffic,
     experiment: Option<&Experiment>,
 ) -> Result<Generated, StoreError> {
+    let Traffic {
+        events,
+        days,
+        last,
+        seed,
+    } = traffic;
     let mut dice = Dice(seed);
     let first = last.plus(1 - i64::from(days.max(1)));
     let per_day = events / u64::from(days.max(1));

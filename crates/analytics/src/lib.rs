@@ -57,7 +57,7 @@ pub use experiments::{
     set_state,
 };
 pub use filtered::{Filter, MAX_FILTERS, filtered_report};
-pub use generate::{Generated, generate};
+pub use generate::{Generated, Traffic, generate};
 pub use goals::{
     FORM_SUBMITTED, Goal, GoalError, GoalKind, GoalRefused, MAX_GOALS, PathPattern, add_goal,
     list_goals, remove_goal,
@@ -67,7 +67,8 @@ pub use ingest::{IngestOptions, Ingester, Ingesting, Overloaded, start};
 pub use overlap::{Overlap, overlaps};
 pub use report::{Breakdown, Metrics, Period, Point, Range, RangeRefused, Report, Row, report};
 pub use results::{
-    EXPOSURE, ExperimentReport, Results, VariationResult, experiment_report, experiment_results,
+    EXPOSURE, ExperimentReport, ReportScope, Results, VariationResult, experiment_report,
+    experiment_results,
 };
 pub use retention::{DEFAULT_RETENTION, Purged, purge};
 pub use rollup::roll_up_day;

@@ -56,17 +56,29 @@ pub struct ExperimentReport {
     pub sample_size: Option<u64>,
 }
 
-/// The results of `experiment` for every goal of it, over `period`, with the sample size a
-/// relative `effect` needs, on `today`. Settled days are read from their stored tallies
-/// (counted and stored the first time; see `experiment_days`); the last two from the events.
+/// What an experiment's report covers: the days, the smallest relative effect worth
+/// detecting (0.1 for 10 %), and today (the days before yesterday are settled).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportScope {
+    pub period: Period,
+    pub effect: f64,
+    pub today: Day,
+}
+
+/// The results of `experiment` for every goal of it over the scope's period, with the
+/// sample size its effect needs. Settled days are read from their stored tallies (counted
+/// and stored the first time; see `experiment_days`); the last two from the events.
 pub async fn experiment_report(
     db: &AnalyticsDb,
     site: SiteId,
     experiment: &Experiment,
-    period: Period,
-    effect: f64,
-    today: Day,
+    scope: ReportScope,
 ) -> Result<ExperimentReport, StoreError> {
+    let ReportScope {
+        period,
+        effect,
+        today,
+    } = scope;
     let arms = experiment.definition.variations.len();
     let goals = &experiment.definition.goals;
     let zero = Arm {

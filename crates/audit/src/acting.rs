@@ -18,4 +18,15 @@ impl Acting {
     pub fn new(org: OrgId, by: By, now: Timestamp) -> Self {
         Self { org, by, now }
     }
+
+    /// A person acting on their own account (signing in, a password, a second factor),
+    /// which belongs to no one organization: the installation acts as the organization, and
+    /// the record goes to each of the person's organizations.
+    pub fn personal(by: By, now: Timestamp) -> Self {
+        Self {
+            org: OrgId::INSTANCE,
+            by,
+            now,
+        }
+    }
 }

@@ -2,16 +2,17 @@
 //! the one way a document is handed out for download, only within the reader's reach of
 //! the record it belongs to, and audited before anything is sent.
 
-use leadvault_audit::{By, Chain, append_alone};
+use leadvault_audit::{Acting, Chain, append_alone};
 use leadvault_documents::{Document, DocumentError, DocumentId, DocumentStore, Owner, Received};
-use leadvault_keys::{DataKey, Keyring};
+use leadvault_keys::DataKey;
 use leadvault_store::sqlx;
-use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp};
+use leadvault_store::{Batch, OrgId, TenantScope, Timestamp};
 
 use crate::access::LeadAccess;
 use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::order_access::OrderAccess;
+use crate::vault::Vault;
 
 /// What the documents of leads (public forms whose owner asked for documents) are recorded
 /// as belonging to.
@@ -69,15 +70,17 @@ pub enum Holder<'a> {
 /// document is handed out. One out of reach looks like one that does not exist.
 #[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
 pub async fn open_document(
-    db: &Db,
-    keyring: &Keyring,
-    documents: &DocumentStore,
-    org: OrgId,
+    vault: Vault<'_>,
+    acting: &Acting,
     document: DocumentId,
     holder: Holder<'_>,
-    by: &By,
-    now: Timestamp,
 ) -> Result<Document, IntakeError> {
+    let Vault {
+        db,
+        keyring,
+        documents,
+    } = vault;
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     // Read (and keys fetched) without holding the write lock; the download is recorded
     // before the document is handed out, in a write of its own.
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;

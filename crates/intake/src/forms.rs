@@ -1,7 +1,7 @@
 //! Forms as stored: created and revised by owners and admins, each revision a new immutable
 //! version; found by the public page by id.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{Acting, By, Chain, append};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 
@@ -153,12 +153,11 @@ pub async fn create_form(
 /// policy is what earlier answers were collected under).
 pub async fn revise_form(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     form: FormId,
     draft: &FormDraft,
-    by: &By,
-    now: Timestamp,
 ) -> Result<i64, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let name = check_name(&draft.name)?;
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let row = sqlx::query(

@@ -9,8 +9,7 @@
 use std::collections::BTreeMap;
 
 use leadvault_audit::{Acting, Chain, append, append_alone};
-use leadvault_documents::{Document, DocumentStore, Owner};
-use leadvault_keys::Keyring;
+use leadvault_documents::{Document, Owner};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
@@ -25,6 +24,7 @@ use crate::notes::{Note, notes_of};
 use crate::pipeline::pipeline_in;
 use crate::sealed::{CLASS_COLUMNS, open_answers};
 use crate::submission::LEADS_TABLE;
+use crate::vault::Vault;
 
 /// A lead, decrypted as far as the viewer may see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +52,16 @@ pub struct LeadView {
 /// [`IntakeError::UnknownLead`], like one that does not exist.
 #[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
 pub async fn read_lead(
-    db: &Db,
-    keyring: &Keyring,
-    documents: &DocumentStore,
+    vault: Vault<'_>,
     acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
 ) -> Result<LeadView, IntakeError> {
+    let Vault {
+        db,
+        keyring,
+        documents,
+    } = vault;
     let (org, by, now) = (acting.org, &acting.by, acting.now);
     let reach = access.condition("leads", 3);
     // Read (and keys fetched) without holding the write lock; the read is recorded before

@@ -9,6 +9,7 @@
 mod access;
 mod actions;
 mod attachments;
+mod case_file;
 mod contacts;
 mod error;
 pub mod form;
@@ -29,10 +30,12 @@ mod spam;
 mod status;
 mod submission;
 mod tracking;
+mod vault;
 
 pub use access::LeadAccess;
 pub use actions::IntakeAction;
 pub use attachments::{Holder, Upload, open_document};
+pub use case_file::{LeadFile, OrderFile, open_lead, open_order};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;
 pub use forms::{
@@ -64,3 +67,4 @@ pub use submission::{
     LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, SUBMISSIONS_AUDITED, Submission, submit_lead,
 };
 pub use tracking::{NotATrackingCode, TrackingCode};
+pub use vault::Vault;

@@ -6,13 +6,14 @@ use leadvault_audit::{Acting, Chain, append};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Batch, Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Batch, OrgId, TenantScope, Timestamp, Tx};
 
 use crate::access::LeadAccess;
 use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{LeadId, NoteId};
+use crate::vault::Vault;
 
 const NOTES_TABLE: &str = "lead_notes";
 
@@ -89,13 +90,13 @@ fn with_note_context<T>(org: OrgId, note: NoteId, f: impl FnOnce(FieldContext<'_
 /// Adds a note to a lead within `access`, with a line in its history (naming the note, not
 /// its text) and an audit record.
 pub async fn add_note(
-    db: &Db,
-    keyring: &Keyring,
+    vault: Vault<'_>,
     acting: &Acting,
     lead: LeadId,
     access: &LeadAccess,
     text: &NoteText,
 ) -> Result<NoteId, IntakeError> {
+    let Vault { db, keyring, .. } = vault;
     let (org, by, now) = (acting.org, &acting.by, acting.now);
     let note = NoteId::random();
     let key = keyring.current(org, KeyPurpose::Field, now).await?;

@@ -25,6 +25,7 @@ use crate::leads::site_of;
 use crate::order_access::OrderAccess;
 use crate::order_status::OrderStatus;
 use crate::sealed::{CLASS_COLUMNS, open_answers, seal_answers};
+use crate::vault::Vault;
 
 /// The table encrypted order fields belong to (part of every ciphertext's context).
 pub const ORDERS_TABLE: &str = "work_orders";
@@ -244,13 +245,16 @@ pub async fn list_orders(
 /// shown) before anything is returned.
 #[allow(clippy::too_many_arguments)] // stores, tenant, record, reach, actor and time
 pub async fn read_order(
-    db: &Db,
-    keyring: &Keyring,
-    documents: &DocumentStore,
+    vault: Vault<'_>,
     acting: &Acting,
     order: OrderId,
     access: &OrderAccess,
 ) -> Result<OrderView, IntakeError> {
+    let Vault {
+        db,
+        keyring,
+        documents,
+    } = vault;
     let (org, by, now) = (acting.org, &acting.by, acting.now);
     let reach = access.condition("o", 3);
     // Read (and keys fetched) without holding the write lock; the read is recorded before

@@ -4,7 +4,7 @@
 //! order; the first that matches and has an attorney who may take the lead assigns it, in
 //! the submission's own transaction. A lead no rule takes waits for intake staff.
 
-use leadvault_audit::{Actor, By, Chain, Event, append};
+use leadvault_audit::{Acting, Actor, By, Chain, Event, append};
 use leadvault_store::sqlx::AnyConnection;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, Done, OrgId, SiteId, Statement, TenantScope, Timestamp};
@@ -234,12 +234,11 @@ pub enum Move {
 /// end); audited.
 pub async fn move_rule(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     rule: RuleId,
     direction: Move,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let position: i64 =
         sqlx::query("SELECT position FROM assignment_rules WHERE id = $1 AND org_id = $2")

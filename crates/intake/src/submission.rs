@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use leadvault_audit::{Actor, Chain, Claim, Claiming, Event};
 use leadvault_documents::{DocumentStore, Owner};
-use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_keys::KeyPurpose;
 use leadvault_mail::{SealedMail, enqueue_sealed};
 use leadvault_store::{
-    Batch, Db, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, TenantScope, Timestamp, Turn,
+    Batch, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, TenantScope, Timestamp, Turn,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -29,6 +29,7 @@ use crate::routing::{Routing, record_routing, route};
 use crate::sealed::{Sealed, seal_answers};
 use crate::spam::{page_spent, spend_page};
 use crate::tracking::TrackingCode;
+use crate::vault::Vault;
 
 /// The table encrypted lead fields belong to (part of every ciphertext's context).
 pub const LEADS_TABLE: &str = "leads";
@@ -161,13 +162,13 @@ pub struct Submission<'a> {
 
 /// Stores a checked consultation as a new lead of `form`'s organization.
 pub async fn submit_lead(
-    db: &Db,
-    keyring: &Keyring,
+    vault: Vault<'_>,
     form: &Form,
     answers: &Answers,
     submission: &Submission<'_>,
     now: Timestamp,
 ) -> Result<Receipt, IntakeError> {
+    let Vault { db, keyring, .. } = vault;
     let (origin, request_id) = (&submission.origin, submission.request_id);
     let org = form.org_id;
     let lead = LeadId::random();

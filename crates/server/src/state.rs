@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use leadvault_accounts::PasswordHasher;
+use leadvault_accounts::{Credentials, PasswordHasher};
 use leadvault_config::{IpRange, PublicUrl};
 use leadvault_documents::DocumentStore;
 use leadvault_mail::{Mail, MailError, enqueue};
@@ -9,6 +9,7 @@ use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
 
 use crate::web::error::AppError;
+use leadvault_intake::Vault;
 use leadvault_keys::Keyring;
 use leadvault_store::{Db, Migration};
 
@@ -102,6 +103,24 @@ impl AppState {
     /// Uploaded documents (encrypted on disk).
     pub fn documents(&self) -> &DocumentStore {
         &self.inner.documents
+    }
+
+    /// What a password or second-factor check needs, for a domain call.
+    pub fn credentials(&self) -> Credentials<'_> {
+        Credentials {
+            db: self.db(),
+            hasher: self.hasher(),
+            keyring: self.keyring(),
+        }
+    }
+
+    /// Intake's records and what opens them, for a domain call.
+    pub fn vault(&self) -> Vault<'_> {
+        Vault {
+            db: self.db(),
+            keyring: self.keyring(),
+            documents: self.documents(),
+        }
     }
 
     /// Analytics: the enricher, the ingester's queue, the analytics database.

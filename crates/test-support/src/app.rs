@@ -274,6 +274,15 @@ impl TestAppBuilder {
 }
 
 impl TestApp {
+    /// Intake's records and what opens them, for a domain call a test makes directly.
+    pub fn vault(&self) -> leadvault_intake::Vault<'_> {
+        leadvault_intake::Vault {
+            db: &self.db,
+            keyring: &self.keyring,
+            documents: &self.documents,
+        }
+    }
+
     pub fn builder(engine: Engine) -> TestAppBuilder {
         TestAppBuilder {
             engine,

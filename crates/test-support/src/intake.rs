@@ -102,17 +102,10 @@ impl TestApp {
             documents: Some(&self.documents),
             ..Submission::default()
         };
-        submit_lead(
-            &self.db,
-            &self.keyring,
-            form,
-            &answers,
-            &submission,
-            Timestamp::now(),
-        )
-        .await
-        .unwrap()
-        .lead_id
+        submit_lead(self.vault(), form, &answers, &submission, Timestamp::now())
+            .await
+            .unwrap()
+            .lead_id
     }
 
     /// Documents received for `form` as its page would receive them.

@@ -4,7 +4,7 @@ use leadvault_accounts::{
     Email, Grant, Joining, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope,
     TotpSecret, UserId, accept_invitation, create_owner, invite,
 };
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::Timestamp;
 
 use crate::TestApp;
@@ -86,14 +86,13 @@ impl TestApp {
 
     /// Invites `email` into `owner`'s organization and accepts with [`TEST_PASSWORD`].
     async fn joined(&self, owner: &TestPerson, email: &str, joining: &Joining) -> TestPerson {
+        let by = By::new(Actor::Member(owner.user_id.as_uuid()), None);
         let (_, token) = invite(
             &self.db,
-            owner.org_id,
+            &Acting::new(owner.org_id, by, Timestamp::now()),
             owner.user_id,
             &Email::parse(email).unwrap(),
             joining,
-            &By::new(Actor::Member(owner.user_id.as_uuid()), None),
-            Timestamp::now(),
         )
         .await
         .unwrap();
@@ -102,8 +101,7 @@ impl TestApp {
             &PasswordHasher::new(1),
             &token,
             Password::new(TEST_PASSWORD.to_owned()).unwrap(),
-            &By::new(Actor::Anonymous, None),
-            Timestamp::now(),
+            &Acting::personal(By::new(Actor::Anonymous, None), Timestamp::now()),
         )
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! An organization's webhook endpoints: added by owners and admins (the signing secret shown
 //! to them once, kept encrypted), listed, removed; every change audited in its transaction.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{Acting, By, Chain, append};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -47,11 +47,10 @@ fn context<T>(org: OrgId, id: &str, f: impl FnOnce(FieldContext<'_>) -> T) -> T 
 pub async fn add_endpoint(
     db: &Db,
     keyring: &Keyring,
-    org: OrgId,
+    acting: &Acting,
     url: &Url,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(String, SigningSecret), WebhookError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     // The key first: making an organization's first data key writes, and SQLite has one
     // writer at a time.
     let key = keyring.current(org, KeyPurpose::Field, now).await?;

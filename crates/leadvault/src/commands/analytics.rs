@@ -5,8 +5,8 @@ use std::time::Instant;
 
 use leadvault_accounts::{PublicSite, public_site};
 use leadvault_analytics::{
-    Day, Experiment, ExperimentState, OnSite, Range, create_experiment, experiment_report,
-    generate, list_experiments, report, set_state,
+    Day, Experiment, ExperimentState, OnSite, Range, ReportScope, Traffic, create_experiment,
+    experiment_report, generate, list_experiments, report, set_state,
 };
 use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::{Db, SiteId, Timestamp, Uuid};
@@ -90,16 +90,13 @@ async fn make(args: AnalyticsGenerateArgs) -> Result<(), CliError> {
         None
     };
     let started = Instant::now();
-    let made = generate(
-        &analytics,
-        site,
-        args.events,
-        args.days,
-        Day::of(Timestamp::now()),
-        args.seed,
-        experiment.as_ref(),
-    )
-    .await;
+    let traffic = Traffic {
+        events: args.events,
+        days: args.days,
+        last: Day::of(Timestamp::now()),
+        seed: args.seed,
+    };
+    let made = generate(&analytics, site, traffic, experiment.as_ref()).await;
     analytics.db().close().await;
     db.close().await;
     let made = made?;
@@ -193,7 +190,12 @@ async fn time_results(args: AnalyticsResultsArgs) -> Result<(), CliError> {
     let today = Day::of(Timestamp::now());
     let period = range.period(today);
     let timed = timed(args.runs, || {
-        experiment_report(&analytics, site, &experiment, period, 0.1, today)
+        let scope = ReportScope {
+            period,
+            effect: 0.1,
+            today,
+        };
+        experiment_report(&analytics, site, &experiment, scope)
     })
     .await;
     analytics.db().close().await;

@@ -9,12 +9,13 @@
 //! real data.
 
 use leadvault_accounts::{
-    Email, Grant, Joining, NewOwner, OrgId, OrgName, Password, PasswordHasher, Role, Scope,
+    Credentials, Email, Grant, Joining, NewOwner, OrgName, Password, PasswordHasher, Role, Scope,
     SiteDomain, TotpSecret, UserId, accept_invitation, add_site, confirm_enrolment, create_owner,
     invite, owner_exists, pending_enrolment,
 };
 use leadvault_audit::{Acting, Actor, By};
 use leadvault_documents::DocumentStore;
+use leadvault_intake::Vault;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
     FormDraft, LeadAccess, NewOrder, NewRule, NoteText, OrderAccess, OrderStatus, Origin,
@@ -181,7 +182,8 @@ async fn enrol(
         .await
         .map_err(|e| enrol_error(e.to_string()))?;
     let by = By::new(Actor::Member(user.as_uuid()), None);
-    confirm_enrolment(db, keyring, user, &secret.code_at(now), &by, now)
+    let acting = Acting::personal(by, now);
+    confirm_enrolment(db, keyring, user, &secret.code_at(now), &acting)
         .await
         .map_err(|e| enrol_error(e.to_string()))?;
     Ok(secret)
@@ -229,6 +231,12 @@ async fn seed(
 
     let mut attorney = None;
     let owner_by = By::new(Actor::Member(owner.user_id.as_uuid()), None);
+    let owner_acting = Acting::new(org, owner_by, now);
+    let credentials = Credentials {
+        db,
+        hasher: &hasher,
+        keyring,
+    };
     for role in [
         Role::Admin,
         Role::Intake,
@@ -240,15 +248,11 @@ async fn seed(
             Grant::new(role, Scope::Organization).map_err(|e| CliError::Invalid(e.to_string()))?,
         );
         let (user, account) = join(
-            db,
-            keyring,
-            &hasher,
-            org,
+            credentials,
             owner.user_id,
-            &owner_by,
+            &owner_acting,
             &role.to_string(),
             &joining,
-            now,
         )
         .await?;
         if role == Role::Attorney {
@@ -257,15 +261,11 @@ async fn seed(
         accounts.push(account);
     }
     let (client_id, client) = join(
-        db,
-        keyring,
-        &hasher,
-        org,
+        credentials,
         owner.user_id,
-        &owner_by,
+        &owner_acting,
         "client",
         &Joining::Customer,
-        now,
     )
     .await?;
     accounts.push(client);
@@ -292,6 +292,11 @@ async fn seed(
         .ok_or_else(|| form_error("the form went missing".into()))?;
 
     let lead_error = demo_error("add the sample leads");
+    let vault = Vault {
+        db,
+        keyring,
+        documents,
+    };
     let attorney = attorney.ok_or_else(|| lead_error("no attorney".into()))?;
     let attorneys = [LeadAccess::assigned_to(attorney.as_uuid())];
     let rule = NewRule::new(None, Some(("area", "Family")), vec![attorney.as_uuid()])
@@ -320,7 +325,7 @@ async fn seed(
             attorneys: &attorneys,
             ..Submission::default()
         };
-        let receipt = submit_lead(db, keyring, &form, &answers, &submission, now)
+        let receipt = submit_lead(vault, &form, &answers, &submission, now)
             .await
             .map_err(|e| lead_error(e.to_string()))?;
         let lead = receipt.lead_id;
@@ -331,7 +336,7 @@ async fn seed(
                     .map_err(|e| lead_error(e.to_string()))?;
                 let note = NoteText::parse("Called back on Monday; she prefers e-mail.")
                     .map_err(|e| lead_error(e.to_string()))?;
-                add_note(db, keyring, &Acting::new(org, by, now), lead, &all, &note)
+                add_note(vault, &Acting::new(org, by, now), lead, &all, &note)
                     .await
                     .map_err(|e| lead_error(e.to_string()))?;
             }
@@ -444,22 +449,23 @@ async fn seed_orders(
 
 /// Invites and accepts as the person would, with a new password; a second factor where the
 /// role needs one.
-#[allow(clippy::too_many_arguments)]
 async fn join(
-    db: &Db,
-    keyring: &Keyring,
-    hasher: &PasswordHasher,
-    org: OrgId,
+    credentials: Credentials<'_>,
     owner: UserId,
-    owner_by: &By,
+    acting: &Acting,
     role: &str,
     joining: &Joining,
-    now: Timestamp,
 ) -> Result<(UserId, Account), CliError> {
+    let Credentials {
+        db,
+        hasher,
+        keyring,
+    } = credentials;
+    let now = acting.now;
     let address = format!("{role}@lima-law.example");
     let email = Email::parse(&address).map_err(|e| CliError::Invalid(e.to_string()))?;
     let join_error = demo_error("add the members");
-    let (_, token) = invite(db, org, owner, &email, joining, owner_by, now)
+    let (_, token) = invite(db, acting, owner, &email, joining)
         .await
         .map_err(|e| join_error(e.to_string()))?;
     let password = new_password()?;
@@ -468,8 +474,7 @@ async fn join(
         hasher,
         &token,
         Password::new(password.clone()).map_err(|e| CliError::Invalid(e.to_string()))?,
-        &By::new(Actor::Anonymous, None),
-        now,
+        &Acting::personal(By::new(Actor::Anonymous, None), now),
     )
     .await
     .map_err(|e| join_error(e.to_string()))?;

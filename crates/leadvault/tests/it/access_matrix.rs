@@ -690,12 +690,10 @@ async fn object_id(
         let joining = Joining::Member(Grant::new(Role::Analyst, Scope::Organization).unwrap());
         let (id, _) = invite(
             &app.db,
-            org,
+            &Acting::new(org, fixture(), now),
             owner.user_id,
             &email,
             &joining,
-            &fixture(),
-            now,
         )
         .await
         .unwrap();
@@ -713,10 +711,10 @@ async fn object_id(
         lead_for(app, org).await.to_string()
     } else if path.starts_with("/settings/intake/webhooks/") {
         let url = url::Url::parse("http://127.0.0.1:9/hooks").unwrap();
-        let (id, _) =
-            leadvault_webhooks::add_endpoint(&app.db, &app.keyring, org, &url, &fixture(), now)
-                .await
-                .unwrap();
+        let acting = Acting::new(org, fixture(), now);
+        let (id, _) = leadvault_webhooks::add_endpoint(&app.db, &app.keyring, &acting, &url)
+            .await
+            .unwrap();
         id
     } else if path.starts_with("/settings/intake/rules/") {
         // Whom the rule names does not matter here (the settings page checks that).

@@ -2,6 +2,7 @@
 //! that neither the address nor the user agent of a visitor is kept.
 
 use leadvault_accounts::set_do_not_track;
+use leadvault_audit::Acting;
 use leadvault_store::{SiteId, Timestamp, sqlx};
 use leadvault_test_support::{
     CHROME, Engine, IPHONE, StoredVisit, TestApp, both_engines, event_body, fixture,
@@ -194,11 +195,9 @@ async fn a_site_that_honours_do_not_track_counts_nobody_who_asks(engine: Engine)
     assert!(
         set_do_not_track(
             &app.db,
-            owner.org_id,
+            &Acting::new(owner.org_id, fixture(), Timestamp::now()),
             honouring,
             true,
-            &fixture(),
-            Timestamp::now()
         )
         .await
         .unwrap()

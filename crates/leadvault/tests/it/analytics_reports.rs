@@ -569,14 +569,18 @@ async fn events_and_visits_past_their_retention_are_deleted_and_their_counts_sta
 
 #[both_engines]
 async fn a_filtered_report_reads_the_visits_themselves_and_agrees_with_the_rollups(engine: Engine) {
-    use leadvault_analytics::{Dimension, Filter, filtered_report, generate};
+    use leadvault_analytics::{Dimension, Filter, Traffic, filtered_report, generate};
 
     let app = TestApp::start(engine).await;
     let site = SiteId::random();
     let today = Day::of(Timestamp::now());
-    generate(&app.analytics, site, 3_000, 3, today, 7, None)
-        .await
-        .unwrap();
+    let traffic = Traffic {
+        events: 3_000,
+        days: 3,
+        last: today,
+        seed: 7,
+    };
+    generate(&app.analytics, site, traffic, None).await.unwrap();
     for range in [Range::Last7Days, Range::Today] {
         let period = range.period(today);
         let rolled = report(&app.analytics, site, period, 10).await.unwrap();

@@ -602,8 +602,8 @@ async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are
     use std::time::Duration;
 
     use leadvault_analytics::{
-        Day, EXPOSURE, FORM_SUBMITTED, GoalKind, Period, StoredEvent, VisitId, VisitorId,
-        experiment_report, experiment_results, purge,
+        Day, EXPOSURE, FORM_SUBMITTED, GoalKind, Period, ReportScope, StoredEvent, VisitId,
+        VisitorId, experiment_report, experiment_results, purge,
     };
 
     let app = TestApp::start(engine).await;
@@ -671,7 +671,12 @@ async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are
     assert_eq!(arms(&counted), [(14, 6), (14, 4)]);
 
     // The report agrees, and stores the settled days' tallies as it goes.
-    let report = experiment_report(db, site, &experiment, week, 0.1, today)
+    let scope = ReportScope {
+        period: week,
+        effect: 0.1,
+        today,
+    };
+    let report = experiment_report(db, site, &experiment, scope)
         .await
         .unwrap();
     assert_eq!(arms(&report.goals[0].1), arms(&counted));
@@ -680,7 +685,7 @@ async fn a_settled_days_tally_is_counted_once_and_read_back_after_its_events_are
     purge(db, Duration::from_secs(86_400 * 2), now)
         .await
         .unwrap();
-    let after = experiment_report(db, site, &experiment, week, 0.1, today)
+    let after = experiment_report(db, site, &experiment, scope)
         .await
         .unwrap();
     assert_eq!(arms(&after.goals[0].1), arms(&counted));

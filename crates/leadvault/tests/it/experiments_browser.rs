@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use leadvault_analytics::{
-    Day, ExperimentError, ExperimentState, GoalKind, OnSite, Range, add_goal, assign,
+    Day, ExperimentError, ExperimentState, GoalKind, OnSite, Range, ReportScope, add_goal, assign,
     create_experiment, experiment_report, list_experiments, set_state,
 };
 use leadvault_store::Timestamp;
@@ -287,9 +287,11 @@ async fn visitors_see_their_variation_before_the_page_loads_and_conversions_coun
         &app.analytics,
         site,
         hero,
-        Range::Today.period(today),
-        0.1,
-        today,
+        ReportScope {
+            period: Range::Today.period(today),
+            effect: 0.1,
+            today,
+        },
     )
     .await
     .unwrap();

@@ -59,8 +59,7 @@ async fn a_consultation_is_stored_encrypted_audited_and_trackable(engine: Engine
         utm: [("utm_source".to_owned(), "newsletter".to_owned())].into(),
     };
     let receipt = submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, "marisol@example.com", story),
         &Submission {
@@ -144,8 +143,7 @@ async fn a_consultation_is_stored_encrypted_audited_and_trackable(engine: Engine
 
     // The same e-mail (typed differently) or phone again: a hint for staff.
     let again = submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, " MARISOL@example.com", "Follow-up."),
         &Submission::default(),
@@ -165,8 +163,7 @@ async fn after_a_tenant_key_rotation_earlier_leads_are_found_again_once_reindexe
         let (app, form) = (&app, &form);
         async move {
             submit_lead(
-                &app.db,
-                &app.keyring,
+                app.vault(),
                 form,
                 &answers(form, email, "About my lease."),
                 &Submission::default(),
@@ -216,8 +213,7 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
         .await;
     let form = consultation_form(&app, &ana).await;
     let receipt = submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, "m@example.com", "Divorce."),
         &Submission::default(),
@@ -228,9 +224,7 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
     let (org, lead) = (ana.org_id, receipt.lead_id);
     let intake_by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
     let seen = read_lead(
-        &app.db,
-        &app.keyring,
-        &app.documents,
+        app.vault(),
         &Acting::new(org, intake_by, Timestamp::now()),
         lead,
         &LeadAccess::all(),
@@ -254,9 +248,7 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
     let attorney = LeadAccess::assigned_to(cy.user_id.as_uuid());
     let cy_by = By::new(Actor::Member(cy.user_id.as_uuid()), None);
     let refused = read_lead(
-        &app.db,
-        &app.keyring,
-        &app.documents,
+        app.vault(),
         &Acting::new(org, cy_by, Timestamp::now()),
         lead,
         &attorney,
@@ -273,9 +265,7 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
     .await
     .unwrap();
     let theirs = read_lead(
-        &app.db,
-        &app.keyring,
-        &app.documents,
+        app.vault(),
         &Acting::new(org, cy_by, Timestamp::now()),
         lead,
         &attorney,
@@ -290,9 +280,7 @@ async fn staff_read_what_their_role_allows_and_every_read_is_recorded(engine: En
     let bo_by = By::new(Actor::Member(bo.user_id.as_uuid()), None);
     assert!(matches!(
         read_lead(
-            &app.db,
-            &app.keyring,
-            &app.documents,
+            app.vault(),
             &Acting::new(bo.org_id, bo_by, Timestamp::now()),
             lead,
             &LeadAccess::all()
@@ -339,8 +327,7 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
     let ana = app.owner("ana@lima.law").await;
     let form = consultation_form(&app, &ana).await;
     let earlier = submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, "m@example.com", "Before."),
         &Submission::default(),
@@ -351,11 +338,9 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
     let revised = CONSULTATION.replace("\"Immigration\"", "\"Immigration\", \"Criminal\"");
     let version = revise_form(
         &app.db,
-        ana.org_id,
+        &Acting::new(ana.org_id, fixture(), Timestamp::now()),
         form.id,
         &draft(&form, &revised),
-        &fixture(),
-        Timestamp::now(),
     )
     .await
     .unwrap();
@@ -373,22 +358,18 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
     let work_order = CONSULTATION.replace("\"consultation\"", "\"work_order\"");
     let changed_kind = revise_form(
         &app.db,
-        ana.org_id,
+        &Acting::new(ana.org_id, fixture(), Timestamp::now()),
         form.id,
         &draft(&form, &work_order),
-        &fixture(),
-        Timestamp::now(),
     )
     .await;
     assert!(matches!(changed_kind, Err(IntakeError::Invalid(_))));
     let bo = app.owner("bo@nyx.law").await;
     let foreign = revise_form(
         &app.db,
-        bo.org_id,
+        &Acting::new(bo.org_id, fixture(), Timestamp::now()),
         form.id,
         &draft(&current, CONSULTATION),
-        &fixture(),
-        Timestamp::now(),
     )
     .await;
     assert!(matches!(foreign, Err(IntakeError::UnknownForm)));
@@ -400,9 +381,7 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
     );
     let by = By::new(Actor::Member(ana.user_id.as_uuid()), None);
     let lead = read_lead(
-        &app.db,
-        &app.keyring,
-        &app.documents,
+        app.vault(),
         &Acting::new(ana.org_id, by, Timestamp::now()),
         earlier.lead_id,
         &LeadAccess::all(),
@@ -447,8 +426,7 @@ async fn notifications_are_queued_with_the_lead_or_not_at_all(engine: Engine) {
         .await
         .unwrap();
     let failed = submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, "m@example.com", "x"),
         &submission,
@@ -463,8 +441,7 @@ async fn notifications_are_queued_with_the_lead_or_not_at_all(engine: Engine) {
     assert_eq!((count("leads").await, count("outbox").await), (0, 0));
 
     submit_lead(
-        &app.db,
-        &app.keyring,
+        app.vault(),
         &form,
         &answers(&form, "m@example.com", "x"),
         &submission,

@@ -2,6 +2,7 @@
 //! change does to sessions.
 
 use leadvault_accounts::{Role, Scope, SiteId};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::sqlx;
 use leadvault_test_support::{Browser, Engine, Page, TEST_PASSWORD, TestApp, both_engines};
 
@@ -479,14 +480,13 @@ async fn operations_that_read_then_write_wait_for_a_concurrent_write_instead_of_
         let joining = leadvault_accounts::Joining::Member(
             leadvault_accounts::Grant::new(Role::Attorney, Scope::Organization).unwrap(),
         );
+        let now = leadvault_store::Timestamp::now();
         leadvault_accounts::invite(
             &db,
-            owner.org_id,
+            &Acting::new(owner.org_id, leadvault_test_support::fixture(), now),
             owner.user_id,
             &email,
             &joining,
-            &leadvault_test_support::fixture(),
-            leadvault_store::Timestamp::now(),
         )
         .await
         .map(|_| ())
@@ -505,8 +505,10 @@ async fn operations_that_read_then_write_wait_for_a_concurrent_write_instead_of_
             &leadvault_accounts::PasswordHasher::new(1),
             "ana@lima.law",
             wrong,
-            None,
-            leadvault_store::Timestamp::now(),
+            &Acting::personal(
+                By::new(Actor::Anonymous, None),
+                leadvault_store::Timestamp::now(),
+            ),
         )
         .await
         .map(|accepted| accepted.is_some())

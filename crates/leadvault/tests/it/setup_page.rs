@@ -1,6 +1,7 @@
 //! First-run setup over HTTP: the one-time link, CSRF, validation, escaping.
 
 use leadvault_accounts::owner_exists;
+use leadvault_audit::Acting;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_test_support::{Engine, TestApp, both_engines, fixture};
 use reqwest::Response;
@@ -325,22 +326,21 @@ async fn of_two_simultaneous_setups_exactly_one_founds_the_organization(engine: 
     };
     let now = leadvault_store::Timestamp::now();
     let by = fixture();
+    let acting = Acting::personal(by, now);
     let (a, b) = tokio::join!(
         leadvault_accounts::complete_setup(
             &app.db,
             &hasher,
             &first,
             owner("A", "a@a.example"),
-            &by,
-            now
+            &acting
         ),
         leadvault_accounts::complete_setup(
             &app.db,
             &hasher,
             &second,
             owner("B", "b@b.example"),
-            &by,
-            now
+            &acting
         ),
     );
     assert!(a.is_ok() != b.is_ok(), "exactly one wins: {a:?} {b:?}");
@@ -383,8 +383,7 @@ async fn a_setup_link_expires_after_a_day(engine: Engine) {
         &leadvault_accounts::PasswordHasher::new(1),
         &token,
         new_owner,
-        &fixture(),
-        expired,
+        &Acting::personal(fixture(), expired),
     )
     .await
     .unwrap_err();

@@ -4,7 +4,7 @@
 //! it, and each side sees only what it should.
 
 use leadvault_accounts::{Role, Scope};
-use leadvault_audit::Chain;
+use leadvault_audit::{Acting, Chain};
 use leadvault_store::sqlx;
 use leadvault_test_support::{
     Browser, Engine, Page, Part, SmtpSink, TestApp, TestPerson, WebhookReceiver, both_engines,
@@ -388,10 +388,8 @@ async fn staff_move_orders_on_and_each_client_sees_only_their_own(engine: Engine
     leadvault_webhooks::add_endpoint(
         &app.db,
         &app.keyring,
-        ana.org_id,
+        &Acting::new(ana.org_id, fixture(), leadvault_store::Timestamp::now()),
         &url,
-        &fixture(),
-        leadvault_store::Timestamp::now(),
     )
     .await
     .unwrap();

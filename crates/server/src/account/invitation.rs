@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Password, accept_invitation, view_invitation};
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -98,8 +99,7 @@ pub async fn accept(
         state.hasher(),
         &token,
         password,
-        &observe::anonymous(),
-        Timestamp::now(),
+        &Acting::personal(observe::anonymous(), Timestamp::now()),
     )
     .await
     {

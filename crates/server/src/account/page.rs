@@ -10,6 +10,7 @@ use leadvault_accounts::{
     end_other_sessions, end_session_by_id, has_second_factor, list_sessions, pending_enrolment,
     recovery_codes_left, second_factor_required, user_email,
 };
+use leadvault_audit::Acting;
 use leadvault_store::Timestamp;
 use qrcode::QrCode;
 use qrcode::render::svg;
@@ -179,7 +180,15 @@ pub async fn confirm(
 
     let code = form.code();
     let by = signing_in.by();
-    let codes = match confirm_enrolment(state.db(), state.keyring(), user, &code, &by, now).await {
+    let codes = match confirm_enrolment(
+        state.db(),
+        state.keyring(),
+        user,
+        &code,
+        &Acting::personal(by, now),
+    )
+    .await
+    {
         Ok(codes) => codes,
         Err(AccountsError::Totp(wrong)) => {
             failures.record_failure(&user, now);

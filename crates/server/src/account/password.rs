@@ -64,13 +64,11 @@ pub async fn change(
     };
     let user = person.user_id;
     let changed = change_password(
-        state.db(),
-        state.hasher(),
+        state.credentials(),
         user,
         PasswordChange { current, new },
         &person.token,
-        &person.by(),
-        now,
+        &person.acting,
     )
     .await;
     match changed {

@@ -13,6 +13,7 @@ use leadvault_accounts::{
     AccountsError, Email, Password, complete_password_reset, request_password_reset, sign_in_key,
     view_password_reset,
 };
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -170,14 +171,11 @@ pub async fn reset(
     backoff_check(failures, &view.user_id, now)?;
     let code: String = form.code.chars().take(64).collect();
     let done = complete_password_reset(
-        state.db(),
-        state.hasher(),
-        state.keyring(),
+        state.credentials(),
         &token,
         password,
         Some(&code),
-        &observe::anonymous(),
-        now,
+        &Acting::personal(observe::anonymous(), now),
     )
     .await;
     match done {

@@ -56,16 +56,13 @@ pub async fn reauthenticated(
         Ok(password) => {
             let code: String = answers.code.chars().take(64).collect();
             reauthenticate(
-                state.db(),
-                state.hasher(),
-                state.keyring(),
+                state.credentials(),
                 person.user_id,
                 Proof {
                     password,
                     code: &code,
                 },
-                &person.by(),
-                now,
+                &person.acting,
             )
             .await
         }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{
     AccountsError, Email, NewOwner, OrgName, Password, complete_setup, setup_is_open,
 };
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -115,8 +116,7 @@ async fn create(
         state.hasher(),
         token,
         new,
-        &by,
-        Timestamp::now(),
+        &Acting::personal(by, Timestamp::now()),
     )
     .await
     {

@@ -6,9 +6,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
-    AccountsError, Password, PasswordAccepted, SessionStage, SessionToken, advance_session,
-    check_password, end_session, sign_in_key, start_session, verify_second_factor,
+    AccountsError, NewSession, Password, PasswordAccepted, SessionStage, SessionToken,
+    advance_session, check_password, end_session, sign_in_key, start_session, verify_second_factor,
 };
+use leadvault_audit::Acting;
 use leadvault_store::Timestamp;
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -86,14 +87,12 @@ pub async fn submit(
     // Too long to be anyone's password: refused like any wrong one, without hashing it.
     let accepted = match Password::offered(form.password.to_string()) {
         Ok(password) => {
-            let request = observe::anonymous().request_id;
             check_password(
                 state.db(),
                 state.hasher(),
                 &form.email,
                 password,
-                request,
-                now,
+                &Acting::personal(observe::anonymous(), now),
             )
             .await?
         }
@@ -133,15 +132,13 @@ async fn fresh_session(
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok()),
     );
-    Ok(start_session(
-        state.db(),
-        accepted.user_id,
-        accepted.org_id,
-        accepted.stage,
-        &device,
-        now,
-    )
-    .await?)
+    let session = NewSession {
+        user: accepted.user_id,
+        org: accepted.org_id,
+        stage: accepted.stage,
+        device: &device,
+    };
+    Ok(start_session(state.db(), session, now).await?)
 }
 
 pub async fn show_second_factor(signing_in: SigningIn) -> Result<Response, AppError> {
@@ -177,8 +174,7 @@ pub async fn submit_second_factor(
         state.keyring(),
         session.user_id,
         &code,
-        &by,
-        now,
+        &Acting::personal(by, now),
     )
     .await
     {

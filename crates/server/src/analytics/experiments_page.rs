@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leadvault_accounts::Site;
 use leadvault_analytics::{
-    Day, ExperimentError, Period, Range, create_experiment, experiment_report, list_experiments,
-    list_goals, overlaps, set_state,
+    Day, ExperimentError, Period, Range, ReportScope, create_experiment, experiment_report,
+    list_experiments, list_goals, overlaps, set_state,
 };
 use leadvault_store::Uuid;
 
@@ -73,7 +73,17 @@ async fn results_view(
             .filter(|e| (1.0..=1_000.0).contains(e))
             .ok_or_else(|| AppError::Invalid("effect is a percentage from 1 to 1000".to_owned()))?,
     };
-    let report = experiment_report(db, site.id, experiment, period, effect / 100.0, today).await?;
+    let report = experiment_report(
+        db,
+        site.id,
+        experiment,
+        ReportScope {
+            period,
+            effect: effect / 100.0,
+            today,
+        },
+    )
+    .await?;
     let warnings = overlaps(&experiment.definition, experiment.id, &all)
         .iter()
         .map(ToString::to_string)

@@ -204,15 +204,7 @@ async fn store(
         uploads: lead.uploads,
         documents: Some(state.documents()),
     };
-    let stored = submit_lead(
-        state.db(),
-        state.keyring(),
-        form,
-        lead.answers,
-        &submission,
-        now,
-    )
-    .await;
+    let stored = submit_lead(state.vault(), form, lead.answers, &submission, now).await;
     let receipt = match stored {
         Ok(receipt) => receipt,
         Err(IntakeError::PageUsed) => {

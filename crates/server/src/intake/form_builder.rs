@@ -413,7 +413,7 @@ async fn submit(
         None => create_form(state.db(), org, &saved, &by, now)
             .await
             .map(|_| ()),
-        Some(id) => revise_form(state.db(), org, id, &saved, &by, now)
+        Some(id) => revise_form(state.db(), &signed_in.acting, id, &saved)
             .await
             .map(|_| ()),
     };

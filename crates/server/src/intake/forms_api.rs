@@ -167,15 +167,7 @@ pub async fn revise(
         .await?
         .ok_or(AppError::NotFound)?;
     let draft = draft(&state, &signed_in, body).await?;
-    revise_form(
-        state.db(),
-        org,
-        id,
-        &draft,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await?;
+    revise_form(state.db(), &signed_in.acting, id, &draft).await?;
     let form = find_form(state.db(), org, id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -239,15 +239,6 @@ pub async fn move_one(
         "down" => Move::Down,
         _ => return Err(AppError::Invalid("move a rule up or down".to_owned())),
     };
-    let org = signed_in.member.org_id;
-    move_rule(
-        state.db(),
-        org,
-        rule,
-        direction,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await?;
+    move_rule(state.db(), &signed_in.acting, rule, direction).await?;
     Ok(Redirect::to(PAGE).into_response())
 }

@@ -9,18 +9,17 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{MemberSummary, SiteId, list_members};
+use leadvault_accounts::list_members;
 use leadvault_intake::{
-    HistoryKind, Holder, LeadAccess, LeadId, NoteText, assign_lead, definition_at, lead_history,
-    lead_summary, list_leads, pipeline, possible_duplicates, read_lead, set_status,
+    Holder, LeadAccess, LeadId, NoteText, assign_lead, lead_summary, list_leads, open_lead,
+    pipeline, set_status,
 };
 use serde::Deserialize;
 
-use crate::intake::order_view::{document_row, download};
-use crate::intake::reach::{attorney_access, lead_access};
-use crate::intake::views::{
-    AnswerRow, AttorneyOption, HistoryRow, LeadPage, LeadRow, LeadsPage, NoteRow,
-};
+use crate::intake::lead_page::{self, LeadViewer, may_be_given};
+use crate::intake::order_view::download;
+use crate::intake::reach::lead_access;
+use crate::intake::views::{LeadPage, LeadRow, LeadsPage};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
@@ -96,118 +95,14 @@ async fn lead_page(
     lead: LeadId,
     error: Option<String>,
 ) -> Result<LeadPage, AppError> {
-    let org = signed_in.member.org_id;
-    let view = read_lead(
-        state.db(),
-        state.keyring(),
-        state.documents(),
-        &signed_in.acting,
-        lead,
-        access,
-    )
-    .await?;
-    let definition = definition_at(state.db(), org, view.form_id, view.form_version).await?;
-    // In the form's order, with its labels; multiple choices one per line.
-    let answers = definition
-        .fields
-        .iter()
-        .filter_map(|field| {
-            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
-                label: field.label.clone(),
-                lines: value.split('\n').map(str::to_owned).collect(),
-            })
-        })
-        .collect();
-    // The members, read once: to name people in the history and notes, and to offer the
-    // attorneys a lead may be assigned to.
-    let members = list_members(state.db(), org).await?;
-    let emails: HashMap<String, String> = members
-        .iter()
-        .map(|m| (m.user_id.to_string(), m.email.clone()))
-        .collect();
-    let name = |id: &str| {
-        emails
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| "someone".to_owned())
-    };
-    let stages = pipeline(state.db(), org).await?;
-    let history = lead_history(state.db(), org, lead)
-        .await?
-        .into_iter()
-        .map(|event| HistoryRow {
-            at: utc(event.at),
-            what: match event.kind {
-                HistoryKind::Created => "received through the form".to_owned(),
-                HistoryKind::Status => {
-                    format!("status set to {}", stages.label_of(&event.detail))
-                }
-                HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
-                HistoryKind::Note => "added a note".to_owned(),
-            },
-            by: match event.actor_kind.as_str() {
-                "member" => name(&event.actor_id),
-                "system" => event.actor_id.clone(),
-                "anonymous" => "the person who sent it".to_owned(),
-                other => other.to_owned(),
-            },
-        })
-        .collect();
-    let duplicates = if access.triages() {
-        possible_duplicates(state.db(), org, lead, access)
-            .await?
-            .iter()
-            .map(ToString::to_string)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let attorneys = if access.triages() {
-        members
-            .into_iter()
-            .filter(|m| may_be_given(m, view.site_id))
-            .map(|m| AttorneyOption {
-                selected: view.assigned_to == Some(m.user_id.as_uuid()),
-                id: m.user_id.to_string(),
-                email: m.email,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let notes = view
-        .notes
-        .iter()
-        .map(|note| NoteRow {
-            at: utc(note.at),
-            by: name(&note.author_id),
-            lines: note.text.as_str().lines().map(str::to_owned).collect(),
-        })
-        .collect();
-    let documents = view
-        .documents
-        .iter()
-        .map(|d| document_row("/leads/documents", &definition, d))
-        .collect();
-    Ok(LeadPage {
-        notes,
-        documents,
-        error,
-        id: view.id.to_string(),
+    let file = open_lead(state.vault(), &signed_in.acting, lead, access).await?;
+    let members = list_members(state.db(), signed_in.member.org_id).await?;
+    let viewer = LeadViewer {
         csrf: signed_in.csrf_token(),
-        status: stages.label_of(&view.status),
-        statuses: stages
-            .stages()
-            .iter()
-            .map(|s| (s.name.clone(), s.label.clone(), s.name == view.status))
-            .collect(),
-        received: utc(view.created_at),
-        answers,
-        history,
-        attorneys,
-        may_assign: access.triages(),
-        duplicates,
-    })
+        triages: access.triages(),
+        error,
+    };
+    Ok(lead_page::lead_page(file, &members, viewer))
 }
 
 #[derive(Deserialize)]
@@ -272,12 +167,6 @@ pub async fn assign(
     Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
 }
 
-/// Whether `member` may be given a lead of `site`: an attorney whose scope reaches it.
-fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
-    attorney_access(member.role, &member.scope, member.user_id)
-        .is_some_and(|access| access.covers_site(site))
-}
-
 #[derive(Deserialize)]
 pub struct NoteForm {
     #[serde(default)]
@@ -296,15 +185,7 @@ pub async fn add_note(
     let lead = lead_id(&id)?;
     let added = match NoteText::parse(&form.note) {
         Ok(text) => {
-            leadvault_intake::add_note(
-                state.db(),
-                state.keyring(),
-                &signed_in.acting,
-                lead,
-                &access,
-                &text,
-            )
-            .await
+            leadvault_intake::add_note(state.vault(), &signed_in.acting, lead, &access, &text).await
         }
         Err(refused) => Err(refused),
     };
@@ -325,12 +206,5 @@ pub async fn download_document(
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
     let holder = Holder::Lead(&access);
-    download(
-        &state,
-        signed_in.member.org_id,
-        &id,
-        holder,
-        &signed_in.by(),
-    )
-    .await
+    download(&state, &signed_in.acting, &id, holder).await
 }

@@ -8,6 +8,7 @@ pub(crate) mod form_view;
 pub(crate) mod forms_api;
 pub(crate) mod forms_list;
 pub(crate) mod intake_settings;
+pub(crate) mod lead_page;
 pub(crate) mod leads;
 pub(crate) mod order_view;
 pub(crate) mod orders;

@@ -1,17 +1,17 @@
 //! What the client's and the staff's order pages share: an order as a row and as a page;
 //! and what every page with documents shares: a document as a row and as a download.
 
+use std::collections::BTreeMap;
+
 use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use leadvault_audit::{Acting, By};
+use leadvault_audit::Acting;
 use leadvault_documents::{Document, DocumentId};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{
-    HistoryKind, Holder, OrderAccess, OrderId, OrderStatus, OrderSummary, definition_at,
-    open_document, read_order,
+    HistoryKind, Holder, OrderFile, OrderId, OrderStatus, OrderSummary, open_document,
 };
-use leadvault_store::{OrgId, Timestamp};
 
 use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage, OrderRow};
 use crate::state::AppState;
@@ -41,6 +41,24 @@ fn size(bytes: u64) -> String {
     }
 }
 
+/// A lead's or an order's answers as listed: in the form's order, with its labels, a
+/// multiple choice one per line.
+pub fn answer_rows(
+    definition: &FormDefinition,
+    answers: &BTreeMap<String, String>,
+) -> Vec<AnswerRow> {
+    definition
+        .fields
+        .iter()
+        .filter_map(|field| {
+            answers.get(field.key.as_str()).map(|value| AnswerRow {
+                label: field.label.clone(),
+                lines: value.split('\n').map(str::to_owned).collect(),
+            })
+        })
+        .collect()
+}
+
 /// A document as listed on a lead's or an order's page; `base` is the download route of
 /// the person looking (`/portal/documents` for a client, `/orders/documents` or
 /// `/leads/documents` for staff: each route checks its own kind of person).
@@ -56,69 +74,46 @@ pub fn document_row(base: &str, definition: &FormDefinition, document: &Document
     }
 }
 
-/// An order's page: reading it is an audited decryption. `names` says who an actor id is.
-pub async fn order_page(
-    state: &AppState,
-    acting: &Acting,
-    order: OrderId,
-    access: &OrderAccess,
+/// An order's page, made from its file for staff or for the client; `names` says who an
+/// actor (kind and id) of its history is.
+pub fn order_page(
+    file: OrderFile,
+    staff: bool,
     csrf: String,
     names: impl Fn(&str, &str) -> String,
-) -> Result<OrderPage, AppError> {
-    let view = read_order(
-        state.db(),
-        state.keyring(),
-        state.documents(),
-        acting,
-        order,
-        access,
-    )
-    .await?;
-    let definition = definition_at(state.db(), acting.org, view.form_id, view.form_version).await?;
+) -> OrderPage {
+    let OrderFile { order, form } = file;
     let label = |key: &str| {
-        definition
-            .field(key)
+        form.field(key)
             .map_or_else(|| key.to_owned(), |f| f.label.clone())
     };
-    let mut answers: Vec<AnswerRow> = definition
-        .fields
-        .iter()
-        .filter_map(|field| {
-            view.answers.get(field.key.as_str()).map(|value| AnswerRow {
-                label: field.label.clone(),
-                lines: value.split('\n').map(str::to_owned).collect(),
-            })
-        })
-        .collect();
-    answers.extend(view.summary.details.iter().map(|(key, value)| AnswerRow {
+    let mut answers = answer_rows(&form, &order.answers);
+    answers.extend(order.summary.details.iter().map(|(key, value)| AnswerRow {
         label: label(key),
         lines: value.split('\n').map(str::to_owned).collect(),
     }));
-    let staff = access.is_staff();
-    let status = view.summary.status;
-    Ok(OrderPage {
-        id: order.to_string(),
+    let base = if staff {
+        "/orders/documents"
+    } else {
+        "/portal/documents"
+    };
+    let status = order.summary.status;
+    OrderPage {
+        id: order.summary.id.to_string(),
         csrf,
         staff,
         error: None,
-        form: view.summary.form_name.clone(),
+        form: order.summary.form_name.clone(),
         status: status.label(),
-        placed: utc(view.summary.created_at),
+        placed: utc(order.summary.created_at),
         answers,
-        withheld: view.withheld.iter().map(|key| label(key)).collect(),
-        documents: view
+        withheld: order.withheld.iter().map(|key| label(key)).collect(),
+        documents: order
             .documents
             .iter()
-            .map(|d| {
-                let base = if staff {
-                    "/orders/documents"
-                } else {
-                    "/portal/documents"
-                };
-                document_row(base, &definition, d)
-            })
+            .map(|d| document_row(base, &form, d))
             .collect(),
-        history: view
+        history: order
             .history
             .iter()
             .map(|event| HistoryRow {
@@ -141,34 +136,22 @@ pub async fn order_page(
             .map(|s| (s.name(), s.label()))
             .collect(),
         may_cancel: status.client_may_cancel(),
-    })
+    }
 }
 
 /// A document as a download: audited first, then streamed out as it is decrypted, each
 /// chunk authenticated before it is sent. Never shown inline, never cached.
 pub async fn download(
     state: &AppState,
-    org: OrgId,
+    acting: &Acting,
     id: &str,
     holder: Holder<'_>,
-    by: &By,
 ) -> Result<Response, AppError> {
     let id = DocumentId::parse(id).ok_or(AppError::NotFound)?;
-    let now = Timestamp::now();
-    let document = open_document(
-        state.db(),
-        state.keyring(),
-        state.documents(),
-        org,
-        id,
-        holder,
-        by,
-        now,
-    )
-    .await?;
+    let document = open_document(state.vault(), acting, id, holder).await?;
     let chunks = state
         .documents()
-        .read(state.keyring(), org, &document, now)
+        .read(state.keyring(), acting.org, &document, acting.now)
         .await?;
     let body = Body::from_stream(futures_util::stream::unfold(chunks, |mut chunks| async {
         chunks.recv().await.map(|chunk| (chunk, chunks))

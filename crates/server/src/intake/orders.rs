@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{UserId, find_customer, list_members};
 use leadvault_intake::{
-    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, order_client,
-    set_order_status,
+    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, open_order,
+    order_client, set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
@@ -62,21 +62,14 @@ async fn page(
         .into_iter()
         .map(|m| (m.user_id.to_string(), m.email))
         .collect();
-    let mut page = order_page(
-        state,
-        &signed_in.acting,
-        order_id(id)?,
-        access,
-        signed_in.csrf_token(),
-        |kind, id| match kind {
-            "client" => "the client".to_owned(),
-            _ => emails
-                .get(id)
-                .cloned()
-                .unwrap_or_else(|| "staff".to_owned()),
-        },
-    )
-    .await?;
+    let file = open_order(state.vault(), &signed_in.acting, order_id(id)?, access).await?;
+    let mut page = order_page(file, true, signed_in.csrf_token(), |kind, id| match kind {
+        "client" => "the client".to_owned(),
+        _ => emails
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "staff".to_owned()),
+    });
     page.error = error;
     Ok(page)
 }
@@ -173,12 +166,5 @@ pub async fn download_document(
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
     let holder = Holder::Order(&access);
-    download(
-        &state,
-        signed_in.member.org_id,
-        &id,
-        holder,
-        &signed_in.by(),
-    )
-    .await
+    download(&state, &signed_in.acting, &id, holder).await
 }

@@ -10,7 +10,7 @@ use leadvault_accounts::{Capability, list_members};
 use leadvault_intake::form::{FieldErrors, FormKind, Submitted, check_answers};
 use leadvault_intake::{
     Form, FormId, Holder, NewOrder, OrderAccess, OrderStatus, StatusChange, find_order_form,
-    list_forms, list_orders, place_order, set_order_status,
+    list_forms, list_orders, open_order, place_order, set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
@@ -185,18 +185,11 @@ pub async fn show_order(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
-    let page = order_page(
-        &state,
-        &person.acting,
-        order_id(&id)?,
-        &own(&person),
-        person.csrf_token(),
-        |kind, _| match kind {
-            "client" => "you".to_owned(),
-            _ => format!("{} staff", person.org_name),
-        },
-    )
-    .await?;
+    let file = open_order(state.vault(), &person.acting, order_id(&id)?, &own(&person)).await?;
+    let page = order_page(file, false, person.csrf_token(), |kind, _| match kind {
+        "client" => "you".to_owned(),
+        _ => format!("{} staff", person.org_name),
+    });
     Ok(render(&page).into_response())
 }
 
@@ -223,12 +216,5 @@ pub async fn download_document(
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     let own = own(&person);
-    download(
-        &state,
-        person.org_id,
-        &id,
-        Holder::Order(&own),
-        &person.by(),
-    )
-    .await
+    download(&state, &person.acting, &id, Holder::Order(&own)).await
 }

@@ -25,16 +25,7 @@ pub async fn add(
     if let Err(refused) = state.webhooks().accepts(&url) {
         return refuse(refused.to_string()).await;
     }
-    let org = signed_in.member.org_id;
-    let added = add_endpoint(
-        state.db(),
-        state.keyring(),
-        org,
-        &url,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await;
+    let added = add_endpoint(state.db(), state.keyring(), &signed_in.acting, &url).await;
     match added {
         Ok((_, secret)) => {
             let shown = secret.display().to_string();

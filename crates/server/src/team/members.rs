@@ -188,12 +188,10 @@ pub async fn invite_someone(
     }
     let made = invite(
         state.db(),
-        org,
+        &signed_in.acting,
         signed_in.member.user_id,
         &email,
         &joining,
-        &signed_in.by(),
-        Timestamp::now(),
     )
     .await;
     let (id, token) = match made {
@@ -336,15 +334,7 @@ pub async fn change_role(
     if !may_assign(signed_in.member.role, Some(target.role), Some(grant.role())) {
         return Err(signed_in.refuse(&state, Needed::AssignRole).await);
     }
-    let outcome = change_grant(
-        state.db(),
-        target.org_id,
-        target.user_id,
-        &grant,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await;
+    let outcome = change_grant(state.db(), &signed_in.acting, target.user_id, &grant).await;
     if outcome.is_ok() {
         tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, role = %grant.role(), "role changed; sessions ended");
     }

@@ -104,18 +104,8 @@ pub async fn privacy(
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ManageSites).await?;
     let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = signed_in.member.org_id;
     let honour = form.honour == "on";
-    if !set_do_not_track(
-        state.db(),
-        org,
-        id,
-        honour,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await?
-    {
+    if !set_do_not_track(state.db(), &signed_in.acting, id, honour).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/sites").into_response())

@@ -1,0 +1,108 @@
+//! A lead's page as a view model, made from its file and the organization's members (who
+//! name the people in its history and notes, and the attorneys it may be assigned to).
+//! Nothing is read here: the handler reads, this arranges.
+
+use std::collections::HashMap;
+
+use leadvault_accounts::{MemberSummary, SiteId};
+use leadvault_intake::{HistoryKind, LeadFile};
+
+use crate::intake::order_view::{answer_rows, document_row};
+use crate::intake::reach::attorney_access;
+use crate::intake::views::{AttorneyOption, HistoryRow, LeadPage, NoteRow};
+use crate::web::render::utc;
+
+/// Who looks at the page, as far as it changes what it offers.
+#[derive(Debug)]
+pub struct LeadViewer {
+    pub csrf: String,
+    /// Intake staff and above: they assign leads and see possible duplicates.
+    pub triages: bool,
+    /// Why the last change was refused, shown above the lead.
+    pub error: Option<String>,
+}
+
+pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) -> LeadPage {
+    let LeadFile {
+        lead,
+        form,
+        pipeline,
+        history,
+        duplicates,
+    } = file;
+    let emails: HashMap<String, &str> = members
+        .iter()
+        .map(|m| (m.user_id.to_string(), m.email.as_str()))
+        .collect();
+    let name = |id: &str| emails.get(id).map_or("someone", |email| email).to_owned();
+    let history = history
+        .into_iter()
+        .map(|event| HistoryRow {
+            at: utc(event.at),
+            what: match event.kind {
+                HistoryKind::Created => "received through the form".to_owned(),
+                HistoryKind::Status => {
+                    format!("status set to {}", pipeline.label_of(&event.detail))
+                }
+                HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
+                HistoryKind::Note => "added a note".to_owned(),
+            },
+            by: match event.actor_kind.as_str() {
+                "member" => name(&event.actor_id),
+                "system" => event.actor_id.clone(),
+                "anonymous" => "the person who sent it".to_owned(),
+                other => other.to_owned(),
+            },
+        })
+        .collect();
+    let attorneys = if viewer.triages {
+        members
+            .iter()
+            .filter(|m| may_be_given(m, lead.site_id))
+            .map(|m| AttorneyOption {
+                selected: lead.assigned_to == Some(m.user_id.as_uuid()),
+                id: m.user_id.to_string(),
+                email: m.email.clone(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    LeadPage {
+        notes: lead
+            .notes
+            .iter()
+            .map(|note| NoteRow {
+                at: utc(note.at),
+                by: name(&note.author_id),
+                lines: note.text.as_str().lines().map(str::to_owned).collect(),
+            })
+            .collect(),
+        documents: lead
+            .documents
+            .iter()
+            .map(|d| document_row("/leads/documents", &form, d))
+            .collect(),
+        error: viewer.error,
+        id: lead.id.to_string(),
+        csrf: viewer.csrf,
+        status: pipeline.label_of(&lead.status),
+        statuses: pipeline
+            .stages()
+            .iter()
+            .map(|s| (s.name.clone(), s.label.clone(), s.name == lead.status))
+            .collect(),
+        received: utc(lead.created_at),
+        answers: answer_rows(&form, &lead.answers),
+        history,
+        attorneys,
+        may_assign: viewer.triages,
+        duplicates: duplicates.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// Whether `member` may be given a lead of `site`: an attorney whose scope reaches it.
+pub fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
+    attorney_access(member.role, &member.scope, member.user_id)
+        .is_some_and(|access| access.covers_site(site))
+}
