@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use leadvault_audit::{By, Chain};
+use leadvault_audit::{Acting, Chain};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 
@@ -142,11 +142,10 @@ async fn owner_emails(db: &Db, org: OrgId) -> Result<Vec<String>, AccountsError>
 /// records, for each member named, that the owners were told.
 pub async fn mark_reminded(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     unused: &[UnusedAccess],
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     sqlx::query(
         "INSERT INTO access_reviews (org_id, reminded_at) VALUES ($1, $2) \

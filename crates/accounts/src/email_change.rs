@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use leadvault_audit::By;
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
+use leadvault_store::Db;
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, Timestamp};
 
 use crate::actions::AccountAction;
 use crate::email::Email;
@@ -21,11 +21,11 @@ pub const EMAIL_CHANGE_LIFETIME: Duration = Duration::from_secs(60 * 60);
 /// Records a pending change of `user`'s address to `new`; the token goes to `new`.
 pub async fn request_email_change(
     db: &Db,
+    acting: &Acting,
     user: UserId,
     new: &Email,
-    by: &By,
-    now: Timestamp,
 ) -> Result<SecretToken, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let token = SecretToken::generate()?;
     let mut tx = db.begin().await?;
     // One pending change per person: a newer request replaces an older one.
@@ -65,10 +65,10 @@ pub struct EmailChanged {
 /// `by` is whoever holds the link.
 pub async fn confirm_email_change(
     db: &Db,
+    acting: &Acting,
     token: &SecretToken,
-    by: &By,
-    now: Timestamp,
 ) -> Result<EmailChanged, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let mut tx = db.begin().await?;
     let row = sqlx::query(
         "DELETE FROM email_changes WHERE token_hash = $1 AND expires_at > $2 \

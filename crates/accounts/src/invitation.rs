@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use leadvault_audit::{Acting, Actor, By, Event};
+use leadvault_audit::{Acting, Actor, Event};
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp, set_tenant_scope};
@@ -202,11 +202,10 @@ pub async fn pending_invitations(
 /// Withdraws an invitation of `org`; `false` if `org` has no such invitation.
 pub async fn revoke_invitation(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     id: InvitationId,
-    by: &By,
-    now: Timestamp,
 ) -> Result<bool, AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM invitations WHERE org_id = $1 AND id = $2")
         .bind(org.to_string())

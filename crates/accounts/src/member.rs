@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use leadvault_audit::{Acting, By};
+use leadvault_audit::Acting;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp, Tx};
 
@@ -281,13 +281,8 @@ pub async fn change_grant(
 
 /// Removes a member from `org` and signs them out everywhere. The person's account stays
 /// (they may belong to other organizations).
-pub async fn remove_member(
-    db: &Db,
-    org: OrgId,
-    user: UserId,
-    by: &By,
-    now: Timestamp,
-) -> Result<(), AccountsError> {
+pub async fn remove_member(db: &Db, acting: &Acting, user: UserId) -> Result<(), AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
         .bind(org.to_string())

@@ -1,6 +1,6 @@
 //! Creating an organization together with its first owner.
 
-use leadvault_audit::By;
+use leadvault_audit::{Acting, By};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, TenantScope, Timestamp, Tx, set_tenant_scope};
 
@@ -72,11 +72,11 @@ pub(crate) async fn owner_count<'e>(
 /// links stop working, because an owner now exists.
 pub async fn create_owner(
     db: &Db,
+    acting: &Acting,
     hasher: &PasswordHasher,
     new: NewOwner,
-    by: &By,
-    now: Timestamp,
 ) -> Result<Owner, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let new = new.hashed(hasher).await?;
     let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM setup_tokens")

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use leadvault_audit::{Acting, By};
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, Timestamp};
@@ -26,10 +26,10 @@ pub const RESET_LIFETIME: Duration = Duration::from_secs(60 * 60);
 /// `by` is whoever asked (anybody can): the request is recorded about the account.
 pub async fn request_password_reset(
     db: &Db,
+    acting: &Acting,
     email: &Email,
-    by: &By,
-    now: Timestamp,
 ) -> Result<Option<SecretToken>, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let Some(row) = sqlx::query("SELECT id FROM users WHERE email = $1")
         .bind(email.as_str())
         .fetch_optional(db.pool())

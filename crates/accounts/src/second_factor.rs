@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use leadvault_audit::{Acting, By};
+use leadvault_audit::Acting;
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref, random_bytes};
 use leadvault_keys::{KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -262,10 +262,10 @@ async fn use_totp_code(
 /// Replaces the person's recovery codes with ten new ones (after re-authentication).
 pub async fn regenerate_recovery_codes(
     db: &Db,
+    acting: &Acting,
     user: UserId,
-    by: &By,
-    now: Timestamp,
 ) -> Result<RecoveryCodes, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     if !has_second_factor(db, user).await? {
         return Err(AccountsError::NotEnrolled);
     }
@@ -284,10 +284,10 @@ pub async fn regenerate_recovery_codes(
 /// requires one.
 pub async fn remove_second_factor(
     db: &Db,
+    acting: &Acting,
     user: UserId,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     if second_factor_required(db, user).await? {
         return Err(AccountsError::SecondFactorMandatory);
     }

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use leadvault_audit::By;
+use leadvault_audit::Acting;
 use leadvault_crypto::{SecretToken, TokenHash, from_hex, to_hex};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -256,10 +256,10 @@ pub async fn advance_session(
 /// Signs this one session out.
 pub async fn end_session(
     db: &Db,
+    acting: &Acting,
     token: &SessionToken,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let mut tx = db.begin().await?;
     let ended = sqlx::query("DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id")
         .bind(token.hash().as_bytes().to_vec())
@@ -297,11 +297,11 @@ pub(crate) async fn end_all_sessions_in<'e>(
 /// Signs a person out of every session but `keep` ("sign out everywhere else").
 pub async fn end_other_sessions(
     db: &Db,
+    acting: &Acting,
     user: UserId,
     keep: &SessionToken,
-    by: &By,
-    now: Timestamp,
 ) -> Result<u64, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let mut tx = db.begin().await?;
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user.to_string())
@@ -325,11 +325,11 @@ pub async fn end_other_sessions(
 /// person's session is never touched: `false`, as if it did not exist.
 pub async fn end_session_by_id(
     db: &Db,
+    acting: &Acting,
     user: UserId,
     id: &str,
-    by: &By,
-    now: Timestamp,
 ) -> Result<bool, AccountsError> {
+    let (by, now) = (&acting.by, acting.now);
     let Some(hash) = decode_hex(id) else {
         return Ok(false);
     };

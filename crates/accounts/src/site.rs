@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use leadvault_audit::{Acting, By};
+use leadvault_audit::Acting;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, Outcomes, Slot, Statement, TenantScope, Timestamp};
 
@@ -97,11 +97,10 @@ pub struct PublicSite {
 
 pub async fn add_site(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     domain: &SiteDomain,
-    by: &By,
-    now: Timestamp,
 ) -> Result<Site, AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let id = SiteId::random();
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let inserted =
@@ -230,13 +229,8 @@ pub async fn set_do_not_track(
 
 /// Removes a site of `org`. `false` if `org` has no such site (another organization's
 /// site is never touched).
-pub async fn remove_site(
-    db: &Db,
-    org: OrgId,
-    site: SiteId,
-    by: &By,
-    now: Timestamp,
-) -> Result<bool, AccountsError> {
+pub async fn remove_site(db: &Db, acting: &Acting, site: SiteId) -> Result<bool, AccountsError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM sites WHERE org_id = $1 AND id = $2")
         .bind(org.to_string())

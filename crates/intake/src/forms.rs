@@ -1,7 +1,7 @@
 //! Forms as stored: created and revised by owners and admins, each revision a new immutable
 //! version; found by the public page by id.
 
-use leadvault_audit::{Acting, By, Chain, append};
+use leadvault_audit::{Acting, Chain, append};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 
@@ -116,11 +116,10 @@ async fn insert_version(
 /// Creates a form at version 1.
 pub async fn create_form(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     draft: &FormDraft,
-    by: &By,
-    now: Timestamp,
 ) -> Result<FormId, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let name = check_name(&draft.name)?;
     let id = FormId::random();
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;

@@ -3,9 +3,9 @@
 //! A state is named by a slug made from its label once, so renaming a label later never
 //! orphans a lead.
 
-use leadvault_audit::{By, Chain, append};
+use leadvault_audit::{Acting, Chain, append};
 use leadvault_store::sqlx::{self, Row};
-use leadvault_store::{Db, OrgId, TenantScope, Timestamp, Tx};
+use leadvault_store::{Db, OrgId, TenantScope, Tx};
 
 use crate::actions::IntakeAction;
 use crate::error::IntakeError;
@@ -148,11 +148,10 @@ pub async fn pipeline(db: &Db, org: OrgId) -> Result<Pipeline, IntakeError> {
 /// nobody can choose any more.
 pub async fn set_pipeline(
     db: &Db,
-    org: OrgId,
+    acting: &Acting,
     pipeline: &Pipeline,
-    by: &By,
-    now: Timestamp,
 ) -> Result<(), IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query("SELECT DISTINCT status FROM leads WHERE org_id = $1")
         .bind(org.to_string())

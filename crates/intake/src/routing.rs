@@ -4,7 +4,7 @@
 //! order; the first that matches and has an attorney who may take the lead assigns it, in
 //! the submission's own transaction. A lead no rule takes waits for intake staff.
 
-use leadvault_audit::{Acting, Actor, By, Chain, Event, append};
+use leadvault_audit::{Acting, Actor, Chain, Event, append};
 use leadvault_store::sqlx::AnyConnection;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, Done, OrgId, SiteId, Statement, TenantScope, Timestamp};
@@ -160,13 +160,8 @@ pub async fn list_rules(db: &Db, org: OrgId) -> Result<Vec<AssignmentRule>, Inta
 }
 
 /// Adds a rule after the others.
-pub async fn add_rule(
-    db: &Db,
-    org: OrgId,
-    rule: &NewRule,
-    by: &By,
-    now: Timestamp,
-) -> Result<RuleId, IntakeError> {
+pub async fn add_rule(db: &Db, acting: &Acting, rule: &NewRule) -> Result<RuleId, IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let id = RuleId::random();
     let attorneys: Vec<String> = rule.attorneys.iter().map(Uuid::to_string).collect();
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
@@ -196,13 +191,8 @@ pub async fn add_rule(
 }
 
 /// Removes a rule; another organization's (or no) rule is [`IntakeError::UnknownRule`].
-pub async fn remove_rule(
-    db: &Db,
-    org: OrgId,
-    rule: RuleId,
-    by: &By,
-    now: Timestamp,
-) -> Result<(), IntakeError> {
+pub async fn remove_rule(db: &Db, acting: &Acting, rule: RuleId) -> Result<(), IntakeError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let removed = sqlx::query("DELETE FROM assignment_rules WHERE id = $1 AND org_id = $2")
         .bind(rule.to_string())

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use askama::Template;
 use leadvault_accounts::{due_access_reviews, mark_reminded};
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_keys::Keyring;
 use leadvault_mail::{Mail, Recipient, enqueue};
 use leadvault_store::{Db, Timestamp};
@@ -76,7 +76,7 @@ pub async fn remind_access_reviews(
             };
             enqueue(db, keyring, &mail, now).await?;
         }
-        mark_reminded(db, review.org_id, &review.unused, &by, now).await?;
+        mark_reminded(db, &Acting::new(review.org_id, by, now), &review.unused).await?;
     }
     Ok(due.len())
 }

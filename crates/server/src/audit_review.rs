@@ -115,7 +115,7 @@ async fn record_review(
     if query.action.is_some() {
         fields.push("action");
     }
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let event = signed_in
         .by()
         .event(action)
@@ -151,7 +151,7 @@ async fn page(
     page: i64,
     error: Option<String>,
 ) -> Result<AuditPage, AppError> {
-    let org: OrgId = signed_in.member.org_id;
+    let org: OrgId = signed_in.org();
     let members = list_members(state.db(), org).await?;
     let emails: HashMap<String, String> = members
         .iter()
@@ -221,7 +221,7 @@ pub async fn show(
         Ok(checked) => checked,
         Err(message) => return refused(&state, &signed_in, &filters, message).await,
     };
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     record_review(&state, &signed_in, WebAction::AuditReviewed, &checked.query).await?;
     let window = ((checked.page - 1) * PAGE, PAGE + 1);
     let rows = report(state.db(), Chain::of(org), &checked.query, Some(window)).await?;
@@ -246,7 +246,7 @@ pub async fn download(
         &checked.query,
     )
     .await?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let rows = report(state.db(), Chain::of(org), &checked.query, None).await?;
     Ok((
         [

@@ -1,6 +1,7 @@
 //! Sites, forms and leads that intake tests start from.
 
 use leadvault_accounts::{OrgId, SiteDomain, SiteId, add_site};
+use leadvault_audit::Acting;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
     Form, FormDraft, LeadId, NewOrder, OrderId, Submission, Upload, create_form, find_form,
@@ -15,10 +16,8 @@ use crate::people::fixture;
 pub async fn site_in(db: &leadvault_store::Db, org: OrgId, domain: &str) -> SiteId {
     add_site(
         db,
-        org,
+        &Acting::new(org, fixture(), Timestamp::now()),
         &SiteDomain::parse(domain).unwrap(),
-        &fixture(),
-        Timestamp::now(),
     )
     .await
     .unwrap()
@@ -44,9 +43,13 @@ impl TestApp {
             FormDefinition::from_json(definition).unwrap(),
         )
         .on_site(site);
-        let id = create_form(&self.db, org, &draft, &fixture(), Timestamp::now())
-            .await
-            .unwrap();
+        let id = create_form(
+            &self.db,
+            &Acting::new(org, fixture(), Timestamp::now()),
+            &draft,
+        )
+        .await
+        .unwrap();
         find_form(&self.db, org, id).await.unwrap().unwrap()
     }
 

@@ -41,14 +41,13 @@ pub struct Enrolled {
 pub async fn owner_in(db: &leadvault_store::Db, email: &str) -> TestPerson {
     let owner = create_owner(
         db,
+        &Acting::personal(fixture(), Timestamp::now()),
         &PasswordHasher::new(1),
         NewOwner {
             org_name: OrgName::parse(&format!("Firm of {email}")).unwrap(),
             email: Email::parse(email).unwrap(),
             password: Password::new(TEST_PASSWORD.to_owned()).unwrap(),
         },
-        &fixture(),
-        Timestamp::now(),
     )
     .await
     .unwrap();

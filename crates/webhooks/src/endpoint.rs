@@ -1,7 +1,7 @@
 //! An organization's webhook endpoints: added by owners and admins (the signing secret shown
 //! to them once, kept encrypted), listed, removed; every change audited in its transaction.
 
-use leadvault_audit::{Acting, By, Chain, append};
+use leadvault_audit::{Acting, Chain, append};
 use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
@@ -91,13 +91,8 @@ pub async fn add_endpoint(
 
 /// Removes an endpoint and what was still waiting for it, audited; another organization's
 /// or none is [`WebhookError::UnknownEndpoint`].
-pub async fn remove_endpoint(
-    db: &Db,
-    org: OrgId,
-    id: &str,
-    by: &By,
-    now: Timestamp,
-) -> Result<(), WebhookError> {
+pub async fn remove_endpoint(db: &Db, acting: &Acting, id: &str) -> Result<(), WebhookError> {
+    let (org, by, now) = (acting.org, &acting.by, acting.now);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1 AND org_id = $2")
         .bind(id)

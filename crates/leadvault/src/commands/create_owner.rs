@@ -1,7 +1,7 @@
 use std::io::BufRead;
 
 use leadvault_accounts::{Email, NewOwner, OrgName, Password, PasswordHasher, create_owner};
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::Timestamp;
 use zeroize::Zeroizing;
 
@@ -27,7 +27,13 @@ pub async fn run(args: CreateOwnerArgs) -> Result<(), CliError> {
         password,
     };
     let by = By::new(Actor::System("cli:admin"), None);
-    let result = create_owner(&db, &PasswordHasher::new(1), new, &by, Timestamp::now()).await;
+    let result = create_owner(
+        &db,
+        &Acting::personal(by, Timestamp::now()),
+        &PasswordHasher::new(1),
+        new,
+    )
+    .await;
     db.close().await;
     let owner = result?;
     println!(

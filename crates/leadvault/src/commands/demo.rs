@@ -203,6 +203,7 @@ async fn seed(
     let password = new_password()?;
     let owner = create_owner(
         db,
+        &Acting::personal(by, now),
         &hasher,
         NewOwner {
             org_name: OrgName::parse("Lima Law (demo)")
@@ -211,8 +212,6 @@ async fn seed(
             password: Password::new(password.clone())
                 .map_err(|e| CliError::Invalid(e.to_string()))?,
         },
-        &by,
-        now,
     )
     .await
     .map_err(|e| demo_error("create the firm")(e.to_string()))?;
@@ -225,7 +224,7 @@ async fn seed(
     });
 
     let domain = SiteDomain::parse(SITE).map_err(|e| CliError::Invalid(e.to_string()))?;
-    let site = add_site(db, org, &domain, &by, now)
+    let site = add_site(db, &Acting::new(org, by, now), &domain)
         .await
         .map_err(|e| demo_error("add the site")(e.to_string()))?;
 
@@ -276,14 +275,14 @@ async fn seed(
     )
     .on_site(Some(site.id));
     let form_error = demo_error("create the forms");
-    let form_id = create_form(db, org, &draft, &by, now)
+    let form_id = create_form(db, &Acting::new(org, by, now), &draft)
         .await
         .map_err(|e| form_error(e.to_string()))?;
     let work_order = FormDraft::new(
         "Work order",
         FormDefinition::from_json(WORK_ORDER).map_err(|e| CliError::Invalid(e.to_string()))?,
     );
-    let work_order_id = create_form(db, org, &work_order, &by, now)
+    let work_order_id = create_form(db, &Acting::new(org, by, now), &work_order)
         .await
         .map_err(|e| form_error(e.to_string()))?;
     let form = find_form(db, org, form_id)
@@ -301,7 +300,7 @@ async fn seed(
     let attorneys = [LeadAccess::assigned_to(attorney.as_uuid())];
     let rule = NewRule::new(None, Some(("area", "Family")), vec![attorney.as_uuid()])
         .map_err(|e| lead_error(e.to_string()))?;
-    add_rule(db, org, &rule, &by, now)
+    add_rule(db, &Acting::new(org, by, now), &rule)
         .await
         .map_err(|e| lead_error(e.to_string()))?;
     let all = LeadAccess::all();

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use leadvault_accounts::{SiteDomain, SiteId, site_with_domain};
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{FormDraft, create_form, list_forms};
 use leadvault_store::{Db, OrgId, Timestamp};
@@ -59,7 +59,7 @@ async fn create(args: FormsCreateArgs) -> Result<(), CliError> {
             None => None,
         };
         let draft = FormDraft::new(&args.name, definition).on_site(site);
-        create_form(&db, org, &draft, &by, Timestamp::now())
+        create_form(&db, &Acting::new(org, by, Timestamp::now()), &draft)
             .await
             .map_err(|e| match e {
                 // The organization does not exist (the foreign key refused the form).

@@ -1,7 +1,7 @@
 //! `leadvault sites …`: sites from the command line (for scripts and benchmarks).
 
 use leadvault_accounts::{SiteDomain, add_site};
-use leadvault_audit::{Actor, By};
+use leadvault_audit::{Acting, Actor, By};
 use leadvault_store::{OrgId, Timestamp};
 
 use crate::cli::{SitesAddArgs, SitesCommand};
@@ -26,10 +26,8 @@ async fn add(args: SitesAddArgs) -> Result<(), CliError> {
     let (db, _) = setup::open_database(&config).await?;
     let added = add_site(
         &db,
-        org,
+        &Acting::new(org, By::new(OPERATOR, None), Timestamp::now()),
         &domain,
-        &By::new(OPERATOR, None),
-        Timestamp::now(),
     )
     .await;
     db.close().await;

@@ -680,7 +680,7 @@ async fn object_id(
         bystander(app, org).await.to_string()
     } else if path.starts_with("/sites/") || path.starts_with("/api/sites/") {
         let domain = SiteDomain::parse(&format!("s{}.example", UserId::random())).unwrap();
-        add_site(&app.db, org, &domain, &fixture(), now)
+        add_site(&app.db, &Acting::new(org, fixture(), now), &domain)
             .await
             .unwrap()
             .id
@@ -720,7 +720,7 @@ async fn object_id(
         // Whom the rule names does not matter here (the settings page checks that).
         let rule =
             leadvault_intake::NewRule::new(None, None, vec![UserId::random().as_uuid()]).unwrap();
-        leadvault_intake::add_rule(&app.db, org, &rule, &fixture(), now)
+        leadvault_intake::add_rule(&app.db, &Acting::new(org, fixture(), now), &rule)
             .await
             .unwrap()
             .to_string()

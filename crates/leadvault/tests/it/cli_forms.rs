@@ -1,5 +1,6 @@
 //! `leadvault forms …`: creating a form from a JSON definition, and listing forms.
 
+use leadvault_audit::Acting;
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp};
 use leadvault_test_support::{fixture, run_leadvault};
 
@@ -112,9 +113,13 @@ async fn a_form_is_created_from_its_definition_and_listed() {
     .unwrap();
     let org_id = leadvault_accounts::OrgId::parse(&org).unwrap();
     let domain = leadvault_accounts::SiteDomain::parse("visas.lima.law").unwrap();
-    leadvault_accounts::add_site(&db, org_id, &domain, &fixture(), Timestamp::now())
-        .await
-        .unwrap();
+    leadvault_accounts::add_site(
+        &db,
+        &Acting::new(org_id, fixture(), Timestamp::now()),
+        &domain,
+    )
+    .await
+    .unwrap();
     db.close().await;
     let out = leadvault(d, &with_site).await;
     assert!(out.status.success(), "{}", out.stderr);

@@ -1,5 +1,6 @@
 //! The public consultation form over HTTP, as a visitor (or a bot) meets it, and `/track`.
 
+use leadvault_audit::Acting;
 use std::time::Duration;
 
 use leadvault_intake::form::FormDefinition;
@@ -285,6 +286,7 @@ async fn a_rejected_value_is_never_logged_or_stored() {
     .unwrap();
     let owner = leadvault_accounts::create_owner(
         &db,
+        &Acting::personal(fixture(), Timestamp::now()),
         &leadvault_accounts::PasswordHasher::new(1),
         leadvault_accounts::NewOwner {
             org_name: leadvault_accounts::OrgName::parse("Lima Law").unwrap(),
@@ -292,8 +294,6 @@ async fn a_rejected_value_is_never_logged_or_stored() {
             password: leadvault_accounts::Password::new("orchid lantern gravel seventy".into())
                 .unwrap(),
         },
-        &fixture(),
-        Timestamp::now(),
     )
     .await
     .unwrap();
@@ -301,9 +301,13 @@ async fn a_rejected_value_is_never_logged_or_stored() {
         "Free consultation",
         FormDefinition::from_json(FORM).unwrap(),
     );
-    let form = create_form(&db, owner.org_id, &draft, &fixture(), Timestamp::now())
-        .await
-        .unwrap();
+    let form = create_form(
+        &db,
+        &Acting::new(owner.org_id, fixture(), Timestamp::now()),
+        &draft,
+    )
+    .await
+    .unwrap();
 
     let client = reqwest::Client::new();
     let url = format!("http://{addr}/f/{form}");

@@ -279,14 +279,13 @@ async fn once_an_owner_exists_setup_is_closed_to_every_token(engine: Engine) {
     let app = TestApp::start(engine).await;
     leadvault_accounts::create_owner(
         &app.db,
+        &Acting::personal(fixture(), leadvault_store::Timestamp::now()),
         &leadvault_accounts::PasswordHasher::new(1),
         leadvault_accounts::NewOwner {
             org_name: leadvault_accounts::OrgName::parse("First").unwrap(),
             email: leadvault_accounts::Email::parse("ana@lima.law").unwrap(),
             password: leadvault_accounts::Password::new(PASSWORD.into()).unwrap(),
         },
-        &fixture(),
-        leadvault_store::Timestamp::now(),
     )
     .await
     .unwrap();

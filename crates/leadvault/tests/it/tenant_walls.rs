@@ -3,6 +3,7 @@
 //! its organization) is what the access-matrix and members tests exercise.
 
 use leadvault_accounts::{Role, Scope, SiteDomain, add_site};
+use leadvault_audit::Acting;
 use leadvault_store::{Engine, OrgId, TenantScope, Timestamp, sqlx};
 use leadvault_test_support::{
     TestApp, TestDb, fixture, postgres_admin_url, postgres_app_role, postgres_available,
@@ -47,10 +48,8 @@ async fn without_an_organization_in_scope_no_tenant_row_is_visible_or_writable()
     for (org, domain) in [(ana.org_id, "lima.law"), (bo.org_id, "other.law")] {
         add_site(
             &app.db,
-            org,
+            &Acting::new(org, fixture(), now),
             &SiteDomain::parse(domain).unwrap(),
-            &fixture(),
-            now,
         )
         .await
         .unwrap();

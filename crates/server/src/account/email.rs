@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{AccountsError, Email, confirm_email_change, request_email_change};
+use leadvault_audit::Acting;
 use leadvault_crypto::SecretToken;
 use leadvault_store::Timestamp;
 use serde::Deserialize;
@@ -72,14 +73,7 @@ pub async fn request(
             return account_with(&state, &person, unprocessable, Some(e.to_string()), None).await;
         }
     };
-    let token = request_email_change(
-        state.db(),
-        person.user_id,
-        &new,
-        &person.by(),
-        Timestamp::now(),
-    )
-    .await?;
+    let token = request_email_change(state.db(), &person.acting, person.user_id, &new).await?;
     let link = format!("{public}/account/email/confirm?token={}", token.expose());
     state
         .send_mail(&mails::email_change(new.as_str(), &link)?)
@@ -124,9 +118,8 @@ pub async fn confirm(
     let token = SecretToken::parse(&form.token).map_err(|_| AppError::NotFound)?;
     let changed = match confirm_email_change(
         state.db(),
+        &Acting::personal(observe::anonymous(), Timestamp::now()),
         &token,
-        &observe::anonymous(),
-        Timestamp::now(),
     )
     .await
     {

@@ -73,7 +73,7 @@ pub async fn end_one_session(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let user = person.user_id;
-    if !end_session_by_id(state.db(), user, &id, &person.by(), Timestamp::now()).await? {
+    if !end_session_by_id(state.db(), &person.acting, user, &id).await? {
         return Err(AppError::NotFound);
     }
     tracing::info!(target: "security", user_id = %user, "session ended by its owner");
@@ -93,14 +93,7 @@ pub async fn end_other(
     person: Person,
 ) -> Result<Response, AppError> {
     let user = person.user_id;
-    let ended = end_other_sessions(
-        state.db(),
-        user,
-        &person.token,
-        &person.by(),
-        Timestamp::now(),
-    )
-    .await?;
+    let ended = end_other_sessions(state.db(), &person.acting, user, &person.token).await?;
     tracing::info!(target: "security", user_id = %user, ended, "signed out everywhere else");
     Ok(Redirect::to("/account").into_response())
 }

@@ -82,7 +82,9 @@ pub async fn request(
         tokio::spawn(async move {
             let now = Timestamp::now();
             let result = async {
-                if let Some(token) = request_password_reset(state.db(), &email, &by, now).await? {
+                if let Some(token) =
+                    request_password_reset(state.db(), &Acting::personal(by, now), &email).await?
+                {
                     let link = format!("{public}/password-reset/confirm?token={}", token.expose());
                     state
                         .send_mail(&mails::password_reset(email.as_str(), &link)?)

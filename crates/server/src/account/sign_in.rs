@@ -125,7 +125,12 @@ async fn fresh_session(
     now: Timestamp,
 ) -> Result<SessionToken, AppError> {
     if let Some(old) = presented_token(headers, state.options()) {
-        end_session(state.db(), &old, &observe::anonymous(), now).await?;
+        end_session(
+            state.db(),
+            &Acting::personal(observe::anonymous(), now),
+            &old,
+        )
+        .await?;
     }
     let device = device::label(
         headers
@@ -204,9 +209,8 @@ pub async fn sign_out(
 ) -> Result<Response, AppError> {
     end_session(
         state.db(),
+        &Acting::personal(signing_in.by(), Timestamp::now()),
         &signing_in.token,
-        &signing_in.by(),
-        Timestamp::now(),
     )
     .await?;
     tracing::info!(target: "security", user_id = %signing_in.session.user_id, "signed out");

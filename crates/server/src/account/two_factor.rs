@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
     AccountsError, regenerate_recovery_codes, remove_second_factor, second_factor_required,
 };
-use leadvault_store::Timestamp;
 
 use crate::account::page::account_page;
 use crate::account::reauth::{ReauthForm, reauthenticated};
@@ -28,17 +27,14 @@ pub async fn new_recovery_codes(
     if let Err(refusal) = reauthenticated(&state, ip, &person, &form.answers()).await? {
         return Ok(refusal);
     }
-    let codes =
-        match regenerate_recovery_codes(state.db(), person.user_id, &person.by(), Timestamp::now())
-            .await
-        {
-            Ok(codes) => codes,
-            Err(e @ AccountsError::NotEnrolled) => {
-                let page = account_page(&state, &person, Some(e.to_string())).await?;
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
-            }
-            Err(other) => return Err(other.into()),
-        };
+    let codes = match regenerate_recovery_codes(state.db(), &person.acting, person.user_id).await {
+        Ok(codes) => codes,
+        Err(e @ AccountsError::NotEnrolled) => {
+            let page = account_page(&state, &person, Some(e.to_string())).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+        }
+        Err(other) => return Err(other.into()),
+    };
     tracing::info!(target: "security", user_id = %person.user_id, "recovery codes replaced");
     Ok(render(&RecoveryCodesPage {
         codes: codes.iter().map(str::to_owned).collect(),
@@ -61,7 +57,7 @@ pub async fn turn_off(
     if let Err(refusal) = reauthenticated(&state, ip, &person, &form.answers()).await? {
         return Ok(refusal);
     }
-    match remove_second_factor(state.db(), person.user_id, &person.by(), Timestamp::now()).await {
+    match remove_second_factor(state.db(), &person.acting, person.user_id).await {
         Ok(()) => {}
         Err(e @ AccountsError::SecondFactorMandatory) => {
             let page = account_page(&state, &person, Some(e.to_string())).await?;

@@ -107,7 +107,7 @@ pub(crate) async fn reachable_site(
 ) -> Result<Site, AppError> {
     signed_in.require(state, Capability::Analytics).await?;
     let id = SiteId::parse(id).ok_or(AppError::NotFound)?;
-    let site = list_sites(state.db(), signed_in.member.org_id)
+    let site = list_sites(state.db(), signed_in.org())
         .await?
         .into_iter()
         .find(|site| site.id == id)

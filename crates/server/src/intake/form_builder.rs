@@ -9,6 +9,7 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_sites};
+use leadvault_audit::Acting;
 use leadvault_intake::form::{DataClass, FieldType, FormDefinition, FormKind};
 use leadvault_intake::{FormDraft, FormId, create_form, find_form, revise_form};
 use leadvault_store::{SiteId, Timestamp};
@@ -242,7 +243,7 @@ async fn site_options(
     signed_in: &SignedIn,
     chosen: &str,
 ) -> Result<Vec<(String, String, bool)>, AppError> {
-    Ok(list_sites(state.db(), signed_in.member.org_id)
+    Ok(list_sites(state.db(), signed_in.org())
         .await?
         .into_iter()
         .map(|site| {
@@ -327,7 +328,7 @@ pub async fn show_edit(
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ManageForms).await?;
     let id = FormId::parse(&id).ok_or(AppError::NotFound)?;
-    let form = find_form(state.db(), signed_in.member.org_id, id)
+    let form = find_form(state.db(), signed_in.org(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let site = form.site.as_ref().map(|site| site.id);
@@ -361,7 +362,7 @@ async fn submit(
 ) -> Result<Response, AppError> {
     let fields = Fields::parse(&body);
     signed_in.require(&state, Capability::ManageForms).await?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     if let Some(id) = form {
         // Another organization's form, or none: not found before anything is shown.
         find_form(state.db(), org, id)
@@ -410,7 +411,7 @@ async fn submit(
     };
     let (now, by) = (Timestamp::now(), signed_in.by());
     let outcome = match form {
-        None => create_form(state.db(), org, &saved, &by, now)
+        None => create_form(state.db(), &Acting::new(org, by, now), &saved)
             .await
             .map(|_| ()),
         Some(id) => revise_form(state.db(), &signed_in.acting, id, &saved)

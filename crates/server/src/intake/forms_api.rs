@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use leadvault_accounts::{Capability, SiteDomain, site_with_domain};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{Form, FormDraft, FormId, create_form, find_form, list_forms, revise_form};
-use leadvault_store::{SiteId, Timestamp};
+use leadvault_store::SiteId;
 use serde::{Deserialize, Serialize};
 
 use crate::state::AppState;
@@ -105,7 +105,7 @@ async fn site_named(
 ) -> Result<SiteId, ApiError> {
     let unknown = || AppError::Invalid(format!("{domain} is not one of your sites"));
     let wanted = SiteDomain::parse(domain).map_err(|_| unknown())?;
-    let site = site_with_domain(state.db(), signed_in.member.org_id, &wanted).await?;
+    let site = site_with_domain(state.db(), signed_in.org(), &wanted).await?;
     Ok(site.ok_or_else(unknown)?.id)
 }
 
@@ -118,7 +118,7 @@ pub async fn list(
     signed_in: Result<SignedIn, AppError>,
 ) -> Result<Response, ApiError> {
     let signed_in = manager(&state, signed_in).await?;
-    let forms: Vec<FormJson> = list_forms(state.db(), signed_in.member.org_id)
+    let forms: Vec<FormJson> = list_forms(state.db(), signed_in.org())
         .await?
         .into_iter()
         .map(|form| form_json(&state, form))
@@ -132,7 +132,7 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let signed_in = manager(&state, signed_in).await?;
-    let form = find_form(state.db(), signed_in.member.org_id, form_id(&id)?)
+    let form = find_form(state.db(), signed_in.org(), form_id(&id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Json(form_json(&state, form)).into_response())
@@ -145,8 +145,8 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let signed_in = manager(&state, signed_in).await?;
     let draft = draft(&state, &signed_in, body).await?;
-    let org = signed_in.member.org_id;
-    let id = create_form(state.db(), org, &draft, &signed_in.by(), Timestamp::now()).await?;
+    let org = signed_in.org();
+    let id = create_form(state.db(), &signed_in.acting, &draft).await?;
     let form = find_form(state.db(), org, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -161,7 +161,7 @@ pub async fn revise(
 ) -> Result<Response, ApiError> {
     let signed_in = manager(&state, signed_in).await?;
     let id = form_id(&id)?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     // Another organization's form, or none: not found, whatever the body says.
     find_form(state.db(), org, id)
         .await?

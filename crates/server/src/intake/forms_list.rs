@@ -18,7 +18,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ManageForms).await?;
     let origin = state.public_origin();
-    let forms = list_forms(state.db(), signed_in.member.org_id)
+    let forms = list_forms(state.db(), signed_in.org())
         .await?
         .into_iter()
         .map(|form| FormRow {

@@ -11,7 +11,7 @@ use leadvault_intake::{
     IntakeError, Move, NewRule, Pipeline, RuleId, add_rule, list_rules, move_rule, pipeline,
     remove_rule, set_pipeline,
 };
-use leadvault_store::{SiteId, Timestamp};
+use leadvault_store::SiteId;
 use leadvault_webhooks::{list_endpoints, recent_deliveries};
 
 use crate::intake::reach::attorney_access;
@@ -39,7 +39,7 @@ pub(super) async fn page_with(
     error: Option<String>,
     new_secret: Option<String>,
 ) -> Result<Response, AppError> {
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let members = list_members(state.db(), org).await?;
     let email = |user: &leadvault_store::Uuid| {
         members
@@ -158,15 +158,8 @@ pub async fn change_pipeline(
     let fields = settings_form(&state, &signed_in, &body).await?;
     let result = match Pipeline::from_labels(fields.one("states").lines()) {
         Ok(pipeline) => {
-            let org = signed_in.member.org_id;
-            set_pipeline(
-                state.db(),
-                org,
-                &pipeline,
-                &signed_in.by(),
-                Timestamp::now(),
-            )
-            .await
+            let _org = signed_in.org();
+            set_pipeline(state.db(), &signed_in.acting, &pipeline).await
         }
         Err(refused) => Err(refused),
     };
@@ -179,7 +172,7 @@ pub async fn add(
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
     let fields = settings_form(&state, &signed_in, &body).await?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let members = list_members(state.db(), org).await?;
     // Only the organization's attorneys can be chosen; anything else is refused by name.
     let mut attorneys = Vec::new();
@@ -204,7 +197,7 @@ pub async fn add(
         (key, value) => Some((key, value)),
     };
     let result = match NewRule::new(site, answer, attorneys) {
-        Ok(rule) => add_rule(state.db(), org, &rule, &signed_in.by(), Timestamp::now())
+        Ok(rule) => add_rule(state.db(), &signed_in.acting, &rule)
             .await
             .map(|_| ()),
         Err(refused) => Err(refused),
@@ -220,8 +213,8 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     settings_form(&state, &signed_in, &body).await?;
     let rule = RuleId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = signed_in.member.org_id;
-    remove_rule(state.db(), org, rule, &signed_in.by(), Timestamp::now()).await?;
+    let _org = signed_in.org();
+    remove_rule(state.db(), &signed_in.acting, rule).await?;
     Ok(Redirect::to(PAGE).into_response())
 }
 

@@ -45,7 +45,7 @@ async fn member_emails(
     state: &AppState,
     signed_in: &SignedIn,
 ) -> Result<HashMap<String, String>, AppError> {
-    Ok(list_members(state.db(), signed_in.member.org_id)
+    Ok(list_members(state.db(), signed_in.org())
         .await?
         .into_iter()
         .map(|m| (m.user_id.to_string(), m.email))
@@ -57,7 +57,7 @@ pub async fn list(
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let emails = member_emails(&state, &signed_in).await?;
     let stages = pipeline(state.db(), org).await?;
     let leads = list_leads(state.db(), org, &access, 200)
@@ -96,7 +96,7 @@ async fn lead_page(
     error: Option<String>,
 ) -> Result<LeadPage, AppError> {
     let file = open_lead(state.vault(), &signed_in.acting, lead, access).await?;
-    let members = list_members(state.db(), signed_in.member.org_id).await?;
+    let members = list_members(state.db(), signed_in.org()).await?;
     let viewer = LeadViewer {
         csrf: signed_in.csrf_token(),
         triages: access.triages(),

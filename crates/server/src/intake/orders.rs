@@ -41,7 +41,7 @@ pub async fn list(
     signed_in: SignedIn,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let orders = list_orders(state.db(), signed_in.member.org_id, &access)
+    let orders = list_orders(state.db(), signed_in.org(), &access)
         .await?
         .into_iter()
         .map(order_row)
@@ -56,7 +56,7 @@ async fn page(
     id: &str,
     error: Option<String>,
 ) -> Result<crate::intake::views::OrderPage, AppError> {
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let emails: HashMap<String, String> = list_members(state.db(), org)
         .await?
         .into_iter()
@@ -101,7 +101,7 @@ async fn client_notice(
     let Some(public) = state.mail_links().cloned() else {
         return Ok(Vec::new());
     };
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let Some(customer) = find_customer(state.db(), UserId::from_uuid(client), org).await? else {
         return Ok(Vec::new()); // no longer a client: nobody to tell
     };
@@ -124,7 +124,7 @@ pub async fn change_status(
     Form(form): Form<StatusForm>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let (org, order) = (signed_in.member.org_id, order_id(&id)?);
+    let (org, order) = (signed_in.org(), order_id(&id)?);
     let Some(to) = OrderStatus::parse(&form.status) else {
         let page = page(
             &state,

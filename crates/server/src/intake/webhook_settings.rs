@@ -3,7 +3,6 @@
 
 use axum::extract::{Path, RawForm, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_store::Timestamp;
 use leadvault_webhooks::{WebhookError, add_endpoint, remove_endpoint};
 use url::Url;
 
@@ -43,7 +42,7 @@ pub async fn remove(
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
     settings_form(&state, &signed_in, &body).await?;
-    let org = signed_in.member.org_id;
-    remove_endpoint(state.db(), org, &id, &signed_in.by(), Timestamp::now()).await?;
+    let _org = signed_in.org();
+    remove_endpoint(state.db(), &signed_in.acting, &id).await?;
     Ok(Redirect::to(PAGE).into_response())
 }

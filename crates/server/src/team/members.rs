@@ -51,7 +51,7 @@ async fn members_page(
     signed_in: &SignedIn,
     extras: Extras,
 ) -> Result<MembersPage, AppError> {
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let sites = list_sites(state.db(), org).await?;
     let domains: HashMap<SiteId, &str> = sites.iter().map(|s| (s.id, s.domain.as_str())).collect();
     let options = |scope: &Scope| -> Vec<SiteOption> {
@@ -164,7 +164,7 @@ pub async fn invite_someone(
     RawForm(body): RawForm,
 ) -> Result<Response, AppError> {
     let fields = managing(&state, &signed_in, &body).await?;
-    let org = signed_in.member.org_id;
+    let org = signed_in.org();
     let mut extras = Extras {
         invite_email: fields.one("email").chars().take(254).collect(),
         invite_role: fields.one("role").parse().ok(),
@@ -283,7 +283,7 @@ async fn target(
     id: &str,
 ) -> Result<leadvault_accounts::Member, AppError> {
     let user = UserId::parse(id).ok_or(AppError::NotFound)?;
-    find_member(state.db(), user, signed_in.member.org_id)
+    find_member(state.db(), user, signed_in.org())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -326,7 +326,7 @@ pub async fn change_role(
 ) -> Result<Response, AppError> {
     let fields = managing(&state, &signed_in, &body).await?;
     let target = target(&state, &signed_in, &id).await?;
-    let sites = list_sites(state.db(), signed_in.member.org_id).await?;
+    let sites = list_sites(state.db(), signed_in.org()).await?;
     let grant = match requested_grant(&fields, &sites) {
         Ok(grant) => grant,
         Err(message) => return refused(&state, &signed_in, Extras::error(message)).await,
@@ -352,14 +352,7 @@ pub async fn remove(
     if !may_assign(signed_in.member.role, Some(target.role), None) {
         return Err(signed_in.refuse(&state, Needed::AssignRole).await);
     }
-    let outcome = remove_member(
-        state.db(),
-        target.org_id,
-        target.user_id,
-        &signed_in.by(),
-        Timestamp::now(),
-    )
-    .await;
+    let outcome = remove_member(state.db(), &signed_in.acting, target.user_id).await;
     if outcome.is_ok() {
         tracing::info!(target: "security", org_id = %target.org_id, user_id = %target.user_id, "member removed; sessions ended");
     }
@@ -374,8 +367,8 @@ pub async fn withdraw_invitation(
 ) -> Result<Response, AppError> {
     managing(&state, &signed_in, &body).await?;
     let id = InvitationId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = signed_in.member.org_id;
-    if !revoke_invitation(state.db(), org, id, &signed_in.by(), Timestamp::now()).await? {
+    let _org = signed_in.org();
+    if !revoke_invitation(state.db(), &signed_in.acting, id).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/members").into_response())

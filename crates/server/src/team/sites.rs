@@ -9,7 +9,6 @@ use leadvault_accounts::{
     AccountsError, Capability, SiteDomain, SiteId, add_site, list_sites, remove_site,
     set_do_not_track,
 };
-use leadvault_store::Timestamp;
 use serde::Deserialize;
 
 use crate::state::AppState;
@@ -24,7 +23,7 @@ async fn sites_page(
     domain: String,
     error: Option<String>,
 ) -> Result<SitesPage, AppError> {
-    let sites = list_sites(state.db(), signed_in.member.org_id)
+    let sites = list_sites(state.db(), signed_in.org())
         .await?
         .into_iter()
         .map(|s| SiteRow {
@@ -68,21 +67,11 @@ pub async fn add(
     let typed: String = form.domain.chars().take(253).collect();
     let error = match SiteDomain::parse(&typed) {
         Err(e) => e.to_string(),
-        Ok(domain) => {
-            match add_site(
-                state.db(),
-                signed_in.member.org_id,
-                &domain,
-                &signed_in.by(),
-                Timestamp::now(),
-            )
-            .await
-            {
-                Ok(_) => return Ok(Redirect::to("/sites").into_response()),
-                Err(e @ AccountsError::SiteExists) => e.to_string(),
-                Err(other) => return Err(other.into()),
-            }
-        }
+        Ok(domain) => match add_site(state.db(), &signed_in.acting, &domain).await {
+            Ok(_) => return Ok(Redirect::to("/sites").into_response()),
+            Err(e @ AccountsError::SiteExists) => e.to_string(),
+            Err(other) => return Err(other.into()),
+        },
     };
     let page = sites_page(&state, &signed_in, typed, Some(error)).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -118,8 +107,8 @@ pub async fn remove(
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ManageSites).await?;
     let id = SiteId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = signed_in.member.org_id;
-    if !remove_site(state.db(), org, id, &signed_in.by(), Timestamp::now()).await? {
+    let _org = signed_in.org();
+    if !remove_site(state.db(), &signed_in.acting, id).await? {
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/sites").into_response())

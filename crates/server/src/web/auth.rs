@@ -14,7 +14,7 @@ use leadvault_accounts::{
     find_session,
 };
 use leadvault_audit::{Acting, Actor, By};
-use leadvault_store::Timestamp;
+use leadvault_store::{OrgId, Timestamp};
 
 use crate::state::{AppState, WebOptions};
 use crate::web::csrf;
@@ -144,6 +144,12 @@ impl SignedIn {
         self.acting.by
     }
 
+    /// The organization the member is signed in to: every read and change of theirs is
+    /// within it.
+    pub fn org(&self) -> OrgId {
+        self.acting.org
+    }
+
     /// The token to embed in this page's forms.
     pub fn csrf_token(&self) -> String {
         self.token.csrf_token().to_string()
@@ -161,7 +167,7 @@ impl SignedIn {
 
     /// The audited refusal of something that needs `needed`.
     pub async fn refuse(&self, state: &AppState, needed: Needed) -> AppError {
-        denial::forbidden(state, self.member.org_id, self.by(), needed).await
+        denial::forbidden(state, self.org(), self.by(), needed).await
     }
 }
 
