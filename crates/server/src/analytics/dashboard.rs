@@ -192,27 +192,11 @@ async fn dashboard_page(
     )
     .await?;
     // The properties of the three most sent custom events (over all visits).
-    let mut properties = Vec::new();
-    if query.filters.is_empty() {
-        let events = report
-            .breakdowns
-            .iter()
-            .find(|b| b.dimension == Dimension::Event)
-            .map(|b| b.rows.iter().take(3).map(|r| r.value.clone()).collect())
-            .unwrap_or_else(Vec::new);
-        for event in events {
-            let found =
-                event_properties(state.analytics().db(), site.id, &event, report.period).await?;
-            for (property, mut values) in found {
-                values.truncate(ROWS);
-                properties.push(PropertyTable {
-                    event: event.clone(),
-                    property,
-                    values,
-                });
-            }
-        }
-    }
+    let properties = if query.filters.is_empty() {
+        top_event_properties(state, site, &report).await?
+    } else {
+        Vec::new()
+    };
     let base = format!("{}?", view.base);
     let narrowed = |dimension: Dimension, value: &str| {
         let mut filters: Vec<Filter> = query
@@ -227,22 +211,7 @@ async fn dashboard_page(
         });
         format!("{base}{}", query.to_query(&filters))
     };
-    let filters = query
-        .filters
-        .iter()
-        .map(|filter| {
-            let others: Vec<Filter> = query
-                .filters
-                .iter()
-                .filter(|f| *f != filter)
-                .cloned()
-                .collect();
-            FilterChip {
-                label: format!("{}: {}", filter.dimension.title(), filter.value),
-                remove: format!("{base}{}", query.to_query(&others)),
-            }
-        })
-        .collect();
+    let filters = filter_chips(query, &base);
     Ok(DashboardPage::new(
         site.id.to_string(),
         site.domain.to_string(),
@@ -263,6 +232,54 @@ async fn dashboard_page(
             error: view.error,
         },
     ))
+}
+
+/// The properties sent with the site's three most sent custom events, each a table.
+async fn top_event_properties(
+    state: &AppState,
+    site: &Site,
+    report: &Report,
+) -> Result<Vec<PropertyTable>, AppError> {
+    let events: Vec<String> = report
+        .breakdowns
+        .iter()
+        .find(|b| b.dimension == Dimension::Event)
+        .map(|b| b.rows.iter().take(3).map(|r| r.value.clone()).collect())
+        .unwrap_or_default();
+    let mut properties = Vec::new();
+    for event in events {
+        let found =
+            event_properties(state.analytics().db(), site.id, &event, report.period).await?;
+        for (property, mut values) in found {
+            values.truncate(ROWS);
+            properties.push(PropertyTable {
+                event: event.clone(),
+                property,
+                values,
+            });
+        }
+    }
+    Ok(properties)
+}
+
+/// The filters applied, each with the address of the same report without it.
+fn filter_chips(query: &ReportQuery, base: &str) -> Vec<FilterChip> {
+    query
+        .filters
+        .iter()
+        .map(|filter| {
+            let others: Vec<Filter> = query
+                .filters
+                .iter()
+                .filter(|f| *f != filter)
+                .cloned()
+                .collect();
+            FilterChip {
+                label: format!("{}: {}", filter.dimension.title(), filter.value),
+                remove: format!("{base}{}", query.to_query(&others)),
+            }
+        })
+        .collect()
 }
 
 pub async fn dashboard(

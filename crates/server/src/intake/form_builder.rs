@@ -9,10 +9,9 @@ use axum::extract::{Path, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_sites};
-use leadvault_audit::Acting;
 use leadvault_intake::form::{DataClass, FieldType, FormDefinition, FormKind};
 use leadvault_intake::{FormDraft, FormId, create_form, find_form, revise_form};
-use leadvault_store::{SiteId, Timestamp};
+use leadvault_store::SiteId;
 use serde_json::{Map, Value, json};
 
 use crate::intake::views::{BuilderPage, BuilderQuestion};
@@ -176,6 +175,51 @@ impl Draft {
     }
 
     /// The definition as JSON, in the authored format; a number that is not one is named.
+    /// Applies the builder's button `action` ("add", "remove:N", "up:N"); `false` for any
+    /// other, which saves.
+    fn edit(&mut self, action: &str) -> bool {
+        let position = |prefix: &str| {
+            action
+                .strip_prefix(prefix)
+                .and_then(|i| i.parse::<usize>().ok())
+                .filter(|i| *i < self.questions.len())
+        };
+        if action == "add" {
+            self.questions.push(Question {
+                field_type: "text".to_owned(),
+                ..Question::default()
+            });
+        } else if let Some(i) = position("remove:") {
+            self.questions.remove(i);
+        } else if let Some(i) = position("up:") {
+            self.questions.swap(i, i.saturating_sub(1));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// The form to save, or why it cannot be (shown on the builder); a site id that is no
+    /// site's is not found.
+    fn to_saved(&self) -> Result<Result<FormDraft, String>, AppError> {
+        let definition = match self.to_json().and_then(|json| {
+            FormDefinition::from_json(&json.to_string()).map_err(|e| e.to_string())
+        }) {
+            Ok(definition) => definition,
+            Err(problem) => return Ok(Err(problem)),
+        };
+        let site = match self.site.as_str() {
+            "" => None,
+            chosen => Some(SiteId::parse(chosen).ok_or(AppError::NotFound)?),
+        };
+        Ok(Ok(FormDraft {
+            name: self.name.clone(),
+            site,
+            published: self.published,
+            definition,
+        }))
+    }
+
     fn to_json(&self) -> Result<Value, String> {
         let mut fields = Vec::new();
         for (i, q) in self.questions.iter().enumerate() {
@@ -362,56 +406,23 @@ async fn submit(
 ) -> Result<Response, AppError> {
     let fields = Fields::parse(&body);
     signed_in.require(&state, Capability::ManageForms).await?;
-    let org = signed_in.org();
     if let Some(id) = form {
         // Another organization's form, or none: not found before anything is shown.
-        find_form(state.db(), org, id)
+        find_form(state.db(), signed_in.org(), id)
             .await?
             .ok_or(AppError::NotFound)?;
     }
     let mut draft = Draft::read(&fields);
-    let action = fields.one("action");
-    let position = |prefix: &str| {
-        action
-            .strip_prefix(prefix)
-            .and_then(|i| i.parse::<usize>().ok())
-            .filter(|i| *i < draft.questions.len())
-    };
-    if action == "add" {
-        draft.questions.push(Question {
-            field_type: "text".to_owned(),
-            ..Question::default()
-        });
+    // Adding, removing or moving a question shows the builder again; saving checks it.
+    if draft.edit(fields.one("action")) {
         return page(&state, &signed_in, form, &draft, None).await;
     }
-    if let Some(i) = position("remove:") {
-        draft.questions.remove(i);
-        return page(&state, &signed_in, form, &draft, None).await;
-    }
-    if let Some(i) = position("up:") {
-        draft.questions.swap(i, i.saturating_sub(1));
-        return page(&state, &signed_in, form, &draft, None).await;
-    }
-    let definition = match draft
-        .to_json()
-        .and_then(|json| FormDefinition::from_json(&json.to_string()).map_err(|e| e.to_string()))
-    {
-        Ok(definition) => definition,
+    let saved = match draft.to_saved()? {
+        Ok(saved) => saved,
         Err(problem) => return page(&state, &signed_in, form, &draft, Some(problem)).await,
     };
-    let site = match draft.site.as_str() {
-        "" => None,
-        chosen => Some(SiteId::parse(chosen).ok_or(AppError::NotFound)?),
-    };
-    let saved = FormDraft {
-        name: draft.name.clone(),
-        site,
-        published: draft.published,
-        definition,
-    };
-    let (now, by) = (Timestamp::now(), signed_in.by());
     let outcome = match form {
-        None => create_form(state.db(), &Acting::new(org, by, now), &saved)
+        None => create_form(state.db(), &signed_in.acting, &saved)
             .await
             .map(|_| ()),
         Some(id) => revise_form(state.db(), &signed_in.acting, id, &saved)

@@ -2,14 +2,14 @@
 //! withdrawing invitations. Every handler requires [`Capability::ManageMembers`]; changes
 //! that touch owners also require being one ([`may_assign`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use axum::extract::{Path, RawForm, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{
-    AccountsError, Capability, Email, Grant, InvitationId, Joining, Role, Scope, Site, SiteId,
-    UserId, change_grant, find_member, invite, list_members, list_sites, may_assign,
+    AccountsError, Capability, Email, Grant, InvitationId, Joining, MemberSummary, Role, Scope,
+    Site, SiteId, UserId, change_grant, find_member, invite, list_members, list_sites, may_assign,
     pending_invitations, remove_member, revoke_invitation,
 };
 use leadvault_crypto::SecretToken;
@@ -53,37 +53,11 @@ async fn members_page(
 ) -> Result<MembersPage, AppError> {
     let org = signed_in.org();
     let sites = list_sites(state.db(), org).await?;
-    let domains: HashMap<SiteId, &str> = sites.iter().map(|s| (s.id, s.domain.as_str())).collect();
-    let options = |scope: &Scope| -> Vec<SiteOption> {
-        sites
-            .iter()
-            .map(|s| SiteOption {
-                id: s.id.to_string(),
-                domain: s.domain.to_string(),
-                checked: matches!(scope, Scope::Sites(set) if set.contains(&s.id)),
-            })
-            .collect()
-    };
+    let me = signed_in.member.user_id;
     let members = list_members(state.db(), org)
         .await?
         .into_iter()
-        .map(|m| MemberRow {
-            user_id: m.user_id.to_string(),
-            reach: match &m.scope {
-                Scope::Organization => "Whole organization".to_owned(),
-                Scope::Sites(set) if set.is_empty() => "No sites".to_owned(),
-                Scope::Sites(set) => set
-                    .iter()
-                    .filter_map(|id| domains.get(id).copied())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            },
-            sites: options(&m.scope),
-            email: m.email,
-            role: m.role.to_string(),
-            since: utc(m.since),
-            is_me: m.user_id == signed_in.member.user_id,
-        })
+        .map(|member| member_row(member, &sites, me))
         .collect();
     let invitations = pending_invitations(state.db(), org, Timestamp::now())
         .await?
@@ -113,12 +87,47 @@ async fn members_page(
             label: "client (client portal only)",
             selected: false,
         },
-        sites: options(&Scope::Sites(BTreeSet::new())),
+        sites: site_options(&sites, &Scope::Sites(BTreeSet::new())),
         invite_email: extras.invite_email,
         error: extras.error,
         invited: extras.invited,
         invited_link: extras.invited_link,
     })
+}
+
+/// The organization's sites as checkboxes, checked where `scope` reaches.
+fn site_options(sites: &[Site], scope: &Scope) -> Vec<SiteOption> {
+    sites
+        .iter()
+        .map(|s| SiteOption {
+            id: s.id.to_string(),
+            domain: s.domain.to_string(),
+            checked: matches!(scope, Scope::Sites(set) if set.contains(&s.id)),
+        })
+        .collect()
+}
+
+/// A member as listed, with what their scope reaches in words and as checkboxes.
+fn member_row(member: MemberSummary, sites: &[Site], me: UserId) -> MemberRow {
+    let domain = |id: &SiteId| {
+        sites
+            .iter()
+            .find(|s| s.id == *id)
+            .map(|s| s.domain.as_str())
+    };
+    MemberRow {
+        user_id: member.user_id.to_string(),
+        reach: match &member.scope {
+            Scope::Organization => "Whole organization".to_owned(),
+            Scope::Sites(set) if set.is_empty() => "No sites".to_owned(),
+            Scope::Sites(set) => set.iter().filter_map(domain).collect::<Vec<_>>().join(", "),
+        },
+        sites: site_options(sites, &member.scope),
+        email: member.email,
+        role: member.role.to_string(),
+        since: utc(member.since),
+        is_me: member.user_id == me,
+    }
 }
 
 pub async fn show(
