@@ -21,6 +21,7 @@ mod browser;
 mod certs;
 mod chromium;
 mod db;
+pub mod forms;
 mod intake;
 mod people;
 mod planted;

@@ -10,6 +10,7 @@ use leadvault_crypto::SecretToken;
 use leadvault_server::{Csrf, RouteInfo, routes};
 use leadvault_store::Engine;
 use leadvault_store::{Timestamp, sqlx};
+use leadvault_test_support::forms::{NAME_AND_PHOTO, NAME_ONLY, ORDER_WITH_PAPERS};
 use leadvault_test_support::{Browser, TestApp, TestPerson, both_engines, fixture};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -596,13 +597,7 @@ async fn bystander(app: &TestApp, org: OrgId) -> UserId {
 /// A fresh lead of `org` with a document, assigned to its attorney when it has one (so that
 /// an attorney's own organization's lead is theirs, and another organization's is not).
 async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
-    let form = app
-        .form(
-            org,
-            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"},
-                {"key": "photo", "label": "Photo", "type": "file", "class": "assessment", "accept": ["png"]}]}"#,
-        )
-        .await;
+    let form = app.form(org, NAME_AND_PHOTO).await;
     let png: &[u8] = b"\x89PNG\r\n\x1a\n0000";
     let lead = app
         .lead_with_documents(&form, &[("name", "N")], &[("photo", "p.png", png)])
@@ -631,15 +626,10 @@ async fn lead_for(app: &TestApp, org: OrgId) -> leadvault_intake::LeadId {
     lead
 }
 
-const ORDER_FORM: &str = r#"{"kind": "work_order", "fields": [
-    {"key": "party", "label": "Party", "type": "text", "class": "contact"},
-    {"key": "papers", "label": "Papers", "type": "file", "class": "sensitive", "accept": ["pdf"]}
-]}"#;
-
 /// A fresh work order of `org` (placed by its client, when it has one), or its document
 /// for the download routes.
 async fn order_object(app: &TestApp, path: &str, org: OrgId) -> String {
-    let form = app.form(org, ORDER_FORM).await;
+    let form = app.form(org, ORDER_WITH_PAPERS).await;
     let client: Option<String> =
         sqlx::query_scalar("SELECT user_id FROM customers WHERE org_id = $1")
             .bind(org.to_string())
@@ -725,13 +715,7 @@ async fn object_id(
             .unwrap()
             .to_string()
     } else if path.starts_with("/forms/") || path.starts_with("/api/forms/") {
-        app.form(
-            org,
-            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
-        )
-        .await
-        .id
-        .to_string()
+        app.form(org, NAME_ONLY).await.id.to_string()
     } else if path.starts_with("/account/sessions/") {
         // Someone else's live session (the other organization's owner's) or, for one's own
         // organization, none at all: ending one's own current session is signing out.

@@ -8,12 +8,8 @@ use std::time::Duration;
 
 use leadvault_analytics::{Day, Range, report};
 use leadvault_store::Timestamp;
+use leadvault_test_support::forms::NAME_AND_EMAIL;
 use leadvault_test_support::{Chromium, Engine, TestApp, TestCert, both_engines, serve_site_page};
-
-const FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "email", "label": "E-mail", "type": "email", "required": true}
-]}"#;
 
 fn firm_page(site: &str, form: &str) -> String {
     format!(
@@ -51,7 +47,7 @@ impl Firm {
         let app = TestApp::builder(engine).tls(cert.clone()).build().await;
         let owner = app.owner("ana@lima.law").await;
         let site = app.site(owner.org_id, "www.lima.law").await;
-        let form = app.form_on(owner.org_id, Some(site), FORM).await;
+        let form = app.form_on(owner.org_id, Some(site), NAME_AND_EMAIL).await;
         let page = serve_site_page(firm_page(&site.to_string(), &form.id.to_string()), &cert).await;
         Self {
             app,

@@ -8,6 +8,7 @@ use leadvault_store::{
     Batch, GroupedWrite, OrgId, Outcomes, Slot, Statement, Step, StoreError, TenantScope,
     Timestamp, Turn, sqlx,
 };
+use leadvault_test_support::forms::NAME_ONLY;
 use leadvault_test_support::{Engine, TestApp, both_engines};
 use uuid::Uuid;
 
@@ -363,12 +364,7 @@ async fn refuse_audit_appends(app: &TestApp) {
 async fn a_change_whose_audit_record_cannot_be_written_is_not_made(engine: Engine) {
     let app = TestApp::start(engine).await;
     let (owner, mut browser, _) = app.signed_in_owner("owner@a.test").await;
-    let form = app
-        .form(
-            owner.org_id,
-            r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
-        )
-        .await;
+    let form = app.form(owner.org_id, NAME_ONLY).await;
     let lead = app.lead(&form, &[("name", "Marisol")]).await;
     let csrf = browser.get(&format!("/leads/{lead}")).await.csrf();
     let status = || async {

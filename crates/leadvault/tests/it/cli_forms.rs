@@ -2,13 +2,10 @@
 
 use leadvault_audit::Acting;
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp};
+use leadvault_test_support::forms::REQUIRED_NAME;
 use leadvault_test_support::{fixture, run_leadvault};
 
 use crate::{leadvault, leadvault_bin};
-
-const DEFINITION: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true}
-]}"#;
 
 #[tokio::test]
 async fn a_form_is_created_from_its_definition_and_listed() {
@@ -40,10 +37,10 @@ async fn a_form_is_created_from_its_definition_and_listed() {
         .next()
         .unwrap()
         .to_owned();
-    std::fs::write(d.join("form.json"), DEFINITION).unwrap();
+    std::fs::write(d.join("form.json"), REQUIRED_NAME).unwrap();
     std::fs::write(
         d.join("bad.json"),
-        DEFINITION.replace("\"contact\"", "\"sensitive\""),
+        REQUIRED_NAME.replace("\"contact\"", "\"sensitive\""),
     )
     .unwrap();
 

@@ -6,16 +6,8 @@
 //! Another site that copies the tag shows no form.
 
 use leadvault_store::sqlx;
+use leadvault_test_support::forms::CONDITIONAL_CONSULTATION;
 use leadvault_test_support::{Chromium, Engine, TestApp, TestCert, both_engines, serve_site_page};
-
-const FORM: &str = r#"{"kind": "consultation", "proof_of_work": true, "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "email", "label": "E-mail", "type": "email", "required": true},
-    {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment", "choices": ["Family", "Injury"]},
-    {"key": "injured_on", "label": "When were you injured?", "type": "date", "class": "assessment",
-     "show_when": {"field": "area", "equals": "Injury"}},
-    {"key": "agree", "label": "I agree to be contacted", "type": "consent", "text": "Lima Law may contact me.", "required": true}
-]}"#;
 
 /// The firm's page: the tag, and a note of when the frame has loaded (whatever it shows).
 fn firm_page(form: &str) -> String {
@@ -43,7 +35,9 @@ async fn a_visitor_fills_the_form_embedded_on_the_firms_site_and_tracks_it(engin
     let app = TestApp::builder(engine).tls(cert.clone()).build().await;
     let ana = app.owner("ana@lima.law").await;
     let site = app.site(ana.org_id, "www.lima.law").await;
-    let form = app.form_on(ana.org_id, Some(site), FORM).await;
+    let form = app
+        .form_on(ana.org_id, Some(site), CONDITIONAL_CONSULTATION)
+        .await;
     let firm = serve_site_page(firm_page(&form.id.to_string()), &cert).await;
     let copycat = serve_site_page(firm_page(&form.id.to_string()), &cert).await;
     let chromium = Chromium::start(&[

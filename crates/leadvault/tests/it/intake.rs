@@ -11,21 +11,13 @@ use leadvault_intake::{
     find_public_form, read_lead, revise_form, submit_lead, track,
 };
 use leadvault_store::{Engine, TenantScope, Timestamp, sqlx};
+use leadvault_test_support::forms::CONSULTATION_WITH_PHONE;
 use leadvault_test_support::{TestApp, TestPerson, both_engines, fixture};
-
-const CONSULTATION: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "email", "label": "E-mail", "type": "email", "required": true},
-    {"key": "phone", "label": "Phone", "type": "phone"},
-    {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment",
-     "choices": ["Family", "Injury", "Immigration"]},
-    {"key": "story", "label": "What happened", "type": "case_history"},
-    {"key": "agree", "label": "Privacy", "type": "consent", "text": "I agree to be contacted.", "required": true}
-]}"#;
 
 async fn consultation_form(app: &TestApp, owner: &TestPerson) -> Form {
     let site = app.site(owner.org_id, "www.lima.law").await;
-    app.form_on(owner.org_id, Some(site), CONSULTATION).await
+    app.form_on(owner.org_id, Some(site), CONSULTATION_WITH_PHONE)
+        .await
 }
 
 /// `form` as it is, with this definition.
@@ -335,7 +327,8 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
     )
     .await
     .unwrap();
-    let revised = CONSULTATION.replace("\"Immigration\"", "\"Immigration\", \"Criminal\"");
+    let revised =
+        CONSULTATION_WITH_PHONE.replace("\"Immigration\"", "\"Immigration\", \"Criminal\"");
     let version = revise_form(
         &app.db,
         &Acting::new(ana.org_id, fixture(), Timestamp::now()),
@@ -355,7 +348,7 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
             .choices
             .contains(&"Criminal".to_owned())
     );
-    let work_order = CONSULTATION.replace("\"consultation\"", "\"work_order\"");
+    let work_order = CONSULTATION_WITH_PHONE.replace("\"consultation\"", "\"work_order\"");
     let changed_kind = revise_form(
         &app.db,
         &Acting::new(ana.org_id, fixture(), Timestamp::now()),
@@ -369,7 +362,7 @@ async fn a_revised_form_is_a_new_version_and_leads_keep_theirs(engine: Engine) {
         &app.db,
         &Acting::new(bo.org_id, fixture(), Timestamp::now()),
         form.id,
-        &draft(&current, CONSULTATION),
+        &draft(&current, CONSULTATION_WITH_PHONE),
     )
     .await;
     assert!(matches!(foreign, Err(IntakeError::UnknownForm)));

@@ -5,14 +5,8 @@
 
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::Chain;
+use leadvault_test_support::forms::MULTIPLE_CHOICE_CONSULTATION;
 use leadvault_test_support::{Engine, Page, TestApp, both_engines};
-
-const FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "email", "label": "E-mail", "type": "email"},
-    {"key": "area", "label": "Practice area", "type": "multiple_choice", "class": "assessment", "choices": ["Family", "Injury"]},
-    {"key": "agree", "label": "I agree", "type": "consent", "text": "You may contact me.", "required": true}
-]}"#;
 
 #[both_engines]
 async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
@@ -27,7 +21,7 @@ async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
     let eve = app
         .member(&ana, "eve@lima.law", Role::Analyst, Scope::Organization)
         .await;
-    let form = app.form(ana.org_id, FORM).await.id;
+    let form = app.form(ana.org_id, MULTIPLE_CHOICE_CONSULTATION).await.id;
 
     let mut visitor = app.browser();
     let page = visitor.get(&format!("/f/{form}")).await;
@@ -223,9 +217,13 @@ async fn a_membership_scoped_to_a_site_reaches_that_sites_leads_only(engine: Eng
     let ana = app.owner("ana@lima.law").await;
     let family = app.site(ana.org_id, "www.lima.law").await;
     let immigration = app.site(ana.org_id, "visas.lima.law").await;
-    let family_form = app.form_on(ana.org_id, Some(family), FORM).await;
-    let visa_form = app.form_on(ana.org_id, Some(immigration), FORM).await;
-    let firm_form = app.form(ana.org_id, FORM).await;
+    let family_form = app
+        .form_on(ana.org_id, Some(family), MULTIPLE_CHOICE_CONSULTATION)
+        .await;
+    let visa_form = app
+        .form_on(ana.org_id, Some(immigration), MULTIPLE_CHOICE_CONSULTATION)
+        .await;
+    let firm_form = app.form(ana.org_id, MULTIPLE_CHOICE_CONSULTATION).await;
     let answers = [("name", "Marisol Quintana"), ("agree", "yes")];
     let family_lead = app.lead(&family_form, &answers).await.to_string();
     let visa_lead = app.lead(&visa_form, &answers).await.to_string();
@@ -342,8 +340,10 @@ async fn a_sites_form_may_be_framed_by_that_site_only(engine: Engine) {
     let ana = app.owner("ana@lima.law").await;
     let family = app.site(ana.org_id, "www.lima.law").await;
     app.site(ana.org_id, "visas.lima.law").await;
-    let family_form = app.form_on(ana.org_id, Some(family), FORM).await;
-    let firm_form = app.form(ana.org_id, FORM).await;
+    let family_form = app
+        .form_on(ana.org_id, Some(family), MULTIPLE_CHOICE_CONSULTATION)
+        .await;
+    let firm_form = app.form(ana.org_id, MULTIPLE_CHOICE_CONSULTATION).await;
     let csp = |page: &Page| {
         page.headers["content-security-policy"]
             .to_str()
@@ -368,7 +368,7 @@ async fn a_sites_form_may_be_framed_by_that_site_only(engine: Engine) {
 async fn notes_are_encrypted_shared_with_whoever_reads_the_lead_and_audited(engine: Engine) {
     let app = TestApp::start(engine).await;
     let ana = app.owner("ana@lima.law").await;
-    let form = app.form(ana.org_id, FORM).await;
+    let form = app.form(ana.org_id, MULTIPLE_CHOICE_CONSULTATION).await;
     let lead = app
         .lead(&form, &[("name", "Marisol Quintana"), ("agree", "yes")])
         .await;

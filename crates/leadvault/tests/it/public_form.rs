@@ -6,26 +6,19 @@ use std::time::Duration;
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{FormDraft, FormId, create_form};
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp, sqlx};
+use leadvault_test_support::forms::CONSULTATION;
 use leadvault_test_support::{
     Browser, Engine, LeadvaultProcess, Page, TestApp, TestPerson, both_engines, fixture,
 };
 
 use crate::leadvault_bin;
 
-const FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true, "max_length": 80},
-    {"key": "email", "label": "E-mail", "type": "email", "required": true, "help": "We reply by e-mail."},
-    {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment", "choices": ["Family", "Injury"]},
-    {"key": "story", "label": "What happened", "type": "case_history"},
-    {"key": "agree", "label": "I agree to be contacted", "type": "consent", "text": "Lima Law may contact me about my request.", "required": true}
-]}"#;
-
 const SSN: &str = "512-43-8876";
 
 async fn form_of(app: &TestApp) -> (TestPerson, FormId) {
     let ana = app.owner("ana@lima.law").await;
     app.site(ana.org_id, "www.lima.law").await;
-    let form = app.form(ana.org_id, FORM).await;
+    let form = app.form(ana.org_id, CONSULTATION).await;
     (ana, form.id)
 }
 
@@ -299,7 +292,7 @@ async fn a_rejected_value_is_never_logged_or_stored() {
     .unwrap();
     let draft = FormDraft::new(
         "Free consultation",
-        FormDefinition::from_json(FORM).unwrap(),
+        FormDefinition::from_json(CONSULTATION).unwrap(),
     );
     let form = create_form(
         &db,
@@ -594,7 +587,7 @@ async fn a_page_sends_one_request_and_a_proof_of_work_form_needs_its_proof(engin
     let guarded = app
         .form(
             ana.org_id,
-            &FORM.replace(
+            &CONSULTATION.replace(
                 "\"kind\": \"consultation\"",
                 "\"kind\": \"consultation\", \"proof_of_work\": true",
             ),

@@ -4,13 +4,8 @@
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::Chain;
 use leadvault_store::sqlx;
+use leadvault_test_support::forms::CHOICE_CONSULTATION;
 use leadvault_test_support::{Browser, Engine, TestApp, both_engines};
-
-const FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "area", "label": "Practice area", "type": "single_choice", "class": "assessment", "choices": ["Family", "Injury"]},
-    {"key": "agree", "label": "I agree", "type": "consent", "text": "You may contact me.", "required": true}
-]}"#;
 
 /// Sends the public form as a visitor does; the new lead's id.
 async fn send(app: &TestApp, visitor: &mut Browser<'_>, form: &str, area: &str) -> String {
@@ -46,7 +41,7 @@ async fn assignee(app: &TestApp, lead: &str) -> Option<String> {
 async fn an_organization_sets_its_own_pipeline_and_leads_move_through_it(engine: Engine) {
     let app = TestApp::start(engine).await;
     let (ana, mut owner, _) = app.signed_in_owner("ana@lima.law").await;
-    let form = app.form(ana.org_id, FORM).await;
+    let form = app.form(ana.org_id, CHOICE_CONSULTATION).await;
     let lead = app
         .lead(&form, &[("name", "Marisol"), ("agree", "yes")])
         .await;
@@ -159,7 +154,7 @@ async fn assignment_rules_give_new_leads_to_attorneys_in_turn(engine: Engine) {
     let family_site = app.site(ana.org_id, "www.lima.law").await;
     let visa_site = app.site(ana.org_id, "visas.lima.law").await;
     let form = app
-        .form_on(ana.org_id, Some(family_site), FORM)
+        .form_on(ana.org_id, Some(family_site), CHOICE_CONSULTATION)
         .await
         .id
         .to_string();

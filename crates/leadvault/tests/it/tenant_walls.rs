@@ -5,6 +5,7 @@
 use leadvault_accounts::{Role, Scope, SiteDomain, add_site};
 use leadvault_audit::Acting;
 use leadvault_store::{Engine, OrgId, TenantScope, Timestamp, sqlx};
+use leadvault_test_support::forms::ORDER_WITH_PAPERS;
 use leadvault_test_support::{
     TestApp, TestDb, fixture, postgres_admin_url, postgres_app_role, postgres_available,
     run_leadvault,
@@ -67,13 +68,7 @@ async fn without_an_organization_in_scope_no_tenant_row_is_visible_or_writable()
     assert_eq!(invited.status, 200);
 
     // A work order with a document, so that those tables have rows to wall off.
-    let order_form = app
-        .form(
-            ana.org_id,
-            r#"{"kind": "work_order", "fields": [{"key": "party", "label": "Party", "type": "text", "class": "contact"},
-                {"key": "papers", "label": "Papers", "type": "file", "class": "sensitive", "accept": ["pdf"]}]}"#,
-        )
-        .await;
+    let order_form = app.form(ana.org_id, ORDER_WITH_PAPERS).await;
     app.order(
         &order_form,
         uuid::Uuid::new_v4(),

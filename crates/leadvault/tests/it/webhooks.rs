@@ -5,13 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use leadvault_audit::Chain;
 use leadvault_store::{Timestamp, sqlx};
+use leadvault_test_support::forms::NAME_AND_CONSENT;
 use leadvault_test_support::{Engine, ReceivedHook, TestApp, WebhookReceiver, both_engines};
 use leadvault_webhooks::{WebhookClient, deliver_due};
-
-const FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "agree", "label": "I agree", "type": "consent", "text": "You may contact me.", "required": true}
-]}"#;
 
 /// Checks the signature as a receiver would, from the specification alone.
 fn signed_with(hook: &ReceivedHook, secret: &str) -> bool {
@@ -35,7 +31,7 @@ async fn an_endpoint_hears_of_leads_signed_without_personal_data_until_it_answer
     let receiver = WebhookReceiver::start(&[500]).await;
     let app = TestApp::start(engine).await;
     let (ana, mut owner, _) = app.signed_in_owner("ana@lima.law").await;
-    let form = app.form(ana.org_id, FORM).await;
+    let form = app.form(ana.org_id, NAME_AND_CONSENT).await;
 
     let settings = owner.get("/settings/intake").await;
     let refused = owner

@@ -6,20 +6,11 @@
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::{Acting, Chain};
 use leadvault_store::sqlx;
+use leadvault_test_support::forms::{NAME_ONLY, PHOTOS_OF_DAMAGE, WORK_ORDER};
 use leadvault_test_support::{
     Browser, Engine, Page, Part, SmtpSink, TestApp, TestPerson, WebhookReceiver, both_engines,
     fixture,
 };
-
-const ORDER_FORM: &str = r#"{"kind": "work_order", "fields": [
-    {"key": "job", "label": "Job", "type": "single_choice", "class": "meta", "required": true,
-     "choices": ["Service of process", "Court filing", "Records retrieval", "Other"]},
-    {"key": "party", "label": "Party to serve", "type": "text", "class": "contact", "required": true},
-    {"key": "ssn", "label": "SSN (skip tracing only)", "type": "text", "class": "sensitive"},
-    {"key": "instructions", "label": "Instructions", "type": "long_text", "class": "assessment"},
-    {"key": "summons", "label": "Summons", "type": "file", "class": "sensitive", "required": true,
-     "accept": ["pdf", "png"]}
-]}"#;
 
 /// A small but real PDF, with a line to look for on disk.
 fn pdf(marker: &str) -> Vec<u8> {
@@ -91,7 +82,7 @@ async fn client_of<'a>(
 async fn a_client_orders_with_a_document_kept_encrypted_and_downloaded_whole(engine: Engine) {
     let app = TestApp::start(engine).await;
     let (ana, _owner, _) = app.signed_in_owner("ana@spectrum.legal").await;
-    let form = app.form(ana.org_id, ORDER_FORM).await;
+    let form = app.form(ana.org_id, WORK_ORDER).await;
     let (_dee, mut dee) = client_of(&app, &ana, "dee@client.example").await;
 
     let portal = dee.get("/portal").await;
@@ -214,7 +205,7 @@ async fn a_client_orders_with_a_document_kept_encrypted_and_downloaded_whole(eng
 async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kept(engine: Engine) {
     let app = TestApp::builder(engine).upload_limit(100_000).build().await;
     let (ana, _owner, _) = app.signed_in_owner("ana@spectrum.legal").await;
-    let form = app.form(ana.org_id, ORDER_FORM).await;
+    let form = app.form(ana.org_id, WORK_ORDER).await;
     let id = form.id.to_string();
     let (_dee, mut dee) = client_of(&app, &ana, "dee@client.example").await;
     let answers: &[(&str, &str)] = &[("job", "Court filing"), ("party", "Quentin Marlowe")];
@@ -357,7 +348,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
 
     // Another organization's form is no form at all.
     let (bo, _bo_browser, _) = app.signed_in_owner("bo@other.legal").await;
-    let theirs = app.form(bo.org_id, ORDER_FORM).await;
+    let theirs = app.form(bo.org_id, WORK_ORDER).await;
     assert_eq!(
         dee.get(&format!("/portal/orders/new/{}", theirs.id))
             .await
@@ -395,7 +386,7 @@ async fn staff_move_orders_on_and_each_client_sees_only_their_own(engine: Engine
     .unwrap();
     let site = app.site(ana.org_id, "spectrum.example").await;
     let other_site = app.site(ana.org_id, "elsewhere.example").await;
-    let form = app.form_on(ana.org_id, Some(site), ORDER_FORM).await;
+    let form = app.form_on(ana.org_id, Some(site), WORK_ORDER).await;
     let (_dee, mut dee) = client_of(&app, &ana, "dee@client.example").await;
     let (_eve, mut eve) = client_of(&app, &ana, "eve@client.example").await;
     let ivy = app
@@ -625,12 +616,6 @@ async fn staff_move_orders_on_and_each_client_sees_only_their_own(engine: Engine
     );
 }
 
-const PHOTO_FORM: &str = r#"{"kind": "consultation", "fields": [
-    {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
-    {"key": "photos", "label": "Photos of the damage", "type": "file", "class": "assessment",
-     "accept": ["png", "jpeg"]}
-]}"#;
-
 /// A public form's page sent back as multipart, with the page token first.
 async fn send_public(
     visitor: &mut Browser<'_>,
@@ -658,7 +643,7 @@ async fn a_public_form_takes_documents_only_when_its_owner_asked_and_only_of_its
 ) {
     let app = TestApp::start(engine).await;
     let (ana, _owner, _) = app.signed_in_owner("ana@lima.law").await;
-    let form = app.form(ana.org_id, PHOTO_FORM).await;
+    let form = app.form(ana.org_id, PHOTOS_OF_DAMAGE).await;
     let id = form.id.to_string();
     let mut visitor = app.browser();
 
@@ -714,13 +699,7 @@ async fn a_public_form_takes_documents_only_when_its_owner_asked_and_only_of_its
     assert!(stored(&app).0.is_empty());
 
     // A form that asks for no documents takes none.
-    let plain = app
-        .form(
-            ana.org_id,
-            r#"{"kind": "consultation", "fields": [
-        {"key": "name", "label": "Name", "type": "text", "class": "contact"}]}"#,
-        )
-        .await;
+    let plain = app.form(ana.org_id, NAME_ONLY).await;
     let page = visitor.get(&format!("/f/{}", plain.id)).await;
     assert!(!page.html.contains("multipart") && !page.html.contains("type=\"file\""));
     let token = page.hidden("_token");
@@ -834,7 +813,7 @@ async fn a_public_form_takes_documents_only_when_its_owner_asked_and_only_of_its
 async fn a_sweep_removes_files_no_record_names_and_unfinished_uploads_only(engine: Engine) {
     let app = TestApp::start(engine).await;
     let (ana, _owner, _) = app.signed_in_owner("ana@spectrum.legal").await;
-    let form = app.form(ana.org_id, ORDER_FORM).await;
+    let form = app.form(ana.org_id, WORK_ORDER).await;
     let client = uuid::Uuid::new_v4();
     app.order(
         &form,
