@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, SET_COOKIE};
+use scraper::{Html, Selector};
 
 use crate::TestApp;
 
@@ -23,20 +24,40 @@ impl Page {
         self.headers.get("location").and_then(|v| v.to_str().ok())
     }
 
-    /// The value of the first hidden field named `name`.
-    pub fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {name} field in {}", self.html))
-            + marker.len();
-        self.html[start..].split('"').next().unwrap().to_owned()
-    }
-
     /// The body, read as JSON (an API answer).
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.html).unwrap_or_else(|e| panic!("{e}: {}", self.html))
+    }
+
+    /// The body parsed as HTML, as a browser would.
+    fn document(&self) -> Html {
+        Html::parse_document(&self.html)
+    }
+
+    /// The value of `attribute` of every element matching the CSS selector `css`.
+    pub fn attributes(&self, css: &str, attribute: &str) -> Vec<String> {
+        let selector = selector(css);
+        self.document()
+            .select(&selector)
+            .filter_map(|element| element.value().attr(attribute).map(str::to_owned))
+            .collect()
+    }
+
+    /// The text of every element matching the CSS selector `css`.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        let selector = selector(css);
+        self.document()
+            .select(&selector)
+            .map(|element| element.text().collect())
+            .collect()
+    }
+
+    /// The value of the first field named `name` (hidden fields: tokens, ids).
+    pub fn hidden(&self, name: &str) -> String {
+        self.attributes(&format!("input[name=\"{name}\"]"), "value")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {name} field in {}", self.html))
     }
 
     /// The page's anti-CSRF token.
@@ -44,25 +65,55 @@ impl Page {
         self.hidden("csrf")
     }
 
-    /// The text of the first `<code class="…">` element with that class.
-    pub fn code_with_class(&self, class: &str) -> String {
-        let marker = format!("<code class=\"{class}\">");
-        let start = self
-            .html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {class} code in {}", self.html))
-            + marker.len();
-        self.html[start..].split('<').next().unwrap().to_owned()
+    /// The address of the first link whose address starts with `prefix`.
+    pub fn link_to(&self, prefix: &str) -> String {
+        self.attributes(&format!("a[href^=\"{prefix}\"]"), "href")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no link to {prefix}… in {}", self.html))
     }
 
-    /// Every `<li><code>…</code></li>` item (lists of codes).
-    pub fn listed_codes(&self) -> Vec<String> {
-        self.html
-            .split("<li><code>")
-            .skip(1)
-            .map(|rest| rest.split('<').next().unwrap().to_owned())
-            .collect()
+    /// The action of the first form that posts to an address starting with `prefix`.
+    pub fn form_to(&self, prefix: &str) -> String {
+        self.attributes(&format!("form[action^=\"{prefix}\"]"), "action")
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no form to {prefix}… in {}", self.html))
     }
+
+    /// The first element matching `css` whose text contains `text` (a table row naming
+    /// something, say), as a page of its own to read further.
+    pub fn part(&self, css: &str, text: &str) -> Page {
+        let selector = selector(css);
+        let html = self
+            .document()
+            .select(&selector)
+            .find(|element| element.text().collect::<String>().contains(text))
+            .map(|element| element.html())
+            .unwrap_or_else(|| panic!("no {css} containing {text:?} in {}", self.html));
+        Page {
+            status: self.status,
+            headers: HeaderMap::new(),
+            html,
+        }
+    }
+
+    /// The text of the first `<code class="…">` element with that class.
+    pub fn code_with_class(&self, class: &str) -> String {
+        self.texts(&format!("code.{class}"))
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {class} code in {}", self.html))
+    }
+
+    /// Every code listed as an item (`<li><code>…</code></li>`: recovery codes, say).
+    pub fn listed_codes(&self) -> Vec<String> {
+        self.texts("li > code")
+    }
+}
+
+fn selector(css: &str) -> Selector {
+    Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e}"))
 }
 
 /// A browser session against a [`TestApp`] (or any Leadvault on loopback).

@@ -299,14 +299,10 @@ async fn an_owner_builds_a_form_on_the_builder_page_without_javascript(engine: E
     .await;
     assert_eq!(saved.location(), Some("/forms"), "{}", saved.html);
     let list = owner.get("/forms").await;
-    let id = list
-        .html
-        .split("href=\"/forms/")
-        .nth(2)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
+    let edit_link = list.attributes("a[href$=\"/edit\"]", "href").remove(0);
+    let id = edit_link
+        .trim_start_matches("/forms/")
+        .trim_end_matches("/edit")
         .to_owned();
     assert_eq!(app.browser().get(&format!("/f/{id}")).await.status, 200);
 

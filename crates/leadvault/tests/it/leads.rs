@@ -64,16 +64,7 @@ async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
         "{}",
         list.html
     );
-    let path = format!(
-        "/leads/{}",
-        list.html
-            .split("href=\"/leads/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-    );
+    let path = list.link_to("/leads/");
     let lead_page = cy_browser.get(&path).await;
     assert_eq!(lead_page.status, 200, "{}", lead_page.html);
     assert!(
@@ -155,16 +146,7 @@ async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
         .await;
     assert_eq!(again.status, 200);
     let list = cy_browser.get("/leads").await;
-    let newest = format!(
-        "/leads/{}",
-        list.html
-            .split("href=\"/leads/")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-    );
+    let newest = list.link_to("/leads/");
     assert_ne!(newest, path);
     let hinted = cy_browser.get(&newest).await;
     assert!(
@@ -204,10 +186,9 @@ async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
 
 /// The lead ids a `/leads` page links to.
 fn listed_leads(page: &Page) -> Vec<String> {
-    page.html
-        .split("href=\"/leads/")
-        .skip(1)
-        .map(|rest| rest.split('"').next().unwrap().to_owned())
+    page.attributes("a[href^=\"/leads/\"]", "href")
+        .into_iter()
+        .map(|href| href.trim_start_matches("/leads/").to_owned())
         .collect()
 }
 

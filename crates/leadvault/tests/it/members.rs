@@ -26,18 +26,13 @@ async fn add_site(browser: &mut Browser<'_>, domain: &str) -> String {
     assert_eq!(done.location(), Some("/sites"), "{}", done.html);
     let page = browser.get("/sites").await;
     let shown = leadvault_accounts::SiteDomain::parse(domain).unwrap();
-    let before = page
-        .html
-        .split(&format!("<td>{shown}</td>"))
-        .nth(1)
-        .unwrap();
-    before
-        .split("/sites/")
-        .nth(1)
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
+    let remove = page
+        .part("tr", shown.as_str())
+        .attributes("form[action$=\"/remove\"]", "action")
+        .remove(0);
+    remove
+        .trim_start_matches("/sites/")
+        .trim_end_matches("/remove")
         .to_owned()
 }
 
