@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use leadvault_audit::{Acting, Chain, append, append_alone};
 use leadvault_documents::{Document, Owner};
+use leadvault_store::sqlx::any::AnyRow;
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Batch, Db, OrgId, SiteId, TenantScope, Timestamp, Tx};
 use uuid::Uuid;
@@ -196,16 +197,6 @@ pub(crate) fn site_of(stored: Option<String>) -> Result<Option<SiteId>, IntakeEr
         .transpose()
 }
 
-/// The organization's leads within `access`, newest first, at most `limit`.
-pub async fn list_leads(
-    db: &Db,
-    org: OrgId,
-    access: &LeadAccess,
-    limit: i64,
-) -> Result<Vec<LeadSummary>, IntakeError> {
-    summaries(db, org, access, None, limit).await
-}
-
 /// One lead within `access`, without decrypting anything.
 pub async fn lead_summary(
     db: &Db,
@@ -239,21 +230,22 @@ async fn summaries(
     .bind(only.map(|lead| lead.to_string()));
     let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
     tx.commit().await?;
-    rows.iter()
-        .map(|row| {
-            Ok(LeadSummary {
-                id: LeadId::parse(&row.try_get::<String, _>(0)?)
-                    .ok_or(IntakeError::Corrupt("a lead id"))?,
-                form_name: row.try_get(1)?,
-                status: row.try_get(2)?,
-                assigned_to: row
-                    .try_get::<Option<String>, _>(3)?
-                    .and_then(|a| Uuid::try_parse(&a).ok()),
-                site_id: site_of(row.try_get(5)?)?,
-                created_at: Timestamp::from_unix_micros(row.try_get(4)?),
-            })
-        })
-        .collect()
+    rows.iter().map(summary_of).collect()
+}
+
+/// A lead's summary from a row of `id, form name, status, assignee, received, site`.
+pub(crate) fn summary_of(row: &AnyRow) -> Result<LeadSummary, IntakeError> {
+    Ok(LeadSummary {
+        id: LeadId::parse(&row.try_get::<String, _>(0)?)
+            .ok_or(IntakeError::Corrupt("a lead id"))?,
+        form_name: row.try_get(1)?,
+        status: row.try_get(2)?,
+        assigned_to: row
+            .try_get::<Option<String>, _>(3)?
+            .and_then(|a| Uuid::try_parse(&a).ok()),
+        site_id: site_of(row.try_get(5)?)?,
+        created_at: Timestamp::from_unix_micros(row.try_get(4)?),
+    })
 }
 
 /// Moves a lead to `status` (a state of the organization's pipeline), with history and audit.

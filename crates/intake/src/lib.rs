@@ -17,6 +17,7 @@ mod forms;
 pub mod guard;
 mod history;
 mod ids;
+mod inbox;
 mod leads;
 mod migrations;
 mod notes;
@@ -44,9 +45,11 @@ pub use forms::{
 };
 pub use history::{HistoryEvent, HistoryKind, lead_history};
 pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
+pub use inbox::{
+    Assigned, Contact, Cursor, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, inbox,
+};
 pub use leads::{
-    LeadSummary, LeadView, assign_lead, lead_summary, list_leads, possible_duplicates, read_lead,
-    set_status,
+    LeadSummary, LeadView, assign_lead, lead_summary, possible_duplicates, read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};

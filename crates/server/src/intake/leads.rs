@@ -3,28 +3,30 @@
 //! and the status and assignment forms. Intake staff, owners and admins work every lead;
 //! attorneys only those assigned to them.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::list_members;
+use leadvault_accounts::{list_members, list_sites};
+use leadvault_intake::form::FormKind;
 use leadvault_intake::{
-    Holder, LeadAccess, LeadId, NoteText, assign_lead, lead_summary, list_leads, open_lead,
-    pipeline, set_status,
+    Holder, IntakeError, LeadAccess, LeadId, NoteText, assign_lead, inbox, lead_summary,
+    list_forms, open_lead, pipeline, set_status,
 };
 use serde::Deserialize;
 
+use crate::intake::inbox::{Choices, InboxParams, leads_page};
 use crate::intake::lead_page::{self, LeadViewer, may_be_given};
 use crate::intake::order_view::download;
 use crate::intake::reach::lead_access;
-use crate::intake::views::{LeadPage, LeadRow, LeadsPage};
+use crate::intake::views::LeadPage;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
 use crate::web::error::AppError;
-use crate::web::render::{render, utc};
+use crate::web::render::render;
 
 /// How far this member's access to leads reaches (their role, then their sites); a refusal
 /// (audited) for everyone else.
@@ -40,41 +42,46 @@ fn lead_id(text: &str) -> Result<LeadId, AppError> {
     LeadId::parse(text).ok_or(AppError::NotFound)
 }
 
-/// Member e-mail addresses by user id, to name assignees and actors.
-async fn member_emails(
-    state: &AppState,
-    signed_in: &SignedIn,
-) -> Result<HashMap<String, String>, AppError> {
-    Ok(list_members(state.db(), signed_in.org())
-        .await?
-        .into_iter()
-        .map(|m| (m.user_id.to_string(), m.email))
-        .collect())
-}
-
+/// The lead inbox: filters and the page's start from the URL; a page of leads (nothing
+/// decrypted), counts per status, links that keep the filters.
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let org = signed_in.org();
-    let emails = member_emails(&state, &signed_in).await?;
-    let stages = pipeline(state.db(), org).await?;
-    let leads = list_leads(state.db(), org, &access, 200)
-        .await?
-        .into_iter()
-        .map(|lead| LeadRow {
-            id: lead.id.to_string(),
-            form: lead.form_name,
-            status: stages.label_of(&lead.status),
-            assigned: lead
-                .assigned_to
-                .and_then(|a| emails.get(&a.to_string()).cloned())
-                .unwrap_or_default(),
-            received: utc(lead.created_at),
-        })
-        .collect();
-    Ok(render(&LeadsPage { leads }).into_response())
+    let params = InboxParams::new(params);
+    let (db, org) = (state.db(), signed_in.org());
+    let pipeline = pipeline(db, org).await?;
+    let mut forms = list_forms(db, org).await?;
+    forms.retain(|form| form.kind == FormKind::Consultation);
+    let sites = list_sites(db, org).await?;
+    let members = list_members(db, org).await?;
+    let choices = Choices {
+        pipeline: &pipeline,
+        forms: &forms,
+        sites: &sites,
+        members: &members,
+        triages: access.triages(),
+    };
+    let me = signed_in.member.user_id.as_uuid();
+    let found = match params.query(me) {
+        Ok(query) => inbox(db, state.keyring(), &signed_in.acting, &access, &query)
+            .await
+            .map_err(|e| match e {
+                IntakeError::Invalid(problem) => Ok(problem),
+                other => Err(other),
+            }),
+        Err(problem) => Err(Ok(problem)),
+    };
+    match found {
+        Ok(page) => Ok(render(&leads_page(&params, Some(page), &choices, None)).into_response()),
+        Err(Ok(problem)) => {
+            let page = leads_page(&params, None, &choices, Some(problem));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        Err(Err(other)) => Err(other.into()),
+    }
 }
 
 pub async fn show(

@@ -7,6 +7,7 @@ pub(crate) mod form_token;
 pub(crate) mod form_view;
 pub(crate) mod forms_api;
 pub(crate) mod forms_list;
+pub(crate) mod inbox;
 pub(crate) mod intake_settings;
 pub(crate) mod lead_page;
 pub(crate) mod leads;

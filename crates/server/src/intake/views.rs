@@ -275,10 +275,47 @@ pub struct LeadRow {
     pub received: String,
 }
 
+/// An option of a filter's list.
+#[derive(Debug)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A status with its number of leads under the other filters, and the link that shows them.
+#[derive(Debug)]
+pub struct StatusCount {
+    pub label: String,
+    pub count: i64,
+    pub href: String,
+    pub current: bool,
+}
+
+/// The lead inbox: filters (kept in the URL), counts per status, a page of rows.
 #[derive(Template)]
 #[template(path = "intake/leads.html")]
 pub struct LeadsPage {
-    pub leads: Vec<LeadRow>,
+    pub rows: Vec<LeadRow>,
+    pub counts: Vec<StatusCount>,
+    /// The same view with every status.
+    pub all_statuses: String,
+    pub statuses: Vec<Choice>,
+    /// Empty for a reader who sees only their own leads.
+    pub assignees: Vec<Choice>,
+    pub forms: Vec<Choice>,
+    pub sites: Vec<Choice>,
+    pub from: String,
+    pub until: String,
+    pub q: String,
+    pub oldest_first: bool,
+    /// The next page, if there is one.
+    pub next: Option<String>,
+    /// The first page, when this is a later one.
+    pub first: Option<String>,
+    /// Whether any filter applies (to say so when nothing matches).
+    pub filtered: bool,
+    pub error: Option<String>,
 }
 
 /// One answer of a lead, under its question.

@@ -1,0 +1,307 @@
+//! The lead inbox: leads a page at a time, filtered on what is stored plain (status,
+//! assignee, form, site, when received) or found by an e-mail address or phone number
+//! through its blind index, so nothing is decrypted to list or to search.
+//!
+//! Pages are keyset-paged: a page ends at a [`Cursor`] (the last lead's time and id) and the
+//! next starts strictly after it, so leads that arrive while someone pages neither repeat
+//! nor push others off a page, as offsets would. Every query carries the reader's
+//! [`LeadAccess`] condition: an attorney's inbox is their own leads, as everywhere else.
+
+use leadvault_audit::{Acting, Chain, append_alone};
+use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
+use leadvault_keys::{KeyPurpose, Keyring};
+use leadvault_store::sqlx::{self, Row as _};
+use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
+use uuid::Uuid;
+
+use crate::access::{AnyQuery, LeadAccess};
+use crate::actions::IntakeAction;
+use crate::error::IntakeError;
+use crate::ids::{FormId, LeadId};
+use crate::leads::{LeadSummary, summary_of};
+
+/// Leads on a page, at most.
+pub const MAX_PAGE: usize = 200;
+
+/// Whose leads, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Assigned {
+    #[default]
+    Anyone,
+    /// Leads nobody has been given yet.
+    Nobody,
+    /// Leads of this member ("mine" is the reader's own id).
+    To(Uuid),
+}
+
+/// Which way the inbox runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+/// Where a page ended: the last lead's arrival and id. The next page starts strictly after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: Timestamp,
+    pub id: LeadId,
+}
+
+impl Cursor {
+    /// As it travels in a URL: `MICROS.ID`. It names a lead the reader was shown, nothing
+    /// more; a forged one only moves where a page starts within the reader's own access.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.at.as_unix_micros(), self.id)
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once('.')?;
+        Some(Self {
+            at: Timestamp::from_unix_micros(at.parse().ok()?),
+            id: LeadId::parse(id)?,
+        })
+    }
+}
+
+/// An e-mail address or a phone number to find leads by, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Contact {
+    Email(String),
+    Phone(String),
+}
+
+impl Contact {
+    /// What kind of value it is: all the audit record says of a search.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Email(_) => "email",
+            Self::Phone(_) => "phone",
+        }
+    }
+
+    /// Reads what someone typed in the search box: an address if it has an `@`, otherwise
+    /// a phone number if it has digits enough to be one.
+    pub fn read(text: &str) -> Result<Self, IntakeError> {
+        let text = text.trim();
+        if text.contains('@') {
+            normalize_email(text)
+                .map(Self::Email)
+                .map_err(|_| IntakeError::Invalid("that is not an e-mail address".into()))
+        } else {
+            normalize_phone(text, "1").map(Self::Phone).map_err(|_| {
+                IntakeError::Invalid("search by a whole e-mail address or phone number".into())
+            })
+        }
+    }
+}
+
+/// What the inbox shows: the filters, all optional and combined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxFilter {
+    pub status: Option<String>,
+    pub assigned: Assigned,
+    pub form: Option<FormId>,
+    pub site: Option<SiteId>,
+    /// Received at or after.
+    pub from: Option<Timestamp>,
+    /// Received before.
+    pub until: Option<Timestamp>,
+    pub contact: Option<Contact>,
+}
+
+/// One page's request.
+#[derive(Debug, Clone, Default)]
+pub struct InboxQuery {
+    pub filter: InboxFilter,
+    pub sort: Sort,
+    /// Where the previous page ended; `None` for the first.
+    pub after: Option<Cursor>,
+    /// Leads on the page (at most [`MAX_PAGE`]).
+    pub limit: usize,
+}
+
+/// A page of the inbox, and where the next starts (none: this is the last).
+#[derive(Debug)]
+pub struct InboxPage {
+    pub leads: Vec<LeadSummary>,
+    pub next: Option<Cursor>,
+    /// Leads per status under the same filters but the status one, every page alike.
+    pub counts: Vec<(String, i64)>,
+}
+
+/// A value bound to the inbox's query, in order.
+enum Value {
+    Text(String),
+    Int(i64),
+    Bytes(Vec<u8>),
+}
+
+/// The conditions of a filter, as SQL on `leads l` with numbered placeholders.
+struct Conditions {
+    sql: String,
+    values: Vec<Value>,
+}
+
+impl Conditions {
+    fn new(org: OrgId) -> Self {
+        Self {
+            sql: "l.org_id = $1".to_owned(),
+            values: vec![Value::Text(org.to_string())],
+        }
+    }
+
+    /// Binds `value` and says where: `$n`.
+    fn value(&mut self, value: Value) -> String {
+        self.values.push(value);
+        format!("${}", self.values.len())
+    }
+
+    fn and(&mut self, sql: String) {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(&sql);
+    }
+
+    fn access(&mut self, access: &LeadAccess) {
+        let reach = access.condition("l", self.values.len() + 1);
+        self.sql.push_str(&reach.sql);
+        self.values.extend(reach.binds.into_iter().map(Value::Text));
+    }
+
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        self.values.iter().fold(query, |query, value| match value {
+            Value::Text(text) => query.bind(text.clone()),
+            Value::Int(n) => query.bind(*n),
+            Value::Bytes(bytes) => query.bind(bytes.clone()),
+        })
+    }
+}
+
+/// The filter's conditions but its status one (which counts per status leave out).
+fn conditions(
+    org: OrgId,
+    filter: &InboxFilter,
+    digest: Option<&[u8]>,
+    access: &LeadAccess,
+) -> Conditions {
+    let mut c = Conditions::new(org);
+    match filter.assigned {
+        Assigned::Anyone => {}
+        Assigned::Nobody => c.and("l.assigned_to IS NULL".to_owned()),
+        Assigned::To(member) => {
+            let at = c.value(Value::Text(member.to_string()));
+            c.and(format!("l.assigned_to = {at}"));
+        }
+    }
+    if let Some(form) = filter.form {
+        let at = c.value(Value::Text(form.to_string()));
+        c.and(format!("l.form_id = {at}"));
+    }
+    if let Some(site) = filter.site {
+        let at = c.value(Value::Text(site.to_string()));
+        c.and(format!("l.site_id = {at}"));
+    }
+    if let Some(from) = filter.from {
+        let at = c.value(Value::Int(from.as_unix_micros()));
+        c.and(format!("l.created_at >= {at}"));
+    }
+    if let Some(until) = filter.until {
+        let at = c.value(Value::Int(until.as_unix_micros()));
+        c.and(format!("l.created_at < {at}"));
+    }
+    if let (Some(contact), Some(digest)) = (&filter.contact, digest) {
+        let kind = c.value(Value::Text(contact.kind().to_owned()));
+        let digest = c.value(Value::Bytes(digest.to_vec()));
+        c.and(format!(
+            "l.id IN (SELECT lead_id FROM lead_contacts WHERE org_id = $1 \
+             AND kind = {kind} AND digest = {digest})"
+        ));
+    }
+    c.access(access);
+    c
+}
+
+/// A page of `org`'s leads within `access`. A search by contact is recorded in the audit
+/// log with the kind of value searched (never the value) before anything is answered.
+pub async fn inbox(
+    db: &Db,
+    keyring: &Keyring,
+    acting: &Acting,
+    access: &LeadAccess,
+    query: &InboxQuery,
+) -> Result<InboxPage, IntakeError> {
+    let org = acting.org;
+    let digest = match &query.filter.contact {
+        None => None,
+        Some(contact) => {
+            let event = acting
+                .by
+                .event(IntakeAction::LeadsSearched)
+                .touching(&[contact.kind()]);
+            append_alone(db, Chain::of(org), &event, acting.now).await?;
+            let key = keyring
+                .current(org, KeyPurpose::BlindIndex, acting.now)
+                .await?;
+            let digest = match contact {
+                Contact::Email(email) => blind_index(&key.key, IndexKind::Email, email),
+                Contact::Phone(phone) => blind_index(&key.key, IndexKind::Phone, phone),
+            };
+            Some(digest.as_bytes().to_vec())
+        }
+    };
+    let limit = query.limit.clamp(1, MAX_PAGE);
+    let mut page = conditions(org, &query.filter, digest.as_deref(), access);
+    let counts_of = conditions(org, &query.filter, digest.as_deref(), access);
+    if let Some(status) = &query.filter.status {
+        let at = page.value(Value::Text(status.clone()));
+        page.and(format!("l.status = {at}"));
+    }
+    let (before, order) = match query.sort {
+        Sort::NewestFirst => ("<", "DESC"),
+        Sort::OldestFirst => (">", "ASC"),
+    };
+    if let Some(after) = query.after {
+        let at = page.value(Value::Int(after.at.as_unix_micros()));
+        let id = page.value(Value::Text(after.id.to_string()));
+        page.and(format!(
+            "(l.created_at {before} {at} OR (l.created_at = {at} AND l.id {before} {id}))"
+        ));
+    }
+    let take = page.value(Value::Int(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let listed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at, l.site_id FROM leads l \
+         JOIN forms f ON f.id = l.form_id WHERE {} \
+         ORDER BY l.created_at {order}, l.id {order} LIMIT {take}",
+        page.sql
+    )));
+    let rows = page.bind(listed).fetch_all(&mut *tx).await?;
+    let counted = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.status, COUNT(*) FROM leads l WHERE {} GROUP BY l.status ORDER BY l.status",
+        counts_of.sql
+    )));
+    let counts = counts_of
+        .bind(counted)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
+    tx.commit().await?;
+    let mut leads = rows.iter().map(summary_of).collect::<Result<Vec<_>, _>>()?;
+    let next = if leads.len() > limit {
+        leads.truncate(limit);
+        leads.last().map(|last| Cursor {
+            at: last.created_at,
+            id: last.id,
+        })
+    } else {
+        None
+    };
+    Ok(InboxPage {
+        leads,
+        next,
+        counts,
+    })
+}

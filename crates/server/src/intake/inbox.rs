@@ -1,0 +1,235 @@
+//! The lead inbox's request and page: filters read from the URL (so a view can be
+//! bookmarked and shared), the links that keep them (status counts, next and first page),
+//! and the rows. Nothing here decrypts: a lead's row is its form, status, assignee and time.
+
+use std::collections::BTreeMap;
+
+use leadvault_accounts::{MemberSummary, Site};
+use leadvault_analytics::Day;
+use leadvault_intake::{
+    Assigned, Contact, Cursor, Form, FormId, InboxFilter, InboxPage, InboxQuery, Pipeline, Sort,
+};
+use leadvault_store::SiteId;
+use uuid::Uuid;
+
+use crate::intake::views::{Choice, LeadRow, LeadsPage, StatusCount};
+use crate::web::render::utc;
+
+/// Leads on a page of the inbox.
+pub const PAGE_SIZE: usize = 50;
+
+/// The filters as they travel in the URL, by name; `after` is the page's start.
+const FILTERS: [&str; 8] = [
+    "status", "assigned", "form", "site", "from", "until", "q", "sort",
+];
+
+/// The inbox's parameters, as given (unknown ones are ignored).
+#[derive(Debug, Default)]
+pub struct InboxParams(BTreeMap<String, String>);
+
+impl InboxParams {
+    pub fn new(params: BTreeMap<String, String>) -> Self {
+        Self(
+            params
+                .into_iter()
+                .filter(|(key, value)| {
+                    (FILTERS.contains(&key.as_str()) || key == "after") && !value.trim().is_empty()
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|value| value.trim())
+    }
+
+    /// The query these parameters ask for, `me` being who "mine" means; or what is wrong
+    /// with them, in words.
+    pub fn query(&self, me: Uuid) -> Result<InboxQuery, String> {
+        let day = |key: &str, what: &str| -> Result<Option<Day>, String> {
+            self.get(key)
+                .map(|text| {
+                    Day::parse(text).ok_or_else(|| format!("{what} is a date (YYYY-MM-DD)"))
+                })
+                .transpose()
+        };
+        let filter = InboxFilter {
+            status: self.get("status").map(str::to_owned),
+            assigned: match self.get("assigned") {
+                None | Some("anyone") => Assigned::Anyone,
+                Some("nobody") => Assigned::Nobody,
+                Some("mine") => Assigned::To(me),
+                Some(id) => Assigned::To(
+                    Uuid::try_parse(id).map_err(|_| "choose an assignee from the list")?,
+                ),
+            },
+            form: self
+                .get("form")
+                .map(|id| FormId::parse(id).ok_or("choose a form from the list"))
+                .transpose()?,
+            site: self
+                .get("site")
+                .map(|id| SiteId::parse(id).ok_or("choose a site from the list"))
+                .transpose()?,
+            from: day("from", "“Received from”")?.map(Day::start),
+            // The last day asked for is included: up to the start of the next.
+            until: day("until", "“Received until”")?.map(|day| day.plus(1).start()),
+            contact: self
+                .get("q")
+                .map(|text| Contact::read(text).map_err(|e| e.to_string()))
+                .transpose()?,
+        };
+        Ok(InboxQuery {
+            filter,
+            sort: match self.get("sort") {
+                None | Some("newest") => Sort::NewestFirst,
+                Some("oldest") => Sort::OldestFirst,
+                Some(_) => return Err("sort newest or oldest first".to_owned()),
+            },
+            after: self
+                .get("after")
+                .map(|text| Cursor::parse(text).ok_or("that page no longer exists"))
+                .transpose()?,
+            limit: PAGE_SIZE,
+        })
+    }
+
+    /// `/leads` with these filters, `changed` set (an empty value drops one), starting at
+    /// the first page unless `after` is given.
+    pub fn href(&self, changed: &[(&str, &str)], after: Option<&str>) -> String {
+        let mut params: BTreeMap<&str, &str> = self
+            .0
+            .iter()
+            .filter(|(key, _)| key.as_str() != "after")
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        for (key, value) in changed {
+            if value.is_empty() {
+                params.remove(key);
+            } else {
+                params.insert(key, value);
+            }
+        }
+        if let Some(after) = after {
+            params.insert("after", after);
+        }
+        if params.is_empty() {
+            return "/leads".to_owned();
+        }
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in params {
+            query.append_pair(key, value);
+        }
+        format!("/leads?{}", query.finish())
+    }
+
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default().to_owned()
+    }
+}
+
+/// What the page offers to choose from.
+#[derive(Debug)]
+pub struct Choices<'a> {
+    pub pipeline: &'a Pipeline,
+    pub forms: &'a [Form],
+    pub sites: &'a [Site],
+    pub members: &'a [MemberSummary],
+    /// Whether the reader sees others' leads (and so may filter by assignee).
+    pub triages: bool,
+}
+
+/// The inbox page: rows, counts, links; `error` when the filters could not be read.
+pub fn leads_page(
+    params: &InboxParams,
+    page: Option<InboxPage>,
+    choices: &Choices<'_>,
+    error: Option<String>,
+) -> LeadsPage {
+    let email_of = |id: Uuid| {
+        choices
+            .members
+            .iter()
+            .find(|m| m.user_id.as_uuid() == id)
+            .map(|m| m.email.clone())
+            .unwrap_or_default()
+    };
+    let chosen = |key: &str, value: &str| params.get(key) == Some(value);
+    let option = |key: &str, value: String, label: String| Choice {
+        selected: chosen(key, &value),
+        value,
+        label,
+    };
+    let (leads, next, counts) = match page {
+        Some(page) => (page.leads, page.next, page.counts),
+        None => (Vec::new(), None, Vec::new()),
+    };
+    LeadsPage {
+        rows: leads
+            .into_iter()
+            .map(|lead| LeadRow {
+                id: lead.id.to_string(),
+                form: lead.form_name,
+                status: choices.pipeline.label_of(&lead.status),
+                assigned: lead.assigned_to.map(email_of).unwrap_or_default(),
+                received: utc(lead.created_at),
+            })
+            .collect(),
+        counts: choices
+            .pipeline
+            .stages()
+            .iter()
+            .map(|stage| StatusCount {
+                label: stage.label.clone(),
+                count: counts
+                    .iter()
+                    .find(|(status, _)| *status == stage.name)
+                    .map_or(0, |(_, n)| *n),
+                href: params.href(&[("status", &stage.name)], None),
+                current: chosen("status", &stage.name),
+            })
+            .collect(),
+        all_statuses: params.href(&[("status", "")], None),
+        statuses: choices
+            .pipeline
+            .stages()
+            .iter()
+            .map(|s| option("status", s.name.clone(), s.label.clone()))
+            .collect(),
+        assignees: if choices.triages {
+            [
+                ("nobody".to_owned(), "Nobody yet".to_owned()),
+                ("mine".to_owned(), "Me".to_owned()),
+            ]
+            .into_iter()
+            .chain(
+                choices
+                    .members
+                    .iter()
+                    .map(|m| (m.user_id.to_string(), m.email.clone())),
+            )
+            .map(|(value, label)| option("assigned", value, label))
+            .collect()
+        } else {
+            Vec::new()
+        },
+        forms: choices
+            .forms
+            .iter()
+            .map(|f| option("form", f.id.to_string(), f.name.clone()))
+            .collect(),
+        sites: choices
+            .sites
+            .iter()
+            .map(|s| option("site", s.id.to_string(), s.domain.to_string()))
+            .collect(),
+        from: params.value("from"),
+        until: params.value("until"),
+        q: params.value("q"),
+        oldest_first: chosen("sort", "oldest"),
+        next: next.map(|cursor| params.href(&[], Some(&cursor.encode()))),
+        first: params.get("after").map(|_| params.href(&[], None)),
+        filtered: FILTERS.iter().any(|key| params.get(key).is_some()),
+        error,
+    }
+}
