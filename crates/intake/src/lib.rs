@@ -9,6 +9,7 @@
 mod access;
 mod actions;
 mod attachments;
+mod bulk;
 mod case_file;
 mod contacts;
 mod error;
@@ -36,6 +37,7 @@ mod vault;
 pub use access::LeadAccess;
 pub use actions::IntakeAction;
 pub use attachments::{Holder, Upload, open_document};
+pub use bulk::{BulkChange, BulkOutcome, change_leads};
 pub use case_file::{LeadFile, OrderFile, open_lead, open_order};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;

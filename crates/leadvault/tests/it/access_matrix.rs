@@ -338,6 +338,12 @@ fn table() -> Vec<Entry> {
         e("GET", "/leads/{id}", None, Roles(LEAD_WORKERS, Status(200))),
         e(
             "POST",
+            "/leads/bulk",
+            SessionForm(&[("action", "status"), ("status", "bogus")]),
+            Roles(LEAD_WORKERS, Status(422)),
+        ),
+        e(
+            "POST",
             "/leads/{id}/status",
             SessionForm(&[("status", "bogus")]),
             Roles(LEAD_WORKERS, Status(422)),

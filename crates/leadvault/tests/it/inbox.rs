@@ -320,3 +320,136 @@ async fn a_search_by_email_or_phone_finds_through_the_blind_index_and_is_audited
     assert_eq!(page.leads.len(), 1);
     assert_eq!(page.leads[0].id, marisol);
 }
+
+/// Who `lead` is assigned to and its status, as stored.
+async fn stored(app: &TestApp, lead: LeadId) -> (Option<String>, String) {
+    use leadvault_store::sqlx::{self, Row as _};
+    let row = sqlx::query("SELECT assigned_to, status FROM leads WHERE id = $1")
+        .bind(lead.to_string())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+#[both_engines]
+async fn selected_leads_are_assigned_or_moved_at_once_each_under_the_policy_and_audited(
+    engine: Engine,
+) {
+    let app = TestApp::start(engine).await;
+    let ana = app.owner("ana@lima.law").await;
+    let dee = app
+        .member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization)
+        .await;
+    let form = app.form(ana.org_id, CONSULTATION_WITH_PHONE).await;
+    let mut leads = Vec::new();
+    for n in 0..4 {
+        leads.push(client_lead(&app, &form, n).await);
+    }
+    let dee_id = dee.user_id.to_string();
+    let (mut browser, _) = app.signed_in(&ana).await;
+    let inbox = browser.get("/leads?status=new").await;
+    let (one, two, three) = (
+        leads[0].to_string(),
+        leads[1].to_string(),
+        leads[2].to_string(),
+    );
+    let assigned = browser
+        .submit(
+            &inbox,
+            "/leads/bulk",
+            &[
+                ("lead", &one),
+                ("lead", &two),
+                ("lead", &three),
+                ("action", "assign"),
+                ("attorney", &dee_id),
+                ("back", "/leads?status=new"),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.status, 303, "{}", assigned.html);
+    assert_eq!(assigned.location(), Some("/leads?status=new"));
+    for lead in &leads[..3] {
+        assert_eq!(
+            stored(&app, *lead).await.0.as_deref(),
+            Some(dee_id.as_str())
+        );
+    }
+    assert_eq!(stored(&app, leads[3]).await.0, None);
+    let chain = Chain::Org(ana.org_id);
+    assert_eq!(
+        app.audited(chain, "lead.assigned").await.len(),
+        3,
+        "one record a lead"
+    );
+
+    let moved = browser
+        .submit(
+            &inbox,
+            "/leads/bulk",
+            &[
+                ("lead", &one),
+                ("lead", &two),
+                ("action", "status"),
+                ("status", "contacted"),
+                ("back", "https://elsewhere.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        moved.location(),
+        Some("/leads"),
+        "never back anywhere but the inbox"
+    );
+    assert_eq!(stored(&app, leads[0]).await.1, "contacted");
+    assert_eq!(stored(&app, leads[1]).await.1, "contacted");
+    assert_eq!(stored(&app, leads[2]).await.1, "new");
+    assert_eq!(app.audited(chain, "lead.status_changed").await.len(), 2);
+
+    let nothing = browser
+        .submit(
+            &inbox,
+            "/leads/bulk",
+            &[("action", "status"), ("status", "contacted")],
+        )
+        .await;
+    assert_eq!(nothing.status, 422);
+
+    // An attorney moves their own leads only, and assigns none.
+    let (mut dee_browser, _) = app.signed_in(&dee).await;
+    let theirs = dee_browser.get("/leads").await;
+    let four = leads[3].to_string();
+    let refused = dee_browser
+        .submit(
+            &theirs,
+            "/leads/bulk",
+            &[
+                ("lead", &three),
+                ("action", "assign"),
+                ("attorney", &dee_id),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let partly = dee_browser
+        .submit(
+            &theirs,
+            "/leads/bulk",
+            &[
+                ("lead", &three),
+                ("lead", &four),
+                ("action", "status"),
+                ("status", "contacted"),
+            ],
+        )
+        .await;
+    assert_eq!(partly.status, 422, "{}", partly.html);
+    assert!(
+        partly.html.contains("1 of 2 leads changed"),
+        "{}",
+        partly.html
+    );
+    assert_eq!(stored(&app, leads[2]).await.1, "contacted");
+    assert_eq!(stored(&app, leads[3]).await.1, "new", "not dee's lead");
+}

@@ -12,6 +12,7 @@ use leadvault_intake::{
 use leadvault_store::SiteId;
 use uuid::Uuid;
 
+use crate::intake::reach::attorney_access;
 use crate::intake::views::{Choice, LeadRow, LeadsPage, StatusCount};
 use crate::web::render::utc;
 
@@ -139,11 +140,13 @@ pub struct Choices<'a> {
     pub triages: bool,
 }
 
-/// The inbox page: rows, counts, links; `error` when the filters could not be read.
+/// The inbox page: rows, counts, links; `error` when the filters could not be read. `csrf`
+/// guards the bulk form.
 pub fn leads_page(
     params: &InboxParams,
     page: Option<InboxPage>,
     choices: &Choices<'_>,
+    csrf: String,
     error: Option<String>,
 ) -> LeadsPage {
     let email_of = |id: Uuid| {
@@ -231,5 +234,21 @@ pub fn leads_page(
         first: params.get("after").map(|_| params.href(&[], None)),
         filtered: FILTERS.iter().any(|key| params.get(key).is_some()),
         error,
+        csrf,
+        back: params.href(&[], params.get("after")),
+        attorneys: if choices.triages {
+            choices
+                .members
+                .iter()
+                .filter(|m| attorney_access(m.role, &m.scope, m.user_id).is_some())
+                .map(|m| Choice {
+                    value: m.user_id.to_string(),
+                    label: m.email.clone(),
+                    selected: false,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
     }
 }

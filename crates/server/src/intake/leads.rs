@@ -30,7 +30,7 @@ use crate::web::render::render;
 
 /// How far this member's access to leads reaches (their role, then their sites); a refusal
 /// (audited) for everyone else.
-async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
+pub(crate) async fn access(state: &AppState, signed_in: &SignedIn) -> Result<LeadAccess, AppError> {
     let member = &signed_in.member;
     match lead_access(member.role, &member.scope, member.user_id) {
         Some(access) => Ok(access),
@@ -75,9 +75,18 @@ pub async fn list(
         Err(problem) => Err(Ok(problem)),
     };
     match found {
-        Ok(page) => Ok(render(&leads_page(&params, Some(page), &choices, None)).into_response()),
+        Ok(page) => {
+            let page = leads_page(&params, Some(page), &choices, signed_in.csrf_token(), None);
+            Ok(render(&page).into_response())
+        }
         Err(Ok(problem)) => {
-            let page = leads_page(&params, None, &choices, Some(problem));
+            let page = leads_page(
+                &params,
+                None,
+                &choices,
+                signed_in.csrf_token(),
+                Some(problem),
+            );
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(Err(other)) => Err(other.into()),

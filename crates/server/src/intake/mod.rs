@@ -9,6 +9,7 @@ pub(crate) mod forms_api;
 pub(crate) mod forms_list;
 pub(crate) mod inbox;
 pub(crate) mod intake_settings;
+pub(crate) mod lead_bulk;
 pub(crate) mod lead_page;
 pub(crate) mod leads;
 pub(crate) mod order_view;
@@ -55,6 +56,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get("/api/forms/{id}", forms_api::show),
         Route::put("/api/forms/{id}", forms_api::revise),
         Route::get("/leads", leads::list),
+        Route::post("/leads/bulk", lead_bulk::apply),
         Route::get("/leads/{id}", leads::show),
         Route::post("/leads/{id}/status", leads::change_status),
         Route::post("/leads/{id}/assign", leads::assign),

@@ -316,6 +316,12 @@ pub struct LeadsPage {
     /// Whether any filter applies (to say so when nothing matches).
     pub filtered: bool,
     pub error: Option<String>,
+    /// For the bulk form, which changes the selected leads.
+    pub csrf: String,
+    /// This very view, to come back to after a bulk change.
+    pub back: String,
+    /// Attorneys leads may be given to; empty for a reader who cannot assign.
+    pub attorneys: Vec<Choice>,
 }
 
 /// One answer of a lead, under its question.
