@@ -33,6 +33,7 @@ mod status;
 mod submission;
 mod tracking;
 mod vault;
+mod waiting;
 
 pub use access::LeadAccess;
 pub use actions::IntakeAction;
@@ -73,3 +74,4 @@ pub use submission::{
 };
 pub use tracking::{NotATrackingCode, TrackingCode};
 pub use vault::Vault;
+pub use waiting::{new_leads, orders_to_accept};

@@ -20,6 +20,7 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::render::{render, utc};
+use crate::web::shell::{Section, Shell};
 
 /// Rows per page.
 const PAGE: i64 = 50;
@@ -180,6 +181,7 @@ async fn page(
         })
         .collect();
     Ok(AuditPage {
+        shell: Some(Shell::of(state, signed_in, Section::Audit).await?),
         members: members
             .iter()
             .map(|m| MemberOption {
@@ -284,6 +286,8 @@ pub struct MemberOption {
 #[derive(Template)]
 #[template(path = "audit_review/audit.html")]
 pub struct AuditPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub members: Vec<MemberOption>,
     pub action: String,
     pub from: String,

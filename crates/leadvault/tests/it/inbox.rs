@@ -453,3 +453,74 @@ async fn selected_leads_are_assigned_or_moved_at_once_each_under_the_policy_and_
     assert_eq!(stored(&app, leads[2]).await.1, "contacted");
     assert_eq!(stored(&app, leads[3]).await.1, "new", "not dee's lead");
 }
+
+#[both_engines]
+async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let ana = app.owner("ana@lima.law").await;
+    let cy = app
+        .member(&ana, "cy@lima.law", Role::Intake, Scope::Organization)
+        .await;
+    let dee = app
+        .member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization)
+        .await;
+    let form = app.form(ana.org_id, CONSULTATION_WITH_PHONE).await;
+    for n in 0..3 {
+        client_lead(&app, &form, n).await;
+    }
+    let sections = |page: &leadvault_test_support::Page| page.attributes("header nav a", "href");
+
+    let (mut owner, _) = app.signed_in(&ana).await;
+    let leads = owner.get("/leads").await;
+    assert_eq!(
+        sections(&leads),
+        [
+            "/",
+            "/leads",
+            "/orders",
+            "/forms",
+            "/sites",
+            "/members",
+            "/settings/intake",
+            "/audit"
+        ]
+    );
+    assert_eq!(
+        leads.attributes("header nav a[aria-current=\"page\"]", "href"),
+        ["/leads"]
+    );
+    assert_eq!(
+        leads.texts("header nav a[href=\"/leads\"] .count"),
+        ["3 waiting"]
+    );
+    assert!(
+        leads.texts("header .brand")[0].contains("lima.law"),
+        "{}",
+        leads.html
+    );
+    // Every section offered opens, with the same frame and itself marked.
+    for href in sections(&leads).iter().skip(1) {
+        let page = owner.get(href).await;
+        assert_eq!(page.status, 200, "{href}: {}", page.html);
+        let current = page.attributes("header nav a[aria-current=\"page\"]", "href");
+        assert_eq!(current, std::slice::from_ref(href), "{href}");
+    }
+
+    let (mut intake, _) = app.signed_in(&cy).await;
+    let theirs = intake.get("/orders").await;
+    assert_eq!(sections(&theirs), ["/", "/leads", "/orders", "/sites"]);
+
+    let (mut attorney, _) = app.signed_in(&dee).await;
+    let own = attorney.get("/leads").await;
+    assert_eq!(sections(&own), ["/", "/leads"]);
+    assert_eq!(
+        own.texts("header nav a[href=\"/leads\"] .count"),
+        ["0 waiting"],
+        "an attorney counts only the leads given to them"
+    );
+
+    // Signing out from the frame ends the session.
+    let out = attorney.submit(&own, "/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(attorney.get("/leads").await.location(), Some("/login"));
+}

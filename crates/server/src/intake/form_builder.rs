@@ -20,6 +20,7 @@ use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::form_body::Fields;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 /// The most questions a form has (the definition's own limit refuses more on saving; this
 /// only bounds what a page can make the server read).
@@ -311,6 +312,7 @@ async fn page(
         StatusCode::OK
     };
     let page = BuilderPage {
+        shell: Some(Shell::of(state, signed_in, Section::Forms).await?),
         action: form.map_or_else(|| "/forms/new".to_owned(), |id| format!("/forms/{id}/edit")),
         is_new: form.is_none(),
         csrf: signed_in.csrf_token(),

@@ -11,6 +11,7 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 pub async fn list(
     State(state): State<AppState>,
@@ -37,5 +38,6 @@ pub async fn list(
             fields: form.definition.fields.len(),
         })
         .collect();
-    Ok(render(&FormsPage { forms }).into_response())
+    let shell = Some(Shell::of(&state, &signed_in, Section::Forms).await?);
+    Ok(render(&FormsPage { shell, forms }).into_response())
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::intake::reach::attorney_access;
 use crate::intake::views::{Choice, LeadRow, LeadsPage, StatusCount};
 use crate::web::render::utc;
+use crate::web::shell::Shell;
 
 /// Leads on a page of the inbox.
 pub const PAGE_SIZE: usize = 50;
@@ -146,7 +147,7 @@ pub fn leads_page(
     params: &InboxParams,
     page: Option<InboxPage>,
     choices: &Choices<'_>,
-    csrf: String,
+    shell: Shell,
     error: Option<String>,
 ) -> LeadsPage {
     let email_of = |id: Uuid| {
@@ -234,7 +235,8 @@ pub fn leads_page(
         first: params.get("after").map(|_| params.href(&[], None)),
         filtered: FILTERS.iter().any(|key| params.get(key).is_some()),
         error,
-        csrf,
+        csrf: shell.csrf.clone(),
+        shell: Some(shell),
         back: params.href(&[], params.get("after")),
         attorneys: if choices.triages {
             choices

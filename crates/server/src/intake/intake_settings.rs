@@ -21,6 +21,7 @@ use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::form_body::Fields;
 use crate::web::render::{render, utc};
+use crate::web::shell::{Section, Shell};
 
 pub(super) const PAGE: &str = "/settings/intake";
 
@@ -89,6 +90,7 @@ pub(super) async fn page_with(
         })
         .collect();
     let page = IntakeSettingsPage {
+        shell: Some(Shell::of(state, signed_in, Section::IntakeSettings).await?),
         endpoints,
         deliveries,
         new_secret,

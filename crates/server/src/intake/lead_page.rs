@@ -11,10 +11,12 @@ use crate::intake::order_view::{answer_rows, document_row};
 use crate::intake::reach::attorney_access;
 use crate::intake::views::{AttorneyOption, HistoryRow, LeadPage, NoteRow};
 use crate::web::render::utc;
+use crate::web::shell::Shell;
 
 /// Who looks at the page, as far as it changes what it offers.
 #[derive(Debug)]
 pub struct LeadViewer {
+    pub shell: Shell,
     pub csrf: String,
     /// Intake staff and above: they assign leads and see possible duplicates.
     pub triages: bool,
@@ -69,6 +71,7 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
         Vec::new()
     };
     LeadPage {
+        shell: Some(viewer.shell),
         notes: lead
             .notes
             .iter()

@@ -27,6 +27,7 @@ use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
 use crate::web::error::AppError;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 /// How far this member's access to leads reaches (their role, then their sites); a refusal
 /// (audited) for everyone else.
@@ -65,6 +66,7 @@ pub async fn list(
         triages: access.triages(),
     };
     let me = signed_in.member.user_id.as_uuid();
+    let shell = Shell::of(&state, &signed_in, Section::Leads).await?;
     let found = match params.query(me) {
         Ok(query) => inbox(db, state.keyring(), &signed_in.acting, &access, &query)
             .await
@@ -76,17 +78,11 @@ pub async fn list(
     };
     match found {
         Ok(page) => {
-            let page = leads_page(&params, Some(page), &choices, signed_in.csrf_token(), None);
+            let page = leads_page(&params, Some(page), &choices, shell, None);
             Ok(render(&page).into_response())
         }
         Err(Ok(problem)) => {
-            let page = leads_page(
-                &params,
-                None,
-                &choices,
-                signed_in.csrf_token(),
-                Some(problem),
-            );
+            let page = leads_page(&params, None, &choices, shell, Some(problem));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(Err(other)) => Err(other.into()),
@@ -114,6 +110,7 @@ async fn lead_page(
     let file = open_lead(state.vault(), &signed_in.acting, lead, access).await?;
     let members = list_members(state.db(), signed_in.org()).await?;
     let viewer = LeadViewer {
+        shell: Shell::of(state, signed_in, Section::Leads).await?,
         csrf: signed_in.csrf_token(),
         triages: access.triages(),
         error,

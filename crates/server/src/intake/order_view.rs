@@ -17,6 +17,7 @@ use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage, OrderR
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::render::utc;
+use crate::web::shell::Shell;
 
 pub fn order_id(text: &str) -> Result<OrderId, AppError> {
     OrderId::parse(text).ok_or(AppError::NotFound)
@@ -74,15 +75,18 @@ pub fn document_row(base: &str, definition: &FormDefinition, document: &Document
     }
 }
 
-/// An order's page, made from its file for staff or for the client; `names` says who an
+/// An order's page, made from its file for staff (in their workspace's `shell`) or for the
+/// client (no shell); `names` says who an
 /// actor (kind and id) of its history is.
 pub fn order_page(
     file: OrderFile,
-    staff: bool,
+    shell: Option<Shell>,
     csrf: String,
     names: impl Fn(&str, &str) -> String,
 ) -> OrderPage {
     let OrderFile { order, form } = file;
+    // Staff see the order in their workspace; a client in the portal.
+    let staff = shell.is_some();
     let label = |key: &str| {
         form.field(key)
             .map_or_else(|| key.to_owned(), |f| f.label.clone())
@@ -99,6 +103,7 @@ pub fn order_page(
     };
     let status = order.summary.status;
     OrderPage {
+        shell,
         id: order.summary.id.to_string(),
         csrf,
         staff,

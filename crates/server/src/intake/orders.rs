@@ -26,6 +26,7 @@ use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
 use crate::web::error::AppError;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 /// The orders this member handles; a refusal (audited) for a role that handles none.
 async fn access(state: &AppState, signed_in: &SignedIn) -> Result<OrderAccess, AppError> {
@@ -46,7 +47,8 @@ pub async fn list(
         .into_iter()
         .map(order_row)
         .collect();
-    Ok(render(&OrdersPage { orders }).into_response())
+    let shell = Some(Shell::of(&state, &signed_in, Section::Orders).await?);
+    Ok(render(&OrdersPage { shell, orders }).into_response())
 }
 
 async fn page(
@@ -63,7 +65,8 @@ async fn page(
         .map(|m| (m.user_id.to_string(), m.email))
         .collect();
     let file = open_order(state.vault(), &signed_in.acting, order_id(id)?, access).await?;
-    let mut page = order_page(file, true, signed_in.csrf_token(), |kind, id| match kind {
+    let shell = Some(Shell::of(state, signed_in, Section::Orders).await?);
+    let mut page = order_page(file, shell, signed_in.csrf_token(), |kind, id| match kind {
         "client" => "the client".to_owned(),
         _ => emails
             .get(id)

@@ -186,7 +186,7 @@ pub async fn show_order(
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     let file = open_order(state.vault(), &person.acting, order_id(&id)?, &own(&person)).await?;
-    let page = order_page(file, false, person.csrf_token(), |kind, _| match kind {
+    let page = order_page(file, None, person.csrf_token(), |kind, _| match kind {
         "client" => "you".to_owned(),
         _ => format!("{} staff", person.org_name),
     });

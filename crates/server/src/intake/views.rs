@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::web::shell::Shell;
+
 #[derive(Template)]
 #[template(path = "intake/portal.html")]
 pub struct PortalPage {
@@ -42,6 +44,8 @@ pub struct OrderFormPage {
 #[derive(Template)]
 #[template(path = "intake/order.html")]
 pub struct OrderPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub id: String,
     pub csrf: String,
     /// Staff see every answer and move the order on; its client sees their order.
@@ -75,6 +79,8 @@ pub struct DocumentRow {
 #[derive(Template)]
 #[template(path = "intake/orders.html")]
 pub struct OrdersPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub orders: Vec<OrderRow>,
 }
 
@@ -179,6 +185,8 @@ pub struct FormRow {
 #[derive(Template)]
 #[template(path = "intake/forms.html")]
 pub struct FormsPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub forms: Vec<FormRow>,
 }
 
@@ -195,6 +203,8 @@ pub struct RuleRow {
 #[derive(Template)]
 #[template(path = "intake/intake_settings.html")]
 pub struct IntakeSettingsPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub csrf: String,
     pub error: Option<String>,
     /// The states after "New", one per line.
@@ -244,6 +254,8 @@ pub struct BuilderQuestion {
 #[derive(Template)]
 #[template(path = "intake/form_builder.html")]
 pub struct BuilderPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     /// Where the page posts: `/forms/new` or `/forms/{id}/edit`.
     pub action: String,
     pub is_new: bool,
@@ -296,6 +308,8 @@ pub struct StatusCount {
 #[derive(Template)]
 #[template(path = "intake/leads.html")]
 pub struct LeadsPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub rows: Vec<LeadRow>,
     pub counts: Vec<StatusCount>,
     /// The same view with every status.
@@ -348,6 +362,8 @@ pub struct AttorneyOption {
 #[derive(Template)]
 #[template(path = "intake/lead.html")]
 pub struct LeadPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub error: Option<String>,
     pub id: String,
     pub csrf: String,

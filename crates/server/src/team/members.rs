@@ -23,6 +23,7 @@ use crate::web::denial::Needed;
 use crate::web::error::AppError;
 use crate::web::form_body::Fields;
 use crate::web::render::{render, utc};
+use crate::web::shell::{Section, Shell};
 
 /// The role field's value that invites a client instead of staff.
 const CLIENT: &str = "customer";
@@ -71,6 +72,7 @@ async fn members_page(
         .collect();
     let chosen = extras.invite_role.unwrap_or(Role::Intake);
     Ok(MembersPage {
+        shell: Some(Shell::of(state, signed_in, Section::Members).await?),
         csrf: signed_in.csrf_token(),
         members,
         invitations,

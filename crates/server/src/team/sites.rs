@@ -16,6 +16,7 @@ use crate::team::views::{SiteRow, SitesPage};
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
 use crate::web::render::{render, utc};
+use crate::web::shell::{Section, Shell};
 
 async fn sites_page(
     state: &AppState,
@@ -35,6 +36,7 @@ async fn sites_page(
         })
         .collect();
     Ok(SitesPage {
+        shell: Some(Shell::of(state, signed_in, Section::Sites).await?),
         csrf: signed_in.csrf_token(),
         origin: state.public_origin(),
         sites,

@@ -2,6 +2,8 @@
 
 use askama::Template;
 
+use crate::web::shell::Shell;
+
 /// A role as offered in a form.
 #[derive(Debug)]
 pub struct RoleOption {
@@ -42,6 +44,8 @@ pub struct InvitationRow {
 #[derive(Template)]
 #[template(path = "team/members.html")]
 pub struct MembersPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub csrf: String,
     pub members: Vec<MemberRow>,
     pub invitations: Vec<InvitationRow>,
@@ -72,6 +76,8 @@ pub struct SiteRow {
 #[derive(Template)]
 #[template(path = "team/sites.html")]
 pub struct SitesPage {
+    /// The workspace around the page (none for a client's view).
+    pub shell: Option<Shell>,
     pub csrf: String,
     /// Where the analytics script is loaded from (empty: relative).
     pub origin: String,

@@ -17,5 +17,6 @@ pub(crate) mod person;
 pub(crate) mod rate_limit;
 pub(crate) mod redirect;
 pub(crate) mod render;
+pub(crate) mod shell;
 pub(crate) mod shutdown;
 pub(crate) mod tls;

@@ -1,0 +1,133 @@
+//! The frame of every signed-in staff page: the organization's name, the sections the
+//! member's role reaches (and only those), the current one marked, counts where they help
+//! (new leads, orders to accept), the account and signing out. The sections come from the
+//! same capability policy that guards the routes, so the navigation never offers a page the
+//! member would be refused.
+
+use leadvault_accounts::Capability;
+use leadvault_intake::{new_leads, orders_to_accept};
+
+use crate::intake::reach::{lead_access, order_access};
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::error::AppError;
+
+/// The part of the workspace a page belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Leads,
+    Orders,
+    Forms,
+    Sites,
+    Members,
+    IntakeSettings,
+    Audit,
+}
+
+/// One link of the navigation.
+#[derive(Debug)]
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+    /// What waits there, where a number helps; `None` where it does not.
+    pub count: Option<i64>,
+}
+
+/// The frame around a staff page.
+#[derive(Debug)]
+pub struct Shell {
+    pub org_name: String,
+    pub email: String,
+    pub nav: Vec<NavItem>,
+    /// For the sign-out form.
+    pub csrf: String,
+}
+
+impl Shell {
+    /// The frame of a page of `current` for `signed_in`.
+    pub async fn of(
+        state: &AppState,
+        signed_in: &SignedIn,
+        current: Section,
+    ) -> Result<Self, AppError> {
+        let member = &signed_in.member;
+        let (db, org) = (state.db(), signed_in.org());
+        let grants = |capability| member.role.grants(capability);
+        let mut nav = vec![item("/", "Home", Section::Home, current, None)];
+        if let Some(access) = lead_access(member.role, &member.scope, member.user_id) {
+            let waiting = new_leads(db, org, &access).await?;
+            nav.push(item(
+                "/leads",
+                "Leads",
+                Section::Leads,
+                current,
+                Some(waiting),
+            ));
+        }
+        if let Some(access) = order_access(member.role, &member.scope) {
+            let waiting = orders_to_accept(db, org, &access).await?;
+            nav.push(item(
+                "/orders",
+                "Work orders",
+                Section::Orders,
+                current,
+                Some(waiting),
+            ));
+        }
+        let plain = [
+            (Capability::ManageForms, "/forms", "Forms", Section::Forms),
+            (
+                Capability::ViewSites,
+                "/sites",
+                "Sites and analytics",
+                Section::Sites,
+            ),
+            (
+                Capability::ManageMembers,
+                "/members",
+                "Members",
+                Section::Members,
+            ),
+            (
+                Capability::SetUpIntake,
+                "/settings/intake",
+                "Intake settings",
+                Section::IntakeSettings,
+            ),
+            (
+                Capability::ReviewAudit,
+                "/audit",
+                "Audit log",
+                Section::Audit,
+            ),
+        ];
+        for (capability, href, label, section) in plain {
+            if grants(capability) {
+                nav.push(item(href, label, section, current, None));
+            }
+        }
+        Ok(Self {
+            org_name: member.org_name.clone(),
+            email: member.email.clone(),
+            nav,
+            csrf: signed_in.csrf_token(),
+        })
+    }
+}
+
+fn item(
+    href: &'static str,
+    label: &'static str,
+    section: Section,
+    current: Section,
+    count: Option<i64>,
+) -> NavItem {
+    NavItem {
+        href,
+        label,
+        current: section == current,
+        count,
+    }
+}
