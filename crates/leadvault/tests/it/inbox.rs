@@ -506,6 +506,34 @@ async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine
         assert_eq!(current, std::slice::from_ref(href), "{href}");
     }
 
+    // The pages staff and clients share carry the member's frame, none of it marked.
+    for shared in ["/", "/account", "/account/password"] {
+        let page = owner.get(shared).await;
+        assert_eq!(page.status, 200, "{shared}");
+        assert_eq!(sections(&page).len(), 8, "{shared}: {}", page.html);
+        let current = page.attributes("header nav a[aria-current=\"page\"]", "href");
+        assert_eq!(
+            current,
+            if shared == "/" {
+                vec!["/".to_owned()]
+            } else {
+                vec![]
+            }
+        );
+    }
+    let site = app.site(ana.org_id, "www.lima.law").await;
+    let analytics = owner.get(&format!("/sites/{site}/analytics")).await;
+    assert_eq!(
+        analytics.attributes("header nav a[aria-current=\"page\"]", "href"),
+        ["/sites"]
+    );
+    // A client's pages are the portal's: no workspace.
+    let client = app.customer(&ana, "client@example.com").await;
+    let (mut portal, _) = app.signed_in(&client).await;
+    let account = portal.get("/account").await;
+    assert_eq!(account.status, 200);
+    assert!(sections(&account).is_empty(), "{}", account.html);
+
     let (mut intake, _) = app.signed_in(&cy).await;
     let theirs = intake.get("/orders").await;
     assert_eq!(sections(&theirs), ["/", "/leads", "/orders", "/sites"]);

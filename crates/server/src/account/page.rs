@@ -25,6 +25,7 @@ use crate::web::form_body::CodeForm;
 use crate::web::person::Person;
 use crate::web::rate_limit::backoff_check;
 use crate::web::render::{render, utc};
+use crate::web::shell::{Section, Shell};
 
 /// The name authenticator apps show above the code.
 const ISSUER: &str = "Leadvault";
@@ -53,6 +54,7 @@ pub(crate) async fn account_page(
         })
         .collect();
     Ok(AccountPage {
+        shell: Shell::of_person(state, person, Section::Account).await?,
         csrf: person.csrf_token(),
         email: person.email.clone(),
         role: person.relation.to_string(),

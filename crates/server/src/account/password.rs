@@ -18,13 +18,22 @@ use crate::web::error::AppError;
 use crate::web::person::Person;
 use crate::web::rate_limit::backoff_check;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
-pub async fn show(person: Person) -> Result<Response, AppError> {
-    Ok(render(&PasswordPage {
+pub async fn show(State(state): State<AppState>, person: Person) -> Result<Response, AppError> {
+    Ok(render(&password_page(&state, &person, None).await?).into_response())
+}
+
+async fn password_page(
+    state: &AppState,
+    person: &Person,
+    error: Option<String>,
+) -> Result<PasswordPage, AppError> {
+    Ok(PasswordPage {
+        shell: Shell::of_person(state, person, Section::Account).await?,
         csrf: person.csrf_token(),
-        error: None,
+        error,
     })
-    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -35,12 +44,9 @@ pub struct PasswordForm {
     new: Zeroizing<String>,
 }
 
-fn refused(person: &Person, message: String) -> Response {
-    let page = PasswordPage {
-        csrf: person.csrf_token(),
-        error: Some(message),
-    };
-    (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+async fn refused(state: &AppState, person: &Person, message: String) -> Result<Response, AppError> {
+    let page = password_page(state, person, Some(message)).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
 
 pub async fn change(
@@ -57,10 +63,10 @@ pub async fn change(
 
     let new = match Password::new(form.new.to_string()) {
         Ok(new) => new,
-        Err(e) => return Ok(refused(&person, format!("New password: {e}"))),
+        Err(e) => return refused(&state, &person, format!("New password: {e}")).await,
     };
     let Ok(current) = Password::offered(form.current.to_string()) else {
-        return Ok(refused(&person, AccountsError::WrongPassword.to_string()));
+        return refused(&state, &person, AccountsError::WrongPassword.to_string()).await;
     };
     let user = person.user_id;
     let changed = change_password(
@@ -79,10 +85,12 @@ pub async fn change(
         }
         Err(AccountsError::WrongPassword) => {
             failures.record_failure(&key, now);
-            Ok(refused(
+            refused(
+                &state,
                 &person,
                 "Your current password is not right.".to_owned(),
-            ))
+            )
+            .await
         }
         Err(other) => Err(other.into()),
     }

@@ -3,6 +3,8 @@
 
 use askama::Template;
 
+use crate::web::shell::Shell;
+
 /// The first-run form. Values typed by the person are shown back after an error, except
 /// the password, which is never echoed.
 #[derive(Template, Default)]
@@ -65,6 +67,8 @@ pub struct RecoveryCodesPage {
 #[derive(Template)]
 #[template(path = "account/account.html")]
 pub struct AccountPage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub csrf: String,
     pub email: String,
     pub role: String,
@@ -125,6 +129,8 @@ pub struct InvitationDonePage {
 #[derive(Template)]
 #[template(path = "account/password.html")]
 pub struct PasswordPage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub csrf: String,
     pub error: Option<String>,
 }

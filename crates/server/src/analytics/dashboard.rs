@@ -32,6 +32,7 @@ use crate::web::client_ip::ClientIp;
 use crate::web::denial::Needed;
 use crate::web::error::{ApiError, AppError};
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 /// Top values shown per dimension.
 const ROWS: usize = 10;
@@ -152,6 +153,8 @@ async fn site_report(
 
 /// Where and to whom a dashboard is shown.
 struct View {
+    /// The member's workspace; none through a share link.
+    shell: Option<Shell>,
     /// `/sites/ID/analytics`, or `/share/TOKEN`.
     base: String,
     public: bool,
@@ -161,14 +164,16 @@ struct View {
 }
 
 impl View {
-    fn member(signed_in: &SignedIn, site: &Site) -> Self {
-        Self {
+    /// A member's view of `site`'s dashboard, in their workspace.
+    async fn member(state: &AppState, signed_in: &SignedIn, site: &Site) -> Result<Self, AppError> {
+        Ok(Self {
+            shell: Some(Shell::of(state, signed_in, Section::Sites).await?),
             base: format!("/sites/{}/analytics", site.id),
             public: false,
             csrf: signed_in.csrf_token(),
             error: None,
             new_share_link: None,
-        }
+        })
     }
 }
 
@@ -230,6 +235,7 @@ async fn dashboard_page(
             forms_by_channel,
             csrf: view.csrf,
             error: view.error,
+            shell: view.shell,
         },
     ))
 }
@@ -289,7 +295,13 @@ pub async fn dashboard(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let (site, query) = site_and_query(&state, &signed_in, &id, &params).await?;
-    let page = dashboard_page(&state, &site, &query, View::member(&signed_in, &site)).await?;
+    let page = dashboard_page(
+        &state,
+        &site,
+        &query,
+        View::member(&state, &signed_in, &site).await?,
+    )
+    .await?;
     Ok(render(&page).into_response())
 }
 
@@ -403,7 +415,7 @@ pub async fn add(
     let query = ReportQuery::parse(&BTreeMap::new())?;
     let view = View {
         error: Some(refused),
-        ..View::member(&signed_in, &site)
+        ..View::member(&state, &signed_in, &site).await?
     };
     let page = dashboard_page(&state, &site, &query, view).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
@@ -463,7 +475,7 @@ pub async fn share_link(
             state.public_origin(),
             token.expose()
         )),
-        ..View::member(&signed_in, &site)
+        ..View::member(&state, &signed_in, &site).await?
     };
     let query = ReportQuery::parse(&BTreeMap::new())?;
     Ok(render(&dashboard_page(&state, &site, &query, view).await?).into_response())
@@ -498,6 +510,7 @@ pub async fn shared(
         .site;
     let query = ReportQuery::parse(&params)?;
     let view = View {
+        shell: None,
         base: format!("/share/{}", token.expose()),
         public: true,
         csrf: String::new(),

@@ -2,6 +2,8 @@
 //! the server, the top values of each dimension), the same data as JSON, and as CSV.
 
 use askama::Template;
+
+use crate::web::shell::Shell;
 use leadvault_analytics::{Conversion, ConversionRow, Day, GoalKind, Metrics, Report};
 use leadvault_audit::csv_cell;
 use serde::Serialize;
@@ -20,6 +22,8 @@ const PERIODS: [(&str, &str); 7] = [
 #[derive(Template)]
 #[template(path = "analytics/analytics.html")]
 pub struct DashboardPage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub site_id: String,
     pub domain: String,
     pub first: String,
@@ -180,6 +184,8 @@ pub struct Extras<'a> {
     pub forms_by_channel: Vec<ConversionRow>,
     pub csrf: String,
     pub error: Option<String>,
+    /// The member's workspace around it; none through a share link.
+    pub shell: Option<Shell>,
 }
 
 impl DashboardPage {
@@ -289,6 +295,7 @@ impl DashboardPage {
                 .collect(),
             csrf: extras.csrf,
             error: extras.error,
+            shell: extras.shell,
         }
     }
 }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::analytics::experiment_form::{CHANGE_ROWS, FORM_VARIATIONS};
 use crate::web::form_body::Fields;
+use crate::web::shell::Shell;
 
 /// The sample-ratio p-value below which the split is not to be trusted.
 const SRM_ALARM: f64 = 0.001;
@@ -147,6 +148,8 @@ impl ResultsView {
 #[derive(Template)]
 #[template(path = "analytics/experiments.html")]
 pub struct ExperimentsPage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub site_id: String,
     pub domain: String,
     pub experiments: Vec<ExperimentRow>,
@@ -264,6 +267,8 @@ impl ExperimentRow {
 #[derive(Template)]
 #[template(path = "analytics/experiment_results.html")]
 pub struct ResultsPage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub site_id: String,
     pub domain: String,
     pub results: ResultsView,

@@ -28,6 +28,7 @@ use crate::web::auth::SignedIn;
 use crate::web::error::{ApiError, AppError};
 use crate::web::form_body::Fields;
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 /// The relative effect the sample size is worked out for, unless asked otherwise (percent).
 const DEFAULT_EFFECT: f64 = 10.0;
@@ -114,6 +115,7 @@ pub async fn results_page(
     let site = reachable_site(&state, &signed_in, &id).await?;
     let results = results_view(&state, &site, &experiment, &params).await?;
     Ok(render(&ResultsPage {
+        shell: Some(Shell::of(&state, &signed_in, Section::Sites).await?),
         site_id: site.id.to_string(),
         domain: site.domain.as_str().to_owned(),
         results,
@@ -135,6 +137,7 @@ async fn experiments_page(
         .map(|experiment| ExperimentRow::new(experiment, site.domain.as_str(), &all))
         .collect();
     Ok(ExperimentsPage {
+        shell: Some(Shell::of(state, signed_in, Section::Sites).await?),
         site_id: site.id.to_string(),
         domain: site.domain.as_str().to_owned(),
         experiments: rows,

@@ -10,11 +10,16 @@ use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::person::{Person, Relation};
 use crate::web::render::render;
+use crate::web::shell::{Section, Shell};
 
 pub async fn home(
     State(state): State<AppState>,
     person: Option<Person>,
 ) -> Result<Html<String>, AppError> {
+    let shell = match &person {
+        Some(person) => Shell::of_person(&state, person, Section::Home).await?,
+        None => None,
+    };
     let member = person.map(|p| MemberSummary {
         manages_members: p.may(Capability::ManageMembers),
         reviews_audit: p.may(Capability::ReviewAudit),
@@ -29,6 +34,7 @@ pub async fn home(
     });
     let needs_setup = member.is_none() && !owner_exists(state.db()).await?;
     Ok(render(&HomePage {
+        shell,
         needs_setup,
         member,
     }))

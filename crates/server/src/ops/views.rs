@@ -2,9 +2,13 @@
 
 use askama::Template;
 
+use crate::web::shell::Shell;
+
 #[derive(Template)]
 #[template(path = "ops/home.html")]
 pub struct HomePage {
+    /// The workspace around the page (none for a client or a public view).
+    pub shell: Option<Shell>,
     pub needs_setup: bool,
     pub member: Option<MemberSummary>,
 }

@@ -4,13 +4,14 @@
 //! same capability policy that guards the routes, so the navigation never offers a page the
 //! member would be refused.
 
-use leadvault_accounts::Capability;
+use leadvault_accounts::{Capability, Member, find_member};
 use leadvault_intake::{new_leads, orders_to_accept};
 
 use crate::intake::reach::{lead_access, order_access};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::error::AppError;
+use crate::web::person::{Person, Relation};
 
 /// The part of the workspace a page belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub enum Section {
     Members,
     IntakeSettings,
     Audit,
+    /// The person's own account (reached from the frame's name, not a section).
+    Account,
 }
 
 /// One link of the navigation.
@@ -52,8 +55,34 @@ impl Shell {
         signed_in: &SignedIn,
         current: Section,
     ) -> Result<Self, AppError> {
-        let member = &signed_in.member;
-        let (db, org) = (state.db(), signed_in.org());
+        Self::build(state, &signed_in.member, signed_in.csrf_token(), current).await
+    }
+
+    /// The frame of a page staff and clients share (the account pages, the home page): a
+    /// member's; none for a client, whose pages are the portal's.
+    pub async fn of_person(
+        state: &AppState,
+        person: &Person,
+        current: Section,
+    ) -> Result<Option<Self>, AppError> {
+        if person.relation == Relation::Customer {
+            return Ok(None);
+        }
+        match find_member(state.db(), person.user_id, person.org_id).await? {
+            Some(member) => Ok(Some(
+                Self::build(state, &member, person.csrf_token(), current).await?,
+            )),
+            None => Ok(None),
+        }
+    }
+
+    async fn build(
+        state: &AppState,
+        member: &Member,
+        csrf: String,
+        current: Section,
+    ) -> Result<Self, AppError> {
+        let (db, org) = (state.db(), member.org_id);
         let grants = |capability| member.role.grants(capability);
         let mut nav = vec![item("/", "Home", Section::Home, current, None)];
         if let Some(access) = lead_access(member.role, &member.scope, member.user_id) {
@@ -112,7 +141,7 @@ impl Shell {
             org_name: member.org_name.clone(),
             email: member.email.clone(),
             nav,
-            csrf: signed_in.csrf_token(),
+            csrf,
         })
     }
 }
