@@ -4,7 +4,7 @@
 use leadvault_store::sqlx;
 use leadvault_store::{Db, OrgId, TenantScope};
 
-use crate::access::LeadAccess;
+use crate::access::{Condition, LeadAccess};
 use crate::error::IntakeError;
 use crate::order_access::OrderAccess;
 use crate::order_status::OrderStatus;
@@ -12,22 +12,7 @@ use crate::pipeline::NEW;
 
 /// New leads within `access`.
 pub async fn new_leads(db: &Db, org: OrgId, access: &LeadAccess) -> Result<i64, IntakeError> {
-    let reach = access.condition("l", 3);
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM leads l WHERE l.org_id = $1 AND l.status = $2{}",
-        reach.sql
-    )))
-    .bind(org.to_string())
-    .bind(NEW);
-    let count: i64 = reach
-        .binds
-        .into_iter()
-        .fold(query, |query, value| query.bind(value))
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(count)
+    in_status(db, org, "leads l", NEW, access.condition("l", 3)).await
 }
 
 /// Work orders received and not yet accepted, within `access`.
@@ -36,14 +21,26 @@ pub async fn orders_to_accept(
     org: OrgId,
     access: &OrderAccess,
 ) -> Result<i64, IntakeError> {
-    let reach = access.condition("o", 3);
+    let received = OrderStatus::Received.name();
+    in_status(db, org, "work_orders o", received, access.condition("o", 3)).await
+}
+
+/// The rows of `table` (ours, with its alias) of `org` in `status` that `reach` allows.
+async fn in_status(
+    db: &Db,
+    org: OrgId,
+    table: &'static str,
+    status: &str,
+    reach: Condition,
+) -> Result<i64, IntakeError> {
+    let alias = table.rsplit(' ').next().unwrap_or(table);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM work_orders o WHERE o.org_id = $1 AND o.status = $2{}",
+        "SELECT COUNT(*) FROM {table} WHERE {alias}.org_id = $1 AND {alias}.status = $2{}",
         reach.sql
     )))
     .bind(org.to_string())
-    .bind(OrderStatus::Received.name());
+    .bind(status.to_owned());
     let count: i64 = reach
         .binds
         .into_iter()
