@@ -158,11 +158,8 @@ async fn the_inbox_filters_by_what_is_stored_plain_and_keeps_the_filters_in_its_
         .await;
     assert_eq!(moved.status, 303, "{}", moved.html);
 
-    let listed = |html: &leadvault_test_support::Page| -> HashSet<String> {
-        html.attributes("a[href^=\"/leads/\"]", "href")
-            .into_iter()
-            .map(|href| href.trim_start_matches("/leads/").to_owned())
-            .collect()
+    let listed = |page: &leadvault_test_support::Page| -> HashSet<String> {
+        crate::leads::listed_leads(page).into_iter().collect()
     };
     let ids =
         |leads: &[LeadId]| -> HashSet<String> { leads.iter().map(ToString::to_string).collect() };
