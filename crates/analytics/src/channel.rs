@@ -19,6 +19,36 @@ pub enum Channel {
 }
 
 impl Channel {
+    pub const ALL: [Channel; 8] = [
+        Self::Direct,
+        Self::OrganicSearch,
+        Self::PaidSearch,
+        Self::OrganicSocial,
+        Self::PaidSocial,
+        Self::Email,
+        Self::AiAssistant,
+        Self::Referral,
+    ];
+
+    /// The channel stored as `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
+    /// As people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Direct => "Direct",
+            Self::OrganicSearch => "Organic search",
+            Self::PaidSearch => "Paid search",
+            Self::OrganicSocial => "Organic social",
+            Self::PaidSocial => "Paid social",
+            Self::Email => "E-mail",
+            Self::AiAssistant => "AI assistants",
+            Self::Referral => "Referral",
+        }
+    }
+
     /// As stored and shown in reports.
     pub fn as_str(self) -> &'static str {
         match self {

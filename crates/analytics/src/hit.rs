@@ -115,6 +115,12 @@ impl Enricher {
         }
     }
 
+    /// The channel of an arrival told apart from an event: a form's submission, which
+    /// carries its page's campaign tags.
+    pub fn channel(&self, arrival: &Arrival<'_>) -> Channel {
+        self.referrers.channel(arrival)
+    }
+
     /// The hit `event` of the site at `site_host` makes, or `None` if an automated agent
     /// sent it.
     pub fn enrich(

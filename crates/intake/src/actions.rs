@@ -5,6 +5,11 @@ use leadvault_audit::Action;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntakeAction {
+    LeadsExported,
+    LeadReminderSent,
+    LeadFollowUpSet,
+    LeadContacted,
+    ContactTargetChanged,
     AssignmentRuleAdded,
     AssignmentRuleMoved,
     AssignmentRuleRemoved,
@@ -26,6 +31,11 @@ pub enum IntakeAction {
 impl Action for IntakeAction {
     fn name(self) -> &'static str {
         match self {
+            Self::LeadsExported => "lead.exported",
+            Self::LeadReminderSent => "lead.reminder_sent",
+            Self::LeadFollowUpSet => "lead.follow_up_set",
+            Self::LeadContacted => "lead.contacted",
+            Self::ContactTargetChanged => "contact_target.changed",
             Self::AssignmentRuleAdded => "assignment_rule.added",
             Self::AssignmentRuleMoved => "assignment_rule.moved",
             Self::AssignmentRuleRemoved => "assignment_rule.removed",

@@ -42,6 +42,10 @@ pub enum HistoryKind {
     Assigned,
     /// A note was added; the detail is the note's id.
     Note,
+    /// Staff say they contacted the person (no detail).
+    Contacted,
+    /// A follow-up date was set (the detail, RFC 3339) or cleared (empty).
+    FollowUp,
 }
 
 impl HistoryKind {
@@ -52,11 +56,20 @@ impl HistoryKind {
             Self::Status => "status",
             Self::Assigned => "assigned",
             Self::Note => "note",
+            Self::Contacted => "contacted",
+            Self::FollowUp => "follow_up",
         }
     }
 
     fn parse(name: &str) -> Option<Self> {
-        [Self::Created, Self::Status, Self::Assigned, Self::Note]
+        [
+            Self::Created,
+            Self::Status,
+            Self::Assigned,
+            Self::Note,
+            Self::Contacted,
+            Self::FollowUp,
+        ]
             .into_iter()
             .find(|kind| kind.name() == name)
     }

@@ -34,6 +34,15 @@ pub enum Assigned {
     To(Uuid),
 }
 
+/// Leads waiting for something, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Nobody has contacted the person yet.
+    FirstContact,
+    /// Their follow-up date is at or before this time.
+    FollowUpBy(Timestamp),
+}
+
 /// Which way the inbox runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -104,6 +113,9 @@ pub struct InboxFilter {
     pub assigned: Assigned,
     pub form: Option<FormId>,
     pub site: Option<SiteId>,
+    /// The channel it came through, as analytics names them.
+    pub channel: Option<String>,
+    pub waiting: Option<Waiting>,
     /// Received at or after.
     pub from: Option<Timestamp>,
     /// Received before.
@@ -201,6 +213,18 @@ fn conditions(
     if let Some(site) = filter.site {
         let at = c.value(Value::Text(site.to_string()));
         c.and(format!("l.site_id = {at}"));
+    }
+    if let Some(channel) = &filter.channel {
+        let at = c.value(Value::Text(channel.clone()));
+        c.and(format!("l.channel = {at}"));
+    }
+    match filter.waiting {
+        None => {}
+        Some(Waiting::FirstContact) => c.and("l.first_contact_at IS NULL".to_owned()),
+        Some(Waiting::FollowUpBy(by)) => {
+            let at = c.value(Value::Int(by.as_unix_micros()));
+            c.and(format!("l.follow_up_at <= {at}"));
+        }
     }
     if let Some(from) = filter.from {
         let at = c.value(Value::Int(from.as_unix_micros()));

@@ -22,7 +22,8 @@ use crate::error::IntakeError;
 use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{FormId, LeadId};
 use crate::notes::{Note, notes_of};
-use crate::pipeline::pipeline_in;
+use crate::first_contact::note_first_contact;
+use crate::pipeline::{NEW, pipeline_in};
 use crate::sealed::{CLASS_COLUMNS, open_answers};
 use crate::submission::LEADS_TABLE;
 use crate::vault::Vault;
@@ -46,6 +47,12 @@ pub struct LeadView {
     pub documents: Vec<Document>,
     /// Plain meta data (JSON).
     pub meta: String,
+    /// When staff first contacted the person (none yet: still waiting).
+    pub first_contact_at: Option<Timestamp>,
+    /// When it is to be followed up, if staff said.
+    pub follow_up_at: Option<Timestamp>,
+    /// The channel it came through, as analytics names them (none: not known).
+    pub channel: Option<String>,
 }
 
 /// Reads and decrypts a lead for `by`, recording the read (with the names of the fields
@@ -70,7 +77,8 @@ pub async fn read_lead(
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT form_id, form_version, status, assigned_to, created_at, meta, contact, \
-         assessment, sensitive, site_id FROM leads WHERE id = $1 AND org_id = $2{}",
+         assessment, sensitive, site_id, first_contact_at, follow_up_at, channel \
+         FROM leads WHERE id = $1 AND org_id = $2{}",
         reach.sql
     )))
     .bind(lead.to_string())
@@ -134,6 +142,13 @@ pub async fn read_lead(
         notes,
         documents: attached,
         meta: row.try_get(5)?,
+        first_contact_at: row
+            .try_get::<Option<i64>, _>(10)?
+            .map(Timestamp::from_unix_micros),
+        follow_up_at: row
+            .try_get::<Option<i64>, _>(11)?
+            .map(Timestamp::from_unix_micros),
+        channel: row.try_get(12)?,
     })
 }
 
@@ -273,6 +288,9 @@ pub async fn set_status(
         status,
         now,
     );
+    if status != NEW {
+        note_first_contact(&mut writes, org, lead, now);
+    }
     let data = serde_json::json!({"lead_id": lead.to_string(), "status": status});
     leadvault_webhooks::enqueue(&mut writes, org, "lead.status_changed", data, now);
     let event = by

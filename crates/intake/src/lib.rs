@@ -11,8 +11,10 @@ mod actions;
 mod attachments;
 mod bulk;
 mod case_file;
+mod contact_target;
 mod contacts;
 mod error;
+mod first_contact;
 pub mod form;
 mod forms;
 pub mod guard;
@@ -26,6 +28,7 @@ mod order_access;
 mod order_status;
 mod orders;
 mod pipeline;
+mod reminders;
 mod routing;
 mod sealed;
 mod spam;
@@ -40,8 +43,10 @@ pub use actions::IntakeAction;
 pub use attachments::{Holder, Upload, open_document};
 pub use bulk::{BulkChange, BulkOutcome, change_leads};
 pub use case_file::{LeadFile, OrderFile, open_lead, open_order};
+pub use contact_target::{ContactTarget, WEEKDAYS, contact_target, set_contact_target};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;
+pub use first_contact::{mark_contacted, set_follow_up};
 pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
     find_public_form, form_version, list_forms, revise_form,
@@ -49,7 +54,7 @@ pub use forms::{
 pub use history::{HistoryEvent, HistoryKind, lead_history};
 pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
 pub use inbox::{
-    Assigned, Contact, Cursor, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, inbox,
+    Assigned, Contact, Cursor, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, Waiting, inbox,
 };
 pub use leads::{
     LeadSummary, LeadView, assign_lead, lead_summary, possible_duplicates, read_lead, set_status,
@@ -63,6 +68,7 @@ pub use orders::{
     order_client, place_order, read_order, set_order_status,
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
+pub use reminders::{DueReminder, RemindWhom, ReminderKind, due_reminders, mark_reminded};
 pub use routing::{
     AnswerIs, AssignmentRule, Move, NewRule, RULES_ACTOR, add_rule, list_rules, move_rule,
     remove_rule,

@@ -27,4 +27,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0005_work_orders.sql"),
         postgres: include_str!("../migrations/postgres/0005_work_orders.sql"),
     },
+    Migration {
+        id: "intake/0006_speed_to_lead",
+        sqlite: include_str!("../migrations/sqlite/0006_speed_to_lead.sql"),
+        postgres: include_str!("../migrations/postgres/0006_speed_to_lead.sql"),
+    },
 ];

@@ -11,6 +11,7 @@ use leadvault_store::{Batch, OrgId, TenantScope, Timestamp, Tx};
 use crate::access::LeadAccess;
 use crate::actions::IntakeAction;
 use crate::error::IntakeError;
+use crate::first_contact::note_first_contact;
 use crate::history::{HistoryKind, Trail, record_event};
 use crate::ids::{LeadId, NoteId};
 use crate::vault::Vault;
@@ -133,6 +134,7 @@ pub async fn add_note(
         &note.to_string(),
         now,
     );
+    note_first_contact(&mut writes, org, lead, now);
     let event = by
         .event(IntakeAction::LeadNoteAdded)
         .on("lead", lead)
@@ -145,7 +147,7 @@ pub async fn add_note(
 
 /// Whether the lead exists and is within `access`. (A note does not change the lead's
 /// `updated_at`: the person who sent it sees that date at `/track`, and notes are internal.)
-async fn within_reach(
+pub(crate) async fn within_reach(
     tx: &mut Tx,
     org: OrgId,
     lead: LeadId,

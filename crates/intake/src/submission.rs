@@ -64,6 +64,9 @@ pub const SUBMISSIONS_AUDITED: bool = !cfg!(feature = "bench-without-audit");
 pub struct Origin {
     /// `utm_source`, `utm_medium`, `utm_campaign`, `utm_term`, `utm_content`, as given.
     pub utm: BTreeMap<String, String>,
+    /// The channel the person came through, as analytics names channels (`organic_search`,
+    /// `paid_social`, …), told from the campaign tags; stored plain for filters and figures.
+    pub channel: Option<String>,
 }
 
 /// What a submitter gets back (the code, once), and what staff will see.
@@ -119,8 +122,8 @@ fn lead_row(
 ) -> Statement {
     Statement::new(
         "INSERT INTO leads (id, org_id, form_id, form_version, site_id, status, tracking_hash, \
-         meta, contact, assessment, sensitive, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11)",
+         meta, contact, assessment, sensitive, created_at, updated_at, channel) \
+         VALUES ($1, $2, $3, $4, $12, $5, $6, $7, $8, $9, $10, $11, $11, $13)",
     )
     .bind(lead.to_string())
     .bind(form.org_id.to_string())
@@ -134,6 +137,7 @@ fn lead_row(
     .bind(sealed.take(DataClass::Sensitive))
     .bind(now.as_unix_micros())
     .bind(form.site.as_ref().map(|site| site.id.to_string()))
+    .bind(origin.channel.clone())
 }
 
 /// What else a submission carries besides the answers.

@@ -1,5 +1,6 @@
 use leadvault_accounts::AccountsError;
 use leadvault_audit::AuditError;
+use leadvault_intake::IntakeError;
 use leadvault_keys::KeyError;
 use leadvault_mail::MailError;
 
@@ -11,6 +12,8 @@ pub enum JobError {
     Keys(#[from] KeyError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Intake(#[from] IntakeError),
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error("an e-mail could not be written: {0}")]

@@ -9,6 +9,7 @@ mod audit;
 mod checkpoint;
 mod documents;
 mod error;
+mod lead_reminders;
 mod spent_pages;
 
 pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access_reviews};
@@ -17,4 +18,5 @@ pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
 pub use checkpoint::checkpoint_until;
 pub use documents::sweep_documents_until;
 pub use error::JobError;
+pub use lead_reminders::{LEAD_REMINDER_ACTOR, lead_reminders_until, remind_leads};
 pub use spent_pages::forget_spent_pages_until;

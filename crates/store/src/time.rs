@@ -50,6 +50,34 @@ impl Timestamp {
         Some(Self(days.checked_mul(86_400_000_000)?))
     }
 
+    /// A `YYYY-MM-DDTHH:MM` date and time in UTC (as an HTML `datetime-local` field sends
+    /// it; a space in place of the `T` is accepted too), if it is one.
+    pub fn parse_date_time(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (date, time) = text.split_once('T').or_else(|| text.split_once(' '))?;
+        let (hour, minute) = time.split_once(':')?;
+        let two = |p: &str| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse::<i64>().ok())
+                .flatten()
+        };
+        let (hour, minute) = (two(hour)?, two(minute)?);
+        if hour > 23 || minute > 59 {
+            return None;
+        }
+        let day = Self::parse_date(date)?;
+        Some(Self(day.0.checked_add((hour * 60 + minute) * 60_000_000)?))
+    }
+
+    /// To the minute, as people read it: `2026-11-23 14:05 UTC`.
+    pub fn minute_utc(self) -> String {
+        let c = self.civil();
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+            c.year, c.month, c.day, c.hour, c.minute
+        )
+    }
+
     /// The calendar date and time of day, UTC: (year, month, day, hour, minute, second,
     /// microsecond).
     pub fn civil(self) -> Civil {
@@ -142,6 +170,13 @@ mod tests {
         assert_eq!(leap.as_unix_micros(), 951_782_400_000_000);
         assert_eq!(leap.rfc3339(), "2000-02-29T00:00:00.000000Z");
         assert_eq!(Timestamp::parse_date("1970-01-01"), Some(Timestamp(0)));
+        assert_eq!(
+            Timestamp::parse_date_time("1970-01-02T01:30"),
+            Some(Timestamp((86_400 + 5_400) * 1_000_000))
+        );
+        for bad in ["1970-01-02T24:00", "1970-01-02T1:30", "1970-01-02", "T10:00", "x"] {
+            assert_eq!(Timestamp::parse_date_time(bad), None, "{bad}");
+        }
         let t = Timestamp::from_unix_micros(1_795_446_309_000_123);
         assert_eq!(t.rfc3339(), "2026-11-23T15:05:09.000123Z");
         for bad in [

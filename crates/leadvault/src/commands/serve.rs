@@ -7,6 +7,7 @@ use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
     AuditJobs, access_reviews_until, audit_until, checkpoint_until, forget_spent_pages_until,
+    lead_reminders_until,
     purge_analytics_until, sweep_documents_until,
 };
 use leadvault_keys::{CacheSettings, Keyring};
@@ -60,6 +61,13 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             started.db.clone(),
             started.keyring.clone(),
             format!("{public}/members"),
+            mail.wake.clone(),
+            stopped(stopping.clone()),
+        ));
+        tokio::spawn(lead_reminders_until(
+            started.db.clone(),
+            started.keyring.clone(),
+            format!("{public}/leads"),
             mail.wake.clone(),
             stopped(stopping.clone()),
         ));

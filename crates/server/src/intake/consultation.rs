@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use leadvault_accounts::{Capability, MemberSummary, Site, members_and_sites, organization_name};
+use leadvault_analytics::Arrival;
 use leadvault_intake::form::{Answers, Submitted, check_answers};
 use leadvault_intake::{
     Form, IntakeError, LeadAccess, Origin, Receipt, Submission, TrackingCode, Upload,
@@ -194,6 +195,7 @@ async fn store(
         .collect();
     let submission = Submission {
         origin: Origin {
+            channel: Some(channel_of(state, form, &lead.utm).to_owned()),
             utm: lead.utm.clone(),
         },
         request_id: observe::anonymous().request_id,
@@ -272,4 +274,18 @@ async fn code_mail(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Some(sealed))
+}
+
+/// The channel a lead came through, from its form page's campaign tags (the page's own
+/// referrer is the form itself, so tags are all there is).
+fn channel_of(state: &AppState, form: &Form, utm: &BTreeMap<String, String>) -> &'static str {
+    let tag = |name: &str| utm.get(name).map(String::as_str);
+    let arrival = Arrival {
+        referrer_host: None,
+        site_host: form.site.as_ref().map_or("", |site| site.domain.as_str()),
+        utm_source: tag("utm_source"),
+        utm_medium: tag("utm_medium"),
+        ad_click: false,
+    };
+    state.analytics().enricher().channel(&arrival).as_str()
 }

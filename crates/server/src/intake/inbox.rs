@@ -5,11 +5,12 @@
 use std::collections::BTreeMap;
 
 use leadvault_accounts::{MemberSummary, Site};
-use leadvault_analytics::Day;
+use leadvault_analytics::{Channel, Day};
 use leadvault_intake::{
     Assigned, Contact, Cursor, Form, FormId, InboxFilter, InboxPage, InboxQuery, Pipeline, Sort,
+    Waiting,
 };
-use leadvault_store::SiteId;
+use leadvault_store::{SiteId, Timestamp};
 use uuid::Uuid;
 
 use crate::intake::reach::attorney_access;
@@ -21,8 +22,8 @@ use crate::web::shell::Shell;
 pub const PAGE_SIZE: usize = 50;
 
 /// The filters as they travel in the URL, by name; `after` is the page's start.
-const FILTERS: [&str; 8] = [
-    "status", "assigned", "form", "site", "from", "until", "q", "sort",
+const FILTERS: [&str; 10] = [
+    "status", "assigned", "form", "site", "channel", "waiting", "from", "until", "q", "sort",
 ];
 
 /// The inbox's parameters, as given (unknown ones are ignored).
@@ -47,7 +48,7 @@ impl InboxParams {
 
     /// The query these parameters ask for, `me` being who "mine" means; or what is wrong
     /// with them, in words.
-    pub fn query(&self, me: Uuid) -> Result<InboxQuery, String> {
+    pub fn query(&self, me: Uuid, now: Timestamp) -> Result<InboxQuery, String> {
         let day = |key: &str, what: &str| -> Result<Option<Day>, String> {
             self.get(key)
                 .map(|text| {
@@ -73,6 +74,20 @@ impl InboxParams {
                 .get("site")
                 .map(|id| SiteId::parse(id).ok_or("choose a site from the list"))
                 .transpose()?,
+            channel: self
+                .get("channel")
+                .map(|name| {
+                    Channel::parse(name)
+                        .map(|c| c.as_str().to_owned())
+                        .ok_or("choose a channel from the list")
+                })
+                .transpose()?,
+            waiting: match self.get("waiting") {
+                None => None,
+                Some("contact") => Some(Waiting::FirstContact),
+                Some("follow-up") => Some(Waiting::FollowUpBy(now)),
+                Some(_) => return Err("choose what leads wait for from the list".to_owned()),
+            },
             from: day("from", "“Received from”")?.map(Day::start),
             // The last day asked for is included: up to the start of the next.
             until: day("until", "“Received until”")?.map(|day| day.plus(1).start()),
@@ -226,6 +241,14 @@ pub fn leads_page(
             .sites
             .iter()
             .map(|s| option("site", s.id.to_string(), s.domain.to_string()))
+            .collect(),
+        channels: Channel::ALL
+            .iter()
+            .map(|c| option("channel", c.as_str().to_owned(), c.label().to_owned()))
+            .collect(),
+        waiting: [("contact", "First contact"), ("follow-up", "A follow-up due now")]
+            .iter()
+            .map(|(value, label)| option("waiting", (*value).to_owned(), (*label).to_owned()))
             .collect(),
         from: params.value("from"),
         until: params.value("until"),

@@ -8,12 +8,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
 use leadvault_intake::{
-    IntakeError, Move, NewRule, Pipeline, RuleId, add_rule, list_rules, move_rule, pipeline,
+    IntakeError, Move, contact_target, NewRule, Pipeline, RuleId, add_rule, list_rules, move_rule, pipeline,
     remove_rule, set_pipeline,
 };
 use leadvault_store::SiteId;
 use leadvault_webhooks::{list_endpoints, recent_deliveries};
 
+use crate::intake::contact_target_settings::target_form;
 use crate::intake::reach::attorney_access;
 use crate::intake::views::{DeliveryRow, IntakeSettingsPage, RuleRow};
 use crate::state::AppState;
@@ -97,6 +98,7 @@ pub(super) async fn page_with(
         csrf: signed_in.csrf_token(),
         error: error.clone(),
         states: labels.join("\n"),
+        target: target_form(contact_target(state.db(), org).await?),
         rules,
         sites: sites
             .iter()
@@ -121,7 +123,7 @@ fn is_attorney(member: &MemberSummary) -> bool {
 }
 
 /// A successful change goes back to the page; a refused one shows why.
-async fn outcome(
+pub(super) async fn outcome(
     state: &AppState,
     signed_in: &SignedIn,
     result: Result<(), IntakeError>,

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use leadvault_accounts::{MemberSummary, SiteId};
 use leadvault_intake::{HistoryKind, LeadFile};
+use leadvault_store::Timestamp;
 
 use crate::intake::order_view::{answer_rows, document_row};
 use crate::intake::reach::attorney_access;
-use crate::intake::views::{AttorneyOption, HistoryRow, LeadPage, NoteRow};
-use crate::web::render::utc;
+use crate::intake::views::{AttorneyOption, FirstContact, HistoryRow, LeadPage, NoteRow};
+use crate::web::render::{span, utc};
 use crate::web::shell::Shell;
 
 /// Who looks at the page, as far as it changes what it offers.
@@ -22,6 +23,8 @@ pub struct LeadViewer {
     pub triages: bool,
     /// Why the last change was refused, shown above the lead.
     pub error: Option<String>,
+    /// When the page is shown: how long the lead has waited is counted to it.
+    pub now: Timestamp,
 }
 
 pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) -> LeadPage {
@@ -48,6 +51,12 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
                 }
                 HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
                 HistoryKind::Note => "added a note".to_owned(),
+                HistoryKind::Contacted => "contacted the person".to_owned(),
+                // The detail is RFC 3339; follow-ups are set to the minute.
+                HistoryKind::FollowUp => match event.detail.get(..16).and_then(Timestamp::parse_date_time) {
+                    Some(at) => format!("follow-up set for {}", utc(at)),
+                    None => "follow-up cleared".to_owned(),
+                },
             },
             by: match event.actor_kind.as_str() {
                 "member" => name(&event.actor_id),
@@ -96,6 +105,18 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
             .map(|s| (s.name.clone(), s.label.clone(), s.name == lead.status))
             .collect(),
         received: utc(lead.created_at),
+        first_contact: match lead.first_contact_at {
+            Some(at) => FirstContact::Made {
+                at: utc(at),
+                after: span(lead.created_at, at),
+            },
+            None => FirstContact::Waiting {
+                for_: span(lead.created_at, viewer.now),
+            },
+        },
+        follow_up: lead.follow_up_at.map(utc),
+        follow_up_value: lead.follow_up_at.map(local_input).unwrap_or_default(),
+        channel: lead.channel.clone(),
         answers: answer_rows(&form, &lead.answers),
         history,
         attorneys,
@@ -108,4 +129,13 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
 pub fn may_be_given(member: &MemberSummary, site: Option<SiteId>) -> bool {
     attorney_access(member.role, &member.scope, member.user_id)
         .is_some_and(|access| access.covers_site(site))
+}
+
+/// A time as a `datetime-local` field holds it (UTC, to the minute).
+fn local_input(at: Timestamp) -> String {
+    let c = at.civil();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute
+    )
 }

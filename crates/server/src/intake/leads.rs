@@ -39,7 +39,7 @@ pub(crate) async fn access(state: &AppState, signed_in: &SignedIn) -> Result<Lea
     }
 }
 
-fn lead_id(text: &str) -> Result<LeadId, AppError> {
+pub(crate) fn lead_id(text: &str) -> Result<LeadId, AppError> {
     LeadId::parse(text).ok_or(AppError::NotFound)
 }
 
@@ -67,7 +67,7 @@ pub async fn list(
     };
     let me = signed_in.member.user_id.as_uuid();
     let shell = Shell::of(&state, &signed_in, Section::Leads).await?;
-    let found = match params.query(me) {
+    let found = match params.query(me, signed_in.acting.now) {
         Ok(query) => inbox(db, state.keyring(), &signed_in.acting, &access, &query)
             .await
             .map_err(|e| match e {
@@ -114,6 +114,7 @@ async fn lead_page(
         csrf: signed_in.csrf_token(),
         triages: access.triages(),
         error,
+        now: signed_in.acting.now,
     };
     Ok(lead_page::lead_page(file, &members, viewer))
 }
@@ -132,13 +133,26 @@ pub async fn change_status(
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
     let lead = lead_id(&id)?;
-    match set_status(state.db(), &signed_in.acting, lead, &access, &form.status).await {
-        Ok(()) => {
-            state.wake_webhooks();
-            Ok(Redirect::to(&format!("/leads/{lead}")).into_response())
-        }
-        Err(leadvault_intake::IntakeError::Invalid(message)) => {
-            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
+    let changed = set_status(state.db(), &signed_in.acting, lead, &access, &form.status).await;
+    if changed.is_ok() {
+        state.wake_webhooks();
+    }
+    after_change(&state, &signed_in, &access, lead, changed).await
+}
+
+/// What a change to a lead answers: back to the lead once made; the lead again with the
+/// reason (422) when it was refused as invalid.
+pub(crate) async fn after_change<T>(
+    state: &AppState,
+    signed_in: &SignedIn,
+    access: &LeadAccess,
+    lead: LeadId,
+    change: Result<T, IntakeError>,
+) -> Result<Response, AppError> {
+    match change {
+        Ok(_) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
+        Err(IntakeError::Invalid(message)) => {
+            let page = lead_page(state, signed_in, access, lead, Some(message)).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
         Err(other) => Err(other.into()),
@@ -202,14 +216,7 @@ pub async fn add_note(
         }
         Err(refused) => Err(refused),
     };
-    match added {
-        Ok(_) => Ok(Redirect::to(&format!("/leads/{lead}")).into_response()),
-        Err(leadvault_intake::IntakeError::Invalid(message)) => {
-            let page = lead_page(&state, &signed_in, &access, lead, Some(message)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
-        }
-        Err(other) => Err(other.into()),
-    }
+    after_change(&state, &signed_in, &access, lead, added).await
 }
 
 pub async fn download_document(

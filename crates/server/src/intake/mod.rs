@@ -2,6 +2,7 @@
 //! leads, the form builder and forms API, and the intake and webhook settings.
 
 pub(crate) mod consultation;
+pub(crate) mod contact_target_settings;
 pub(crate) mod form_builder;
 pub(crate) mod form_token;
 pub(crate) mod form_view;
@@ -10,6 +11,7 @@ pub(crate) mod forms_list;
 pub(crate) mod inbox;
 pub(crate) mod intake_settings;
 pub(crate) mod lead_bulk;
+pub(crate) mod lead_contact;
 pub(crate) mod lead_page;
 pub(crate) mod leads;
 pub(crate) mod order_view;
@@ -61,9 +63,15 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::post("/leads/{id}/status", leads::change_status),
         Route::post("/leads/{id}/assign", leads::assign),
         Route::post("/leads/{id}/notes", leads::add_note),
+        Route::post("/leads/{id}/contacted", lead_contact::contacted),
+        Route::post("/leads/{id}/follow-up", lead_contact::follow_up),
         Route::get("/leads/documents/{id}", leads::download_document),
         Route::get("/settings/intake", intake_settings::show),
         Route::post("/settings/intake/pipeline", intake_settings::change_pipeline),
+        Route::post(
+            "/settings/intake/contact-target",
+            contact_target_settings::change,
+        ),
         Route::post("/settings/intake/rules", intake_settings::add),
         Route::post("/settings/intake/rules/{id}/remove", intake_settings::remove),
         Route::post("/settings/intake/rules/{id}/move", intake_settings::move_one),

@@ -131,6 +131,8 @@ pub fn order_page(
                     ),
                     HistoryKind::Assigned => "assigned".to_owned(),
                     HistoryKind::Note => "added a note".to_owned(),
+                    // Leads' alone; an order's history never holds them.
+                    HistoryKind::Contacted | HistoryKind::FollowUp => "updated".to_owned(),
                 },
                 by: names(&event.actor_kind, &event.actor_id),
             })

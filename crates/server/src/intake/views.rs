@@ -209,6 +209,7 @@ pub struct IntakeSettingsPage {
     pub error: Option<String>,
     /// The states after "New", one per line.
     pub states: String,
+    pub target: TargetForm,
     pub rules: Vec<RuleRow>,
     /// (site id, domain).
     pub sites: Vec<(String, String)>,
@@ -219,6 +220,19 @@ pub struct IntakeSettingsPage {
     pub deliveries: Vec<DeliveryRow>,
     /// A just-added endpoint's signing secret, shown this once.
     pub new_secret: Option<String>,
+}
+
+/// The speed-to-lead target's form, filled in.
+#[derive(Debug)]
+pub struct TargetForm {
+    /// Whether the organization has set one (otherwise the fields hold a suggestion).
+    pub set: bool,
+    pub minutes: String,
+    /// (number, name, ticked), Monday first.
+    pub days: Vec<(usize, &'static str, bool)>,
+    pub opens: String,
+    pub closes: String,
+    pub utc_offset: String,
 }
 
 /// A webhook delivery, as listed (no body).
@@ -319,6 +333,9 @@ pub struct LeadsPage {
     pub assignees: Vec<Choice>,
     pub forms: Vec<Choice>,
     pub sites: Vec<Choice>,
+    pub channels: Vec<Choice>,
+    /// What leads wait for: first contact, a follow-up.
+    pub waiting: Vec<Choice>,
     pub from: String,
     pub until: String,
     pub q: String,
@@ -371,6 +388,12 @@ pub struct LeadPage {
     /// Every status (value, label), and whether it is the lead's.
     pub statuses: Vec<(String, String, bool)>,
     pub received: String,
+    pub first_contact: FirstContact,
+    /// When it is to be followed up (shown), and as the form field holds it.
+    pub follow_up: Option<String>,
+    pub follow_up_value: String,
+    /// The channel it came through, if known.
+    pub channel: Option<String>,
     pub answers: Vec<AnswerRow>,
     pub history: Vec<HistoryRow>,
     pub attorneys: Vec<AttorneyOption>,
@@ -380,6 +403,15 @@ pub struct LeadPage {
     pub notes: Vec<NoteRow>,
     /// Documents sent with the lead.
     pub documents: Vec<DocumentRow>,
+}
+
+/// Speed to lead, as a lead's page shows it.
+#[derive(Debug)]
+pub enum FirstContact {
+    /// First contacted at, so long after it arrived.
+    Made { at: String, after: String },
+    /// Nobody has contacted the person yet; it has waited this long.
+    Waiting { for_: String },
 }
 
 /// A staff note on a lead, as shown.

@@ -23,11 +23,17 @@ pub struct ErrorPage<'a> {
 
 /// A timestamp as people read it: `2026-11-23 14:05 UTC`.
 pub fn utc(at: leadvault_store::Timestamp) -> String {
-    let c = at.civil();
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
-        c.year, c.month, c.day, c.hour, c.minute
-    )
+    at.minute_utc()
+}
+
+/// A span of time as people read it: `12 min`, `3 h 5 min`, `2 d 4 h`.
+pub fn span(from: leadvault_store::Timestamp, to: leadvault_store::Timestamp) -> String {
+    let minutes = (to.as_unix_micros() - from.as_unix_micros()).max(0) / 60_000_000;
+    match minutes {
+        0..60 => format!("{minutes} min"),
+        60..1440 => format!("{} h {} min", minutes / 60, minutes % 60),
+        _ => format!("{} d {} h", minutes / 1440, minutes % 1440 / 60),
+    }
 }
 
 #[cfg(test)]
