@@ -49,6 +49,7 @@ async fn a_consultation_is_stored_encrypted_audited_and_trackable(engine: Engine
     let story = "Custody of my two daughters; hearing set for 2026-12-01 in Case 3:26-fl-00412.";
     let origin = Origin {
         utm: [("utm_source".to_owned(), "newsletter".to_owned())].into(),
+        channel: Some("email".to_owned()),
     };
     let receipt = submit_lead(
         app.vault(),

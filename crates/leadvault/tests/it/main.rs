@@ -38,6 +38,7 @@ mod routing;
 mod sessions;
 mod setup_page;
 mod sign_in;
+mod speed_to_lead;
 mod storage;
 mod tenant_walls;
 mod tls;

@@ -15,14 +15,14 @@ use crate::leadvault_bin;
 
 const SSN: &str = "512-43-8876";
 
-async fn form_of(app: &TestApp) -> (TestPerson, FormId) {
+pub(crate) async fn form_of(app: &TestApp) -> (TestPerson, FormId) {
     let ana = app.owner("ana@lima.law").await;
     app.site(ana.org_id, "www.lima.law").await;
     let form = app.form(ana.org_id, CONSULTATION).await;
     (ana, form.id)
 }
 
-async fn send(
+pub(crate) async fn send(
     browser: &mut Browser<'_>,
     page: &Page,
     form: FormId,
@@ -34,7 +34,7 @@ async fn send(
     browser.post(&format!("/f/{form}"), &all).await
 }
 
-const GOOD: &[(&str, &str)] = &[
+pub(crate) const GOOD: &[(&str, &str)] = &[
     ("name", "Marisol Quintana"),
     ("email", "marisol@example.com"),
     ("area", "Family"),

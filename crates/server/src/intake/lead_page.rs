@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use leadvault_accounts::{MemberSummary, SiteId};
+use leadvault_analytics::Channel;
 use leadvault_intake::{HistoryKind, LeadFile};
 use leadvault_store::Timestamp;
 
@@ -79,6 +80,13 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
     } else {
         Vec::new()
     };
+    let channel = lead
+        .channel
+        .as_deref()
+        .map(|name| match Channel::parse(name) {
+            Some(channel) => channel.label().to_owned(),
+            None => name.to_owned(),
+        });
     LeadPage {
         shell: Some(viewer.shell),
         notes: lead
@@ -116,7 +124,7 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
         },
         follow_up: lead.follow_up_at.map(utc),
         follow_up_value: lead.follow_up_at.map(local_input).unwrap_or_default(),
-        channel: lead.channel.clone(),
+        channel,
         answers: answer_rows(&form, &lead.answers),
         history,
         attorneys,
