@@ -14,6 +14,7 @@ mod case_file;
 mod contact_target;
 mod contacts;
 mod error;
+mod figures;
 mod first_contact;
 pub mod form;
 mod forms;
@@ -46,6 +47,7 @@ pub use case_file::{LeadFile, OrderFile, open_lead, open_order};
 pub use contact_target::{ContactTarget, WEEKDAYS, contact_target, set_contact_target};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;
+pub use figures::{LeadFigures, RETAINED, Speed, lead_figures, week_of};
 pub use first_contact::{mark_contacted, set_follow_up};
 pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
@@ -80,4 +82,4 @@ pub use submission::{
 };
 pub use tracking::{NotATrackingCode, TrackingCode};
 pub use vault::Vault;
-pub use waiting::{new_leads, orders_to_accept};
+pub use waiting::{Desk, desk, leads_by_status, new_leads, orders_to_accept};

@@ -23,6 +23,7 @@ mod experiments_browser;
 mod form_builder;
 mod group_commit;
 mod health;
+mod home;
 mod inbox;
 mod intake;
 mod jobs;

@@ -3,6 +3,7 @@
 
 pub(crate) mod consultation;
 pub(crate) mod contact_target_settings;
+pub(crate) mod desk;
 pub(crate) mod form_builder;
 pub(crate) mod form_token;
 pub(crate) mod form_view;

@@ -1,44 +1,10 @@
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use leadvault_accounts::{Capability, owner_exists};
+use axum::response::{IntoResponse, Response};
 use leadvault_store::SiteId;
 
 use crate::analytics::site_script::{LV_MIN, SiteScript};
-use crate::ops::views::{HomePage, MemberSummary};
 use crate::state::AppState;
-use crate::web::error::AppError;
-use crate::web::person::{Person, Relation};
-use crate::web::render::render;
-use crate::web::shell::{Section, Shell};
-
-pub async fn home(
-    State(state): State<AppState>,
-    person: Option<Person>,
-) -> Result<Html<String>, AppError> {
-    let shell = match &person {
-        Some(person) => Shell::of_person(&state, person, Section::Home).await?,
-        None => None,
-    };
-    let member = person.map(|p| MemberSummary {
-        manages_members: p.may(Capability::ManageMembers),
-        reviews_audit: p.may(Capability::ReviewAudit),
-        manages_forms: p.may(Capability::ManageForms),
-        sets_up_intake: p.may(Capability::SetUpIntake),
-        works_leads: p.may(Capability::WorkAllLeads) || p.may(Capability::WorkAssignedLeads),
-        sees_sites: p.may(Capability::ViewSites),
-        is_client: p.relation == Relation::Customer,
-        role: p.relation.to_string(),
-        org_name: p.org_name,
-        email: p.email,
-    });
-    let needs_setup = member.is_none() && !owner_exists(state.db()).await?;
-    Ok(render(&HomePage {
-        shell,
-        needs_setup,
-        member,
-    }))
-}
 
 pub async fn stylesheet() -> impl IntoResponse {
     (

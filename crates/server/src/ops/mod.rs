@@ -3,6 +3,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod health;
+pub(crate) mod home;
 pub(crate) mod views;
 
 use crate::routes::Route;
@@ -10,7 +11,7 @@ use crate::routes::Route;
 /// This feature's routes: its slice of the one table ([`crate::routes`]).
 pub(crate) fn routes() -> Vec<Route> {
     vec![
-        Route::get("/", assets::home),
+        Route::get("/", home::home),
         Route::get("/healthz", health::healthz),
         Route::get("/readyz", health::readyz),
         Route::get("/static/app.css", assets::stylesheet),

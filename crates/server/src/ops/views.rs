@@ -2,6 +2,7 @@
 
 use askama::Template;
 
+use crate::intake::desk::DeskView;
 use crate::web::shell::Shell;
 
 #[derive(Template)]
@@ -11,6 +12,8 @@ pub struct HomePage {
     pub shell: Option<Shell>,
     pub needs_setup: bool,
     pub member: Option<MemberSummary>,
+    /// What the member's role does here (none for clients and signed-out visitors).
+    pub desk: Option<DeskView>,
 }
 
 /// What the home page knows about a signed-in member.
