@@ -35,10 +35,12 @@ pub enum Capability {
     /// Read the work orders of the sites in scope (every answer, the documents) and move
     /// them through their lifecycle.
     WorkOrders,
+    /// Download leads as a spreadsheet (each lead's export audited).
+    ExportLeads,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 11] = [
+    pub const ALL: [Capability; 12] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -50,6 +52,7 @@ impl Capability {
         Self::ManageForms,
         Self::SetUpIntake,
         Self::WorkOrders,
+        Self::ExportLeads,
     ];
 
     /// A stable name, for the audit log.
@@ -66,6 +69,7 @@ impl Capability {
             Self::ManageForms => "manage_forms",
             Self::SetUpIntake => "set_up_intake",
             Self::WorkOrders => "work_orders",
+            Self::ExportLeads => "export_leads",
         }
     }
 
@@ -84,6 +88,7 @@ impl Capability {
             Self::WorkOrders => {
                 "read and move on the work orders of its sites, with their documents"
             }
+            Self::ExportLeads => "download leads as a spreadsheet (each one audited)",
         }
     }
 }

@@ -255,10 +255,7 @@ mod tests {
         // One office hour on Mondays (9:00–10:00 UTC); three hours from Monday 2026-12-07
         // 9:30 are half an hour then two whole Mondays then the rest of the third.
         let mondays = ContactTarget::new(180, 1, 9 * 60, 10 * 60, 0).unwrap();
-        assert_eq!(
-            mondays.due(at("2026-12-07 09:30")),
-            at("2026-12-28 09:30")
-        );
+        assert_eq!(mondays.due(at("2026-12-07 09:30")), at("2026-12-28 09:30"));
     }
 
     #[test]

@@ -186,7 +186,10 @@ mod tests {
     fn weeks_start_on_monday() {
         // Wednesday 2026-12-09 15:00 UTC is in the week of Monday 2026-12-07.
         let wednesday = Timestamp::parse_date_time("2026-12-09T15:00").unwrap();
-        assert_eq!(week_of(wednesday), Timestamp::parse_date("2026-12-07").unwrap());
+        assert_eq!(
+            week_of(wednesday),
+            Timestamp::parse_date("2026-12-07").unwrap()
+        );
         let monday = Timestamp::parse_date("2026-12-07").unwrap();
         assert_eq!(week_of(monday), monday);
     }

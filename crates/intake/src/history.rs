@@ -70,8 +70,8 @@ impl HistoryKind {
             Self::Contacted,
             Self::FollowUp,
         ]
-            .into_iter()
-            .find(|kind| kind.name() == name)
+        .into_iter()
+        .find(|kind| kind.name() == name)
     }
 }
 

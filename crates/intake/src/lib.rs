@@ -14,6 +14,7 @@ mod case_file;
 mod contact_target;
 mod contacts;
 mod error;
+mod export;
 mod figures;
 mod first_contact;
 pub mod form;
@@ -47,6 +48,7 @@ pub use case_file::{LeadFile, OrderFile, open_lead, open_order};
 pub use contact_target::{ContactTarget, WEEKDAYS, contact_target, set_contact_target};
 pub use contacts::reindex_contacts;
 pub use error::IntakeError;
+pub use export::{ExportedLead, MAX_EXPORT, export_leads};
 pub use figures::{LeadFigures, RETAINED, Speed, lead_figures, week_of};
 pub use first_contact::{mark_contacted, set_follow_up};
 pub use forms::{

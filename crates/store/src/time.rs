@@ -174,7 +174,13 @@ mod tests {
             Timestamp::parse_date_time("1970-01-02T01:30"),
             Some(Timestamp((86_400 + 5_400) * 1_000_000))
         );
-        for bad in ["1970-01-02T24:00", "1970-01-02T1:30", "1970-01-02", "T10:00", "x"] {
+        for bad in [
+            "1970-01-02T24:00",
+            "1970-01-02T1:30",
+            "1970-01-02",
+            "T10:00",
+            "x",
+        ] {
             assert_eq!(Timestamp::parse_date_time(bad), None, "{bad}");
         }
         let t = Timestamp::from_unix_micros(1_795_446_309_000_123);

@@ -7,8 +7,7 @@ use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
     AuditJobs, access_reviews_until, audit_until, checkpoint_until, forget_spent_pages_until,
-    lead_reminders_until,
-    purge_analytics_until, sweep_documents_until,
+    lead_reminders_until, purge_analytics_until, sweep_documents_until,
 };
 use leadvault_keys::{CacheSettings, Keyring};
 use leadvault_mail::{SmtpSender, deliver_until};

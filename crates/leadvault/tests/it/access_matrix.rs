@@ -335,7 +335,20 @@ fn table() -> Vec<Entry> {
             Api(MANAGERS, Status(422)),
         ),
         e("GET", "/leads", None, Roles(LEAD_WORKERS, Status(200))),
+        e("GET", "/leads/export", None, Roles(MANAGERS, Status(200))),
         e("GET", "/leads/{id}", None, Roles(LEAD_WORKERS, Status(200))),
+        e(
+            "POST",
+            "/leads/{id}/contacted",
+            SessionForm(&[]),
+            Roles(LEAD_WORKERS, Redirect("/leads/{id}")),
+        ),
+        e(
+            "POST",
+            "/leads/{id}/follow-up",
+            SessionForm(&[("at", "soon")]),
+            Roles(LEAD_WORKERS, Status(422)),
+        ),
         e(
             "POST",
             "/leads/bulk",
@@ -386,6 +399,12 @@ fn table() -> Vec<Entry> {
             "POST",
             "/settings/intake/pipeline",
             SessionForm(&[("states", "")]),
+            Roles(MANAGERS, Status(422)),
+        ),
+        e(
+            "POST",
+            "/settings/intake/contact-target",
+            SessionForm(&[("minutes", "never")]),
             Roles(MANAGERS, Status(422)),
         ),
         e(
@@ -791,6 +810,7 @@ async fn answer(
             "/members" => Expect::Redirect("/members"),
             "/sites" => Expect::Redirect("/sites"),
             "/settings/intake" => Expect::Redirect("/settings/intake"),
+            lead if lead.starts_with("/leads/") => Expect::Redirect("/leads/{id}"),
             portal if portal.starts_with("/portal/orders/") => {
                 Expect::Redirect("/portal/orders/{id}")
             }

@@ -82,7 +82,12 @@ async fn each_role_sees_what_it_does_on_the_home_page(engine: Engine) {
 
     let home = browser.get("/").await;
     assert_eq!(home.status, 200, "{}", home.html);
-    assert_eq!(figure(&home, "leads").as_deref(), Some("5"), "{}", home.html);
+    assert_eq!(
+        figure(&home, "leads").as_deref(),
+        Some("5"),
+        "{}",
+        home.html
+    );
     assert_eq!(figure(&home, "retained").as_deref(), Some("20%"));
     assert_eq!(figure(&home, "not contacted yet").as_deref(), Some("2"));
     let speed = home.texts("table tbody tr");
@@ -118,7 +123,10 @@ async fn each_role_sees_what_it_does_on_the_home_page(engine: Engine) {
         "{}",
         home.html
     );
-    assert!(home.texts("h2").iter().all(|h| !h.contains("weeks")), "no figures");
+    assert!(
+        home.texts("h2").iter().all(|h| !h.contains("weeks")),
+        "no figures"
+    );
     let link = home
         .attributes("ul.desk a", "href")
         .into_iter()
@@ -129,10 +137,21 @@ async fn each_role_sees_what_it_does_on_the_home_page(engine: Engine) {
 
     let (mut dee_browser, _) = app.signed_in(&dee).await;
     let home = dee_browser.get("/").await;
-    assert!(home.texts("h2").iter().any(|h| h == "Your leads"), "{}", home.html);
+    assert!(
+        home.texts("h2").iter().any(|h| h == "Your leads"),
+        "{}",
+        home.html
+    );
     assert_eq!(figure(&home, "Retained").as_deref(), Some("1"));
-    assert_eq!(figure(&home, "Contacted"), None, "dee has no lead in that state");
-    assert!(figure(&home, "New leads nobody").is_none(), "dee does not triage");
+    assert_eq!(
+        figure(&home, "Contacted"),
+        None,
+        "dee has no lead in that state"
+    );
+    assert!(
+        figure(&home, "New leads nobody").is_none(),
+        "dee does not triage"
+    );
 
     for person in [&al] {
         let (mut other, _) = app.signed_in(person).await;

@@ -29,6 +29,7 @@ mod intake;
 mod jobs;
 mod keyring;
 mod keys_pkcs11;
+mod lead_export;
 mod leads;
 mod logs;
 mod mail;

@@ -357,7 +357,11 @@ async fn a_follow_up_date_reminds_once_when_it_comes(engine: Engine) {
     );
     let page = browser.get(&format!("/leads/{lead}")).await;
     let set = browser
-        .submit(&page, &format!("/leads/{lead}/follow-up"), &[("at", &field)])
+        .submit(
+            &page,
+            &format!("/leads/{lead}/follow-up"),
+            &[("at", &field)],
+        )
         .await;
     assert_eq!(set.status, 303, "{}", set.html);
     let page = browser.get(&format!("/leads/{lead}")).await;
@@ -419,6 +423,13 @@ async fn a_lead_keeps_the_channel_its_page_was_tagged_with_and_the_inbox_filters
     assert_eq!(crate::leads::listed_leads(&direct).len(), 1);
     let lead = crate::leads::listed_leads(&paid).remove(0);
     let shown = browser.get(&format!("/leads/{lead}")).await;
-    assert!(shown.html.contains("Came through: Paid search"), "{}", shown.html);
-    assert_eq!(browser.get("/leads?channel=carrier-pigeon").await.status, 422);
+    assert!(
+        shown.html.contains("Came through: Paid search"),
+        "{}",
+        shown.html
+    );
+    assert_eq!(
+        browser.get("/leads?channel=carrier-pigeon").await.status,
+        422
+    );
 }

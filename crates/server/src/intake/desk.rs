@@ -70,7 +70,11 @@ pub struct DeskView {
 }
 
 /// The desk of `member` now.
-pub async fn desk_of(state: &AppState, member: &Member, now: leadvault_store::Timestamp) -> Result<DeskView, AppError> {
+pub async fn desk_of(
+    state: &AppState,
+    member: &Member,
+    now: leadvault_store::Timestamp,
+) -> Result<DeskView, AppError> {
     let (db, org) = (state.db(), member.org_id);
     let mut view = DeskView::default();
     let Some(access) = lead_access(member.role, &member.scope, member.user_id) else {
@@ -84,15 +88,35 @@ pub async fn desk_of(state: &AppState, member: &Member, now: leadvault_store::Ti
     if access.triages() {
         let target = contact_target(db, org).await?;
         let d = desk(db, org, &access, target, now).await?;
-        view.to_do.push(item("New leads nobody has been given", d.unassigned, "/leads?status=new&assigned=nobody"));
-        view.to_do.push(item("New leads nobody has contacted", d.awaiting_contact, "/leads?status=new&waiting=contact&sort=oldest"));
+        view.to_do.push(item(
+            "New leads nobody has been given",
+            d.unassigned,
+            "/leads?status=new&assigned=nobody",
+        ));
+        view.to_do.push(item(
+            "New leads nobody has contacted",
+            d.awaiting_contact,
+            "/leads?status=new&waiting=contact&sort=oldest",
+        ));
         if let Some(past) = d.past_target {
-            view.to_do.push(item("Of those, past the speed-to-lead target", past, "/leads?status=new&waiting=contact&sort=oldest"));
+            view.to_do.push(item(
+                "Of those, past the speed-to-lead target",
+                past,
+                "/leads?status=new&waiting=contact&sort=oldest",
+            ));
         }
-        view.to_do.push(item("Follow-ups due", d.follow_ups_due, "/leads?waiting=follow-up"));
+        view.to_do.push(item(
+            "Follow-ups due",
+            d.follow_ups_due,
+            "/leads?waiting=follow-up",
+        ));
         if let Some(orders) = order_access(member.role, &member.scope) {
             let waiting = orders_to_accept(db, org, &orders).await?;
-            view.to_do.push(item("Work orders to accept", waiting, "/orders?status=received"));
+            view.to_do.push(item(
+                "Work orders to accept",
+                waiting,
+                "/orders?status=received",
+            ));
         }
     } else {
         let stages = pipeline(db, org).await?;
@@ -104,7 +128,11 @@ pub async fn desk_of(state: &AppState, member: &Member, now: leadvault_store::Ti
             ));
         }
         let d = desk(db, org, &access, None, now).await?;
-        view.mine.push(item("Follow-ups due", d.follow_ups_due, "/leads?waiting=follow-up"));
+        view.mine.push(item(
+            "Follow-ups due",
+            d.follow_ups_due,
+            "/leads?waiting=follow-up",
+        ));
     }
     if member.role.grants(Capability::SetUpIntake) {
         let figures = lead_figures(db, org, WEEKS, now).await?;
@@ -134,7 +162,11 @@ fn figures_view(f: LeadFigures, members: &[MemberSummary], sites: &[Site]) -> Fi
         median: duration(s.median),
         p90: duration(s.p90),
     };
-    let mut speed: Vec<SpeedRow> = f.speed.map(|s| speed_row("Everyone".to_owned(), s)).into_iter().collect();
+    let mut speed: Vec<SpeedRow> = f
+        .speed
+        .map(|s| speed_row("Everyone".to_owned(), s))
+        .into_iter()
+        .collect();
     speed.extend(f.speed_by_attorney.iter().map(|(user, s)| {
         let who = members
             .iter()
@@ -153,7 +185,11 @@ fn figures_view(f: LeadFigures, members: &[MemberSummary], sites: &[Site]) -> Fi
             .iter()
             .map(|(monday, n)| {
                 let c = monday.civil();
-                (format!("{:04}-{:02}-{:02}", c.year, c.month, c.day), *n, percent(*n, busiest))
+                (
+                    format!("{:04}-{:02}-{:02}", c.year, c.month, c.day),
+                    *n,
+                    percent(*n, busiest),
+                )
             })
             .collect(),
         by_form: rows(f.by_form.clone()),

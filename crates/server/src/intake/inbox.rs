@@ -154,6 +154,8 @@ pub struct Choices<'a> {
     pub members: &'a [MemberSummary],
     /// Whether the reader sees others' leads (and so may filter by assignee).
     pub triages: bool,
+    /// Whether the reader may download the view as a spreadsheet.
+    pub exports: bool,
 }
 
 /// The inbox page: rows, counts, links; `error` when the filters could not be read. `csrf`
@@ -246,10 +248,13 @@ pub fn leads_page(
             .iter()
             .map(|c| option("channel", c.as_str().to_owned(), c.label().to_owned()))
             .collect(),
-        waiting: [("contact", "First contact"), ("follow-up", "A follow-up due now")]
-            .iter()
-            .map(|(value, label)| option("waiting", (*value).to_owned(), (*label).to_owned()))
-            .collect(),
+        waiting: [
+            ("contact", "First contact"),
+            ("follow-up", "A follow-up due now"),
+        ]
+        .iter()
+        .map(|(value, label)| option("waiting", (*value).to_owned(), (*label).to_owned()))
+        .collect(),
         from: params.value("from"),
         until: params.value("until"),
         q: params.value("q"),
@@ -261,6 +266,11 @@ pub fn leads_page(
         csrf: shell.csrf.clone(),
         shell: Some(shell),
         back: params.href(&[], params.get("after")),
+        export: choices.exports.then(|| {
+            params
+                .href(&[], None)
+                .replacen("/leads", "/leads/export", 1)
+        }),
         attorneys: if choices.triages {
             choices
                 .members

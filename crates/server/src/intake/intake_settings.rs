@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, MemberSummary, list_members, list_sites};
 use leadvault_intake::{
-    IntakeError, Move, contact_target, NewRule, Pipeline, RuleId, add_rule, list_rules, move_rule, pipeline,
-    remove_rule, set_pipeline,
+    IntakeError, Move, NewRule, Pipeline, RuleId, add_rule, contact_target, list_rules, move_rule,
+    pipeline, remove_rule, set_pipeline,
 };
 use leadvault_store::SiteId;
 use leadvault_webhooks::{list_endpoints, recent_deliveries};

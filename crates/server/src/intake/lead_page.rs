@@ -54,10 +54,12 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
                 HistoryKind::Note => "added a note".to_owned(),
                 HistoryKind::Contacted => "contacted the person".to_owned(),
                 // The detail is RFC 3339; follow-ups are set to the minute.
-                HistoryKind::FollowUp => match event.detail.get(..16).and_then(Timestamp::parse_date_time) {
-                    Some(at) => format!("follow-up set for {}", utc(at)),
-                    None => "follow-up cleared".to_owned(),
-                },
+                HistoryKind::FollowUp => {
+                    match event.detail.get(..16).and_then(Timestamp::parse_date_time) {
+                        Some(at) => format!("follow-up set for {}", utc(at)),
+                        None => "follow-up cleared".to_owned(),
+                    }
+                }
             },
             by: match event.actor_kind.as_str() {
                 "member" => name(&event.actor_id),

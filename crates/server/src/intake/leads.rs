@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{list_members, list_sites};
+use leadvault_accounts::{Capability, list_members, list_sites};
 use leadvault_intake::form::FormKind;
 use leadvault_intake::{
     Holder, IntakeError, LeadAccess, LeadId, NoteText, assign_lead, inbox, lead_summary,
@@ -51,7 +51,18 @@ pub async fn list(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let params = InboxParams::new(params);
+    inbox_page(&state, &signed_in, &access, InboxParams::new(params), None).await
+}
+
+/// The inbox for `params`; with `refused`, the reason something asked of this view (an
+/// export) was refused, shown with a 422.
+pub(crate) async fn inbox_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    access: &LeadAccess,
+    params: InboxParams,
+    refused: Option<String>,
+) -> Result<Response, AppError> {
     let (db, org) = (state.db(), signed_in.org());
     let pipeline = pipeline(db, org).await?;
     let mut forms = list_forms(db, org).await?;
@@ -64,11 +75,12 @@ pub async fn list(
         sites: &sites,
         members: &members,
         triages: access.triages(),
+        exports: signed_in.member.role.grants(Capability::ExportLeads),
     };
     let me = signed_in.member.user_id.as_uuid();
-    let shell = Shell::of(&state, &signed_in, Section::Leads).await?;
+    let shell = Shell::of(state, signed_in, Section::Leads).await?;
     let found = match params.query(me, signed_in.acting.now) {
-        Ok(query) => inbox(db, state.keyring(), &signed_in.acting, &access, &query)
+        Ok(query) => inbox(db, state.keyring(), &signed_in.acting, access, &query)
             .await
             .map_err(|e| match e {
                 IntakeError::Invalid(problem) => Ok(problem),
@@ -76,16 +88,20 @@ pub async fn list(
             }),
         Err(problem) => Err(Ok(problem)),
     };
-    match found {
-        Ok(page) => {
+    match (found, refused) {
+        (Ok(page), None) => {
             let page = leads_page(&params, Some(page), &choices, shell, None);
             Ok(render(&page).into_response())
         }
-        Err(Ok(problem)) => {
+        (Ok(page), Some(problem)) => {
+            let page = leads_page(&params, Some(page), &choices, shell, Some(problem));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
+        }
+        (Err(Ok(problem)), _) => {
             let page = leads_page(&params, None, &choices, shell, Some(problem));
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
         }
-        Err(Err(other)) => Err(other.into()),
+        (Err(Err(other)), _) => Err(other.into()),
     }
 }
 

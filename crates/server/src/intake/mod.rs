@@ -13,6 +13,7 @@ pub(crate) mod inbox;
 pub(crate) mod intake_settings;
 pub(crate) mod lead_bulk;
 pub(crate) mod lead_contact;
+pub(crate) mod lead_export;
 pub(crate) mod lead_page;
 pub(crate) mod leads;
 pub(crate) mod order_view;
@@ -60,6 +61,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::put("/api/forms/{id}", forms_api::revise),
         Route::get("/leads", leads::list),
         Route::post("/leads/bulk", lead_bulk::apply),
+        Route::get("/leads/export", lead_export::download),
         Route::get("/leads/{id}", leads::show),
         Route::post("/leads/{id}/status", leads::change_status),
         Route::post("/leads/{id}/assign", leads::assign),

@@ -334,6 +334,8 @@ pub struct LeadsPage {
     pub forms: Vec<Choice>,
     pub sites: Vec<Choice>,
     pub channels: Vec<Choice>,
+    /// This view as a spreadsheet, for those who may export.
+    pub export: Option<String>,
     /// What leads wait for: first contact, a follow-up.
     pub waiting: Vec<Choice>,
     pub from: String,
