@@ -45,6 +45,26 @@ pub async fn find_customer(
     }))
 }
 
+/// The clients of `org` (id and e-mail), by e-mail: whom staff filter work orders by.
+pub async fn list_customers(db: &Db, org: OrgId) -> Result<Vec<(UserId, String)>, AccountsError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let rows = sqlx::query(
+        "SELECT c.user_id, u.email FROM customers c JOIN users u ON u.id = c.user_id \
+         WHERE c.org_id = $1 ORDER BY u.email",
+    )
+    .bind(org.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    rows.iter()
+        .map(|row| {
+            let id = UserId::parse(&row.try_get::<String, _>(0)?)
+                .ok_or(AccountsError::Corrupt("a user id"))?;
+            Ok((id, row.try_get(1)?))
+        })
+        .collect()
+}
+
 /// Makes `user` a client of `org`, inside the caller's transaction (scoped to `org`).
 pub(crate) async fn insert_customer(
     tx: &mut Tx,

@@ -40,7 +40,7 @@ pub use access_review::{
 pub use actions::AccountAction;
 pub use backoff::{Backoff, BackoffPolicy};
 pub use credentials::Credentials;
-pub use customer::{Customer, find_customer};
+pub use customer::{Customer, find_customer, list_customers};
 pub use directory::members_and_sites;
 pub use email::{Email, EmailError};
 pub use email_change::{

@@ -2,10 +2,9 @@
 //! assignee, form, site, when received) or found by an e-mail address or phone number
 //! through its blind index, so nothing is decrypted to list or to search.
 //!
-//! Pages are keyset-paged: a page ends at a [`Cursor`] (the last lead's time and id) and the
-//! next starts strictly after it, so leads that arrive while someone pages neither repeat
-//! nor push others off a page, as offsets would. Every query carries the reader's
-//! [`LeadAccess`] condition: an attorney's inbox is their own leads, as everywhere else.
+//! Pages are keyset-paged ([`crate::keyset`]): leads that arrive while someone pages neither
+//! repeat nor push others off a page. Every query carries the reader's [`LeadAccess`]
+//! condition: an attorney's inbox is their own leads, as everywhere else.
 
 use leadvault_audit::{Acting, Chain, append_alone};
 use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
@@ -14,10 +13,11 @@ use leadvault_store::sqlx::{self, Row as _};
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
 use uuid::Uuid;
 
-use crate::access::{AnyQuery, LeadAccess};
+use crate::access::LeadAccess;
 use crate::actions::IntakeAction;
 use crate::error::IntakeError;
 use crate::ids::{FormId, LeadId};
+use crate::keyset::{Conditions, Cursor, Value};
 use crate::leads::{LeadSummary, summary_of};
 
 /// Leads on a page, at most.
@@ -49,29 +49,6 @@ pub enum Sort {
     #[default]
     NewestFirst,
     OldestFirst,
-}
-
-/// Where a page ended: the last lead's arrival and id. The next page starts strictly after.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub at: Timestamp,
-    pub id: LeadId,
-}
-
-impl Cursor {
-    /// As it travels in a URL: `MICROS.ID`. It names a lead the reader was shown, nothing
-    /// more; a forged one only moves where a page starts within the reader's own access.
-    pub fn encode(&self) -> String {
-        format!("{}.{}", self.at.as_unix_micros(), self.id)
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        let (at, id) = text.split_once('.')?;
-        Some(Self {
-            at: Timestamp::from_unix_micros(at.parse().ok()?),
-            id: LeadId::parse(id)?,
-        })
-    }
 }
 
 /// An e-mail address or a phone number to find leads by, as typed.
@@ -129,7 +106,7 @@ pub struct InboxQuery {
     pub filter: InboxFilter,
     pub sort: Sort,
     /// Where the previous page ended; `None` for the first.
-    pub after: Option<Cursor>,
+    pub after: Option<Cursor<LeadId>>,
     /// Leads on the page (at most [`MAX_PAGE`]).
     pub limit: usize,
 }
@@ -138,56 +115,9 @@ pub struct InboxQuery {
 #[derive(Debug)]
 pub struct InboxPage {
     pub leads: Vec<LeadSummary>,
-    pub next: Option<Cursor>,
+    pub next: Option<Cursor<LeadId>>,
     /// Leads per status under the same filters but the status one, every page alike.
     pub counts: Vec<(String, i64)>,
-}
-
-/// A value bound to the inbox's query, in order.
-enum Value {
-    Text(String),
-    Int(i64),
-    Bytes(Vec<u8>),
-}
-
-/// The conditions of a filter, as SQL on `leads l` with numbered placeholders.
-struct Conditions {
-    sql: String,
-    values: Vec<Value>,
-}
-
-impl Conditions {
-    fn new(org: OrgId) -> Self {
-        Self {
-            sql: "l.org_id = $1".to_owned(),
-            values: vec![Value::Text(org.to_string())],
-        }
-    }
-
-    /// Binds `value` and says where: `$n`.
-    fn value(&mut self, value: Value) -> String {
-        self.values.push(value);
-        format!("${}", self.values.len())
-    }
-
-    fn and(&mut self, sql: String) {
-        self.sql.push_str(" AND ");
-        self.sql.push_str(&sql);
-    }
-
-    fn access(&mut self, access: &LeadAccess) {
-        let reach = access.condition("l", self.values.len() + 1);
-        self.sql.push_str(&reach.sql);
-        self.values.extend(reach.binds.into_iter().map(Value::Text));
-    }
-
-    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
-        self.values.iter().fold(query, |query, value| match value {
-            Value::Text(text) => query.bind(text.clone()),
-            Value::Int(n) => query.bind(*n),
-            Value::Bytes(bytes) => query.bind(bytes.clone()),
-        })
-    }
 }
 
 /// The filter's conditions but its status one (which counts per status leave out).
@@ -197,7 +127,7 @@ fn conditions(
     digest: Option<&[u8]>,
     access: &LeadAccess,
 ) -> Conditions {
-    let mut c = Conditions::new(org);
+    let mut c = Conditions::new("l", org);
     match filter.assigned {
         Assigned::Anyone => {}
         Assigned::Nobody => c.and("l.assigned_to IS NULL".to_owned()),
@@ -242,7 +172,7 @@ fn conditions(
              AND kind = {kind} AND digest = {digest})"
         ));
     }
-    c.access(access);
+    c.reach(|first| access.condition("l", first));
     c
 }
 
@@ -276,28 +206,23 @@ pub async fn inbox(
     };
     let limit = query.limit.clamp(1, MAX_PAGE);
     let mut page = conditions(org, &query.filter, digest.as_deref(), access);
-    let counts_of = conditions(org, &query.filter, digest.as_deref(), access);
+    let counts_of = page.clone();
     if let Some(status) = &query.filter.status {
         let at = page.value(Value::Text(status.clone()));
         page.and(format!("l.status = {at}"));
     }
-    let (before, order) = match query.sort {
-        Sort::NewestFirst => ("<", "DESC"),
-        Sort::OldestFirst => (">", "ASC"),
-    };
-    if let Some(after) = query.after {
-        let at = page.value(Value::Int(after.at.as_unix_micros()));
-        let id = page.value(Value::Text(after.id.to_string()));
-        page.and(format!(
-            "(l.created_at {before} {at} OR (l.created_at = {at} AND l.id {before} {id}))"
-        ));
-    }
+    let order = page.after(
+        "l.created_at",
+        "l.id",
+        query.after,
+        query.sort == Sort::OldestFirst,
+    );
     let take = page.value(Value::Int(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let listed = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at, l.site_id FROM leads l \
          JOIN forms f ON f.id = l.form_id WHERE {} \
-         ORDER BY l.created_at {order}, l.id {order} LIMIT {take}",
+         ORDER BY {order} LIMIT {take}",
         page.sql
     )));
     let rows = page.bind(listed).fetch_all(&mut *tx).await?;

@@ -23,10 +23,12 @@ pub mod guard;
 mod history;
 mod ids;
 mod inbox;
+mod keyset;
 mod leads;
 mod migrations;
 mod notes;
 mod order_access;
+mod order_board;
 mod order_status;
 mod orders;
 mod pipeline;
@@ -58,17 +60,19 @@ pub use forms::{
 pub use history::{HistoryEvent, HistoryKind, lead_history};
 pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
 pub use inbox::{
-    Assigned, Contact, Cursor, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, Waiting, inbox,
+    Assigned, Contact, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, Waiting, inbox,
 };
+pub use keyset::{Cursor, RecordId};
 pub use leads::{
     LeadSummary, LeadView, assign_lead, lead_summary, possible_duplicates, read_lead, set_status,
 };
 pub use migrations::MIGRATIONS;
 pub use notes::{NOTE_COLUMN, Note, NoteText, add_note};
 pub use order_access::OrderAccess;
+pub use order_board::{OPEN, OrderFilter, OrderPage, OrderQuery, OrderSort, order_board};
 pub use order_status::OrderStatus;
 pub use orders::{
-    NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, StatusChange, list_orders,
+    NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, Schedule, StatusChange,
     order_client, place_order, read_order, set_order_status,
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};

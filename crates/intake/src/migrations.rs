@@ -32,4 +32,9 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0006_speed_to_lead.sql"),
         postgres: include_str!("../migrations/postgres/0006_speed_to_lead.sql"),
     },
+    Migration {
+        id: "intake/0007_order_board",
+        sqlite: include_str!("../migrations/sqlite/0007_order_board.sql"),
+        postgres: include_str!("../migrations/postgres/0007_order_board.sql"),
+    },
 ];

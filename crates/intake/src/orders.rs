@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::actions::IntakeAction;
 use crate::attachments::{ORDER_DOCUMENTS, Upload, record_uploads};
 use crate::error::IntakeError;
-use crate::form::{Answers, DataClass, FormKind};
+use crate::form::{Answers, DataClass, FieldType, FormDefinition, FormKind};
 use crate::forms::Form;
 use crate::history::{HistoryEvent, HistoryKind, Trail, history_in, record_event};
 use crate::ids::{FormId, OrderId};
@@ -74,6 +74,7 @@ pub struct OrderSummary {
     pub updated_at: Timestamp,
     /// The form's plain (`meta`) answers: job type, due date, rush.
     pub details: BTreeMap<String, String>,
+    pub schedule: Schedule,
 }
 
 /// An order, decrypted as far as the viewer may see it.
@@ -132,12 +133,13 @@ pub async fn place_order(
     let mut sealed = seal_answers(&field_key, org, ORDERS_TABLE, &id.to_string(), answers)?;
     let site = form.site.as_ref().map(|site| site.id);
     let status = OrderStatus::Received;
+    let schedule = Schedule::of(&form.definition, answers);
 
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     sqlx::query(
         "INSERT INTO work_orders (id, org_id, form_id, form_version, site_id, customer_id, \
-         status, meta, contact, assessment, sensitive, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+         status, meta, contact, assessment, sensitive, created_at, updated_at, due_on, rush) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)",
     )
     .bind(id.to_string())
     .bind(org.to_string())
@@ -151,6 +153,8 @@ pub async fn place_order(
     .bind(sealed.take(DataClass::Assessment))
     .bind(sealed.take(DataClass::Sensitive))
     .bind(now.as_unix_micros())
+    .bind(schedule.due_on.map(Timestamp::as_unix_micros))
+    .bind(i64::from(schedule.rush))
     .execute(&mut *tx)
     .await?;
     let owner_id = id.to_string();
@@ -200,11 +204,42 @@ pub async fn place_order(
     Ok(id)
 }
 
-const SUMMARY_COLUMNS: &str =
-    "o.id, f.name, o.status, o.customer_id, o.created_at, o.updated_at, o.meta";
-const ORDERS_WITH_FORMS: &str = "work_orders o JOIN forms f ON f.id = o.form_id";
+/// When an order is due and whether it is a rush job, from its form's plain answers: the
+/// date field keyed `due` (or else the form's first plain date field) and the box keyed
+/// `rush` (or else its first plain checkbox).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedule {
+    /// Midnight UTC of the due date.
+    pub due_on: Option<Timestamp>,
+    pub rush: bool,
+}
 
-fn summary_from(row: &sqlx::any::AnyRow) -> Result<OrderSummary, IntakeError> {
+impl Schedule {
+    fn of(definition: &FormDefinition, answers: &Answers) -> Self {
+        let plain = |kind: FieldType, key: &str| {
+            let fields: Vec<&str> = definition
+                .fields
+                .iter()
+                .filter(|f| f.field_type == kind && f.class == DataClass::Meta)
+                .map(|f| f.key.as_str())
+                .collect();
+            let chosen = fields.iter().find(|k| **k == key).or(fields.first())?;
+            answers.get(chosen)
+        };
+        Self {
+            due_on: plain(FieldType::Date, "due").and_then(Timestamp::parse_date),
+            rush: plain(FieldType::Checkbox, "rush") == Some("yes"),
+        }
+    }
+}
+
+/// How many columns [`SUMMARY_COLUMNS`] are: a query that selects more reads them after.
+const SUMMARY_WIDTH: usize = 9;
+pub(crate) const SUMMARY_COLUMNS: &str =
+    "o.id, f.name, o.status, o.customer_id, o.created_at, o.updated_at, o.meta, o.due_on, o.rush";
+pub(crate) const ORDERS_WITH_FORMS: &str = "work_orders o JOIN forms f ON f.id = o.form_id";
+
+pub(crate) fn summary_from(row: &sqlx::any::AnyRow) -> Result<OrderSummary, IntakeError> {
     let corrupt = || IntakeError::Corrupt("a work order");
     let meta: serde_json::Value =
         serde_json::from_str(&row.try_get::<String, _>(6)?).map_err(|_| corrupt())?;
@@ -220,25 +255,13 @@ fn summary_from(row: &sqlx::any::AnyRow) -> Result<OrderSummary, IntakeError> {
         created_at: Timestamp::from_unix_micros(row.try_get(4)?),
         updated_at: Timestamp::from_unix_micros(row.try_get(5)?),
         details,
+        schedule: Schedule {
+            due_on: row
+                .try_get::<Option<i64>, _>(7)?
+                .map(Timestamp::from_unix_micros),
+            rush: row.try_get::<i64, _>(8)? != 0,
+        },
     })
-}
-
-/// The orders `access` reaches, newest first.
-pub async fn list_orders(
-    db: &Db,
-    org: OrgId,
-    access: &OrderAccess,
-) -> Result<Vec<OrderSummary>, IntakeError> {
-    let reach = access.condition("o", 2);
-    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLUMNS} FROM {ORDERS_WITH_FORMS} WHERE o.org_id = $1{} ORDER BY o.created_at DESC, o.id LIMIT 500",
-        reach.sql
-    )))
-    .bind(org.to_string());
-    let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
-    tx.commit().await?;
-    rows.iter().map(summary_from).collect()
 }
 
 /// Reads and decrypts an order for `by`, recording the read (with the names of the fields
@@ -277,7 +300,7 @@ pub async fn read_order(
     let mut withheld = Vec::new();
     let id = order.to_string();
     for (i, (class, _)) in CLASS_COLUMNS.iter().enumerate() {
-        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(10 + i)? else {
+        let Some(sealed) = row.try_get::<Option<Vec<u8>>, _>(SUMMARY_WIDTH + 3 + i)? else {
             continue;
         };
         let object = open_answers(keyring, org, ORDERS_TABLE, &id, *class, &sealed, now).await?;
@@ -304,11 +327,11 @@ pub async fn read_order(
     tx.commit().await?;
     append_alone(db, Chain::of(org), &event, now).await?;
     let corrupt = || IntakeError::Corrupt("a work order");
-    let site: Option<String> = row.try_get(9)?;
+    let site: Option<String> = row.try_get(SUMMARY_WIDTH + 2)?;
     Ok(OrderView {
         summary,
-        form_id: FormId::parse(&row.try_get::<String, _>(7)?).ok_or_else(corrupt)?,
-        form_version: row.try_get(8)?,
+        form_id: FormId::parse(&row.try_get::<String, _>(SUMMARY_WIDTH)?).ok_or_else(corrupt)?,
+        form_version: row.try_get(SUMMARY_WIDTH + 1)?,
         site_id: site_of(site)?,
         answers,
         withheld,
@@ -433,4 +456,57 @@ async fn order_column(
         .await?
         .ok_or(IntakeError::UnknownOrder)?;
     Ok(row.try_get(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::form::{Submitted, check_answers};
+
+    fn schedule(definition: &str, sent: &[(&str, &str)]) -> Schedule {
+        let definition = FormDefinition::from_json(definition).unwrap();
+        let sent: Submitted = sent
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), vec![(*v).to_owned()]))
+            .collect();
+        Schedule::of(
+            &definition,
+            &check_answers(&definition, &sent, false).unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_due_date_and_rush_come_from_the_forms_plain_date_and_box() {
+        let keyed = r#"{"kind": "work_order", "fields": [
+            {"key": "filed", "label": "Filed on", "type": "date", "class": "meta"},
+            {"key": "due", "label": "Due", "type": "date", "class": "meta"},
+            {"key": "rush", "label": "Rush", "type": "checkbox", "class": "meta"},
+            {"key": "party", "label": "Party", "type": "text", "class": "contact"}]}"#;
+        let s = schedule(
+            keyed,
+            &[
+                ("filed", "2026-01-02"),
+                ("due", "2026-12-24"),
+                ("rush", "yes"),
+            ],
+        );
+        assert_eq!(s.due_on, Timestamp::parse_date("2026-12-24"));
+        assert!(s.rush);
+        let s = schedule(keyed, &[("filed", "2026-01-02")]);
+        assert_eq!((s.due_on, s.rush), (None, false), "the date keyed due wins");
+
+        let unkeyed = r#"{"kind": "work_order", "fields": [
+            {"key": "deadline", "label": "Deadline", "type": "date", "class": "meta"},
+            {"key": "when", "label": "Private date", "type": "date", "class": "assessment"}]}"#;
+        let s = schedule(
+            unkeyed,
+            &[("deadline", "2027-03-01"), ("when", "2027-01-01")],
+        );
+        assert_eq!(s.due_on, Timestamp::parse_date("2027-03-01"));
+    }
+
+    #[test]
+    fn the_summary_width_counts_the_summary_columns() {
+        assert_eq!(SUMMARY_COLUMNS.split(',').count(), SUMMARY_WIDTH);
+    }
 }

@@ -99,3 +99,13 @@ pub const NAME_ONLY: &str = r#"{"kind": "consultation", "fields": [{"key": "name
 /// A consultation with a name and a photo (PNG).
 pub const NAME_AND_PHOTO: &str = r#"{"kind": "consultation", "fields": [{"key": "name", "label": "Name", "type": "text", "class": "contact"},
     {"key": "photo", "label": "Photo", "type": "file", "class": "assessment", "accept": ["png"]}]}"#;
+
+/// A work order with a job type, a due date and a rush box (the board's plain filters), and
+/// the party to serve.
+pub const WORK_ORDER_WITH_DUE_DATE: &str = r#"{"kind": "work_order", "fields": [
+    {"key": "job", "label": "Job", "type": "single_choice", "class": "meta", "required": true,
+     "choices": ["Service of process", "Court filing"]},
+    {"key": "due", "label": "Due date", "type": "date", "class": "meta"},
+    {"key": "rush", "label": "Rush", "type": "checkbox", "class": "meta"},
+    {"key": "party", "label": "Party to serve", "type": "text", "class": "contact", "required": true}
+]}"#;

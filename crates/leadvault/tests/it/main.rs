@@ -34,6 +34,7 @@ mod leads;
 mod logs;
 mod mail;
 mod members;
+mod order_board;
 mod outage;
 mod public_form;
 mod routing;

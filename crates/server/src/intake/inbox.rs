@@ -14,6 +14,7 @@ use leadvault_store::{SiteId, Timestamp};
 use uuid::Uuid;
 
 use crate::intake::reach::attorney_access;
+use crate::intake::view_params::ViewParams;
 use crate::intake::views::{Choice, LeadRow, LeadsPage, StatusCount};
 use crate::web::render::utc;
 use crate::web::shell::Shell;
@@ -28,22 +29,11 @@ const FILTERS: [&str; 10] = [
 
 /// The inbox's parameters, as given (unknown ones are ignored).
 #[derive(Debug, Default)]
-pub struct InboxParams(BTreeMap<String, String>);
+pub struct InboxParams(ViewParams);
 
 impl InboxParams {
     pub fn new(params: BTreeMap<String, String>) -> Self {
-        Self(
-            params
-                .into_iter()
-                .filter(|(key, value)| {
-                    (FILTERS.contains(&key.as_str()) || key == "after") && !value.trim().is_empty()
-                })
-                .collect(),
-        )
-    }
-
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(|value| value.trim())
+        Self(ViewParams::new("/leads", &FILTERS, params))
     }
 
     /// The query these parameters ask for, `me` being who "mine" means; or what is wrong
@@ -110,38 +100,13 @@ impl InboxParams {
             limit: PAGE_SIZE,
         })
     }
+}
 
-    /// `/leads` with these filters, `changed` set (an empty value drops one), starting at
-    /// the first page unless `after` is given.
-    pub fn href(&self, changed: &[(&str, &str)], after: Option<&str>) -> String {
-        let mut params: BTreeMap<&str, &str> = self
-            .0
-            .iter()
-            .filter(|(key, _)| key.as_str() != "after")
-            .map(|(key, value)| (key.as_str(), value.as_str()))
-            .collect();
-        for (key, value) in changed {
-            if value.is_empty() {
-                params.remove(key);
-            } else {
-                params.insert(key, value);
-            }
-        }
-        if let Some(after) = after {
-            params.insert("after", after);
-        }
-        if params.is_empty() {
-            return "/leads".to_owned();
-        }
-        let mut query = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in params {
-            query.append_pair(key, value);
-        }
-        format!("/leads?{}", query.finish())
-    }
+impl std::ops::Deref for InboxParams {
+    type Target = ViewParams;
 
-    pub fn value(&self, key: &str) -> String {
-        self.get(key).unwrap_or_default().to_owned()
+    fn deref(&self) -> &ViewParams {
+        &self.0
     }
 }
 
@@ -261,7 +226,7 @@ pub fn leads_page(
         oldest_first: chosen("sort", "oldest"),
         next: next.map(|cursor| params.href(&[], Some(&cursor.encode()))),
         first: params.get("after").map(|_| params.href(&[], None)),
-        filtered: FILTERS.iter().any(|key| params.get(key).is_some()),
+        filtered: params.filtered(),
         error,
         csrf: shell.csrf.clone(),
         shell: Some(shell),

@@ -16,12 +16,14 @@ pub(crate) mod lead_contact;
 pub(crate) mod lead_export;
 pub(crate) mod lead_page;
 pub(crate) mod leads;
+pub(crate) mod order_board;
 pub(crate) mod order_view;
 pub(crate) mod orders;
 pub(crate) mod portal;
 pub(crate) mod public_form;
 pub(crate) mod reach;
 pub(crate) mod track;
+pub(crate) mod view_params;
 pub(crate) mod views;
 pub(crate) mod webhook_settings;
 

@@ -9,11 +9,9 @@ use axum::response::{IntoResponse, Response};
 use leadvault_audit::Acting;
 use leadvault_documents::{Document, DocumentId};
 use leadvault_intake::form::FormDefinition;
-use leadvault_intake::{
-    HistoryKind, Holder, OrderFile, OrderId, OrderStatus, OrderSummary, open_document,
-};
+use leadvault_intake::{HistoryKind, Holder, OrderFile, OrderId, OrderStatus, open_document};
 
-use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage, OrderRow};
+use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::render::utc;
@@ -21,17 +19,6 @@ use crate::web::shell::Shell;
 
 pub fn order_id(text: &str) -> Result<OrderId, AppError> {
     OrderId::parse(text).ok_or(AppError::NotFound)
-}
-
-pub fn order_row(order: OrderSummary) -> OrderRow {
-    OrderRow {
-        id: order.id.to_string(),
-        form: order.form_name,
-        status: order.status.label(),
-        placed: utc(order.created_at),
-        updated: utc(order.updated_at),
-        details: order.details.into_iter().collect(),
-    }
 }
 
 fn size(bytes: u64) -> String {

@@ -2,22 +2,24 @@
 //! `GET /orders/{id}` (every answer and the documents; audited), the status form, and
 //! document downloads. Members whose role handles work orders reach those of their sites.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{UserId, find_customer, list_members};
+use leadvault_accounts::{UserId, find_customer, list_customers, list_members};
+use leadvault_analytics::Day;
 use leadvault_intake::{
-    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, list_orders, open_order,
+    Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, open_order, order_board,
     order_client, set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
-use leadvault_store::Timestamp;
+use leadvault_store::{Timestamp, Uuid};
 use serde::Deserialize;
 
-use crate::intake::order_view::{download, order_id, order_page, order_row};
+use crate::intake::order_board::{BoardParams, Paging, board_rows};
+use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::reach::order_access;
 use crate::intake::views::OrdersPage;
 use crate::mails;
@@ -37,18 +39,78 @@ async fn access(state: &AppState, signed_in: &SignedIn) -> Result<OrderAccess, A
     }
 }
 
+/// The board: filters and the page's start from the URL; a page of orders (nothing
+/// decrypted), counts per status, overdue and due-soon marked.
 pub async fn list(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    let orders = list_orders(state.db(), signed_in.org(), &access)
-        .await?
-        .into_iter()
-        .map(order_row)
-        .collect();
-    let shell = Some(Shell::of(&state, &signed_in, Section::Orders).await?);
-    Ok(render(&OrdersPage { shell, orders }).into_response())
+    let (db, org) = (state.db(), signed_in.org());
+    let params = BoardParams::new("/orders", params);
+    let today = Day::of(signed_in.acting.now);
+    let customers = list_customers(db, org).await?;
+    let (found, error) = match params.query(today) {
+        Ok(query) => (Some(order_board(db, org, &access, &query).await?), None),
+        Err(problem) => (None, Some(problem)),
+    };
+    let email_of = |user: Uuid| {
+        customers
+            .iter()
+            .find(|(id, _)| id.as_uuid() == user)
+            .map_or_else(
+                || "(no longer a client)".to_owned(),
+                |(_, email)| email.clone(),
+            )
+    };
+    let (orders, paging) = match found {
+        Some(page) => board_rows(&params, page, today, email_of),
+        None => (Vec::new(), Paging::default()),
+    };
+    let page = OrdersPage {
+        shell: Some(Shell::of(&state, &signed_in, Section::Orders).await?),
+        orders,
+        paging,
+        statuses: params.choices("status", statuses()),
+        customers: params.choices(
+            "customer",
+            customers
+                .iter()
+                .map(|(id, email)| (id.to_string(), email.clone())),
+        ),
+        rush: params.choices(
+            "rush",
+            [("yes", "Rush only"), ("no", "Not rush")].map(|(v, l)| (v.to_owned(), l.to_owned())),
+        ),
+        sorts: params.choices(
+            "sort",
+            [
+                ("newest", "Newest first"),
+                ("oldest", "Oldest first"),
+                ("due", "Soonest due first"),
+            ]
+            .map(|(v, l)| (v.to_owned(), l.to_owned())),
+        ),
+        overdue: params.get("overdue").is_some(),
+        due_from: params.value("due_from"),
+        due_until: params.value("due_until"),
+        filtered: params.filtered(),
+        error,
+    };
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// Every order status as a choice: (name, label).
+pub(crate) fn statuses() -> impl Iterator<Item = (String, String)> {
+    OrderStatus::ALL
+        .iter()
+        .map(|s| (s.name().to_owned(), s.label().to_owned()))
 }
 
 async fn page(

@@ -3,20 +3,24 @@
 //! `/portal/orders/{id}` shows one (audited), and a client may cancel an order nobody
 //! accepted yet. Staff are refused every page here (theirs are under `/orders`).
 
-use axum::extract::{Path, Request, State};
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members};
+use leadvault_analytics::Day;
 use leadvault_intake::form::{FieldErrors, FormKind, Submitted, check_answers};
 use leadvault_intake::{
     Form, FormId, Holder, NewOrder, OrderAccess, OrderStatus, StatusChange, find_order_form,
-    list_forms, list_orders, open_order, place_order, set_order_status,
+    list_forms, open_order, order_board, place_order, set_order_status,
 };
 use leadvault_mail::{SealedMail, seal};
 use leadvault_store::Timestamp;
 
 use crate::intake::form_view::{Uploads, field_views};
-use crate::intake::order_view::{download, order_id, order_page, order_row};
+use crate::intake::order_board::{BoardParams, Paging, board_rows};
+use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::views::{OrderFormPage, PortalPage};
 use crate::mails;
 use crate::state::AppState;
@@ -29,26 +33,47 @@ fn own(person: &Person) -> OrderAccess {
     OrderAccess::Client(person.user_id.as_uuid())
 }
 
-pub async fn show(State(state): State<AppState>, person: Person) -> Result<Response, AppError> {
+/// A client's own orders, a page at a time, by status if they choose.
+pub async fn show(
+    State(state): State<AppState>,
+    person: Person,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
-    let orders = list_orders(state.db(), person.org_id, &own(&person))
-        .await?
-        .into_iter()
-        .map(order_row)
-        .collect();
+    let params = BoardParams::new("/portal", params);
+    let today = Day::of(person.acting.now);
+    let (found, error) = match params.query(today) {
+        Ok(query) => {
+            let page = order_board(state.db(), person.org_id, &own(&person), &query).await?;
+            (Some(page), None)
+        }
+        Err(problem) => (None, Some(problem)),
+    };
+    let (orders, paging) = match found {
+        Some(page) => board_rows(&params, page, today, |_| String::new()),
+        None => (Vec::new(), Paging::default()),
+    };
     let forms = list_forms(state.db(), person.org_id)
         .await?
         .into_iter()
         .filter(|f| f.kind == FormKind::WorkOrder && f.published)
         .map(|f| (f.id.to_string(), f.name))
         .collect();
-    Ok(render(&PortalPage {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = PortalPage {
         org_name: person.org_name,
         email: person.email,
         orders,
+        paging,
+        filtered: params.filtered(),
+        error,
         forms,
-    })
-    .into_response())
+    };
+    Ok((status, render(&page)).into_response())
 }
 
 async fn order_form(state: &AppState, person: &Person, id: &str) -> Result<Form, AppError> {

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use crate::intake::order_board::Paging;
 use crate::web::shell::Shell;
 
 #[derive(Template)]
@@ -11,6 +12,10 @@ pub struct PortalPage {
     pub org_name: String,
     pub email: String,
     pub orders: Vec<OrderRow>,
+    pub paging: Paging,
+    /// Whether a status was chosen.
+    pub filtered: bool,
+    pub error: Option<String>,
     /// The work-order forms a client may place orders through: (id, name).
     pub forms: Vec<(String, String)>,
 }
@@ -25,6 +30,13 @@ pub struct OrderRow {
     pub updated: String,
     /// The form's plain details (job type, due date, rush): (label, value).
     pub details: Vec<(String, String)>,
+    /// Its due date (`YYYY-MM-DD`), or empty.
+    pub due: String,
+    pub rush: bool,
+    /// "Overdue" or "Due soon", for an open order.
+    pub mark: Option<&'static str>,
+    /// The client's e-mail (on the staff board).
+    pub customer: String,
 }
 
 /// The client portal's order form.
@@ -82,6 +94,16 @@ pub struct OrdersPage {
     /// The workspace around the page (none for a client's view).
     pub shell: Option<Shell>,
     pub orders: Vec<OrderRow>,
+    pub paging: Paging,
+    pub statuses: Vec<Choice>,
+    pub customers: Vec<Choice>,
+    pub rush: Vec<Choice>,
+    pub sorts: Vec<Choice>,
+    pub overdue: bool,
+    pub due_from: String,
+    pub due_until: String,
+    pub filtered: bool,
+    pub error: Option<String>,
 }
 
 /// One choice of a choice field on a public form.

@@ -1,0 +1,79 @@
+//! A list's view as it travels in the URL (the lead inbox, the work-orders board, the
+//! portal): its filters by name, and `after`, where the page starts. Unknown and empty
+//! parameters are dropped, so a bookmarked view reads back the same, and links made from it
+//! (status counts, the next and the first page, an export) keep every filter.
+
+use std::collections::BTreeMap;
+
+/// A view's parameters, as given.
+#[derive(Debug, Default)]
+pub struct ViewParams {
+    /// The page's path: `/leads`, `/orders`.
+    path: &'static str,
+    params: BTreeMap<String, String>,
+}
+
+impl ViewParams {
+    /// The parameters of `path` among `filters` (and `after`).
+    pub fn new(path: &'static str, filters: &[&str], params: BTreeMap<String, String>) -> Self {
+        Self {
+            path,
+            params: params
+                .into_iter()
+                .filter(|(key, value)| {
+                    (filters.contains(&key.as_str()) || key == "after") && !value.trim().is_empty()
+                })
+                .collect(),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.params.get(key).map(|value| value.trim())
+    }
+
+    /// The value of `key`, or empty.
+    pub fn value(&self, key: &str) -> String {
+        self.get(key).unwrap_or_default().to_owned()
+    }
+
+    /// Whether any filter is set (the page's start aside).
+    pub fn filtered(&self) -> bool {
+        self.params
+            .keys()
+            .any(|key| key != "after" && key != "sort")
+    }
+
+    /// This view's path with its filters, `changed` set (an empty value drops one),
+    /// starting at the first page unless `after` is given.
+    pub fn href(&self, changed: &[(&str, &str)], after: Option<&str>) -> String {
+        self.href_at(self.path, changed, after)
+    }
+
+    /// The same, at another path (the view's export).
+    pub fn href_at(&self, path: &str, changed: &[(&str, &str)], after: Option<&str>) -> String {
+        let mut params: BTreeMap<&str, &str> = self
+            .params
+            .iter()
+            .filter(|(key, _)| key.as_str() != "after")
+            .map(|(key, value)| (key.as_str(), value.as_str()))
+            .collect();
+        for (key, value) in changed {
+            if value.is_empty() {
+                params.remove(key);
+            } else {
+                params.insert(key, value);
+            }
+        }
+        if let Some(after) = after {
+            params.insert("after", after);
+        }
+        if params.is_empty() {
+            return path.to_owned();
+        }
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in params {
+            query.append_pair(key, value);
+        }
+        format!("{path}?{}", query.finish())
+    }
+}
