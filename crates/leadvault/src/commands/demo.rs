@@ -13,17 +13,25 @@ use leadvault_accounts::{
     SiteDomain, TotpSecret, UserId, accept_invitation, add_site, confirm_enrolment, create_owner,
     invite, owner_exists, pending_enrolment,
 };
+use leadvault_analytics::{
+    Day, ExperimentState, GoalKind, OnSite, PathPattern, Traffic, add_goal, create_experiment,
+    generate, list_experiments, set_state as set_experiment_state,
+};
 use leadvault_audit::{Acting, Actor, By};
 use leadvault_documents::DocumentStore;
 use leadvault_intake::Vault;
 use leadvault_intake::form::{FormDefinition, Submitted, check_answers};
 use leadvault_intake::{
-    FormDraft, LeadAccess, NewOrder, NewRule, NoteText, OrderAccess, OrderStatus, Origin,
-    StatusChange, Submission, Upload, add_note, add_rule, assign_lead, create_form, find_form,
-    place_order, set_order_status, set_status, submit_lead,
+    ContactTarget, FormDraft, FormId, LeadAccess, NewOrder, NewRule, NoteText, OrderAccess,
+    OrderStatus, Origin, StatusChange, Submission, Upload, add_note, add_rule, assign_lead,
+    create_form, find_form, place_order, set_contact_target, set_order_status, set_status,
+    submit_lead,
 };
 use leadvault_keys::{CacheSettings, Keyring};
-use leadvault_store::{Db, Timestamp};
+use std::time::Duration;
+
+use leadvault_accounts::SiteId;
+use leadvault_store::{Db, OrgId, Timestamp};
 
 use crate::cli::ServeArgs;
 use crate::commands::serve;
@@ -33,6 +41,8 @@ use crate::setup;
 
 const SEEDER: Actor = Actor::System("cli:demo");
 const SITE: &str = "www.lima-law.example";
+/// The channels the sample leads came through, in turn.
+const CHANNELS: [&str; 3] = ["organic_search", "paid_search", "referral"];
 
 const CONSULTATION: &str = r#"{"kind": "consultation", "fields": [
     {"key": "name", "label": "Your name", "type": "text", "class": "contact", "required": true},
@@ -138,6 +148,14 @@ struct Account {
     totp: Option<TotpSecret>,
 }
 
+/// What the demo made that its printout names.
+struct Seeded {
+    accounts: Vec<Account>,
+    org: OrgId,
+    site: SiteId,
+    form: FormId,
+}
+
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     let config = setup::load_config(args.common.config.as_deref(), args.layer())?;
     setup::prepare_data_dir(&config)?;
@@ -153,10 +171,83 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
     }
     let keyring = Keyring::new(db.clone(), root, CacheSettings::default());
     let documents = DocumentStore::open(&config.documents_dir, config.upload_limit);
-    let seeded = seed(&db, &keyring, &documents, Timestamp::now()).await;
+    let now = Timestamp::now();
+    let seeded = seed(&db, &keyring, &documents, now).await;
+    let seeded = match seeded {
+        Ok(seeded) => seed_analytics(&config, &db, &seeded, now)
+            .await
+            .map(|()| seeded),
+        Err(e) => Err(e),
+    };
     db.close().await;
-    print(&seeded?);
-    serve::run(args).await
+    let seeded = seeded?;
+    print(&seeded.accounts);
+    serve::run_announcing(args, |base| print_addresses(base, &seeded)).await
+}
+
+/// The demo experiment: the site's headline, tried against a more direct one.
+const EXPERIMENT: &str = r#"{"name": "Hero headline", "include": ["/"], "traffic": 100, "variations": [
+    {"name": "Original", "weight": 50},
+    {"name": "Direct", "weight": 50, "changes": [{"set_text": {"selector": "h1", "text": "Talk to a lawyer today"}}]}]}"#;
+
+/// A month of made-up visits to the demo site (about 1,500 events a day), a page goal,
+/// and a running experiment the visits were exposed to, so that the
+/// dashboard, the goals and the experiment's results show something real.
+async fn seed_analytics(
+    config: &leadvault_config::Config,
+    db: &Db,
+    seeded: &Seeded,
+    now: Timestamp,
+) -> Result<(), CliError> {
+    let error = demo_error("add the sample analytics");
+    let acting = Acting::new(seeded.org, By::new(SEEDER, None), now);
+    let on = OnSite {
+        site: seeded.site,
+        domain: SITE,
+    };
+    // Every site starts with the "Form submitted" goal; a page goal for the thank-you page
+    // shows the other kind.
+    let thanks = PathPattern::parse("/thank-you*").map_err(|e| error(e.to_string()))?;
+    add_goal(db, &acting, seeded.site, &GoalKind::Page(thanks))
+        .await
+        .map_err(|e| error(e.to_string()))?;
+    let id = create_experiment(db, &acting, on, EXPERIMENT)
+        .await
+        .map_err(|e| error(e.to_string()))?;
+    set_experiment_state(db, &acting, on, id, ExperimentState::Running)
+        .await
+        .map_err(|e| error(e.to_string()))?;
+    let experiment = list_experiments(db, on)
+        .await
+        .map_err(|e| error(e.to_string()))?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or_else(|| error("the experiment went missing".into()))?;
+    let analytics = setup::open_analytics(config, db).await?;
+    let traffic = Traffic {
+        events: 45_000,
+        days: 30,
+        last: Day::of(now),
+        seed: 2026,
+    };
+    let made = generate(&analytics, seeded.site, traffic, Some(&experiment)).await;
+    if analytics.engine() == leadvault_store::Engine::Sqlite {
+        analytics.db().close().await;
+    }
+    made.map(drop).map_err(|e| error(e.to_string()))
+}
+
+/// Where to go, once the server listens at `base`.
+fn print_addresses(base: &str, seeded: &Seeded) {
+    println!("Open:");
+    println!("  sign in (staff and client)  {base}/login");
+    println!("  public consultation form    {base}/f/{}", seeded.form);
+    println!("  tracking page               {base}/track");
+    println!("  client portal               {base}/portal");
+    println!(
+        "  analytics dashboard         {base}/sites/{}/analytics",
+        seeded.site
+    );
 }
 
 fn demo_error(what: &str) -> impl Fn(String) -> CliError + '_ {
@@ -194,7 +285,7 @@ async fn seed(
     keyring: &Keyring,
     documents: &DocumentStore,
     now: Timestamp,
-) -> Result<Vec<Account>, CliError> {
+) -> Result<Seeded, CliError> {
     let by = By::new(SEEDER, None);
     let hasher = PasswordHasher::new(1);
     let mut accounts = Vec::new();
@@ -320,22 +411,34 @@ async fn seed(
         let answers = check_answers(&form.definition, &sent, false)
             .map_err(|e| lead_error(format!("{:?}", e.errors)))?;
         let submission = Submission {
-            origin: Origin::default(),
+            origin: Origin {
+                channel: Some(CHANNELS[i % CHANNELS.len()].to_owned()),
+                ..Origin::default()
+            },
             attorneys: &attorneys,
             ..Submission::default()
         };
-        let receipt = submit_lead(vault, &form, &answers, &submission, now)
+        // Spread over the last weeks, each first contacted a little later than the one
+        // before: the home page's figures have something to show.
+        let days_ago = u64::try_from(i).unwrap_or(0) * 5 + 1;
+        let arrived = now.saturating_sub(Duration::from_secs(days_ago * 86_400));
+        let contacted = Acting::new(
+            org,
+            by,
+            arrived.saturating_add(Duration::from_secs((days_ago + 10) * 60)),
+        );
+        let receipt = submit_lead(vault, &form, &answers, &submission, arrived)
             .await
             .map_err(|e| lead_error(e.to_string()))?;
         let lead = receipt.lead_id;
         match i {
             0 => {
-                set_status(db, &Acting::new(org, by, now), lead, &all, "contacted")
+                set_status(db, &contacted, lead, &all, "contacted")
                     .await
                     .map_err(|e| lead_error(e.to_string()))?;
                 let note = NoteText::parse("Called back on Monday; she prefers e-mail.")
                     .map_err(|e| lead_error(e.to_string()))?;
-                add_note(vault, &Acting::new(org, by, now), lead, &all, &note)
+                add_note(vault, &contacted, lead, &all, &note)
                     .await
                     .map_err(|e| lead_error(e.to_string()))?;
             }
@@ -349,15 +452,9 @@ async fn seed(
                 )
                 .await
                 .map_err(|e| lead_error(e.to_string()))?;
-                set_status(
-                    db,
-                    &Acting::new(org, by, now),
-                    lead,
-                    &all,
-                    "consultation_scheduled",
-                )
-                .await
-                .map_err(|e| lead_error(e.to_string()))?;
+                set_status(db, &contacted, lead, &all, "consultation_scheduled")
+                    .await
+                    .map_err(|e| lead_error(e.to_string()))?;
             }
             _ => {}
         }
@@ -367,7 +464,18 @@ async fn seed(
         .map_err(|e| form_error(e.to_string()))?
         .ok_or_else(|| form_error("the work-order form went missing".into()))?;
     seed_orders(db, keyring, documents, &work_order, client_id, now).await?;
-    Ok(accounts)
+    // Fifteen minutes of office time to first contact, Monday to Friday, 9:00 to 17:00 UTC.
+    let target = ContactTarget::new(15, 0b001_1111, 9 * 60, 17 * 60, 0)
+        .map_err(|e| lead_error(e.to_string()))?;
+    set_contact_target(db, &Acting::new(org, by, now), Some(target))
+        .await
+        .map_err(|e| lead_error(e.to_string()))?;
+    Ok(Seeded {
+        accounts,
+        org,
+        site: site.id,
+        form: form_id,
+    })
 }
 
 /// The demo client's orders, each with a document, one already being worked on.

@@ -27,6 +27,13 @@ use crate::provider::{self, Create};
 use crate::{logging, setup};
 
 pub async fn run(args: ServeArgs) -> Result<(), CliError> {
+    run_announcing(args, |_| {}).await
+}
+
+/// `run`, calling `announce` with the address people open (the public URL if one is
+/// configured, else the one listened on) once the server listens: what `demo` prints its
+/// pages' addresses with.
+pub async fn run_announcing(args: ServeArgs, announce: impl FnOnce(&str)) -> Result<(), CliError> {
     // Watched from the first moment, so that a stop during start-up is orderly too.
     let mut signals = StopSignals::install()?;
     let config = setup::load_config(args.common.config.as_deref(), args.layer())?;
@@ -39,6 +46,12 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
             return Ok(());
         }
     };
+    announce(
+        config
+            .public_url
+            .as_ref()
+            .map_or(started.base_url.as_str(), |url| url.as_str()),
+    );
     // One stop signal, fanned out to every listener.
     let (stop, stopping) = watch::channel(false);
     tokio::spawn(async move {
@@ -178,6 +191,8 @@ struct Started {
     mail: Option<MailRuntime>,
     listener: TcpListener,
     local: std::net::SocketAddr,
+    /// `http(s)://` and the address listened on.
+    base_url: String,
     /// The application, wired by the composition root.
     app: App,
     tls: Option<TlsRuntime>,
@@ -297,6 +312,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         mail,
         listener,
         local,
+        base_url,
         app,
         tls,
     })

@@ -357,6 +357,12 @@ fn table() -> Vec<Entry> {
         ),
         e(
             "POST",
+            "/leads/search",
+            SessionForm(&[("q", "nothing")]),
+            Roles(LEAD_WORKERS, Status(422)),
+        ),
+        e(
+            "POST",
             "/leads/{id}/status",
             SessionForm(&[("status", "bogus")]),
             Roles(LEAD_WORKERS, Status(422)),

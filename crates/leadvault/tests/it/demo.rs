@@ -122,6 +122,44 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
         browser.sign_in_with_password(&analyst).await.location(),
         Some("/")
     );
+
+    // The printed addresses work: the public form and the tracking page for anyone, the
+    // dashboard (a month of visits) and the running experiment for the analyst.
+    let stdout = demo.stdout();
+    let address = |what: &str| -> String {
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(what))
+            .unwrap_or_else(|| panic!("no {what} in {stdout}"));
+        let url = line.split_whitespace().last().unwrap();
+        let path = url.strip_prefix(&format!("http://{addr}")).unwrap();
+        path.to_owned()
+    };
+    let mut visitor = Browser::at(&client, addr);
+    let form = visitor.get(&address("public consultation form")).await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert_eq!(visitor.get(&address("tracking page")).await.status, 200);
+    assert_eq!(address("sign in"), "/login");
+    assert_eq!(address("client portal"), "/portal");
+    let dashboard = browser.get(&address("analytics dashboard")).await;
+    assert_eq!(dashboard.status, 200, "{}", dashboard.html);
+    assert!(
+        !dashboard.html.contains("No visits in this period yet"),
+        "{}",
+        dashboard.html
+    );
+    let experiments = address("analytics dashboard").replace("/analytics", "/experiments");
+    let experiments = browser.get(&experiments).await;
+    assert!(
+        experiments.html.contains("Hero headline"),
+        "{}",
+        experiments.html
+    );
+    assert!(
+        experiments.html.contains("<td>running</td>"),
+        "{}",
+        experiments.html
+    );
     demo.stop().await;
 
     // Never on an installation with data.

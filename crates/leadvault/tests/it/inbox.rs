@@ -264,24 +264,45 @@ async fn a_search_by_email_or_phone_finds_through_the_blind_index_and_is_audited
     )
     .await;
     let (mut browser, _) = app.signed_in(&ana).await;
+    let listing = browser.get("/leads?status=new").await;
     for typed in ["marisol.quintana@example.com", "(415) 555-0177"] {
         let found = browser
-            .get(&format!(
-                "/leads?q={}",
-                url::form_urlencoded::byte_serialize(typed.as_bytes()).collect::<String>()
-            ))
+            .submit(
+                &listing,
+                "/leads/search",
+                &[("q", typed), ("status", "new")],
+            )
             .await;
         assert_eq!(found.status, 200, "{}", found.html);
         assert_eq!(
-            found.attributes("a[href^=\"/leads/\"]", "href"),
-            [format!("/leads/{marisol}")],
+            crate::leads::listed_leads(&found),
+            [marisol.to_string()],
             "{typed}"
         );
+        // What was searched is in no link of the page (nor an export of it).
+        for href in found.attributes("a", "href") {
+            assert!(
+                !href.contains("marisol") && !href.contains("0177") && !href.contains("q="),
+                "{href}"
+            );
+        }
+        assert!(
+            found
+                .attributes("a[href^=\"/leads/export\"]", "href")
+                .is_empty()
+        );
     }
-    let nobody = browser.get("/leads?q=nobody%40example.com").await;
-    assert!(nobody.attributes("a[href^=\"/leads/\"]", "href").is_empty());
-    let partial = browser.get("/leads?q=marisol").await;
+    let nobody = browser
+        .submit(&listing, "/leads/search", &[("q", "nobody@example.com")])
+        .await;
+    assert!(crate::leads::listed_leads(&nobody).is_empty());
+    let partial = browser
+        .submit(&listing, "/leads/search", &[("q", "marisol")])
+        .await;
     assert_eq!(partial.status, 422, "a part of an address is not searched");
+    // Typed into the address instead, a search is refused and not made.
+    let in_the_address = browser.get("/leads?q=marisol.quintana%40example.com").await;
+    assert_eq!(in_the_address.status, 422);
 
     let searches = app.audited(Chain::Org(ana.org_id), "leads.searched").await;
     let kinds: Vec<&str> = searches.iter().map(|row| row.fields.as_str()).collect();

@@ -184,9 +184,9 @@ async fn intake_staff_work_leads_and_attorneys_see_only_theirs(engine: Engine) {
     );
 }
 
-/// The lead ids a `/leads` page links to.
+/// The lead ids a `/leads` page lists (its rows).
 pub(crate) fn listed_leads(page: &Page) -> Vec<String> {
-    page.attributes("a[href^=\"/leads/\"]", "href")
+    page.attributes("tbody a[href^=\"/leads/\"]", "href")
         .into_iter()
         .map(|href| href.trim_start_matches("/leads/").to_owned())
         .collect()

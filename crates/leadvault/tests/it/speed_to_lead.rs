@@ -64,9 +64,10 @@ async fn a_first_contact_is_the_first_status_change_note_or_contacted_mark_and_o
         303
     );
     let first = clock_of(&app, moved).await.0.expect("first contact");
-    browser
-        .submit(&page, &path, &[("status", "consultation-scheduled")])
+    let moved_on = browser
+        .submit(&page, &path, &[("status", "consultation_scheduled")])
         .await;
+    assert_eq!(moved_on.status, 303, "{}", moved_on.html);
     assert_eq!(clock_of(&app, moved).await.0, Some(first), "only the first");
 
     let page = browser.get(&format!("/leads/{noted}")).await;

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use leadvault_accounts::{MemberSummary, Site};
 use leadvault_analytics::{Channel, Day};
 use leadvault_intake::{
-    Assigned, Contact, Cursor, Form, FormId, InboxFilter, InboxPage, InboxQuery, Pipeline, Sort,
-    Waiting,
+    Assigned, Contact, Cursor, Form, FormId, InboxFilter, InboxPage, InboxQuery, MAX_PAGE,
+    Pipeline, Sort, Waiting,
 };
 use leadvault_store::{SiteId, Timestamp};
 use uuid::Uuid;
@@ -33,7 +33,12 @@ pub struct InboxParams(ViewParams);
 
 impl InboxParams {
     pub fn new(params: BTreeMap<String, String>) -> Self {
-        Self(ViewParams::new("/leads", &FILTERS, params))
+        Self(ViewParams::new("/leads", &FILTERS, params).keeping_private(&["q"]))
+    }
+
+    /// Whether these parameters search by an e-mail address or a phone number.
+    pub fn searching(&self) -> bool {
+        self.get("q").is_some()
     }
 
     /// The query these parameters ask for, `me` being who "mine" means; or what is wrong
@@ -97,7 +102,13 @@ impl InboxParams {
                 .get("after")
                 .map(|text| Cursor::parse(text).ok_or("that page no longer exists"))
                 .transpose()?,
-            limit: PAGE_SIZE,
+            // A search shows every lead it finds on one page (links never carry what was
+            // searched, so there is no next page to link to).
+            limit: if self.searching() {
+                MAX_PAGE
+            } else {
+                PAGE_SIZE
+            },
         })
     }
 }
@@ -224,18 +235,20 @@ pub fn leads_page(
         until: params.value("until"),
         q: params.value("q"),
         oldest_first: chosen("sort", "oldest"),
-        next: next.map(|cursor| params.href(&[], Some(&cursor.encode()))),
+        more_found: params.searching() && next.is_some(),
+        next: next
+            .filter(|_| !params.searching())
+            .map(|cursor| params.href(&[], Some(&cursor.encode()))),
         first: params.get("after").map(|_| params.href(&[], None)),
         filtered: params.filtered(),
         error,
         csrf: shell.csrf.clone(),
         shell: Some(shell),
         back: params.href(&[], params.get("after")),
-        export: choices.exports.then(|| {
-            params
-                .href(&[], None)
-                .replacen("/leads", "/leads/export", 1)
-        }),
+        // An export is a link: what was searched cannot go in it.
+        export: (choices.exports && !params.searching())
+            .then(|| params.href_at("/leads/export", &[], None)),
+        hidden: params.carried(),
         attorneys: if choices.triages {
             choices
                 .members

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawForm, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members, list_sites};
@@ -26,6 +26,7 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
 use crate::web::error::AppError;
+use crate::web::form_body::Fields;
 use crate::web::render::render;
 use crate::web::shell::{Section, Shell};
 
@@ -51,6 +52,34 @@ pub async fn list(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
+    if params.contains_key("q") {
+        // Someone typed a search into the address: refused, so that none is ever bookmarked.
+        let refused = "search with the search box: an address or number is never put in a link";
+        let params = InboxParams::new(params.into_iter().filter(|(k, _)| k != "q").collect());
+        return inbox_page(
+            &state,
+            &signed_in,
+            &access,
+            params,
+            Some(refused.to_owned()),
+        )
+        .await;
+    }
+    inbox_page(&state, &signed_in, &access, InboxParams::new(params), None).await
+}
+
+/// `POST /leads/search`: the inbox found by an e-mail address or phone number (within the
+/// filters the form carried). Posted, so that what was searched stays out of URLs.
+pub async fn search(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    RawForm(body): RawForm,
+) -> Result<Response, AppError> {
+    let access = access(&state, &signed_in).await?;
+    let params = Fields::parse(&body)
+        .pairs()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect();
     inbox_page(&state, &signed_in, &access, InboxParams::new(params), None).await
 }
 

@@ -63,6 +63,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::put("/api/forms/{id}", forms_api::revise),
         Route::get("/leads", leads::list),
         Route::post("/leads/bulk", lead_bulk::apply),
+        Route::post("/leads/search", leads::search),
         Route::get("/leads/export", lead_export::download),
         Route::get("/leads/{id}", leads::show),
         Route::post("/leads/{id}/status", leads::change_status),

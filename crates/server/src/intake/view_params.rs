@@ -11,6 +11,9 @@ pub struct ViewParams {
     /// The page's path: `/leads`, `/orders`.
     path: &'static str,
     params: BTreeMap<String, String>,
+    /// Parameters that are never put in a link: personal data searched for (an e-mail
+    /// address, a phone number) must not travel in URLs, where logs and histories keep them.
+    private: &'static [&'static str],
 }
 
 impl ViewParams {
@@ -18,6 +21,7 @@ impl ViewParams {
     pub fn new(path: &'static str, filters: &[&str], params: BTreeMap<String, String>) -> Self {
         Self {
             path,
+            private: &[],
             params: params
                 .into_iter()
                 .filter(|(key, value)| {
@@ -25,6 +29,12 @@ impl ViewParams {
                 })
                 .collect(),
         }
+    }
+
+    /// The same, with `private` kept out of every link made from them.
+    pub fn keeping_private(mut self, private: &'static [&'static str]) -> Self {
+        self.private = private;
+        self
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -43,6 +53,16 @@ impl ViewParams {
             .any(|key| key != "after" && key != "sort")
     }
 
+    /// The filters a form on the page carries along as hidden fields (the private ones and
+    /// the page's start aside): (name, value).
+    pub fn carried(&self) -> Vec<(String, String)> {
+        self.params
+            .iter()
+            .filter(|(key, _)| key.as_str() != "after" && !self.private.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect()
+    }
+
     /// This view's path with its filters, `changed` set (an empty value drops one),
     /// starting at the first page unless `after` is given.
     pub fn href(&self, changed: &[(&str, &str)], after: Option<&str>) -> String {
@@ -54,7 +74,7 @@ impl ViewParams {
         let mut params: BTreeMap<&str, &str> = self
             .params
             .iter()
-            .filter(|(key, _)| key.as_str() != "after")
+            .filter(|(key, _)| key.as_str() != "after" && !self.private.contains(&key.as_str()))
             .map(|(key, value)| (key.as_str(), value.as_str()))
             .collect();
         for (key, value) in changed {

@@ -358,6 +358,10 @@ pub struct LeadsPage {
     pub channels: Vec<Choice>,
     /// This view as a spreadsheet, for those who may export.
     pub export: Option<String>,
+    /// The view's filters, for the search form to keep: (name, value).
+    pub hidden: Vec<(String, String)>,
+    /// A search found more leads than a page shows.
+    pub more_found: bool,
     /// What leads wait for: first contact, a follow-up.
     pub waiting: Vec<Choice>,
     pub from: String,
