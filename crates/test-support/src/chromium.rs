@@ -179,6 +179,40 @@ impl Chromium {
             .await
     }
 
+    /// Runs `script` (a function body whose last argument is the callback to call with
+    /// the result) and waits for its result, up to 30 seconds.
+    pub async fn run_async(&self, script: &str) -> Value {
+        self.post("/timeouts", json!({"script": 30_000})).await;
+        self.post("/execute/async", json!({"script": script, "args": []}))
+            .await
+    }
+
+    /// Sets the window's inner size, as a phone's (375 × 740) or a desktop's.
+    pub async fn resize(&self, width: u32, height: u32) {
+        let answer = self
+            .post("/window/rect", json!({"width": width, "height": height}))
+            .await;
+        assert!(answer.is_object(), "resizing: {answer}");
+    }
+
+    /// The current page's address.
+    pub async fn url(&self) -> String {
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Presses and releases `key` (a character, or a WebDriver key code such as
+    /// `"\u{E004}"` for Tab) as the keyboard would.
+    pub async fn press(&self, key: &str) {
+        let actions = json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+            {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}]}]});
+        let answer = self.post("/actions", actions).await;
+        assert!(answer.is_null(), "pressing {key}: {answer}");
+    }
+
     /// The current frame's HTML.
     pub async fn source(&self) -> String {
         self.call(reqwest::Method::GET, "/source", None)

@@ -9,6 +9,7 @@
 //! - [`Browser`] and [`TestPerson`]: signing in as a browser does, with people to sign in as.
 //! - [`Chromium`]: headless Chromium through WebDriver, with host names mapped to test
 //!   servers ([`serve_site_page`] plays a firm's own site).
+//! - [`Chromium::assert_accessible`]: axe-core's serious and critical rules on a page.
 //! - [`TcpProxy`]: a link to the database that a test can cut and restore.
 //! - [`LeadvaultProcess`]: the real binary, run as an operator would.
 //! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
@@ -17,6 +18,7 @@
 mod analytics;
 mod app;
 mod audit;
+mod axe;
 mod browser;
 mod certs;
 mod chromium;
@@ -37,6 +39,7 @@ mod webhook_receiver;
 pub use analytics::{CHROME, IPHONE, StoredVisit, event_body};
 pub use app::{TestApp, TestAppBuilder};
 pub use audit::{AuditRow, acting_in};
+pub use axe::Violation;
 pub use browser::{Browser, Page, Part};
 pub use certs::TestCert;
 pub use chromium::{Chromium, Element};

@@ -112,6 +112,19 @@ impl TestApp {
         }
     }
 
+    /// Headless Chromium in the session of `browser` (signed in), handed over as its
+    /// cookie, on this app's own address.
+    pub async fn chromium_with(&self, browser: &Browser<'_>) -> crate::Chromium {
+        let session = browser
+            .cookie("lv_session")
+            .expect("a session cookie after signing in")
+            .to_owned();
+        let chromium = crate::Chromium::start(&[]).await;
+        chromium.goto(&self.url("/login")).await;
+        chromium.set_cookie("lv_session", &session).await;
+        chromium
+    }
+
     /// A browser in which `person` is fully signed in, enrolling a second factor on the way
     /// if their role requires one (then returned).
     pub async fn signed_in(&self, person: &TestPerson) -> (Browser<'_>, Option<Enrolled>) {

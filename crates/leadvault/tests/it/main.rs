@@ -47,6 +47,7 @@ mod tenant_walls;
 mod tls;
 mod webhooks;
 mod work_orders;
+mod workspace_browser;
 
 use std::path::Path;
 

@@ -1,0 +1,356 @@
+//! The staff workspace in headless Chromium (issue 21): the frame each role gets, every page
+//! checked with axe-core (no serious or critical violation), usable at a phone's width and
+//! from the keyboard; and the inbox worked as people work it: paging through a thousand
+//! leads while new ones arrive, filtering, searching and assigning in bulk.
+
+use std::collections::HashSet;
+
+use leadvault_accounts::{Role, Scope};
+use leadvault_test_support::forms::{CONSULTATION_WITH_PHONE, WORK_ORDER_WITH_DUE_DATE};
+use leadvault_test_support::{Browser, Chromium, Engine, TestApp, TestPerson, both_engines};
+
+/// WebDriver's code for the Tab and Enter keys.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// What one person checks: the sections their frame should list, and the pages to visit.
+struct Visit<'a> {
+    person: &'a TestPerson,
+    browser: &'a Browser<'a>,
+    sections: &'a [&'a str],
+    pages: Vec<String>,
+}
+
+/// The texts of the frame's sections, in order.
+async fn sections(chromium: &Chromium) -> Vec<String> {
+    let listed = chromium
+        .run(
+            "return Array.from(document.querySelectorAll('nav[aria-label=Workspace] a'))
+                .map(a => a.firstChild.textContent.trim());",
+        )
+        .await;
+    serde_json::from_value(listed).unwrap()
+}
+
+#[both_engines]
+async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let ana = app.owner("ana@lima.law").await;
+    let site = app.site(ana.org_id, "www.lima.law").await;
+    let form = app
+        .form_on(ana.org_id, Some(site), CONSULTATION_WITH_PHONE)
+        .await;
+    let order_form = app.form(ana.org_id, WORK_ORDER_WITH_DUE_DATE).await;
+    let member = |email: &'static str, role| app.member(&ana, email, role, Scope::Organization);
+    let ivy = member("ivy@lima.law", Role::Intake).await;
+    let dee = member("dee@lima.law", Role::Attorney).await;
+    let al = member("al@lima.law", Role::Analyst).await;
+    let cy = app.customer(&ana, "cy@client.example").await;
+    let answers = [
+        ("name", "Marisol Quintana"),
+        ("email", "marisol@example.com"),
+        ("agree", "yes"),
+    ];
+    let lead = app.lead(&form, &answers).await;
+    let dees = app.lead(&form, &answers).await;
+    let (mut owner, _) = app.signed_in(&ana).await;
+    let page = owner.get(&format!("/leads/{dees}")).await;
+    owner
+        .submit(
+            &page,
+            &format!("/leads/{dees}/assign"),
+            &[("attorney", &dee.user_id.to_string())],
+        )
+        .await;
+    let order = app
+        .order(
+            &order_form,
+            cy.user_id.as_uuid(),
+            &[
+                ("job", "Court filing"),
+                ("party", "R. Roe"),
+                ("rush", "yes"),
+            ],
+            &[],
+        )
+        .await;
+
+    let (ivy_browser, _) = app.signed_in(&ivy).await;
+    let (dee_browser, _) = app.signed_in(&dee).await;
+    let (al_browser, _) = app.signed_in(&al).await;
+    let (cy_browser, _) = app.signed_in(&cy).await;
+    let visits = [
+        Visit {
+            person: &ana,
+            browser: &owner,
+            sections: &[
+                "Home",
+                "Leads",
+                "Work orders",
+                "Forms",
+                "Sites and analytics",
+                "Members",
+                "Intake settings",
+                "Audit log",
+            ],
+            pages: vec![
+                "/".into(),
+                "/leads".into(),
+                format!("/leads/{lead}"),
+                "/orders".into(),
+                format!("/orders/{order}"),
+                "/forms".into(),
+                "/forms/new".into(),
+                format!("/forms/{}/edit", form.id),
+                "/sites".into(),
+                format!("/sites/{site}/analytics"),
+                format!("/sites/{site}/experiments"),
+                "/members".into(),
+                "/settings/intake".into(),
+                "/audit".into(),
+                "/account".into(),
+            ],
+        },
+        Visit {
+            person: &ivy,
+            browser: &ivy_browser,
+            sections: &["Home", "Leads", "Work orders", "Sites and analytics"],
+            pages: vec![
+                "/".into(),
+                "/leads".into(),
+                format!("/leads/{lead}"),
+                "/orders".into(),
+            ],
+        },
+        Visit {
+            person: &dee,
+            browser: &dee_browser,
+            sections: &["Home", "Leads"],
+            pages: vec!["/".into(), "/leads".into(), format!("/leads/{dees}")],
+        },
+        Visit {
+            person: &al,
+            browser: &al_browser,
+            sections: &["Home", "Sites and analytics"],
+            pages: vec![
+                "/".into(),
+                "/sites".into(),
+                format!("/sites/{site}/analytics"),
+            ],
+        },
+    ];
+    for visit in &visits {
+        let chromium = app.chromium_with(visit.browser).await;
+        for path in &visit.pages {
+            chromium.goto(&app.url(path)).await;
+            let what = format!("{path} for {}", visit.person.email);
+            let title = chromium.run("return document.title;").await;
+            assert!(
+                !title.as_str().unwrap_or_default().contains("rror"),
+                "{what}: {title}"
+            );
+            assert_eq!(
+                chromium
+                    .run("return document.querySelector('.brand').textContent;")
+                    .await,
+                "Firm of ana@lima.law",
+                "{what}"
+            );
+            assert_eq!(sections(&chromium).await, visit.sections, "{what}");
+            chromium.assert_accessible(&what).await;
+        }
+        // The section shown is marked as the current one.
+        chromium.goto(&app.url("/")).await;
+        assert_eq!(
+            chromium
+                .run("return document.querySelector('nav a[aria-current=page]').textContent;")
+                .await,
+            "Home"
+        );
+        chromium.close().await;
+    }
+
+    // The client's portal and the public pages have no workspace frame, and pass too.
+    let chromium = app.chromium_with(&cy_browser).await;
+    for path in [
+        "/portal".to_owned(),
+        format!("/portal/orders/{order}"),
+        format!("/portal/orders/new/{}", order_form.id),
+        format!("/f/{}", form.id),
+        "/track".to_owned(),
+    ] {
+        chromium.goto(&app.url(&path)).await;
+        assert!(sections(&chromium).await.is_empty(), "{path}");
+        chromium.assert_accessible(&path).await;
+    }
+    chromium.close().await;
+    let chromium = Chromium::start(&[]).await;
+    chromium.goto(&app.url("/login")).await;
+    chromium.assert_accessible("/login").await;
+    chromium.close().await;
+
+    // At a phone's width nothing needs scrolling sideways; from the keyboard, the first Tab
+    // offers the skip link, which moves past the frame.
+    let chromium = app.chromium_with(&owner).await;
+    chromium.resize(375, 740).await;
+    for path in ["/", "/leads", "/orders"] {
+        chromium.goto(&app.url(path)).await;
+        assert_eq!(
+            chromium
+                .run("return document.documentElement.scrollWidth <= window.innerWidth;")
+                .await,
+            true,
+            "{path} scrolls sideways on a phone"
+        );
+        chromium
+            .assert_accessible(&format!("{path} on a phone"))
+            .await;
+    }
+    // The check can fail: an image without a text alternative is caught.
+    chromium.goto(&app.url("/")).await;
+    chromium
+        .run("document.querySelector('main').appendChild(document.createElement('img')).src = '/static/none.png'; return null;")
+        .await;
+    let caught = chromium.accessibility_violations().await;
+    assert!(caught.iter().any(|v| v.rule == "image-alt"), "{caught:?}");
+
+    chromium.goto(&app.url("/leads")).await;
+    chromium.press(TAB).await;
+    assert_eq!(
+        chromium
+            .run("return document.activeElement.textContent;")
+            .await,
+        "Skip to the page"
+    );
+    chromium.press(ENTER).await;
+    assert!(chromium.url().await.ends_with("#main"));
+    chromium.close().await;
+}
+
+/// The lead ids the inbox page in `chromium` lists.
+async fn listed(chromium: &Chromium) -> Vec<String> {
+    let ids = chromium
+        .run(
+            "return Array.from(document.querySelectorAll('tbody a[href^=\"/leads/\"]'))
+                .map(a => a.getAttribute('href').slice(7));",
+        )
+        .await;
+    serde_json::from_value(ids).unwrap()
+}
+
+#[both_engines]
+async fn staff_page_filter_search_and_assign_in_the_inbox_as_people_do(engine: Engine) {
+    let app = TestApp::start(engine).await;
+    let ana = app.owner("ana@lima.law").await;
+    let form = app.form(ana.org_id, CONSULTATION_WITH_PHONE).await;
+    let dee = app
+        .member(&ana, "dee@lima.law", Role::Attorney, Scope::Organization)
+        .await;
+    let ivy = app
+        .member(&ana, "ivy@lima.law", Role::Intake, Scope::Organization)
+        .await;
+    let person = |n: usize| {
+        [
+            ("name", format!("Person {n}")),
+            ("email", format!("person{n}@example.com")),
+            (
+                "area",
+                if n % 10 == 0 { "Injury" } else { "Family" }.to_owned(),
+            ),
+            ("agree", "yes".to_owned()),
+        ]
+    };
+    let mut there = HashSet::new();
+    for n in 0..1_000 {
+        let answers = person(n);
+        let answers: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        there.insert(app.lead(&form, &answers).await.to_string());
+    }
+
+    let (ivy_browser, _) = app.signed_in(&ivy).await;
+    let chromium = app.chromium_with(&ivy_browser).await;
+    chromium.goto(&app.url("/leads")).await;
+    chromium.assert_accessible("the inbox").await;
+    let mut seen = Vec::new();
+    let mut arrived = 0;
+    loop {
+        seen.extend(listed(&chromium).await);
+        // People keep sending requests while someone pages.
+        if seen.len() % 150 == 0 {
+            let answers = person(5_000 + arrived);
+            let answers: Vec<(&str, &str)> =
+                answers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.lead(&form, &answers).await;
+            arrived += 1;
+        }
+        match chromium.find("a[rel=next]").await {
+            Some(next) => chromium.click(&next).await,
+            None => break,
+        }
+    }
+    let unique: HashSet<String> = seen.iter().cloned().collect();
+    assert_eq!(seen.len(), 1_000, "no lead twice");
+    assert_eq!(unique, there, "every lead that was there, and only those");
+    assert!(arrived > 0);
+
+    // A filter chosen in the form lands in the address, so the view can be bookmarked.
+    chromium.goto(&app.url("/leads")).await;
+    let injury = chromium.wait_for("#status option[value=new]").await;
+    chromium.click(&injury).await;
+    let oldest = chromium.wait_for("#sort option[value=oldest]").await;
+    chromium.click(&oldest).await;
+    let show = chromium
+        .wait_for("form[aria-label='Filter leads'] button")
+        .await;
+    chromium.click(&show).await;
+    chromium
+        .wait_until("return location.search.includes('sort=oldest');")
+        .await;
+    let address = chromium.url().await;
+    assert!(address.contains("status=new"), "{address}");
+    assert_eq!(listed(&chromium).await.len(), 50);
+    chromium.assert_accessible("a filtered inbox").await;
+
+    // A search through the box finds the one lead, and the address never holds it.
+    let search = chromium.wait_for("#q").await;
+    chromium.type_into(&search, "Person7@Example.com").await;
+    let find = chromium.wait_for("form[role=search] button").await;
+    chromium.click(&find).await;
+    chromium
+        .wait_until("return document.querySelectorAll('tbody tr').length === 1;")
+        .await;
+    let address = chromium.url().await;
+    assert!(!address.to_lowercase().contains("person7"), "{address}");
+    chromium.assert_accessible("search results").await;
+
+    // Two leads ticked and given to dee at once.
+    chromium.goto(&app.url("/leads?sort=oldest")).await;
+    let picked = listed(&chromium).await[..2].to_vec();
+    for id in &picked {
+        let tick = chromium.wait_for(&format!("#lead-{id}")).await;
+        chromium.click(&tick).await;
+    }
+    let option = chromium
+        .wait_for(&format!("#bulk-attorney option[value='{}']", dee.user_id))
+        .await;
+    chromium.click(&option).await;
+    let assign = chromium.wait_for("button[value=assign]").await;
+    chromium.click(&assign).await;
+    chromium
+        .wait_until("return document.readyState === 'complete' && !!document.querySelector('.notice, .error, tbody');")
+        .await;
+    let (mut dee_browser, _) = app.signed_in(&dee).await;
+    let picked: HashSet<String> = picked.into_iter().collect();
+    let mut dees = HashSet::new();
+    for _ in 0..50 {
+        dees = crate::leads::listed_leads(&dee_browser.get("/leads").await)
+            .into_iter()
+            .collect();
+        if dees == picked {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(dees, picked);
+    chromium.close().await;
+}
