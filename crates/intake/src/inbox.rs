@@ -9,7 +9,7 @@
 use leadvault_audit::{Acting, Chain, append_alone};
 use leadvault_crypto::{IndexKind, blind_index, normalize_email, normalize_phone};
 use leadvault_keys::{KeyPurpose, Keyring};
-use leadvault_store::sqlx::{self, Row as _};
+use leadvault_store::sqlx;
 use leadvault_store::{Db, OrgId, SiteId, TenantScope, Timestamp};
 use uuid::Uuid;
 
@@ -19,6 +19,8 @@ use crate::error::IntakeError;
 use crate::ids::{FormId, LeadId};
 use crate::keyset::{Conditions, Cursor, Value};
 use crate::leads::{LeadSummary, summary_of};
+use crate::pipeline::pipeline_in;
+use crate::tally::{Tally, capped};
 
 /// Leads on a page, at most.
 pub const MAX_PAGE: usize = 200;
@@ -116,8 +118,9 @@ pub struct InboxQuery {
 pub struct InboxPage {
     pub leads: Vec<LeadSummary>,
     pub next: Option<Cursor<LeadId>>,
-    /// Leads per status under the same filters but the status one, every page alike.
-    pub counts: Vec<(String, i64)>,
+    /// Leads per status of the pipeline under the same filters but the status one, every
+    /// page alike; counted up to [`crate::tally::CAP`].
+    pub counts: Vec<(String, Tally)>,
 }
 
 /// The filter's conditions but its status one (which counts per status leave out).
@@ -168,8 +171,7 @@ fn conditions(
         let kind = c.value(Value::Text(contact.kind().to_owned()));
         let digest = c.value(Value::Bytes(digest.to_vec()));
         c.and(format!(
-            "l.id IN (SELECT lead_id FROM lead_contacts WHERE org_id = $1 \
-             AND kind = {kind} AND digest = {digest})"
+            "lc.org_id = $1 AND lc.kind = {kind} AND lc.digest = {digest} AND l.id = lc.lead_id"
         ));
     }
     c.reach(|first| access.condition("l", first));
@@ -211,6 +213,13 @@ pub async fn inbox(
         let at = page.value(Value::Text(status.clone()));
         page.and(format!("l.status = {at}"));
     }
+    // A search starts from the few index entries it matches (SQLite keeps the left side of a
+    // CROSS JOIN outside), not from every lead in time order; a lead found twice (the same
+    // address in two answers) is listed once.
+    let (from, distinct) = match digest {
+        Some(_) => ("lead_contacts lc CROSS JOIN leads l", "DISTINCT "),
+        None => ("leads l", ""),
+    };
     let order = page.after(
         "l.created_at",
         "l.id",
@@ -220,23 +229,26 @@ pub async fn inbox(
     let take = page.value(Value::Int(i64::try_from(limit + 1).unwrap_or(i64::MAX)));
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let listed = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.id, f.name, l.status, l.assigned_to, l.created_at, l.site_id FROM leads l \
-         JOIN forms f ON f.id = l.form_id WHERE {} \
+        "SELECT {distinct}l.id, f.name, l.status, l.assigned_to, l.created_at, l.site_id \
+         FROM {from} JOIN forms f ON f.id = l.form_id WHERE {} \
          ORDER BY {order} LIMIT {take}",
         page.sql
     )));
     let rows = page.bind(listed).fetch_all(&mut *tx).await?;
-    let counted = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.status, COUNT(*) FROM leads l WHERE {} GROUP BY l.status ORDER BY l.status",
-        counts_of.sql
-    )));
-    let counts = counts_of
-        .bind(counted)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
-        .collect::<Result<Vec<(String, i64)>, sqlx::Error>>()?;
+    // Each status counted through its index, and only so far (`tally`): a page view never
+    // reads every lead of a large inbox.
+    let mut counts = Vec::new();
+    for stage in pipeline_in(&mut tx, org).await?.stages() {
+        let mut of_status = counts_of.clone();
+        let at = of_status.value(Value::Text(stage.name.clone()));
+        of_status.and(format!("l.status = {at}"));
+        let counted = sqlx::query_scalar(sqlx::AssertSqlSafe(capped(&format!(
+            "SELECT {distinct}l.id FROM {from} WHERE {}",
+            of_status.sql
+        ))));
+        let n: i64 = of_status.bind_scalar(counted).fetch_one(&mut *tx).await?;
+        counts.push((stage.name.clone(), Tally::of(n)));
+    }
     tx.commit().await?;
     let mut leads = rows.iter().map(summary_of).collect::<Result<Vec<_>, _>>()?;
     let next = if leads.len() > limit {

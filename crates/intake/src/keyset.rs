@@ -7,10 +7,15 @@
 
 use std::fmt;
 
+use leadvault_store::sqlx;
 use leadvault_store::{OrgId, Timestamp};
 
 use crate::access::{AnyQuery, Condition};
 use crate::ids::{LeadId, OrderId};
+
+/// A one-value query on the `Any` driver, as built by `sqlx::query_scalar`.
+pub(crate) type AnyScalar<'q, O> =
+    sqlx::query::QueryScalar<'q, sqlx::Any, O, <sqlx::Any as sqlx::Database>::Arguments>;
 
 /// A record id a cursor can carry.
 pub trait RecordId: Copy + fmt::Display {
@@ -118,6 +123,15 @@ impl Conditions {
             ));
         }
         format!("{key} {order}, {id} {order}")
+    }
+
+    /// The same for a query of one value.
+    pub fn bind_scalar<'q, O>(&self, query: AnyScalar<'q, O>) -> AnyScalar<'q, O> {
+        self.values.iter().fold(query, |query, value| match value {
+            Value::Text(text) => query.bind(text.clone()),
+            Value::Int(n) => query.bind(*n),
+            Value::Bytes(bytes) => query.bind(bytes.clone()),
+        })
     }
 
     pub fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {

@@ -38,6 +38,7 @@ mod sealed;
 mod spam;
 mod status;
 mod submission;
+mod tally;
 mod tracking;
 mod vault;
 mod waiting;
@@ -86,6 +87,7 @@ pub use status::{TrackedStatus, track};
 pub use submission::{
     LEAD_COLUMNS, LEADS_TABLE, Origin, Receipt, SUBMISSIONS_AUDITED, Submission, submit_lead,
 };
+pub use tally::{CAP as TALLY_CAP, Tally};
 pub use tracking::{NotATrackingCode, TrackingCode};
 pub use vault::Vault;
 pub use waiting::{Desk, desk, leads_by_status, new_leads, orders_to_accept};

@@ -2,7 +2,7 @@
 //! access: new leads and orders to accept (the numbers a workspace's navigation shows), and
 //! a member's desk on the home page: leads nobody has been given, leads nobody has
 //! contacted (and of those, the ones past the organization's target), follow-ups due, and
-//! leads per status.
+//! leads per status. Counted only so far ([`Tally`]): the frame is on every page.
 
 use leadvault_store::sqlx::{self, Row as _};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
@@ -13,13 +13,10 @@ use crate::error::IntakeError;
 use crate::order_access::OrderAccess;
 use crate::order_status::OrderStatus;
 use crate::pipeline::NEW;
-
-/// Leads waiting for first contact looked at to count those past the target, at most (a
-/// desk with more than this many shows "at least").
-const OVERDUE_SCAN: i64 = 5_000;
+use crate::tally::{CAP, Tally, capped};
 
 /// New leads within `access`.
-pub async fn new_leads(db: &Db, org: OrgId, access: &LeadAccess) -> Result<i64, IntakeError> {
+pub async fn new_leads(db: &Db, org: OrgId, access: &LeadAccess) -> Result<Tally, IntakeError> {
     let reach = access.condition("l", 3);
     count(db, org, "leads l", "l.status = $2", NEW, reach).await
 }
@@ -29,7 +26,7 @@ pub async fn orders_to_accept(
     db: &Db,
     org: OrgId,
     access: &OrderAccess,
-) -> Result<i64, IntakeError> {
+) -> Result<Tally, IntakeError> {
     let received = OrderStatus::Received.name();
     let reach = access.condition("o", 3);
     count(db, org, "work_orders o", "o.status = $2", received, reach).await
@@ -39,13 +36,13 @@ pub async fn orders_to_accept(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Desk {
     /// New leads nobody has been given.
-    pub unassigned: i64,
+    pub unassigned: Tally,
     /// New leads nobody has contacted yet.
-    pub awaiting_contact: i64,
+    pub awaiting_contact: Tally,
     /// Of those, the ones past the organization's target (none: no target is set).
-    pub past_target: Option<i64>,
+    pub past_target: Option<Tally>,
     /// Leads whose follow-up date has come.
-    pub follow_ups_due: i64,
+    pub follow_ups_due: Tally,
 }
 
 /// The desk of a member with `access` at `now`, `target` being the organization's.
@@ -95,16 +92,18 @@ pub async fn desk(
             )))
             .bind(org.to_string())
             .bind(NEW)
-            .bind(OVERDUE_SCAN);
+            .bind(CAP + 1);
             let rows = reach.bind_to(query).fetch_all(&mut *tx).await?;
             tx.commit().await?;
+            // Oldest first, and a later arrival is never due sooner: those past the target
+            // are the first ones, so counting within the first `CAP + 1` is exact so far.
             let mut past = 0;
             for row in &rows {
                 if target.due(Timestamp::from_unix_micros(row.try_get(0)?)) <= now {
                     past += 1;
                 }
             }
-            Some(past)
+            Some(Tally::of(past))
         }
     };
     Ok(Desk {
@@ -137,7 +136,7 @@ pub async fn leads_by_status(
 }
 
 /// The rows of `table` (ours, with its alias) of `org` meeting `condition` (ours, with one
-/// parameter, `$2`, bound to `value`) that `reach` allows.
+/// parameter, `$2`, bound to `value`) that `reach` allows, counted up to the cap.
 async fn count(
     db: &Db,
     org: OrgId,
@@ -145,13 +144,13 @@ async fn count(
     condition: &'static str,
     value: impl Into<CountValue>,
     reach: Condition,
-) -> Result<i64, IntakeError> {
+) -> Result<Tally, IntakeError> {
     let alias = table.rsplit(' ').next().unwrap_or(table);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM {table} WHERE {alias}.org_id = $1 AND {condition}{}",
+    let query = sqlx::query_scalar(sqlx::AssertSqlSafe(capped(&format!(
+        "SELECT 1 FROM {table} WHERE {alias}.org_id = $1 AND {condition}{}",
         reach.sql
-    )))
+    ))))
     .bind(org.to_string());
     let query = match value.into() {
         CountValue::Text(text) => query.bind(text),
@@ -164,7 +163,7 @@ async fn count(
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(count)
+    Ok(Tally::of(count))
 }
 
 /// The one value a count's condition compares with.

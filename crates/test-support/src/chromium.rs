@@ -195,6 +195,15 @@ impl Chromium {
         assert!(answer.is_object(), "resizing: {answer}");
     }
 
+    /// A PNG of what the window shows.
+    pub async fn screenshot(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        let encoded = self.call(reqwest::Method::GET, "/screenshot", None).await;
+        base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().expect("a screenshot"))
+            .expect("a base64 screenshot")
+    }
+
     /// The current page's address.
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)

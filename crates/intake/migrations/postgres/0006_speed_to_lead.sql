@@ -10,8 +10,11 @@ ALTER TABLE leads ADD COLUMN contact_reminded BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN follow_up_reminded BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE leads ADD COLUMN channel TEXT;
 
--- The inbox's status filter and the waiting counts, newest first, at a firm's volume.
-CREATE INDEX leads_by_status ON leads (org_id, status, created_at);
+-- The inbox at a firm's volume: pages in time order (the id breaks ties, as the keyset
+-- does), and by status; these replace the first index on (org_id, created_at).
+CREATE INDEX leads_by_time ON leads (org_id, created_at, id);
+CREATE INDEX leads_by_status ON leads (org_id, status, created_at, id);
+DROP INDEX leads_by_org;
 -- Leads nobody has contacted yet, for the reminder job.
 CREATE INDEX leads_awaiting_contact ON leads (first_contact_at, contact_reminded, created_at);
 CREATE INDEX leads_by_follow_up ON leads (follow_up_at, follow_up_reminded);

@@ -2,7 +2,7 @@
 -- client gave in the form's date field) and whether it is a rush job (the form's rush box).
 ALTER TABLE work_orders ADD COLUMN due_on BIGINT;
 ALTER TABLE work_orders ADD COLUMN rush BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX work_orders_by_status ON work_orders (org_id, status, created_at);
+CREATE INDEX work_orders_by_status ON work_orders (org_id, status, created_at, id);
 CREATE INDEX work_orders_by_due ON work_orders (org_id, due_on);
 
 -- Orders placed before this, through forms that named the fields `due` and `rush`.

@@ -1,8 +1,14 @@
 //! `leadvault demo`: a fresh installation with a demo firm whose every role can sign in with
 //! the details printed once, then served; never on an installation that has data.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
 use leadvault_accounts::{OrgId, TotpSecret, UserId};
-use leadvault_test_support::{Browser, LeadvaultProcess, TestPerson, next_code, run_leadvault};
+use leadvault_test_support::{
+    Browser, Chromium, LeadvaultProcess, TestPerson, next_code, run_leadvault,
+};
 
 use crate::leadvault_bin;
 
@@ -22,6 +28,31 @@ fn accounts(stdout: &str) -> Vec<(String, String, String, Option<String>)> {
             )
         })
         .collect()
+}
+
+/// The demo's output once it has printed its pages' addresses (after it listens).
+async fn printed_addresses(demo: &LeadvaultProcess) -> String {
+    for _ in 0..100 {
+        let stdout = demo.stdout();
+        if stdout.contains("analytics dashboard") {
+            return stdout;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no addresses printed: {}", demo.stdout())
+}
+
+/// The path of the printed address of `what` (the line that starts with it), served at
+/// `addr`.
+fn address(stdout: &str, what: &str, addr: SocketAddr) -> String {
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with(what))
+        .unwrap_or_else(|| panic!("no {what} in {stdout}"));
+    let url = line.split_whitespace().last().unwrap();
+    url.strip_prefix(&format!("http://{addr}"))
+        .unwrap_or_else(|| panic!("{url} is not at {addr}"))
+        .to_owned()
 }
 
 #[tokio::test]
@@ -125,16 +156,8 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
 
     // The printed addresses work: the public form and the tracking page for anyone, the
     // dashboard (a month of visits) and the running experiment for the analyst.
-    let stdout = demo.stdout();
-    let address = |what: &str| -> String {
-        let line = stdout
-            .lines()
-            .find(|l| l.trim_start().starts_with(what))
-            .unwrap_or_else(|| panic!("no {what} in {stdout}"));
-        let url = line.split_whitespace().last().unwrap();
-        let path = url.strip_prefix(&format!("http://{addr}")).unwrap();
-        path.to_owned()
-    };
+    let stdout = printed_addresses(&demo).await;
+    let address = |what: &str| address(&stdout, what, addr);
     let mut visitor = Browser::at(&client, addr);
     let form = visitor.get(&address("public consultation form")).await;
     assert_eq!(form.status, 200, "{}", form.html);
@@ -177,4 +200,119 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
         "{}",
         again.stderr
     );
+}
+
+/// Where the screenshots go: `docs/screenshots` when `LV_UPDATE_SCREENSHOTS=1` (to refresh
+/// the ones the README shows), a temporary directory otherwise, so that a test run never
+/// changes the checkout.
+fn screenshot_dir(temporary: &std::path::Path) -> PathBuf {
+    if std::env::var("LV_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+    } else {
+        temporary.to_owned()
+    }
+}
+
+#[tokio::test]
+async fn screenshots_of_the_main_pages_are_taken_from_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir.path(),
+        &["demo", "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    let addr = demo.listening().await;
+    let stdout = printed_addresses(&demo).await;
+    let printed = accounts(&stdout);
+    let person = |role: &str| {
+        let (_, email, password, key) = printed.iter().find(|a| a.0 == role).unwrap().clone();
+        let person = TestPerson {
+            email,
+            password,
+            user_id: UserId::random(),
+            org_id: OrgId::random(),
+        };
+        (person, key.map(|k| TotpSecret::from_base32(&k).unwrap()))
+    };
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (owner, key) = person("owner");
+    let mut owner_browser = Browser::at(&client, addr);
+    owner_browser.sign_in_with_password(&owner).await;
+    let done = owner_browser.second_factor(&next_code(&key.unwrap())).await;
+    assert_eq!(done.location(), Some("/"), "{done:?}");
+    let lead = crate::leads::listed_leads(&owner_browser.get("/leads").await)[0].clone();
+    let order = owner_browser
+        .get("/orders")
+        .await
+        .attributes("tbody a", "href")[0]
+        .clone();
+    let (client_person, _) = person("client");
+    let mut client_browser = Browser::at(&client, addr);
+    client_browser.sign_in_with_password(&client_person).await;
+
+    let out = screenshot_dir(dir.path());
+    std::fs::create_dir_all(&out).unwrap();
+    let base = format!("http://{addr}");
+    let pages: Vec<(&Browser<'_>, &str, String)> = vec![
+        (&owner_browser, "home", "/".to_owned()),
+        (&owner_browser, "inbox", "/leads".to_owned()),
+        (&owner_browser, "lead", format!("/leads/{lead}")),
+        (&owner_browser, "orders", "/orders".to_owned()),
+        (&owner_browser, "order", order),
+        (
+            &owner_browser,
+            "analytics",
+            address(&stdout, "analytics dashboard", addr),
+        ),
+        (
+            &owner_browser,
+            "experiments",
+            address(&stdout, "analytics dashboard", addr).replace("/analytics", "/experiments"),
+        ),
+        (
+            &owner_browser,
+            "intake-settings",
+            "/settings/intake".to_owned(),
+        ),
+        (&client_browser, "portal", "/portal".to_owned()),
+        (
+            &client_browser,
+            "public-form",
+            address(&stdout, "public consultation form", addr),
+        ),
+    ];
+    let chromium = Chromium::start(&[]).await;
+    chromium.resize(1280, 1000).await;
+    let mut session = None;
+    for (browser, name, path) in pages {
+        let cookie = browser.cookie("lv_session").unwrap().to_owned();
+        if session.as_deref() != Some(cookie.as_str()) {
+            chromium.goto(&format!("{base}/login")).await;
+            chromium.set_cookie("lv_session", &cookie).await;
+            session = Some(cookie);
+        }
+        chromium.goto(&format!("{base}{path}")).await;
+        chromium
+            .wait_until("return document.readyState === 'complete';")
+            .await;
+        let png = chromium.screenshot().await;
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name} is a PNG");
+        assert!(
+            png.len() > 10_000,
+            "{name} shows a page ({} bytes)",
+            png.len()
+        );
+        let title = chromium.run("return document.title;").await;
+        assert!(
+            !title.as_str().unwrap_or_default().contains("rror"),
+            "{name}: {title}"
+        );
+        std::fs::write(out.join(format!("{name}.png")), png).unwrap();
+    }
+    chromium.close().await;
+    demo.stop().await;
 }

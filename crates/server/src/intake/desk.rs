@@ -18,11 +18,12 @@ use crate::web::render::span;
 /// Weeks the owners' figures cover.
 const WEEKS: u32 = 8;
 
-/// One figure of a desk: what it counts, how many, and where to see them.
+/// One figure of a desk: what it counts, how many (`1000+` past the count's cap), and
+/// where to see them.
 #[derive(Debug)]
 pub struct DeskItem {
     pub label: String,
-    pub count: i64,
+    pub count: String,
     pub href: String,
 }
 
@@ -80,9 +81,9 @@ pub async fn desk_of(
     let Some(access) = lead_access(member.role, &member.scope, member.user_id) else {
         return Ok(view);
     };
-    let item = |label: &str, count: i64, href: &str| DeskItem {
+    let item = |label: &str, count: &dyn std::fmt::Display, href: &str| DeskItem {
         label: label.to_owned(),
-        count,
+        count: count.to_string(),
         href: href.to_owned(),
     };
     if access.triages() {
@@ -90,31 +91,31 @@ pub async fn desk_of(
         let d = desk(db, org, &access, target, now).await?;
         view.to_do.push(item(
             "New leads nobody has been given",
-            d.unassigned,
+            &d.unassigned,
             "/leads?status=new&assigned=nobody",
         ));
         view.to_do.push(item(
             "New leads nobody has contacted",
-            d.awaiting_contact,
+            &d.awaiting_contact,
             "/leads?status=new&waiting=contact&sort=oldest",
         ));
         if let Some(past) = d.past_target {
             view.to_do.push(item(
                 "Of those, past the speed-to-lead target",
-                past,
+                &past,
                 "/leads?status=new&waiting=contact&sort=oldest",
             ));
         }
         view.to_do.push(item(
             "Follow-ups due",
-            d.follow_ups_due,
+            &d.follow_ups_due,
             "/leads?waiting=follow-up",
         ));
         if let Some(orders) = order_access(member.role, &member.scope) {
             let waiting = orders_to_accept(db, org, &orders).await?;
             view.to_do.push(item(
                 "Work orders to accept",
-                waiting,
+                &waiting,
                 "/orders?status=received",
             ));
         }
@@ -123,14 +124,14 @@ pub async fn desk_of(
         for (status, count) in leads_by_status(db, org, &access).await? {
             view.mine.push(item(
                 &stages.label_of(&status),
-                count,
+                &count,
                 &format!("/leads?status={status}"),
             ));
         }
         let d = desk(db, org, &access, None, now).await?;
         view.mine.push(item(
             "Follow-ups due",
-            d.follow_ups_due,
+            &d.follow_ups_due,
             "/leads?waiting=follow-up",
         ));
     }

@@ -181,7 +181,7 @@ pub fn leads_page(
                 count: counts
                     .iter()
                     .find(|(status, _)| *status == stage.name)
-                    .map_or(0, |(_, n)| *n),
+                    .map_or_else(|| "0".to_owned(), |(_, n)| n.to_string()),
                 href: params.href(&[("status", &stage.name)], None),
                 current: chosen("status", &stage.name),
             })

@@ -139,7 +139,7 @@ pub fn board_rows(
             .iter()
             .map(|(status, count)| StatusCount {
                 label: status.label().to_owned(),
-                count: *count,
+                count: count.to_string(),
                 href: params.href(&[("status", status.name())], None),
                 current: params.get("status") == Some(status.name()),
             })

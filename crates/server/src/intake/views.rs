@@ -335,7 +335,8 @@ pub struct Choice {
 #[derive(Debug)]
 pub struct StatusCount {
     pub label: String,
-    pub count: i64,
+    /// As shown: `1000+` past the count's cap.
+    pub count: String,
     pub href: String,
     pub current: bool,
 }

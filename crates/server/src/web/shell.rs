@@ -5,7 +5,7 @@
 //! member would be refused.
 
 use leadvault_accounts::{Capability, Member, find_member};
-use leadvault_intake::{new_leads, orders_to_accept};
+use leadvault_intake::{Tally, new_leads, orders_to_accept};
 
 use crate::intake::reach::{lead_access, order_access};
 use crate::state::AppState;
@@ -34,8 +34,9 @@ pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,
     pub current: bool,
-    /// What waits there, where a number helps; `None` where it does not.
-    pub count: Option<i64>,
+    /// What waits there, where a number helps (`1000+` past the count's cap); `None` where
+    /// it does not.
+    pub count: Option<Tally>,
 }
 
 /// The frame around a staff page.
@@ -151,7 +152,7 @@ fn item(
     label: &'static str,
     section: Section,
     current: Section,
-    count: Option<i64>,
+    count: Option<Tally>,
 ) -> NavItem {
     NavItem {
         href,
