@@ -7,6 +7,7 @@
 //! change. [`ContactTarget::due`] is pure: the reminder job passes the time in.
 
 use leadvault_audit::{Acting, Chain, append};
+use leadvault_store::sqlx::any::AnyRow;
 use leadvault_store::sqlx::{self, Row as _};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 
@@ -120,6 +121,20 @@ impl ContactTarget {
         Timestamp::from_unix_micros(i64::MAX)
     }
 
+    /// A stored target, from the row's columns `minutes, weekdays, opens, closes,
+    /// utc_offset` starting at `first`.
+    pub(crate) fn read(row: &AnyRow, first: usize) -> Result<Self, IntakeError> {
+        let weekdays: i64 = row.try_get(first + 1)?;
+        Self::new(
+            row.try_get(first)?,
+            u8::try_from(weekdays).map_err(|_| IntakeError::Corrupt("office days"))?,
+            row.try_get(first + 2)?,
+            row.try_get(first + 3)?,
+            row.try_get(first + 4)?,
+        )
+        .map_err(|_| IntakeError::Corrupt("a contact target"))
+    }
+
     /// The office days as names, Monday first.
     pub fn days(&self) -> Vec<&'static str> {
         WEEKDAYS
@@ -142,18 +157,7 @@ pub async fn contact_target(db: &Db, org: OrgId) -> Result<Option<ContactTarget>
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    row.map(|row| {
-        let weekdays: i64 = row.try_get(1)?;
-        Ok(ContactTarget::new(
-            row.try_get(0)?,
-            u8::try_from(weekdays).map_err(|_| IntakeError::Corrupt("office days"))?,
-            row.try_get(2)?,
-            row.try_get(3)?,
-            row.try_get(4)?,
-        )
-        .map_err(|_| IntakeError::Corrupt("a contact target"))?)
-    })
-    .transpose()
+    row.map(|row| ContactTarget::read(&row, 0)).transpose()
 }
 
 /// Sets (or with `None`, removes) the organization's target, audited.

@@ -158,7 +158,7 @@ pub async fn lead_figures(
 
 fn most_first<K>(counts: BTreeMap<K, i64>) -> Vec<(K, i64)> {
     let mut counts: Vec<(K, i64)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1));
+    counts.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     counts
 }
 

@@ -99,15 +99,7 @@ pub async fn due_reminders(db: &Db, now: Timestamp) -> Result<Vec<DueReminder>, 
     tx.commit().await?;
     let mut due = Vec::new();
     for row in &waiting {
-        let weekdays: i64 = row.try_get(8)?;
-        let target = ContactTarget::new(
-            row.try_get(7)?,
-            u8::try_from(weekdays).map_err(|_| IntakeError::Corrupt("office days"))?,
-            row.try_get(9)?,
-            row.try_get(10)?,
-            row.try_get(11)?,
-        )
-        .map_err(|_| IntakeError::Corrupt("a contact target"))?;
+        let target = ContactTarget::read(row, 7)?;
         let lead = LeadRow::read(row)?;
         let first_due = target.due(lead.received);
         let reminded: i64 = row.try_get(6)?;

@@ -255,7 +255,12 @@ async fn staff_page_filter_search_and_assign_in_the_inbox_as_people_do(engine: E
             ("email", format!("person{n}@example.com")),
             (
                 "area",
-                if n % 10 == 0 { "Injury" } else { "Family" }.to_owned(),
+                if n.is_multiple_of(10) {
+                    "Injury"
+                } else {
+                    "Family"
+                }
+                .to_owned(),
             ),
             ("agree", "yes".to_owned()),
         ]
@@ -276,7 +281,7 @@ async fn staff_page_filter_search_and_assign_in_the_inbox_as_people_do(engine: E
     loop {
         seen.extend(listed(&chromium).await);
         // People keep sending requests while someone pages.
-        if seen.len() % 150 == 0 {
+        if seen.len().is_multiple_of(150) {
             let answers = person(5_000 + arrived);
             let answers: Vec<(&str, &str)> =
                 answers.iter().map(|(k, v)| (*k, v.as_str())).collect();

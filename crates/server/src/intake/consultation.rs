@@ -195,7 +195,7 @@ async fn store(
         .collect();
     let submission = Submission {
         origin: Origin {
-            channel: Some(channel_of(state, form, &lead.utm).to_owned()),
+            channel: Some(channel_of(state, form, lead.utm).to_owned()),
             utm: lead.utm.clone(),
         },
         request_id: observe::anonymous().request_id,
