@@ -59,6 +59,7 @@ async fn a_visitor_fills_the_form_embedded_on_the_firms_site_and_tracks_it(engin
         .await;
     chromium.enter_frame(&frame).await;
     let send = chromium.wait_for("button[type=submit]").await;
+    chromium.assert_accessible("the embedded form").await;
     assert_eq!(
         chromium
             .run("return document.getElementById('field-injured_on').hidden")
@@ -91,6 +92,9 @@ async fn a_visitor_fills_the_form_embedded_on_the_firms_site_and_tracks_it(engin
         "true"
     );
     assert_eq!(chromium.run("return window.stillHere === true").await, true);
+    chromium
+        .assert_accessible("the embedded form with its errors")
+        .await;
     assert!(leads(&app).await.is_empty());
 
     chromium
@@ -132,6 +136,7 @@ async fn a_visitor_fills_the_form_embedded_on_the_firms_site_and_tracks_it(engin
         leadvault_intake::TrackingCode::parse(&code).is_ok(),
         "{code}"
     );
+    chromium.assert_accessible("the receipt").await;
     let stored = leads(&app).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(
@@ -158,6 +163,9 @@ async fn a_visitor_fills_the_form_embedded_on_the_firms_site_and_tracks_it(engin
         .text(&chromium.wait_for("dl.status strong").await)
         .await;
     assert_eq!(status, "New");
+    chromium
+        .assert_accessible("the tracking page's answer")
+        .await;
 
     // The same tag on a site that is not the form's: the browser refuses to show it.
     chromium.goto("https://copycat.test/").await;
