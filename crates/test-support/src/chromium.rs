@@ -90,6 +90,10 @@ impl Chromium {
                 "binary": "/usr/bin/chromium",
                 "args": args,
                 "excludeSwitches": excluded,
+                "prefs": {
+                    "download.default_directory": profile.path().join("downloads"),
+                    "download.prompt_for_download": false,
+                },
             },
         }}});
         let created: Value = http
@@ -193,6 +197,31 @@ impl Chromium {
             .post("/window/rect", json!({"width": width, "height": height}))
             .await;
         assert!(answer.is_object(), "resizing: {answer}");
+    }
+
+    /// The file a download saved, waiting up to ten seconds for it to be complete: the
+    /// first whose name starts with `prefix`.
+    pub async fn downloaded(&self, prefix: &str) -> Vec<u8> {
+        let dir = self.profile.path().join("downloads");
+        for _ in 0..100 {
+            let done = std::fs::read_dir(&dir).ok().and_then(|entries| {
+                entries.flatten().map(|e| e.path()).find(|path| {
+                    let name = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
+                    name.starts_with(prefix) && !name.ends_with(".crdownload")
+                })
+            });
+            if let Some(path) = done {
+                return std::fs::read(path).expect("the downloaded file");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "nothing starting with {prefix} was downloaded into {}",
+            dir.display()
+        )
     }
 
     /// A PNG of what the window shows.

@@ -1,13 +1,21 @@
 //! The staff workspace in headless Chromium (issue 21): the frame each role gets, every page
 //! checked with axe-core (no serious or critical violation), usable at a phone's width and
 //! from the keyboard; and the inbox worked as people work it: paging through a thousand
-//! leads while new ones arrive, filtering, searching and assigning in bulk.
+//! leads while new ones arrive, each filter, searching by e-mail and phone, assigning in
+//! bulk, marking a first contact, a follow-up date, the speed-to-lead target (whose
+//! reminders a real SMTP server receives, time passed in) and a CSV export.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use leadvault_accounts::{Role, Scope};
+use leadvault_jobs::remind_leads;
+use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due};
+use leadvault_store::{Timestamp, sqlx};
 use leadvault_test_support::forms::{CONSULTATION_WITH_PHONE, WORK_ORDER_WITH_DUE_DATE};
-use leadvault_test_support::{Browser, Chromium, Engine, TestApp, TestPerson, both_engines};
+use leadvault_test_support::{
+    Browser, Chromium, Engine, SmtpSink, TestApp, TestPerson, both_engines,
+};
 
 /// WebDriver's code for the Tab and Enter keys.
 const TAB: &str = "\u{E004}";
@@ -365,4 +373,212 @@ async fn staff_page_filter_search_and_assign_in_the_inbox_as_people_do(engine: E
     }
     assert_eq!(dees, picked);
     chromium.close().await;
+}
+
+/// Sets a form field's value as typing a date into a date picker would (pickers' typing
+/// depends on the browser's locale; their value does not).
+async fn set_value(chromium: &Chromium, css: &str, value: &str) {
+    chromium
+        .run(&format!(
+            "document.querySelector({css:?}).value = {value:?}; return null;"
+        ))
+        .await;
+}
+
+/// Chooses `value` in the select `css` by clicking its option.
+async fn choose(chromium: &Chromium, css: &str, value: &str) {
+    let option = chromium
+        .wait_for(&format!("{css} option[value='{value}']"))
+        .await;
+    chromium.click(&option).await;
+}
+
+#[both_engines]
+async fn staff_filter_search_contact_follow_up_set_a_target_and_export_in_the_browser(
+    engine: Engine,
+) {
+    let sink = SmtpSink::start().await.expect("an SMTP server on loopback");
+    let app = TestApp::start(engine).await;
+    let ana = app.owner("ana@lima.law").await;
+    let site = app.site(ana.org_id, "www.lima.law").await;
+    let on_site = app
+        .form_on(ana.org_id, Some(site), CONSULTATION_WITH_PHONE)
+        .await;
+    let other = app.form(ana.org_id, CONSULTATION_WITH_PHONE).await;
+    app.member(&ana, "ivy@lima.law", Role::Intake, Scope::Organization)
+        .await;
+    let client = |n: usize, formula: bool| {
+        let name = if formula {
+            "=HYPERLINK(\"http://evil.example\")".to_owned()
+        } else {
+            format!("Client {n}")
+        };
+        [
+            ("name", name),
+            ("email", format!("client{n}@example.com")),
+            ("phone", format!("(415) 555-01{n:02}")),
+            ("agree", "yes".to_owned()),
+        ]
+    };
+    let mut leads = Vec::new();
+    for n in 0..6 {
+        let answers = client(n, n == 5);
+        let answers: Vec<(&str, &str)> = answers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let form = if n < 4 { &on_site } else { &other };
+        leads.push(app.lead(form, &answers).await.to_string());
+    }
+    // Two came through paid search (as a tagged page would record them), one a month ago.
+    sqlx::query("UPDATE leads SET channel = 'paid_search' WHERE id IN ($1, $2)")
+        .bind(&leads[0])
+        .bind(&leads[1])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let month_ago = Timestamp::now().saturating_sub(Duration::from_secs(30 * 86_400));
+    sqlx::query("UPDATE leads SET created_at = $1 WHERE id = $2")
+        .bind(month_ago.as_unix_micros())
+        .bind(&leads[2])
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+    let (owner, _) = app.signed_in(&ana).await;
+    let chromium = app.chromium_with(&owner).await;
+
+    // The speed-to-lead target, set on the settings page: 15 minutes, round the clock.
+    chromium.goto(&app.url("/settings/intake")).await;
+    chromium.assert_accessible("the intake settings").await;
+    set_value(&chromium, "#minutes", "15").await;
+    set_value(&chromium, "#opens", "00:00").await;
+    set_value(&chromium, "#closes", "24:00").await;
+    for day in ["5", "6"] {
+        let tick = chromium
+            .wait_for(&format!("input[name=day][value='{day}']"))
+            .await;
+        chromium.click(&tick).await;
+    }
+    let save = chromium
+        .wait_for("form[action='/settings/intake/contact-target'] button")
+        .await;
+    chromium.click(&save).await;
+    chromium
+        .wait_for("form[action='/settings/intake/contact-target'] button[name=remove]")
+        .await;
+
+    // One lead marked as contacted, another given a follow-up date.
+    chromium
+        .goto(&app.url(&format!("/leads/{}", leads[0])))
+        .await;
+    chromium.assert_accessible("a lead").await;
+    let contacted = chromium
+        .wait_for(&format!(
+            "form[action='/leads/{}/contacted'] button",
+            leads[0]
+        ))
+        .await;
+    chromium.click(&contacted).await;
+    chromium
+        .wait_until("return document.body.textContent.includes('First contacted');")
+        .await;
+    chromium
+        .goto(&app.url(&format!("/leads/{}", leads[1])))
+        .await;
+    let tomorrow = Timestamp::now().saturating_add(Duration::from_secs(86_400));
+    let c = tomorrow.civil();
+    let at = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        c.year, c.month, c.day, c.hour, c.minute
+    );
+    set_value(&chromium, "#follow_up", &at).await;
+    let set = chromium
+        .wait_for(&format!(
+            "form[action='/leads/{}/follow-up'] button",
+            leads[1]
+        ))
+        .await;
+    chromium.click(&set).await;
+    chromium
+        .wait_until("return document.body.textContent.includes('follow-up set for');")
+        .await;
+
+    // Each filter, chosen on the page.
+    let filtered = async |pick: &[(&str, &str)], dates: &[(&str, &str)]| -> usize {
+        chromium.goto(&app.url("/leads")).await;
+        for (select, value) in pick {
+            choose(&chromium, select, value).await;
+        }
+        for (input, value) in dates {
+            set_value(&chromium, input, value).await;
+        }
+        let show = chromium
+            .wait_for("form[aria-label='Filter leads'] button")
+            .await;
+        chromium.click(&show).await;
+        chromium
+            .wait_until("return location.search.length > 1;")
+            .await;
+        chromium.assert_accessible("a filtered inbox").await;
+        listed(&chromium).await.len()
+    };
+    assert_eq!(
+        filtered(&[("#status", "contacted")], &[]).await,
+        0,
+        "marking is not a status"
+    );
+    assert_eq!(filtered(&[("#assigned", "nobody")], &[]).await, 6);
+    assert_eq!(filtered(&[("#form", &other.id.to_string())], &[]).await, 2);
+    assert_eq!(filtered(&[("#site", &site.to_string())], &[]).await, 4);
+    assert_eq!(filtered(&[("#channel", "paid_search")], &[]).await, 2);
+    assert_eq!(filtered(&[("#waiting", "contact")], &[]).await, 5);
+    let yesterday = leadvault_analytics::Day::of(Timestamp::now())
+        .plus(-1)
+        .to_string();
+    assert_eq!(filtered(&[], &[("#from", &yesterday)]).await, 5);
+    let old = leadvault_analytics::Day::of(month_ago).to_string();
+    assert_eq!(filtered(&[], &[("#from", &old), ("#until", &old)]).await, 1);
+
+    // Found by phone number, typed as people type it.
+    chromium.goto(&app.url("/leads")).await;
+    let search = chromium.wait_for("#q").await;
+    chromium.type_into(&search, "415.555.0103").await;
+    chromium
+        .click(&chromium.wait_for("form[role=search] button").await)
+        .await;
+    chromium
+        .wait_until("return document.querySelectorAll('tbody tr').length === 1;")
+        .await;
+    assert_eq!(listed(&chromium).await, [leads[3].clone()]);
+
+    // The view downloaded as CSV from its link: the second site form's two leads, the formula
+    // defused.
+    chromium
+        .goto(&app.url(&format!("/leads?form={}", other.id)))
+        .await;
+    let download = chromium.wait_for("a[href^='/leads/export']").await;
+    chromium.click(&download).await;
+    let csv = String::from_utf8(chromium.downloaded("leads-").await).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("client4@example.com"), "{csv}");
+    assert!(csv.contains("\"'=HYPERLINK("), "{csv}");
+    chromium.close().await;
+
+    // Fifteen minutes on, intake staff hear of this week's leads nobody has contacted: not
+    // of the one marked, nor of the month-old one.
+    let later = Timestamp::now().saturating_add(Duration::from_secs(16 * 60));
+    let reminded = remind_leads(&app.db, &app.keyring, "http://lv.test/leads", later)
+        .await
+        .unwrap();
+    assert_eq!(reminded, 4);
+    let sender = SmtpSender::new(
+        &SmtpUrl::parse(&sink.url()).unwrap(),
+        "Leadvault <noreply@leadvault.test>",
+    )
+    .unwrap();
+    deliver_due(&app.db, &app.keyring, &sender, later, 50)
+        .await
+        .unwrap();
+    let mails = sink.wait_for(4).await;
+    assert!(mails.iter().all(|m| m.to.contains("ivy@lima.law")));
+    for quiet in [&leads[0], &leads[2]] {
+        assert!(!mails.iter().any(|m| m.body.contains(quiet.as_str())));
+    }
 }
