@@ -101,6 +101,15 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// What sends to this server, as `serve`'s mail worker would.
+    pub fn sender(&self) -> leadvault_mail::SmtpSender {
+        leadvault_mail::SmtpSender::new(
+            &leadvault_mail::SmtpUrl::parse(&self.url()).expect("the sink's address"),
+            "Leadvault <noreply@leadvault.test>",
+        )
+        .expect("a sender to the sink")
+    }
+
     /// Stops the server (the messages it received stay readable).
     pub async fn stop(&mut self) {
         let _ = self.child.kill().await;

@@ -30,6 +30,21 @@ fn accounts(stdout: &str) -> Vec<(String, String, String, Option<String>)> {
         .collect()
 }
 
+/// Whom to sign in as for `role`, from the printed details, and their authenticator key.
+fn person(
+    printed: &[(String, String, String, Option<String>)],
+    role: &str,
+) -> (TestPerson, Option<TotpSecret>) {
+    let (_, email, password, key) = printed.iter().find(|a| a.0 == role).unwrap().clone();
+    let person = TestPerson {
+        email,
+        password,
+        user_id: UserId::random(),
+        org_id: OrgId::random(),
+    };
+    (person, key.map(|k| TotpSecret::from_base32(&k).unwrap()))
+}
+
 /// The demo's output once it has printed its pages' addresses (after it listens).
 async fn printed_addresses(demo: &LeadvaultProcess) -> String {
     for _ in 0..100 {
@@ -85,18 +100,7 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let sign_in = |role: &str| {
-        let (_, email, password, key) = printed.iter().find(|a| a.0 == role).unwrap().clone();
-        (
-            TestPerson {
-                email,
-                password,
-                user_id: UserId::random(),
-                org_id: OrgId::random(),
-            },
-            key.map(|k| TotpSecret::from_base32(&k).unwrap()),
-        )
-    };
+    let sign_in = |role: &str| person(&printed, role);
 
     // The attorney signs in with the printed password and a code from the printed key, and
     // sees the leads the assignment rule and the seeding gave them.
@@ -225,21 +229,11 @@ async fn screenshots_of_the_main_pages_are_taken_from_the_demo() {
     let addr = demo.listening().await;
     let stdout = printed_addresses(&demo).await;
     let printed = accounts(&stdout);
-    let person = |role: &str| {
-        let (_, email, password, key) = printed.iter().find(|a| a.0 == role).unwrap().clone();
-        let person = TestPerson {
-            email,
-            password,
-            user_id: UserId::random(),
-            org_id: OrgId::random(),
-        };
-        (person, key.map(|k| TotpSecret::from_base32(&k).unwrap()))
-    };
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let (owner, key) = person("owner");
+    let (owner, key) = person(&printed, "owner");
     let mut owner_browser = Browser::at(&client, addr);
     owner_browser.sign_in_with_password(&owner).await;
     let done = owner_browser.second_factor(&next_code(&key.unwrap())).await;
@@ -250,7 +244,7 @@ async fn screenshots_of_the_main_pages_are_taken_from_the_demo() {
         .await
         .attributes("tbody a", "href")[0]
         .clone();
-    let (client_person, _) = person("client");
+    let (client_person, _) = person(&printed, "client");
     let mut client_browser = Browser::at(&client, addr);
     client_browser.sign_in_with_password(&client_person).await;
 

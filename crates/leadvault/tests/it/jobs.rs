@@ -8,7 +8,7 @@ use std::time::Duration;
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::{Actor, Chain, Checkpoint, Event, Sink};
 use leadvault_jobs::{AuditJobs, audit_round, remind_access_reviews};
-use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due, queued};
+use leadvault_mail::{deliver_due, queued};
 use leadvault_store::{OrgId, Timestamp};
 use leadvault_test_support::{Engine, SmtpSink, TestApp, both_engines};
 
@@ -112,11 +112,7 @@ async fn owners_are_reminded_monthly_of_members_whose_access_went_unused(engine:
         1
     );
     assert_eq!(queued(&app.db).await.unwrap(), 1, "to the one owner");
-    let sender = SmtpSender::new(
-        &SmtpUrl::parse(&sink.url()).unwrap(),
-        "Leadvault <noreply@leadvault.test>",
-    )
-    .unwrap();
+    let sender = sink.sender();
     deliver_due(&app.db, &app.keyring, &sender, now, 10)
         .await
         .unwrap();

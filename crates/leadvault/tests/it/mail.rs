@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due, queued};
+use leadvault_mail::{deliver_due, queued};
 use leadvault_store::{Timestamp, sqlx};
 use leadvault_test_support::{Browser, Engine, Page, SmtpSink, TestApp, both_engines, next_code};
 
@@ -119,11 +119,7 @@ async fn mail_queued_during_an_smtp_outage_is_kept_encrypted_and_delivered_later
     let sink = SmtpSink::start_on(port)
         .await
         .expect("the SMTP server again");
-    let sender = SmtpSender::new(
-        &SmtpUrl::parse(&sink.url()).unwrap(),
-        "Leadvault <noreply@leadvault.test>",
-    )
-    .unwrap();
+    let sender = sink.sender();
     let later = Timestamp::now().saturating_add(Duration::from_secs(31));
     let done = deliver_due(&app.db, &app.keyring, &sender, later, 10)
         .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 use leadvault_accounts::{Role, Scope};
 use leadvault_audit::Chain;
 use leadvault_jobs::remind_leads;
-use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due};
+use leadvault_mail::deliver_due;
 use leadvault_store::{Timestamp, sqlx};
 use leadvault_test_support::forms::CONSULTATION_WITH_PHONE;
 use leadvault_test_support::{Engine, SmtpSink, TestApp, both_engines};
@@ -16,6 +16,28 @@ use crate::public_form::{GOOD, form_of, send};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const LEADS_PAGE: &str = "http://lv.test/leads";
+
+/// Sets a speed-to-lead target of 15 minutes on every day, office hours `(opens, closes)` at
+/// `offset` from UTC, through the settings page.
+async fn set_target(
+    browser: &mut leadvault_test_support::Browser<'_>,
+    (opens, closes): (&str, &str),
+    offset: &str,
+) -> leadvault_test_support::Page {
+    let settings = browser.get("/settings/intake").await;
+    let mut target = vec![
+        ("minutes", "15"),
+        ("opens", opens),
+        ("closes", closes),
+        ("utc_offset", offset),
+    ];
+    for day in ["0", "1", "2", "3", "4", "5", "6"] {
+        target.push(("day", day));
+    }
+    browser
+        .submit(&settings, "/settings/intake/contact-target", &target)
+        .await
+}
 
 /// A lead's stored first contact and follow-up, in microseconds.
 async fn clock_of(app: &TestApp, lead: impl std::fmt::Display) -> (Option<i64>, Option<i64>) {
@@ -115,18 +137,6 @@ async fn a_first_contact_is_the_first_status_change_note_or_contacted_mark_and_o
     assert_eq!(bad.status, 422);
 }
 
-/// Sends what the outbox holds to `sink`, as `serve`'s mail worker would at `now`.
-async fn deliver(app: &TestApp, sink: &SmtpSink, now: Timestamp) {
-    let sender = SmtpSender::new(
-        &SmtpUrl::parse(&sink.url()).unwrap(),
-        "Leadvault <noreply@leadvault.test>",
-    )
-    .unwrap();
-    deliver_due(&app.db, &app.keyring, &sender, now, 50)
-        .await
-        .unwrap();
-}
-
 #[both_engines]
 async fn a_missed_target_reminds_the_assignee_then_intake_staff_and_says_nothing_personal(
     engine: Engine,
@@ -155,19 +165,7 @@ async fn a_missed_target_reminds_the_assignee_then_intake_staff_and_says_nothing
     );
 
     // A target of 15 minutes, round the clock.
-    let settings = browser.get("/settings/intake").await;
-    let mut target = vec![
-        ("minutes", "15"),
-        ("opens", "00:00"),
-        ("closes", "24:00"),
-        ("utc_offset", "+00:00"),
-    ];
-    for day in ["0", "1", "2", "3", "4", "5", "6"] {
-        target.push(("day", day));
-    }
-    let saved = browser
-        .submit(&settings, "/settings/intake/contact-target", &target)
-        .await;
+    let saved = set_target(&mut browser, ("00:00", "24:00"), "+00:00").await;
     assert_eq!(saved.status, 303, "{}", saved.html);
     assert_eq!(
         app.audited(Chain::Org(ana.org_id), "contact_target.changed")
@@ -205,7 +203,9 @@ async fn a_missed_target_reminds_the_assignee_then_intake_staff_and_says_nothing
         0,
         "each reminder once"
     );
-    deliver(&app, &sink, later(16)).await;
+    deliver_due(&app.db, &app.keyring, &sink.sender(), later(16), 50)
+        .await
+        .unwrap();
     let to_dee = sink.wait_for_recipient("dee@lima.law").await;
     assert!(to_dee.body.contains(&format!("{LEADS_PAGE}/{given}")));
     assert!(to_dee.body.contains("15 minutes"), "{}", to_dee.body);
@@ -219,7 +219,9 @@ async fn a_missed_target_reminds_the_assignee_then_intake_staff_and_says_nothing
             .unwrap(),
         1
     );
-    deliver(&app, &sink, later(31)).await;
+    deliver_due(&app.db, &app.keyring, &sink.sender(), later(31), 50)
+        .await
+        .unwrap();
     let all = sink.wait_for(3).await;
     let to_ivy: Vec<_> = all
         .iter()
@@ -267,28 +269,17 @@ async fn a_target_counts_office_hours_only(engine: Engine) {
     let form = app.form(ana.org_id, CONSULTATION_WITH_PHONE).await;
     let (mut browser, _) = app.signed_in(&ana).await;
     // The office is open one hour a day, starting two hours from now (UTC), every day.
+    // The office opens 8:00 to 9:00 local time every day, local time being set so that it
+    // is 6:00 now (whenever the test runs).
     let now = Timestamp::now();
-    let opens = now.saturating_add(120 * MINUTE).civil();
-    let opens = format!("{:02}:00", opens.hour);
-    let closes = now.saturating_add(180 * MINUTE).civil();
-    let closes = format!("{:02}:00", closes.hour);
-    if closes == "00:00" || closes < opens {
-        // The hour wraps past midnight: covered by the unit tests of office time.
-        return;
+    let c = now.civil();
+    let mut offset = 6 * 60 - (c.hour * 60 + c.minute);
+    if offset < -14 * 60 {
+        offset += 24 * 60;
     }
-    let settings = browser.get("/settings/intake").await;
-    let mut target = vec![
-        ("minutes", "15"),
-        ("opens", opens.as_str()),
-        ("closes", closes.as_str()),
-        ("utc_offset", "0"),
-    ];
-    for day in ["0", "1", "2", "3", "4", "5", "6"] {
-        target.push(("day", day));
-    }
-    let saved = browser
-        .submit(&settings, "/settings/intake/contact-target", &target)
-        .await;
+    let sign = if offset < 0 { '-' } else { '+' };
+    let offset = format!("{sign}{:02}:{:02}", offset.abs() / 60, offset.abs() % 60);
+    let saved = set_target(&mut browser, ("08:00", "09:00"), &offset).await;
     assert_eq!(saved.status, 303, "{}", saved.html);
     app.lead(&form, MARISOL).await;
     // Half an hour later the office has not opened: the clock has not started.
@@ -374,7 +365,15 @@ async fn a_follow_up_date_reminds_once_when_it_comes(engine: Engine) {
     assert_eq!(remind(when.saturating_sub(MINUTE)).await.unwrap(), 0);
     assert_eq!(remind(when.saturating_add(MINUTE)).await.unwrap(), 1);
     assert_eq!(remind(when.saturating_add(2 * MINUTE)).await.unwrap(), 0);
-    deliver(&app, &sink, when.saturating_add(MINUTE)).await;
+    deliver_due(
+        &app.db,
+        &app.keyring,
+        &sink.sender(),
+        when.saturating_add(MINUTE),
+        50,
+    )
+    .await
+    .unwrap();
     let mail = sink.wait_for_recipient("ivy@lima.law").await;
     assert!(mail.subject.contains("follow-up"), "{}", mail.subject);
     assert!(mail.body.contains(&format!("{LEADS_PAGE}/{lead}")));

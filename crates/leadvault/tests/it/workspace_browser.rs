@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use leadvault_accounts::{Role, Scope};
 use leadvault_jobs::remind_leads;
-use leadvault_mail::{SmtpSender, SmtpUrl, deliver_due};
+use leadvault_mail::deliver_due;
 use leadvault_store::{Timestamp, sqlx};
 use leadvault_test_support::forms::{CONSULTATION_WITH_PHONE, WORK_ORDER_WITH_DUE_DATE};
 use leadvault_test_support::{
@@ -568,11 +568,7 @@ async fn staff_filter_search_contact_follow_up_set_a_target_and_export_in_the_br
         .await
         .unwrap();
     assert_eq!(reminded, 4);
-    let sender = SmtpSender::new(
-        &SmtpUrl::parse(&sink.url()).unwrap(),
-        "Leadvault <noreply@leadvault.test>",
-    )
-    .unwrap();
+    let sender = sink.sender();
     deliver_due(&app.db, &app.keyring, &sender, later, 50)
         .await
         .unwrap();

@@ -36,6 +36,16 @@ impl InboxParams {
         Self(ViewParams::new("/leads", &FILTERS, params).keeping_private(&["q"]))
     }
 
+    /// The parameters of a page's address, where a search is refused (what is searched
+    /// never travels in a URL, so none is bookmarked or logged): those parameters without
+    /// it, and the refusal if there was one.
+    pub fn from_address(mut params: BTreeMap<String, String>) -> (Self, Option<String>) {
+        let refused = params.remove("q").map(|_| {
+            "search with the search box: an address or number is never put in a link".to_owned()
+        });
+        (Self::new(params), refused)
+    }
+
     /// Whether these parameters search by an e-mail address or a phone number.
     pub fn searching(&self) -> bool {
         self.get("q").is_some()

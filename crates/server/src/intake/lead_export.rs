@@ -37,19 +37,9 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     signed_in.require(&state, Capability::ExportLeads).await?;
     let access = access(&state, &signed_in).await?;
-    let params = InboxParams::new(params);
-    if params.searching() {
-        // What is searched never travels in a URL: an export is of a view, not of a search.
-        let refused = "export a view of the inbox; a search cannot be put in a link";
-        let params = InboxParams::new(BTreeMap::new());
-        return inbox_page(
-            &state,
-            &signed_in,
-            &access,
-            params,
-            Some(refused.to_owned()),
-        )
-        .await;
+    let (params, refused) = InboxParams::from_address(params);
+    if refused.is_some() {
+        return inbox_page(&state, &signed_in, &access, params, refused).await;
     }
     let me = signed_in.member.user_id.as_uuid();
     let Ok(query) = params.query(me, signed_in.acting.now) else {

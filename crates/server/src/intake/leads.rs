@@ -52,20 +52,8 @@ pub async fn list(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     let access = access(&state, &signed_in).await?;
-    if params.contains_key("q") {
-        // Someone typed a search into the address: refused, so that none is ever bookmarked.
-        let refused = "search with the search box: an address or number is never put in a link";
-        let params = InboxParams::new(params.into_iter().filter(|(k, _)| k != "q").collect());
-        return inbox_page(
-            &state,
-            &signed_in,
-            &access,
-            params,
-            Some(refused.to_owned()),
-        )
-        .await;
-    }
-    inbox_page(&state, &signed_in, &access, InboxParams::new(params), None).await
+    let (params, refused) = InboxParams::from_address(params);
+    inbox_page(&state, &signed_in, &access, params, refused).await
 }
 
 /// `POST /leads/search`: the inbox found by an e-mail address or phone number (within the
