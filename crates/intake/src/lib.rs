@@ -90,4 +90,4 @@ pub use submission::{
 pub use tally::{CAP as TALLY_CAP, Tally};
 pub use tracking::{NotATrackingCode, TrackingCode};
 pub use vault::Vault;
-pub use waiting::{Desk, desk, leads_by_status, new_leads, orders_to_accept};
+pub use waiting::{Desk, desk, follow_ups_due, leads_by_status, new_leads, orders_to_accept};

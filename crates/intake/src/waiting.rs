@@ -71,15 +71,7 @@ pub async fn desk(
         access.condition("l", 3),
     )
     .await?;
-    let follow_ups_due = count(
-        db,
-        org,
-        "leads l",
-        "l.follow_up_at <= $2",
-        now.as_unix_micros(),
-        access.condition("l", 3),
-    )
-    .await?;
+    let follow_ups_due = follow_ups_due(db, org, access, now).await?;
     let past_target = match target {
         None => None,
         Some(target) => {
@@ -112,6 +104,25 @@ pub async fn desk(
         past_target,
         follow_ups_due,
     })
+}
+
+/// Leads within `access` whose follow-up date has come by `now`.
+pub async fn follow_ups_due(
+    db: &Db,
+    org: OrgId,
+    access: &LeadAccess,
+    now: Timestamp,
+) -> Result<Tally, IntakeError> {
+    let reach = access.condition("l", 3);
+    count(
+        db,
+        org,
+        "leads l",
+        "l.follow_up_at <= $2",
+        now.as_unix_micros(),
+        reach,
+    )
+    .await
 }
 
 /// Leads within `access` per status (by stored name), in name order.

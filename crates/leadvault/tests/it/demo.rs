@@ -45,6 +45,18 @@ fn person(
     (person, key.map(|k| TotpSecret::from_base32(&k).unwrap()))
 }
 
+/// `leadvault demo` on a fresh data directory in `dir`, listening on a free loopback port.
+async fn start_demo(dir: &std::path::Path) -> (LeadvaultProcess, SocketAddr) {
+    let mut demo = LeadvaultProcess::spawn(
+        leadvault_bin(),
+        dir,
+        &["demo", "--listen", "127.0.0.1:0"],
+        &[],
+    );
+    let addr = demo.listening().await;
+    (demo, addr)
+}
+
 /// The demo's output once it has printed its pages' addresses (after it listens).
 async fn printed_addresses(demo: &LeadvaultProcess) -> String {
     for _ in 0..100 {
@@ -73,13 +85,7 @@ fn address(stdout: &str, what: &str, addr: SocketAddr) -> String {
 #[tokio::test]
 async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir.path(),
-        &["demo", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    let addr = demo.listening().await;
+    let (mut demo, addr) = start_demo(dir.path()).await;
     let printed = accounts(&demo.stdout());
     let roles: Vec<&str> = printed.iter().map(|a| a.0.as_str()).collect();
     assert_eq!(
@@ -220,13 +226,7 @@ fn screenshot_dir(temporary: &std::path::Path) -> PathBuf {
 #[tokio::test]
 async fn screenshots_of_the_main_pages_are_taken_from_the_demo() {
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = LeadvaultProcess::spawn(
-        leadvault_bin(),
-        dir.path(),
-        &["demo", "--listen", "127.0.0.1:0"],
-        &[],
-    );
-    let addr = demo.listening().await;
+    let (mut demo, addr) = start_demo(dir.path()).await;
     let stdout = printed_addresses(&demo).await;
     let printed = accounts(&stdout);
     let client = reqwest::Client::builder()

@@ -6,8 +6,8 @@
 use leadvault_accounts::{Capability, Member, MemberSummary, Site, list_members, list_sites};
 use leadvault_analytics::Channel;
 use leadvault_intake::{
-    LeadFigures, Speed, contact_target, desk, lead_figures, leads_by_status, orders_to_accept,
-    pipeline,
+    LeadFigures, Speed, contact_target, desk, follow_ups_due, lead_figures, leads_by_status,
+    orders_to_accept, pipeline,
 };
 
 use crate::intake::reach::{lead_access, order_access};
@@ -128,12 +128,9 @@ pub async fn desk_of(
                 &format!("/leads?status={status}"),
             ));
         }
-        let d = desk(db, org, &access, None, now).await?;
-        view.mine.push(item(
-            "Follow-ups due",
-            &d.follow_ups_due,
-            "/leads?waiting=follow-up",
-        ));
+        let due = follow_ups_due(db, org, &access, now).await?;
+        view.mine
+            .push(item("Follow-ups due", &due, "/leads?waiting=follow-up"));
     }
     if member.role.grants(Capability::SetUpIntake) {
         let figures = lead_figures(db, org, WEEKS, now).await?;

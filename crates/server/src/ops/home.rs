@@ -18,18 +18,19 @@ pub async fn home(
     State(state): State<AppState>,
     person: Option<Person>,
 ) -> Result<Html<String>, AppError> {
-    let shell = match &person {
-        Some(person) => Shell::of_person(&state, person, Section::Home).await?,
-        None => None,
-    };
-    let desk = match &person {
+    // A member is found once, for the frame and the desk; a client has neither.
+    let found = match &person {
         Some(p) if p.relation != Relation::Customer => {
-            match find_member(state.db(), p.user_id, p.org_id).await? {
-                Some(member) => Some(desk_of(&state, &member, p.acting.now).await?),
-                None => None,
-            }
+            find_member(state.db(), p.user_id, p.org_id).await?
         }
         _ => None,
+    };
+    let (shell, desk) = match (&person, &found) {
+        (Some(p), Some(member)) => (
+            Some(Shell::of_member(&state, member, p.csrf_token(), Section::Home).await?),
+            Some(desk_of(&state, member, p.acting.now).await?),
+        ),
+        _ => (None, None),
     };
     let member = person.map(|p| MemberSummary {
         manages_members: p.may(Capability::ManageMembers),

@@ -77,6 +77,17 @@ impl Shell {
         }
     }
 
+    /// The frame of a page of `current` for `member`, already found (the home page also
+    /// needs the member), with `csrf` for the sign-out form.
+    pub async fn of_member(
+        state: &AppState,
+        member: &Member,
+        csrf: String,
+        current: Section,
+    ) -> Result<Self, AppError> {
+        Self::build(state, member, csrf, current).await
+    }
+
     async fn build(
         state: &AppState,
         member: &Member,
