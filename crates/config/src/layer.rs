@@ -33,6 +33,8 @@ pub struct Layer {
     pub audit: Option<AuditLayer>,
     /// Let webhooks go to plain HTTP and private addresses (development and tests only).
     pub webhooks_allow_private_networks: Option<bool>,
+    /// Stripe's API (default `https://api.stripe.com`; a stand-in for tests).
+    pub stripe_api_url: Option<String>,
     /// The largest document a client may upload, in MB (default 50).
     pub upload_limit_mb: Option<u64>,
     /// Where uploaded documents are kept (default `documents` in the data directory).
@@ -143,6 +145,7 @@ impl Layer {
                     layer.keys.get_or_insert_default().pkcs11_pin_file = Some(path())
                 }
                 "PUBLIC_URL" => layer.public_url = Some(value.clone()),
+                "STRIPE_API_URL" => layer.stripe_api_url = Some(value.clone()),
                 "MAIL_SMTP_URL" => {
                     layer.mail.get_or_insert_default().smtp_url = Some(value.clone());
                 }
@@ -211,6 +214,7 @@ impl Layer {
                 (base, top) => top.or(base),
             },
             public_url: over.public_url.or(self.public_url),
+            stripe_api_url: over.stripe_api_url.or(self.stripe_api_url),
             mail: match (self.mail, over.mail) {
                 (Some(base), Some(top)) => Some(base.overridden_by(top)),
                 (base, top) => top.or(base),

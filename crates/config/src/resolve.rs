@@ -125,6 +125,8 @@ pub struct Config {
     /// Webhooks may go to plain HTTP and private addresses (development and tests only;
     /// otherwise an endpoint must be HTTPS on the public internet).
     pub webhooks_allow_private_networks: bool,
+    /// Where Stripe's API is, when the operator points it away from Stripe's own.
+    pub stripe_api_url: Option<url::Url>,
     /// The largest document a client may upload, in bytes.
     pub upload_limit: u64,
     /// Where uploaded documents are kept (encrypted). Servers sharing one PostgreSQL
@@ -244,7 +246,18 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let (public_url, mail) = crate::mail::resolve(merged.public_url.as_deref(), merged.mail)?;
         let audit = crate::audit::resolve(merged.audit.unwrap_or_default(), &data_dir)?;
+        let stripe_api_url = merged
+            .stripe_api_url
+            .as_deref()
+            .map(|text| {
+                text.parse::<url::Url>()
+                    .ok()
+                    .filter(|url| matches!(url.scheme(), "https" | "http") && url.has_host())
+                    .ok_or_else(|| invalid("stripe_api_url", "an http(s):// URL"))
+            })
+            .transpose()?;
         Ok(Self {
+            stripe_api_url,
             audit,
             public_url,
             mail,
@@ -378,6 +391,9 @@ impl fmt::Display for Config {
         writeln!(f, "behind_tls_proxy = {}", self.behind_tls_proxy)?;
         if self.webhooks_allow_private_networks {
             writeln!(f, "webhooks_allow_private_networks = true")?;
+        }
+        if let Some(url) = &self.stripe_api_url {
+            writeln!(f, "stripe_api_url = {}", quoted(url.as_str()))?;
         }
         writeln!(f, "upload_limit_mb = {}", self.upload_limit / 1_000_000)?;
         writeln!(

@@ -10,7 +10,7 @@ use crate::ids::{LeadId, OrderId};
 
 /// Whose history: each kind of record keeps its own (its events go when it goes).
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Trail {
+pub enum Trail {
     Lead(LeadId),
     Order(OrderId),
 }
@@ -46,6 +46,8 @@ pub enum HistoryKind {
     Contacted,
     /// A follow-up date was set (the detail, RFC 3339) or cleared (empty).
     FollowUp,
+    /// A payment changed; the detail is its new state (`payments`' `PaymentState` name).
+    Payment,
 }
 
 impl HistoryKind {
@@ -58,6 +60,7 @@ impl HistoryKind {
             Self::Note => "note",
             Self::Contacted => "contacted",
             Self::FollowUp => "follow_up",
+            Self::Payment => "payment",
         }
     }
 
@@ -69,6 +72,7 @@ impl HistoryKind {
             Self::Note,
             Self::Contacted,
             Self::FollowUp,
+            Self::Payment,
         ]
         .into_iter()
         .find(|kind| kind.name() == name)
@@ -77,7 +81,7 @@ impl HistoryKind {
 
 /// Adds to `batch` a line of a history, for the caller's transaction: what happened
 /// (`kind`), and its detail (the new status, the assignee's user id or the note's id).
-pub(crate) fn record_event(
+pub fn record_event(
     batch: &mut Batch,
     org: OrgId,
     trail: Trail,

@@ -58,7 +58,7 @@ pub use forms::{
     Form, FormDraft, FormSite, create_form, definition_at, find_form, find_order_form,
     find_public_form, form_version, list_forms, revise_form,
 };
-pub use history::{HistoryEvent, HistoryKind, lead_history};
+pub use history::{HistoryEvent, HistoryKind, Trail, lead_history, record_event};
 pub use ids::{FormId, LeadId, NoteId, OrderId, RuleId};
 pub use inbox::{
     Assigned, Contact, InboxFilter, InboxPage, InboxQuery, MAX_PAGE, Sort, Waiting, inbox,
@@ -74,7 +74,7 @@ pub use order_board::{OPEN, OrderFilter, OrderPage, OrderQuery, OrderSort, order
 pub use order_status::OrderStatus;
 pub use orders::{
     NewOrder, ORDER_COLUMNS, ORDERS_TABLE, OrderSummary, OrderView, Schedule, StatusChange,
-    order_client, place_order, read_order, set_order_status,
+    order_client, order_summary, place_order, read_order, set_order_status,
 };
 pub use pipeline::{DEFAULT_STATES, NEW, Pipeline, Stage, pipeline, set_pipeline};
 pub use reminders::{DueReminder, RemindWhom, ReminderKind, due_reminders, mark_reminded};

@@ -421,6 +421,31 @@ pub async fn set_order_status(
     Ok(from)
 }
 
+/// An order's summary (nothing decrypted, nothing audited: no answer but the plain ones)
+/// within `access`'s reach: what its price and its list row are made from.
+pub async fn order_summary(
+    db: &Db,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+) -> Result<OrderSummary, IntakeError> {
+    let reach = access.condition("o", 3);
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
+        reach.sql
+    )))
+    .bind(order.to_string())
+    .bind(org.to_string());
+    let row = reach
+        .bind_to(query)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(IntakeError::UnknownOrder)?;
+    tx.commit().await?;
+    summary_from(&row)
+}
+
 /// The client who placed an order within `access`'s reach: whom to tell of a change.
 pub async fn order_client(
     db: &Db,

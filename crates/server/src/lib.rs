@@ -15,6 +15,7 @@ mod audit_review;
 mod intake;
 mod mails;
 mod ops;
+mod payments;
 mod registry;
 mod routes;
 mod state;

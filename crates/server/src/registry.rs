@@ -14,6 +14,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_webhooks::MIGRATIONS,
         leadvault_documents::MIGRATIONS,
         leadvault_intake::MIGRATIONS,
+        leadvault_payments::MIGRATIONS,
         leadvault_analytics::DEFINITION_MIGRATIONS,
     ]
     .concat()
@@ -23,7 +24,8 @@ pub fn migrations() -> Vec<Migration> {
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same
 /// key owner); intake the lead and work-order answers of each class and staff notes;
-/// documents the uploaded file names; webhooks their endpoints' signing secrets.
+/// documents the uploaded file names; webhooks their endpoints' signing secrets; payments
+/// the organizations' Stripe keys and webhook signing secrets.
 pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     let mut columns = vec![
         leadvault_accounts::TOTP_SECRET_COLUMN,
@@ -35,5 +37,7 @@ pub fn encrypted_columns() -> Vec<EncryptedColumn> {
     columns.push(leadvault_documents::NAME_COLUMN);
     columns.push(leadvault_intake::NOTE_COLUMN);
     columns.push(leadvault_webhooks::SECRET_COLUMN);
+    columns.push(leadvault_payments::KEY_COLUMN);
+    columns.push(leadvault_payments::SIGNING_SECRET_COLUMN);
     columns
 }

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::web::csrf_guard::{self, Csrf};
 use crate::web::error::AppError;
 use crate::web::{headers, observe};
-use crate::{account, analytics, audit_review, intake, ops, team};
+use crate::{account, analytics, audit_review, intake, ops, payments, team};
 
 /// Forms are small; uploads will get their own, streaming, limit.
 pub(crate) const BODY_LIMIT_BYTES: usize = 64 * 1024;
@@ -109,6 +109,7 @@ fn table() -> Vec<Route> {
         team::routes(),
         intake::routes(),
         analytics::routes(),
+        payments::routes(),
         audit_review::routes(),
     ]
     .into_iter()

@@ -5,6 +5,7 @@ use leadvault_config::{IpRange, PublicUrl};
 use leadvault_documents::DocumentStore;
 use leadvault_mail::{Mail, MailError, enqueue};
 use leadvault_store::Timestamp;
+use leadvault_payments::Stripe;
 use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
 
@@ -31,6 +32,8 @@ pub struct WebOptions {
     pub form_min_fill: std::time::Duration,
     /// Webhook endpoints may be plain HTTP and private addresses (development and tests).
     pub webhooks_allow_private_networks: bool,
+    /// Where Stripe's API is, when not at Stripe (a stand-in in tests).
+    pub stripe_api: Option<url::Url>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -55,6 +58,8 @@ struct Inner {
     /// Where uploaded documents go, and how large one may be.
     documents: DocumentStore,
     analytics: Analytics,
+    /// Stripe's API, for the organizations that take payments.
+    stripe: Stripe,
 }
 
 impl AppState {
@@ -70,6 +75,7 @@ impl AppState {
         analytics: Analytics,
     ) -> Self {
         let options_private = options.webhooks_allow_private_networks;
+        let stripe = Stripe::new(options.stripe_api.clone());
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -83,6 +89,7 @@ impl AppState {
                 webhooks_wake: Arc::new(Notify::new()),
                 documents,
                 analytics,
+                stripe,
             }),
         }
     }
@@ -126,6 +133,11 @@ impl AppState {
     /// Analytics: the enricher, the ingester's queue, the analytics database.
     pub fn analytics(&self) -> &Analytics {
         &self.inner.analytics
+    }
+
+    /// Stripe's API.
+    pub fn stripe(&self) -> &Stripe {
+        &self.inner.stripe
     }
 
     pub fn options(&self) -> &WebOptions {

@@ -61,6 +61,7 @@ pub struct TestAppBuilder {
     form_min_fill: Duration,
     tls: Option<TestCert>,
     upload_limit: u64,
+    stripe_api: Option<url::Url>,
 }
 
 impl TestAppBuilder {
@@ -74,6 +75,12 @@ impl TestAppBuilder {
     /// in tests unless a test sets it; `serve` uses the real minimum).
     pub fn form_min_fill(mut self, wait: Duration) -> Self {
         self.form_min_fill = wait;
+        self
+    }
+
+    /// Reach Stripe's API here (see [`crate::StripeStandIn`]).
+    pub fn stripe(mut self, api: url::Url) -> Self {
+        self.stripe_api = Some(api);
         self
     }
 
@@ -215,6 +222,7 @@ impl TestAppBuilder {
                 public_url,
                 form_min_fill: self.form_min_fill,
                 webhooks_allow_private_networks: true,
+                stripe_api: self.stripe_api.clone(),
             },
             mail_wake: wake,
             documents: documents.clone(),
@@ -295,6 +303,9 @@ impl TestApp {
             form_min_fill: Duration::ZERO,
             tls: None,
             upload_limit: leadvault_documents::DEFAULT_LIMIT,
+            // Nothing listens on the discard port: Stripe is unreachable unless a test
+            // starts a stand-in.
+            stripe_api: url::Url::parse("http://127.0.0.1:9/").ok(),
         }
     }
 

@@ -1,5 +1,7 @@
 //! Sending one webhook: an HTTP/1.1 POST over TLS (or plain HTTP where the operator allows
-//! private networks, for development), to an address checked first. An endpoint URL is typed
+//! private networks, for development), to an address checked first. The same client makes
+//! Leadvault's other outgoing calls (Stripe's API, through [`WebhookClient::call`]), so the
+//! tree has one HTTP client over one TLS stack. An endpoint URL is typed
 //! by an organization's admin, so it must not reach into the installation's own network
 //! (loopback, private ranges, link-local cloud metadata): the name is resolved once, every
 //! address checked, and the connection made to the checked address, so a second lookup
@@ -67,7 +69,27 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-/// Sends webhooks. One per installation; cheap to clone.
+/// One outgoing HTTP request.
+#[derive(Debug)]
+pub struct Outgoing<'a> {
+    pub method: hyper::Method,
+    pub url: &'a Url,
+    pub headers: &'a [(&'static str, String)],
+    /// The body's media type, when there is a body.
+    pub content_type: &'static str,
+    pub body: String,
+    /// The most of the answer's body read; a longer one reads as empty.
+    pub answer_limit: usize,
+}
+
+/// What came back: the status and the body, read whole (within the request's limit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// Sends webhooks (and other outgoing calls). One per installation; cheap to clone.
 #[derive(Clone)]
 pub struct WebhookClient {
     tls: TlsConnector,
@@ -153,30 +175,50 @@ impl WebhookClient {
         headers: &[(&'static str, String)],
         body: String,
     ) -> Result<u16, SendError> {
-        self.accepts(url)?;
-        tokio::time::timeout(self.timeout, self.exchange(url, headers, body))
+        let request = Outgoing {
+            method: hyper::Method::POST,
+            url,
+            headers,
+            content_type: "application/json",
+            body,
+            answer_limit: 64 * 1024,
+        };
+        Ok(self.call(request).await?.status)
+    }
+
+    /// Sends `request` and reads its answer, within the client's time limit.
+    pub async fn call(&self, request: Outgoing<'_>) -> Result<Answer, SendError> {
+        self.accepts(request.url)?;
+        tokio::time::timeout(self.timeout, self.exchange(request))
             .await
             .map_err(|_| SendError::Timeout)?
     }
 
-    async fn exchange(
-        &self,
-        url: &Url,
-        headers: &[(&'static str, String)],
-        body: String,
-    ) -> Result<u16, SendError> {
+    async fn exchange(&self, outgoing: Outgoing<'_>) -> Result<Answer, SendError> {
+        let Outgoing {
+            method,
+            url,
+            headers,
+            content_type,
+            body,
+            answer_limit,
+        } = outgoing;
         let address = self.address(url).await?;
         let tcp = TcpStream::connect(address)
             .await
             .map_err(|_| SendError::Connect)?;
         let host = url.host_str().unwrap_or_default().to_owned();
-        let mut request = hyper::Request::post(&url[url::Position::BeforePath..])
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(&url[url::Position::BeforePath..])
             .header(
                 hyper::header::HOST,
                 &url[url::Position::BeforeHost..url::Position::AfterPort],
             )
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .header(hyper::header::USER_AGENT, "Leadvault-Webhooks/1");
+            .header(hyper::header::USER_AGENT, "Leadvault/1");
+        if !body.is_empty() {
+            request = request.header(hyper::header::CONTENT_TYPE, content_type);
+        }
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -195,14 +237,18 @@ impl WebhookClient {
                 .connect(name, tcp)
                 .await
                 .map_err(|_| SendError::Tls)?;
-            send(TokioIo::new(tls), request).await
+            send(TokioIo::new(tls), request, answer_limit).await
         } else {
-            send(TokioIo::new(tcp), request).await
+            send(TokioIo::new(tcp), request, answer_limit).await
         }
     }
 }
 
-async fn send<IO>(io: IO, request: hyper::Request<Full<Bytes>>) -> Result<u16, SendError>
+async fn send<IO>(
+    io: IO,
+    request: hyper::Request<Full<Bytes>>,
+    answer_limit: usize,
+) -> Result<Answer, SendError>
 where
     IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -217,11 +263,14 @@ where
         .await
         .map_err(|_| SendError::Http)?;
     let status = response.status().as_u16();
-    // Read (and drop) a bounded answer, so the connection ends cleanly.
-    let _ = http_body_util::Limited::new(response.into_body(), 64 * 1024)
+    // A bounded answer, read so the connection ends cleanly. One longer than the limit reads
+    // as empty: a webhook's answer is never looked at, and an API's then fails to parse.
+    let body = http_body_util::Limited::new(response.into_body(), answer_limit)
         .collect()
-        .await;
-    Ok(status)
+        .await
+        .map(|collected| collected.to_bytes().to_vec())
+        .unwrap_or_default();
+    Ok(Answer { status, body })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod signature;
 mod worker;
 
 pub use actions::WebhookAction;
-pub use client::{SendError, WebhookClient, is_public};
+pub use client::{Answer, Outgoing, SendError, WebhookClient, is_public};
 pub use endpoint::{Endpoint, SECRET_COLUMN, add_endpoint, list_endpoints, remove_endpoint};
 pub use error::WebhookError;
 pub use migrations::MIGRATIONS;

@@ -296,6 +296,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             public_url: config.public_url.clone(),
             form_min_fill: FORM_MIN_FILL,
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
+            stripe_api: config.stripe_api_url.clone(),
         },
         mail_wake: mail.as_ref().map(|m| m.wake.clone()),
         documents: DocumentStore::open(&config.documents_dir, config.upload_limit),

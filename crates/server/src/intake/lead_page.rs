@@ -53,6 +53,7 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
                 HistoryKind::Assigned => format!("assigned to {}", name(&event.detail)),
                 HistoryKind::Note => "added a note".to_owned(),
                 HistoryKind::Contacted => "contacted the person".to_owned(),
+                HistoryKind::Payment => crate::intake::order_view::payment_history(&event.detail),
                 // The detail is RFC 3339; follow-ups are set to the minute.
                 HistoryKind::FollowUp => {
                     match event.detail.get(..16).and_then(Timestamp::parse_date_time) {

@@ -10,6 +10,7 @@ use leadvault_audit::Acting;
 use leadvault_documents::{Document, DocumentId};
 use leadvault_intake::form::FormDefinition;
 use leadvault_intake::{HistoryKind, Holder, OrderFile, OrderId, OrderStatus, open_document};
+use leadvault_payments::PaymentState;
 
 use crate::intake::views::{AnswerRow, DocumentRow, HistoryRow, OrderPage};
 use crate::state::AppState;
@@ -120,6 +121,7 @@ pub fn order_page(
                     HistoryKind::Note => "added a note".to_owned(),
                     // Leads' alone; an order's history never holds them.
                     HistoryKind::Contacted | HistoryKind::FollowUp => "updated".to_owned(),
+                    HistoryKind::Payment => payment_history(&event.detail),
                 },
                 by: names(&event.actor_kind, &event.actor_id),
             })
@@ -130,7 +132,16 @@ pub fn order_page(
             .map(|s| (s.name(), s.label()))
             .collect(),
         may_cancel: status.client_may_cancel(),
+        payment: Default::default(),
     }
+}
+
+/// A payment's line in a history: its new state, as people read it.
+pub fn payment_history(detail: &str) -> String {
+    format!(
+        "payment: {}",
+        PaymentState::parse(detail).map_or("?", PaymentState::label)
+    )
 }
 
 /// A document as a download: audited first, then streamed out as it is decrypted, each

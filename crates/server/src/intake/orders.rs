@@ -8,7 +8,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use leadvault_accounts::{UserId, find_customer, list_customers, list_members};
+use leadvault_accounts::{Capability, UserId, find_customer, list_customers, list_members};
 use leadvault_analytics::Day;
 use leadvault_intake::{
     Holder, IntakeError, OrderAccess, OrderStatus, StatusChange, open_order, order_board,
@@ -23,6 +23,7 @@ use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::reach::order_access;
 use crate::intake::views::OrdersPage;
 use crate::mails;
+use crate::payments::checkout::order_panel;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
@@ -127,15 +128,20 @@ async fn page(
         .map(|m| (m.user_id.to_string(), m.email))
         .collect();
     let file = open_order(state.vault(), &signed_in.acting, order_id(id)?, access).await?;
+    let summary = file.order.summary.clone();
     let shell = Some(Shell::of(state, signed_in, Section::Orders).await?);
     let mut page = order_page(file, shell, signed_in.csrf_token(), |kind, id| match kind {
         "client" => "the client".to_owned(),
+        "system" => "Stripe".to_owned(),
         _ => emails
             .get(id)
             .cloned()
             .unwrap_or_else(|| "staff".to_owned()),
     });
     page.error = error;
+    let may_refund = signed_in.member.may(Capability::Billing);
+    let now = signed_in.acting.now;
+    page.payment = order_panel(state, &summary, org, now, false, may_refund, None).await?;
     Ok(page)
 }
 

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::{Capability, list_members};
 use leadvault_analytics::Day;
@@ -23,6 +23,7 @@ use crate::intake::order_board::{BoardParams, Paging, board_rows};
 use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::views::{OrderFormPage, PortalPage};
 use crate::mails;
+use crate::payments::checkout::{checkout_order, order_panel};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::multipart;
@@ -153,6 +154,7 @@ pub async fn place(
     State(state): State<AppState>,
     person: Person,
     Path(id): Path<String>,
+    headers: HeaderMap,
     body: Request,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
@@ -201,20 +203,30 @@ pub async fn place(
     }
     state.wake_webhooks();
     tracing::info!(form_id = %form.id, work_order_id = %id, "work order placed");
-    Ok(Redirect::to(&format!("/portal/orders/{id}")).into_response())
+    // A priced order goes on to Stripe; any other to its page.
+    checkout_order(&state, &person, &headers, id).await
 }
 
 pub async fn show_order(
     State(state): State<AppState>,
     person: Person,
     Path(id): Path<String>,
+    Query(params): Query<BTreeMap<String, String>>,
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     let file = open_order(state.vault(), &person.acting, order_id(&id)?, &own(&person)).await?;
-    let page = order_page(file, None, person.csrf_token(), |kind, _| match kind {
+    let summary = file.order.summary.clone();
+    let mut page = order_page(file, None, person.csrf_token(), |kind, _| match kind {
         "client" => "you".to_owned(),
+        "system" => "Stripe".to_owned(),
         _ => format!("{} staff", person.org_name),
     });
+    // Set by a checkout that could not start: the order is kept, and payable later.
+    let problem = (params.get("payment").map(String::as_str) == Some("unavailable")).then(|| {
+        "Your order is saved, but the payment page could not be opened just now. Try “Pay now” again in a moment.".to_owned()
+    });
+    let now = person.acting.now;
+    page.payment = order_panel(&state, &summary, person.org_id, now, true, false, problem).await?;
     Ok(render(&page).into_response())
 }
 

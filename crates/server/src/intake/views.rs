@@ -75,6 +75,8 @@ pub struct OrderPage {
     pub moves: Vec<(&'static str, &'static str)>,
     /// Its client may still withdraw it.
     pub may_cancel: bool,
+    /// Its payments, and paying for it.
+    pub payment: crate::payments::views::PaymentPanel,
 }
 
 /// A document of a work order, as listed.

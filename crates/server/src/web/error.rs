@@ -112,6 +112,23 @@ impl From<leadvault_webhooks::WebhookError> for AppError {
     }
 }
 
+impl From<leadvault_payments::PaymentError> for AppError {
+    fn from(err: leadvault_payments::PaymentError) -> Self {
+        use leadvault_payments::PaymentError as E;
+        match err {
+            E::Invalid(_) | E::Amount(_) | E::Secret(_) | E::AlreadyPaid | E::Stripe(_) => {
+                Self::Invalid(err.to_string())
+            }
+            E::NotConnected => Self::Invalid(err.to_string()),
+            E::UnknownPayment => Self::NotFound,
+            E::Signature(_) | E::NotAnEvent => Self::Invalid(err.to_string()),
+            E::Store(store) => store.into(),
+            E::Audit(audit) => audit.into(),
+            E::Key(_) | E::Mail(_) | E::Corrupt(_) => Self::Internal(err.to_string()),
+        }
+    }
+}
+
 impl From<AccountsError> for AppError {
     fn from(err: AccountsError) -> Self {
         match err {

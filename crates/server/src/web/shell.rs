@@ -23,6 +23,7 @@ pub enum Section {
     Sites,
     Members,
     IntakeSettings,
+    Payments,
     Audit,
     /// The person's own account (reached from the frame's name, not a section).
     Account,
@@ -117,7 +118,7 @@ impl Shell {
                 Some(waiting),
             ));
         }
-        let plain = [
+        let plain: [(Capability, &'static str, &'static str, Section); 6] = [
             (Capability::ManageForms, "/forms", "Forms", Section::Forms),
             (
                 Capability::ViewSites,
@@ -136,6 +137,12 @@ impl Shell {
                 "/settings/intake",
                 "Intake settings",
                 Section::IntakeSettings,
+            ),
+            (
+                Capability::Billing,
+                "/settings/payments",
+                "Payments",
+                Section::Payments,
             ),
             (
                 Capability::ReviewAudit,

@@ -1,0 +1,150 @@
+//! Paying for a work order: right after a priced order is placed, and later from the
+//! order's page ("Pay now") while it is unpaid. The amount comes from the organization's
+//! price list and the order as stored (its job type and rush box), never from the
+//! browser. The order's page shows what Stripe's webhooks recorded, so reaching Stripe's
+//! success page changes nothing by itself.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use leadvault_intake::{OrderAccess, OrderId, OrderSummary, order_summary};
+use leadvault_payments::{
+    CheckoutRequest, Money, Payment, PaymentError, PriceList, Subject, payments_of, price_list,
+    start_checkout, stripe_account,
+};
+use leadvault_store::Timestamp;
+
+use crate::intake::order_view::order_id;
+use crate::payments::views::{PaymentPanel, PaymentRow};
+use crate::state::AppState;
+use crate::web::error::AppError;
+use crate::web::person::Person;
+
+/// The origin the customer comes back to from Stripe: the configured public address, or
+/// else the one this request was made to.
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    let configured = state.public_origin();
+    if !configured.is_empty() {
+        return configured;
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if state.options().https { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
+/// What an order costs, if its organization takes payments and prices its job type.
+pub(crate) async fn order_price(
+    state: &AppState,
+    summary: &OrderSummary,
+    org: leadvault_store::OrgId,
+    now: Timestamp,
+) -> Result<Option<Money>, AppError> {
+    if stripe_account(state.db(), org, now).await?.is_none() {
+        return Ok(None);
+    }
+    Ok(price_list(state.db(), org).await?.for_order(summary)?)
+}
+
+/// Sends the client of `order` to Stripe; where that cannot start, back to the order's
+/// page, which says why (the order is kept and stays payable).
+pub(crate) async fn checkout_order(
+    state: &AppState,
+    person: &Person,
+    headers: &HeaderMap,
+    order: OrderId,
+) -> Result<Response, AppError> {
+    let own = OrderAccess::Client(person.user_id.as_uuid());
+    let summary = order_summary(state.db(), person.org_id, order, &own).await?;
+    let page = format!("/portal/orders/{order}");
+    let Some(amount) = order_price(state, &summary, person.org_id, person.acting.now).await?
+    else {
+        return Ok(Redirect::to(&page).into_response());
+    };
+    let description = format!("Work order: {}", PriceList::job_of(&summary));
+    let return_url = format!("{}{page}", origin(state, headers));
+    let request = CheckoutRequest {
+        subject: Subject::Order(order),
+        amount,
+        description: &description,
+        return_url: &return_url,
+    };
+    let started = start_checkout(
+        state.db(),
+        state.keyring(),
+        state.stripe(),
+        &person.acting,
+        &request,
+    )
+    .await;
+    match started {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(PaymentError::AlreadyPaid) => Ok(Redirect::to(&page).into_response()),
+        Err(PaymentError::Stripe(err)) => {
+            tracing::warn!(work_order_id = %order, error = %err, "checkout could not start");
+            Ok(Redirect::to(&format!("{page}?payment=unavailable")).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /portal/orders/{id}/pay`: the client's "Pay now".
+pub async fn pay_order(
+    State(state): State<AppState>,
+    person: Person,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    person.require_customer(&state).await?;
+    checkout_order(&state, &person, &headers, order_id(&id)?).await
+}
+
+pub(crate) fn payment_row(payment: &Payment) -> PaymentRow {
+    let currency = payment.amount.currency();
+    PaymentRow {
+        id: payment.id.clone(),
+        started: crate::web::render::utc(payment.created_at),
+        amount: payment.amount.to_string(),
+        state: payment.state.label(),
+        refunded: Money::new(payment.refunded, currency)
+            .ok()
+            .map(|m| format!("{m} refunded")),
+        refundable: Money::new(payment.refundable(), currency)
+            .map(Money::amount_text)
+            .unwrap_or_default(),
+    }
+}
+
+/// The payment part of an order's page: its payments, and what is still to pay (with
+/// "Pay now" for its client) when nothing was paid and its price is set.
+pub(crate) async fn order_panel(
+    state: &AppState,
+    summary: &OrderSummary,
+    org: leadvault_store::OrgId,
+    now: Timestamp,
+    client: bool,
+    may_refund: bool,
+    problem: Option<String>,
+) -> Result<PaymentPanel, AppError> {
+    let payments = payments_of(state.db(), org, Subject::Order(summary.id)).await?;
+    let settled = payments.iter().any(|p| p.state.settles());
+    let open = !matches!(
+        summary.status,
+        leadvault_intake::OrderStatus::Cancelled | leadvault_intake::OrderStatus::Completed
+    );
+    let due = if settled || !open {
+        None
+    } else {
+        order_price(state, summary, org, now).await?
+    };
+    Ok(PaymentPanel {
+        rows: payments.iter().map(payment_row).collect(),
+        due: due.map(|m| m.to_string()),
+        may_pay: client && due.is_some(),
+        may_refund,
+        back: "order",
+        problem,
+    })
+}

@@ -1,0 +1,26 @@
+//! Payments through Stripe: the organization's Stripe account and prices
+//! (`/settings/payments`), paying for a work order (`checkout.rs`), refunds, and the
+//! endpoint Stripe's webhooks reach.
+
+pub(crate) mod checkout;
+pub(crate) mod refund;
+pub(crate) mod settings;
+pub(crate) mod stripe_webhook;
+pub(crate) mod views;
+
+use crate::routes::Route;
+
+/// This feature's routes: its slice of the one table ([`crate::routes`]).
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        Route::get("/settings/payments", settings::show),
+        Route::post("/settings/payments/stripe", settings::connect),
+        Route::post("/settings/payments/stripe/disconnect", settings::disconnect),
+        Route::post("/settings/payments/prices", settings::save_prices),
+        Route::post("/payments/{id}/refund", refund::refund),
+        Route::post("/portal/orders/{id}/pay", checkout::pay_order),
+        Route::post("/stripe/webhooks/{org}", stripe_webhook::receive).csrf_exempt(
+            "Stripe's servers post here with no session: the Stripe-Signature header (HMAC-SHA256 over the raw body with the organization's signing secret, five minutes' tolerance) proves the sender",
+        ),
+    ]
+}

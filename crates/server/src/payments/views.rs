@@ -1,0 +1,65 @@
+//! The payments pages' view models.
+
+use askama::Template;
+
+use crate::web::shell::Shell;
+
+/// A job type's or a consultation form's price, as the settings form shows it.
+#[derive(Debug)]
+pub struct PriceRow {
+    /// The job's name, or the form's id.
+    pub item: String,
+    pub label: String,
+    /// As typed ("125.00"); empty for no price.
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments/settings.html")]
+pub struct PaymentSettingsPage {
+    pub shell: Option<Shell>,
+    pub csrf: String,
+    /// Something was refused (the page is answered 422).
+    pub status_error: bool,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    /// "test" or "live" when connected.
+    pub mode: Option<&'static str>,
+    pub connected_at: String,
+    pub signing_secrets: usize,
+    /// The address to give Stripe for this organization's webhooks.
+    pub webhook_url: String,
+    pub currency: String,
+    pub rush_surcharge: String,
+    pub jobs: Vec<PriceRow>,
+    pub consultations: Vec<PriceRow>,
+}
+
+/// A payment as listed on an order's or a lead's page.
+#[derive(Debug)]
+pub struct PaymentRow {
+    pub id: String,
+    pub started: String,
+    pub amount: String,
+    pub state: &'static str,
+    /// "USD 20.00 refunded", when any was.
+    pub refunded: Option<String>,
+    /// What may still be refunded, as typed ("80.00"); empty when nothing may.
+    pub refundable: String,
+}
+
+/// The payment part of an order's or a lead's page.
+#[derive(Debug, Default)]
+pub struct PaymentPanel {
+    pub rows: Vec<PaymentRow>,
+    /// What is still to pay ("USD 125.00"), when the customer may pay now.
+    pub due: Option<String>,
+    /// The page's viewer may pay (the client of the order).
+    pub may_pay: bool,
+    /// The page's viewer has billing, so may refund.
+    pub may_refund: bool,
+    /// Where a refund form sends the viewer back (`order` or `lead`).
+    pub back: &'static str,
+    /// Why paying did not start, when it did not.
+    pub problem: Option<String>,
+}
