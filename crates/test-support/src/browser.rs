@@ -308,6 +308,29 @@ impl<'a> Browser<'a> {
     }
 
     /// Posts `fields` plus the CSRF token of `from`, the page the form is on.
+    /// A client sends the order form of `form` with `answers` and `files` (field, file name,
+    /// PDF content), as the portal's page does.
+    pub async fn place_order(
+        &mut self,
+        form: &str,
+        answers: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let page = self.get(&format!("/portal/orders/new/{form}")).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        let csrf = page.csrf();
+        let mut parts = vec![Part::Text("csrf", &csrf)];
+        parts.extend(answers.iter().map(|(k, v)| Part::Text(k, v)));
+        parts.extend(files.iter().map(|(name, file_name, bytes)| Part::File {
+            name,
+            file_name,
+            content_type: "application/pdf",
+            bytes,
+        }));
+        self.post_multipart(&format!("/portal/orders/new/{form}"), &parts)
+            .await
+    }
+
     pub async fn submit(&mut self, from: &Page, path: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = from.csrf();
         let mut all = vec![("csrf", csrf.as_str())];

@@ -11,6 +11,7 @@
 //!   servers ([`serve_site_page`] plays a firm's own site).
 //! - [`Chromium::assert_accessible`]: axe-core's serious and critical rules on a page.
 //! - [`TcpProxy`]: a link to the database that a test can cut and restore.
+//! - [`StripeStandIn`]: Stripe's API, hosted checkout page and signed webhooks, on loopback.
 //! - [`LeadvaultProcess`]: the real binary, run as an operator would.
 //! - [`softhsm_token`]: a fresh SoftHSM2 token for a PKCS#11 test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -33,6 +34,7 @@ mod proxy;
 mod site;
 mod smtp;
 mod softhsm;
+mod stripe;
 mod throwaway;
 mod webhook_receiver;
 
@@ -56,6 +58,7 @@ pub use proxy::TcpProxy;
 pub use site::serve_site_page;
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
+pub use stripe::{STRIPE_SIGNING_SECRET, STRIPE_TEST_KEY, StripeStandIn};
 pub use webhook_receiver::{ReceivedHook, WebhookReceiver};
 
 /// Runs a test on both engines (see `leadvault_test_macros`): `#[both_engines] async fn

@@ -36,6 +36,7 @@ mod mail;
 mod members;
 mod order_board;
 mod outage;
+mod payments;
 mod public_form;
 mod routing;
 mod sessions;

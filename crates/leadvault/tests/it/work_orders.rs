@@ -45,29 +45,6 @@ async fn count(app: &TestApp, table: &str) -> i64 {
         .unwrap()
 }
 
-/// Sends the order form of `form` with `answers` and `files` (field, file name, content).
-async fn place(
-    client: &mut Browser<'_>,
-    form: &str,
-    answers: &[(&str, &str)],
-    files: &[(&str, &str, &[u8])],
-) -> Page {
-    let page = client.get(&format!("/portal/orders/new/{form}")).await;
-    assert_eq!(page.status, 200, "{}", page.html);
-    let csrf = page.csrf();
-    let mut parts = vec![Part::Text("csrf", &csrf)];
-    parts.extend(answers.iter().map(|(k, v)| Part::Text(k, v)));
-    parts.extend(files.iter().map(|(name, file_name, bytes)| Part::File {
-        name,
-        file_name,
-        content_type: "application/pdf",
-        bytes,
-    }));
-    client
-        .post_multipart(&format!("/portal/orders/new/{form}"), &parts)
-        .await
-}
-
 async fn client_of<'a>(
     app: &'a TestApp,
     owner: &TestPerson,
@@ -107,9 +84,7 @@ async fn a_client_orders_with_a_document_kept_encrypted_and_downloaded_whole(eng
     );
 
     let content = pdf("PLANTED-DOCUMENT-LINE-7731");
-    let placed = place(
-        &mut dee,
-        &form.id.to_string(),
+    let placed = dee.place_order(&form.id.to_string(),
         &[
             ("job", "Service of process"),
             ("party", "Quentin Marlowe"),
@@ -213,7 +188,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     // An executable named like a PDF and sent as one.
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
     exe.extend(std::iter::repeat_n(0u8, 4096));
-    let refused = place(&mut dee, &id, answers, &[("summons", "summons.pdf", &exe)]).await;
+    let refused = dee.place_order(&id, answers, &[("summons", "summons.pdf", &exe)]).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused
@@ -230,7 +205,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     // Larger than the limit.
     let mut big = pdf("big");
     big.resize(150_000, b' ');
-    let refused = place(&mut dee, &id, answers, &[("summons", "big.pdf", &big)]).await;
+    let refused = dee.place_order(&id, answers, &[("summons", "big.pdf", &big)]).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused.html.contains("The file is larger than 100 KB"),
@@ -240,9 +215,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
 
     // Two documents for one question, or a body past what the form can carry (a refused
     // file is not read out without bound): refused, nothing kept.
-    let two = place(
-        &mut dee,
-        &id,
+    let two = dee.place_order(&id,
         answers,
         &[
             ("summons", "a.pdf", &pdf("a")),
@@ -265,9 +238,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
         .unwrap();
     let mut flooder = Browser::at(&own_client, app.addr);
     flooder.set_cookie("lv_session", dee.cookie("lv_session").unwrap());
-    let flood = place(
-        &mut flooder,
-        &id,
+    let flood = flooder.place_order(&id,
         answers,
         &[("summons", "huge.pdf", &huge)],
     )
@@ -275,25 +246,21 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     assert_eq!(flood.status, 422);
 
     // A required document left out; a document with a required answer left out.
-    let refused = place(&mut dee, &id, answers, &[]).await;
+    let refused = dee.place_order(&id, answers, &[]).await;
     assert_eq!(refused.status, 422);
     assert!(
         refused.html.contains("Please attach a document."),
         "{}",
         refused.html
     );
-    let refused = place(
-        &mut dee,
-        &id,
+    let refused = dee.place_order(&id,
         &[("job", "Court filing")],
         &[("summons", "s.pdf", &pdf("x"))],
     )
     .await;
     assert_eq!(refused.status, 422);
     // An unknown choice.
-    let refused = place(
-        &mut dee,
-        &id,
+    let refused = dee.place_order(&id,
         &[("job", "Arson"), ("party", "Q")],
         &[("summons", "s.pdf", &pdf("x"))],
     )
@@ -358,7 +325,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
 
     // A PNG is accepted too, whatever it is called.
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
-    let placed = place(&mut dee, &id, answers, &[("summons", "scan.jpeg", &png)]).await;
+    let placed = dee.place_order(&id, answers, &[("summons", "scan.jpeg", &png)]).await;
     assert_eq!(placed.status, 303, "{}", placed.html);
     let kind: String = sqlx::query_scalar("SELECT kind FROM documents")
         .fetch_one(app.db.pool())
@@ -417,9 +384,7 @@ async fn staff_move_orders_on_and_each_client_sees_only_their_own(engine: Engine
         .await;
     let (mut al, _) = app.signed_in(&al).await;
 
-    let placed = place(
-        &mut dee,
-        &form.id.to_string(),
+    let placed = dee.place_order(&form.id.to_string(),
         &[
             ("job", "Records retrieval"),
             ("party", "Quentin Marlowe"),
