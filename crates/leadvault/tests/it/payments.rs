@@ -300,3 +300,343 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
     );
     assert_eq!(payment_states(&app).await, ["paid"]);
 }
+
+/// Posts `body` to `org`'s Stripe endpoint with `signature`; the status.
+async fn post_webhook(app: &TestApp, org: &str, body: &str, signature: &str) -> u16 {
+    app.client
+        .post(app.url(&format!("/stripe/webhooks/{org}")))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+fn unix_now() -> i64 {
+    leadvault_store::Timestamp::now().as_unix_micros() / 1_000_000
+}
+
+async fn history_lines(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM work_order_events WHERE kind = 'payment'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+}
+
+#[both_engines]
+async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let mut firm = firm(&app, &stand_in).await;
+    let org = firm.owner.org_id.to_string();
+    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let completed = {
+        let mut session = stand_in.session(&session_id);
+        session["status"] = json!("complete");
+        stand_in.event("checkout.session.completed", session)
+    };
+    let body = completed.to_string();
+    let before = payment_states(&app).await;
+
+    // A wrong secret, a changed body, an old or a missing signature, no event at all: 400
+    // and nothing changed.
+    let now = unix_now();
+    let signed = StripeStandIn::signature(STRIPE_SIGNING_SECRET, now, body.as_bytes());
+    for (body, signature) in [
+        (body.clone(), StripeStandIn::signature("whsec_SomebodyElsesSecret000000", now, body.as_bytes())),
+        (body.replace("checkout.session.completed", "checkout.session.expired"), signed.clone()),
+        (body.clone(), StripeStandIn::signature(STRIPE_SIGNING_SECRET, now - 301, body.as_bytes())),
+        (body.clone(), String::new()),
+        ("not json".to_owned(), StripeStandIn::signature(STRIPE_SIGNING_SECRET, now, b"not json")),
+    ] {
+        assert_eq!(post_webhook(&app, &org, &body, &signature).await, 400, "{signature}");
+    }
+    // An organization that takes no payments, or none at all: 404.
+    let stranger = leadvault_store::OrgId::random().to_string();
+    assert_eq!(post_webhook(&app, &stranger, &body, &signed).await, 404);
+    assert_eq!(post_webhook(&app, "not-an-org", &body, &signed).await, 404);
+    assert_eq!(payment_states(&app).await, before);
+    assert_eq!(history_lines(&app).await, 1, "awaiting payment only");
+
+    // The session is still open at Stripe: an event claiming otherwise marks nothing.
+    assert_eq!(stand_in.deliver("acct_one", &completed).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["awaiting_payment"]);
+
+    // Paid; the same event again (Stripe retries) changes nothing more.
+    stand_in.complete(&session_id, false).await;
+    let paid = stand_in.event("checkout.session.completed", stand_in.session(&session_id));
+    for _ in 0..3 {
+        assert_eq!(stand_in.deliver("acct_one", &paid).await, Some(200));
+    }
+    assert_eq!(payment_states(&app).await, ["paid"]);
+    assert_eq!(history_lines(&app).await, 2);
+
+    // Late and unknown events are acknowledged and change nothing.
+    let expired = stand_in.event("checkout.session.expired", stand_in.session(&session_id));
+    assert_eq!(stand_in.deliver("acct_one", &expired).await, Some(200));
+    let unknown = stand_in.event("customer.created", json!({"id": "cus_1", "object": "customer"}));
+    assert_eq!(stand_in.deliver("acct_one", &unknown).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["paid"]);
+
+    // A refund made in Stripe's dashboard arrives as charge.refunded, in parts.
+    let intent = stand_in.session(&session_id)["payment_intent"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(stand_in.refund_in_dashboard(&intent, 5_000).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["partially_refunded"]);
+    assert_eq!(stand_in.refund_in_dashboard(&intent, 12_500).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["refunded"]);
+    let page = firm.owner_browser.get(&format!("/orders/{}", order_id(&app).await)).await;
+    assert!(page.html.contains("USD 175.00 refunded"), "{}", page.html);
+}
+
+#[both_engines]
+async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let mut firm = firm(&app, &stand_in).await;
+    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+
+    // The refund's event overtakes the completion's: the refund proves the payment.
+    stand_in.send_webhooks("acct_one", "http://127.0.0.1:9/nowhere", STRIPE_SIGNING_SECRET);
+    stand_in.complete(&session_id, false).await;
+    let completed = stand_in.event("checkout.session.completed", stand_in.session(&session_id));
+    let intent = stand_in.session(&session_id)["payment_intent"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stand_in.refund_in_dashboard(&intent, 17_500).await;
+    let endpoint = app.url(&format!("/stripe/webhooks/{}", firm.owner.org_id));
+    stand_in.send_webhooks("acct_one", &endpoint, STRIPE_SIGNING_SECRET);
+    let refunded = stand_in.event(
+        "charge.refunded",
+        json!({"id": "ch_1", "object": "charge", "payment_intent": intent, "amount": 17_500,
+               "amount_refunded": 17_500, "refunded": true, "currency": "usd"}),
+    );
+    assert_eq!(stand_in.deliver("acct_one", &refunded).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["refunded"]);
+    assert_eq!(stand_in.deliver("acct_one", &completed).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["refunded"], "the late completion changes nothing");
+
+    // A payment that settles later: processing, then failed; the client may pay again.
+    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    stand_in.complete(&session_id, true).await;
+    assert_eq!(payment_states(&app).await, ["refunded", "processing"]);
+    stand_in.settle(&session_id, false).await;
+    assert_eq!(payment_states(&app).await, ["refunded", "failed"]);
+    let order: String = sqlx::query_scalar(
+        "SELECT subject_id FROM payments WHERE state = 'failed'",
+    )
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    let page = firm.client.get(&format!("/portal/orders/{order}")).await;
+    assert!(page.html.contains("Payment failed") && page.html.contains("Pay now"), "{}", page.html);
+    let retry = firm
+        .client
+        .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
+        .await;
+    let second = session_of(&retry);
+    assert_ne!(second, session_id, "a new attempt, a new session");
+    let keys: Vec<String> = stand_in
+        .requests()
+        .into_iter()
+        .filter(|(m, p, _)| m == "POST" && p == "/v1/checkout/sessions")
+        .filter_map(|(_, _, key)| key)
+        .filter(|key| key.contains(&order))
+        .collect();
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1], "each attempt its own Idempotency-Key");
+    stand_in.settle(&session_id, true).await; // too late for the failed attempt
+    stand_in.expire(&second).await;
+    assert_eq!(payment_states(&app).await, ["refunded", "failed", "expired"]);
+}
+
+#[both_engines]
+async fn a_session_replayed_to_another_organization_changes_nothing(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let mut firm = firm(&app, &stand_in).await;
+    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+
+    // Another firm, with its own Stripe account, its own order and its own secret.
+    let (bea, mut other, _) = app.signed_in_owner("bea@other.legal").await;
+    let other_secret = "whsec_OtherFirmsSigningSecret0000000";
+    app.connect_stripe(
+        &mut other,
+        &stand_in,
+        bea.org_id,
+        ("acct_two", "rk_test_51OtherFirmsRestrictedKey00", other_secret),
+    )
+    .await;
+    // Someone who can sign for the other firm's endpoint replays the first firm's session.
+    stand_in.complete(&session_id, false).await;
+    let body = stand_in
+        .event("checkout.session.completed", stand_in.session(&session_id))
+        .to_string();
+    let signature = StripeStandIn::signature(other_secret, unix_now(), body.as_bytes());
+    assert_eq!(post_webhook(&app, &bea.org_id.to_string(), &body, &signature).await, 200);
+    let theirs: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE org_id = $1")
+        .bind(bea.org_id.to_string())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(theirs, 0);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM stripe_events WHERE org_id = $1")
+        .bind(bea.org_id.to_string())
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(events, 0, "nothing of it recorded");
+    // The first firm's own endpoint was told by Stripe: paid there, and only there.
+    assert_eq!(payment_states(&app).await, ["paid"]);
+}
+
+#[both_engines]
+async fn when_stripe_cannot_be_reached_the_order_is_kept_and_stays_payable(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let link = TcpProxy::start(stand_in.addr).await;
+    let api = url::Url::parse(&format!("http://{}/", link.addr)).unwrap();
+    let app = TestApp::builder(engine).stripe(api).build().await;
+    let mut firm = firm(&app, &stand_in).await;
+
+    link.cut();
+    let placed = place(&mut firm.client, &firm.form, "Service of process").await;
+    let order = order_id(&app).await;
+    assert_eq!(
+        placed.location(),
+        Some(format!("/portal/orders/{order}?payment=unavailable").as_str())
+    );
+    let page = firm.client.get(placed.location().unwrap()).await;
+    assert!(page.html.contains("could not be opened"), "{}", page.html);
+    assert!(page.html.contains("Pay now"), "{}", page.html);
+    assert!(payment_states(&app).await.is_empty(), "nothing half-recorded");
+
+    link.restore();
+    let pay = firm
+        .client
+        .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
+        .await;
+    let session_id = session_of(&pay);
+
+    // Stripe's webhook arrives while the session cannot be fetched back: 503 (Stripe will
+    // retry), nothing changed; its retry is applied.
+    stand_in.send_webhooks("acct_one", "http://127.0.0.1:9/nowhere", STRIPE_SIGNING_SECRET);
+    stand_in.complete(&session_id, false).await;
+    let completed = stand_in.event("checkout.session.completed", stand_in.session(&session_id));
+    stand_in.send_webhooks(
+        "acct_one",
+        &app.url(&format!("/stripe/webhooks/{}", firm.owner.org_id)),
+        STRIPE_SIGNING_SECRET,
+    );
+    link.cut();
+    assert_eq!(stand_in.deliver("acct_one", &completed).await, Some(503));
+    assert_eq!(payment_states(&app).await, ["awaiting_payment"]);
+    link.restore();
+    assert_eq!(stand_in.deliver("acct_one", &completed).await, Some(200));
+    assert_eq!(payment_states(&app).await, ["paid"]);
+}
+
+#[both_engines]
+async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let mut firm = firm(&app, &stand_in).await;
+    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    stand_in.complete(&session_id, false).await;
+    let order = order_id(&app).await;
+    let payment: String = sqlx::query_scalar("SELECT id FROM payments")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let refund_path = format!("/payments/{payment}/refund");
+
+    // Intake staff see the order but may not refund it.
+    let intake = app
+        .member(&firm.owner, "ivy@spectrum.legal", Role::Intake, Scope::Organization)
+        .await;
+    let (mut ivy, _) = app.signed_in(&intake).await;
+    let page = ivy.get(&format!("/orders/{order}")).await;
+    assert!(!page.html.contains(&refund_path), "{}", page.html);
+    let refused = ivy.submit(&page, &refund_path, &[("amount", "10")]).await;
+    assert_eq!(refused.status, 403);
+
+    let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
+    assert!(page.html.contains(&refund_path), "{}", page.html);
+    for (amount, says) in [("500", "at most USD 175.00"), ("0", "more than zero"), ("ten", "a number")] {
+        let refused = firm
+            .owner_browser
+            .submit(&page, &refund_path, &[("amount", amount), ("back", "order")])
+            .await;
+        assert_eq!(refused.status, 422, "{amount}");
+        assert!(refused.html.contains(says), "{amount}: {}", refused.html);
+    }
+    let partly = firm
+        .owner_browser
+        .submit(&page, &refund_path, &[("amount", "25.50"), ("back", "order")])
+        .await;
+    assert_eq!(partly.location(), Some(format!("/orders/{order}").as_str()));
+    assert_eq!(payment_states(&app).await, ["partially_refunded"]);
+    let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
+    assert!(page.html.contains("USD 25.50 refunded"), "{}", page.html);
+    assert!(page.html.contains("value=\"149.50\""), "the rest is offered: {}", page.html);
+
+    // A member in the billing role refunds the rest from the same form.
+    let billing = app
+        .member(&firm.owner, "bo@spectrum.legal", Role::Billing, Scope::Organization)
+        .await;
+    let (mut bo, _) = app.signed_in(&billing).await;
+    let settings = bo.get("/settings/payments").await;
+    let rest = bo
+        .submit(&settings, &refund_path, &[("amount", "149.50")])
+        .await;
+    assert_eq!(rest.status, 303, "{}", rest.html);
+    assert_eq!(payment_states(&app).await, ["refunded"]);
+    let refunds: Vec<(String, Option<String>)> = stand_in
+        .requests()
+        .into_iter()
+        .filter(|(m, p, _)| m == "POST" && p == "/v1/refunds")
+        .map(|(_, _, key)| (String::new(), key))
+        .collect();
+    assert_eq!(refunds.len(), 2);
+    assert!(refunds.iter().all(|(_, key)| key.is_some()));
+    let audited = app
+        .audited(Chain::of(firm.owner.org_id), "payments.refund_issued")
+        .await;
+    assert_eq!(audited.len(), 2);
+    assert_eq!(audited[1].actor, format!("member:{}", billing.user_id));
+
+    // Stripe's charge.refunded that follows finds the refunds recorded.
+    let intent = stand_in.session(&session_id)["payment_intent"].clone();
+    let charge = json!({"id": "ch_1", "object": "charge", "payment_intent": intent,
+                        "amount": 17_500, "amount_refunded": 17_500, "refunded": true});
+    stand_in.send_event("acct_one", "charge.refunded", charge).await;
+    assert_eq!(payment_states(&app).await, ["refunded"]);
+    let lines: Vec<String> = sqlx::query_scalar(
+        "SELECT detail FROM work_order_events WHERE kind = 'payment' ORDER BY at",
+    )
+    .fetch_all(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(lines, ["awaiting_payment", "paid", "partially_refunded", "refunded"]);
+    // Nothing left to refund.
+    let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
+    let none = firm.owner_browser.submit(&page, &refund_path, &[]).await;
+    assert_eq!(none.status, 422);
+}
