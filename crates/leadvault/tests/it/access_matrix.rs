@@ -91,6 +91,7 @@ fn table() -> Vec<Entry> {
     const SITE_USERS: &[Role] = &[Role::Owner, Role::Admin, Role::Intake, Role::Analyst];
     const ORDER_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
     const ANALYSTS: &[Role] = &[Role::Owner, Role::Admin, Role::Analyst];
+    const BILLING: &[Role] = &[Role::Owner, Role::Admin, Role::Billing];
     use Rule::*;
     let e = |method, path, body, rule| Entry {
         method,
@@ -284,6 +285,13 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Client(Redirect("/portal/orders/{id}")),
         ),
+        // No price is set: nothing to pay, back to the order.
+        e(
+            "POST",
+            "/portal/orders/{id}/pay",
+            SessionForm(&[]),
+            Client(Redirect("/portal/orders/{id}")),
+        ),
         e("GET", "/portal/documents/{id}", None, Client(Status(200))),
         e("GET", "/orders", None, Roles(ORDER_STAFF, Status(200))),
         e("GET", "/orders/{id}", None, Roles(ORDER_STAFF, Status(200))),
@@ -443,6 +451,35 @@ fn table() -> Vec<Entry> {
             SessionForm(&[]),
             Roles(MANAGERS, Redirect("/settings/intake")),
         ),
+        e("GET", "/payments", None, Roles(BILLING, Status(200))),
+        // A payment still awaiting payment cannot be refunded.
+        e(
+            "POST",
+            "/payments/{id}/refund",
+            SessionForm(&[("amount", "1")]),
+            Roles(BILLING, Status(422)),
+        ),
+        e("GET", "/settings/payments", None, Roles(BILLING, Status(200))),
+        e(
+            "POST",
+            "/settings/payments/stripe",
+            SessionForm(&[("secret_key", "not a key")]),
+            Roles(BILLING, Status(422)),
+        ),
+        e(
+            "POST",
+            "/settings/payments/stripe/disconnect",
+            SessionForm(&[]),
+            Roles(BILLING, Redirect("/settings/payments")),
+        ),
+        e(
+            "POST",
+            "/settings/payments/prices",
+            SessionForm(&[("currency", "dollars")]),
+            Roles(BILLING, Status(422)),
+        ),
+        // Stripe's servers: `{org}` stays as written, which is no organization.
+        e("POST", "/stripe/webhooks/{org}", None, Public(Status(404))),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
         e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(
@@ -730,6 +767,23 @@ async fn object_id(
             .unwrap()
     } else if path.starts_with("/leads/") {
         lead_for(app, org).await.to_string()
+    } else if path.starts_with("/payments/") {
+        // A payment of `org` still awaiting payment (for whichever order).
+        let id = format!("pay_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(
+            "INSERT INTO payments (id, org_id, subject_kind, subject_id, attempt, amount, \
+             currency, state, session_id, checkout_url, created_at, updated_at) \
+             VALUES ($1, $2, 'work_order', $3, 1, 100, 'usd', 'awaiting_payment', $1, \
+             'http://127.0.0.1:9/', $4, $4)",
+        )
+        .bind(&id)
+        .bind(org.to_string())
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(now.as_unix_micros())
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+        id
     } else if path.starts_with("/settings/intake/webhooks/") {
         let url = url::Url::parse("http://127.0.0.1:9/hooks").unwrap();
         let acting = Acting::new(org, fixture(), now);
@@ -816,6 +870,7 @@ async fn answer(
             "/members" => Expect::Redirect("/members"),
             "/sites" => Expect::Redirect("/sites"),
             "/settings/intake" => Expect::Redirect("/settings/intake"),
+            "/settings/payments" => Expect::Redirect("/settings/payments"),
             lead if lead.starts_with("/leads/") => Expect::Redirect("/leads/{id}"),
             portal if portal.starts_with("/portal/orders/") => {
                 Expect::Redirect("/portal/orders/{id}")
@@ -1061,6 +1116,7 @@ async fn every_state_changing_route_refuses_a_request_without_its_sessions_token
             "POST /password-reset",
             "POST /password-reset/confirm",
             "POST /setup",
+            "POST /stripe/webhooks/{org}",
             "POST /track",
         ]
     );

@@ -602,11 +602,15 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
         .member(&firm.owner, "bo@spectrum.legal", Role::Billing, Scope::Organization)
         .await;
     let (mut bo, _) = app.signed_in(&billing).await;
-    let settings = bo.get("/settings/payments").await;
-    let rest = bo
-        .submit(&settings, &refund_path, &[("amount", "149.50")])
-        .await;
-    assert_eq!(rest.status, 303, "{}", rest.html);
+    let list = bo.get("/payments").await;
+    assert!(list.html.contains(&refund_path), "{}", list.html);
+    assert!(
+        !list.html.contains(&format!("href=\"/orders/{order}\"")),
+        "no link to an order the billing role may not open: {}",
+        list.html
+    );
+    let rest = bo.submit(&list, &refund_path, &[("amount", "149.50")]).await;
+    assert_eq!(rest.location(), Some("/payments"), "{}", rest.html);
     assert_eq!(payment_states(&app).await, ["refunded"]);
     let refunds: Vec<(String, Option<String>)> = stand_in
         .requests()

@@ -1,8 +1,9 @@
 //! Payments through Stripe: the organization's Stripe account and prices
-//! (`/settings/payments`), paying for a work order (`checkout.rs`), refunds, and the
-//! endpoint Stripe's webhooks reach.
+//! (`/settings/payments`), paying for a work order (`checkout.rs`), the list of payments and
+//! refunds (`/payments`), and the endpoint Stripe's webhooks reach.
 
 pub(crate) mod checkout;
+pub(crate) mod list;
 pub(crate) mod refund;
 pub(crate) mod settings;
 pub(crate) mod stripe_webhook;
@@ -17,6 +18,7 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::post("/settings/payments/stripe", settings::connect),
         Route::post("/settings/payments/stripe/disconnect", settings::disconnect),
         Route::post("/settings/payments/prices", settings::save_prices),
+        Route::get("/payments", list::list),
         Route::post("/payments/{id}/refund", refund::refund),
         Route::post("/portal/orders/{id}/pay", checkout::pay_order),
         Route::post("/stripe/webhooks/{org}", stripe_webhook::receive).csrf_exempt(

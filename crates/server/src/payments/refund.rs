@@ -41,7 +41,7 @@ pub async fn refund(
     let back = match (fields.one("back"), payment.subject) {
         ("order", Subject::Order(order)) => format!("/orders/{order}"),
         ("lead", Subject::Lead(lead)) => format!("/leads/{lead}"),
-        _ => crate::payments::settings::PAGE.to_owned(),
+        _ => "/payments".to_owned(),
     };
     Ok(Redirect::to(&back).into_response())
 }

@@ -63,3 +63,27 @@ pub struct PaymentPanel {
     /// Why paying did not start, when it did not.
     pub problem: Option<String>,
 }
+
+/// A payment in the organization's list.
+#[derive(Debug)]
+pub struct PaymentListRow {
+    /// "Work order" or "Consultation fee".
+    pub what: &'static str,
+    /// The record's page, for a viewer who may open it.
+    pub href: Option<String>,
+    pub payment: PaymentRow,
+}
+
+#[derive(Template)]
+#[template(path = "payments/payments.html")]
+pub struct PaymentsPage {
+    pub shell: Option<Shell>,
+    pub csrf: String,
+    pub connected: bool,
+    pub test_mode: bool,
+    pub rows: Vec<PaymentListRow>,
+    /// The next page's address, when there is one.
+    pub older: Option<String>,
+    /// This is not the first page.
+    pub newest: bool,
+}

@@ -140,7 +140,7 @@ impl Shell {
             ),
             (
                 Capability::Billing,
-                "/settings/payments",
+                "/payments",
                 "Payments",
                 Section::Payments,
             ),
