@@ -94,7 +94,8 @@ async fn open(
         record_id: record,
         field: column.column,
     };
-    let plain = zeroize::Zeroizing::new(decrypt_field(&key, context, sealed).map_err(|_| corrupt())?);
+    let plain =
+        zeroize::Zeroizing::new(decrypt_field(&key, context, sealed).map_err(|_| corrupt())?);
     String::from_utf8(plain.to_vec())
         .map(zeroize::Zeroizing::new)
         .map_err(|_| corrupt())

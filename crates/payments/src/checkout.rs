@@ -52,7 +52,11 @@ pub async fn start_checkout(
     let attempt = earlier.last().map_or(1, |s| s.payment.attempt + 1);
     let credentials = credentials(db, keyring, org, now).await?;
     let payment_id = format!("pay_{}", uuid::Uuid::new_v4().simple());
-    let idempotency_key = format!("leadvault-{org}-{}-{}-{attempt}", subject.kind(), subject.id());
+    let idempotency_key = format!(
+        "leadvault-{org}-{}-{}-{attempt}",
+        subject.kind(),
+        subject.id()
+    );
     let reference = subject.id();
     let metadata = [
         ("leadvault_org", org.to_string()),
@@ -74,9 +78,10 @@ pub async fn start_checkout(
             &idempotency_key,
         )
         .await?;
-    let url = session.url.clone().ok_or(PaymentError::Stripe(
-        crate::stripe::StripeError::Unexpected,
-    ))?;
+    let url = session
+        .url
+        .clone()
+        .ok_or(PaymentError::Stripe(crate::stripe::StripeError::Unexpected))?;
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let inserted = leadvault_store::sqlx::query(
         "INSERT INTO payments (id, org_id, subject_kind, subject_id, attempt, amount, currency, \

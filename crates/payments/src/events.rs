@@ -60,7 +60,9 @@ pub struct PendingChange {
 /// What step 2 did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {
-    Changed { to: PaymentState },
+    Changed {
+        to: PaymentState,
+    },
     /// The payment had moved past what the event says (it was late): recorded as seen.
     Unchanged,
     Duplicate,
@@ -291,8 +293,8 @@ pub async fn apply_event(
             .ok_or(PaymentError::UnknownPayment)?
             .payment;
     }
-    let moves = current.state.may_become(pending.to)
-        && (!refund || pending.refunded > current.refunded);
+    let moves =
+        current.state.may_become(pending.to) && (!refund || pending.refunded > current.refunded);
     if !moves {
         tx.commit().await?;
         return Ok(Applied::Unchanged);
@@ -306,7 +308,9 @@ pub async fn apply_event(
         notify,
     };
     if !record_change(&mut tx, org, change, now).await? {
-        return Err(PaymentError::Corrupt("a payment moved inside its own write"));
+        return Err(PaymentError::Corrupt(
+            "a payment moved inside its own write",
+        ));
     }
     tx.commit().await?;
     Ok(Applied::Changed { to: pending.to })

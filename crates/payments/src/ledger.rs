@@ -48,7 +48,11 @@ pub(crate) fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, PaymentErro
 }
 
 /// The payments of one work order or lead, oldest attempt first.
-pub async fn payments_of(db: &Db, org: OrgId, subject: Subject) -> Result<Vec<Payment>, PaymentError> {
+pub async fn payments_of(
+    db: &Db,
+    org: OrgId,
+    subject: Subject,
+) -> Result<Vec<Payment>, PaymentError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let stored = stored_of(&mut tx, org, subject).await?;
     tx.commit().await?;
@@ -125,7 +129,9 @@ pub async fn find_payment(db: &Db, org: OrgId, id: &str) -> Result<Payment, Paym
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let stored = stored_by(&mut tx, org, "id", id).await?;
     tx.commit().await?;
-    stored.map(|s| s.payment).ok_or(PaymentError::UnknownPayment)
+    stored
+        .map(|s| s.payment)
+        .ok_or(PaymentError::UnknownPayment)
 }
 
 /// A change to a payment, to record.
@@ -211,5 +217,11 @@ pub(crate) fn announce(
         "amount_refunded": refunded,
         "currency": payment.amount.currency().code(),
     });
-    leadvault_webhooks::enqueue(writes, org, &format!("{}.payment", subject.kind()), data, now);
+    leadvault_webhooks::enqueue(
+        writes,
+        org,
+        &format!("{}.payment", subject.kind()),
+        data,
+        now,
+    );
 }

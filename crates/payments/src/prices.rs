@@ -68,10 +68,11 @@ impl PriceList {
 /// The organization's prices (an empty list in dollars until someone sets them).
 pub async fn price_list(db: &Db, org: OrgId) -> Result<PriceList, PaymentError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let settings = sqlx::query("SELECT currency, rush_surcharge FROM payment_settings WHERE org_id = $1")
-        .bind(org.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
+    let settings =
+        sqlx::query("SELECT currency, rush_surcharge FROM payment_settings WHERE org_id = $1")
+            .bind(org.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
     let rows = sqlx::query("SELECT kind, item, amount FROM payment_prices WHERE org_id = $1")
         .bind(org.to_string())
         .fetch_all(&mut *tx)
@@ -152,13 +153,15 @@ pub async fn set_prices(db: &Db, acting: &Acting, list: &PriceList) -> Result<()
                 .map(|(form, money)| ("consultation", form.to_string(), money)),
         );
     for (kind, item, money) in rows {
-        sqlx::query("INSERT INTO payment_prices (org_id, kind, item, amount) VALUES ($1, $2, $3, $4)")
-            .bind(org.to_string())
-            .bind(kind)
-            .bind(item)
-            .bind(money.minor())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO payment_prices (org_id, kind, item, amount) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org.to_string())
+        .bind(kind)
+        .bind(item)
+        .bind(money.minor())
+        .execute(&mut *tx)
+        .await?;
     }
     let event = by
         .event(PaymentAction::PricesChanged)

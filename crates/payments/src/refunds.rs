@@ -61,9 +61,14 @@ pub async fn refund_payment(
     let intent = stored
         .payment_intent
         .as_deref()
-        .ok_or(PaymentError::Corrupt("a paid payment without its payment intent"))?;
+        .ok_or(PaymentError::Corrupt(
+            "a paid payment without its payment intent",
+        ))?;
     let credentials = credentials(db, keyring, org, now).await?;
-    let idempotency_key = format!("leadvault-refund-{}-{}-{amount}", payment.id, payment.refunded);
+    let idempotency_key = format!(
+        "leadvault-refund-{}-{}-{amount}",
+        payment.id, payment.refunded
+    );
     let refund = stripe
         .create_refund(&credentials.key, intent, amount, &idempotency_key)
         .await?;

@@ -124,7 +124,11 @@ mod tests {
             "sk_test_51Habcdefghij klmnop",
             "",
         ] {
-            assert_eq!(SecretKey::parse(bad).err(), Some(SecretError::NotAKey), "{bad}");
+            assert_eq!(
+                SecretKey::parse(bad).err(),
+                Some(SecretError::NotAKey),
+                "{bad}"
+            );
         }
         assert!(SigningSecret::parse("whsec_abcdefghijklmnopqrstuvwxyz012345").is_ok());
         assert!(SigningSecret::parse("sk_test_51Habcdefghijklmnop").is_err());

@@ -44,7 +44,11 @@ pub fn verify(
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", value)) => {
-                timestamp = Some(value.parse::<i64>().map_err(|_| SignatureError::Malformed)?);
+                timestamp = Some(
+                    value
+                        .parse::<i64>()
+                        .map_err(|_| SignatureError::Malformed)?,
+                );
             }
             Some(("v1", value)) => {
                 // Not hex (or not 32 bytes) can match nothing; skipping it keeps the others.
@@ -82,7 +86,10 @@ pub fn verify(
 /// tests, and for people checking their set-up.
 pub fn sign(secret: &SigningSecret, timestamp: i64, body: &[u8]) -> String {
     let tag = hmac::sign(&key(secret), &signed_payload(timestamp, body));
-    format!("t={timestamp},v1={}", leadvault_crypto::to_hex(tag.as_ref()))
+    format!(
+        "t={timestamp},v1={}",
+        leadvault_crypto::to_hex(tag.as_ref())
+    )
 }
 
 #[cfg(test)]
@@ -111,7 +118,10 @@ mod tests {
         let text = "whsec_abcdefghijklmnopqrstuvwxyz012345";
         let header = format!("t={NOW},v1={},v0=deadbeef", by_hand(text, NOW, BODY));
         assert_eq!(verify(&header, BODY, &[secret(text)], NOW + 10), Ok(()));
-        assert_eq!(sign(&secret(text), NOW, BODY), format!("t={NOW},v1={}", by_hand(text, NOW, BODY)));
+        assert_eq!(
+            sign(&secret(text), NOW, BODY),
+            format!("t={NOW},v1={}", by_hand(text, NOW, BODY))
+        );
     }
 
     #[test]
@@ -123,7 +133,10 @@ mod tests {
             by_hand("whsec_someoneelsesomeoneelse222", NOW, BODY),
             by_hand(new, NOW, BODY)
         );
-        assert_eq!(verify(&header, BODY, &[secret(old), secret(new)], NOW), Ok(()));
+        assert_eq!(
+            verify(&header, BODY, &[secret(old), secret(new)], NOW),
+            Ok(())
+        );
         assert_eq!(
             verify(&header, BODY, &[secret(old)], NOW),
             Err(SignatureError::NoMatch)
@@ -136,7 +149,10 @@ mod tests {
         let secrets = [secret(text)];
         let header = sign(&secrets[0], NOW, BODY);
         let changed = br#"{"id":"evt_1","type":"checkout.session.completed" }"#;
-        assert_eq!(verify(&header, changed, &secrets, NOW), Err(SignatureError::NoMatch));
+        assert_eq!(
+            verify(&header, changed, &secrets, NOW),
+            Err(SignatureError::NoMatch)
+        );
         assert_eq!(
             verify(&header, BODY, &secrets, NOW + TOLERANCE_SECONDS + 1),
             Err(SignatureError::OutOfTolerance)
@@ -145,12 +161,28 @@ mod tests {
             verify(&header, BODY, &secrets, NOW - TOLERANCE_SECONDS - 1),
             Err(SignatureError::OutOfTolerance)
         );
-        assert_eq!(verify(&header, BODY, &secrets, NOW + TOLERANCE_SECONDS), Ok(()));
+        assert_eq!(
+            verify(&header, BODY, &secrets, NOW + TOLERANCE_SECONDS),
+            Ok(())
+        );
         // The time is signed too: moving it breaks the signature.
         let moved = header.replace(&format!("t={NOW}"), &format!("t={}", NOW + 1));
-        assert_eq!(verify(&moved, BODY, &secrets, NOW), Err(SignatureError::NoMatch));
-        for bad in ["", "t=abc,v1=00", &format!("t={NOW}"), "v1=00", &format!("t={NOW},v1=zz")] {
-            assert_eq!(verify(bad, BODY, &secrets, NOW), Err(SignatureError::Malformed), "{bad}");
+        assert_eq!(
+            verify(&moved, BODY, &secrets, NOW),
+            Err(SignatureError::NoMatch)
+        );
+        for bad in [
+            "",
+            "t=abc,v1=00",
+            &format!("t={NOW}"),
+            "v1=00",
+            &format!("t={NOW},v1=zz"),
+        ] {
+            assert_eq!(
+                verify(bad, BODY, &secrets, NOW),
+                Err(SignatureError::Malformed),
+                "{bad}"
+            );
         }
     }
 }

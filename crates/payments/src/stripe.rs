@@ -23,7 +23,9 @@ pub enum StripeError {
     #[error("Stripe could not be reached")]
     Unreachable(#[source] Option<SendError>),
     /// Stripe refused the key (401) or its permissions (403).
-    #[error("Stripe refused the key (is it the account's secret or restricted key, with write access to Checkout Sessions and Refunds?)")]
+    #[error(
+        "Stripe refused the key (is it the account's secret or restricted key, with write access to Checkout Sessions and Refunds?)"
+    )]
     KeyRefused,
     /// Stripe refused the request; its message (which never holds a secret) is fit to show.
     #[error("Stripe refused: {0}")]
@@ -58,7 +60,9 @@ impl Session {
         // `payment_intent` is an id, or the object itself where it was expanded.
         let payment_intent = match value.get("payment_intent") {
             Some(Value::String(id)) => Some(id.clone()),
-            Some(Value::Object(object)) => object.get("id").and_then(Value::as_str).map(str::to_owned),
+            Some(Value::Object(object)) => {
+                object.get("id").and_then(Value::as_str).map(str::to_owned)
+            }
             _ => None,
         };
         let metadata = value
@@ -126,7 +130,10 @@ impl NewSession<'_> {
         ];
         for (key, value) in self.metadata {
             form.push((format!("metadata[{key}]"), value.clone()));
-            form.push((format!("payment_intent_data[metadata][{key}]"), value.clone()));
+            form.push((
+                format!("payment_intent_data[metadata][{key}]"),
+                value.clone(),
+            ));
         }
         form
     }
@@ -245,10 +252,20 @@ impl Stripe {
     }
 
     /// A session read back: what Leadvault believes, rather than an event's copy.
-    pub async fn checkout_session(&self, key: &SecretKey, id: &str) -> Result<Session, StripeError> {
+    pub async fn checkout_session(
+        &self,
+        key: &SecretKey,
+        id: &str,
+    ) -> Result<Session, StripeError> {
         let id = path_segment(id)?;
         let value = self
-            .call(key, Method::GET, &format!("v1/checkout/sessions/{id}"), &[], None)
+            .call(
+                key,
+                Method::GET,
+                &format!("v1/checkout/sessions/{id}"),
+                &[],
+                None,
+            )
             .await?;
         Session::from_json(&value)
     }
@@ -287,7 +304,13 @@ impl Stripe {
             ("amount".to_owned(), amount.to_string()),
         ];
         let value = self
-            .call(key, Method::POST, "v1/refunds", &form, Some(idempotency_key))
+            .call(
+                key,
+                Method::POST,
+                "v1/refunds",
+                &form,
+                Some(idempotency_key),
+            )
             .await?;
         if value.get("object").and_then(Value::as_str) != Some("refund") {
             return Err(StripeError::Unexpected);
@@ -313,7 +336,10 @@ impl Stripe {
 
 /// A Stripe id fit for a URL path: letters, digits and underscores only.
 fn path_segment(id: &str) -> Result<&str, StripeError> {
-    if !id.is_empty() && id.len() <= 255 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    if !id.is_empty()
+        && id.len() <= 255
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
         Ok(id)
     } else {
         Err(StripeError::Unexpected)
@@ -343,7 +369,10 @@ mod tests {
         assert_eq!(get("line_items[0][price_data][currency]"), Some("usd"));
         assert_eq!(get("client_reference_id"), Some("order-1"));
         assert_eq!(get("metadata[leadvault_payment]"), Some("pay_1"));
-        assert_eq!(get("payment_intent_data[metadata][leadvault_payment]"), Some("pay_1"));
+        assert_eq!(
+            get("payment_intent_data[metadata][leadvault_payment]"),
+            Some("pay_1")
+        );
     }
 
     #[test]

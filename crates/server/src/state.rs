@@ -4,8 +4,8 @@ use leadvault_accounts::{Credentials, PasswordHasher};
 use leadvault_config::{IpRange, PublicUrl};
 use leadvault_documents::DocumentStore;
 use leadvault_mail::{Mail, MailError, enqueue};
-use leadvault_store::Timestamp;
 use leadvault_payments::Stripe;
+use leadvault_store::Timestamp;
 use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
 

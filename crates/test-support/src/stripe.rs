@@ -87,13 +87,22 @@ impl StripeStandIn {
         };
         stand_in.add_account("acct_one", STRIPE_TEST_KEY);
         let app = Router::new()
-            .route("/v1/checkout/sessions", post(create_session).get(list_sessions))
+            .route(
+                "/v1/checkout/sessions",
+                post(create_session).get(list_sessions),
+            )
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
             .route("/v1/refunds", post(create_refund))
             .route("/checkout/{id}", get(hosted_page))
             .route("/checkout/{id}/pay", post(hosted_pay))
-            .fallback(|| async { error(StatusCode::NOT_FOUND, "invalid_request_error", "Unrecognized request URL") })
+            .fallback(|| async {
+                error(
+                    StatusCode::NOT_FOUND,
+                    "invalid_request_error",
+                    "Unrecognized request URL",
+                )
+            })
             .with_state(stand_in.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -112,14 +121,20 @@ impl StripeStandIn {
     pub fn add_account(&self, account: &str, key: &str) {
         let mut shared = self.shared.lock().unwrap();
         shared.accounts.insert(key.to_owned(), account.to_owned());
-        shared.account_settings.entry(account.to_owned()).or_default();
+        shared
+            .account_settings
+            .entry(account.to_owned())
+            .or_default();
     }
 
     /// Sends `account`'s events to `url`, signed with `secret`.
     pub fn send_webhooks(&self, account: &str, url: &str, secret: &str) {
         let mut shared = self.shared.lock().unwrap();
-        shared.account_settings.entry(account.to_owned()).or_default().webhook =
-            Some((url.to_owned(), secret.to_owned()));
+        shared
+            .account_settings
+            .entry(account.to_owned())
+            .or_default()
+            .webhook = Some((url.to_owned(), secret.to_owned()));
     }
 
     /// A session as Stripe would return it.
@@ -169,11 +184,11 @@ impl StripeStandIn {
             .get("idempotency-key")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        self.shared
-            .lock()
-            .unwrap()
-            .requests
-            .push((method.to_owned(), path.to_owned(), key.clone()));
+        self.shared.lock().unwrap().requests.push((
+            method.to_owned(),
+            path.to_owned(),
+            key.clone(),
+        ));
         key
     }
 
@@ -191,7 +206,10 @@ impl StripeStandIn {
 
     fn update_session(&self, id: &str, change: impl FnOnce(&mut Value)) -> (String, Value) {
         let mut shared = self.shared.lock().unwrap();
-        let (account, session) = shared.sessions.get_mut(id).expect("a session of the stand-in");
+        let (account, session) = shared
+            .sessions
+            .get_mut(id)
+            .expect("a session of the stand-in");
         change(session);
         (account.clone(), session.clone())
     }
@@ -274,7 +292,10 @@ impl StripeStandIn {
             .find(|(_, s)| s["payment_intent"] == json!(intent))
             .map(|(a, _)| a.clone())
             .ok_or("No such payment_intent")?;
-        let charge = shared.charges.get_mut(intent).ok_or("This payment has not been charged")?;
+        let charge = shared
+            .charges
+            .get_mut(intent)
+            .ok_or("This payment has not been charged")?;
         let left = charge["amount"].as_i64().unwrap() - charge["amount_refunded"].as_i64().unwrap();
         if amount > left {
             return Err("Refund amount is greater than the unrefunded amount on the charge");
@@ -333,7 +354,9 @@ impl StripeStandIn {
 type Form = Vec<(String, String)>;
 
 fn field<'a>(form: &'a Form, name: &str) -> Option<&'a str> {
-    form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn parse_form(body: &[u8]) -> Form {
@@ -391,9 +414,14 @@ async fn create_session(
         return missing("success_url");
     };
     if url::Url::parse(success_url).is_err() {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Not a valid URL");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "Not a valid URL",
+        );
     }
-    let amount = field(&form, "line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok());
+    let amount =
+        field(&form, "line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok());
     let currency = field(&form, "line_items[0][price_data][currency]");
     let (Some(amount), Some(currency)) = (amount, currency) else {
         return missing("line_items[0][price_data]");
@@ -449,8 +477,10 @@ async fn list_sessions(
         })
         .map(|(_, s)| s.clone())
         .collect();
-    axum::Json(json!({"object": "list", "url": "/v1/checkout/sessions", "has_more": false, "data": data}))
-        .into_response()
+    axum::Json(
+        json!({"object": "list", "url": "/v1/checkout/sessions", "has_more": false, "data": data}),
+    )
+    .into_response()
 }
 
 async fn retrieve_session(
@@ -474,7 +504,11 @@ async fn expire_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    stand_in.record("POST", &format!("/v1/checkout/sessions/{id}/expire"), &headers);
+    stand_in.record(
+        "POST",
+        &format!("/v1/checkout/sessions/{id}/expire"),
+        &headers,
+    );
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
         Err(refused) => return refused,
@@ -504,11 +538,19 @@ async fn create_refund(
     }
     let form = parse_form(&body);
     let Some(intent) = field(&form, "payment_intent") else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Missing required param: payment_intent.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "Missing required param: payment_intent.",
+        );
     };
     let amount = field(&form, "amount").and_then(|a| a.parse::<i64>().ok());
     let Some(amount) = amount.filter(|a| *a > 0) else {
-        return error(StatusCode::BAD_REQUEST, "invalid_request_error", "Invalid positive integer");
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "Invalid positive integer",
+        );
     };
     match stand_in.refund(intent, amount) {
         Ok((owner, _)) if owner == account => {
@@ -520,7 +562,11 @@ async fn create_refund(
             remember(&stand_in, &account, &key, &refund);
             axum::Json(refund).into_response()
         }
-        Ok(_) => error(StatusCode::NOT_FOUND, "invalid_request_error", "No such payment_intent"),
+        Ok(_) => error(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "No such payment_intent",
+        ),
         Err(message) => error(StatusCode::BAD_REQUEST, "invalid_request_error", message),
     }
 }
@@ -532,7 +578,10 @@ async fn hosted_page(State(stand_in): State<StripeStandIn>, Path(id): Path<Strin
         None => return (StatusCode::NOT_FOUND, "no such session").into_response(),
     };
     if session["status"] != json!("open") {
-        return Html("<!doctype html><title>Stripe</title><p>This checkout is closed.</p>".to_owned()).into_response();
+        return Html(
+            "<!doctype html><title>Stripe</title><p>This checkout is closed.</p>".to_owned(),
+        )
+        .into_response();
     }
     Html(format!(
         "<!doctype html><html lang=\"en\"><title>Checkout (Stripe stand-in)</title><main>\
@@ -548,9 +597,10 @@ async fn hosted_page(State(stand_in): State<StripeStandIn>, Path(id): Path<Strin
 
 async fn hosted_pay(State(stand_in): State<StripeStandIn>, Path(id): Path<String>) -> Response {
     let success = match stand_in.shared.lock().unwrap().sessions.get(&id) {
-        Some((_, session)) if session["status"] == json!("open") => {
-            session["success_url"].as_str().unwrap_or_default().to_owned()
-        }
+        Some((_, session)) if session["status"] == json!("open") => session["success_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
         _ => return (StatusCode::NOT_FOUND, "no such open session").into_response(),
     };
     stand_in.complete(&id, false).await;
@@ -569,7 +619,11 @@ impl crate::TestApp {
         (account, key, secret): (&str, &str, &str),
     ) {
         stand_in.add_account(account, key);
-        stand_in.send_webhooks(account, &self.url(&format!("/stripe/webhooks/{org}")), secret);
+        stand_in.send_webhooks(
+            account,
+            &self.url(&format!("/stripe/webhooks/{org}")),
+            secret,
+        );
         let page = owner.get("/settings/payments").await;
         assert_eq!(page.status, 200, "{}", page.html);
         let connected = owner
@@ -580,7 +634,11 @@ impl crate::TestApp {
             )
             .await;
         assert_eq!(connected.status, 200, "{}", connected.html);
-        assert!(connected.html.contains("Stripe is connected"), "{}", connected.html);
+        assert!(
+            connected.html.contains("Stripe is connected"),
+            "{}",
+            connected.html
+        );
     }
 
     /// Sets the organization's prices through the settings page: `jobs` as (job type,

@@ -459,7 +459,12 @@ fn table() -> Vec<Entry> {
             SessionForm(&[("amount", "1")]),
             Roles(BILLING, Status(422)),
         ),
-        e("GET", "/settings/payments", None, Roles(BILLING, Status(200))),
+        e(
+            "GET",
+            "/settings/payments",
+            None,
+            Roles(BILLING, Status(200)),
+        ),
         e(
             "POST",
             "/settings/payments/stripe",
@@ -478,6 +483,9 @@ fn table() -> Vec<Entry> {
             SessionForm(&[("currency", "dollars")]),
             Roles(BILLING, Status(422)),
         ),
+        // A visitor paying a consultation fee: `{form}` stays as written, which is no form.
+        e("POST", "/f/{form}/pay", None, Public(Status(404))),
+        e("GET", "/f/{form}/paid", None, Public(Status(404))),
         // Stripe's servers: `{org}` stays as written, which is no organization.
         e("POST", "/stripe/webhooks/{org}", None, Public(Status(404))),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
@@ -1111,6 +1119,7 @@ async fn every_state_changing_route_refuses_a_request_without_its_sessions_token
             "POST /account/email/confirm",
             "POST /api/event",
             "POST /f/{form}",
+            "POST /f/{form}/pay",
             "POST /invitation",
             "POST /login",
             "POST /password-reset",

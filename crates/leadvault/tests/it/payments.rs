@@ -108,10 +108,18 @@ async fn an_owner_connects_stripe_and_the_keys_are_never_shown_again(engine: Eng
     // nothing stored, and what was typed is not repeated.
     let unknown = "rk_test_51UnknownToStripeAtAll00000";
     for (key, secret, says) in [
-        ("pk_test_51Publishable0000000000", STRIPE_SIGNING_SECRET, "not a Stripe secret key"),
+        (
+            "pk_test_51Publishable0000000000",
+            STRIPE_SIGNING_SECRET,
+            "not a Stripe secret key",
+        ),
         (unknown, STRIPE_SIGNING_SECRET, "Stripe refused the key"),
         (STRIPE_TEST_KEY, "", "give both"),
-        (STRIPE_TEST_KEY, "not-a-secret", "not a webhook signing secret"),
+        (
+            STRIPE_TEST_KEY,
+            "not-a-secret",
+            "not a webhook signing secret",
+        ),
     ] {
         let refused = owner
             .submit(
@@ -177,10 +185,24 @@ async fn an_owner_connects_stripe_and_the_keys_are_never_shown_again(engine: Eng
     );
 
     // A member without billing is refused the page (and the refusal audited).
-    let intake = app.member(&ana, "ivy@spectrum.legal", Role::Intake, Scope::Organization).await;
+    let intake = app
+        .member(
+            &ana,
+            "ivy@spectrum.legal",
+            Role::Intake,
+            Scope::Organization,
+        )
+        .await;
     let (mut ivy, _) = app.signed_in(&intake).await;
     assert_eq!(ivy.get("/settings/payments").await.status, 403);
-    let billing = app.member(&ana, "bo@spectrum.legal", Role::Billing, Scope::Organization).await;
+    let billing = app
+        .member(
+            &ana,
+            "bo@spectrum.legal",
+            Role::Billing,
+            Scope::Organization,
+        )
+        .await;
     let (mut bo, _) = app.signed_in(&billing).await;
     let page = bo.get("/settings/payments").await;
     assert_eq!(page.status, 200, "{}", page.html);
@@ -188,7 +210,12 @@ async fn an_owner_connects_stripe_and_the_keys_are_never_shown_again(engine: Eng
         .submit(&page, "/settings/payments/stripe/disconnect", &[])
         .await;
     assert_eq!(disconnected.status, 303);
-    assert!(bo.get("/settings/payments").await.html.contains("Not connected"));
+    assert!(
+        bo.get("/settings/payments")
+            .await
+            .html
+            .contains("Not connected")
+    );
 }
 
 #[both_engines]
@@ -226,7 +253,10 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
         .collect();
     assert_eq!(creates.len(), 1);
     assert!(
-        creates[0].2.as_deref().is_some_and(|key| key.contains(&order)),
+        creates[0]
+            .2
+            .as_deref()
+            .is_some_and(|key| key.contains(&order)),
         "an Idempotency-Key per order and attempt: {creates:?}"
     );
 
@@ -257,10 +287,18 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
     );
     let page = firm.client.get(&format!("/portal/orders/{order}")).await;
     assert!(page.html.contains("Paid"), "{}", page.html);
-    assert!(page.html.contains("payment: Paid"), "in its history: {}", page.html);
+    assert!(
+        page.html.contains("payment: Paid"),
+        "in its history: {}",
+        page.html
+    );
     assert!(!page.html.contains("Pay now"), "{}", page.html);
     let staff_page = firm.owner_browser.get(&format!("/orders/{order}")).await;
-    assert!(staff_page.html.contains("payment: Paid (Stripe)"), "{}", staff_page.html);
+    assert!(
+        staff_page.html.contains("payment: Paid (Stripe)"),
+        "{}",
+        staff_page.html
+    );
     let audited = app
         .audited(Chain::of(firm.owner.org_id), "payments.payment_updated")
         .await;
@@ -288,13 +326,17 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
             &[("csrf", &page.csrf())],
         )
         .await;
-    assert_eq!(again.location(), Some(format!("/portal/orders/{order}").as_str()));
+    assert_eq!(
+        again.location(),
+        Some(format!("/portal/orders/{order}").as_str())
+    );
     assert_eq!(payment_states(&app).await, ["paid"]);
 
     // An order of a job type without a price goes to its page: nothing to pay.
     let free = place(&mut firm.client, &firm.form, "Court filing").await;
     assert!(
-        free.location().is_some_and(|l| l.starts_with("/portal/orders/")),
+        free.location()
+            .is_some_and(|l| l.starts_with("/portal/orders/")),
         "{:?}",
         free.location()
     );
@@ -349,13 +391,29 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
     let now = unix_now();
     let signed = StripeStandIn::signature(STRIPE_SIGNING_SECRET, now, body.as_bytes());
     for (body, signature) in [
-        (body.clone(), StripeStandIn::signature("whsec_SomebodyElsesSecret000000", now, body.as_bytes())),
-        (body.replace("checkout.session.completed", "checkout.session.expired"), signed.clone()),
-        (body.clone(), StripeStandIn::signature(STRIPE_SIGNING_SECRET, now - 301, body.as_bytes())),
+        (
+            body.clone(),
+            StripeStandIn::signature("whsec_SomebodyElsesSecret000000", now, body.as_bytes()),
+        ),
+        (
+            body.replace("checkout.session.completed", "checkout.session.expired"),
+            signed.clone(),
+        ),
+        (
+            body.clone(),
+            StripeStandIn::signature(STRIPE_SIGNING_SECRET, now - 301, body.as_bytes()),
+        ),
         (body.clone(), String::new()),
-        ("not json".to_owned(), StripeStandIn::signature(STRIPE_SIGNING_SECRET, now, b"not json")),
+        (
+            "not json".to_owned(),
+            StripeStandIn::signature(STRIPE_SIGNING_SECRET, now, b"not json"),
+        ),
     ] {
-        assert_eq!(post_webhook(&app, &org, &body, &signature).await, 400, "{signature}");
+        assert_eq!(
+            post_webhook(&app, &org, &body, &signature).await,
+            400,
+            "{signature}"
+        );
     }
     // An organization that takes no payments, or none at all: 404.
     let stranger = leadvault_store::OrgId::random().to_string();
@@ -380,7 +438,10 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
     // Late and unknown events are acknowledged and change nothing.
     let expired = stand_in.event("checkout.session.expired", stand_in.session(&session_id));
     assert_eq!(stand_in.deliver("acct_one", &expired).await, Some(200));
-    let unknown = stand_in.event("customer.created", json!({"id": "cus_1", "object": "customer"}));
+    let unknown = stand_in.event(
+        "customer.created",
+        json!({"id": "cus_1", "object": "customer"}),
+    );
     assert_eq!(stand_in.deliver("acct_one", &unknown).await, Some(200));
     assert_eq!(payment_states(&app).await, ["paid"]);
 
@@ -389,11 +450,20 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(stand_in.refund_in_dashboard(&intent, 5_000).await, Some(200));
+    assert_eq!(
+        stand_in.refund_in_dashboard(&intent, 5_000).await,
+        Some(200)
+    );
     assert_eq!(payment_states(&app).await, ["partially_refunded"]);
-    assert_eq!(stand_in.refund_in_dashboard(&intent, 12_500).await, Some(200));
+    assert_eq!(
+        stand_in.refund_in_dashboard(&intent, 12_500).await,
+        Some(200)
+    );
     assert_eq!(payment_states(&app).await, ["refunded"]);
-    let page = firm.owner_browser.get(&format!("/orders/{}", order_id(&app).await)).await;
+    let page = firm
+        .owner_browser
+        .get(&format!("/orders/{}", order_id(&app).await))
+        .await;
     assert!(page.html.contains("USD 175.00 refunded"), "{}", page.html);
 }
 
@@ -408,7 +478,11 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
     let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
 
     // The refund's event overtakes the completion's: the refund proves the payment.
-    stand_in.send_webhooks("acct_one", "http://127.0.0.1:9/nowhere", STRIPE_SIGNING_SECRET);
+    stand_in.send_webhooks(
+        "acct_one",
+        "http://127.0.0.1:9/nowhere",
+        STRIPE_SIGNING_SECRET,
+    );
     stand_in.complete(&session_id, false).await;
     let completed = stand_in.event("checkout.session.completed", stand_in.session(&session_id));
     let intent = stand_in.session(&session_id)["payment_intent"]
@@ -426,7 +500,11 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
     assert_eq!(stand_in.deliver("acct_one", &refunded).await, Some(200));
     assert_eq!(payment_states(&app).await, ["refunded"]);
     assert_eq!(stand_in.deliver("acct_one", &completed).await, Some(200));
-    assert_eq!(payment_states(&app).await, ["refunded"], "the late completion changes nothing");
+    assert_eq!(
+        payment_states(&app).await,
+        ["refunded"],
+        "the late completion changes nothing"
+    );
 
     // A payment that settles later: processing, then failed; the client may pay again.
     let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
@@ -434,14 +512,17 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
     assert_eq!(payment_states(&app).await, ["refunded", "processing"]);
     stand_in.settle(&session_id, false).await;
     assert_eq!(payment_states(&app).await, ["refunded", "failed"]);
-    let order: String = sqlx::query_scalar(
-        "SELECT subject_id FROM payments WHERE state = 'failed'",
-    )
-    .fetch_one(app.db.pool())
-    .await
-    .unwrap();
+    let order: String =
+        sqlx::query_scalar("SELECT subject_id FROM payments WHERE state = 'failed'")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
     let page = firm.client.get(&format!("/portal/orders/{order}")).await;
-    assert!(page.html.contains("Payment failed") && page.html.contains("Pay now"), "{}", page.html);
+    assert!(
+        page.html.contains("Payment failed") && page.html.contains("Pay now"),
+        "{}",
+        page.html
+    );
     let retry = firm
         .client
         .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
@@ -459,7 +540,10 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
     assert_ne!(keys[0], keys[1], "each attempt its own Idempotency-Key");
     stand_in.settle(&session_id, true).await; // too late for the failed attempt
     stand_in.expire(&second).await;
-    assert_eq!(payment_states(&app).await, ["refunded", "failed", "expired"]);
+    assert_eq!(
+        payment_states(&app).await,
+        ["refunded", "failed", "expired"]
+    );
 }
 
 #[both_engines]
@@ -479,7 +563,11 @@ async fn a_session_replayed_to_another_organization_changes_nothing(engine: Engi
         &mut other,
         &stand_in,
         bea.org_id,
-        ("acct_two", "rk_test_51OtherFirmsRestrictedKey00", other_secret),
+        (
+            "acct_two",
+            "rk_test_51OtherFirmsRestrictedKey00",
+            other_secret,
+        ),
     )
     .await;
     // Someone who can sign for the other firm's endpoint replays the first firm's session.
@@ -488,7 +576,10 @@ async fn a_session_replayed_to_another_organization_changes_nothing(engine: Engi
         .event("checkout.session.completed", stand_in.session(&session_id))
         .to_string();
     let signature = StripeStandIn::signature(other_secret, unix_now(), body.as_bytes());
-    assert_eq!(post_webhook(&app, &bea.org_id.to_string(), &body, &signature).await, 200);
+    assert_eq!(
+        post_webhook(&app, &bea.org_id.to_string(), &body, &signature).await,
+        200
+    );
     let theirs: i64 = sqlx::query_scalar("SELECT count(*) FROM payments WHERE org_id = $1")
         .bind(bea.org_id.to_string())
         .fetch_one(app.db.pool())
@@ -523,7 +614,10 @@ async fn when_stripe_cannot_be_reached_the_order_is_kept_and_stays_payable(engin
     let page = firm.client.get(placed.location().unwrap()).await;
     assert!(page.html.contains("could not be opened"), "{}", page.html);
     assert!(page.html.contains("Pay now"), "{}", page.html);
-    assert!(payment_states(&app).await.is_empty(), "nothing half-recorded");
+    assert!(
+        payment_states(&app).await.is_empty(),
+        "nothing half-recorded"
+    );
 
     link.restore();
     let pay = firm
@@ -534,7 +628,11 @@ async fn when_stripe_cannot_be_reached_the_order_is_kept_and_stays_payable(engin
 
     // Stripe's webhook arrives while the session cannot be fetched back: 503 (Stripe will
     // retry), nothing changed; its retry is applied.
-    stand_in.send_webhooks("acct_one", "http://127.0.0.1:9/nowhere", STRIPE_SIGNING_SECRET);
+    stand_in.send_webhooks(
+        "acct_one",
+        "http://127.0.0.1:9/nowhere",
+        STRIPE_SIGNING_SECRET,
+    );
     stand_in.complete(&session_id, false).await;
     let completed = stand_in.event("checkout.session.completed", stand_in.session(&session_id));
     stand_in.send_webhooks(
@@ -569,7 +667,12 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
 
     // Intake staff see the order but may not refund it.
     let intake = app
-        .member(&firm.owner, "ivy@spectrum.legal", Role::Intake, Scope::Organization)
+        .member(
+            &firm.owner,
+            "ivy@spectrum.legal",
+            Role::Intake,
+            Scope::Organization,
+        )
         .await;
     let (mut ivy, _) = app.signed_in(&intake).await;
     let page = ivy.get(&format!("/orders/{order}")).await;
@@ -579,27 +682,48 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
 
     let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
     assert!(page.html.contains(&refund_path), "{}", page.html);
-    for (amount, says) in [("500", "at most USD 175.00"), ("0", "more than zero"), ("ten", "a number")] {
+    for (amount, says) in [
+        ("500", "at most USD 175.00"),
+        ("0", "more than zero"),
+        ("ten", "a number"),
+    ] {
         let refused = firm
             .owner_browser
-            .submit(&page, &refund_path, &[("amount", amount), ("back", "order")])
+            .submit(
+                &page,
+                &refund_path,
+                &[("amount", amount), ("back", "order")],
+            )
             .await;
         assert_eq!(refused.status, 422, "{amount}");
         assert!(refused.html.contains(says), "{amount}: {}", refused.html);
     }
     let partly = firm
         .owner_browser
-        .submit(&page, &refund_path, &[("amount", "25.50"), ("back", "order")])
+        .submit(
+            &page,
+            &refund_path,
+            &[("amount", "25.50"), ("back", "order")],
+        )
         .await;
     assert_eq!(partly.location(), Some(format!("/orders/{order}").as_str()));
     assert_eq!(payment_states(&app).await, ["partially_refunded"]);
     let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
     assert!(page.html.contains("USD 25.50 refunded"), "{}", page.html);
-    assert!(page.html.contains("value=\"149.50\""), "the rest is offered: {}", page.html);
+    assert!(
+        page.html.contains("value=\"149.50\""),
+        "the rest is offered: {}",
+        page.html
+    );
 
     // A member in the billing role refunds the rest from the same form.
     let billing = app
-        .member(&firm.owner, "bo@spectrum.legal", Role::Billing, Scope::Organization)
+        .member(
+            &firm.owner,
+            "bo@spectrum.legal",
+            Role::Billing,
+            Scope::Organization,
+        )
         .await;
     let (mut bo, _) = app.signed_in(&billing).await;
     let list = bo.get("/payments").await;
@@ -609,7 +733,9 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
         "no link to an order the billing role may not open: {}",
         list.html
     );
-    let rest = bo.submit(&list, &refund_path, &[("amount", "149.50")]).await;
+    let rest = bo
+        .submit(&list, &refund_path, &[("amount", "149.50")])
+        .await;
     assert_eq!(rest.location(), Some("/payments"), "{}", rest.html);
     assert_eq!(payment_states(&app).await, ["refunded"]);
     let refunds: Vec<(String, Option<String>)> = stand_in
@@ -630,7 +756,9 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
     let intent = stand_in.session(&session_id)["payment_intent"].clone();
     let charge = json!({"id": "ch_1", "object": "charge", "payment_intent": intent,
                         "amount": 17_500, "amount_refunded": 17_500, "refunded": true});
-    stand_in.send_event("acct_one", "charge.refunded", charge).await;
+    stand_in
+        .send_event("acct_one", "charge.refunded", charge)
+        .await;
     assert_eq!(payment_states(&app).await, ["refunded"]);
     let lines: Vec<String> = sqlx::query_scalar(
         "SELECT detail FROM work_order_events WHERE kind = 'payment' ORDER BY at",
@@ -638,9 +766,132 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
     .fetch_all(app.db.pool())
     .await
     .unwrap();
-    assert_eq!(lines, ["awaiting_payment", "paid", "partially_refunded", "refunded"]);
+    assert_eq!(
+        lines,
+        ["awaiting_payment", "paid", "partially_refunded", "refunded"]
+    );
     // Nothing left to refund.
     let page = firm.owner_browser.get(&format!("/orders/{order}")).await;
     let none = firm.owner_browser.submit(&page, &refund_path, &[]).await;
     assert_eq!(none.status, 422);
+}
+
+#[both_engines]
+async fn a_consultation_fee_is_offered_once_the_lead_is_stored_and_the_lead_shows_it_paid(
+    engine: Engine,
+) {
+    let stand_in = StripeStandIn::start().await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let (ana, form) = crate::public_form::form_of(&app).await;
+    let (mut owner, _) = app.signed_in(&ana).await;
+    app.connect_stripe(&mut owner, &stand_in, ana.org_id, ACCOUNT)
+        .await;
+    let settings = owner.get("/settings/payments").await;
+    let form_id = form.to_string();
+    let saved = owner
+        .submit(
+            &settings,
+            "/settings/payments/prices",
+            &[
+                ("currency", "USD"),
+                ("consultation", &form_id),
+                ("consultation_fee", "75"),
+            ],
+        )
+        .await;
+    assert!(saved.html.contains("Prices saved"), "{}", saved.html);
+    // Only the organization's own consultation forms take a fee.
+    let stranger = leadvault_intake::FormId::random().to_string();
+    let refused = owner
+        .submit(
+            &settings,
+            "/settings/payments/prices",
+            &[
+                ("currency", "USD"),
+                ("consultation", &stranger),
+                ("consultation_fee", "75"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+
+    let mut visitor = app.browser();
+    let page = visitor.get(&format!("/f/{form}")).await;
+    let received =
+        crate::public_form::send(&mut visitor, &page, form, crate::public_form::GOOD).await;
+    assert_eq!(received.status, 200, "{}", received.html);
+    assert!(received.html.contains("USD 75.00"), "{}", received.html);
+    let lead: String = sqlx::query_scalar("SELECT id FROM leads")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let token = received.hidden("token");
+
+    // A token changed, or presented for another form, sends nobody to pay.
+    let other = app
+        .form(ana.org_id, leadvault_test_support::forms::NAME_ONLY)
+        .await;
+    for (path, token) in [
+        (format!("/f/{form}/pay"), token.replace('.', "x")),
+        (format!("/f/{form}/pay"), format!("{lead}.9999999999.00")),
+        (format!("/f/{}/pay", other.id), token.clone()),
+    ] {
+        let refused = visitor.post(&path, &[("token", &token)]).await;
+        assert_eq!(refused.status, 422, "{path} {token}");
+    }
+    assert!(payment_states(&app).await.is_empty());
+
+    let pay = visitor
+        .post(&format!("/f/{form}/pay"), &[("token", &token)])
+        .await;
+    let session_id = session_of(&pay);
+    let session = stand_in.session(&session_id);
+    assert_eq!(session["amount_total"], json!(7_500));
+    assert_eq!(session["client_reference_id"], json!(lead));
+    assert_eq!(
+        session["success_url"],
+        json!(app.url(&format!("/f/{form}/paid")))
+    );
+    let lead_page = owner.get(&format!("/leads/{lead}")).await;
+    assert!(
+        lead_page.html.contains("Awaiting payment"),
+        "{}",
+        lead_page.html
+    );
+
+    stand_in.complete(&session_id, false).await;
+    assert_eq!(payment_states(&app).await, ["paid"]);
+    let lead_page = owner.get(&format!("/leads/{lead}")).await;
+    assert!(
+        lead_page.html.contains("payment: Paid"),
+        "{}",
+        lead_page.html
+    );
+    assert!(
+        lead_page.html.contains("/refund"),
+        "the owner may refund: {}",
+        lead_page.html
+    );
+    assert_eq!(
+        visitor.get(&format!("/f/{form}/paid")).await.status,
+        200,
+        "the page Stripe sends the visitor back to"
+    );
+    // The same token again: paid already, nothing new at Stripe.
+    let again = visitor
+        .post(&format!("/f/{form}/pay"), &[("token", &token)])
+        .await;
+    assert_eq!(again.status, 200);
+    assert_eq!(stand_in.sessions().len(), 1);
+    let hook: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM lead_events WHERE kind = 'payment' AND lead_id = $1",
+    )
+    .bind(&lead)
+    .fetch_one(app.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(hook, 2, "awaiting payment, then paid");
 }

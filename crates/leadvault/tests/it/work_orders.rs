@@ -84,16 +84,18 @@ async fn a_client_orders_with_a_document_kept_encrypted_and_downloaded_whole(eng
     );
 
     let content = pdf("PLANTED-DOCUMENT-LINE-7731");
-    let placed = dee.place_order(&form.id.to_string(),
-        &[
-            ("job", "Service of process"),
-            ("party", "Quentin Marlowe"),
-            ("ssn", "078-05-1120"),
-            ("instructions", "<script>alert(1)</script> Serve after 6pm"),
-        ],
-        &[("summons", "C:\\fakepath\\Summons for Quentin.pdf", &content)],
-    )
-    .await;
+    let placed = dee
+        .place_order(
+            &form.id.to_string(),
+            &[
+                ("job", "Service of process"),
+                ("party", "Quentin Marlowe"),
+                ("ssn", "078-05-1120"),
+                ("instructions", "<script>alert(1)</script> Serve after 6pm"),
+            ],
+            &[("summons", "C:\\fakepath\\Summons for Quentin.pdf", &content)],
+        )
+        .await;
     assert_eq!(placed.status, 303, "{}", placed.html);
     let location = placed.location().unwrap().to_owned();
     assert!(location.starts_with("/portal/orders/"), "{location}");
@@ -188,7 +190,9 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     // An executable named like a PDF and sent as one.
     let mut exe = b"MZ\x90\x00\x03\x00\x00\x00".to_vec();
     exe.extend(std::iter::repeat_n(0u8, 4096));
-    let refused = dee.place_order(&id, answers, &[("summons", "summons.pdf", &exe)]).await;
+    let refused = dee
+        .place_order(&id, answers, &[("summons", "summons.pdf", &exe)])
+        .await;
     assert_eq!(refused.status, 422);
     assert!(
         refused
@@ -205,7 +209,9 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     // Larger than the limit.
     let mut big = pdf("big");
     big.resize(150_000, b' ');
-    let refused = dee.place_order(&id, answers, &[("summons", "big.pdf", &big)]).await;
+    let refused = dee
+        .place_order(&id, answers, &[("summons", "big.pdf", &big)])
+        .await;
     assert_eq!(refused.status, 422);
     assert!(
         refused.html.contains("The file is larger than 100 KB"),
@@ -215,14 +221,16 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
 
     // Two documents for one question, or a body past what the form can carry (a refused
     // file is not read out without bound): refused, nothing kept.
-    let two = dee.place_order(&id,
-        answers,
-        &[
-            ("summons", "a.pdf", &pdf("a")),
-            ("summons", "b.pdf", &pdf("b")),
-        ],
-    )
-    .await;
+    let two = dee
+        .place_order(
+            &id,
+            answers,
+            &[
+                ("summons", "a.pdf", &pdf("a")),
+                ("summons", "b.pdf", &pdf("b")),
+            ],
+        )
+        .await;
     assert_eq!(two.status, 422);
     assert!(
         two.html.contains("send one document per question"),
@@ -238,11 +246,9 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
         .unwrap();
     let mut flooder = Browser::at(&own_client, app.addr);
     flooder.set_cookie("lv_session", dee.cookie("lv_session").unwrap());
-    let flood = flooder.place_order(&id,
-        answers,
-        &[("summons", "huge.pdf", &huge)],
-    )
-    .await;
+    let flood = flooder
+        .place_order(&id, answers, &[("summons", "huge.pdf", &huge)])
+        .await;
     assert_eq!(flood.status, 422);
 
     // A required document left out; a document with a required answer left out.
@@ -253,18 +259,22 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
         "{}",
         refused.html
     );
-    let refused = dee.place_order(&id,
-        &[("job", "Court filing")],
-        &[("summons", "s.pdf", &pdf("x"))],
-    )
-    .await;
+    let refused = dee
+        .place_order(
+            &id,
+            &[("job", "Court filing")],
+            &[("summons", "s.pdf", &pdf("x"))],
+        )
+        .await;
     assert_eq!(refused.status, 422);
     // An unknown choice.
-    let refused = dee.place_order(&id,
-        &[("job", "Arson"), ("party", "Q")],
-        &[("summons", "s.pdf", &pdf("x"))],
-    )
-    .await;
+    let refused = dee
+        .place_order(
+            &id,
+            &[("job", "Arson"), ("party", "Q")],
+            &[("summons", "s.pdf", &pdf("x"))],
+        )
+        .await;
     assert_eq!(refused.status, 422);
 
     // A forged request: no token first, or a wrong one.
@@ -325,7 +335,9 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
 
     // A PNG is accepted too, whatever it is called.
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR".to_vec();
-    let placed = dee.place_order(&id, answers, &[("summons", "scan.jpeg", &png)]).await;
+    let placed = dee
+        .place_order(&id, answers, &[("summons", "scan.jpeg", &png)])
+        .await;
     assert_eq!(placed.status, 303, "{}", placed.html);
     let kind: String = sqlx::query_scalar("SELECT kind FROM documents")
         .fetch_one(app.db.pool())
@@ -384,15 +396,17 @@ async fn staff_move_orders_on_and_each_client_sees_only_their_own(engine: Engine
         .await;
     let (mut al, _) = app.signed_in(&al).await;
 
-    let placed = dee.place_order(&form.id.to_string(),
-        &[
-            ("job", "Records retrieval"),
-            ("party", "Quentin Marlowe"),
-            ("ssn", "078-05-1120"),
-        ],
-        &[("summons", "summons.pdf", &pdf("x"))],
-    )
-    .await;
+    let placed = dee
+        .place_order(
+            &form.id.to_string(),
+            &[
+                ("job", "Records retrieval"),
+                ("party", "Quentin Marlowe"),
+                ("ssn", "078-05-1120"),
+            ],
+            &[("summons", "summons.pdf", &pdf("x"))],
+        )
+        .await;
     assert_eq!(placed.status, 303, "{}", placed.html);
     let path = placed.location().unwrap().to_owned();
     let order = path.trim_start_matches("/portal/orders/").to_owned();

@@ -35,7 +35,8 @@ pub enum TokenProblem {
     Expired,
 }
 
-async fn key(keyring: &Keyring, now: Timestamp) -> Result<KeyBytes, AppError> {
+/// The installation's key for tokens it hands out to browsers (each use its own label).
+pub(crate) async fn key(keyring: &Keyring, now: Timestamp) -> Result<KeyBytes, AppError> {
     keyring
         .current(OrgId::INSTANCE, KeyPurpose::BlindIndex, now)
         .await

@@ -107,6 +107,7 @@ pub fn lead_page(file: LeadFile, members: &[MemberSummary], viewer: LeadViewer) 
             .map(|d| document_row("/leads/documents", &form, d))
             .collect(),
         error: viewer.error,
+        payment: Default::default(),
         id: lead.id.to_string(),
         csrf: viewer.csrf,
         status: pipeline.label_of(&lead.status),

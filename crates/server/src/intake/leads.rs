@@ -22,6 +22,7 @@ use crate::intake::lead_page::{self, LeadViewer, may_be_given};
 use crate::intake::order_view::download;
 use crate::intake::reach::lead_access;
 use crate::intake::views::LeadPage;
+use crate::payments::checkout::lead_panel;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
@@ -149,7 +150,19 @@ async fn lead_page(
         error,
         now: signed_in.acting.now,
     };
-    Ok(lead_page::lead_page(file, &members, viewer))
+    let form_id = file.lead.form_id;
+    let mut page = lead_page::lead_page(file, &members, viewer);
+    let may_refund = signed_in.member.may(Capability::Billing);
+    page.payment = lead_panel(
+        state,
+        signed_in.org(),
+        form_id,
+        lead,
+        signed_in.acting.now,
+        may_refund,
+    )
+    .await?;
+    Ok(page)
 }
 
 #[derive(Deserialize)]

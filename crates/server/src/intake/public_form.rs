@@ -21,6 +21,7 @@ use crate::intake::consultation::{self, Received, Sent};
 use crate::intake::form_token::{self, TokenProblem};
 use crate::intake::form_view::{Uploads, field_views};
 use crate::intake::views::{FormReceivedPage, PublicFormPage};
+use crate::payments::consultation_fee::{fee_of, issue as fee_token};
 use crate::routes::BODY_LIMIT_BYTES;
 use crate::state::AppState;
 use crate::web::client_ip::ClientIp;
@@ -57,7 +58,7 @@ pub(super) const UTM: [&str; 5] = [
     "utm_content",
 ];
 
-async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
+pub(crate) async fn published(state: &AppState, id: &str) -> Result<Form, AppError> {
     let id = FormId::parse(id).ok_or(AppError::NotFound)?;
     find_public_form(state.db(), id)
         .await?
@@ -249,11 +250,21 @@ pub async fn submit(
             emailed,
             sites,
         } => {
+            // A form with a fee offers Stripe's Checkout; the lead is stored either way.
+            let now = Timestamp::now();
+            let fee = match fee_of(&state, &form, now).await? {
+                Some(fee) => Some((
+                    fee.to_string(),
+                    fee_token(&state, form.id, receipt.lead_id, now).await?,
+                )),
+                None => None,
+            };
             let mut response = render(&FormReceivedPage {
                 name: form.name.clone(),
                 form_id: form.id.to_string(),
                 code: receipt.tracking_code.display(),
                 emailed,
+                fee,
             })
             .into_response();
             response.extensions_mut().insert(framing(&form, &sites));

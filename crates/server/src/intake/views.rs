@@ -171,6 +171,8 @@ pub struct FormReceivedPage {
     pub code: String,
     /// Whether it was also e-mailed, as the person asked.
     pub emailed: bool,
+    /// The form's fee ("USD 50.00") and the token that lets this lead's be paid.
+    pub fee: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -434,6 +436,8 @@ pub struct LeadPage {
     pub notes: Vec<NoteRow>,
     /// Documents sent with the lead.
     pub documents: Vec<DocumentRow>,
+    /// Its consultation fee's payments.
+    pub payment: crate::payments::views::PaymentPanel,
 }
 
 /// Speed to lead, as a lead's page shows it.

@@ -22,7 +22,7 @@ use crate::web::person::Person;
 
 /// The origin the customer comes back to from Stripe: the configured public address, or
 /// else the one this request was made to.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
+pub(crate) fn origin(state: &AppState, headers: &HeaderMap) -> String {
     let configured = state.public_origin();
     if !configured.is_empty() {
         return configured;
@@ -31,7 +31,11 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if state.options().https { "https" } else { "http" };
+    let scheme = if state.options().https {
+        "https"
+    } else {
+        "http"
+    };
     format!("{scheme}://{host}")
 }
 
@@ -59,8 +63,7 @@ pub(crate) async fn checkout_order(
     let own = OrderAccess::Client(person.user_id.as_uuid());
     let summary = order_summary(state.db(), person.org_id, order, &own).await?;
     let page = format!("/portal/orders/{order}");
-    let Some(amount) = order_price(state, &summary, person.org_id, person.acting.now).await?
-    else {
+    let Some(amount) = order_price(state, &summary, person.org_id, person.acting.now).await? else {
         return Ok(Redirect::to(&page).into_response());
     };
     let description = format!("Work order: {}", PriceList::job_of(&summary));
@@ -115,6 +118,34 @@ pub(crate) fn payment_row(payment: &Payment) -> PaymentRow {
             .map(Money::amount_text)
             .unwrap_or_default(),
     }
+}
+
+/// The payment part of a lead's page: its consultation fee's payments, and the fee when
+/// nothing was paid.
+pub(crate) async fn lead_panel(
+    state: &AppState,
+    org: leadvault_store::OrgId,
+    form: leadvault_intake::FormId,
+    lead: leadvault_intake::LeadId,
+    now: Timestamp,
+    may_refund: bool,
+) -> Result<PaymentPanel, AppError> {
+    let payments = payments_of(state.db(), org, Subject::Lead(lead)).await?;
+    let due = if payments.iter().any(|p| p.state.settles())
+        || stripe_account(state.db(), org, now).await?.is_none()
+    {
+        None
+    } else {
+        price_list(state.db(), org).await?.consultation_fee(form)
+    };
+    Ok(PaymentPanel {
+        rows: payments.iter().map(payment_row).collect(),
+        due: due.map(|m| m.to_string()),
+        may_pay: false,
+        may_refund,
+        back: "lead",
+        problem: None,
+    })
 }
 
 /// The payment part of an order's page: its payments, and what is still to pay (with

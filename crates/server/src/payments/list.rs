@@ -53,10 +53,13 @@ pub async fn list(
     .await?;
     let more = payments.len() as i64 > PAGE_SIZE;
     payments.truncate(PAGE_SIZE as usize);
-    let older = more
-        .then(|| payments.last())
-        .flatten()
-        .map(|p| format!("/payments?before={}:{}", p.created_at.as_unix_micros(), p.id));
+    let older = more.then(|| payments.last()).flatten().map(|p| {
+        format!(
+            "/payments?before={}:{}",
+            p.created_at.as_unix_micros(),
+            p.id
+        )
+    });
     let member = &signed_in.member;
     let rows = payments
         .iter()

@@ -3,6 +3,7 @@
 //! refunds (`/payments`), and the endpoint Stripe's webhooks reach.
 
 pub(crate) mod checkout;
+pub(crate) mod consultation_fee;
 pub(crate) mod list;
 pub(crate) mod refund;
 pub(crate) mod settings;
@@ -21,6 +22,10 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get("/payments", list::list),
         Route::post("/payments/{id}/refund", refund::refund),
         Route::post("/portal/orders/{id}/pay", checkout::pay_order),
+        Route::post("/f/{form}/pay", consultation_fee::pay).csrf_exempt(
+            "the thank-you page of a public form lives in the firm's site's frame, where no SameSite cookie is sent: its signed pay token (one lead, one day) is checked, with the Origin check; it only sends the visitor to Stripe",
+        ),
+        Route::get("/f/{form}/paid", consultation_fee::paid),
         Route::post("/stripe/webhooks/{org}", stripe_webhook::receive).csrf_exempt(
             "Stripe's servers post here with no session: the Stripe-Signature header (HMAC-SHA256 over the raw body with the organization's signing secret, five minutes' tolerance) proves the sender",
         ),

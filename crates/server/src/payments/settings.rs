@@ -75,7 +75,10 @@ async fn page(
         error,
         notice,
         mode: account.as_ref().map(|a| a.mode.name()),
-        connected_at: account.as_ref().map(|a| utc(a.connected_at)).unwrap_or_default(),
+        connected_at: account
+            .as_ref()
+            .map(|a| utc(a.connected_at))
+            .unwrap_or_default(),
         signing_secrets: account.as_ref().map_or(0, |a| a.signing_secrets),
         webhook_url: format!("{}/stripe/webhooks/{org}", state.public_origin()),
         currency: prices.currency.code().to_uppercase(),
@@ -194,10 +197,17 @@ fn typed_prices(fields: &Fields) -> Result<PriceList, PaymentError> {
     let jobs: BTreeMap<String, Money> = fields
         .all("job")
         .zip(fields.all("job_price"))
-        .filter_map(|(job, price)| amount(price).map(|m| m.map(|m| (job.to_owned(), m))).transpose())
+        .filter_map(|(job, price)| {
+            amount(price)
+                .map(|m| m.map(|m| (job.to_owned(), m)))
+                .transpose()
+        })
         .collect::<Result<_, _>>()?;
     list.jobs = jobs;
-    for (form, fee) in fields.all("consultation").zip(fields.all("consultation_fee")) {
+    for (form, fee) in fields
+        .all("consultation")
+        .zip(fields.all("consultation_fee"))
+    {
         let form = FormId::parse(form)
             .ok_or_else(|| PaymentError::Invalid("an unknown consultation form".into()))?;
         if let Some(fee) = amount(fee)? {

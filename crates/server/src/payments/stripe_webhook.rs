@@ -25,7 +25,11 @@ use crate::web::error::AppError;
 use crate::web::observe::RequestId;
 
 fn answer(status: StatusCode, what: &str) -> Response {
-    (status, Json(json!({ "received": status.is_success(), "detail": what }))).into_response()
+    (
+        status,
+        Json(json!({ "received": status.is_success(), "detail": what })),
+    )
+        .into_response()
 }
 
 /// "Your work order with …: Paid", to the order's client, for the changes a client
@@ -123,9 +127,10 @@ fn refusal(err: PaymentError) -> Response {
             answer(StatusCode::BAD_REQUEST, "signature refused")
         }
         PaymentError::NotAnEvent => answer(StatusCode::BAD_REQUEST, "not a Stripe event"),
-        PaymentError::Stripe(StripeError::Unreachable(_)) => {
-            answer(StatusCode::SERVICE_UNAVAILABLE, "Stripe could not be reached; try again")
-        }
+        PaymentError::Stripe(StripeError::Unreachable(_)) => answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Stripe could not be reached; try again",
+        ),
         other => AppError::from(other).into_response(),
     }
 }

@@ -87,3 +87,11 @@ pub struct PaymentsPage {
     /// This is not the first page.
     pub newest: bool,
 }
+
+/// Where a visitor who paid a consultation fee lands.
+#[derive(Template)]
+#[template(path = "payments/fee_paid.html")]
+pub struct FeePaidPage {
+    /// The form's name.
+    pub name: String,
+}
