@@ -15,6 +15,8 @@ use crate::secrets::SecretKey;
 
 /// Stripe's API.
 pub const STRIPE_API: &str = "https://api.stripe.com/";
+/// Where Stripe's hosted Checkout pages are.
+pub const CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
 
 /// Why a call to Stripe did not give an answer Leadvault could use.
 #[derive(Debug, thiserror::Error)]
@@ -174,6 +176,15 @@ impl Stripe {
         Self {
             base,
             http: WebhookClient::new(true),
+        }
+    }
+
+    /// The origin of Stripe's hosted checkout pages, which customers are sent to: Stripe's
+    /// own, or the stand-in's (at its API's origin).
+    pub fn checkout_origin(&self) -> String {
+        match &self.base {
+            Some(base) => base.origin().ascii_serialization(),
+            None => CHECKOUT_ORIGIN.to_owned(),
         }
     }
 

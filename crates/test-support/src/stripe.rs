@@ -80,10 +80,10 @@ fn now() -> i64 {
 impl StripeStandIn {
     /// Starts the stand-in with one account, opened by [`STRIPE_TEST_KEY`].
     pub async fn start() -> Self {
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let stand_in = Self {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            shared: shared.clone(),
+            addr: listener.local_addr().unwrap(),
+            shared: Arc::new(Mutex::new(Shared::default())),
         };
         stand_in.add_account("acct_one", STRIPE_TEST_KEY);
         let app = Router::new()
@@ -104,12 +104,10 @@ impl StripeStandIn {
                 )
             })
             .with_state(stand_in.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { addr, shared }
+        stand_in
     }
 
     /// The API's base URL, for `TestAppBuilder::stripe`.

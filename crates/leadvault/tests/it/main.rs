@@ -37,6 +37,7 @@ mod members;
 mod order_board;
 mod outage;
 mod payments;
+mod payments_browser;
 mod public_form;
 mod routing;
 mod sessions;

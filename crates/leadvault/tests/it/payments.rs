@@ -77,11 +77,10 @@ async fn order_id(app: &TestApp) -> String {
 }
 
 /// The stand-in's session id of a redirect to its hosted page.
-fn session_of(page: &leadvault_test_support::Page) -> String {
+fn session_of(stand_in: &StripeStandIn, page: &leadvault_test_support::Page) -> String {
     let location = page.location().expect("a redirect");
     location
-        .rsplit('/')
-        .next()
+        .strip_prefix(&format!("http://{}/checkout/", stand_in.addr))
         .filter(|id| id.starts_with("cs_"))
         .unwrap_or_else(|| panic!("not Stripe's page: {location}"))
         .to_owned()
@@ -233,7 +232,7 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
 
     let placed = place(&mut firm.client, &firm.form, "Service of process").await;
     assert_eq!(placed.status, 303, "{}", placed.html);
-    let session_id = session_of(&placed);
+    let session_id = session_of(&stand_in, &placed);
     let order = order_id(&app).await;
     let session = stand_in.session(&session_id);
     // The server's price (125.00 and the rush surcharge), never the browser's.
@@ -269,7 +268,7 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
         .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
         .await;
     assert_eq!(
-        session_of(&pay),
+        session_of(&stand_in, &pay),
         session_id,
         "the open session is offered again, not a second one"
     );
@@ -377,7 +376,10 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
         .await;
     let mut firm = firm(&app, &stand_in).await;
     let org = firm.owner.org_id.to_string();
-    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
     let completed = {
         let mut session = stand_in.session(&session_id);
         session["status"] = json!("complete");
@@ -475,7 +477,10 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
         .build()
         .await;
     let mut firm = firm(&app, &stand_in).await;
-    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
 
     // The refund's event overtakes the completion's: the refund proves the payment.
     stand_in.send_webhooks(
@@ -507,7 +512,10 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
     );
 
     // A payment that settles later: processing, then failed; the client may pay again.
-    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
     stand_in.complete(&session_id, true).await;
     assert_eq!(payment_states(&app).await, ["refunded", "processing"]);
     stand_in.settle(&session_id, false).await;
@@ -527,7 +535,7 @@ async fn events_out_of_order_end_where_stripe_says(engine: Engine) {
         .client
         .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
         .await;
-    let second = session_of(&retry);
+    let second = session_of(&stand_in, &retry);
     assert_ne!(second, session_id, "a new attempt, a new session");
     let keys: Vec<String> = stand_in
         .requests()
@@ -554,7 +562,10 @@ async fn a_session_replayed_to_another_organization_changes_nothing(engine: Engi
         .build()
         .await;
     let mut firm = firm(&app, &stand_in).await;
-    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
 
     // Another firm, with its own Stripe account, its own order and its own secret.
     let (bea, mut other, _) = app.signed_in_owner("bea@other.legal").await;
@@ -624,7 +635,7 @@ async fn when_stripe_cannot_be_reached_the_order_is_kept_and_stays_payable(engin
         .client
         .submit(&page, &format!("/portal/orders/{order}/pay"), &[])
         .await;
-    let session_id = session_of(&pay);
+    let session_id = session_of(&stand_in, &pay);
 
     // Stripe's webhook arrives while the session cannot be fetched back: 503 (Stripe will
     // retry), nothing changed; its retry is applied.
@@ -656,7 +667,10 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
         .build()
         .await;
     let mut firm = firm(&app, &stand_in).await;
-    let session_id = session_of(&place(&mut firm.client, &firm.form, "Service of process").await);
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
     stand_in.complete(&session_id, false).await;
     let order = order_id(&app).await;
     let payment: String = sqlx::query_scalar("SELECT id FROM payments")
@@ -847,7 +861,7 @@ async fn a_consultation_fee_is_offered_once_the_lead_is_stored_and_the_lead_show
     let pay = visitor
         .post(&format!("/f/{form}/pay"), &[("token", &token)])
         .await;
-    let session_id = session_of(&pay);
+    let session_id = session_of(&stand_in, &pay);
     let session = stand_in.session(&session_id);
     assert_eq!(session["amount_total"], json!(7_500));
     assert_eq!(session["client_reference_id"], json!(lead));

@@ -53,6 +53,7 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
     let ivy = member("ivy@lima.law", Role::Intake).await;
     let dee = member("dee@lima.law", Role::Attorney).await;
     let al = member("al@lima.law", Role::Analyst).await;
+    let bo = member("bo@lima.law", Role::Billing).await;
     let cy = app.customer(&ana, "cy@client.example").await;
     let answers = [
         ("name", "Marisol Quintana"),
@@ -86,6 +87,7 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
     let (ivy_browser, _) = app.signed_in(&ivy).await;
     let (dee_browser, _) = app.signed_in(&dee).await;
     let (al_browser, _) = app.signed_in(&al).await;
+    let (bo_browser, _) = app.signed_in(&bo).await;
     let (cy_browser, _) = app.signed_in(&cy).await;
     let visits = [
         Visit {
@@ -99,6 +101,7 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
                 "Sites and analytics",
                 "Members",
                 "Intake settings",
+                "Payments",
                 "Audit log",
             ],
             pages: vec![
@@ -115,6 +118,8 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
                 format!("/sites/{site}/experiments"),
                 "/members".into(),
                 "/settings/intake".into(),
+                "/payments".into(),
+                "/settings/payments".into(),
                 "/audit".into(),
                 "/account".into(),
             ],
@@ -135,6 +140,12 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
             browser: &dee_browser,
             sections: &["Home", "Leads"],
             pages: vec!["/".into(), "/leads".into(), format!("/leads/{dees}")],
+        },
+        Visit {
+            person: &bo,
+            browser: &bo_browser,
+            sections: &["Home", "Payments"],
+            pages: vec!["/".into(), "/payments".into(), "/settings/payments".into()],
         },
         Visit {
             person: &al,

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::Extension;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -26,6 +27,7 @@ use crate::mails;
 use crate::payments::checkout::{checkout_order, order_panel};
 use crate::state::AppState;
 use crate::web::error::AppError;
+use crate::web::headers::LeadsToCheckout;
 use crate::web::multipart;
 use crate::web::person::Person;
 use crate::web::render::render;
@@ -118,7 +120,8 @@ pub async fn show_new(
         &FieldErrors::default(),
         None,
     );
-    Ok(render(&page).into_response())
+    // Its form ends on Stripe's checkout when the order has a price.
+    Ok((Extension(LeadsToCheckout), render(&page)).into_response())
 }
 
 /// "A work order is waiting", for everyone who handles the organization's orders, sealed
@@ -184,7 +187,12 @@ pub async fn place(
         // The documents received go with `sent`: nothing of a refused order is kept.
         Err(errors) => {
             let page = form_page(&state, &person, &form, &typed, &errors, None);
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response());
+            return Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Extension(LeadsToCheckout),
+                render(&page),
+            )
+                .into_response());
         }
     };
     let now = Timestamp::now();
@@ -227,7 +235,8 @@ pub async fn show_order(
     });
     let now = person.acting.now;
     page.payment = order_panel(&state, &summary, person.org_id, now, true, false, problem).await?;
-    Ok(render(&page).into_response())
+    // Its form ends on Stripe's checkout when the order has a price.
+    Ok((Extension(LeadsToCheckout), render(&page)).into_response())
 }
 
 pub async fn cancel(

@@ -28,7 +28,7 @@ use crate::web::client_ip::ClientIp;
 use crate::web::csrf;
 use crate::web::error::AppError;
 use crate::web::form_body::Fields;
-use crate::web::headers::FrameAncestors;
+use crate::web::headers::{FrameAncestors, LeadsToCheckout};
 use crate::web::multipart;
 use crate::web::render::render;
 
@@ -259,6 +259,7 @@ pub async fn submit(
                 )),
                 None => None,
             };
+            let offers_checkout = fee.is_some();
             let mut response = render(&FormReceivedPage {
                 name: form.name.clone(),
                 form_id: form.id.to_string(),
@@ -268,6 +269,9 @@ pub async fn submit(
             })
             .into_response();
             response.extensions_mut().insert(framing(&form, &sites));
+            if offers_checkout {
+                response.extensions_mut().insert(LeadsToCheckout);
+            }
             Ok(response)
         }
     }

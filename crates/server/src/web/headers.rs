@@ -26,17 +26,37 @@ impl FrameAncestors {
         )
     }
 
-    fn policy(&self) -> String {
-        let ancestors = if self.0.is_empty() {
+    fn ancestors(&self) -> String {
+        if self.0.is_empty() {
             "'none'".to_owned()
         } else {
             self.0.join(" ")
-        };
-        CONTENT_SECURITY_POLICY.replace(
-            "frame-ancestors 'none'",
-            &format!("frame-ancestors {ancestors}"),
-        )
+        }
     }
+}
+
+/// Set by a handler whose page holds a form that ends on Stripe's hosted checkout (the
+/// server answers it with a redirect there): browsers apply `form-action` to where a
+/// form's redirects lead, so that one origin is allowed too, on that page only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeadsToCheckout;
+
+/// The page's policy: the fixed one, with the framing and the checkout origin it allows.
+fn policy(frame: Option<&FrameAncestors>, checkout: Option<&str>) -> String {
+    let mut policy = CONTENT_SECURITY_POLICY.to_owned();
+    if let Some(frame) = frame {
+        policy = policy.replace(
+            "frame-ancestors 'none'",
+            &format!("frame-ancestors {}", frame.ancestors()),
+        );
+    }
+    if let Some(origin) = checkout {
+        policy = policy.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        );
+    }
+    policy
 }
 
 fn always() -> [(HeaderName, HeaderValue); 6] {
@@ -76,10 +96,15 @@ pub async fn security_headers(
 ) -> Response {
     let mut response = next.run(request).await;
     let frame = response.extensions_mut().remove::<FrameAncestors>();
+    let checkout = response
+        .extensions_mut()
+        .remove::<LeadsToCheckout>()
+        .map(|_| state.stripe().checkout_origin());
     apply(
         response.headers_mut(),
         state.options().https,
         frame.as_ref(),
+        checkout.as_deref(),
     );
     response
 }
@@ -87,14 +112,21 @@ pub async fn security_headers(
 /// Sets every security header: the fixed ones, HSTS over HTTPS, `no-store` unless the
 /// handler chose a cache policy, same-origin resources unless the handler chose otherwise,
 /// and framing as `frame` allows (by default, none).
-fn apply(headers: &mut HeaderMap, https: bool, frame: Option<&FrameAncestors>) {
+fn apply(
+    headers: &mut HeaderMap,
+    https: bool,
+    frame: Option<&FrameAncestors>,
+    checkout: Option<&str>,
+) {
     for (name, value) in always() {
         headers.insert(name, value);
     }
-    if let Some(frame) = frame {
+    if frame.is_some() {
         // X-Frame-Options cannot name several origins; the CSP says it all.
         headers.remove(header::X_FRAME_OPTIONS);
-        if let Ok(policy) = HeaderValue::from_str(&frame.policy()) {
+    }
+    if frame.is_some() || checkout.is_some() {
+        if let Ok(policy) = HeaderValue::from_str(&policy(frame, checkout)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, policy);
         }
     }
@@ -130,7 +162,7 @@ mod tests {
     #[test]
     fn pages_cannot_be_framed_by_default() {
         let mut headers = HeaderMap::new();
-        apply(&mut headers, false, None);
+        apply(&mut headers, false, None, None);
         assert!(csp(&headers).contains("frame-ancestors 'none'"));
         assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
         assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY));
@@ -140,7 +172,7 @@ mod tests {
     fn an_embeddable_page_may_be_framed_by_the_organizations_sites_only() {
         let mut headers = HeaderMap::new();
         let frame = FrameAncestors::domains(["lima.law", "www.lima.law"]);
-        apply(&mut headers, true, Some(&frame));
+        apply(&mut headers, true, Some(&frame), None);
         let policy = csp(&headers);
         assert!(
             policy.contains("frame-ancestors https://lima.law https://www.lima.law;"),
@@ -155,7 +187,36 @@ mod tests {
 
         // An organization without sites: an embeddable page still frames nowhere.
         let mut headers = HeaderMap::new();
-        apply(&mut headers, false, Some(&FrameAncestors::domains([])));
+        apply(
+            &mut headers,
+            false,
+            Some(&FrameAncestors::domains([])),
+            None,
+        );
         assert!(csp(&headers).contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn a_page_whose_form_ends_on_stripe_may_lead_there_and_nowhere_else() {
+        let mut headers = HeaderMap::new();
+        apply(&mut headers, false, None, None);
+        assert!(csp(&headers).contains("form-action 'self';"));
+        let mut headers = HeaderMap::new();
+        let frame = FrameAncestors::domains(["lima.law"]);
+        apply(
+            &mut headers,
+            false,
+            Some(&frame),
+            Some("https://checkout.stripe.com"),
+        );
+        let policy = csp(&headers);
+        assert!(
+            policy.contains("form-action 'self' https://checkout.stripe.com;"),
+            "{policy}"
+        );
+        assert!(
+            policy.contains("frame-ancestors https://lima.law;"),
+            "{policy}"
+        );
     }
 }
