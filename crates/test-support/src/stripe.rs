@@ -70,6 +70,16 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// A request Stripe refuses: its status and message, answered as Stripe's errors are.
+#[derive(Debug)]
+struct Refused(StatusCode, String);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        error(self.0, "invalid_request_error", &self.1)
+    }
+}
+
 fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -156,7 +166,7 @@ impl StripeStandIn {
         self.shared.lock().unwrap().requests.clone()
     }
 
-    fn account_of(&self, headers: &HeaderMap) -> Result<String, Response> {
+    fn account_of(&self, headers: &HeaderMap) -> Result<String, Refused> {
         let key = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
@@ -168,13 +178,7 @@ impl StripeStandIn {
             .accounts
             .get(key)
             .cloned()
-            .ok_or_else(|| {
-                error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_request_error",
-                    "Invalid API Key provided",
-                )
-            })
+            .ok_or_else(|| Refused(StatusCode::UNAUTHORIZED, "Invalid API Key provided".into()))
     }
 
     fn record(&self, method: &str, path: &str, headers: &HeaderMap) -> Option<String> {
@@ -191,13 +195,12 @@ impl StripeStandIn {
     }
 
     /// The session `id` of `account`, or Stripe's 404.
-    fn owned_session(&self, account: &str, id: &str) -> Result<Value, Response> {
+    fn owned_session(&self, account: &str, id: &str) -> Result<Value, Refused> {
         match self.shared.lock().unwrap().sessions.get(id) {
             Some((owner, session)) if owner == account => Ok(session.clone()),
-            _ => Err(error(
+            _ => Err(Refused(
                 StatusCode::NOT_FOUND,
-                "invalid_request_error",
-                &format!("No such checkout.session: '{id}'"),
+                format!("No such checkout.session: '{id}'"),
             )),
         }
     }
@@ -392,7 +395,7 @@ async fn create_session(
     let key = stand_in.record("POST", "/v1/checkout/sessions", &headers);
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     if let Some(answer) = replayed(&stand_in, &account, &key) {
         return axum::Json(answer).into_response();
@@ -460,7 +463,7 @@ async fn list_sessions(
     stand_in.record("GET", "/v1/checkout/sessions", &headers);
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let data: Vec<Value> = stand_in
         .shared
@@ -489,11 +492,11 @@ async fn retrieve_session(
     stand_in.record("GET", &format!("/v1/checkout/sessions/{id}"), &headers);
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     match stand_in.owned_session(&account, &id) {
         Ok(session) => axum::Json(session).into_response(),
-        Err(refused) => refused,
+        Err(refused) => refused.into_response(),
     }
 }
 
@@ -509,10 +512,10 @@ async fn expire_session(
     );
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     if let Err(refused) = stand_in.owned_session(&account, &id) {
-        return refused;
+        return refused.into_response();
     }
     let (_, session) = stand_in.update_session(&id, |s| {
         s["status"] = json!("expired");
@@ -529,7 +532,7 @@ async fn create_refund(
     let key = stand_in.record("POST", "/v1/refunds", &headers);
     let account = match stand_in.account_of(&headers) {
         Ok(account) => account,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     if let Some(answer) = replayed(&stand_in, &account, &key) {
         return axum::Json(answer).into_response();

@@ -125,10 +125,10 @@ fn apply(
         // X-Frame-Options cannot name several origins; the CSP says it all.
         headers.remove(header::X_FRAME_OPTIONS);
     }
-    if frame.is_some() || checkout.is_some() {
-        if let Ok(policy) = HeaderValue::from_str(&policy(frame, checkout)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-        }
+    if (frame.is_some() || checkout.is_some())
+        && let Ok(policy) = HeaderValue::from_str(&policy(frame, checkout))
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     if https {
         headers.insert(
