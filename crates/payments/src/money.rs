@@ -123,7 +123,7 @@ impl Money {
         self.currency
     }
 
-    /// `self` plus `other` of the same currency.
+    /// `self` plus `minor` units of its currency.
     pub fn plus(self, minor: i64) -> Result<Self, AmountError> {
         Self::new(self.minor.saturating_add(minor), self.currency)
     }
@@ -169,7 +169,8 @@ mod tests {
         assert_eq!(usd("1.234"), Err(AmountError::TooPrecise(Currency::USD, 2)));
         assert_eq!(usd("1000000"), Err(AmountError::TooLarge));
         assert_eq!(usd("99999999999999999999"), Err(AmountError::TooLarge));
-        for bad in ["", "-5", "1e3", "12.", "abc", ".5", "1.2.3", "+4"] {
+        assert_eq!(usd("12."), Ok(1_200), "a point with nothing after it is whole");
+        for bad in ["", "-5", "1e3", "abc", ".5", "1.2.3", "+4", "1 000"] {
             assert!(usd(bad).is_err(), "{bad:?}");
         }
     }
