@@ -169,7 +169,11 @@ mod tests {
         assert_eq!(usd("1.234"), Err(AmountError::TooPrecise(Currency::USD, 2)));
         assert_eq!(usd("1000000"), Err(AmountError::TooLarge));
         assert_eq!(usd("99999999999999999999"), Err(AmountError::TooLarge));
-        assert_eq!(usd("12."), Ok(1_200), "a point with nothing after it is whole");
+        assert_eq!(
+            usd("12."),
+            Ok(1_200),
+            "a point with nothing after it is whole"
+        );
         for bad in ["", "-5", "1e3", "abc", ".5", "1.2.3", "+4", "1 000"] {
             assert!(usd(bad).is_err(), "{bad:?}");
         }

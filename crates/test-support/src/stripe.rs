@@ -45,6 +45,9 @@ struct Shared {
     idempotent: HashMap<(String, String), Value>,
     /// Every API request: (method, path, idempotency key), in order.
     requests: Vec<(String, String, Option<String>)>,
+    /// What customers typed on the hosted page (card number, expiry, CVC, name): kept
+    /// here, at "Stripe", as the values a test looks for everywhere else.
+    cards: Vec<Form>,
     counter: u64,
 }
 
@@ -159,6 +162,11 @@ impl StripeStandIn {
             .values()
             .map(|(_, s)| s.clone())
             .collect()
+    }
+
+    /// What customers typed on the hosted page, each payment's fields.
+    pub fn cards(&self) -> Vec<Vec<(String, String)>> {
+        self.shared.lock().unwrap().cards.clone()
     }
 
     /// Every API request so far: (method, path, idempotency key).
@@ -587,7 +595,12 @@ async fn hosted_page(State(stand_in): State<StripeStandIn>, Path(id): Path<Strin
     Html(format!(
         "<!doctype html><html lang=\"en\"><title>Checkout (Stripe stand-in)</title><main>\
          <h1>Pay {} {}</h1><p id=\"item\">{}</p>\
-         <form method=\"post\" action=\"/checkout/{id}/pay\"><button id=\"pay\" type=\"submit\">Pay</button></form>\
+         <form method=\"post\" action=\"/checkout/{id}/pay\">\
+         <label>Card number <input id=\"card_number\" name=\"card_number\" autocomplete=\"cc-number\"></label>\
+         <label>Expiry <input id=\"exp\" name=\"exp\" autocomplete=\"cc-exp\"></label>\
+         <label>CVC <input id=\"cvc\" name=\"cvc\" autocomplete=\"cc-csc\"></label>\
+         <label>Name on card <input id=\"cardholder\" name=\"cardholder\" autocomplete=\"cc-name\"></label>\
+         <button id=\"pay\" type=\"submit\">Pay</button></form>\
          </main></html>",
         session["currency"].as_str().unwrap_or_default().to_uppercase(),
         session["amount_total"],
@@ -596,7 +609,17 @@ async fn hosted_page(State(stand_in): State<StripeStandIn>, Path(id): Path<Strin
     .into_response()
 }
 
-async fn hosted_pay(State(stand_in): State<StripeStandIn>, Path(id): Path<String>) -> Response {
+async fn hosted_pay(
+    State(stand_in): State<StripeStandIn>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    stand_in
+        .shared
+        .lock()
+        .unwrap()
+        .cards
+        .push(parse_form(&body));
     let success = match stand_in.shared.lock().unwrap().sessions.get(&id) {
         Some((_, session)) if session["status"] == json!("open") => session["success_url"]
             .as_str()

@@ -500,6 +500,7 @@ async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine
             "/sites",
             "/members",
             "/settings/intake",
+            "/payments",
             "/audit"
         ]
     );
@@ -528,7 +529,7 @@ async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine
     for shared in ["/", "/account", "/account/password"] {
         let page = owner.get(shared).await;
         assert_eq!(page.status, 200, "{shared}");
-        assert_eq!(sections(&page).len(), 8, "{shared}: {}", page.html);
+        assert_eq!(sections(&page).len(), 9, "{shared}: {}", page.html);
         let current = page.attributes("header nav a[aria-current=\"page\"]", "href");
         assert_eq!(
             current,

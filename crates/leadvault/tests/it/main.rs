@@ -38,6 +38,7 @@ mod order_board;
 mod outage;
 mod payments;
 mod payments_browser;
+mod payments_planted;
 mod public_form;
 mod routing;
 mod sessions;
