@@ -31,6 +31,8 @@ pub struct Layer {
     pub public_url: Option<String>,
     pub mail: Option<MailLayer>,
     pub audit: Option<AuditLayer>,
+    /// Plans an operator sells organizations (off unless plans are listed).
+    pub billing: Option<crate::billing::BillingLayer>,
     /// Let webhooks go to plain HTTP and private addresses (development and tests only).
     pub webhooks_allow_private_networks: Option<bool>,
     /// Stripe's API (default `https://api.stripe.com`; a stand-in for tests).
@@ -96,6 +98,12 @@ impl Layer {
                 // Read by the command line itself, and the default home of the HSM PIN: not
                 // configuration keys.
                 "CONFIG" | "PKCS11_PIN" => {}
+                "BILLING_STRIPE_KEY" => {
+                    layer.billing.get_or_insert_default().stripe_key = Some(value.clone());
+                }
+                "BILLING_SIGNING_SECRET" => {
+                    layer.billing.get_or_insert_default().signing_secret = Some(value.clone());
+                }
                 "DATA_DIR" => layer.data_dir = Some(path()),
                 "LISTEN" => layer.listen = Some(value.clone()),
                 "DATABASE_URL" => layer.database_url = Some(value.clone()),
@@ -216,6 +224,10 @@ impl Layer {
             public_url: over.public_url.or(self.public_url),
             stripe_api_url: over.stripe_api_url.or(self.stripe_api_url),
             mail: match (self.mail, over.mail) {
+                (Some(base), Some(top)) => Some(base.overridden_by(top)),
+                (base, top) => top.or(base),
+            },
+            billing: match (self.billing, over.billing) {
                 (Some(base), Some(top)) => Some(base.overridden_by(top)),
                 (base, top) => top.or(base),
             },

@@ -4,12 +4,14 @@
 //! trusted; `Display` of a config redacts every secret.
 
 mod audit;
+mod billing;
 mod ip_range;
 mod layer;
 mod mail;
 mod resolve;
 
 pub use audit::{AuditLayer, AuditSettings};
+pub use billing::{BillingLayer, BillingSettings, PlanLayer, PlanSettings};
 pub use ip_range::IpRange;
 pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};
 pub use mail::{MailLayer, MailSettings, PublicUrl};

@@ -122,6 +122,8 @@ pub struct Config {
     pub mail: Option<MailSettings>,
     /// Where audit checkpoints and exports go.
     pub audit: AuditSettings,
+    /// The plans the operator sells organizations, when billing is on.
+    pub billing: Option<crate::billing::BillingSettings>,
     /// Webhooks may go to plain HTTP and private addresses (development and tests only;
     /// otherwise an endpoint must be HTTPS on the public internet).
     pub webhooks_allow_private_networks: bool,
@@ -246,6 +248,7 @@ impl Config {
             .collect::<Result<Vec<_>, _>>()?;
         let (public_url, mail) = crate::mail::resolve(merged.public_url.as_deref(), merged.mail)?;
         let audit = crate::audit::resolve(merged.audit.unwrap_or_default(), &data_dir)?;
+        let billing = crate::billing::resolve(merged.billing.unwrap_or_default())?;
         let stripe_api_url = merged
             .stripe_api_url
             .as_deref()
@@ -257,6 +260,7 @@ impl Config {
             })
             .transpose()?;
         Ok(Self {
+            billing,
             stripe_api_url,
             audit,
             public_url,
@@ -460,6 +464,23 @@ impl fmt::Display for Config {
                         )?;
                     }
                 }
+            }
+        }
+        if let Some(billing) = &self.billing {
+            writeln!(
+                f,
+                "\n[billing]  # the Stripe key and signing secret: from the environment, redacted"
+            )?;
+            writeln!(f, "trial_days = {}", billing.trial_days)?;
+            writeln!(f, "grace_days = {}", billing.grace_days)?;
+            for plan in &billing.plans {
+                writeln!(
+                    f,
+                    "[[billing.plans]]\nid = {}\nname = {}\nstripe_price = {}",
+                    quoted(&plan.id),
+                    quoted(&plan.name),
+                    quoted(&plan.stripe_price)
+                )?;
             }
         }
         writeln!(f, "\n[audit]")?;

@@ -11,6 +11,10 @@ pub enum PaymentAction {
     /// A Stripe event changed a payment's state (by `system:stripe`).
     PaymentUpdated,
     RefundIssued,
+    /// An owner went to Checkout for one of the operator's plans.
+    PlanCheckoutStarted,
+    /// The operator's Stripe changed the organization's plan or its state.
+    PlanUpdated,
 }
 
 impl Action for PaymentAction {
@@ -22,6 +26,8 @@ impl Action for PaymentAction {
             Self::CheckoutStarted => "payments.checkout_started",
             Self::PaymentUpdated => "payments.payment_updated",
             Self::RefundIssued => "payments.refund_issued",
+            Self::PlanCheckoutStarted => "billing.plan_checkout_started",
+            Self::PlanUpdated => "billing.plan_updated",
         }
     }
 }

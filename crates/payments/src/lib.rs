@@ -16,6 +16,7 @@ mod ledger;
 mod migrations;
 mod money;
 mod payment;
+mod plans;
 mod prices;
 mod refunds;
 mod secrets;
@@ -34,7 +35,11 @@ pub use ledger::{find_payment, payments_of, recent_payments};
 pub use migrations::MIGRATIONS;
 pub use money::{AmountError, Currency, MAX_MINOR, Money};
 pub use payment::{Payment, PaymentState, Subject};
+pub use plans::{
+    OperatorBilling, OrgPlan, Plan, PlanUpdate, Standing, SubscriptionStatus, billing_portal,
+    org_plan, receive_plan_event, subscribe,
+};
 pub use prices::{JOB_FIELD, PriceList, price_list, set_prices};
 pub use refunds::refund_payment;
 pub use secrets::{Mode, SecretError, SecretKey, SigningSecret};
-pub use stripe::{NewSession, STRIPE_API, Session, Stripe, StripeError};
+pub use stripe::{NewSession, STRIPE_API, Session, Stripe, StripeError, Subscription};

@@ -14,17 +14,19 @@ use axum::routing::{MethodRouter, get, post, put};
 use crate::state::AppState;
 use crate::web::csrf_guard::{self, Csrf};
 use crate::web::error::AppError;
-use crate::web::{headers, observe};
+use crate::web::{headers, observe, plan_guard};
 use crate::{account, analytics, audit_review, intake, ops, payments, team};
 
 /// Forms are small; uploads will get their own, streaming, limit.
 pub(crate) const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
-/// One route: its method, path template, CSRF policy and handler.
+/// One route: its method, path template, CSRF policy, whether a member of an organization
+/// whose plan has lapsed may still use it, and its handler.
 pub(crate) struct Route {
     method: Method,
     path: &'static str,
     csrf: Option<Csrf>,
+    open_when_lapsed: bool,
     handler: MethodRouter<AppState>,
 }
 
@@ -62,8 +64,17 @@ impl Route {
             method,
             path,
             csrf,
+            open_when_lapsed: false,
             handler,
         }
+    }
+
+    /// A change a member of an organization whose plan has lapsed may still make (choosing
+    /// a plan, signing out, their own account); every other change with a session is
+    /// refused to them ([`crate::web::plan_guard`]).
+    pub(crate) fn open_when_lapsed(mut self) -> Self {
+        self.open_when_lapsed = true;
+        self
     }
 
     /// A signed-out page's form: guarded by the double-submit cookie and field instead.
@@ -99,6 +110,8 @@ pub struct RouteInfo {
     /// How a state-changing route proves the request comes from our own page; `None` for a
     /// method that changes nothing.
     pub csrf: Option<Csrf>,
+    /// A member may make this change while the organization's plan has lapsed.
+    pub open_when_lapsed: bool,
 }
 
 /// Every route, one method each, feature by feature.
@@ -125,6 +138,7 @@ pub fn routes() -> Vec<RouteInfo> {
             method: route.method,
             path: route.path,
             csrf: route.csrf,
+            open_when_lapsed: route.open_when_lapsed,
         })
         .collect()
 }
@@ -135,14 +149,21 @@ pub fn router(state: AppState) -> Router {
     table()
         .into_iter()
         .fold(Router::new(), |router, route| {
+            // A member's change waits for a plan in good standing, where plans are sold.
+            let handler = match (route.csrf, route.open_when_lapsed) {
+                (Some(Csrf::Session), false) => route.handler.layer(
+                    middleware::from_fn_with_state(state.clone(), plan_guard::guard),
+                ),
+                _ => route.handler,
+            };
             // Every state-changing route is guarded: its handler sees no body whose token
-            // has not been checked.
+            // has not been checked (first, before the plan is looked at).
             let handler = match route.csrf {
-                Some(policy) => route.handler.layer(middleware::from_fn_with_state(
+                Some(policy) => handler.layer(middleware::from_fn_with_state(
                     state.clone(),
                     move |state, request, next| csrf_guard::guard(state, policy, request, next),
                 )),
-                None => route.handler,
+                None => handler,
             };
             router.route(route.path, handler)
         })

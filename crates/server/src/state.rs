@@ -4,7 +4,7 @@ use leadvault_accounts::{Credentials, PasswordHasher};
 use leadvault_config::{IpRange, PublicUrl};
 use leadvault_documents::DocumentStore;
 use leadvault_mail::{Mail, MailError, enqueue};
-use leadvault_payments::Stripe;
+use leadvault_payments::{OperatorBilling, Stripe};
 use leadvault_store::Timestamp;
 use leadvault_webhooks::WebhookClient;
 use tokio::sync::Notify;
@@ -34,6 +34,8 @@ pub struct WebOptions {
     pub webhooks_allow_private_networks: bool,
     /// Where Stripe's API is, when not at Stripe (a stand-in in tests).
     pub stripe_api: Option<url::Url>,
+    /// The plans the operator sells organizations, when it does.
+    pub billing: Option<Arc<OperatorBilling>>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -138,6 +140,11 @@ impl AppState {
     /// Stripe's API.
     pub fn stripe(&self) -> &Stripe {
         &self.inner.stripe
+    }
+
+    /// The operator's billing of organizations, when plans are sold.
+    pub fn billing(&self) -> Option<&OperatorBilling> {
+        self.inner.options.billing.as_deref()
     }
 
     pub fn options(&self) -> &WebOptions {

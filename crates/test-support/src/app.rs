@@ -62,6 +62,7 @@ pub struct TestAppBuilder {
     tls: Option<TestCert>,
     upload_limit: u64,
     stripe_api: Option<url::Url>,
+    billing: Option<Arc<leadvault_payments::OperatorBilling>>,
 }
 
 impl TestAppBuilder {
@@ -81,6 +82,33 @@ impl TestAppBuilder {
     /// Reach Stripe's API here (see [`crate::StripeStandIn`]).
     pub fn stripe(mut self, api: url::Url) -> Self {
         self.stripe_api = Some(api);
+        self
+    }
+
+    /// Sell organizations these plans (the operator's billing), on the stand-in's account
+    /// opened by `key`, its webhooks signed with `secret`.
+    pub fn billing(
+        mut self,
+        plans: &[(&str, &str, &str)],
+        (trial_days, grace_days): (u32, u32),
+        key: &str,
+        secret: &str,
+    ) -> Self {
+        use leadvault_payments::{OperatorBilling, Plan, SecretKey, SigningSecret};
+        self.billing = Some(Arc::new(OperatorBilling {
+            plans: plans
+                .iter()
+                .map(|(id, name, price)| Plan {
+                    id: (*id).to_owned(),
+                    name: (*name).to_owned(),
+                    price: (*price).to_owned(),
+                })
+                .collect(),
+            trial_days,
+            grace_days,
+            key: SecretKey::parse(key).expect("a Stripe key"),
+            signing_secrets: vec![SigningSecret::parse(secret).expect("a signing secret")],
+        }));
         self
     }
 
@@ -223,6 +251,7 @@ impl TestAppBuilder {
                 form_min_fill: self.form_min_fill,
                 webhooks_allow_private_networks: true,
                 stripe_api: self.stripe_api.clone(),
+                billing: self.billing.clone(),
             },
             mail_wake: wake,
             documents: documents.clone(),
@@ -306,6 +335,7 @@ impl TestApp {
             // Nothing listens on the discard port: Stripe is unreachable unless a test
             // starts a stand-in.
             stripe_api: url::Url::parse("http://127.0.0.1:9/").ok(),
+            billing: None,
         }
     }
 

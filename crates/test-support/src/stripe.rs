@@ -41,6 +41,9 @@ struct Shared {
     sessions: BTreeMap<String, (String, Value)>,
     /// Charges by payment intent.
     charges: HashMap<String, Value>,
+    /// Customers and subscriptions by id, with the account they belong to.
+    customers: BTreeMap<String, (String, Value)>,
+    subscriptions: BTreeMap<String, (String, Value)>,
     /// Answers already given, by (account, idempotency key).
     idempotent: HashMap<(String, String), Value>,
     /// Every API request: (method, path, idempotency key), in order.
@@ -107,6 +110,9 @@ impl StripeStandIn {
             .route("/v1/checkout/sessions/{id}", get(retrieve_session))
             .route("/v1/checkout/sessions/{id}/expire", post(expire_session))
             .route("/v1/refunds", post(create_refund))
+            .route("/v1/customers", post(create_customer))
+            .route("/v1/subscriptions/{id}", get(retrieve_subscription))
+            .route("/v1/billing_portal/sessions", post(create_portal_session))
             .route("/checkout/{id}", get(hosted_page))
             .route("/checkout/{id}/pay", post(hosted_pay))
             .fallback(|| async {
@@ -225,8 +231,12 @@ impl StripeStandIn {
 
     /// The customer paid on the hosted page: the session completes (`paid`, or `unpaid`
     /// for a payment method that settles later) and Stripe sends
-    /// `checkout.session.completed`. The event's answer status, if it was sent.
+    /// `checkout.session.completed`; a subscription's session also starts the
+    /// subscription (`customer.subscription.created`). The event's answer status, if sent.
     pub async fn complete(&self, id: &str, settles_later: bool) -> Option<u16> {
+        if self.session(id)["mode"] == json!("subscription") {
+            return self.start_subscription(id).await;
+        }
         let intent = {
             let mut shared = self.shared.lock().unwrap();
             shared.next_id("pi")
@@ -256,6 +266,77 @@ impl StripeStandIn {
                 "metadata": session["metadata"],
             }),
         );
+    }
+
+    async fn start_subscription(&self, id: &str) -> Option<u16> {
+        let session = self.session(id);
+        let sub = {
+            let mut shared = self.shared.lock().unwrap();
+            shared.next_id("sub")
+        };
+        let account = self.shared.lock().unwrap().sessions[id].0.clone();
+        let subscription = json!({
+            "id": sub, "object": "subscription", "customer": session["customer"],
+            "status": "active", "metadata": session["subscription_metadata"],
+            "items": {"object": "list", "data": [{
+                "id": "si_1", "object": "subscription_item",
+                "price": {"id": session["price"], "object": "price"},
+                "current_period_end": now() + 30 * 24 * 3600,
+            }]},
+        });
+        self.shared
+            .lock()
+            .unwrap()
+            .subscriptions
+            .insert(sub.clone(), (account.clone(), subscription.clone()));
+        let (_, session) = self.update_session(id, |s| {
+            s["status"] = json!("complete");
+            s["payment_status"] = json!("paid");
+            s["subscription"] = json!(sub);
+            s["url"] = Value::Null;
+        });
+        self.send_event(&account, "checkout.session.completed", session)
+            .await;
+        self.send_event(&account, "customer.subscription.created", subscription)
+            .await
+    }
+
+    /// A subscription made on `account` some other way (its dashboard, say).
+    pub fn add_subscription(&self, account: &str, subscription: Value) {
+        let id = subscription["id"].as_str().unwrap().to_owned();
+        self.shared
+            .lock()
+            .unwrap()
+            .subscriptions
+            .insert(id, (account.to_owned(), subscription));
+    }
+
+    /// Every subscription, oldest first.
+    pub fn subscriptions(&self) -> Vec<Value> {
+        self.shared
+            .lock()
+            .unwrap()
+            .subscriptions
+            .values()
+            .map(|(_, s)| s.clone())
+            .collect()
+    }
+
+    /// The subscription moved to `status` (a renewal failed: `past_due`; it ended:
+    /// `canceled`, then `customer.subscription.deleted`), and Stripe says so.
+    pub async fn set_subscription_status(&self, id: &str, status: &str) -> Option<u16> {
+        let (account, subscription) = {
+            let mut shared = self.shared.lock().unwrap();
+            let (account, subscription) = shared.subscriptions.get_mut(id).expect("a subscription");
+            subscription["status"] = json!(status);
+            (account.clone(), subscription.clone())
+        };
+        let kind = if status == "canceled" {
+            "customer.subscription.deleted"
+        } else {
+            "customer.subscription.updated"
+        };
+        self.send_event(&account, kind, subscription).await
     }
 
     /// A delayed payment settled (`succeeded`) or failed.
@@ -429,11 +510,18 @@ async fn create_session(
             "Not a valid URL",
         );
     }
+    let price = field(&form, "line_items[0][price]");
+    let customer = field(&form, "customer");
     let amount =
         field(&form, "line_items[0][price_data][unit_amount]").and_then(|a| a.parse::<i64>().ok());
     let currency = field(&form, "line_items[0][price_data][currency]");
-    let (Some(amount), Some(currency)) = (amount, currency) else {
-        return missing("line_items[0][price_data]");
+    let (amount, currency) = match (mode, amount, currency, price, customer) {
+        ("payment", Some(amount), Some(currency), _, _) => (json!(amount), json!(currency)),
+        ("subscription", _, _, Some(price), Some(_)) if price.starts_with("price_") => {
+            (Value::Null, Value::Null)
+        }
+        ("subscription", ..) => return missing("line_items[0][price] and customer"),
+        _ => return missing("line_items[0][price_data]"),
     };
     let metadata: BTreeMap<String, String> = form
         .iter()
@@ -442,8 +530,19 @@ async fn create_session(
             Some((name.to_owned(), v.clone()))
         })
         .collect();
+    let subscription_metadata: BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k
+                .strip_prefix("subscription_data[metadata][")?
+                .strip_suffix(']')?;
+            Some((name.to_owned(), v.clone()))
+        })
+        .collect();
     let id = stand_in.shared.lock().unwrap().next_id("cs");
     let session = json!({
+        "price": price, "customer": customer, "subscription": null,
+        "subscription_metadata": subscription_metadata,
         "id": id, "object": "checkout.session", "mode": mode, "status": "open",
         "payment_status": "unpaid", "amount_total": amount, "currency": currency,
         "client_reference_id": field(&form, "client_reference_id"),
@@ -581,6 +680,93 @@ async fn create_refund(
 }
 
 /// Stripe's hosted page, much simplified: what is paid for, and a button to pay.
+async fn create_customer(
+    State(stand_in): State<StripeStandIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let key = stand_in.record("POST", "/v1/customers", &headers);
+    let account = match stand_in.account_of(&headers) {
+        Ok(account) => account,
+        Err(refused) => return refused.into_response(),
+    };
+    if let Some(answer) = replayed(&stand_in, &account, &key) {
+        return axum::Json(answer).into_response();
+    }
+    let form = parse_form(&body);
+    let metadata: BTreeMap<String, String> = form
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.strip_prefix("metadata[")?.strip_suffix(']')?;
+            Some((name.to_owned(), v.clone()))
+        })
+        .collect();
+    let id = stand_in.shared.lock().unwrap().next_id("cus");
+    let customer = json!({"id": id, "object": "customer", "metadata": metadata,
+                          "description": field(&form, "description")});
+    stand_in
+        .shared
+        .lock()
+        .unwrap()
+        .customers
+        .insert(id, (account.clone(), customer.clone()));
+    remember(&stand_in, &account, &key, &customer);
+    axum::Json(customer).into_response()
+}
+
+async fn retrieve_subscription(
+    State(stand_in): State<StripeStandIn>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    stand_in.record("GET", &format!("/v1/subscriptions/{id}"), &headers);
+    let account = match stand_in.account_of(&headers) {
+        Ok(account) => account,
+        Err(refused) => return refused.into_response(),
+    };
+    match stand_in.shared.lock().unwrap().subscriptions.get(&id) {
+        Some((owner, subscription)) if *owner == account => {
+            axum::Json(subscription.clone()).into_response()
+        }
+        _ => Refused(
+            StatusCode::NOT_FOUND,
+            format!("No such subscription: '{id}'"),
+        )
+        .into_response(),
+    }
+}
+
+async fn create_portal_session(
+    State(stand_in): State<StripeStandIn>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    stand_in.record("POST", "/v1/billing_portal/sessions", &headers);
+    let account = match stand_in.account_of(&headers) {
+        Ok(account) => account,
+        Err(refused) => return refused.into_response(),
+    };
+    let form = parse_form(&body);
+    let customer = field(&form, "customer").unwrap_or_default().to_owned();
+    let owned = matches!(
+        stand_in.shared.lock().unwrap().customers.get(&customer),
+        Some((owner, _)) if *owner == account
+    );
+    if !owned {
+        return Refused(
+            StatusCode::NOT_FOUND,
+            format!("No such customer: '{customer}'"),
+        )
+        .into_response();
+    }
+    axum::Json(json!({
+        "id": "bps_1", "object": "billing_portal.session", "customer": customer,
+        "return_url": field(&form, "return_url"),
+        "url": format!("http://{}/billing/{customer}", stand_in.addr),
+    }))
+    .into_response()
+}
+
 async fn hosted_page(State(stand_in): State<StripeStandIn>, Path(id): Path<String>) -> Response {
     let session = match stand_in.shared.lock().unwrap().sessions.get(&id) {
         Some((_, session)) => session.clone(),

@@ -297,6 +297,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             form_min_fill: FORM_MIN_FILL,
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
             stripe_api: config.stripe_api_url.clone(),
+            billing: operator_billing(config)?,
         },
         mail_wake: mail.as_ref().map(|m| m.wake.clone()),
         documents: DocumentStore::open(&config.documents_dir, config.upload_limit),
@@ -359,4 +360,34 @@ impl StopSignals {
             _ = self.interrupt.recv() => {},
         }
     }
+}
+
+/// The plans the operator sells, with the operator's Stripe key and signing secret checked,
+/// when `[billing]` lists plans.
+fn operator_billing(
+    config: &leadvault_config::Config,
+) -> Result<Option<std::sync::Arc<leadvault_payments::OperatorBilling>>, CliError> {
+    use leadvault_payments::{OperatorBilling, Plan, SecretKey, SigningSecret};
+    let Some(billing) = &config.billing else {
+        return Ok(None);
+    };
+    let key = SecretKey::parse(&billing.stripe_key)
+        .map_err(|e| CliError::Invalid(format!("LEADVAULT_BILLING_STRIPE_KEY: {e}")))?;
+    let secret = SigningSecret::parse(&billing.signing_secret)
+        .map_err(|e| CliError::Invalid(format!("LEADVAULT_BILLING_SIGNING_SECRET: {e}")))?;
+    Ok(Some(std::sync::Arc::new(OperatorBilling {
+        plans: billing
+            .plans
+            .iter()
+            .map(|plan| Plan {
+                id: plan.id.clone(),
+                name: plan.name.clone(),
+                price: plan.stripe_price.clone(),
+            })
+            .collect(),
+        trial_days: billing.trial_days,
+        grace_days: billing.grace_days,
+        key,
+        signing_secrets: vec![secret],
+    })))
 }

@@ -486,6 +486,26 @@ fn table() -> Vec<Entry> {
         // A visitor paying a consultation fee: `{form}` stays as written, which is no form.
         e("POST", "/f/{form}/pay", None, Public(Status(404))),
         e("GET", "/f/{form}/paid", None, Public(Status(404))),
+        // The operator sells no plans here.
+        e("GET", "/settings/plan", None, Roles(BILLING, Status(404))),
+        e(
+            "POST",
+            "/settings/plan/subscribe",
+            SessionForm(&[("plan", "standard")]),
+            Roles(BILLING, Status(404)),
+        ),
+        e(
+            "POST",
+            "/settings/plan/portal",
+            SessionForm(&[]),
+            Roles(BILLING, Status(404)),
+        ),
+        e(
+            "POST",
+            "/billing/stripe/webhooks",
+            None,
+            Public(Status(404)),
+        ),
         // Stripe's servers: `{org}` stays as written, which is no organization.
         e("POST", "/stripe/webhooks/{org}", None, Public(Status(404))),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
@@ -1118,6 +1138,7 @@ async fn every_state_changing_route_refuses_a_request_without_its_sessions_token
         [
             "POST /account/email/confirm",
             "POST /api/event",
+            "POST /billing/stripe/webhooks",
             "POST /f/{form}",
             "POST /f/{form}/pay",
             "POST /invitation",

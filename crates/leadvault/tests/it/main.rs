@@ -39,6 +39,7 @@ mod outage;
 mod payments;
 mod payments_browser;
 mod payments_planted;
+mod plans;
 mod public_form;
 mod routing;
 mod sessions;

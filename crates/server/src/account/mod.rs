@@ -49,4 +49,9 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get("/invitation", invitation::show),
         Route::post("/invitation", invitation::accept).signed_out(),
     ]
+    // A person's own account and signing in and out: open to the members of an
+    // organization whose plan has lapsed too.
+    .into_iter()
+    .map(Route::open_when_lapsed)
+    .collect()
 }

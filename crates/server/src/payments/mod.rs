@@ -5,6 +5,7 @@
 pub(crate) mod checkout;
 pub(crate) mod consultation_fee;
 pub(crate) mod list;
+pub(crate) mod plan;
 pub(crate) mod refund;
 pub(crate) mod settings;
 pub(crate) mod stripe_webhook;
@@ -26,6 +27,13 @@ pub(crate) fn routes() -> Vec<Route> {
             "the thank-you page of a public form lives in the firm's site's frame, where no SameSite cookie is sent: its signed pay token (one lead, one day) is checked, with the Origin check; it only sends the visitor to Stripe",
         ),
         Route::get("/f/{form}/paid", consultation_fee::paid),
+        Route::get("/settings/plan", plan::show),
+        // What a lapsed organization needs to be in good standing again.
+        Route::post("/settings/plan/subscribe", plan::choose).open_when_lapsed(),
+        Route::post("/settings/plan/portal", plan::portal).open_when_lapsed(),
+        Route::post("/billing/stripe/webhooks", plan::receive).csrf_exempt(
+            "the operator's Stripe account posts here with no session: the Stripe-Signature header (HMAC-SHA256 over the raw body with the operator's signing secret, five minutes' tolerance) proves the sender",
+        ),
         Route::post("/stripe/webhooks/{org}", stripe_webhook::receive).csrf_exempt(
             "Stripe's servers post here with no session: the Stripe-Signature header (HMAC-SHA256 over the raw body with the organization's signing secret, five minutes' tolerance) proves the sender",
         ),

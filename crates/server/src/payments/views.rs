@@ -95,3 +95,31 @@ pub struct FeePaidPage {
     /// The form's name.
     pub name: String,
 }
+
+/// A plan the operator sells, as offered.
+#[derive(Debug)]
+pub struct PlanOption {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "payments/plan.html")]
+pub struct PlanPage {
+    pub shell: Option<Shell>,
+    pub csrf: String,
+    pub error: Option<String>,
+    /// The plan's name, once subscribed.
+    pub current: Option<String>,
+    /// The subscription's status as Stripe last said it.
+    pub status: Option<&'static str>,
+    /// What the organization may do, in a sentence.
+    pub standing: String,
+    /// When the current period ends (and renews).
+    pub renews: Option<String>,
+    pub plans: Vec<PlanOption>,
+    /// Not in good standing: a plan may be chosen.
+    pub may_subscribe: bool,
+    /// A Stripe customer exists: the customer portal opens.
+    pub has_portal: bool,
+}

@@ -41,6 +41,10 @@ pub enum AppError {
     /// a rule, never a submitted value).
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The organization's plan with the operator has lapsed: reading and exporting still
+    /// work, changes wait for a plan in good standing.
+    #[error("the organization's plan has lapsed")]
+    PlanLapsed,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -157,6 +161,7 @@ impl AppError {
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::PlanLapsed => StatusCode::PAYMENT_REQUIRED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -183,6 +188,9 @@ impl AppError {
             Self::TooLarge => {
                 "What was sent is larger than this page accepts. Nothing was changed; please shorten it and try again."
             }
+            Self::PlanLapsed => {
+                "This organization's plan has lapsed. Nothing was changed, and nothing is lost: everything can still be read and exported. An owner can choose a plan under Settings, Plan (/settings/plan) to make changes again."
+            }
             Self::Internal(_) => {
                 "Something went wrong on our side. Nothing was changed; please try again, and tell the operator the request id below if it happens again."
             }
@@ -202,6 +210,7 @@ impl IntoResponse for AppError {
             Self::RateLimited(_) => tracing::info!("rate limited"),
             Self::Invalid(_) => tracing::info!("refused as invalid"),
             Self::TooLarge => tracing::info!("refused as too large"),
+            Self::PlanLapsed => tracing::info!("refused: the organization's plan has lapsed"),
             Self::NotFound
             | Self::SignInRequired
             | Self::SecondFactorPending

@@ -35,9 +35,10 @@ impl FrameAncestors {
     }
 }
 
-/// Set by a handler whose page holds a form that ends on Stripe's hosted checkout (the
-/// server answers it with a redirect there): browsers apply `form-action` to where a
-/// form's redirects lead, so that one origin is allowed too, on that page only.
+/// Set by a handler whose page holds a form that ends on Stripe's hosted pages (the server
+/// answers it with a redirect to Checkout or the customer portal): browsers apply
+/// `form-action` to where a form's redirects lead, so those origins are allowed too, on
+/// that page only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LeadsToCheckout;
 
@@ -99,7 +100,7 @@ pub async fn security_headers(
     let checkout = response
         .extensions_mut()
         .remove::<LeadsToCheckout>()
-        .map(|_| state.stripe().checkout_origin());
+        .map(|_| state.stripe().hosted_origins());
     apply(
         response.headers_mut(),
         state.options().https,

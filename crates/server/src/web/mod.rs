@@ -14,6 +14,7 @@ pub(crate) mod headers;
 pub(crate) mod multipart;
 pub(crate) mod observe;
 pub(crate) mod person;
+pub(crate) mod plan_guard;
 pub(crate) mod rate_limit;
 pub(crate) mod redirect;
 pub(crate) mod render;

@@ -48,6 +48,11 @@ pub struct Shell {
     pub nav: Vec<NavItem>,
     /// For the sign-out form.
     pub csrf: String,
+    /// Where the operator sells plans and the organization's is not in good standing: what
+    /// it may do, and until when.
+    pub plan_notice: Option<String>,
+    /// The member may open the plan page.
+    pub plan_link: bool,
 }
 
 impl Shell {
@@ -156,11 +161,29 @@ impl Shell {
                 nav.push(item(href, label, section, current, None));
             }
         }
+        let plan_notice = match state.billing() {
+            Some(billing) => {
+                let plan = leadvault_payments::org_plan(
+                    db,
+                    billing,
+                    org,
+                    leadvault_store::Timestamp::now(),
+                )
+                .await?;
+                match plan.standing {
+                    leadvault_payments::Standing::Good => None,
+                    standing => Some(crate::payments::plan::standing_text(standing)),
+                }
+            }
+            None => None,
+        };
         Ok(Self {
             org_name: member.org_name.clone(),
             email: member.email.clone(),
             nav,
             csrf,
+            plan_link: plan_notice.is_some() && grants(Capability::Billing),
+            plan_notice,
         })
     }
 }
