@@ -133,3 +133,34 @@ pub async fn start_checkout(
     tx.commit().await?;
     Ok(url)
 }
+
+/// Closes the open Checkout Sessions of `subject` (its order was cancelled): Stripe expires
+/// them, and its `checkout.session.expired` marks the payments expired. How many were
+/// closed. An organization without Stripe has none.
+pub async fn close_checkouts(
+    db: &Db,
+    keyring: &Keyring,
+    stripe: &Stripe,
+    org: leadvault_store::OrgId,
+    subject: Subject,
+    now: leadvault_store::Timestamp,
+) -> Result<usize, PaymentError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let open: Vec<String> = stored_of(&mut tx, org, subject)
+        .await?
+        .into_iter()
+        .filter(|s| s.payment.is_payable(now))
+        .map(|s| s.session_id)
+        .collect();
+    tx.commit().await?;
+    if open.is_empty() {
+        return Ok(0);
+    }
+    let credentials = credentials(db, keyring, org, now).await?;
+    for session in &open {
+        stripe
+            .expire_checkout_session(&credentials.key, session)
+            .await?;
+    }
+    Ok(open.len())
+}

@@ -14,13 +14,14 @@ use crate::money::{Currency, Money};
 use crate::payment::{Payment, PaymentState, Subject};
 
 pub(crate) const PAYMENT_COLUMNS: &str = "id, subject_kind, subject_id, attempt, amount, currency, \
-     state, refunded, checkout_url, expires_at, created_at, updated_at, payment_intent";
+     state, refunded, checkout_url, expires_at, created_at, updated_at, payment_intent, session_id";
 
 /// A payment row with what only the domain needs (Stripe's ids).
 #[derive(Debug, Clone)]
 pub(crate) struct Stored {
     pub payment: Payment,
     pub payment_intent: Option<String>,
+    pub session_id: String,
 }
 
 pub(crate) fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, PaymentError> {
@@ -44,6 +45,7 @@ pub(crate) fn stored_from(row: &sqlx::any::AnyRow) -> Result<Stored, PaymentErro
             updated_at: Timestamp::from_unix_micros(row.try_get(11)?),
         },
         payment_intent: row.try_get(12)?,
+        session_id: row.try_get(13)?,
     })
 }
 

@@ -28,7 +28,7 @@ pub use account::{
     connect_stripe, disconnect_stripe, stripe_account,
 };
 pub use actions::PaymentAction;
-pub use checkout::{CheckoutRequest, start_checkout};
+pub use checkout::{CheckoutRequest, close_checkouts, start_checkout};
 pub use error::PaymentError;
 pub use events::{Applied, PendingChange, Received, STRIPE_ACTOR, apply_event, receive_event};
 pub use ledger::{find_payment, payments_of, recent_payments};
@@ -39,7 +39,7 @@ pub use plans::{
     OperatorBilling, OrgPlan, Plan, PlanUpdate, Standing, SubscriptionStatus, billing_portal,
     org_plan, receive_plan_event, subscribe,
 };
-pub use prices::{JOB_FIELD, PriceList, price_list, set_prices};
+pub use prices::{JOB_FIELD, PriceList, consultation_fee, price_list, set_prices};
 pub use refunds::refund_payment;
 pub use secrets::{Mode, SecretError, SecretKey, SigningSecret};
 pub use stripe::{NewSession, STRIPE_API, Session, Stripe, StripeError, Subscription};

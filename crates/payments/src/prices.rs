@@ -107,6 +107,35 @@ pub async fn price_list(db: &Db, org: OrgId) -> Result<PriceList, PaymentError> 
     Ok(list)
 }
 
+/// The fee of consultation form `form`, if its organization takes payments through Stripe
+/// and set one. One small query by key: every submission of a public form asks it.
+pub async fn consultation_fee(
+    db: &Db,
+    org: OrgId,
+    form: FormId,
+) -> Result<Option<Money>, PaymentError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
+    let row = sqlx::query(
+        "SELECT p.amount, COALESCE(s.currency, 'usd') FROM payment_prices p \
+         JOIN stripe_accounts a ON a.org_id = p.org_id \
+         LEFT JOIN payment_settings s ON s.org_id = p.org_id \
+         WHERE p.org_id = $1 AND p.kind = 'consultation' AND p.item = $2",
+    )
+    .bind(org.to_string())
+    .bind(form.to_string())
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let corrupt = || PaymentError::Corrupt("a consultation fee");
+    let currency = Currency::parse(&row.try_get::<String, _>(1)?).ok_or_else(corrupt)?;
+    Money::new(row.try_get(0)?, currency)
+        .map(Some)
+        .map_err(|_| corrupt())
+}
+
 /// Replaces the organization's prices with `list`, audited.
 pub async fn set_prices(db: &Db, acting: &Acting, list: &PriceList) -> Result<(), PaymentError> {
     let (org, by, now) = (acting.org, &acting.by, acting.now);

@@ -328,6 +328,25 @@ impl Stripe {
         Session::from_json(&value)
     }
 
+    /// Closes an open Checkout Session, so nobody pays it any more.
+    pub async fn expire_checkout_session(
+        &self,
+        key: &SecretKey,
+        id: &str,
+    ) -> Result<Session, StripeError> {
+        let id = path_segment(id)?;
+        let value = self
+            .call(
+                key,
+                Method::POST,
+                &format!("v1/checkout/sessions/{id}/expire"),
+                &[],
+                None,
+            )
+            .await?;
+        Session::from_json(&value)
+    }
+
     /// A customer for an organization (the operator's billing), its id.
     pub async fn create_customer(
         &self,

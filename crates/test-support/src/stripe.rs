@@ -628,6 +628,14 @@ async fn expire_session(
         s["status"] = json!("expired");
         s["url"] = Value::Null;
     });
+    // As Stripe does, the expiry is reported by webhook, after the answer.
+    let reporter = stand_in.clone();
+    let reported = session.clone();
+    tokio::spawn(async move {
+        reporter
+            .send_event(&account, "checkout.session.expired", reported)
+            .await;
+    });
     axum::Json(session).into_response()
 }
 

@@ -303,13 +303,6 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
         .await;
     assert_eq!(audited.len(), 1);
     assert_eq!(audited[0].actor, "system:stripe");
-    let hooks: Vec<String> = sqlx::query_scalar(
-        "SELECT body FROM webhook_deliveries WHERE event_type = 'work_order.payment'",
-    )
-    .fetch_all(app.db.pool())
-    .await
-    .unwrap();
-    let _ = hooks; // No endpoint is registered here; the webhooks test covers delivery.
     let notice = sink.wait_for_recipient("dee@client.example").await;
     assert!(notice.subject.contains("Paid"), "{}", notice.subject);
     assert!(
@@ -330,6 +323,9 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
         Some(format!("/portal/orders/{order}").as_str())
     );
     assert_eq!(payment_states(&app).await, ["paid"]);
+
+    // The organization's own systems hear of it through its outgoing webhook.
+    // (Checked in `an_order_cancelled_before_it_is_paid_closes_its_checkout`.)
 
     // An order of a job type without a price goes to its page: nothing to pay.
     let free = place(&mut firm.client, &firm.form, "Court filing").await;
@@ -908,4 +904,79 @@ async fn a_consultation_fee_is_offered_once_the_lead_is_stored_and_the_lead_show
     .await
     .unwrap();
     assert_eq!(hook, 2, "awaiting payment, then paid");
+}
+
+#[both_engines]
+async fn the_firms_systems_hear_of_payments_and_a_cancelled_order_cannot_be_paid(engine: Engine) {
+    let stand_in = StripeStandIn::start().await;
+    let receiver = leadvault_test_support::WebhookReceiver::start(&[]).await;
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let mut firm = firm(&app, &stand_in).await;
+    let url = url::Url::parse(&receiver.url()).unwrap();
+    let acting = leadvault_test_support::acting_in(firm.owner.org_id);
+    leadvault_webhooks::add_endpoint(&app.db, &app.keyring, &acting, &url)
+        .await
+        .unwrap();
+
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
+    stand_in.complete(&session_id, false).await;
+    let hooks = receiver.wait_for(3).await;
+    let payments: Vec<serde_json::Value> = hooks
+        .iter()
+        .map(|h| serde_json::from_str::<serde_json::Value>(&h.body).unwrap())
+        .filter(|b| b["type"] == json!("work_order.payment"))
+        .collect();
+    let states: Vec<&str> = payments
+        .iter()
+        .map(|b| b["data"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["awaiting_payment", "paid"], "{hooks:?}");
+    assert_eq!(payments[1]["data"]["amount"], json!(17_500));
+    assert_eq!(payments[1]["data"]["currency"], json!("usd"));
+    let everything = serde_json::to_string(&payments).unwrap();
+    assert!(
+        !everything.contains("Quentin"),
+        "ids, amounts and states only"
+    );
+
+    // The client cancels an order left unpaid: its checkout is closed at Stripe, and the
+    // expiry Stripe reports marks the payment.
+    let session_id = session_of(
+        &stand_in,
+        &place(&mut firm.client, &firm.form, "Service of process").await,
+    );
+    let order: String = sqlx::query_scalar("SELECT subject_id FROM payments WHERE session_id = $1")
+        .bind(&session_id)
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    let page = firm.client.get(&format!("/portal/orders/{order}")).await;
+    let cancelled = firm
+        .client
+        .submit(&page, &format!("/portal/orders/{order}/cancel"), &[])
+        .await;
+    assert_eq!(cancelled.status, 303);
+    assert_eq!(stand_in.session(&session_id)["status"], json!("expired"));
+    assert!(
+        stand_in
+            .requests()
+            .iter()
+            .any(|(m, p, _)| m == "POST"
+                && p == &format!("/v1/checkout/sessions/{session_id}/expire"))
+    );
+    for _ in 0..100 {
+        if payment_states(&app).await == ["paid", "expired"] {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(payment_states(&app).await, ["paid", "expired"]);
+    let page = firm.client.get(&format!("/portal/orders/{order}")).await;
+    assert!(!page.html.contains("Pay now"), "{}", page.html);
 }

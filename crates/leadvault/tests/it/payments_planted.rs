@@ -1,13 +1,14 @@
 //! No card data and no Stripe secret anywhere on Leadvault's side: the real binary (the
 //! demo firm) is connected to the Stripe stand-in with planted keys, a client pays a work
 //! order typing planted card details on Stripe's page, the owner refunds part of it; then
-//! every file of the installation (databases, their WAL, documents) and everything the
-//! process printed (its logs at debug level) is searched for each planted value.
+//! every file of the installation (databases, their WAL, documents), everything the process
+//! printed (its logs at debug level), the pages shown and every e-mail it sent (to a real
+//! SMTP server) are searched for each planted value.
 
 use leadvault_accounts::{OrgId, TotpSecret, UserId};
 use leadvault_test_support::{
-    Browser, Haystack, LeadvaultProcess, StripeStandIn, TestPerson, files_under, next_code,
-    planted_in,
+    Browser, Haystack, LeadvaultProcess, SmtpSink, StripeStandIn, TestPerson, files_under,
+    next_code, planted_in,
 };
 
 use crate::leadvault_bin;
@@ -41,6 +42,10 @@ fn account(stdout: &str, role: &str) -> (TestPerson, Option<TotpSecret>) {
 
 #[tokio::test]
 async fn no_card_data_or_stripe_secret_is_kept_logged_or_shown() {
+    let Some(sink) = SmtpSink::start().await else {
+        return;
+    };
+    let smtp = sink.url();
     let stand_in = StripeStandIn::start().await;
     stand_in.add_account("acct_planted", KEY);
     let dir = tempfile::tempdir().unwrap();
@@ -52,6 +57,12 @@ async fn no_card_data_or_stripe_secret_is_kept_logged_or_shown() {
         &[
             ("LEADVAULT_STRIPE_API_URL", api.as_str()),
             ("LEADVAULT_LOG_LEVEL", "debug"),
+            ("LEADVAULT_MAIL_SMTP_URL", smtp.as_str()),
+            (
+                "LEADVAULT_MAIL_FROM",
+                "Leadvault <noreply@lima-law.example>",
+            ),
+            ("LEADVAULT_PUBLIC_URL", "https://intake.lima-law.example"),
         ],
     );
     let addr = demo.listening().await;
@@ -151,9 +162,22 @@ async fn no_card_data_or_stripe_secret_is_kept_logged_or_shown() {
         browser.get("/payments").await.html,
         browser.get("/audit").await.html,
     ];
+    // The client hears the order was paid (the e-mail that would carry an amount, if any).
+    let paid_notice = sink.wait_for_recipient(&client.email).await;
+    assert!(
+        paid_notice.subject.contains("Paid"),
+        "{}",
+        paid_notice.subject
+    );
     demo.stop().await;
 
     let mut haystacks = files_under(dir.path());
+    for mail in sink.messages() {
+        haystacks.push(Haystack {
+            name: format!("e-mail to {}: {}", mail.to, mail.subject),
+            bytes: mail.raw.into_bytes(),
+        });
+    }
     haystacks.push(Haystack {
         name: "stdout".into(),
         bytes: demo.stdout().into_bytes(),

@@ -23,7 +23,7 @@ use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::reach::order_access;
 use crate::intake::views::OrdersPage;
 use crate::mails;
-use crate::payments::checkout::order_panel;
+use crate::payments::checkout::{close_checkouts_of, order_panel};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;
@@ -218,6 +218,9 @@ pub async fn change_status(
         Ok(_) => {
             if !notify.is_empty() {
                 state.wake_mail();
+            }
+            if to == OrderStatus::Cancelled {
+                close_checkouts_of(&state, org, order).await;
             }
             state.wake_webhooks();
             Ok(Redirect::to(&format!("/orders/{order}")).into_response())

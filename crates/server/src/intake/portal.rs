@@ -24,7 +24,7 @@ use crate::intake::order_board::{BoardParams, Paging, board_rows};
 use crate::intake::order_view::{download, order_id, order_page};
 use crate::intake::views::{OrderFormPage, PortalPage};
 use crate::mails;
-use crate::payments::checkout::{checkout_order, order_panel};
+use crate::payments::checkout::{checkout_order, close_checkouts_of, order_panel};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::headers::LeadsToCheckout;
@@ -251,6 +251,7 @@ pub async fn cancel(
         notify: &[],
     };
     set_order_status(state.db(), &person.acting, order, &own(&person), &change).await?;
+    close_checkouts_of(&state, person.org_id, order).await;
     state.wake_webhooks();
     Ok(Redirect::to(&format!("/portal/orders/{order}")).into_response())
 }

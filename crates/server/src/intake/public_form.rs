@@ -252,7 +252,7 @@ pub async fn submit(
         } => {
             // A form with a fee offers Stripe's Checkout; the lead is stored either way.
             let now = Timestamp::now();
-            let fee = match fee_of(&state, &form, now).await? {
+            let fee = match fee_of(&state, &form).await? {
                 Some(fee) => Some((
                     fee.to_string(),
                     fee_token(&state, form.id, receipt.lead_id, now).await?,

@@ -179,3 +179,26 @@ pub(crate) async fn order_panel(
         problem,
     })
 }
+
+/// After an order was cancelled: its open Checkout Session is closed at Stripe, so the
+/// client cannot pay a cancelled order. Best effort: when Stripe cannot be told now, the
+/// session still expires on its own within a day, and a payment made meanwhile can be
+/// refunded.
+pub(crate) async fn close_checkouts_of(
+    state: &AppState,
+    org: leadvault_store::OrgId,
+    order: OrderId,
+) {
+    let closed = leadvault_payments::close_checkouts(
+        state.db(),
+        state.keyring(),
+        state.stripe(),
+        org,
+        Subject::Order(order),
+        Timestamp::now(),
+    )
+    .await;
+    if let Err(err) = closed {
+        tracing::warn!(work_order_id = %order, error = %err, "an open checkout could not be closed");
+    }
+}

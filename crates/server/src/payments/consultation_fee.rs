@@ -14,7 +14,7 @@ use leadvault_audit::{Acting, Actor, By};
 use leadvault_crypto::{from_hex, mac, mac_matches, to_hex};
 use leadvault_intake::{Form, FormId, LeadId};
 use leadvault_payments::{
-    CheckoutRequest, Money, PaymentError, Subject, price_list, start_checkout, stripe_account,
+    CheckoutRequest, Money, PaymentError, Subject, consultation_fee, start_checkout,
 };
 use leadvault_store::Timestamp;
 
@@ -36,20 +36,8 @@ fn message(form: FormId, lead: LeadId, expires: i64) -> Vec<u8> {
 }
 
 /// The fee of `form` when its organization takes payments, else `None`.
-pub(crate) async fn fee_of(
-    state: &AppState,
-    form: &Form,
-    now: Timestamp,
-) -> Result<Option<Money>, AppError> {
-    if stripe_account(state.db(), form.org_id, now)
-        .await?
-        .is_none()
-    {
-        return Ok(None);
-    }
-    Ok(price_list(state.db(), form.org_id)
-        .await?
-        .consultation_fee(form.id))
+pub(crate) async fn fee_of(state: &AppState, form: &Form) -> Result<Option<Money>, AppError> {
+    Ok(consultation_fee(state.db(), form.org_id, form.id).await?)
 }
 
 /// A token to pay for `lead`, sent through `form`, for the next day.
@@ -108,7 +96,7 @@ pub async fn pay(
                 .into(),
         ));
     };
-    let Some(fee) = fee_of(&state, &form, now).await? else {
+    let Some(fee) = fee_of(&state, &form).await? else {
         return Err(AppError::Invalid("this form takes no fee any more".into()));
     };
     let origin = crate::payments::checkout::origin(&state, &headers);
