@@ -42,4 +42,4 @@ pub use plans::{
 pub use prices::{JOB_FIELD, PriceList, consultation_fee, price_list, set_prices};
 pub use refunds::refund_payment;
 pub use secrets::{Mode, SecretError, SecretKey, SigningSecret};
-pub use stripe::{NewSession, STRIPE_API, Session, Stripe, StripeError, Subscription};
+pub use stripe::{NewSession, Refund, STRIPE_API, Session, Stripe, StripeError, Subscription};

@@ -58,7 +58,9 @@ pub use proxy::TcpProxy;
 pub use site::serve_site_page;
 pub use smtp::{ReceivedMail, SmtpSink};
 pub use softhsm::{SoftHsmToken, softhsm_token};
-pub use stripe::{STRIPE_SIGNING_SECRET, STRIPE_TEST_KEY, StripeStandIn};
+pub use stripe::{
+    PayingFirm, STRIPE_ACCOUNT, STRIPE_SIGNING_SECRET, STRIPE_TEST_KEY, StripeStandIn, unix_now,
+};
 pub use webhook_receiver::{ReceivedHook, WebhookReceiver};
 
 /// Runs a test on both engines (see `leadvault_test_macros`): `#[both_engines] async fn

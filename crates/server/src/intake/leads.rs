@@ -22,7 +22,7 @@ use crate::intake::lead_page::{self, LeadViewer, may_be_given};
 use crate::intake::order_view::download;
 use crate::intake::reach::lead_access;
 use crate::intake::views::LeadPage;
-use crate::payments::checkout::lead_panel;
+use crate::payments::panel::lead_panel;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::denial::Needed;

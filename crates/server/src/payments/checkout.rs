@@ -9,13 +9,12 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_intake::{OrderAccess, OrderId, OrderSummary, order_summary};
 use leadvault_payments::{
-    CheckoutRequest, Money, Payment, PaymentError, PriceList, Subject, payments_of, price_list,
-    start_checkout, stripe_account,
+    CheckoutRequest, Money, PaymentError, PriceList, Subject, price_list, start_checkout,
+    stripe_account,
 };
 use leadvault_store::Timestamp;
 
 use crate::intake::order_view::order_id;
-use crate::payments::views::{PaymentPanel, PaymentRow};
 use crate::state::AppState;
 use crate::web::error::AppError;
 use crate::web::person::Person;
@@ -102,82 +101,6 @@ pub async fn pay_order(
 ) -> Result<Response, AppError> {
     person.require_customer(&state).await?;
     checkout_order(&state, &person, &headers, order_id(&id)?).await
-}
-
-pub(crate) fn payment_row(payment: &Payment) -> PaymentRow {
-    let currency = payment.amount.currency();
-    PaymentRow {
-        id: payment.id.clone(),
-        started: crate::web::render::utc(payment.created_at),
-        amount: payment.amount.to_string(),
-        state: payment.state.label(),
-        refunded: Money::new(payment.refunded, currency)
-            .ok()
-            .map(|m| format!("{m} refunded")),
-        refundable: Money::new(payment.refundable(), currency)
-            .map(Money::amount_text)
-            .unwrap_or_default(),
-    }
-}
-
-/// The payment part of a lead's page: its consultation fee's payments, and the fee when
-/// nothing was paid.
-pub(crate) async fn lead_panel(
-    state: &AppState,
-    org: leadvault_store::OrgId,
-    form: leadvault_intake::FormId,
-    lead: leadvault_intake::LeadId,
-    now: Timestamp,
-    may_refund: bool,
-) -> Result<PaymentPanel, AppError> {
-    let payments = payments_of(state.db(), org, Subject::Lead(lead)).await?;
-    let due = if payments.iter().any(|p| p.state.settles())
-        || stripe_account(state.db(), org, now).await?.is_none()
-    {
-        None
-    } else {
-        price_list(state.db(), org).await?.consultation_fee(form)
-    };
-    Ok(PaymentPanel {
-        rows: payments.iter().map(payment_row).collect(),
-        due: due.map(|m| m.to_string()),
-        may_pay: false,
-        may_refund,
-        back: "lead",
-        problem: None,
-    })
-}
-
-/// The payment part of an order's page: its payments, and what is still to pay (with
-/// "Pay now" for its client) when nothing was paid and its price is set.
-pub(crate) async fn order_panel(
-    state: &AppState,
-    summary: &OrderSummary,
-    org: leadvault_store::OrgId,
-    now: Timestamp,
-    client: bool,
-    may_refund: bool,
-    problem: Option<String>,
-) -> Result<PaymentPanel, AppError> {
-    let payments = payments_of(state.db(), org, Subject::Order(summary.id)).await?;
-    let settled = payments.iter().any(|p| p.state.settles());
-    let open = !matches!(
-        summary.status,
-        leadvault_intake::OrderStatus::Cancelled | leadvault_intake::OrderStatus::Completed
-    );
-    let due = if settled || !open {
-        None
-    } else {
-        order_price(state, summary, org, now).await?
-    };
-    Ok(PaymentPanel {
-        rows: payments.iter().map(payment_row).collect(),
-        due: due.map(|m| m.to_string()),
-        may_pay: client && due.is_some(),
-        may_refund,
-        back: "order",
-        problem,
-    })
 }
 
 /// After an order was cancelled: its open Checkout Session is closed at Stripe, so the

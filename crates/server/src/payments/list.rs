@@ -11,7 +11,7 @@ use leadvault_accounts::Capability;
 use leadvault_payments::{Subject, recent_payments, stripe_account};
 use leadvault_store::Timestamp;
 
-use crate::payments::checkout::payment_row;
+use crate::payments::panel::payment_row;
 use crate::payments::views::{PaymentListRow, PaymentsPage};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;

@@ -5,6 +5,7 @@
 pub(crate) mod checkout;
 pub(crate) mod consultation_fee;
 pub(crate) mod list;
+pub(crate) mod panel;
 pub(crate) mod plan;
 pub(crate) mod refund;
 pub(crate) mod settings;
