@@ -279,22 +279,14 @@ pub async fn read_order(
         documents,
     } = vault;
     let (org, by, now) = (acting.org, &acting.by, acting.now);
-    let reach = access.condition("o", 3);
     // Read (and keys fetched) without holding the write lock; the read is recorded before
     // anything is returned, in a write of its own.
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLUMNS}, o.form_id, o.form_version, o.site_id, o.contact, \
-         o.assessment, o.sensitive FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
-        reach.sql
-    )))
-    .bind(order.to_string())
-    .bind(org.to_string());
-    let row = reach
-        .bind_to(query)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(IntakeError::UnknownOrder)?;
+    let columns = format!(
+        "{SUMMARY_COLUMNS}, o.form_id, o.form_version, o.site_id, o.contact, o.assessment, \
+         o.sensitive"
+    );
+    let row = order_row(&mut tx, org, order, access, &columns).await?;
     let summary = summary_from(&row)?;
     let mut answers = BTreeMap::new();
     let mut withheld = Vec::new();
@@ -429,19 +421,8 @@ pub async fn order_summary(
     order: OrderId,
     access: &OrderAccess,
 ) -> Result<OrderSummary, IntakeError> {
-    let reach = access.condition("o", 3);
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {SUMMARY_COLUMNS} FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
-        reach.sql
-    )))
-    .bind(order.to_string())
-    .bind(org.to_string());
-    let row = reach
-        .bind_to(query)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(IntakeError::UnknownOrder)?;
+    let row = order_row(&mut tx, org, order, access, SUMMARY_COLUMNS).await?;
     tx.commit().await?;
     summary_from(&row)
 }
@@ -468,19 +449,32 @@ async fn order_column(
     access: &OrderAccess,
     column: &'static str,
 ) -> Result<String, IntakeError> {
+    let row = order_row(tx, org, order, access, &format!("o.{column}")).await?;
+    Ok(row.try_get(0)?)
+}
+
+/// One order of `org` within `access`'s reach, as a row of `columns` (a constant list, of
+/// the order `o` and its form `f`); an order out of reach is [`IntakeError::UnknownOrder`],
+/// exactly as one that does not exist.
+async fn order_row(
+    tx: &mut Tx,
+    org: OrgId,
+    order: OrderId,
+    access: &OrderAccess,
+    columns: &str,
+) -> Result<sqlx::any::AnyRow, IntakeError> {
     let reach = access.condition("o", 3);
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT o.{column} FROM work_orders o WHERE o.id = $1 AND o.org_id = $2{}",
+        "SELECT {columns} FROM {ORDERS_WITH_FORMS} WHERE o.id = $1 AND o.org_id = $2{}",
         reach.sql
     )))
     .bind(order.to_string())
     .bind(org.to_string());
-    let row = reach
+    reach
         .bind_to(query)
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or(IntakeError::UnknownOrder)?;
-    Ok(row.try_get(0)?)
+        .ok_or(IntakeError::UnknownOrder)
 }
 
 #[cfg(test)]

@@ -58,6 +58,22 @@ pub struct Connect {
     pub signing_secret: Option<SigningSecret>,
 }
 
+/// A secret's ciphertext context: its organization, table, record and column.
+fn in_context<T>(
+    org: OrgId,
+    column: EncryptedColumn,
+    record: &str,
+    f: impl FnOnce(FieldContext<'_>) -> T,
+) -> T {
+    let org = org.to_string();
+    f(FieldContext {
+        org_id: &org,
+        table: column.table,
+        record_id: record,
+        field: column.column,
+    })
+}
+
 fn seal(
     key: &leadvault_keys::DataKey,
     org: OrgId,
@@ -65,15 +81,10 @@ fn seal(
     record: &str,
     plain: &str,
 ) -> Result<Vec<u8>, PaymentError> {
-    let org = org.to_string();
-    let context = FieldContext {
-        org_id: &org,
-        table: column.table,
-        record_id: record,
-        field: column.column,
-    };
-    encrypt_field(&key.key, key.key_ref, context, plain.as_bytes())
-        .map_err(|_| PaymentError::Corrupt("a Stripe secret could not be encrypted"))
+    in_context(org, column, record, |context| {
+        encrypt_field(&key.key, key.key_ref, context, plain.as_bytes())
+    })
+    .map_err(|_| PaymentError::Corrupt("a Stripe secret could not be encrypted"))
 }
 
 async fn open(
@@ -87,15 +98,12 @@ async fn open(
     let corrupt = || PaymentError::Corrupt("a Stripe secret");
     let key_ref = field_key_ref(sealed).map_err(|_| corrupt())?;
     let key = keyring.by_ref(org, key_ref, now).await?;
-    let org = org.to_string();
-    let context = FieldContext {
-        org_id: &org,
-        table: column.table,
-        record_id: record,
-        field: column.column,
-    };
-    let plain =
-        zeroize::Zeroizing::new(decrypt_field(&key, context, sealed).map_err(|_| corrupt())?);
+    let plain = zeroize::Zeroizing::new(
+        in_context(org, column, record, |context| {
+            decrypt_field(&key, context, sealed)
+        })
+        .map_err(|_| corrupt())?,
+    );
     String::from_utf8(plain.to_vec())
         .map(zeroize::Zeroizing::new)
         .map_err(|_| corrupt())

@@ -14,14 +14,6 @@ use leadvault_test_support::{
 };
 use serde_json::json;
 
-/// The one work order of the test's database.
-async fn only_order(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id FROM work_orders")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 #[both_engines]
 async fn an_owner_connects_stripe_and_the_keys_are_never_shown_again(engine: Engine) {
     let stand_in = StripeStandIn::start().await;
@@ -169,7 +161,7 @@ async fn a_priced_order_is_paid_on_stripes_page_and_marked_paid_by_the_webhook(e
     let placed = firm.order("Service of process").await;
     assert_eq!(placed.status, 303, "{}", placed.html);
     let session_id = stand_in.session_of(&placed);
-    let order = only_order(&app).await;
+    let order = app.only_order().await;
     let session = stand_in.session(&session_id);
     // The server's price (125.00 and the rush surcharge), never the browser's.
     assert_eq!(session["amount_total"], json!(17_500));
@@ -353,7 +345,7 @@ async fn when_stripe_cannot_be_reached_the_order_is_kept_and_stays_payable(engin
 
     link.cut();
     let placed = firm.order("Service of process").await;
-    let order = only_order(&app).await;
+    let order = app.only_order().await;
     assert_eq!(
         placed.location(),
         Some(format!("/portal/orders/{order}?payment=unavailable").as_str())

@@ -4,11 +4,7 @@
 //! before it sends the browser back, as Stripe usually does (the order page never relies
 //! on being reached).
 
-use leadvault_store::sqlx;
-use leadvault_test_support::forms::WORK_ORDER_WITH_DUE_DATE;
-use leadvault_test_support::{
-    Engine, STRIPE_SIGNING_SECRET, STRIPE_TEST_KEY, StripeStandIn, TestApp, both_engines,
-};
+use leadvault_test_support::{Engine, StripeStandIn, TestApp, both_engines};
 
 #[both_engines]
 async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid(engine: Engine) {
@@ -17,26 +13,14 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
         .stripe(stand_in.api_url())
         .build()
         .await;
-    let (ana, mut owner, _) = app.signed_in_owner("ana@spectrum.legal").await;
-    let form = app.form(ana.org_id, WORK_ORDER_WITH_DUE_DATE).await;
-    app.connect_stripe(
-        &mut owner,
-        &stand_in,
-        ana.org_id,
-        ("acct_one", STRIPE_TEST_KEY, STRIPE_SIGNING_SECRET),
-    )
-    .await;
-    app.set_prices(&mut owner, "usd", "40", &[("Court filing", "90")])
-        .await;
-    let dee = app.customer(&ana, "dee@client.example").await;
-    let (client, _) = app.signed_in(&dee).await;
-    let chromium = app.chromium_with(&client).await;
+    let firm = app.paying_firm(&stand_in).await;
+    let chromium = app.chromium_with(&firm.client).await;
 
     chromium
-        .goto(&app.url(&format!("/portal/orders/new/{}", form.id)))
+        .goto(&app.url(&format!("/portal/orders/new/{}", firm.form)))
         .await;
     chromium
-        .run("document.getElementById('job').value = 'Court filing';")
+        .run("document.getElementById('job').value = 'Service of process';")
         .await;
     let rush = chromium.wait_for("#rush").await;
     chromium.click(&rush).await;
@@ -45,7 +29,8 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
     let send = chromium.wait_for("form button[type=submit]").await;
     chromium.click(&send).await;
 
-    // Stripe's page: the server's amount (90.00 and the rush surcharge), in dollars.
+    // Stripe's page: the server's amount (125.00 and the rush surcharge), in dollars. The
+    // card is typed there, never on a page of Leadvault's.
     chromium.wait_for("#pay").await;
     assert!(
         chromium
@@ -58,7 +43,15 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
     let heading = chromium
         .run("return document.querySelector('h1').textContent;")
         .await;
-    assert_eq!(heading, "Pay USD 13000");
+    assert_eq!(heading, "Pay USD 17500");
+    for (field, value) in [
+        ("#card_number", "4242 4242 4242 4242"),
+        ("#exp", "12/34"),
+        ("#cvc", "123"),
+    ] {
+        let input = chromium.wait_for(field).await;
+        chromium.type_into(&input, value).await;
+    }
     let pay = chromium.wait_for("#pay").await;
     chromium.click(&pay).await;
 
@@ -66,10 +59,7 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
     chromium
         .wait_until("return location.pathname.startsWith('/portal/orders/');")
         .await;
-    let order: String = sqlx::query_scalar("SELECT id FROM work_orders")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap();
+    let order = app.only_order().await;
     assert_eq!(
         chromium.run("return location.pathname;").await,
         format!("/portal/orders/{order}")
@@ -77,7 +67,7 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
     let text = chromium.run("return document.body.innerText;").await;
     let text = text.as_str().unwrap();
     assert!(text.contains("Paid"), "{text}");
-    assert!(text.contains("USD 130.00"), "{text}");
+    assert!(text.contains("USD 175.00"), "{text}");
     assert!(!text.contains("Pay now"), "{text}");
     chromium.assert_accessible("a paid order's page").await;
     chromium.close().await;

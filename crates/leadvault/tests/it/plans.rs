@@ -12,6 +12,24 @@ const OPERATOR_KEY: &str = "sk_test_51OperatorOfTheHostedService";
 const OPERATOR_SECRET: &str = "whsec_OperatorBillingSigningSecret";
 const PLANS: &[(&str, &str, &str)] = &[("standard", "Standard, USD 49 a month", "price_standard")];
 
+/// A stand-in for the operator's Stripe account and an app selling [`PLANS`] on it, with
+/// `(trial, grace)` days, the account's webhooks sent to the app.
+async fn operator_selling(engine: Engine, days: (u32, u32)) -> (StripeStandIn, TestApp) {
+    let stand_in = StripeStandIn::start().await;
+    stand_in.add_account("acct_operator", OPERATOR_KEY);
+    let app = TestApp::builder(engine)
+        .stripe(stand_in.api_url())
+        .billing(PLANS, days, OPERATOR_KEY, OPERATOR_SECRET)
+        .build()
+        .await;
+    stand_in.send_webhooks(
+        "acct_operator",
+        &app.url("/billing/stripe/webhooks"),
+        OPERATOR_SECRET,
+    );
+    (stand_in, app)
+}
+
 async fn plan_row(app: &TestApp) -> (Option<String>, Option<String>) {
     sqlx::query_as("SELECT plan, status FROM org_plans")
         .fetch_optional(app.db.pool())
@@ -31,19 +49,8 @@ async fn sites(app: &TestApp) -> i64 {
 async fn a_lapsed_organization_reads_and_exports_and_a_plan_paid_on_stripe_restores_it(
     engine: Engine,
 ) {
-    let stand_in = StripeStandIn::start().await;
-    stand_in.add_account("acct_operator", OPERATOR_KEY);
     // No trial at all, a week's grace.
-    let app = TestApp::builder(engine)
-        .stripe(stand_in.api_url())
-        .billing(PLANS, (0, 7), OPERATOR_KEY, OPERATOR_SECRET)
-        .build()
-        .await;
-    stand_in.send_webhooks(
-        "acct_operator",
-        &app.url("/billing/stripe/webhooks"),
-        OPERATOR_SECRET,
-    );
+    let (stand_in, app) = operator_selling(engine, (0, 7)).await;
     let (ana, form) = crate::public_form::form_of(&app).await;
     let (mut owner, _) = app.signed_in(&ana).await;
 
@@ -181,18 +188,7 @@ async fn a_lapsed_organization_reads_and_exports_and_a_plan_paid_on_stripe_resto
 async fn the_operators_webhooks_are_signed_applied_once_and_move_only_their_organizations_plan(
     engine: Engine,
 ) {
-    let stand_in = StripeStandIn::start().await;
-    stand_in.add_account("acct_operator", OPERATOR_KEY);
-    let app = TestApp::builder(engine)
-        .stripe(stand_in.api_url())
-        .billing(PLANS, (14, 14), OPERATOR_KEY, OPERATOR_SECRET)
-        .build()
-        .await;
-    stand_in.send_webhooks(
-        "acct_operator",
-        &app.url("/billing/stripe/webhooks"),
-        OPERATOR_SECRET,
-    );
+    let (stand_in, app) = operator_selling(engine, (14, 14)).await;
     let (ana, mut owner, _) = app.signed_in_owner("ana@lima.law").await;
     // A new organization is in its trial: everything works, the frame says until when.
     assert!(

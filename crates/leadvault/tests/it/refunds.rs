@@ -7,14 +7,6 @@ use leadvault_store::sqlx;
 use leadvault_test_support::{Engine, StripeStandIn, TestApp, both_engines};
 use serde_json::json;
 
-/// The one work order of the test's database.
-async fn only_order(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id FROM work_orders")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 #[both_engines]
 async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited(engine: Engine) {
     let stand_in = StripeStandIn::start().await;
@@ -25,7 +17,7 @@ async fn members_with_billing_refund_in_part_or_whole_and_each_refund_is_audited
     let mut firm = app.paying_firm(&stand_in).await;
     let session_id = stand_in.session_of(&firm.order("Service of process").await);
     stand_in.complete(&session_id, false).await;
-    let order = only_order(&app).await;
+    let order = app.only_order().await;
     let payment: String = sqlx::query_scalar("SELECT id FROM payments")
         .fetch_one(app.db.pool())
         .await

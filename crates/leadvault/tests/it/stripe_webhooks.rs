@@ -6,14 +6,6 @@ use leadvault_store::sqlx;
 use leadvault_test_support::{Engine, STRIPE_SIGNING_SECRET, StripeStandIn, TestApp, both_engines};
 use serde_json::json;
 
-/// The one work order of the test's database.
-async fn only_order(app: &TestApp) -> String {
-    sqlx::query_scalar("SELECT id FROM work_orders")
-        .fetch_one(app.db.pool())
-        .await
-        .unwrap()
-}
-
 async fn history_lines(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM work_order_events WHERE kind = 'payment'")
         .fetch_one(app.db.pool())
@@ -121,7 +113,7 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
     assert_eq!(app.payment_states().await, ["refunded"]);
     let page = firm
         .owner_browser
-        .get(&format!("/orders/{}", only_order(&app).await))
+        .get(&format!("/orders/{}", app.only_order().await))
         .await;
     assert!(page.html.contains("USD 175.00 refunded"), "{}", page.html);
 }

@@ -47,19 +47,37 @@ fn remember(stand_in: &StripeStandIn, account: &str, key: &Option<String>, answe
     }
 }
 
+/// How a create call begins: recorded, then either refused (a key that opens no account),
+/// answered as before (an `Idempotency-Key` seen already), or fresh.
+enum Begun {
+    Fresh {
+        account: String,
+        key: Option<String>,
+    },
+    Answered(Response),
+}
+
+fn begin(stand_in: &StripeStandIn, path: &str, headers: &HeaderMap) -> Begun {
+    let key = stand_in.record("POST", path, headers);
+    let account = match stand_in.account_of(headers) {
+        Ok(account) => account,
+        Err(refused) => return Begun::Answered(refused.into_response()),
+    };
+    match replayed(stand_in, &account, &key) {
+        Some(answer) => Begun::Answered(axum::Json(answer).into_response()),
+        None => Begun::Fresh { account, key },
+    }
+}
+
 pub(super) async fn create_session(
     State(stand_in): State<StripeStandIn>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let key = stand_in.record("POST", "/v1/checkout/sessions", &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
-        Err(refused) => return refused.into_response(),
+    let (account, key) = match begin(&stand_in, "/v1/checkout/sessions", &headers) {
+        Begun::Fresh { account, key } => (account, key),
+        Begun::Answered(answer) => return answer,
     };
-    if let Some(answer) = replayed(&stand_in, &account, &key) {
-        return axum::Json(answer).into_response();
-    }
     let form = parse_form(&body);
     let missing = |name: &str| {
         error(
@@ -215,14 +233,10 @@ pub(super) async fn create_refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let key = stand_in.record("POST", "/v1/refunds", &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
-        Err(refused) => return refused.into_response(),
+    let (account, key) = match begin(&stand_in, "/v1/refunds", &headers) {
+        Begun::Fresh { account, key } => (account, key),
+        Begun::Answered(answer) => return answer,
     };
-    if let Some(answer) = replayed(&stand_in, &account, &key) {
-        return axum::Json(answer).into_response();
-    }
     let form = parse_form(&body);
     let Some(intent) = field(&form, "payment_intent") else {
         return error(
@@ -264,14 +278,10 @@ pub(super) async fn create_customer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let key = stand_in.record("POST", "/v1/customers", &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
-        Err(refused) => return refused.into_response(),
+    let (account, key) = match begin(&stand_in, "/v1/customers", &headers) {
+        Begun::Fresh { account, key } => (account, key),
+        Begun::Answered(answer) => return answer,
     };
-    if let Some(answer) = replayed(&stand_in, &account, &key) {
-        return axum::Json(answer).into_response();
-    }
     let form = parse_form(&body);
     let metadata: BTreeMap<String, String> = form
         .iter()

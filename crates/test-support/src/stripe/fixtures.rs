@@ -120,6 +120,14 @@ impl crate::TestApp {
         }
     }
 
+    /// The id of the one work order in the test's database.
+    pub async fn only_order(&self) -> String {
+        leadvault_store::sqlx::query_scalar("SELECT id FROM work_orders")
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
     /// Every payment's state, in the order they were started.
     pub async fn payment_states(&self) -> Vec<String> {
         leadvault_store::sqlx::query_scalar(
