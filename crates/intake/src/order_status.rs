@@ -57,6 +57,11 @@ impl OrderStatus {
         }
     }
 
+    /// Still under way: neither completed nor cancelled.
+    pub fn is_open(self) -> bool {
+        !self.next().is_empty()
+    }
+
     /// Whether the client who placed it may still cancel it themself.
     pub fn client_may_cancel(self) -> bool {
         self == Self::Received

@@ -41,13 +41,6 @@ pub struct StripeAccount {
     pub signing_secrets: usize,
 }
 
-/// What an organization's calls to Stripe and checks of its webhooks need, opened.
-#[derive(Debug)]
-pub(crate) struct Credentials {
-    pub key: SecretKey,
-    pub signing_secrets: Vec<SigningSecret>,
-}
-
 /// What an owner typed to connect, or to change one part of a connection.
 #[derive(Debug)]
 pub struct Connect {
@@ -236,20 +229,35 @@ pub async fn stripe_account(
     }))
 }
 
-/// The organization's key and accepted signing secrets, opened; [`PaymentError::NotConnected`]
-/// when it has none (or is no organization at all).
-pub(crate) async fn credentials(
+/// The organization's Stripe key, opened; [`PaymentError::NotConnected`] when it has none
+/// (or is no organization at all).
+pub(crate) async fn secret_key(
     db: &Db,
     keyring: &Keyring,
     org: OrgId,
     now: Timestamp,
-) -> Result<Credentials, PaymentError> {
+) -> Result<SecretKey, PaymentError> {
     let mut tx = db.begin_in(TenantScope::Org(org)).await?;
-    let sealed_key: Option<Vec<u8>> =
+    let sealed: Option<Vec<u8>> =
         sqlx::query_scalar("SELECT secret_key FROM stripe_accounts WHERE org_id = $1")
             .bind(org.to_string())
             .fetch_optional(&mut *tx)
             .await?;
+    tx.commit().await?;
+    let sealed = sealed.ok_or(PaymentError::NotConnected)?;
+    let key = open(keyring, org, KEY_COLUMN, &org.to_string(), &sealed, now).await?;
+    SecretKey::parse(&key).map_err(|_| PaymentError::Corrupt("a Stripe key"))
+}
+
+/// The signing secrets accepted now (none for an organization without Stripe, so that
+/// nothing it is sent verifies): all a webhook is checked with, before the key is opened.
+pub(crate) async fn signing_secrets(
+    db: &Db,
+    keyring: &Keyring,
+    org: OrgId,
+    now: Timestamp,
+) -> Result<Vec<SigningSecret>, PaymentError> {
+    let mut tx = db.begin_in(TenantScope::Org(org)).await?;
     let rows = sqlx::query(
         "SELECT id, secret FROM stripe_signing_secrets WHERE org_id = $1 \
          AND (retires_at IS NULL OR retires_at > $2) ORDER BY added_at DESC",
@@ -259,21 +267,15 @@ pub(crate) async fn credentials(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    let sealed_key = sealed_key.ok_or(PaymentError::NotConnected)?;
-    let key = open(keyring, org, KEY_COLUMN, &org.to_string(), &sealed_key, now).await?;
-    let key = SecretKey::parse(&key).map_err(|_| PaymentError::Corrupt("a Stripe key"))?;
-    let mut signing_secrets = Vec::new();
+    let mut secrets = Vec::new();
     for row in rows {
         let id: String = row.try_get(0)?;
         let sealed: Vec<u8> = row.try_get(1)?;
         let secret = open(keyring, org, SIGNING_SECRET_COLUMN, &id, &sealed, now).await?;
-        signing_secrets.push(
+        secrets.push(
             SigningSecret::parse(&secret)
                 .map_err(|_| PaymentError::Corrupt("a Stripe signing secret"))?,
         );
     }
-    Ok(Credentials {
-        key,
-        signing_secrets,
-    })
+    Ok(secrets)
 }

@@ -8,7 +8,7 @@ use leadvault_audit::{Acting, Chain, append};
 use leadvault_keys::Keyring;
 use leadvault_store::{Batch, Db, TenantScope};
 
-use crate::account::credentials;
+use crate::account::secret_key;
 use crate::actions::PaymentAction;
 use crate::error::PaymentError;
 use crate::ledger::{announce, stored_of};
@@ -50,12 +50,27 @@ pub async fn start_checkout(
         return Ok(open.payment.checkout_url.clone());
     }
     let attempt = earlier.last().map_or(1, |s| s.payment.attempt + 1);
-    let credentials = credentials(db, keyring, org, now).await?;
+    let key = secret_key(db, keyring, org, now).await?;
     let payment_id = format!("pay_{}", uuid::Uuid::new_v4().simple());
+    // Per record and attempt, and what is asked: a call repeated after a lost answer gets
+    // the same session back, while one that asks otherwise (the price changed meanwhile)
+    // is a new request rather than Stripe's idempotency error.
+    let asked = ring::digest::digest(
+        &ring::digest::SHA256,
+        format!(
+            "{}\0{}\0{}\0{}",
+            request.amount.minor(),
+            request.amount.currency().code(),
+            request.description,
+            request.return_url
+        )
+        .as_bytes(),
+    );
     let idempotency_key = format!(
-        "leadvault-{org}-{}-{}-{attempt}",
+        "leadvault-{org}-{}-{}-{attempt}-{}",
         subject.kind(),
-        subject.id()
+        subject.id(),
+        leadvault_crypto::to_hex(asked.as_ref().get(..8).unwrap_or_default())
     );
     let reference = subject.id();
     let metadata = [
@@ -66,7 +81,7 @@ pub async fn start_checkout(
     ];
     let session = stripe
         .create_checkout_session(
-            &credentials.key,
+            &key,
             &NewSession {
                 amount: request.amount,
                 description: request.description,
@@ -156,11 +171,9 @@ pub async fn close_checkouts(
     if open.is_empty() {
         return Ok(0);
     }
-    let credentials = credentials(db, keyring, org, now).await?;
+    let key = secret_key(db, keyring, org, now).await?;
     for session in &open {
-        stripe
-            .expire_checkout_session(&credentials.key, session)
-            .await?;
+        stripe.expire_checkout_session(&key, session).await?;
     }
     Ok(open.len())
 }

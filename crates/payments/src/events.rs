@@ -21,7 +21,7 @@ use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::account::credentials;
+use crate::account::{secret_key, signing_secrets};
 use crate::actions::PaymentAction;
 use crate::error::PaymentError;
 use crate::ledger::{Change, record_change, stored_by};
@@ -147,13 +147,10 @@ pub async fn receive_event(
     body: &[u8],
     now: Timestamp,
 ) -> Result<Received, PaymentError> {
-    let credentials = credentials(db, keyring, org, now).await?;
-    verify(
-        signature,
-        body,
-        &credentials.signing_secrets,
-        now.as_unix_micros() / 1_000_000,
-    )?;
+    // Only the signing secrets before the signature holds: an organization without Stripe
+    // has none, and its answer is a refused signature like any other.
+    let secrets = signing_secrets(db, keyring, org, now).await?;
+    verify(signature, body, &secrets, now.as_unix_micros() / 1_000_000)?;
     let event = parse_event(body)?;
     let ignored = || {
         Ok(Received::Ignored {
@@ -163,6 +160,7 @@ pub async fn receive_event(
     if seen(db, org, &event.id).await? {
         return Ok(Received::Duplicate);
     }
+    let key = secret_key(db, keyring, org, now).await?;
     let object_id = event
         .object
         .get("id")
@@ -176,7 +174,7 @@ pub async fn receive_event(
             let Some(stored) = payment_where(db, org, "session_id", object_id).await? else {
                 return ignored();
             };
-            let session = stripe.checkout_session(&credentials.key, object_id).await?;
+            let session = stripe.checkout_session(&key, object_id).await?;
             let Some(to) = state_of(&session, &event.event_type) else {
                 return ignored();
             };
@@ -209,10 +207,7 @@ pub async fn receive_event(
             if stored.is_none() && !intent.is_empty() {
                 // The refund came before the completion did: the session that made this
                 // payment intent, found through Stripe.
-                if let Some(session) = stripe
-                    .session_of_payment_intent(&credentials.key, intent)
-                    .await?
-                {
+                if let Some(session) = stripe.session_of_payment_intent(&key, intent).await? {
                     stored = payment_where(db, org, "session_id", &session.id).await?;
                 }
             }

@@ -109,6 +109,11 @@ impl SubscriptionStatus {
         }
     }
 
+    /// Ended for good: a new subscription may start.
+    pub fn is_over(self) -> bool {
+        matches!(self, Self::Canceled | Self::IncompleteExpired)
+    }
+
     /// Paid up (or in Stripe's own trial).
     pub fn in_good_standing(self) -> bool {
         matches!(self, Self::Trialing | Self::Active)
@@ -222,12 +227,12 @@ pub async fn subscribe(
         .plan(plan)
         .ok_or_else(|| PaymentError::Invalid("there is no such plan".into()))?;
     let current = org_plan(db, billing, org, now).await?;
-    if current
-        .status
-        .is_some_and(SubscriptionStatus::in_good_standing)
-    {
+    // One subscription at a time: one still alive (paid, or being retried) is changed in
+    // the customer portal, never doubled by a second Checkout.
+    if current.status.is_some_and(|s| !s.is_over()) {
         return Err(PaymentError::Invalid(
-            "this organization has a plan; change it in the billing portal".into(),
+            "this organization has a plan; change it, or pay what is due, in the billing portal"
+                .into(),
         ));
     }
     let customer = match current.customer {
@@ -379,19 +384,39 @@ async fn apply(
     now: Timestamp,
 ) -> Result<PlanUpdate, PaymentError> {
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
-    let known: Option<(Option<String>, Option<String>, Option<i64>)> =
-        sqlx::query("SELECT customer_id, status, lapsed_at FROM org_plans WHERE org_id = $1")
-            .bind(org.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| -> Result<_, sqlx::Error> {
-                Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?))
-            })
-            .transpose()?;
+    let row = sqlx::query(
+        "SELECT o.created_at, p.customer_id, p.subscription_id, p.status, p.lapsed_at \
+         FROM organizations o LEFT JOIN org_plans p ON p.org_id = o.id WHERE o.id = $1",
+    )
+    .bind(org.to_string())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(PaymentError::NotConnected)?;
+    let created: i64 = row.try_get(0)?;
+    let customer: Option<String> = row.try_get(1)?;
+    let kept_subscription: Option<String> = row.try_get(2)?;
+    let kept_status = row
+        .try_get::<Option<String>, _>(3)?
+        .and_then(|s| SubscriptionStatus::parse(&s));
+    let was_lapsed: Option<i64> = row.try_get(4)?;
     // The subscription's customer must be the organization's, once it has one: metadata
     // alone does not move another organization's plan.
-    if let Some((Some(customer), _, _)) = &known
-        && *customer != subscription.customer
+    if customer
+        .as_ref()
+        .is_some_and(|c| *c != subscription.customer)
+    {
+        return Ok(PlanUpdate::Ignored);
+    }
+    let status = SubscriptionStatus::parse(&subscription.status)
+        .ok_or(PaymentError::Stripe(crate::stripe::StripeError::Unexpected))?;
+    // Only the kept subscription moves the plan; another one of the same customer takes
+    // over only from one that is over, and only once it is in good standing (a late event
+    // of an old subscription never undoes the new one).
+    let kept_is_over = kept_status.is_none_or(SubscriptionStatus::is_over);
+    if kept_subscription
+        .as_ref()
+        .is_some_and(|kept| *kept != subscription.id)
+        && !(kept_is_over && status.in_good_standing())
     {
         return Ok(PlanUpdate::Ignored);
     }
@@ -408,19 +433,23 @@ async fn apply(
     if recorded == 0 {
         return Ok(PlanUpdate::Duplicate);
     }
-    let status = SubscriptionStatus::parse(&subscription.status)
-        .ok_or(PaymentError::Stripe(crate::stripe::StripeError::Unexpected))?;
     let plan = subscription
         .price
         .as_deref()
         .and_then(|price| billing.plan_of_price(price))
         .map(|p| p.id.clone());
-    // The grace period counts from the first moment out of good standing.
-    let was_lapsed = known.as_ref().and_then(|k| k.2);
+    // The grace period counts from the first moment out of good standing; for an
+    // organization never in good standing, from the end of its trial at the latest (a
+    // failed first payment does not start a new trial).
+    let trial_end =
+        created.saturating_add(i64::from(billing.trial_days) * DAY_SECONDS as i64 * 1_000_000);
     let lapsed_at = if status.in_good_standing() {
         None
     } else {
-        Some(was_lapsed.unwrap_or(now.as_unix_micros()))
+        Some(was_lapsed.unwrap_or(match kept_status {
+            None => now.as_unix_micros().min(trial_end),
+            Some(_) => now.as_unix_micros(),
+        }))
     };
     sqlx::query(
         "INSERT INTO org_plans (org_id, plan, customer_id, subscription_id, status, \

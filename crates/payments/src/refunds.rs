@@ -9,7 +9,7 @@ use leadvault_keys::Keyring;
 use leadvault_mail::SealedMail;
 use leadvault_store::{Db, TenantScope};
 
-use crate::account::credentials;
+use crate::account::secret_key;
 use crate::actions::PaymentAction;
 use crate::error::PaymentError;
 use crate::ledger::{Change, record_change, stored_by};
@@ -64,20 +64,19 @@ pub async fn refund_payment(
         .ok_or(PaymentError::Corrupt(
             "a paid payment without its payment intent",
         ))?;
-    let credentials = credentials(db, keyring, org, now).await?;
+    let key = secret_key(db, keyring, org, now).await?;
     let idempotency_key = format!(
         "leadvault-refund-{}-{}-{amount}",
         payment.id, payment.refunded
     );
     let refund = stripe
-        .create_refund(&credentials.key, intent, amount, &idempotency_key)
+        .create_refund(&key, intent, amount, &idempotency_key)
         .await?;
-    let refunded = payment.refunded + refund.amount;
-    let to = if refunded >= payment.amount.minor() {
-        PaymentState::Refunded
-    } else {
-        PaymentState::PartiallyRefunded
-    };
+    if matches!(refund.status.as_str(), "failed" | "canceled") {
+        return Err(PaymentError::Invalid(
+            "Stripe did not make the refund; nothing was given back".into(),
+        ));
+    }
     let mut tx = db.begin_write_in(TenantScope::Org(org)).await?;
     let recorded = leadvault_store::sqlx::query(
         "INSERT INTO payment_refunds (id, org_id, payment_id, stripe_refund_id, amount, created_by, created_at) \
@@ -93,11 +92,27 @@ pub async fn refund_payment(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    // The same refund recorded already (a repeated request): nothing more to do.
+    // The same refund recorded already (a repeated request): nothing more to do. Counted
+    // inside the write, from every refund made here (so two made at once both count) or
+    // from Stripe's own count, if its webhook came first (it counts the dashboard's too).
     let current = stored_by(&mut tx, org, "id", &payment.id)
         .await?
         .ok_or(PaymentError::UnknownPayment)?
         .payment;
+    let made_here: i64 = leadvault_store::sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM payment_refunds \
+         WHERE org_id = $1 AND payment_id = $2",
+    )
+    .bind(org.to_string())
+    .bind(&payment.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let refunded = current.refunded.max(made_here).min(current.amount.minor());
+    let to = if refunded >= current.amount.minor() {
+        PaymentState::Refunded
+    } else {
+        PaymentState::PartiallyRefunded
+    };
     if recorded == 1 && current.refunded < refunded && current.state.may_become(to) {
         let change = Change {
             payment: &current,

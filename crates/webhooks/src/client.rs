@@ -69,8 +69,8 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-/// One outgoing HTTP request.
-#[derive(Debug)]
+/// One outgoing HTTP request. Its headers may carry a secret (Stripe's bearer key), so
+/// its `Debug` names them without their values.
 pub struct Outgoing<'a> {
     pub method: hyper::Method,
     pub url: &'a Url,
@@ -80,6 +80,17 @@ pub struct Outgoing<'a> {
     pub body: String,
     /// The most of the answer's body read; a longer one reads as empty.
     pub answer_limit: usize,
+}
+
+impl std::fmt::Debug for Outgoing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &names)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What came back: the status and the body, read whole (within the request's limit).

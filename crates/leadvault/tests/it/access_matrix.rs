@@ -506,8 +506,9 @@ fn table() -> Vec<Entry> {
             None,
             Public(Status(404)),
         ),
-        // Stripe's servers: `{org}` stays as written, which is no organization.
-        e("POST", "/stripe/webhooks/{org}", None, Public(Status(404))),
+        // Stripe's servers: `{org}` stays as written, which is no organization: refused like
+        // a wrong signature.
+        e("POST", "/stripe/webhooks/{org}", None, Public(Status(400))),
         e("GET", "/audit", None, Roles(MANAGERS, Status(200))),
         e("GET", "/audit.csv", None, Roles(MANAGERS, Status(200))),
         e(

@@ -311,6 +311,7 @@ async fn the_firms_systems_hear_of_payments_and_a_cancelled_order_cannot_be_paid
         .await
         .unwrap();
     let page = firm.client.get(&format!("/portal/orders/{order}")).await;
+    let csrf = page.csrf();
     let cancelled = firm
         .client
         .submit(&page, &format!("/portal/orders/{order}/cancel"), &[])
@@ -333,6 +334,17 @@ async fn the_firms_systems_hear_of_payments_and_a_cancelled_order_cannot_be_paid
     assert_eq!(app.payment_states().await, ["paid", "expired"]);
     let page = firm.client.get(&format!("/portal/orders/{order}")).await;
     assert!(!page.html.contains("Pay now"), "{}", page.html);
+    // Nor does a "Pay now" sent anyway open a new checkout.
+    let sessions = stand_in.sessions().len();
+    let pay = firm
+        .client
+        .post(&format!("/portal/orders/{order}/pay"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(
+        pay.location(),
+        Some(format!("/portal/orders/{order}").as_str())
+    );
+    assert_eq!(stand_in.sessions().len(), sessions);
 }
 
 #[both_engines]

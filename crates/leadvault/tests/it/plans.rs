@@ -62,7 +62,12 @@ async fn a_lapsed_organization_reads_and_exports_and_a_plan_paid_on_stripe_resto
     let page = visitor.get(&format!("/f/{form}")).await;
     let sent = crate::public_form::send(&mut visitor, &page, form, crate::public_form::GOOD).await;
     assert_eq!(sent.status, 200, "no lead is lost to a lapsed plan");
-    assert_eq!(owner.get("/leads").await.status, 200);
+    let leads = owner.get("/leads").await;
+    assert_eq!(leads.status, 200);
+    let searched = owner
+        .submit(&leads, "/leads/search", &[("q", "marisol@example.com")])
+        .await;
+    assert_eq!(searched.status, 200, "searching reads: {}", searched.html);
     let export = owner.get("/leads/export").await;
     assert_eq!(export.status, 200);
     assert!(export.html.contains("Marisol"), "{}", export.html);
@@ -137,6 +142,18 @@ async fn a_lapsed_organization_reads_and_exports_and_a_plan_paid_on_stripe_resto
         .await;
     assert_eq!(plan_row(&app).await.1.as_deref(), Some("past_due"));
     assert!(owner.get("/").await.html.contains("everything works until"));
+    // The plan is alive (Stripe retries the payment): paid in the portal, not doubled.
+    let plan_page = owner.get("/settings/plan").await;
+    assert!(!plan_page.html.contains("Subscribe:"), "{}", plan_page.html);
+    let doubled = owner
+        .submit(
+            &plan_page,
+            "/settings/plan/subscribe",
+            &[("plan", "standard")],
+        )
+        .await;
+    assert_eq!(doubled.status, 422, "{}", doubled.html);
+    assert!(doubled.html.contains("billing portal"), "{}", doubled.html);
     let more = owner
         .submit(&sites_page, "/sites", &[("domain", "more.lima.law")])
         .await;

@@ -60,15 +60,16 @@ async fn stripes_webhooks_are_checked_then_applied_once_and_forward_only(engine:
             "{signature}"
         );
     }
-    // An organization that takes no payments, or none at all: 404.
+    // An organization that takes no payments, or none at all: the same 400 (the endpoint
+    // does not tell which organizations take payments).
     let stranger = leadvault_store::OrgId::random().to_string();
     assert_eq!(
         app.post_stripe_webhook(&stranger, &body, &signed).await,
-        404
+        400
     );
     assert_eq!(
         app.post_stripe_webhook("not-an-org", &body, &signed).await,
-        404
+        400
     );
     assert_eq!(app.payment_states().await, before);
     assert_eq!(history_lines(&app).await, 1, "awaiting payment only");

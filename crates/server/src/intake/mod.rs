@@ -63,7 +63,8 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::put("/api/forms/{id}", forms_api::revise),
         Route::get("/leads", leads::list),
         Route::post("/leads/bulk", lead_bulk::apply),
-        Route::post("/leads/search", leads::search),
+        // Searching reads (it is posted only so that what is searched stays out of URLs).
+        Route::post("/leads/search", leads::search).open_when_lapsed(),
         Route::get("/leads/export", lead_export::download),
         Route::get("/leads/{id}", leads::show),
         Route::post("/leads/{id}/status", leads::change_status),
@@ -82,6 +83,6 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::post("/settings/intake/rules/{id}/remove", intake_settings::remove),
         Route::post("/settings/intake/rules/{id}/move", intake_settings::move_one),
         Route::post("/settings/intake/webhooks", webhook_settings::add),
-        Route::post("/settings/intake/webhooks/{id}/remove", webhook_settings::remove),
+        Route::post("/settings/intake/webhooks/{id}/remove", webhook_settings::remove).open_when_lapsed(),
     ]
 }

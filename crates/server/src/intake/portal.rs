@@ -212,8 +212,15 @@ pub async fn place(
     }
     state.wake_webhooks();
     tracing::info!(form_id = %form.id, work_order_id = %id, "work order placed");
-    // A priced order goes on to Stripe; any other to its page.
-    checkout_order(&state, &person, &headers, id).await
+    // A priced order goes on to Stripe; any other to its page. The order is stored: a
+    // failure now says so on its page rather than inviting the client to place it again.
+    match checkout_order(&state, &person, &headers, id).await {
+        Ok(next) => Ok(next),
+        Err(err) => {
+            tracing::warn!(work_order_id = %id, error = %err, "checkout after placing failed");
+            Ok(Redirect::to(&format!("/portal/orders/{id}?payment=unavailable")).into_response())
+        }
+    }
 }
 
 pub async fn show_order(

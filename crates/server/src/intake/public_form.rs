@@ -21,7 +21,7 @@ use crate::intake::consultation::{self, Received, Sent};
 use crate::intake::form_token::{self, TokenProblem};
 use crate::intake::form_view::{Uploads, field_views};
 use crate::intake::views::{FormReceivedPage, PublicFormPage};
-use crate::payments::consultation_fee::{fee_of, issue as fee_token};
+use crate::payments::consultation_fee::offer as fee_offer;
 use crate::routes::BODY_LIMIT_BYTES;
 use crate::state::AppState;
 use crate::web::client_ip::ClientIp;
@@ -251,14 +251,7 @@ pub async fn submit(
             sites,
         } => {
             // A form with a fee offers Stripe's Checkout; the lead is stored either way.
-            let now = Timestamp::now();
-            let fee = match fee_of(&state, &form).await? {
-                Some(fee) => Some((
-                    fee.to_string(),
-                    fee_token(&state, form.id, receipt.lead_id, now).await?,
-                )),
-                None => None,
-            };
+            let fee = fee_offer(&state, &form, receipt.lead_id, Timestamp::now()).await;
             let offers_checkout = fee.is_some();
             let mut response = render(&FormReceivedPage {
                 name: form.name.clone(),

@@ -62,6 +62,10 @@ pub(crate) async fn checkout_order(
     let own = OrderAccess::Client(person.user_id.as_uuid());
     let summary = order_summary(state.db(), person.org_id, order, &own).await?;
     let page = format!("/portal/orders/{order}");
+    // A cancelled or completed order is not paid for any more (the page offers nothing).
+    if !summary.status.is_open() {
+        return Ok(Redirect::to(&page).into_response());
+    }
     let Some(amount) = order_price(state, &summary, person.org_id, person.acting.now).await? else {
         return Ok(Redirect::to(&page).into_response());
     };

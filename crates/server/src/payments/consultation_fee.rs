@@ -36,12 +36,36 @@ fn message(form: FormId, lead: LeadId, expires: i64) -> Vec<u8> {
 }
 
 /// The fee of `form` when its organization takes payments, else `None`.
-pub(crate) async fn fee_of(state: &AppState, form: &Form) -> Result<Option<Money>, AppError> {
+async fn fee_of(state: &AppState, form: &Form) -> Result<Option<Money>, AppError> {
     Ok(consultation_fee(state.db(), form.org_id, form.id).await?)
 }
 
+/// What the thank-you page offers: the form's fee and the token to pay it for `lead`, if
+/// the form has one. The lead is stored already: a failure here is logged and the page
+/// shown without the offer, never an error that would make the person send it again.
+pub(crate) async fn offer(
+    state: &AppState,
+    form: &Form,
+    lead: LeadId,
+    now: Timestamp,
+) -> Option<(String, String)> {
+    let offered = async {
+        match fee_of(state, form).await? {
+            Some(fee) => Ok::<_, AppError>(Some((
+                fee.to_string(),
+                issue(state, form.id, lead, now).await?,
+            ))),
+            None => Ok(None),
+        }
+    };
+    offered.await.unwrap_or_else(|err| {
+        tracing::warn!(form_id = %form.id, error = %err, "the consultation fee could not be offered");
+        None
+    })
+}
+
 /// A token to pay for `lead`, sent through `form`, for the next day.
-pub(crate) async fn issue(
+async fn issue(
     state: &AppState,
     form: FormId,
     lead: LeadId,

@@ -19,10 +19,11 @@ pub(crate) fn routes() -> Vec<Route> {
     vec![
         Route::get("/settings/payments", settings::show),
         Route::post("/settings/payments/stripe", settings::connect),
-        Route::post("/settings/payments/stripe/disconnect", settings::disconnect),
+        Route::post("/settings/payments/stripe/disconnect", settings::disconnect).open_when_lapsed(),
         Route::post("/settings/payments/prices", settings::save_prices),
         Route::get("/payments", list::list),
-        Route::post("/payments/{id}/refund", refund::refund),
+        // Giving a client their money back, or disconnecting Stripe, never waits for a plan.
+        Route::post("/payments/{id}/refund", refund::refund).open_when_lapsed(),
         Route::post("/portal/orders/{id}/pay", checkout::pay_order),
         Route::post("/f/{form}/pay", consultation_fee::pay).csrf_exempt(
             "the thank-you page of a public form lives in the firm's site's frame, where no SameSite cookie is sent: its signed pay token (one lead, one day) is checked, with the Origin check; it only sends the visitor to Stripe",

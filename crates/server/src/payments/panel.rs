@@ -67,10 +67,7 @@ pub(crate) async fn order_panel(
 ) -> Result<PaymentPanel, AppError> {
     let payments = payments_of(state.db(), org, Subject::Order(summary.id)).await?;
     let settled = payments.iter().any(|p| p.state.settles());
-    let open = !matches!(
-        summary.status,
-        leadvault_intake::OrderStatus::Cancelled | leadvault_intake::OrderStatus::Completed
-    );
+    let open = summary.status.is_open();
     let due = if settled || !open {
         None
     } else {

@@ -70,7 +70,8 @@ async fn page(
         .as_deref()
         .and_then(|id| billing.plans.iter().find(|p| p.id == id))
         .map(|p| p.name.clone());
-    let subscribed = plan.status.is_some_and(|s| s.in_good_standing());
+    // A subscription still alive is changed (or paid) in the customer portal.
+    let may_subscribe = plan.status.is_none_or(|s| s.is_over());
     let page = PlanPage {
         shell: Some(Shell::of(state, signed_in, Section::Payments).await?),
         csrf: signed_in.csrf_token(),
@@ -87,7 +88,7 @@ async fn page(
                 name: p.name.clone(),
             })
             .collect(),
-        may_subscribe: !subscribed,
+        may_subscribe,
         has_portal: plan.customer.is_some(),
     };
     let status = if error.is_some() {

@@ -1,8 +1,8 @@
 //! `POST /stripe/webhooks/{org}`: Stripe's events for one organization. Answered 2xx once
 //! the event is applied (or known, or of no interest), so Stripe stops sending it; 400 for
-//! a signature or body that does not hold (nothing changed); 404 for an organization that
-//! takes no payments; 503 when Stripe or the database cannot be reached now (Stripe tries
-//! again later, for up to three days).
+//! a signature or body that does not hold, nothing changed (also for an organization that
+//! takes no payments, or none at all: the answer does not tell them apart); 503 when Stripe
+//! or the database cannot be reached now (Stripe tries again later, for up to three days).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -75,8 +75,10 @@ pub async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // No organization, or one without Stripe: refused like a wrong signature, so that the
+    // endpoint does not tell which organizations take payments.
     let Some(org) = OrgId::parse(&org) else {
-        return answer(StatusCode::NOT_FOUND, "no such organization");
+        return answer(StatusCode::BAD_REQUEST, "signature refused");
     };
     let signature = headers
         .get("stripe-signature")
@@ -121,7 +123,7 @@ pub async fn receive(
 
 fn refusal(err: PaymentError) -> Response {
     match err {
-        PaymentError::NotConnected => answer(StatusCode::NOT_FOUND, "no such organization"),
+        PaymentError::NotConnected => answer(StatusCode::BAD_REQUEST, "signature refused"),
         PaymentError::Signature(reason) => {
             tracing::warn!(%reason, "a Stripe webhook's signature was refused");
             answer(StatusCode::BAD_REQUEST, "signature refused")

@@ -13,8 +13,9 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get("/members", members::show),
         Route::post("/members/invite", members::invite_someone),
         Route::post("/members/{id}/role", members::change_role),
-        Route::post("/members/{id}/remove", members::remove),
-        Route::post("/invitations/{id}/revoke", members::withdraw_invitation),
+        // Taking access away lowers risk: open while a plan has lapsed.
+        Route::post("/members/{id}/remove", members::remove).open_when_lapsed(),
+        Route::post("/invitations/{id}/revoke", members::withdraw_invitation).open_when_lapsed(),
         Route::get("/sites", sites::show),
         Route::post("/sites", sites::add),
         Route::post("/sites/{id}/remove", sites::remove),
