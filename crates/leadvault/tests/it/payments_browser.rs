@@ -72,3 +72,99 @@ async fn a_client_places_an_order_pays_on_stripes_page_and_comes_back_to_it_paid
     chromium.assert_accessible("a paid order's page").await;
     chromium.close().await;
 }
+
+/// The firm's page, with the embed tag of `form`.
+fn firm_page(form: &str) -> String {
+    format!(
+        r#"<!doctype html><html lang="en"><head><title>Lima Law</title></head><body>
+<h1>Talk to a lawyer</h1>
+<script src="https://forms.lima-law.test/embed.js" data-form="{form}" async></script>
+</body></html>"#
+    )
+}
+
+#[both_engines]
+async fn a_visitor_pays_the_fee_from_the_form_embedded_on_the_firms_site(engine: Engine) {
+    use leadvault_payments::{Connect, Money, PriceList, SecretKey, SigningSecret, Stripe};
+    use leadvault_test_support::{
+        Chromium, STRIPE_SIGNING_SECRET, STRIPE_TEST_KEY, TestCert, acting_in, serve_site_page,
+    };
+
+    let stand_in = StripeStandIn::start().await;
+    let certs = tempfile::tempdir().unwrap();
+    let cert = TestCert::create(certs.path(), "leadvault");
+    let app = TestApp::builder(engine)
+        .tls(cert.clone())
+        .stripe(stand_in.api_url())
+        .build()
+        .await;
+    let ana = app.owner("ana@lima.law").await;
+    let site = app.site(ana.org_id, "www.lima.law").await;
+    let form = app
+        .form_on(
+            ana.org_id,
+            Some(site),
+            leadvault_test_support::forms::NAME_AND_EMAIL,
+        )
+        .await;
+    // Connected and priced as the settings page does it (the app here speaks only HTTPS).
+    let acting = acting_in(ana.org_id);
+    leadvault_payments::connect_stripe(
+        &app.db,
+        &app.keyring,
+        &Stripe::new(Some(stand_in.api_url())),
+        &acting,
+        Connect {
+            key: Some(SecretKey::parse(STRIPE_TEST_KEY).unwrap()),
+            signing_secret: Some(SigningSecret::parse(STRIPE_SIGNING_SECRET).unwrap()),
+        },
+    )
+    .await
+    .unwrap();
+    let mut prices = PriceList::empty(leadvault_payments::Currency::USD);
+    prices
+        .consultation_fees
+        .insert(form.id, Money::parse("40", prices.currency).unwrap());
+    leadvault_payments::set_prices(&app.db, &acting, &prices)
+        .await
+        .unwrap();
+    let firm = serve_site_page(firm_page(&form.id.to_string()), &cert).await;
+    let chromium =
+        Chromium::start(&[("forms.lima-law.test", app.addr), ("www.lima.law", firm)]).await;
+
+    chromium.goto("https://www.lima.law/").await;
+    let frame = chromium.wait_for("iframe[data-leadvault-form]").await;
+    chromium.enter_frame(&frame).await;
+    chromium
+        .type_into(&chromium.wait_for("#name").await, "Marisol Quintana")
+        .await;
+    chromium
+        .type_into(&chromium.wait_for("#email").await, "marisol@example.com")
+        .await;
+    chromium
+        .click(&chromium.wait_for("button[type=submit]").await)
+        .await;
+
+    // The lead is stored; its receipt offers the fee, and paying leaves the frame for
+    // Stripe's page (which cannot be framed), the firm's page behind it.
+    chromium.wait_for("code.tracking-code").await;
+    let offer = chromium.wait_for("form[action$='/pay'] button").await;
+    assert_eq!(chromium.text(&offer).await, "Pay USD 40.00");
+    chromium
+        .assert_accessible("the receipt offering the fee")
+        .await;
+    chromium.click(&offer).await;
+    chromium.leave_frames().await;
+    chromium
+        .wait_until(&format!(
+            "return location.href.startsWith('http://{}/checkout/cs_');",
+            stand_in.addr
+        ))
+        .await;
+    let heading = chromium
+        .run("return document.querySelector('h1').textContent;")
+        .await;
+    assert_eq!(heading, "Pay USD 4000");
+    assert_eq!(app.payment_states().await, ["awaiting_payment"]);
+    chromium.close().await;
+}
