@@ -50,6 +50,24 @@ fn identifier(name: &'static str) -> Result<&'static str, KeyError> {
 }
 
 impl EncryptedColumn {
+    /// The context a value of this column is sealed in: `org`, the table, `record` (the
+    /// row's id) and the column. Every crate seals and opens its columns through this, so a
+    /// ciphertext is bound to its place the same way everywhere (re-encryption included).
+    pub fn in_context<T>(
+        &self,
+        org: OrgId,
+        record: &str,
+        f: impl FnOnce(FieldContext<'_>) -> T,
+    ) -> T {
+        let org = org.to_string();
+        f(FieldContext {
+            org_id: &org,
+            table: self.table,
+            record_id: record,
+            field: self.column,
+        })
+    }
+
     fn names(&self) -> Result<(&'static str, &'static str, &'static str), KeyError> {
         Ok((
             identifier(self.table)?,

@@ -25,13 +25,7 @@ pub const SIGNING_KEY_COLUMN: EncryptedColumn = EncryptedColumn {
 };
 
 fn with_context<T>(id: &str, f: impl FnOnce(FieldContext<'_>) -> T) -> T {
-    let org = OrgId::INSTANCE.to_string();
-    f(FieldContext {
-        org_id: &org,
-        table: TABLE,
-        record_id: id,
-        field: FIELD,
-    })
+    SIGNING_KEY_COLUMN.in_context(OrgId::INSTANCE, id, f)
 }
 
 /// The public halves of every checkpoint key this installation has had. Needs no key

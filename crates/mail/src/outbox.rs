@@ -32,13 +32,7 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 const MAX_RETRY: Duration = Duration::from_secs(60 * 60);
 
 fn with_context<T>(id: &str, f: impl FnOnce(FieldContext<'_>) -> T) -> T {
-    let org = OrgId::INSTANCE.to_string();
-    f(FieldContext {
-        org_id: &org,
-        table: TABLE,
-        record_id: id,
-        field: FIELD,
-    })
+    OUTBOX_COLUMN.in_context(OrgId::INSTANCE, id, f)
 }
 
 /// A message encrypted for the outbox, to be queued inside another operation's transaction

@@ -4,7 +4,7 @@
 //! kept in the clear, for the "test mode" badge. Every change is audited in its transaction.
 
 use leadvault_audit::{Acting, Chain, append};
-use leadvault_crypto::{FieldContext, decrypt_field, encrypt_field, field_key_ref};
+use leadvault_crypto::{decrypt_field, encrypt_field, field_key_ref};
 use leadvault_keys::{EncryptedColumn, KeyPurpose, Keyring};
 use leadvault_store::sqlx::{self, Row};
 use leadvault_store::{Db, OrgId, TenantScope, Timestamp};
@@ -51,22 +51,6 @@ pub struct Connect {
     pub signing_secret: Option<SigningSecret>,
 }
 
-/// A secret's ciphertext context: its organization, table, record and column.
-fn in_context<T>(
-    org: OrgId,
-    column: EncryptedColumn,
-    record: &str,
-    f: impl FnOnce(FieldContext<'_>) -> T,
-) -> T {
-    let org = org.to_string();
-    f(FieldContext {
-        org_id: &org,
-        table: column.table,
-        record_id: record,
-        field: column.column,
-    })
-}
-
 fn seal(
     key: &leadvault_keys::DataKey,
     org: OrgId,
@@ -74,10 +58,11 @@ fn seal(
     record: &str,
     plain: &str,
 ) -> Result<Vec<u8>, PaymentError> {
-    in_context(org, column, record, |context| {
-        encrypt_field(&key.key, key.key_ref, context, plain.as_bytes())
-    })
-    .map_err(|_| PaymentError::Corrupt("a Stripe secret could not be encrypted"))
+    column
+        .in_context(org, record, |context| {
+            encrypt_field(&key.key, key.key_ref, context, plain.as_bytes())
+        })
+        .map_err(|_| PaymentError::Corrupt("a Stripe secret could not be encrypted"))
 }
 
 async fn open(
@@ -92,10 +77,9 @@ async fn open(
     let key_ref = field_key_ref(sealed).map_err(|_| corrupt())?;
     let key = keyring.by_ref(org, key_ref, now).await?;
     let plain = zeroize::Zeroizing::new(
-        in_context(org, column, record, |context| {
-            decrypt_field(&key, context, sealed)
-        })
-        .map_err(|_| corrupt())?,
+        column
+            .in_context(org, record, |context| decrypt_field(&key, context, sealed))
+            .map_err(|_| corrupt())?,
     );
     String::from_utf8(plain.to_vec())
         .map(zeroize::Zeroizing::new)

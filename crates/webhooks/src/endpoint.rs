@@ -33,13 +33,7 @@ pub struct Endpoint {
 }
 
 fn context<T>(org: OrgId, id: &str, f: impl FnOnce(FieldContext<'_>) -> T) -> T {
-    let org = org.to_string();
-    f(FieldContext {
-        org_id: &org,
-        table: TABLE,
-        record_id: id,
-        field: SECRET_COLUMN.column,
-    })
+    SECRET_COLUMN.in_context(org, id, f)
 }
 
 /// Adds an endpoint at `url` (already accepted by the client's rules), audited; its new

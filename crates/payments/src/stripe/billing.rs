@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use hyper::Method;
 use serde_json::Value;
 
-use super::{Session, Stripe, StripeError, path_segment};
+use super::{Session, Stripe, StripeError, metadata_of, path_segment};
 use crate::secrets::SecretKey;
 
 /// A subscription, as far as Leadvault reads it.
@@ -43,15 +43,7 @@ impl Subscription {
                 .get("current_period_end")
                 .or_else(|| value.pointer("/items/data/0/current_period_end"))
                 .and_then(Value::as_i64),
-            metadata: value
-                .get("metadata")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            metadata: metadata_of(value),
         })
     }
 }

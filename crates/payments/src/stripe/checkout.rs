@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use hyper::Method;
 use serde_json::Value;
 
-use super::{Stripe, StripeError, path_segment};
+use super::{Stripe, StripeError, metadata_of, path_segment};
 use crate::money::Money;
 use crate::secrets::SecretKey;
 
@@ -39,15 +39,7 @@ impl Session {
             }
             _ => None,
         };
-        let metadata = value
-            .get("metadata")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let metadata = metadata_of(value);
         if value.get("object").and_then(Value::as_str) != Some("checkout.session") {
             return Err(StripeError::Unexpected);
         }

@@ -135,6 +135,19 @@ impl Stripe {
     }
 }
 
+/// An object's `metadata` (string values only), as Stripe returns it on every object.
+fn metadata_of(value: &Value) -> std::collections::BTreeMap<String, String> {
+    value
+        .get("metadata")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A Stripe id fit for a URL path: letters, digits and underscores only.
 fn path_segment(id: &str) -> Result<&str, StripeError> {
     if !id.is_empty()

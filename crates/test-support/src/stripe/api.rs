@@ -58,9 +58,8 @@ enum Begun {
 }
 
 fn begin(stand_in: &StripeStandIn, path: &str, headers: &HeaderMap) -> Begun {
-    let key = stand_in.record("POST", path, headers);
-    let account = match stand_in.account_of(headers) {
-        Ok(account) => account,
+    let (account, key) = match stand_in.received("POST", path, headers) {
+        Ok(received) => received,
         Err(refused) => return Begun::Answered(refused.into_response()),
     };
     match replayed(stand_in, &account, &key) {
@@ -156,9 +155,8 @@ pub(super) async fn list_sessions(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    stand_in.record("GET", "/v1/checkout/sessions", &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
+    let (account, _) = match stand_in.received("GET", "/v1/checkout/sessions", &headers) {
+        Ok(received) => received,
         Err(refused) => return refused.into_response(),
     };
     let data: Vec<Value> = stand_in
@@ -185,11 +183,11 @@ pub(super) async fn retrieve_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    stand_in.record("GET", &format!("/v1/checkout/sessions/{id}"), &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
-        Err(refused) => return refused.into_response(),
-    };
+    let (account, _) =
+        match stand_in.received("GET", &format!("/v1/checkout/sessions/{id}"), &headers) {
+            Ok(received) => received,
+            Err(refused) => return refused.into_response(),
+        };
     match stand_in.owned_session(&account, &id) {
         Ok(session) => axum::Json(session).into_response(),
         Err(refused) => refused.into_response(),
@@ -201,13 +199,12 @@ pub(super) async fn expire_session(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    stand_in.record(
+    let (account, _) = match stand_in.received(
         "POST",
         &format!("/v1/checkout/sessions/{id}/expire"),
         &headers,
-    );
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
+    ) {
+        Ok(received) => received,
         Err(refused) => return refused.into_response(),
     };
     if let Err(refused) = stand_in.owned_session(&account, &id) {
@@ -308,9 +305,9 @@ pub(super) async fn retrieve_subscription(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    stand_in.record("GET", &format!("/v1/subscriptions/{id}"), &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
+    let (account, _) = match stand_in.received("GET", &format!("/v1/subscriptions/{id}"), &headers)
+    {
+        Ok(received) => received,
         Err(refused) => return refused.into_response(),
     };
     match stand_in.shared.lock().unwrap().subscriptions.get(&id) {
@@ -330,9 +327,8 @@ pub(super) async fn create_portal_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    stand_in.record("POST", "/v1/billing_portal/sessions", &headers);
-    let account = match stand_in.account_of(&headers) {
-        Ok(account) => account,
+    let (account, _) = match stand_in.received("POST", "/v1/billing_portal/sessions", &headers) {
+        Ok(received) => received,
         Err(refused) => return refused.into_response(),
     };
     let form = parse_form(&body);

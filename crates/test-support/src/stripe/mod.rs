@@ -191,6 +191,18 @@ impl StripeStandIn {
         self.shared.lock().unwrap().requests.clone()
     }
 
+    /// A request arrived: recorded, then the account its key opens (Stripe's 401 if
+    /// none), with its `Idempotency-Key`.
+    fn received(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &HeaderMap,
+    ) -> Result<(String, Option<String>), Refused> {
+        let idempotency_key = self.record(method, path, headers);
+        Ok((self.account_of(headers)?, idempotency_key))
+    }
+
     fn account_of(&self, headers: &HeaderMap) -> Result<String, Refused> {
         let key = headers
             .get(header::AUTHORIZATION)
