@@ -153,15 +153,7 @@ async fn lead_page(
     let form_id = file.lead.form_id;
     let mut page = lead_page::lead_page(file, &members, viewer);
     let may_refund = signed_in.member.may(Capability::Billing);
-    page.payment = lead_panel(
-        state,
-        signed_in.org(),
-        form_id,
-        lead,
-        signed_in.acting.now,
-        may_refund,
-    )
-    .await?;
+    page.payment = lead_panel(state, signed_in.org(), form_id, lead, may_refund).await?;
     Ok(page)
 }
 

@@ -2,7 +2,7 @@
 //! a member with billing), and what is still to pay, with "Pay now" for the order's client.
 
 use leadvault_intake::OrderSummary;
-use leadvault_payments::{Money, Payment, Subject, payments_of, price_list, stripe_account};
+use leadvault_payments::{Money, Payment, Subject, consultation_fee, payments_of};
 use leadvault_store::Timestamp;
 
 use crate::payments::checkout::order_price;
@@ -33,16 +33,14 @@ pub(crate) async fn lead_panel(
     org: leadvault_store::OrgId,
     form: leadvault_intake::FormId,
     lead: leadvault_intake::LeadId,
-    now: Timestamp,
     may_refund: bool,
 ) -> Result<PaymentPanel, AppError> {
     let payments = payments_of(state.db(), org, Subject::Lead(lead)).await?;
-    let due = if payments.iter().any(|p| p.state.settles())
-        || stripe_account(state.db(), org, now).await?.is_none()
-    {
+    // The fee as the thank-you page offers it (none without Stripe connected).
+    let due = if payments.iter().any(|p| p.state.settles()) {
         None
     } else {
-        price_list(state.db(), org).await?.consultation_fee(form)
+        consultation_fee(state.db(), org, form).await?
     };
     Ok(PaymentPanel {
         rows: payments.iter().map(payment_row).collect(),
