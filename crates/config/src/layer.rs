@@ -33,6 +33,8 @@ pub struct Layer {
     pub audit: Option<AuditLayer>,
     /// Plans an operator sells organizations (off unless plans are listed).
     pub billing: Option<crate::billing::BillingLayer>,
+    /// The daily encrypted backup (off unless a destination is given).
+    pub backup: Option<crate::backup::BackupLayer>,
     /// Let webhooks go to plain HTTP and private addresses (development and tests only).
     pub webhooks_allow_private_networks: Option<bool>,
     /// Stripe's API (default `https://api.stripe.com`; a stand-in for tests).
@@ -103,6 +105,18 @@ impl Layer {
                 }
                 "BILLING_SIGNING_SECRET" => {
                     layer.billing.get_or_insert_default().signing_secret = Some(value.clone());
+                }
+                "BACKUP_DESTINATION" => {
+                    layer.backup.get_or_insert_default().destination = Some(value.clone());
+                }
+                "BACKUP_RECIPIENTS" => {
+                    layer.backup.get_or_insert_default().recipients = Some(parse_list(&value));
+                }
+                "BACKUP_NOTIFY" => {
+                    layer.backup.get_or_insert_default().notify = Some(value.clone());
+                }
+                "BACKUP_DAILY_AT" => {
+                    layer.backup.get_or_insert_default().daily_at = Some(value.clone());
                 }
                 "DATA_DIR" => layer.data_dir = Some(path()),
                 "LISTEN" => layer.listen = Some(value.clone()),
@@ -224,6 +238,10 @@ impl Layer {
             public_url: over.public_url.or(self.public_url),
             stripe_api_url: over.stripe_api_url.or(self.stripe_api_url),
             mail: match (self.mail, over.mail) {
+                (Some(base), Some(top)) => Some(base.overridden_by(top)),
+                (base, top) => top.or(base),
+            },
+            backup: match (self.backup, over.backup) {
                 (Some(base), Some(top)) => Some(base.overridden_by(top)),
                 (base, top) => top.or(base),
             },

@@ -4,6 +4,7 @@
 //! trusted; `Display` of a config redacts every secret.
 
 mod audit;
+mod backup;
 mod billing;
 mod ip_range;
 mod layer;
@@ -11,6 +12,7 @@ mod mail;
 mod resolve;
 
 pub use audit::{AuditLayer, AuditSettings};
+pub use backup::{BackupLayer, BackupSettings, Keep, parse_time_of_day};
 pub use billing::{BillingLayer, BillingSettings, PlanLayer, PlanSettings};
 pub use ip_range::IpRange;
 pub use layer::{ENV_PREFIX, KeysLayer, Layer, TlsLayer};

@@ -124,6 +124,8 @@ pub struct Config {
     pub audit: AuditSettings,
     /// The plans the operator sells organizations, when billing is on.
     pub billing: Option<crate::billing::BillingSettings>,
+    /// The daily encrypted backup, when a destination is configured.
+    pub backup: Option<crate::backup::BackupSettings>,
     /// Webhooks may go to plain HTTP and private addresses (development and tests only;
     /// otherwise an endpoint must be HTTPS on the public internet).
     pub webhooks_allow_private_networks: bool,
@@ -249,6 +251,7 @@ impl Config {
         let (public_url, mail) = crate::mail::resolve(merged.public_url.as_deref(), merged.mail)?;
         let audit = crate::audit::resolve(merged.audit.unwrap_or_default(), &data_dir)?;
         let billing = crate::billing::resolve(merged.billing.unwrap_or_default())?;
+        let backup = crate::backup::resolve(merged.backup, &data_dir)?;
         let stripe_api_url = merged
             .stripe_api_url
             .as_deref()
@@ -261,6 +264,7 @@ impl Config {
             .transpose()?;
         Ok(Self {
             billing,
+            backup,
             stripe_api_url,
             audit,
             public_url,
@@ -481,6 +485,37 @@ impl fmt::Display for Config {
                     quoted(&plan.name),
                     quoted(&plan.stripe_price)
                 )?;
+            }
+        }
+        if let Some(backup) = &self.backup {
+            writeln!(
+                f,
+                "\n[backup]  # object storage credentials: from the environment, not shown"
+            )?;
+            writeln!(f, "destination = {}", quoted(&backup.destination))?;
+            let recipients: Vec<String> = backup.recipients.iter().map(|r| quoted(r)).collect();
+            writeln!(f, "recipients = [{}]", recipients.join(", "))?;
+            writeln!(
+                f,
+                "daily_at = \"{:02}:{:02}\"",
+                backup.daily_at_minute / 60,
+                backup.daily_at_minute % 60
+            )?;
+            writeln!(
+                f,
+                "keep_daily = {}\nkeep_weekly = {}\nkeep_monthly = {}",
+                backup.keep.daily, backup.keep.weekly, backup.keep.monthly
+            )?;
+            if let Some(notify) = &backup.notify {
+                writeln!(f, "notify = {}", quoted(notify))?;
+            }
+            writeln!(
+                f,
+                "scratch_dir = {}",
+                quoted(&backup.scratch_dir.display().to_string())
+            )?;
+            for (key, value) in &backup.options {
+                writeln!(f, "options.{key} = {}", quoted(value))?;
             }
         }
         writeln!(f, "\n[audit]")?;

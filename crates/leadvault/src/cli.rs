@@ -43,9 +43,41 @@ pub enum Command {
     /// Analytics: made-up traffic for benchmarks, and timing a report.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Backups: encrypted with age, sent off the machine, verified by restoring them.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Seed a fresh installation with a demo firm (a member of every role, forms, sample
     /// leads), print everyone's sign-in details once, then serve as `serve` does.
     Demo(ServeArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Back up now, as the daily job does: a consistent snapshot of the databases and
+    /// documents, encrypted to the configured recipients as it uploads, verified by restoring
+    /// it into scratch, then retention applied.
+    Create(ConfigArgs),
+    /// List the backups at the destination (needs no key).
+    List(ConfigArgs),
+    /// Download a backup, decrypt it with a private key, restore it into scratch and check
+    /// it: every hash, the integrity check, the schema, rows per table, the audit log.
+    Verify(BackupKeyArgs),
+    /// Restore a backup into an empty data directory or database; then start `serve`.
+    Restore(BackupKeyArgs),
+    /// Remove the backups retention does not keep (never the newest).
+    Prune(ConfigArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BackupKeyArgs {
+    #[command(flatten)]
+    pub common: ConfigArgs,
+    /// The backup's name (from `backup list`), or `latest`
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// An age identity file holding a private key the backup is encrypted to
+    #[arg(long, value_name = "FILE")]
+    pub identity: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,8 @@ pub enum CliError {
     Migration(#[from] MigrationError),
     #[error(transparent)]
     Accounts(#[from] AccountsError),
+    #[error(transparent)]
+    Backup(#[from] leadvault_backup::BackupError),
     #[error("{0}")]
     Invalid(String),
     #[error("{what}: {source}")]

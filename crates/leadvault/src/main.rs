@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             Command::Forms(command) => commands::forms::run(command).await,
             Command::Sites(command) => commands::sites::run(command).await,
             Command::Analytics(command) => commands::analytics::run(command).await,
+            Command::Backup(command) => commands::backup::run(command).await,
             Command::Demo(args) => commands::demo::run(args).await,
         }
     });

@@ -15,6 +15,7 @@ pub fn migrations() -> Vec<Migration> {
         leadvault_documents::MIGRATIONS,
         leadvault_intake::MIGRATIONS,
         leadvault_payments::MIGRATIONS,
+        leadvault_backup::MIGRATIONS,
         leadvault_analytics::DEFINITION_MIGRATIONS,
     ]
     .concat()

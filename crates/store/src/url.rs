@@ -80,6 +80,20 @@ impl DatabaseUrl {
         self.engine
     }
 
+    /// The same PostgreSQL server, user and options, another database (`None` for SQLite):
+    /// where a backup's verification restores into a scratch database.
+    pub fn with_database(&self, database: &str) -> Option<Self> {
+        if self.engine != Engine::Postgres {
+            return None;
+        }
+        let mut url = ::url::Url::parse(&self.raw).ok()?;
+        url.set_path(database);
+        Some(Self {
+            raw: url.to_string(),
+            engine: Engine::Postgres,
+        })
+    }
+
     /// The SQLite file this URL names, if it is a SQLite URL.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         if self.engine != Engine::Sqlite {

@@ -63,9 +63,23 @@ pub struct TestAppBuilder {
     upload_limit: u64,
     stripe_api: Option<url::Url>,
     billing: Option<Arc<leadvault_payments::OperatorBilling>>,
+    root_key: Option<std::path::PathBuf>,
+    documents_dir: Option<std::path::PathBuf>,
 }
 
 impl TestAppBuilder {
+    /// The root key of another installation (a copy of its key file): to open a restore.
+    pub fn root_key_of(mut self, other: &TestApp) -> Self {
+        self.root_key = Some(other.root_key_file());
+        self
+    }
+
+    /// Keeps documents in `dir` instead of a directory of the test's own.
+    pub fn documents_dir(mut self, dir: &std::path::Path) -> Self {
+        self.documents_dir = Some(dir.to_path_buf());
+        self
+    }
+
     /// The largest document a client may upload (the default is `serve`'s, 50 MB).
     pub fn upload_limit(mut self, bytes: u64) -> Self {
         self.upload_limit = bytes;
@@ -194,7 +208,13 @@ impl TestAppBuilder {
                 .expect("migrate");
         }
         let key_dir = tempfile::tempdir().expect("key directory");
-        let documents_dir = key_dir.path().join("documents");
+        let documents_dir = self
+            .documents_dir
+            .clone()
+            .unwrap_or_else(|| key_dir.path().join("documents"));
+        if let Some(root_key) = &self.root_key {
+            std::fs::copy(root_key, key_dir.path().join("root.key")).expect("copy the root key");
+        }
         let documents = DocumentStore::open(&documents_dir, self.upload_limit);
         let key_file = LocalKeyFile::new(key_dir.path().join("root.key"));
         key_file.load_or_create().expect("root key");
@@ -286,7 +306,7 @@ impl TestAppBuilder {
             Duration::from_secs(1),
             self.limits,
         ));
-        let client = reqwest::Client::builder()
+        let client = crate::http_client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("HTTP client");
@@ -336,7 +356,14 @@ impl TestApp {
             // starts a stand-in.
             stripe_api: url::Url::parse("http://127.0.0.1:9/").ok(),
             billing: None,
+            root_key: None,
+            documents_dir: None,
         }
+    }
+
+    /// The installation's local root key file.
+    pub fn root_key_file(&self) -> std::path::PathBuf {
+        self._key_dir.path().join("root.key")
     }
 
     pub async fn start(engine: Engine) -> Self {

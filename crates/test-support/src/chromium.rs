@@ -54,7 +54,7 @@ impl Chromium {
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver (Debian's chromium-driver; scripts/test installs it)");
-        let http = reqwest::Client::new();
+        let http = crate::http_client();
         let base = format!("http://127.0.0.1:{port}");
         for _ in 0..100 {
             let ready = http.get(format!("{base}/status")).send().await;

@@ -8,6 +8,7 @@ pub async fn run(args: ConfigArgs) -> Result<(), CliError> {
     let config = setup::load_config(args.config.as_deref(), args.layer())?;
     logging::init(&config)?;
     setup::prepare_data_dir(&config)?;
+    crate::commands::backup::before_migrating(&config).await?;
     let (db, applied) = setup::open_database(&config).await?;
     let status = schema_status(&db, &leadvault_server::migrations()).await;
     db.close().await;

@@ -1,5 +1,6 @@
 pub mod analytics;
 pub mod audit;
+pub mod backup;
 pub mod config_check;
 pub mod create_owner;
 pub mod demo;

@@ -235,6 +235,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         _ => None,
     };
     let (root, key_place) = provider::open(config, Create::IfMissing)?;
+    crate::commands::backup::before_migrating(config).await?;
     let (db, _) = setup::open_database(config).await?;
     println!("{}", where_data_lives(config, &key_place));
     let listener = TcpListener::bind(config.listen)

@@ -439,7 +439,7 @@ async fn serve_stores_every_event_it_took_and_keeps_no_address_or_user_agent_any
     main.close().await;
 
     send_planted(
-        &reqwest::Client::new(),
+        &leadvault_test_support::http_client(),
         format!("http://{addr}/api/event"),
         site,
     )

@@ -62,7 +62,7 @@ async fn create_owner_closes_a_setup_link_that_is_already_open() {
     let dir = tempfile::tempdir().unwrap();
     let (mut serve, _) = LeadvaultProcess::serving(leadvault_bin(), dir.path(), &[]).await;
     let link = serve.setup_link();
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     assert_eq!(client.get(&link).send().await.unwrap().status(), 200);
     let out = run_leadvault(
         leadvault_bin(),

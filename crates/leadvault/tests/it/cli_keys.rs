@@ -411,7 +411,9 @@ async fn an_evaluation_install_moves_its_root_key_into_an_hsm() {
         serve.stdout()
     );
     assert_eq!(
-        reqwest::get(format!("http://{addr}/readyz"))
+        leadvault_test_support::http_client()
+            .get(format!("http://{addr}/readyz"))
+            .send()
             .await
             .unwrap()
             .status(),

@@ -64,7 +64,7 @@ async fn serve_with_no_flags_creates_its_data_and_listens_on_8080() {
         "SQLite runs in WAL mode"
     );
 
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     for probe in ["/healthz", "/readyz"] {
         let status = client
             .get(format!("http://{addr}{probe}"))
@@ -93,7 +93,7 @@ async fn first_start_prints_a_one_time_setup_link_that_founds_the_organization()
         "{link}"
     );
 
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     let page = client.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let cookie = page.headers()["set-cookie"]
@@ -406,7 +406,7 @@ async fn two_servers_share_one_postgres_database() {
         "{}",
         a.stdout()
     );
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     for addr in [addr_a, addr_b] {
         assert_eq!(
             client

@@ -102,7 +102,7 @@ async fn the_demo_seeds_a_firm_whose_every_role_can_sign_in() {
             .all(|a| a.3.is_some() == !matches!(a.0.as_str(), "analyst" | "client"))
     );
 
-    let client = reqwest::Client::builder()
+    let client = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
@@ -229,7 +229,7 @@ async fn screenshots_of_the_main_pages_are_taken_from_the_demo() {
     let (mut demo, addr) = start_demo(dir.path()).await;
     let stdout = printed_addresses(&demo).await;
     let printed = accounts(&stdout);
-    let client = reqwest::Client::builder()
+    let client = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -25,7 +25,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
     let link = serve.setup_link();
     let setup_token = link.split("token=").nth(1).unwrap().to_owned();
 
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     let page = client
         .get(&link)
         .header("x-forwarded-for", FORWARDED_IP)
@@ -79,7 +79,7 @@ async fn logs_never_contain_secrets_bodies_or_addresses_and_every_request_line_h
         .to_owned();
     let sign_in_csrf = sign_in_cookie.split_once('=').unwrap().1.to_owned();
     let mut session = String::new();
-    let no_redirects = reqwest::Client::builder()
+    let no_redirects = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

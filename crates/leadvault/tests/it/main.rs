@@ -10,6 +10,7 @@ mod audit;
 mod audit_checkpoints;
 mod audit_review;
 mod audit_trail;
+mod backups;
 mod cli_admin;
 mod cli_audit;
 mod cli_config;

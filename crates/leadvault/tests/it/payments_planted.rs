@@ -66,7 +66,7 @@ async fn no_card_data_or_stripe_secret_is_kept_logged_or_shown() {
         ],
     );
     let addr = demo.listening().await;
-    let http = reqwest::Client::builder()
+    let http = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -302,7 +302,7 @@ async fn a_rejected_value_is_never_logged_or_stored() {
     .await
     .unwrap();
 
-    let client = reqwest::Client::new();
+    let client = leadvault_test_support::http_client();
     let url = format!("http://{addr}/f/{form}");
     let page = client.get(&url).send().await.unwrap().text().await.unwrap();
     let marker = "name=\"_token\" value=\"";

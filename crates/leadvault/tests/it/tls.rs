@@ -232,7 +232,7 @@ async fn the_plain_http_listener_only_redirects_to_https() {
         .unwrap()
         .to_owned();
     let redirect: SocketAddr = line.split_whitespace().nth(3).unwrap().parse().unwrap();
-    let client = reqwest::Client::builder()
+    let client = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -240,7 +240,7 @@ async fn disguised_oversize_and_missing_documents_are_refused_and_nothing_is_kep
     let mut huge = exe.clone();
     huge.resize(1_300_000, 0);
     // On a connection of its own: the server answers before the body ends and closes it.
-    let own_client = reqwest::Client::builder()
+    let own_client = leadvault_test_support::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

@@ -212,7 +212,7 @@ impl StripeStandIn {
             .clone()?;
         let body = event.to_string();
         let signature = Self::signature(&secret, now(), body.as_bytes());
-        let answer = reqwest::Client::new()
+        let answer = crate::http_client()
             .post(url)
             .header("content-type", "application/json; charset=utf-8")
             .header("stripe-signature", signature)
