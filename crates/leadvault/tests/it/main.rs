@@ -11,6 +11,7 @@ mod audit_checkpoints;
 mod audit_review;
 mod audit_trail;
 mod backups;
+mod backups_object_storage;
 mod cli_admin;
 mod cli_audit;
 mod cli_config;
