@@ -37,10 +37,12 @@ pub enum Capability {
     WorkOrders,
     /// Download leads as a spreadsheet (each lead's export audited).
     ExportLeads,
+    /// The installation's backups: see their runs and start one.
+    Operations,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 12] = [
+    pub const ALL: [Capability; 13] = [
         Self::ManageMembers,
         Self::ManageSites,
         Self::ViewSites,
@@ -53,6 +55,7 @@ impl Capability {
         Self::SetUpIntake,
         Self::WorkOrders,
         Self::ExportLeads,
+        Self::Operations,
     ];
 
     /// A stable name, for the audit log.
@@ -70,6 +73,7 @@ impl Capability {
             Self::SetUpIntake => "set_up_intake",
             Self::WorkOrders => "work_orders",
             Self::ExportLeads => "export_leads",
+            Self::Operations => "operations",
         }
     }
 
@@ -89,6 +93,7 @@ impl Capability {
                 "read and move on the work orders of its sites, with their documents"
             }
             Self::ExportLeads => "download leads as a spreadsheet (each one audited)",
+            Self::Operations => "see the installation's backups and start one",
         }
     }
 }
@@ -98,7 +103,9 @@ impl Role {
     pub fn grants(self, capability: Capability) -> bool {
         use Capability as C;
         match self {
-            Role::Owner | Role::Admin => !matches!(capability, C::WorkAssignedLeads),
+            Role::Owner => !matches!(capability, C::WorkAssignedLeads),
+            // The installation's backups are the owners' (and the operator's) alone.
+            Role::Admin => !matches!(capability, C::WorkAssignedLeads | C::Operations),
             Role::Intake => matches!(capability, C::ViewSites | C::WorkAllLeads | C::WorkOrders),
             Role::Attorney => matches!(capability, C::WorkAssignedLeads),
             Role::Analyst => matches!(capability, C::ViewSites | C::Analytics),

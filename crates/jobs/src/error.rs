@@ -16,6 +16,8 @@ pub enum JobError {
     Intake(#[from] IntakeError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(transparent)]
+    Backup(#[from] leadvault_backup::BackupError),
     #[error("an e-mail could not be written: {0}")]
     Template(#[from] askama::Error),
 }

@@ -6,6 +6,7 @@
 mod access_review;
 mod analytics;
 mod audit;
+mod backups;
 mod checkpoint;
 mod documents;
 mod error;
@@ -15,6 +16,9 @@ mod spent_pages;
 pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access_reviews};
 pub use analytics::purge_analytics_until;
 pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
+pub use backups::{
+    BACKUP_ACTOR, BackupJob, OVERDUE, backup_round, backups_until, next_daily, warn_if_overdue,
+};
 pub use checkpoint::checkpoint_until;
 pub use documents::sweep_documents_until;
 pub use error::JobError;

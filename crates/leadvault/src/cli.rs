@@ -66,6 +66,16 @@ pub enum BackupCommand {
     Restore(BackupKeyArgs),
     /// Remove the backups retention does not keep (never the newest).
     Prune(ConfigArgs),
+    /// Make an age key pair: writes the private key to FILE (readable by you only; keep it
+    /// offline, away from the server) and prints the public key for `backup.recipients`.
+    Keygen(BackupKeygenArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct BackupKeygenArgs {
+    /// Where to write the private key (must not exist)
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -32,7 +32,7 @@ pub use app::{App, Parts, build_app};
 pub use intake::form_token::MIN_FILL as FORM_MIN_FILL;
 pub use registry::{encrypted_columns, migrations};
 pub use routes::{RouteInfo, router, routes};
-pub use state::{AppState, WebOptions};
+pub use state::{AppState, BackupsOnline, WebOptions};
 pub use web::client_ip::{ClientIp, Peer};
 pub use web::csrf_guard::Csrf;
 pub use web::error::AppError;

@@ -36,6 +36,18 @@ pub struct WebOptions {
     pub stripe_api: Option<url::Url>,
     /// The plans the operator sells organizations, when it does.
     pub billing: Option<Arc<OperatorBilling>>,
+    /// The daily backup, when one is configured.
+    pub backups: Option<BackupsOnline>,
+}
+
+/// What the web layer knows of the daily backup: where it goes, when it runs, and how to ask
+/// the job for one now.
+#[derive(Debug, Clone)]
+pub struct BackupsOnline {
+    pub destination: String,
+    /// Minutes after midnight, UTC.
+    pub daily_at_minute: u32,
+    pub back_up_now: Arc<Notify>,
 }
 
 /// What every handler can reach. Cheap to clone.
@@ -140,6 +152,11 @@ impl AppState {
     /// Stripe's API.
     pub fn stripe(&self) -> &Stripe {
         &self.inner.stripe
+    }
+
+    /// The daily backup, when configured.
+    pub fn backups(&self) -> Option<&BackupsOnline> {
+        self.inner.options.backups.as_ref()
     }
 
     /// The operator's billing of organizations, when plans are sold.

@@ -65,12 +65,19 @@ pub struct TestAppBuilder {
     billing: Option<Arc<leadvault_payments::OperatorBilling>>,
     root_key: Option<std::path::PathBuf>,
     documents_dir: Option<std::path::PathBuf>,
+    backups: Option<leadvault_server::BackupsOnline>,
 }
 
 impl TestAppBuilder {
     /// The root key of another installation (a copy of its key file): to open a restore.
     pub fn root_key_of(mut self, other: &TestApp) -> Self {
         self.root_key = Some(other.root_key_file());
+        self
+    }
+
+    /// Tells the web layer of a daily backup (the test runs the job's rounds itself).
+    pub fn backups(mut self, backups: leadvault_server::BackupsOnline) -> Self {
+        self.backups = Some(backups);
         self
     }
 
@@ -272,6 +279,7 @@ impl TestAppBuilder {
                 webhooks_allow_private_networks: true,
                 stripe_api: self.stripe_api.clone(),
                 billing: self.billing.clone(),
+                backups: self.backups.clone(),
             },
             mail_wake: wake,
             documents: documents.clone(),
@@ -358,6 +366,7 @@ impl TestApp {
             billing: None,
             root_key: None,
             documents_dir: None,
+            backups: None,
         }
     }
 

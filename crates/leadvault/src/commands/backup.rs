@@ -18,6 +18,8 @@ use leadvault_store::{Db, Engine, Timestamp, schema_status};
 use crate::cli::{BackupCommand, BackupKeyArgs, ConfigArgs};
 use crate::error::CliError;
 use crate::{logging, setup};
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 
 /// Who the audit log says acted when the operator runs a command.
 const OPERATOR: Actor = Actor::System("cli");
@@ -29,6 +31,7 @@ pub async fn run(command: BackupCommand) -> Result<(), CliError> {
         BackupCommand::Verify(args) => verify_one(args).await,
         BackupCommand::Restore(args) => restore_one(args).await,
         BackupCommand::Prune(args) => prune_now(args).await,
+        BackupCommand::Keygen(args) => keygen(&args.out),
     }
 }
 
@@ -271,6 +274,32 @@ pub async fn before_migrating(config: &Config) -> Result<(), CliError> {
         ))
     })?;
     tracing::info!(backup = %done.index.name, "backed up before migrating");
+    Ok(())
+}
+
+/// Writes a new private key to `out` (created, never overwritten, mode 0600) and prints the
+/// public key.
+fn keygen(out: &std::path::Path) -> Result<(), CliError> {
+    let (secret, public) = leadvault_backup::generate_identity();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .map_err(CliError::io(format!("cannot create {}", out.display())))?;
+    writeln!(
+        file,
+        "# Leadvault backup key, made {}\n# public key: {public}\n{}",
+        Timestamp::now().minute_utc(),
+        secret.as_str()
+    )
+    .and_then(|()| file.sync_all())
+    .map_err(CliError::io(format!("cannot write {}", out.display())))?;
+    println!("{public}");
+    eprintln!(
+        "The private key is in {}: keep it offline, away from the server. List the public key above in backup.recipients.",
+        out.display()
+    );
     Ok(())
 }
 

@@ -6,14 +6,14 @@ use leadvault_analytics::AnalyticsDb;
 use leadvault_config::{Config, Transport};
 use leadvault_documents::DocumentStore;
 use leadvault_jobs::{
-    AuditJobs, access_reviews_until, audit_until, checkpoint_until, forget_spent_pages_until,
-    lead_reminders_until, purge_analytics_until, sweep_documents_until,
+    AuditJobs, BackupJob, access_reviews_until, audit_until, backups_until, checkpoint_until,
+    forget_spent_pages_until, lead_reminders_until, purge_analytics_until, sweep_documents_until,
 };
 use leadvault_keys::{CacheSettings, Keyring};
-use leadvault_mail::{SmtpSender, deliver_until};
+use leadvault_mail::{Recipient, SmtpSender, deliver_until};
 use leadvault_server::{
-    App, ConnectionLimits, FORM_MIN_FILL, Parts, ReloadableCert, WebOptions, build_app,
-    redirect_router, serve, tls_acceptor,
+    App, BackupsOnline, ConnectionLimits, FORM_MIN_FILL, Parts, ReloadableCert, WebOptions,
+    build_app, redirect_router, serve, tls_acceptor,
 };
 use leadvault_store::{Db, Timestamp};
 use leadvault_webhooks::deliver_webhooks_until;
@@ -92,6 +92,9 @@ pub async fn run_announcing(args: ServeArgs, announce: impl FnOnce(&str)) -> Res
             mail.wake,
             stopped(stopping.clone()),
         ));
+    }
+    if let Some((job, now)) = started.backups {
+        tokio::spawn(backups_until(job, now, stopped(stopping.clone())));
     }
     tokio::spawn(purge_analytics_until(
         started.analytics.clone(),
@@ -196,6 +199,8 @@ struct Started {
     /// The application, wired by the composition root.
     app: App,
     tls: Option<TlsRuntime>,
+    /// The daily backup's job, when backups are configured.
+    backups: Option<(BackupJob, Arc<Notify>)>,
 }
 
 /// The e-mail delivery worker's parts.
@@ -287,6 +292,31 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         println!("E-mail goes through {}.", settings.smtp_url);
     }
     let analytics_db = setup::open_analytics(config, &db).await?;
+    let backups = match &config.backup {
+        None => None,
+        Some(settings) => {
+            let notify = settings
+                .notify
+                .as_deref()
+                .map(Recipient::parse)
+                .transpose()
+                .map_err(|e| CliError::Invalid(format!("backup.notify: {e}")))?;
+            let job = BackupJob {
+                plan: crate::commands::backup::plan(config, settings).await?,
+                keyring: keyring.clone(),
+                notify,
+                mail_wake: mail.as_ref().map(|m| m.wake.clone()),
+                daily_at_minute: settings.daily_at_minute,
+            };
+            println!(
+                "Backups go to {} every day at {:02}:{:02} UTC.",
+                settings.destination,
+                settings.daily_at_minute / 60,
+                settings.daily_at_minute % 60
+            );
+            Some((job, Arc::new(Notify::new())))
+        }
+    };
     let app = build_app(Parts {
         db: db.clone(),
         keyring: keyring.clone(),
@@ -299,6 +329,11 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
             webhooks_allow_private_networks: config.webhooks_allow_private_networks,
             stripe_api: config.stripe_api_url.clone(),
             billing: operator_billing(config)?,
+            backups: backups.as_ref().map(|(job, now)| BackupsOnline {
+                destination: job.plan.destination.label().to_owned(),
+                daily_at_minute: job.daily_at_minute,
+                back_up_now: now.clone(),
+            }),
         },
         mail_wake: mail.as_ref().map(|m| m.wake.clone()),
         documents: DocumentStore::open(&config.documents_dir, config.upload_limit),
@@ -318,6 +353,7 @@ async fn start(config: &Config, transport: &Transport) -> Result<Started, CliErr
         base_url,
         app,
         tls,
+        backups,
     })
 }
 

@@ -92,6 +92,7 @@ fn table() -> Vec<Entry> {
     const ORDER_STAFF: &[Role] = &[Role::Owner, Role::Admin, Role::Intake];
     const ANALYSTS: &[Role] = &[Role::Owner, Role::Admin, Role::Analyst];
     const BILLING: &[Role] = &[Role::Owner, Role::Admin, Role::Billing];
+    const OWNERS: &[Role] = &[Role::Owner];
     use Rule::*;
     let e = |method, path, body, rule| Entry {
         method,
@@ -103,6 +104,21 @@ fn table() -> Vec<Entry> {
         e("GET", "/", None, Public(Status(200))),
         e("GET", "/healthz", None, Public(Status(200))),
         e("GET", "/readyz", None, Public(Status(200))),
+        // No backups configured in this installation: monitoring hears `off`, and there is
+        // no job to ask for one.
+        e("GET", "/healthz/backup", None, Public(Status(200))),
+        e(
+            "GET",
+            "/operations/backups",
+            None,
+            Roles(OWNERS, Status(200)),
+        ),
+        e(
+            "POST",
+            "/operations/backups",
+            SessionForm(&[]),
+            Roles(OWNERS, Status(404)),
+        ),
         e("GET", "/static/app.css", None, Public(Status(200))),
         e("GET", "/static/form.js", None, Public(Status(200))),
         e("GET", "/embed.js", None, Public(Status(200))),

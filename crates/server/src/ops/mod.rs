@@ -2,6 +2,7 @@
 //! scripts sites embed, and the home page.
 
 pub(crate) mod assets;
+pub(crate) mod backups;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod views;
@@ -14,6 +15,9 @@ pub(crate) fn routes() -> Vec<Route> {
         Route::get("/", home::home),
         Route::get("/healthz", health::healthz),
         Route::get("/readyz", health::readyz),
+        Route::get("/healthz/backup", backups::health),
+        Route::get("/operations/backups", backups::show),
+        Route::post("/operations/backups", backups::back_up_now),
         Route::get("/static/app.css", assets::stylesheet),
         Route::get("/static/form.js", assets::form_script),
         Route::get("/embed.js", assets::embed_script),

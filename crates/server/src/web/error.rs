@@ -49,6 +49,15 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<leadvault_backup::BackupError> for AppError {
+    fn from(err: leadvault_backup::BackupError) -> Self {
+        match err {
+            leadvault_backup::BackupError::Store(store) => store.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
         if err.is_unavailable() {

@@ -25,6 +25,7 @@ pub enum Section {
     IntakeSettings,
     Payments,
     Audit,
+    Operations,
     /// The person's own account (reached from the frame's name, not a section).
     Account,
 }
@@ -123,7 +124,7 @@ impl Shell {
                 Some(waiting),
             ));
         }
-        let plain: [(Capability, &'static str, &'static str, Section); 6] = [
+        let plain: [(Capability, &'static str, &'static str, Section); 7] = [
             (Capability::ManageForms, "/forms", "Forms", Section::Forms),
             (
                 Capability::ViewSites,
@@ -154,6 +155,12 @@ impl Shell {
                 "/audit",
                 "Audit log",
                 Section::Audit,
+            ),
+            (
+                Capability::Operations,
+                "/operations/backups",
+                "Backups",
+                Section::Operations,
             ),
         ];
         for (capability, href, label, section) in plain {
