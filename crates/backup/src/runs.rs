@@ -92,8 +92,37 @@ pub struct Run {
     pub detail: String,
 }
 
-/// Stores `run` and appends it to the instance's audit chain, `actor` doing it.
+/// Stores `run` and appends it to the instance's audit chain, `actor` doing it. A database
+/// whose schema predates the record of runs (the backup taken before the migration that
+/// makes it) has the audit record and the log only.
 pub async fn record(db: &Db, run: &Run, actor: Actor) -> Result<(), BackupError> {
+    tracing::info!(
+        kind = run.kind.as_str(),
+        backup = run.name.as_deref().unwrap_or(""),
+        succeeded = run.succeeded,
+        detail = %run.detail,
+        "backup run"
+    );
+    if has_runs_table(db).await? {
+        insert(db, run).await?;
+    }
+    let mut event = Event::new(actor, BackupAction::of(run.kind, run.succeeded));
+    if let Some(name) = &run.name {
+        event = event.on("backup", name);
+    }
+    append_alone(db, Chain::Instance, &event, run.finished_at).await?;
+    Ok(())
+}
+
+async fn has_runs_table(db: &Db) -> Result<bool, BackupError> {
+    let mut conn = db.pool().acquire().await?;
+    Ok(crate::tables::table_names(&mut conn, db.engine())
+        .await?
+        .iter()
+        .any(|t| t == "backup_runs"))
+}
+
+async fn insert(db: &Db, run: &Run) -> Result<(), BackupError> {
     sqlx::query(
         "INSERT INTO backup_runs (id, kind, name, destination, started_at, finished_at, succeeded, archive_size, detail) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -109,11 +138,6 @@ pub async fn record(db: &Db, run: &Run, actor: Actor) -> Result<(), BackupError>
     .bind(run.detail.clone())
     .execute(db.pool())
     .await?;
-    let mut event = Event::new(actor, BackupAction::of(run.kind, run.succeeded));
-    if let Some(name) = &run.name {
-        event = event.on("backup", name);
-    }
-    append_alone(db, Chain::Instance, &event, run.finished_at).await?;
     Ok(())
 }
 

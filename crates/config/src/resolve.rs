@@ -515,7 +515,13 @@ impl fmt::Display for Config {
                 quoted(&backup.scratch_dir.display().to_string())
             )?;
             for (key, value) in &backup.options {
-                writeln!(f, "options.{key} = {}", quoted(value))?;
+                // Credentials belong in the environment; one written here anyway is not shown.
+                let secret = ["key", "secret", "token", "sas", "password"]
+                    .iter()
+                    .any(|word| key.to_ascii_lowercase().contains(word))
+                    && !key.ends_with("key_id");
+                let shown = if secret { "<redacted>" } else { value.as_str() };
+                writeln!(f, "options.{key} = {}", quoted(shown))?;
             }
         }
         writeln!(f, "\n[audit]")?;

@@ -193,3 +193,39 @@ impl TestApp {
             .collect()
     }
 }
+
+/// Where a PostgreSQL backup is restored to be verified: the test server, as its
+/// administrator (who may create the scratch database). None on SQLite.
+pub async fn verify_server(
+    engine: leadvault_store::Engine,
+) -> Option<leadvault_backup::ScratchServer> {
+    match engine {
+        leadvault_store::Engine::Sqlite => None,
+        leadvault_store::Engine::Postgres => Some(leadvault_backup::ScratchServer(
+            leadvault_store::DatabaseUrl::parse(&crate::postgres::admin_url().await.unwrap())
+                .unwrap(),
+        )),
+    }
+}
+
+impl TestApp {
+    /// A backup of this installation at `destination`, encrypted to `keys`, named for `at`.
+    pub async fn back_up_to(
+        &self,
+        destination: &leadvault_backup::Destination,
+        keys: &AgeKeys,
+        at: Timestamp,
+    ) -> leadvault_backup::Created {
+        let scratch = tempfile::tempdir().unwrap();
+        leadvault_backup::create(
+            &self.backup_source(),
+            destination,
+            &keys.recipients,
+            scratch.path(),
+            at,
+            Arc::new(leadvault_backup::Quiet),
+        )
+        .await
+        .unwrap()
+    }
+}

@@ -45,7 +45,7 @@ pub use analytics::{CHROME, IPHONE, StoredVisit, event_body};
 pub use app::{TestApp, TestAppBuilder};
 pub use audit::{AuditRow, acting_in};
 pub use axe::Violation;
-pub use backups::{AgeKeys, age_keys, known_schema, tamper_manifest};
+pub use backups::{AgeKeys, age_keys, known_schema, tamper_manifest, verify_server};
 pub use browser::{Browser, Page, Part};
 pub use certs::TestCert;
 pub use chromium::{Chromium, Element};

@@ -6,15 +6,13 @@
 use std::sync::Arc;
 
 use leadvault_analytics::analytics_url;
-use leadvault_backup::{
-    BackupError, Destination, Quiet, ScratchServer, Target, create, prune, restore, verify,
-};
+use leadvault_backup::{BackupError, Destination, Quiet, Target, create, prune, restore, verify};
 use leadvault_config::Keep;
-use leadvault_store::{DatabaseUrl, Timestamp};
+use leadvault_store::Timestamp;
 use leadvault_test_support::forms::NAME_AND_PHOTO;
 use leadvault_test_support::{
     CHROME, Engine, TestApp, TestDb, age_keys, both_engines, event_body, known_schema,
-    postgres_admin_url, tamper_manifest,
+    tamper_manifest, verify_server,
 };
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -48,15 +46,6 @@ async fn populated(engine: Engine) -> (TestApp, leadvault_intake::Form) {
     }
     app.flush_analytics().await;
     (app, form)
-}
-
-async fn scratch_server(engine: Engine) -> Option<ScratchServer> {
-    match engine {
-        Engine::Sqlite => None,
-        Engine::Postgres => Some(ScratchServer(
-            DatabaseUrl::parse(&postgres_admin_url().await.unwrap()).unwrap(),
-        )),
-    }
 }
 
 /// An empty installation to restore into: a database and a documents directory.
@@ -160,7 +149,7 @@ async fn a_backup_taken_while_leads_arrive_restores_every_lead_document_and_audi
         identities.clone(),
         &known_schema(),
         scratch.path(),
-        scratch_server(engine).await.as_ref(),
+        verify_server(engine).await.as_ref(),
         Arc::new(Quiet),
     )
     .await
@@ -225,19 +214,10 @@ async fn a_damaged_or_changed_backup_or_a_wrong_key_is_named_and_nothing_is_rest
 ) {
     let (app, _) = populated(engine).await;
     let keys = age_keys();
-    let (recipients, identities) = (keys.recipients.clone(), keys.identities.clone());
+    let identities = keys.identities.clone();
     let (dir, scratch) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let destination = local_destination(&dir);
-    let created = create(
-        &app.backup_source(),
-        &destination,
-        &recipients,
-        scratch.path(),
-        Timestamp::now(),
-        Arc::new(Quiet),
-    )
-    .await
-    .unwrap();
+    let created = app.back_up_to(&destination, &keys, Timestamp::now()).await;
     let name = created.index.name.clone();
     let archive = dir.path().join("backups").join(format!("{name}.tar.age"));
     let whole = std::fs::read(&archive).unwrap();
@@ -315,8 +295,8 @@ async fn a_damaged_or_changed_backup_or_a_wrong_key_is_named_and_nothing_is_rest
 #[both_engines]
 async fn retention_keeps_the_newest_of_each_day_week_and_month(engine: Engine) {
     let app = TestApp::start(engine).await;
-    let recipients = age_keys().recipients;
-    let (dir, scratch) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let keys = age_keys();
+    let dir = tempfile::tempdir().unwrap();
     let destination = local_destination(&dir);
     const DAY: i64 = 86_400_000_000;
     // Monday 2026-12-07 02:30 UTC, and a backup each day of the 40 before it, two on the
@@ -325,28 +305,16 @@ async fn retention_keeps_the_newest_of_each_day_week_and_month(engine: Engine) {
     let mut made = Vec::new();
     for days_ago in (0..40).rev() {
         let at = Timestamp::from_unix_micros(monday - days_ago * DAY);
-        let created = create(
-            &app.backup_source(),
-            &destination,
-            &recipients,
-            scratch.path(),
-            at,
-            Arc::new(Quiet),
-        )
-        .await
-        .unwrap();
+        let created = app.back_up_to(&destination, &keys, at).await;
         made.push((days_ago, created.index.name));
     }
-    let late = create(
-        &app.backup_source(),
-        &destination,
-        &recipients,
-        scratch.path(),
-        Timestamp::from_unix_micros(monday + 3_600_000_000),
-        Arc::new(Quiet),
-    )
-    .await
-    .unwrap();
+    let late = app
+        .back_up_to(
+            &destination,
+            &keys,
+            Timestamp::from_unix_micros(monday + 3_600_000_000),
+        )
+        .await;
     let pruned = prune(
         &destination,
         Keep {
@@ -377,4 +345,47 @@ async fn retention_keeps_the_newest_of_each_day_week_and_month(engine: Engine) {
         .unwrap()
         .count();
     assert_eq!(files, 2 * expected.len());
+}
+
+#[both_engines]
+async fn a_backup_from_a_newer_schema_is_refused_by_name(engine: Engine) {
+    let (app, _) = populated(engine).await;
+    let keys = age_keys();
+    let (dir, scratch) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let destination = local_destination(&dir);
+    let created = app.back_up_to(&destination, &keys, Timestamp::now()).await;
+    // As a newer version would have made it: one migration this binary does not know.
+    let mut newer = created.index.clone();
+    newer
+        .schema
+        .main
+        .push("intake/9999_from_the_future".to_owned());
+    newer.leadvault_version = "9.0.0".to_owned();
+    let index = dir
+        .path()
+        .join("backups")
+        .join(format!("{}.json", created.index.name));
+    std::fs::write(&index, serde_json::to_vec(&newer).unwrap()).unwrap();
+    let empty = Empty::new(engine).await;
+    let error = restore(
+        &destination,
+        &created.index.name,
+        keys.identities,
+        &known_schema(),
+        &empty.target(),
+        scratch.path(),
+        Arc::new(Quiet),
+    )
+    .await
+    .unwrap_err();
+    match &error {
+        BackupError::NewerSchema {
+            migration, version, ..
+        } => {
+            assert_eq!(migration, "intake/9999_from_the_future");
+            assert_eq!(version, "9.0.0");
+        }
+        other => panic!("expected a newer schema, got {other}"),
+    }
+    assert!(empty.is_untouched().await);
 }

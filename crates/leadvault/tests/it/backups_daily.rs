@@ -15,7 +15,7 @@ use leadvault_server::BackupsOnline;
 use leadvault_store::Timestamp;
 use leadvault_test_support::forms::NAME_ONLY;
 use leadvault_test_support::{
-    Engine, SmtpSink, TestApp, age_keys, both_engines, known_schema, postgres_admin_url,
+    Engine, SmtpSink, TestApp, age_keys, both_engines, known_schema, verify_server,
 };
 use tokio::sync::Notify;
 
@@ -24,12 +24,7 @@ const HOUR: i64 = 3_600_000_000;
 
 async fn job(app: &TestApp, destination: Destination, engine: Engine) -> BackupJob {
     let known: KnownSchema = known_schema();
-    let scratch_server = match engine {
-        Engine::Sqlite => None,
-        Engine::Postgres => Some(leadvault_backup::ScratchServer(
-            leadvault_store::DatabaseUrl::parse(&postgres_admin_url().await.unwrap()).unwrap(),
-        )),
-    };
+    let scratch_server = verify_server(engine).await;
     BackupJob {
         plan: Plan {
             source: app.backup_source(),

@@ -14,6 +14,7 @@ use leadvault_store::Timestamp;
 use leadvault_test_support::forms::NAME_AND_PHOTO;
 use leadvault_test_support::{
     Azurite, Engine, Moto, TcpProxy, TestApp, TestDb, age_keys, both_engines, known_schema,
+    verify_server,
 };
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
@@ -78,15 +79,7 @@ async fn round_trip(engine: Engine, destination: Destination) {
         destination.list().await.unwrap(),
         vec![created.index.clone()]
     );
-    let server = match engine {
-        Engine::Sqlite => None,
-        Engine::Postgres => Some(leadvault_backup::ScratchServer(
-            leadvault_store::DatabaseUrl::parse(
-                &leadvault_test_support::postgres_admin_url().await.unwrap(),
-            )
-            .unwrap(),
-        )),
-    };
+    let server = verify_server(engine).await;
     verify(
         &destination,
         &created.index.name,

@@ -33,23 +33,7 @@ async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
         "the private key was printed"
     );
 
-    let owner = run_leadvault(
-        leadvault_bin(),
-        dir.path(),
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Lima Law",
-            "--email",
-            "ana@lima.law",
-            "--password-stdin",
-        ],
-        &[],
-        Some("a very long passphrase indeed\n"),
-    )
-    .await;
-    assert!(owner.status.success(), "{}", owner.stderr);
+    crate::found_lima_law(dir.path()).await;
 
     let backups = dir.path().join("backups");
     let env = [
@@ -164,4 +148,67 @@ async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
     .await;
     assert!(!again.status.success());
     assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+}
+
+#[tokio::test]
+async fn migrating_an_installation_with_data_backs_it_up_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("backup-key.txt");
+    let made = run(
+        dir.path(),
+        &["backup", "keygen", "--out", key.to_str().unwrap()],
+        &[],
+    )
+    .await;
+    let public = made.stdout.trim().to_owned();
+    crate::found_lima_law(dir.path()).await;
+    // As the version before backups left it: without the record of runs and its migration.
+    let path = dir.path().join("data/leadvault.db");
+    let db = leadvault_store::Db::connect(
+        &leadvault_store::DatabaseUrl::sqlite_file(&path),
+        &leadvault_store::DbOptions::default(),
+    )
+    .await
+    .unwrap();
+    sqlx::raw_sql(
+        "DROP TABLE backup_runs; DELETE FROM lv_schema_migrations WHERE id = 'backup/0001_backup_runs'",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+
+    let backups = dir.path().join("backups");
+    let env = [
+        ("LEADVAULT_BACKUP_DESTINATION", backups.to_str().unwrap()),
+        ("LEADVAULT_BACKUP_RECIPIENTS", public.as_str()),
+    ];
+    let migrated = run(dir.path(), &["migrate"], &env).await;
+    assert!(migrated.status.success(), "{}", migrated.stderr);
+    assert!(
+        migrated.stdout.contains("backup/0001_backup_runs"),
+        "{}",
+        migrated.stdout
+    );
+    assert!(
+        migrated.stderr.contains("backed up before migrating"),
+        "{}",
+        migrated.stderr
+    );
+    // The backup is of the schema as it was, and restores with this version.
+    let listed = run(dir.path(), &["backup", "list"], &env).await;
+    assert!(listed.stdout.contains("1 backups at"), "{}", listed.stdout);
+    let verified = run(
+        dir.path(),
+        &[
+            "backup",
+            "verify",
+            "latest",
+            "--identity",
+            key.to_str().unwrap(),
+        ],
+        &env,
+    )
+    .await;
+    assert!(verified.status.success(), "{}", verified.stderr);
 }

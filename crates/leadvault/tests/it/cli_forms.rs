@@ -2,32 +2,16 @@
 
 use leadvault_audit::Acting;
 use leadvault_store::{DatabaseUrl, Db, DbOptions, Timestamp};
+use leadvault_test_support::fixture;
 use leadvault_test_support::forms::REQUIRED_NAME;
-use leadvault_test_support::{fixture, run_leadvault};
 
-use crate::{leadvault, leadvault_bin};
+use crate::leadvault;
 
 #[tokio::test]
 async fn a_form_is_created_from_its_definition_and_listed() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let out = run_leadvault(
-        leadvault_bin(),
-        d,
-        &[
-            "admin",
-            "create-owner",
-            "--org",
-            "Lima Law",
-            "--email",
-            "ana@lima.law",
-            "--password-stdin",
-        ],
-        &[],
-        Some("orchid lantern gravel seventy\n"),
-    )
-    .await;
-    assert!(out.status.success(), "{}", out.stderr);
+    let out = crate::found_lima_law(d).await;
     let org = out
         .stdout
         .split('(')

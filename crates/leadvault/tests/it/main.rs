@@ -74,3 +74,26 @@ pub const FORM_FILL_WAIT: std::time::Duration = std::time::Duration::from_millis
 pub async fn leadvault(dir: &Path, args: &[&str]) -> leadvault_test_support::Finished {
     leadvault_test_support::run_leadvault(leadvault_bin(), dir, args, &[], None).await
 }
+
+/// Founds "Lima Law" (owner ana@lima.law) with `leadvault admin create-owner` in `dir`, as an
+/// operator does; returns the command's output (its id is in the first line's parentheses).
+pub async fn found_lima_law(dir: &Path) -> leadvault_test_support::Finished {
+    let out = leadvault_test_support::run_leadvault(
+        leadvault_bin(),
+        dir,
+        &[
+            "admin",
+            "create-owner",
+            "--org",
+            "Lima Law",
+            "--email",
+            "ana@lima.law",
+            "--password-stdin",
+        ],
+        &[],
+        Some("orchid lantern gravel seventy\n"),
+    )
+    .await;
+    assert!(out.status.success(), "{}", out.stderr);
+    out
+}
