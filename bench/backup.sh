@@ -38,9 +38,10 @@ run_engine() {
     printf '%-9s ' "$engine"; "$bin" analytics generate --site "$site" --events "$events" --days "$days"
     public=$("$bin" backup keygen --out "$work/backup-key.txt" 2>/dev/null)
     export LEADVAULT_BACKUP_DESTINATION=$work/backups LEADVAULT_BACKUP_RECIPIENTS=$public
-    local data_size
-    data_size=$(du -sm "$work/data" | cut -f1)
-    echo "$engine    data directory ${data_size} MB (PostgreSQL: in the server)"
+    case $engine in
+        sqlite) echo "$engine    database files $(du -cm "${database_url#sqlite://}" "$(dirname "${database_url#sqlite://}")"/*-analytics.db 2>/dev/null | tail -n 1 | cut -f1) MB" ;;
+        postgres) echo "$engine    database $(psql -w "$database_url" -Atc 'SELECT pg_database_size(current_database()) / 1000000') MB" ;;
+    esac
     timed create "$bin" backup create
     timed verify "$bin" backup verify latest --identity "$work/backup-key.txt"
     echo "$engine    archive $(du -m "$work"/backups/*.tar.age | cut -f1) MB"

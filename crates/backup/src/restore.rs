@@ -14,6 +14,7 @@ use crate::keys::Identities;
 use crate::manifest::Index;
 use crate::progress::Progress;
 use crate::snapshot::{SQLITE_ANALYTICS, SQLITE_MAIN};
+use crate::tables::open_copy;
 use crate::verify::{engine_of, fetch, load_postgres};
 
 /// Where a backup is restored to.
@@ -77,10 +78,9 @@ pub async fn restore(
         return Err(e);
     }
     progress.step("checking the restored copy", None);
-    let options = DbOptions::default();
-    let main = Db::connect(&target.database, &options).await?;
+    let main = open_copy(&target.database).await?;
     let analytics = match engine {
-        Engine::Sqlite => Db::connect(&target.analytics, &options).await?,
+        Engine::Sqlite => open_copy(&target.analytics).await?,
         Engine::Postgres => main.clone(),
     };
     let checked = check_restored(

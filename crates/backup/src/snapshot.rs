@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Ledger};
+use leadvault_store::{DatabaseUrl, Db, Engine, Ledger};
 use tempfile::TempDir;
 
 use crate::error::BackupError;
@@ -92,11 +92,18 @@ async fn sqlite(source: &Source, dir: TempDir) -> Result<Snapshot, BackupError> 
                 path.display()
             ))
         })?;
+        // Through the page cache, not the memory map (see `tables::open_copy`), on a
+        // connection closed afterwards rather than handed back with that setting.
+        let mut conn = db.pool().acquire().await?;
+        leadvault_store::sqlx::query("PRAGMA mmap_size = 0")
+            .execute(&mut *conn)
+            .await?;
         leadvault_store::sqlx::query("VACUUM INTO $1")
             .bind(target)
-            .execute(db.pool())
+            .execute(&mut *conn)
             .await
             .map_err(|e| full_disk_or(e, path))?;
+        conn.close().await?;
     }
     let main_view = inspect_sqlite(&main, Ledger::MAIN, true).await?;
     let analytics_view = inspect_sqlite(&analytics, Ledger::ANALYTICS, false).await?;
@@ -144,14 +151,7 @@ async fn inspect_sqlite(
     ledger: Ledger,
     with_documents: bool,
 ) -> Result<SqliteView, BackupError> {
-    let db = Db::connect(
-        &DatabaseUrl::sqlite_file(path),
-        &DbOptions {
-            max_connections: 1,
-            ..DbOptions::default()
-        },
-    )
-    .await?;
+    let db = tables::open_copy(&DatabaseUrl::sqlite_file(path)).await?;
     let view = async {
         let mut conn = db.pool().acquire().await?;
         let counts = tables::counts(&mut conn, Engine::Sqlite).await?;

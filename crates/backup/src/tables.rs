@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use leadvault_store::sqlx::{self, AnyConnection, Row};
-use leadvault_store::{Engine, Ledger};
+use leadvault_store::{DatabaseUrl, Db, DbOptions, Engine, Ledger};
 
 use crate::error::BackupError;
 
@@ -18,6 +18,27 @@ pub(crate) fn ledger_table(ledger: Ledger) -> &'static str {
     } else {
         LEDGERS[0]
     }
+}
+
+/// Opens a copy (a snapshot, a restored database) for the backup's own reads: one
+/// connection and, on SQLite, reads through the page cache rather than the memory map
+/// `serve` uses, so that reading a 10 GB file is cache the kernel may take back, not memory
+/// of this process.
+pub(crate) async fn open_copy(url: &DatabaseUrl) -> Result<Db, BackupError> {
+    let db = Db::connect(
+        url,
+        &DbOptions {
+            max_connections: 1,
+            ..DbOptions::default()
+        },
+    )
+    .await?;
+    if db.engine() == Engine::Sqlite {
+        sqlx::query("PRAGMA mmap_size = 0")
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(db)
 }
 
 /// An identifier from the database's own catalogue, quoted for SQL.

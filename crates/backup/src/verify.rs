@@ -16,6 +16,7 @@ use crate::manifest::{Index, Manifest};
 use crate::pipe::ChannelReader;
 use crate::progress::Progress;
 use crate::snapshot::{SQLITE_ANALYTICS, SQLITE_MAIN, scratch_dir};
+use crate::tables::open_copy;
 
 /// A backup found whole and restorable.
 #[derive(Debug, Clone)]
@@ -98,19 +99,13 @@ pub async fn verify(
     let documents = unpacked.dir.path().join("documents");
     let checked = match unpacked.manifest.engine.as_str() {
         "sqlite" => {
-            let options = DbOptions {
-                max_connections: 2,
-                ..DbOptions::default()
-            };
-            let main = Db::connect(
-                &DatabaseUrl::sqlite_file(&unpacked.dir.path().join(SQLITE_MAIN)),
-                &options,
-            )
+            let main = open_copy(&DatabaseUrl::sqlite_file(
+                &unpacked.dir.path().join(SQLITE_MAIN),
+            ))
             .await?;
-            let analytics = Db::connect(
-                &DatabaseUrl::sqlite_file(&unpacked.dir.path().join(SQLITE_ANALYTICS)),
-                &options,
-            )
+            let analytics = open_copy(&DatabaseUrl::sqlite_file(
+                &unpacked.dir.path().join(SQLITE_ANALYTICS),
+            ))
             .await?;
             let checked = check_restored(
                 name,
