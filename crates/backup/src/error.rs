@@ -109,3 +109,34 @@ impl From<leadvault_store::sqlx::Error> for BackupError {
 pub(crate) fn is_disk_full(e: &io::Error) -> bool {
     e.kind() == io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_told_apart_and_names_what_was_written() {
+        // /dev/full answers every write with ENOSPC, as a full disk does.
+        let full = Path::new("/dev/full");
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .open(full)
+            .and_then(|mut file| file.write_all(&[0; 4096]).and_then(|()| file.sync_all()));
+        let error = BackupError::io("writing the snapshot", full)(written.unwrap_err());
+        assert!(matches!(error, BackupError::DiskFull { .. }), "{error}");
+        let message = error.to_string();
+        assert!(message.contains("disk is full"), "{message}");
+        assert!(message.contains("/dev/full"), "{message}");
+        assert!(message.contains("nothing was kept"), "{message}");
+    }
+
+    #[test]
+    fn other_input_and_output_errors_keep_their_cause() {
+        let missing = Path::new("/nonexistent/leadvault");
+        let error = BackupError::io("reading", missing)(std::fs::read(missing).unwrap_err());
+        assert!(matches!(error, BackupError::Io { .. }), "{error}");
+    }
+}

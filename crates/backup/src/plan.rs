@@ -45,11 +45,7 @@ impl Plan {
             recipients: Recipients::parse(&settings.recipients)?,
             keep: settings.keep,
             scratch: settings.scratch_dir.clone(),
-            scratch_server: settings
-                .verify_database_url
-                .clone()
-                .or_else(|| database.with_database("postgres"))
-                .map(ScratchServer),
+            scratch_server: ScratchServer::configured(settings, database),
             known,
             source,
         })

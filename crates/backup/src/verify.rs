@@ -85,6 +85,21 @@ pub(crate) async fn fetch(
 #[derive(Debug, Clone)]
 pub struct ScratchServer(pub DatabaseUrl);
 
+impl ScratchServer {
+    /// `backup.verify_database_url`, else the installation's own PostgreSQL server (its
+    /// `postgres` database, to connect to while creating the scratch one); none on SQLite.
+    pub fn configured(
+        settings: &leadvault_config::BackupSettings,
+        database: &DatabaseUrl,
+    ) -> Option<Self> {
+        settings
+            .verify_database_url
+            .clone()
+            .or_else(|| database.with_database("postgres"))
+            .map(Self)
+    }
+}
+
 pub async fn verify(
     from: &Destination,
     name: &str,

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leadvault_analytics::analytics_url;
 use leadvault_audit::Actor;
 use leadvault_backup::{
-    Destination, Identities, Index, KnownSchema, Plan, Progress, Source, Target, back_up, prune,
-    record, restore, verify,
+    Destination, Identities, Index, KnownSchema, Plan, Progress, ScratchServer, Source, Target,
+    back_up, prune, record, restore, verify,
 };
 use leadvault_config::{BackupSettings, Config};
 use leadvault_store::{Db, Engine, Timestamp, schema_status};
@@ -149,23 +149,24 @@ async fn named(destination: &Destination, name: &str) -> Result<String, CliError
 async fn verify_one(args: BackupKeyArgs) -> Result<(), CliError> {
     let (config, settings) = load(&args.common)?;
     let identities = Arc::new(Identities::read(&args.identity)?);
-    let plan = plan(&config, &settings).await?;
-    let name = named(&plan.destination, &args.name).await?;
+    let destination = Destination::open(&settings.destination, &settings.options)?;
+    let name = named(&destination, &args.name).await?;
+    let known = known_schema();
     let started = Timestamp::now();
     let verified = verify(
-        &plan.destination,
+        &destination,
         &name,
         identities,
-        &plan.known,
-        &plan.scratch,
-        plan.scratch_server.as_ref(),
+        &known,
+        &settings.scratch_dir,
+        ScratchServer::configured(&settings, &config.database_url).as_ref(),
         Bars::shown(),
     )
     .await;
     let run = leadvault_backup::Run {
         kind: leadvault_backup::RunKind::Verify,
         name: Some(name.clone()),
-        destination: plan.destination.label().to_owned(),
+        destination: destination.label().to_owned(),
         started_at: started,
         finished_at: Timestamp::now(),
         succeeded: verified.is_ok(),
@@ -175,21 +176,36 @@ async fn verify_one(args: BackupKeyArgs) -> Result<(), CliError> {
             Err(e) => e.to_string(),
         },
     };
-    // Recorded where the installation's own database is reachable and current; a verify
-    // run on a spare machine has nowhere to record and needs none.
-    if schema_status(&plan.source.db, &plan.known.main)
-        .await
-        .is_ok_and(|s| s.is_current())
-    {
-        record(&plan.source.db, &run, OPERATOR).await?;
+    // Recorded where the installation's own database exists and is current. A drill on a
+    // spare machine has nowhere to record, and must not make a database there: the restore
+    // that follows needs an empty data directory.
+    if let Some(db) = existing_database(&config).await {
+        if schema_status(&db, &known.main)
+            .await
+            .is_ok_and(|s| s.is_current())
+        {
+            record(&db, &run, OPERATOR).await?;
+        }
+        db.close().await;
     }
-    plan.source.db.close().await;
     let verified = verified?;
     println!(
         "Backup {name} verifies: every hash matches; restored into scratch: {}.",
         verified.checked
     );
     Ok(())
+}
+
+/// The installation's database, if there is one (a SQLite file is never created here).
+async fn existing_database(config: &Config) -> Option<Db> {
+    if let Some(path) = config.database_url.sqlite_path()
+        && !std::fs::metadata(&path).is_ok_and(|m| m.len() > 0)
+    {
+        return None;
+    }
+    Db::connect(&config.database_url, &config.db_options())
+        .await
+        .ok()
 }
 
 async fn restore_one(args: BackupKeyArgs) -> Result<(), CliError> {

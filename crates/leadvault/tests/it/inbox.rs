@@ -501,7 +501,8 @@ async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine
             "/members",
             "/settings/intake",
             "/payments",
-            "/audit"
+            "/audit",
+            "/operations/backups"
         ]
     );
     assert_eq!(
@@ -529,7 +530,7 @@ async fn the_workspace_offers_each_role_its_sections_only_with_what_waits(engine
     for shared in ["/", "/account", "/account/password"] {
         let page = owner.get(shared).await;
         assert_eq!(page.status, 200, "{shared}");
-        assert_eq!(sections(&page).len(), 9, "{shared}: {}", page.html);
+        assert_eq!(sections(&page).len(), 10, "{shared}: {}", page.html);
         let current = page.attributes("header nav a[aria-current=\"page\"]", "href");
         assert_eq!(
             current,

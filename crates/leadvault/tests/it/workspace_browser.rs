@@ -103,6 +103,7 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
                 "Intake settings",
                 "Payments",
                 "Audit log",
+                "Backups",
             ],
             pages: vec![
                 "/".into(),
@@ -121,6 +122,7 @@ async fn every_page_passes_axe_and_each_role_sees_the_sections_it_reaches(engine
                 "/payments".into(),
                 "/settings/payments".into(),
                 "/audit".into(),
+                "/operations/backups".into(),
                 "/account".into(),
             ],
         },
