@@ -38,6 +38,8 @@ pub use progress::{Progress, Quiet};
 pub use prune::{Pruned, prune};
 pub use restore::{Restored, Target, restore};
 pub use retention::kept;
-pub use runs::{BackupAction, Run, RunKind, last_success, recent, record};
+pub use runs::{
+    BackupAction, OVERDUE, Run, RunKind, human_size, last_success, overdue_since, recent, record,
+};
 pub use snapshot::Source;
 pub use verify::{ScratchServer, Verified, verify};

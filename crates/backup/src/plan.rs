@@ -69,22 +69,8 @@ pub async fn back_up(
 ) -> Result<BackedUp, BackupError> {
     let db = &plan.source.db;
     let destination = plan.destination.label().to_owned();
-    let run = |kind,
-               name: Option<String>,
-               started: Timestamp,
-               result: Result<(Option<u64>, String), &BackupError>| Run {
-        kind,
-        name,
-        destination: destination.clone(),
-        started_at: started,
-        finished_at: Timestamp::now().max(started),
-        succeeded: result.is_ok(),
-        archive_size: result.as_ref().ok().and_then(|(size, _)| *size),
-        detail: match result {
-            Ok((_, detail)) => detail,
-            Err(e) => e.to_string(),
-        },
-    };
+    let run =
+        |kind, name, started, result| Run::finished(kind, name, &destination, started, result);
 
     let (recipients, verifier) = plan.recipients.with_one_time_key();
     let created = create(

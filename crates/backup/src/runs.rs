@@ -92,6 +92,58 @@ pub struct Run {
     pub detail: String,
 }
 
+impl Run {
+    /// A run of `kind` that began at `started` and ends now: on success the archive's size
+    /// (if any) and what was done, on failure the error.
+    pub fn finished(
+        kind: RunKind,
+        name: Option<String>,
+        destination: &str,
+        started: Timestamp,
+        result: Result<(Option<u64>, String), &BackupError>,
+    ) -> Self {
+        Self {
+            kind,
+            name,
+            destination: destination.to_owned(),
+            started_at: started,
+            finished_at: Timestamp::now().max(started),
+            succeeded: result.is_ok(),
+            archive_size: result.as_ref().ok().and_then(|(size, _)| *size),
+            detail: match result {
+                Ok((_, detail)) => detail,
+                Err(e) => e.to_string(),
+            },
+        }
+    }
+}
+
+/// How old the last successful backup may be before the operator and monitoring hear of
+/// it: a day, and time for a slow backup.
+pub const OVERDUE: std::time::Duration = std::time::Duration::from_secs(26 * 60 * 60);
+
+/// Whether something last done at `at` is older than [`OVERDUE`] at `now`.
+pub fn overdue_since(at: Timestamp, now: Timestamp) -> bool {
+    now.as_unix_micros() - at.as_unix_micros()
+        > i64::try_from(OVERDUE.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// A size as people read it (decimal units): `512 B`, `1.3 MB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
 /// Stores `run` and appends it to the instance's audit chain, `actor` doing it. A database
 /// whose schema predates the record of runs (the backup taken before the migration that
 /// makes it) has the audit record and the log only.

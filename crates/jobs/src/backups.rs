@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use askama::Template;
 use leadvault_audit::Actor;
-use leadvault_backup::{BackedUp, BackupError, Plan, Quiet, RunKind, back_up, last_success};
+use leadvault_backup::{
+    BackedUp, BackupError, Plan, Quiet, RunKind, back_up, last_success, overdue_since,
+};
 use leadvault_keys::Keyring;
 use leadvault_mail::{Mail, Recipient, enqueue};
 use leadvault_store::{Db, Timestamp};
@@ -20,10 +22,6 @@ use crate::error::JobError;
 
 /// Who backs up, in the audit log.
 pub const BACKUP_ACTOR: Actor = Actor::System("backup");
-
-/// How old the last successful backup may be before the operator hears of it: a day, and
-/// time for a slow backup.
-pub const OVERDUE: Duration = Duration::from_secs(26 * 60 * 60);
 
 /// How often the job looks at the clock and the record of runs.
 const LOOK_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -123,7 +121,7 @@ pub async fn backup_round(job: &BackupJob, now: Timestamp) -> Result<BackedUp, B
     result
 }
 
-/// Whether the last successful backup is older than [`OVERDUE`] (or, with none yet, the job
+/// Whether the last successful backup is older than [`leadvault_backup::OVERDUE`] (or, with none yet, the job
 /// has been running longer than that since `since`); if so, and the operator was not told in
 /// the last day (`last_told`), tells them. Returns whether a message was queued.
 pub async fn warn_if_overdue(
@@ -134,8 +132,7 @@ pub async fn warn_if_overdue(
 ) -> Result<bool, JobError> {
     let last = last_success(job.db(), RunKind::Create).await?;
     let reference = last.as_ref().map_or(since, |run| run.finished_at);
-    let overdue = now.as_unix_micros() - reference.as_unix_micros()
-        > i64::try_from(OVERDUE.as_micros()).unwrap_or(i64::MAX);
+    let overdue = overdue_since(reference, now);
     let told_recently =
         last_told.is_some_and(|at| now.as_unix_micros() - at.as_unix_micros() < DAY_MICROS);
     if !overdue || told_recently {

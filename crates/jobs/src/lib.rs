@@ -17,7 +17,7 @@ pub use access_review::{ACCESS_REVIEW_ACTOR, access_reviews_until, remind_access
 pub use analytics::purge_analytics_until;
 pub use audit::{AuditJobs, AuditRound, audit_round, audit_until};
 pub use backups::{
-    BACKUP_ACTOR, BackupJob, OVERDUE, backup_round, backups_until, next_daily, warn_if_overdue,
+    BACKUP_ACTOR, BackupJob, backup_round, backups_until, next_daily, warn_if_overdue,
 };
 pub use checkpoint::checkpoint_until;
 pub use documents::sweep_documents_until;

@@ -30,7 +30,7 @@ pub use actions::WebAction;
 pub use analytics::Analytics;
 pub use app::{App, Parts, build_app};
 pub use intake::form_token::MIN_FILL as FORM_MIN_FILL;
-pub use registry::{encrypted_columns, migrations};
+pub use registry::{backup_schema, encrypted_columns, migrations};
 pub use routes::{RouteInfo, router, routes};
 pub use state::{AppState, BackupsOnline, WebOptions};
 pub use web::client_ip::{ClientIp, Peer};

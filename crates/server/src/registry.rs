@@ -21,6 +21,14 @@ pub fn migrations() -> Vec<Migration> {
     .concat()
 }
 
+/// The migrations this binary knows, per ledger: what a backup's schema is checked against.
+pub fn backup_schema() -> leadvault_backup::KnownSchema {
+    leadvault_backup::KnownSchema {
+        main: migrations(),
+        analytics: leadvault_analytics::MIGRATIONS.to_vec(),
+    }
+}
+
 /// Every column that holds field ciphertexts, for re-encryption after a tenant key rotation
 /// and for `keys status`. Accounts stores TOTP secrets (under the installation's own key,
 /// `OrgId::INSTANCE`), mail its queued messages and keys the audit checkpoint key (the same

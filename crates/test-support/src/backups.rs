@@ -101,10 +101,7 @@ pub fn tamper_manifest(dir: &Path, name: &str, keys: &AgeKeys) -> String {
 
 /// The migrations this binary knows.
 pub fn known_schema() -> KnownSchema {
-    KnownSchema {
-        main: leadvault_server::migrations(),
-        analytics: leadvault_analytics::MIGRATIONS.to_vec(),
-    }
+    leadvault_server::backup_schema()
 }
 
 impl TestApp {

@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use leadvault_analytics::analytics_url;
 use leadvault_audit::Actor;
 use leadvault_backup::{
-    Destination, Identities, Index, KnownSchema, Plan, Progress, ScratchServer, Source, Target,
-    back_up, prune, record, restore, verify,
+    Destination, Identities, Index, Plan, Progress, Run, RunKind, ScratchServer, Source, Target,
+    back_up, human_size, prune, record, restore, verify,
 };
 use leadvault_config::{BackupSettings, Config};
 use leadvault_store::{Db, Engine, Timestamp, schema_status};
@@ -47,14 +47,6 @@ fn load(common: &ConfigArgs) -> Result<(Config, BackupSettings), CliError> {
     Ok((config, settings))
 }
 
-/// The migrations this binary knows.
-pub fn known_schema() -> KnownSchema {
-    KnownSchema {
-        main: leadvault_server::migrations(),
-        analytics: leadvault_analytics::MIGRATIONS.to_vec(),
-    }
-}
-
 /// The installation as it is, connected without applying any migration (a backup taken
 /// before migrating must be of the schema as it was).
 async fn source(config: &Config) -> Result<Source, CliError> {
@@ -78,7 +70,7 @@ pub async fn plan(config: &Config, settings: &BackupSettings) -> Result<Plan, Cl
         settings,
         source,
         &config.database_url,
-        known_schema(),
+        leadvault_server::backup_schema(),
     )?)
 }
 
@@ -94,7 +86,7 @@ async fn create(args: ConfigArgs) -> Result<(), CliError> {
         done.index.name,
         plan.destination.label(),
         started.elapsed().as_secs_f64(),
-        size(done.index.archive_size),
+        human_size(done.index.archive_size),
         done.index.documents
     );
     println!("Verified by restoring it into scratch: {}.", done.checked);
@@ -127,7 +119,7 @@ async fn list(args: ConfigArgs) -> Result<(), CliError> {
             index.created_at().minute_utc(),
             index.leadvault_version,
             index.engine,
-            size(index.archive_size),
+            human_size(index.archive_size),
             index.documents
         );
     }
@@ -151,7 +143,7 @@ async fn verify_one(args: BackupKeyArgs) -> Result<(), CliError> {
     let identities = Arc::new(Identities::read(&args.identity)?);
     let destination = Destination::open(&settings.destination, &settings.options)?;
     let name = named(&destination, &args.name).await?;
-    let known = known_schema();
+    let known = leadvault_server::backup_schema();
     let started = Timestamp::now();
     let verified = verify(
         &destination,
@@ -163,19 +155,16 @@ async fn verify_one(args: BackupKeyArgs) -> Result<(), CliError> {
         Bars::shown(),
     )
     .await;
-    let run = leadvault_backup::Run {
-        kind: leadvault_backup::RunKind::Verify,
-        name: Some(name.clone()),
-        destination: destination.label().to_owned(),
-        started_at: started,
-        finished_at: Timestamp::now(),
-        succeeded: verified.is_ok(),
-        archive_size: verified.as_ref().ok().map(|v| v.index.archive_size),
-        detail: match &verified {
-            Ok(v) => v.checked.to_string(),
-            Err(e) => e.to_string(),
+    let run = Run::finished(
+        RunKind::Verify,
+        Some(name.clone()),
+        destination.label(),
+        started,
+        match &verified {
+            Ok(v) => Ok((Some(v.index.archive_size), v.checked.to_string())),
+            Err(e) => Err(e),
         },
-    };
+    );
     // Recorded where the installation's own database exists and is current. A drill on a
     // spare machine has nowhere to record, and must not make a database there: the restore
     // that follows needs an empty data directory.
@@ -223,7 +212,7 @@ async fn restore_one(args: BackupKeyArgs) -> Result<(), CliError> {
         &destination,
         &name,
         identities,
-        &known_schema(),
+        &leadvault_server::backup_schema(),
         &target,
         &settings.scratch_dir,
         Bars::shown(),
@@ -317,21 +306,6 @@ fn keygen(out: &std::path::Path) -> Result<(), CliError> {
         out.display()
     );
     Ok(())
-}
-
-fn size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 /// Progress bars on standard error (hidden when it is not a terminal).

@@ -2,6 +2,8 @@
 //! created, listed and verified with the private key (and refused with another), restored
 //! into an empty data directory on which the binary then runs; never over existing data.
 
+use std::path::{Path, PathBuf};
+
 use leadvault_test_support::{Finished, LeadvaultProcess, run_leadvault};
 
 use crate::leadvault_bin;
@@ -10,12 +12,12 @@ async fn run(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Fini
     run_leadvault(leadvault_bin(), dir, args, env, None).await
 }
 
-#[tokio::test]
-async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("backup-key.txt");
+/// `backup keygen --out dir/file`: the private key written there and never printed; returns
+/// its path and the public key printed.
+async fn keygen(dir: &Path, file: &str) -> (PathBuf, String) {
+    let key = dir.join(file);
     let made = run(
-        dir.path(),
+        dir,
         &["backup", "keygen", "--out", key.to_str().unwrap()],
         &[],
     )
@@ -32,14 +34,25 @@ async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
         !made.stdout.contains("AGE-SECRET-KEY"),
         "the private key was printed"
     );
+    (key, public)
+}
 
+/// Backups to `backups`, encrypted to `public`, as the environment configures them.
+fn backup_env<'a>(backups: &'a Path, public: &'a str) -> [(&'static str, &'a str); 2] {
+    [
+        ("LEADVAULT_BACKUP_DESTINATION", backups.to_str().unwrap()),
+        ("LEADVAULT_BACKUP_RECIPIENTS", public),
+    ]
+}
+
+#[tokio::test]
+async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, public) = keygen(dir.path(), "backup-key.txt").await;
     crate::found_lima_law(dir.path()).await;
 
     let backups = dir.path().join("backups");
-    let env = [
-        ("LEADVAULT_BACKUP_DESTINATION", backups.to_str().unwrap()),
-        ("LEADVAULT_BACKUP_RECIPIENTS", public.as_str()),
-    ];
+    let env = backup_env(&backups, &public);
     let created = run(dir.path(), &["backup", "create"], &env).await;
     assert!(created.status.success(), "{}", created.stderr);
     assert!(
@@ -68,13 +81,7 @@ async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
     assert!(verified.stdout.contains("verifies"), "{}", verified.stdout);
 
     // Another key opens nothing, and says so.
-    let other = dir.path().join("other-key.txt");
-    run(
-        dir.path(),
-        &["backup", "keygen", "--out", other.to_str().unwrap()],
-        &[],
-    )
-    .await;
+    let (other, _) = keygen(dir.path(), "other-key.txt").await;
     let refused = run(
         dir.path(),
         &[
@@ -153,14 +160,7 @@ async fn an_operator_backs_up_verifies_and_restores_from_the_command_line() {
 #[tokio::test]
 async fn migrating_an_installation_with_data_backs_it_up_first() {
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("backup-key.txt");
-    let made = run(
-        dir.path(),
-        &["backup", "keygen", "--out", key.to_str().unwrap()],
-        &[],
-    )
-    .await;
-    let public = made.stdout.trim().to_owned();
+    let (key, public) = keygen(dir.path(), "backup-key.txt").await;
     crate::found_lima_law(dir.path()).await;
     // As the version before backups left it: without the record of runs and its migration.
     let path = dir.path().join("data/leadvault.db");
@@ -179,10 +179,7 @@ async fn migrating_an_installation_with_data_backs_it_up_first() {
     db.close().await;
 
     let backups = dir.path().join("backups");
-    let env = [
-        ("LEADVAULT_BACKUP_DESTINATION", backups.to_str().unwrap()),
-        ("LEADVAULT_BACKUP_RECIPIENTS", public.as_str()),
-    ];
+    let env = backup_env(&backups, &public);
     let migrated = run(dir.path(), &["migrate"], &env).await;
     assert!(migrated.status.success(), "{}", migrated.stderr);
     assert!(

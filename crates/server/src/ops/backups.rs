@@ -8,7 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use leadvault_accounts::Capability;
-use leadvault_backup::{Run, RunKind, last_success, recent};
+use leadvault_backup::{Run, RunKind, human_size, last_success, overdue_since, recent};
 use leadvault_store::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -20,10 +20,6 @@ use crate::web::shell::{Section, Shell};
 
 /// Runs shown on the page.
 const SHOWN: u32 = 50;
-
-/// How old the last verified backup may be before monitoring hears of it: a day, and time for
-/// a slow backup (as the job's own e-mail).
-const OVERDUE_MICROS: i64 = 26 * 60 * 60 * 1_000_000;
 
 pub struct RunRow {
     pub kind: &'static str,
@@ -53,15 +49,6 @@ pub struct Shown {
     asked: Option<String>,
 }
 
-fn size(bytes: Option<u64>) -> String {
-    match bytes {
-        None => String::new(),
-        Some(b) if b < 1_000_000 => format!("{:.1} KB", b as f64 / 1e3),
-        Some(b) if b < 1_000_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-        Some(b) => format!("{:.2} GB", b as f64 / 1e9),
-    }
-}
-
 fn row(run: Run) -> RunRow {
     RunRow {
         kind: match run.kind {
@@ -73,13 +60,13 @@ fn row(run: Run) -> RunRow {
         name: run.name.unwrap_or_default(),
         finished: run.finished_at.minute_utc(),
         succeeded: run.succeeded,
-        size: size(run.archive_size),
+        size: run.archive_size.map(human_size).unwrap_or_default(),
         detail: run.detail,
     }
 }
 
 fn is_overdue(last: Option<&Run>, now: Timestamp) -> bool {
-    last.is_none_or(|run| now.as_unix_micros() - run.finished_at.as_unix_micros() > OVERDUE_MICROS)
+    last.is_none_or(|run| overdue_since(run.finished_at, now))
 }
 
 pub async fn show(
